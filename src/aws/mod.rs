@@ -1,0 +1,10 @@
+//! Everything that touches the AWS SDK directly and is shared by the resource families: client set-up,
+//! error classification and the readiness poller.
+
+mod clients;
+mod error;
+mod poll;
+
+pub use clients::{connect, Aws, ConnectOptions};
+pub use error::{AwsError, ErrorClass, ResultExt};
+pub use poll::{poll, PollPolicy, PollStatus};

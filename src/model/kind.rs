@@ -1,0 +1,59 @@
+use serde::{Deserialize, Serialize};
+
+/// Every kind of AWS resource clusterup manages. The order of the variants is the order of creation
+/// (used to sort output; the real ordering comes from dependencies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Vpc,
+    InternetGateway,
+    Subnet,
+    ElasticIp,
+    NatGateway,
+    RouteTable,
+    SecurityGroup,
+    TargetGroup,
+    LoadBalancer,
+    Listener,
+    LaunchTemplate,
+    AutoScalingGroup,
+    ScalingPolicy,
+}
+
+impl Kind {
+    /// Properties whose change cannot be made in place: the resource is replaced (`-/+`).
+    pub fn replaced_on(self) -> &'static [&'static str] {
+        match self {
+            Kind::Vpc => &["cidr"],
+            Kind::Subnet => &["vpc", "cidr", "zone"],
+            Kind::NatGateway => &["subnet", "eip"],
+            Kind::RouteTable => &["vpc"],
+            Kind::SecurityGroup => &["vpc", "group_name", "description"],
+            Kind::TargetGroup => &["name", "vpc", "port", "protocol"],
+            Kind::LoadBalancer => &["name", "scheme"],
+            Kind::Listener => &["load_balancer", "port"],
+            Kind::LaunchTemplate => &["name"],
+            Kind::AutoScalingGroup => &["name"],
+            Kind::ScalingPolicy => &["group", "name"],
+            Kind::InternetGateway | Kind::ElasticIp => &[],
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Vpc => "VPC",
+            Kind::InternetGateway => "internet gateway",
+            Kind::Subnet => "subnet",
+            Kind::ElasticIp => "Elastic IP",
+            Kind::NatGateway => "NAT gateway",
+            Kind::RouteTable => "route table",
+            Kind::SecurityGroup => "security group",
+            Kind::TargetGroup => "target group",
+            Kind::LoadBalancer => "load balancer",
+            Kind::Listener => "listener",
+            Kind::LaunchTemplate => "launch template",
+            Kind::AutoScalingGroup => "auto scaling group",
+            Kind::ScalingPolicy => "scaling policy",
+        }
+    }
+}
