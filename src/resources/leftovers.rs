@@ -1,0 +1,104 @@
+//! The last step of destroy: ask AWS, two independent ways, whether anything of the deployment is left.
+//!
+//! 1. Every family's own discovery again (covers what the tagging API does not index: listeners, launch
+//!    templates, Auto Scaling groups, NAT gateways, Elastic IPs, route tables).
+//! 2. The Resource Groups Tagging API across all services, for anything tagged with the deployment that
+//!    no family knows about (instances in particular). Terminated instances stay listed there for up to an
+//!    hour; those are gone and not reported.
+
+use aws_sdk_ec2::types::{InstanceStateName, NatGatewayState};
+use aws_sdk_resourcegroupstagging::types::TagFilter;
+
+use super::Ctx;
+use crate::aws::{AwsError, ResultExt};
+use crate::model::tags;
+use crate::plan::discover_all;
+
+/// One thing still there: its address or ARN, and what it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leftover {
+    pub what: String,
+    pub id: String,
+}
+
+pub async fn leftovers(ctx: &Ctx) -> Result<Vec<Leftover>, AwsError> {
+    let mut out: Vec<Leftover> = discover_all(ctx)
+        .await?
+        .into_iter()
+        .map(|a| Leftover { what: format!("{} ({})", a.address, a.kind.label()), id: a.id })
+        .collect();
+
+    let arns: Vec<String> = ctx
+        .aws
+        .tagging
+        .get_resources()
+        .tag_filters(TagFilter::builder().key(tags::DEPLOYMENT).values(&ctx.deployment).build())
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .call("GetResources", &ctx.deployment)?
+        .into_iter()
+        .filter_map(|m| m.resource_arn().map(str::to_owned))
+        .collect();
+
+    let gone = gone_ids(ctx, &arns).await?;
+    for arn in arns {
+        let id = arn.rsplit(['/', ':']).next().unwrap_or_default();
+        if gone.iter().any(|g| g == id) {
+            continue;
+        }
+        // Skip what discovery already reported (same id inside the ARN).
+        if out.iter().any(|l| arn.ends_with(&l.id) || arn == l.id) {
+            continue;
+        }
+        out.push(Leftover { what: "tagged resource".to_owned(), id: arn });
+    }
+    Ok(out)
+}
+
+/// Ids, among the tagged ARNs, of instances and NAT gateways that are terminated or deleted: AWS keeps
+/// listing those for about an hour, but they are gone and cost nothing.
+async fn gone_ids(ctx: &Ctx, arns: &[String]) -> Result<Vec<String>, AwsError> {
+    let ids_of = |marker: &str| -> Vec<String> {
+        arns.iter().filter_map(|arn| arn.split_once(marker).map(|(_, id)| id.to_owned())).collect()
+    };
+    let mut gone = Vec::new();
+    let instances = ids_of(":instance/");
+    if !instances.is_empty() {
+        let out = ctx
+            .aws
+            .ec2
+            .describe_instances()
+            .set_instance_ids(Some(instances))
+            .send()
+            .await
+            .call("DescribeInstances", &ctx.deployment)?;
+        gone.extend(
+            out.reservations()
+                .iter()
+                .flat_map(|r| r.instances())
+                .filter(|i| i.state().and_then(|s| s.name()) == Some(&InstanceStateName::Terminated))
+                .filter_map(|i| i.instance_id().map(str::to_owned)),
+        );
+    }
+    let nat_gateways = ids_of(":natgateway/");
+    if !nat_gateways.is_empty() {
+        let out = ctx
+            .aws
+            .ec2
+            .describe_nat_gateways()
+            .set_nat_gateway_ids(Some(nat_gateways))
+            .send()
+            .await
+            .call("DescribeNatGateways", &ctx.deployment)?;
+        gone.extend(
+            out.nat_gateways()
+                .iter()
+                .filter(|n| n.state() == Some(&NatGatewayState::Deleted))
+                .filter_map(|n| n.nat_gateway_id().map(str::to_owned)),
+        );
+    }
+    Ok(gone)
+}

@@ -1,0 +1,130 @@
+//! One module per AWS resource family. Each family knows which resources a topology asks of it, how to
+//! find the deployment's existing ones with a few tag-filtered calls, and how to create, update and delete
+//! them (waiting where AWS needs time). Families never print; they report waits through [`Progress`].
+//!
+//! Adding a family: write the module, implement [`Family`], add it to [`FAMILIES`].
+
+pub mod app;
+mod ec2_util;
+pub mod leftovers;
+pub mod load_balancer;
+pub mod network;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use crate::aws::{Aws, AwsError};
+use crate::model::{Actual, Desired, Kind};
+use crate::topology::Topology;
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a family needs to talk to AWS about one deployment.
+#[derive(Clone)]
+pub struct Ctx {
+    pub aws: Aws,
+    pub deployment: String,
+    /// The user's tags from the topology (empty when destroying by name).
+    pub user_tags: BTreeMap<String, String>,
+}
+
+/// Facts about the account that the desired state depends on, read once per plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facts {
+    /// The availability zones to use, in order.
+    pub zones: Vec<String>,
+    /// The AMI the app nodes boot (an SSM parameter resolved at plan time).
+    pub image_id: String,
+    /// The CIDR of the VPC the deployment lives in (managed or existing).
+    pub vpc_cidr: String,
+}
+
+/// Told about long waits, so the user sees what clusterup waits on.
+pub trait Progress: Send + Sync {
+    fn waiting(&self, seen: &str, waited: Duration);
+}
+
+/// One family of resources.
+pub trait Family: Sync {
+    fn name(&self) -> &'static str;
+    /// The kinds this module creates, updates, deletes and discovers.
+    fn kinds(&self) -> &'static [Kind];
+    /// The resources the topology asks of this family.
+    fn desired(&self, topology: &Topology, facts: &Facts) -> Vec<Desired>;
+    /// Every resource of this family's kinds tagged with the deployment (and their untagged children).
+    fn discover<'a>(&'a self, ctx: &'a Ctx) -> BoxFuture<'a, Result<Vec<Actual>, AwsError>>;
+    /// Create `want` (its references already resolved to ids) and wait until it is usable.
+    fn create<'a>(&'a self, ctx: &'a Ctx, want: &'a Desired, progress: &'a dyn Progress)
+        -> BoxFuture<'a, Result<Actual, AwsError>>;
+    /// Bring `have` in line with `want` in place.
+    fn update<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        have: &'a Actual,
+        want: &'a Desired,
+        progress: &'a dyn Progress,
+    ) -> BoxFuture<'a, Result<Actual, AwsError>>;
+    /// Delete `have` and wait until AWS has let go of it. Deleting what is already gone succeeds.
+    fn delete<'a>(&'a self, ctx: &'a Ctx, have: &'a Actual, progress: &'a dyn Progress)
+        -> BoxFuture<'a, Result<(), AwsError>>;
+    /// What the operator needs from this family once it exists (URL, ids), from the resources that exist.
+    fn outputs(&self, _resources: &[Actual]) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+}
+
+/// Every family, in creation order.
+pub static FAMILIES: &[&dyn Family] = &[&network::Network, &load_balancer::LoadBalancing, &app::AppTier];
+
+/// The family that manages `kind`.
+pub fn family_of(kind: Kind) -> &'static dyn Family {
+    FAMILIES
+        .iter()
+        .copied()
+        .find(|family| family.kinds().contains(&kind))
+        .unwrap_or_else(|| unreachable!("every kind is registered with a family: {kind:?}"))
+}
+
+/// The whole desired state of a topology.
+pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
+    FAMILIES.iter().flat_map(|family| family.desired(topology, facts)).collect()
+}
+
+/// Every family's outputs, in family order.
+pub fn outputs(resources: &[Actual]) -> Vec<(&'static str, String)> {
+    FAMILIES.iter().flat_map(|family| family.outputs(resources)).collect()
+}
+
+/// The id of the resource at `address`, if it exists.
+pub fn id_of<'a>(resources: &'a [Actual], address: &str) -> Option<&'a str> {
+    resources.iter().find(|r| r.address.as_str() == address).map(|r| r.id.as_str())
+}
+
+/// Kinds whose deletion must wait for the deletion of other kinds, beyond direct id references (AWS
+/// keeps hidden links: an internet gateway cannot be detached while NAT gateways or load balancers map
+/// public addresses through it; a subnet cannot go while instances or load balancer ENIs live in it).
+pub fn deleted_after(kind: Kind) -> &'static [Kind] {
+    match kind {
+        Kind::Vpc => &[
+            Kind::Subnet,
+            Kind::InternetGateway,
+            Kind::RouteTable,
+            Kind::SecurityGroup,
+            Kind::TargetGroup,
+            Kind::LoadBalancer,
+            Kind::NatGateway,
+        ],
+        Kind::Subnet => &[Kind::NatGateway, Kind::LoadBalancer, Kind::AutoScalingGroup, Kind::RouteTable],
+        Kind::InternetGateway => &[Kind::NatGateway, Kind::LoadBalancer, Kind::ElasticIp],
+        Kind::ElasticIp => &[Kind::NatGateway],
+        Kind::NatGateway => &[Kind::RouteTable],
+        Kind::SecurityGroup => &[Kind::LoadBalancer, Kind::AutoScalingGroup],
+        Kind::TargetGroup => &[Kind::Listener, Kind::AutoScalingGroup],
+        Kind::LoadBalancer => &[Kind::Listener],
+        Kind::LaunchTemplate => &[Kind::AutoScalingGroup],
+        Kind::AutoScalingGroup => &[Kind::ScalingPolicy],
+        Kind::RouteTable | Kind::Listener | Kind::ScalingPolicy => &[],
+    }
+}

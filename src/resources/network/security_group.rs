@@ -1,0 +1,186 @@
+//! Security groups, with their ingress rules managed as one set: what the topology says, nothing else.
+//! Egress stays AWS's default (all outbound), which app nodes need to reach package mirrors and AWS APIs.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, UserIdGroupPair};
+
+use super::address_of;
+use crate::aws::{AwsError, ErrorClass, ResultExt};
+use crate::model::{tags, Actual, Desired, Kind, Value};
+use crate::resources::ec2_util::{delete_when_free, deployment_filter, read_tags, settle, sync_tags, tag_spec};
+use crate::resources::{Ctx, Progress};
+
+/// TCP `port` from a CIDR block.
+pub fn ingress_from_cidr(port: u16, cidr: &str) -> Value {
+    rule(port, "cidr", Value::str(cidr))
+}
+
+/// TCP `port` from members of another security group.
+pub fn ingress_from_group(port: u16, group: Value) -> Value {
+    rule(port, "group", group)
+}
+
+fn rule(port: u16, source_kind: &str, source: Value) -> Value {
+    Value::Map(BTreeMap::from([
+        ("protocol".to_owned(), Value::str("tcp")),
+        ("port".to_owned(), Value::Int(i64::from(port))),
+        (source_kind.to_owned(), source),
+    ]))
+}
+
+/// The EC2 permission for one resolved rule.
+fn permission(rule: &Value) -> Option<IpPermission> {
+    let Value::Map(map) = rule else { return None };
+    let port = map.get("port")?.as_int()? as i32;
+    let builder = IpPermission::builder()
+        .ip_protocol(map.get("protocol")?.as_str()?)
+        .from_port(port)
+        .to_port(port);
+    let builder = if let Some(cidr) = map.get("cidr").and_then(Value::as_str) {
+        builder.ip_ranges(IpRange::builder().cidr_ip(cidr).build())
+    } else {
+        builder.user_id_group_pairs(UserIdGroupPair::builder().group_id(map.get("group")?.as_str()?).build())
+    };
+    Some(builder.build())
+}
+
+pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
+    let groups: Vec<_> = ctx
+        .aws
+        .ec2
+        .describe_security_groups()
+        .filters(deployment_filter(&ctx.deployment))
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .call("DescribeSecurityGroups", &ctx.deployment)?;
+    Ok(groups
+        .into_iter()
+        .filter_map(|group| {
+            let tags = read_tags(group.tags());
+            let mut rules = Vec::new();
+            for perm in group.ip_permissions() {
+                let (Some(from), Some(to)) = (perm.from_port(), perm.to_port()) else { continue };
+                let protocol = perm.ip_protocol().unwrap_or("-1");
+                // Rules clusterup writes are single-port TCP; anything else is shown as it is so the diff removes it.
+                let port = if from == to { Value::Int(i64::from(from)) } else { Value::str(format!("{from}-{to}")) };
+                let make = |kind: &str, source: &str| {
+                    Value::Map(BTreeMap::from([
+                        ("protocol".to_owned(), Value::str(protocol)),
+                        ("port".to_owned(), port.clone()),
+                        (kind.to_owned(), Value::str(source)),
+                    ]))
+                };
+                rules.extend(perm.ip_ranges().iter().filter_map(|r| r.cidr_ip()).map(|c| make("cidr", c)));
+                rules.extend(perm.user_id_group_pairs().iter().filter_map(|p| p.group_id()).map(|g| make("group", g)));
+            }
+            Some(
+                Actual::new(address_of(&tags)?, Kind::SecurityGroup, group.group_id()?)
+                    .prop("vpc", Value::str(group.vpc_id().unwrap_or_default()))
+                    .prop("group_name", Value::str(group.group_name().unwrap_or_default()))
+                    .prop("description", Value::str(group.description().unwrap_or_default()))
+                    .prop("ingress", Value::List(rules))
+                    .prop("tags", tags::to_value(&tags)),
+            )
+        })
+        .collect())
+}
+
+pub async fn create(ctx: &Ctx, want: &Desired) -> Result<Actual, AwsError> {
+    let resource = want.address.as_str();
+    let out = settle(resource, "CreateSecurityGroup", || async {
+        ctx.aws
+            .ec2
+            .create_security_group()
+            .group_name(want.text("group_name"))
+            .description(want.text("description"))
+            .vpc_id(want.text("vpc"))
+            .tag_specifications(tag_spec(ResourceType::SecurityGroup, want))
+            .send()
+            .await
+            .call("CreateSecurityGroup", resource)
+    })
+    .await?;
+    let id = out.group_id().unwrap_or_default().to_owned();
+    let empty = Actual::new(want.address.clone(), Kind::SecurityGroup, &id).prop("ingress", Value::List(vec![]));
+    sync_rules(ctx, &empty, want).await?;
+    Ok(Actual { props: want.props.clone(), ..empty })
+}
+
+pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<Actual, AwsError> {
+    sync_rules(ctx, have, want).await?;
+    sync_tags(
+        &ctx.aws.ec2,
+        &have.id,
+        have.address.as_str(),
+        &tags::from_value(have.props.get("tags")),
+        &tags::from_value(want.props.get("tags")),
+    )
+    .await?;
+    Ok(Actual { props: want.props.clone(), ..have.clone() })
+}
+
+/// Authorize what is wanted and missing, revoke what exists and is not wanted.
+async fn sync_rules(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), AwsError> {
+    let resource = have.address.as_str();
+    let had = have.props.get("ingress").map(Value::as_list).unwrap_or_default();
+    let wanted = want.props.get("ingress").map(Value::as_list).unwrap_or_default();
+    let add: Vec<IpPermission> =
+        wanted.iter().filter(|r| !had.iter().any(|h| h.same_as(r))).filter_map(permission).collect();
+    let remove: Vec<IpPermission> =
+        had.iter().filter(|h| !wanted.iter().any(|r| r.same_as(h))).filter_map(permission).collect();
+    if !add.is_empty() {
+        settle(resource, "AuthorizeSecurityGroupIngress", || async {
+            match ctx
+                .aws
+                .ec2
+                .authorize_security_group_ingress()
+                .group_id(&have.id)
+                .set_ip_permissions(Some(add.clone()))
+                .send()
+                .await
+                .call("AuthorizeSecurityGroupIngress", resource)
+            {
+                // A rule that exists already is what we want.
+                Err(err) if err.code_is("InvalidPermission.Duplicate") => Ok(()),
+                other => other.map(|_| ()),
+            }
+        })
+        .await?;
+    }
+    if !remove.is_empty() {
+        match ctx
+            .aws
+            .ec2
+            .revoke_security_group_ingress()
+            .group_id(&have.id)
+            .set_ip_permissions(Some(remove))
+            .send()
+            .await
+            .call("RevokeSecurityGroupIngress", resource)
+        {
+            Err(err) if err.is(ErrorClass::NotFound) => {}
+            other => {
+                other?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), AwsError> {
+    delete_when_free(have.address.as_str(), "DeleteSecurityGroup", progress, || async {
+        ctx.aws
+            .ec2
+            .delete_security_group()
+            .group_id(&have.id)
+            .send()
+            .await
+            .call("DeleteSecurityGroup", have.address.as_str())
+            .map(|_| ())
+    })
+    .await
+}
