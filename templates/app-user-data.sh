@@ -1,0 +1,53 @@
+#!/bin/bash
+# clusterup default app-node bootstrap, rendered per deployment by clusterup.
+#
+# It writes the node's configuration where the app reads it (/etc/clusterup/app.env) and, until your own
+# image or user-data installs the real application, serves a small placeholder on the app port so the
+# load balancer's health check passes. Replace it with `app.user_data: your-script.sh` in the topology;
+# the same placeholders (double-brace names) are available there (see docs/topology.md).
+set -euo pipefail
+
+install -d -m 0755 /etc/clusterup
+cat > /etc/clusterup/app.env <<'ENV'
+CLUSTERUP_DEPLOYMENT={{ deployment }}
+CLUSTERUP_REGION={{ region }}
+APP_PORT={{ app_port }}
+HEALTH_CHECK_PATH={{ health_check_path }}
+ENV
+chmod 0644 /etc/clusterup/app.env
+
+# Placeholder app: answers 200 on every path (the health check included) with the node's identity.
+install -d -m 0755 /opt/clusterup-placeholder
+cat > /opt/clusterup-placeholder/server.py <<'PY'
+import http.server, os, socket
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = ("clusterup placeholder on %s\n" % socket.gethostname()).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+http.server.ThreadingHTTPServer(("", int(os.environ["APP_PORT"])), Handler).serve_forever()
+PY
+
+cat > /etc/systemd/system/clusterup-placeholder.service <<'UNIT'
+[Unit]
+Description=clusterup placeholder app (replace with your application)
+After=network-online.target
+
+[Service]
+EnvironmentFile=/etc/clusterup/app.env
+ExecStart=/usr/bin/python3 /opt/clusterup-placeholder/server.py
+Restart=always
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+systemctl daemon-reload
+systemctl enable --now clusterup-placeholder.service
