@@ -1,0 +1,263 @@
+//! The executor: runs a plan's actions in parallel as their dependencies allow.
+//!
+//! Every change becomes one or two nodes (a replacement is a delete node and a create node). A node runs
+//! once every node it depends on has succeeded; when a node fails, everything that depends on it is
+//! skipped and reported as such, so only the root cause is an error. A semaphore bounds how many AWS
+//! actions run at once. A stop request (Ctrl-C) starts nothing new, lets running actions finish, and
+//! reports what did not start. The engine never prints: it tells a [`Hook`].
+
+mod events;
+mod graph;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::task::JoinSet;
+
+pub use events::{Event, Hook, Op};
+pub use graph::{build_nodes, Node};
+
+use crate::aws::AwsError;
+use crate::model::{Actual, Address, Value};
+use crate::plan::Plan;
+use crate::resources::{family_of, Ctx, Progress};
+
+/// How one node ended.
+#[derive(Debug)]
+pub enum Outcome {
+    Done(Duration),
+    Failed(AwsError),
+    /// Not run because a node it depends on failed.
+    Skipped { because: Address },
+    /// Not run because a stop was requested.
+    NotStarted,
+}
+
+/// What an execution did.
+#[derive(Debug)]
+pub struct Report {
+    pub nodes: Vec<(Node, Outcome)>,
+    /// Every resource that exists after the run (unchanged, updated and created ones).
+    pub resources: Vec<Actual>,
+    pub elapsed: Duration,
+    pub stopped: bool,
+}
+
+impl Report {
+    pub fn failures(&self) -> impl Iterator<Item = (&Node, &AwsError)> {
+        self.nodes.iter().filter_map(|(n, o)| match o {
+            Outcome::Failed(e) => Some((n, e)),
+            _ => None,
+        })
+    }
+
+    pub fn succeeded(&self) -> bool {
+        self.nodes.iter().all(|(_, o)| matches!(o, Outcome::Done(_)))
+    }
+
+    pub fn count(&self, op: Op) -> usize {
+        self.nodes.iter().filter(|(n, o)| n.op == op && matches!(o, Outcome::Done(_))).count()
+    }
+}
+
+/// A shared flag that asks a running execution to stop starting new actions.
+#[derive(Clone, Default)]
+pub struct StopSignal(Arc<AtomicBool>);
+
+impl StopSignal {
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+struct NodeProgress {
+    hook: Arc<dyn Hook>,
+    address: Address,
+}
+
+impl Progress for NodeProgress {
+    fn waiting(&self, seen: &str, waited: Duration) {
+        self.hook.event(&Event::Waiting { address: &self.address, seen, waited });
+    }
+}
+
+enum State {
+    Pending,
+    Running,
+    Finished(Outcome),
+}
+
+/// Run `plan` against AWS.
+pub async fn execute(plan: &Plan, ctx: &Ctx, parallelism: usize, hook: Arc<dyn Hook>, stop: StopSignal) -> Report {
+    let started = Instant::now();
+    let nodes = build_nodes(plan);
+    // Ids of every resource known so far: unchanged ones now, created ones as they finish.
+    let ids: Arc<Mutex<BTreeMap<Address, Actual>>> = Arc::new(Mutex::new(
+        plan.changes
+            .iter()
+            .filter_map(|c| c.actual.clone())
+            .map(|a| (a.address.clone(), a))
+            .collect(),
+    ));
+    let mut states: Vec<State> = nodes.iter().map(|_| State::Pending).collect();
+    let mut running = JoinSet::new();
+    let limit = parallelism.max(1);
+    let mut announced_stop = false;
+
+    loop {
+        if stop.is_stopped() && !announced_stop {
+            announced_stop = true;
+            hook.event(&Event::Stopping);
+        }
+        // Skip what can no longer run; start what is ready, up to the limit.
+        for i in 0..nodes.len() {
+            if !matches!(states[i], State::Pending) {
+                continue;
+            }
+            let failed_dep = nodes[i].deps.iter().find(|&&d| {
+                matches!(states[d], State::Finished(Outcome::Failed(_) | Outcome::Skipped { .. } | Outcome::NotStarted))
+            });
+            if let Some(&dep) = failed_dep {
+                let because = match &states[dep] {
+                    State::Finished(Outcome::Skipped { because }) => because.clone(),
+                    _ => nodes[dep].address.clone(),
+                };
+                if stop.is_stopped() && matches!(states[dep], State::Finished(Outcome::NotStarted)) {
+                    states[i] = State::Finished(Outcome::NotStarted);
+                } else {
+                    hook.event(&Event::Skipped { address: &nodes[i].address, op: nodes[i].op, because: &because });
+                    states[i] = State::Finished(Outcome::Skipped { because });
+                }
+                continue;
+            }
+            let ready = nodes[i].deps.iter().all(|&d| matches!(states[d], State::Finished(Outcome::Done(_))));
+            if !ready || running.len() >= limit {
+                continue;
+            }
+            if stop.is_stopped() {
+                states[i] = State::Finished(Outcome::NotStarted);
+                continue;
+            }
+            states[i] = State::Running;
+            hook.event(&Event::Started { address: &nodes[i].address, op: nodes[i].op });
+            let node = nodes[i].clone();
+            let ctx = ctx.clone();
+            let hook = hook.clone();
+            let ids = ids.clone();
+            running.spawn(async move {
+                let began = Instant::now();
+                let result = run_node(&node, &ctx, hook, &ids).await;
+                (i, result.map(|()| began.elapsed()))
+            });
+        }
+        if running.is_empty() {
+            break;
+        }
+        let Some(joined) = running.join_next().await else { break };
+        let (i, result) = match joined {
+            Ok(pair) => pair,
+            // A panic inside an action is a bug; report it on no node rather than hang.
+            Err(err) => {
+                hook.event(&Event::Internal { message: &err.to_string() });
+                continue;
+            }
+        };
+        let outcome = match result {
+            Ok(elapsed) => {
+                hook.event(&Event::Finished { address: &nodes[i].address, op: nodes[i].op, elapsed });
+                Outcome::Done(elapsed)
+            }
+            Err(error) => {
+                hook.event(&Event::Failed { address: &nodes[i].address, op: nodes[i].op, error: &error });
+                Outcome::Failed(error)
+            }
+        };
+        states[i] = State::Finished(outcome);
+    }
+
+    // Nothing runs, nothing is ready, yet nodes wait: they wait on each other. That is a bug in the
+    // dependency rules; say so instead of reporting them as merely not started.
+    let stuck: Vec<usize> = (0..nodes.len()).filter(|&i| matches!(states[i], State::Pending)).collect();
+    if !stuck.is_empty() && !stop.is_stopped() {
+        let names: Vec<String> = stuck.iter().map(|&i| format!("{} {}", nodes[i].op.verb().0, nodes[i].address)).collect();
+        for &i in &stuck {
+            let error = AwsError::local(
+                nodes[i].address.as_str(),
+                "Schedule",
+                format!("dependency cycle among: {} (a bug in clusterup; please report it)", names.join(", ")),
+            );
+            hook.event(&Event::Failed { address: &nodes[i].address, op: nodes[i].op, error: &error });
+            states[i] = State::Finished(Outcome::Failed(error));
+        }
+    }
+
+    let nodes_out = nodes
+        .into_iter()
+        .zip(states)
+        .map(|(node, state)| {
+            let outcome = match state {
+                State::Finished(outcome) => outcome,
+                State::Pending | State::Running => Outcome::NotStarted,
+            };
+            (node, outcome)
+        })
+        .collect();
+    let resources = ids.lock().map(|m| m.values().cloned().collect()).unwrap_or_default();
+    Report { nodes: nodes_out, resources, elapsed: started.elapsed(), stopped: stop.is_stopped() }
+}
+
+async fn run_node(
+    node: &Node,
+    ctx: &Ctx,
+    hook: Arc<dyn Hook>,
+    ids: &Mutex<BTreeMap<Address, Actual>>,
+) -> Result<(), AwsError> {
+    let progress = NodeProgress { hook, address: node.address.clone() };
+    let family = family_of(node.kind);
+    match node.op {
+        Op::Delete => {
+            let Some(actual) = &node.actual else { return Ok(()) };
+            family.delete(ctx, actual, &progress).await?;
+            if let Ok(mut map) = ids.lock() {
+                if map.get(&node.address).is_some_and(|a| a.id == actual.id) {
+                    map.remove(&node.address);
+                }
+            }
+            Ok(())
+        }
+        Op::Create | Op::Update => {
+            let Some(desired) = &node.desired else { return Ok(()) };
+            // References resolve to ids now: every dependency has finished.
+            let resolved = {
+                let map = ids.lock().map_err(|_| AwsError::local(node.address.as_str(), "Resolve", "state lock poisoned"))?;
+                let resolve = |a: &Address| map.get(a).map(|r| Value::str(&r.id)).unwrap_or(Value::Unknown);
+                let mut d = desired.clone();
+                for value in d.props.values_mut().chain(d.create_only.values_mut()) {
+                    *value = value.resolve(&resolve);
+                }
+                d
+            };
+            if let Some((key, _)) = resolved.props.iter().chain(&resolved.create_only).find(|(_, v)| v.has_unknown()) {
+                return Err(AwsError::local(
+                    node.address.as_str(),
+                    "Resolve",
+                    format!("property {key} refers to a resource that does not exist; run `clusterup plan` to see why"),
+                ));
+            }
+            let actual = match (node.op, &node.actual) {
+                (Op::Update, Some(have)) => family.update(ctx, have, &resolved, &progress).await?,
+                _ => family.create(ctx, &resolved, &progress).await?,
+            };
+            if let Ok(mut map) = ids.lock() {
+                map.insert(node.address.clone(), actual);
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,206 @@
+use std::collections::BTreeMap;
+
+use super::{order::topological, Action, Change, Plan, PropChange};
+use crate::model::{Actual, Address, Desired, Value};
+
+/// Compare what the topology wants with what exists.
+///
+/// Resources are matched by address (their `clusterup:resource` tag). Only the properties the topology
+/// sets are compared (AWS reports many more, with defaults clusterup leaves alone); map-valued
+/// `attributes` are compared on the keys the topology sets. A reference to a resource that will be
+/// created or replaced is not known yet, so it counts as a change. Two resources claiming one address
+/// (a create retried by hand, an emulator that ignores idempotency) keep the one others refer to and
+/// delete the rest.
+pub fn diff(deployment: &str, region: &str, desired: &[Desired], actuals: Vec<Actual>) -> Plan {
+    let (current, duplicates) = pick_one_per_address(actuals);
+    let mut planned: BTreeMap<&Address, Action> = BTreeMap::new();
+    let mut changes = Vec::new();
+
+    for want in topological(desired) {
+        let resolve = |address: &Address| match planned.get(address) {
+            // Not known until apply: kept as a reference, which never equals an id and says whose id it is.
+            Some(Action::Create | Action::Replace) => Value::Ref(address.clone()),
+            _ => current.get(address).map(|a| Value::str(&a.id)).unwrap_or_else(|| Value::Ref(address.clone())),
+        };
+        let resolved: BTreeMap<String, Value> = want.props.iter().map(|(k, v)| (k.clone(), v.resolve(&resolve))).collect();
+        let change = match current.get(&want.address) {
+            None => Change {
+                address: want.address.clone(),
+                kind: want.kind,
+                action: Action::Create,
+                changes: resolved
+                    .into_iter()
+                    .map(|(key, after)| PropChange { key, before: None, after: Some(after), forces_replacement: false })
+                    .collect(),
+                desired: Some(want.clone()),
+                actual: None,
+            },
+            Some(have) => {
+                let prop_changes: Vec<PropChange> = resolved
+                    .into_iter()
+                    .filter_map(|(key, after)| {
+                        let before = have.props.get(&key);
+                        if before.is_some_and(|b| same(&key, b, &after)) {
+                            return None;
+                        }
+                        let forces_replacement = want.kind.replaced_on().contains(&key.as_str());
+                        Some(PropChange { key, before: before.cloned(), after: Some(after), forces_replacement })
+                    })
+                    .collect();
+                let action = if prop_changes.iter().any(|c| c.forces_replacement) {
+                    Action::Replace
+                } else if prop_changes.is_empty() {
+                    Action::NoOp
+                } else {
+                    Action::Update
+                };
+                Change {
+                    address: want.address.clone(),
+                    kind: want.kind,
+                    action,
+                    changes: prop_changes,
+                    desired: Some(want.clone()),
+                    actual: Some(have.clone()),
+                }
+            }
+        };
+        planned.insert(&want.address, change.action);
+        changes.push(change);
+    }
+
+    let mut deletions: Vec<Actual> =
+        current.values().filter(|a| !desired.iter().any(|d| d.address == a.address)).cloned().collect();
+    deletions.extend(duplicates);
+    let doomed = Plan::destroy_all(deployment, region, deletions);
+    changes.extend(doomed.changes);
+    Plan { deployment: deployment.to_owned(), region: region.to_owned(), changes }
+}
+
+/// Equality as the plan sees it.
+fn same(key: &str, before: &Value, after: &Value) -> bool {
+    match (key, before, after) {
+        ("attributes", Value::Map(have), Value::Map(want)) => {
+            want.iter().all(|(k, v)| have.get(k).is_some_and(|h| h.same_as(v)))
+        }
+        _ => before.same_as(after),
+    }
+}
+
+fn pick_one_per_address(actuals: Vec<Actual>) -> (BTreeMap<Address, Actual>, Vec<Actual>) {
+    let referenced = |candidate: &Actual| actuals.iter().filter(|other| other.refers_to(&candidate.id)).count();
+    let mut by_address: BTreeMap<Address, Vec<(usize, Actual)>> = BTreeMap::new();
+    for actual in &actuals {
+        by_address.entry(actual.address.clone()).or_default().push((referenced(actual), actual.clone()));
+    }
+    let mut current = BTreeMap::new();
+    let mut duplicates = Vec::new();
+    for (address, mut candidates) in by_address {
+        // Most referenced first, then the lowest id, so the choice is the same on every run.
+        candidates.sort_by(|(ra, a), (rb, b)| rb.cmp(ra).then_with(|| a.id.cmp(&b.id)));
+        let mut candidates = candidates.into_iter().map(|(_, a)| a);
+        if let Some(keep) = candidates.next() {
+            current.insert(address, keep);
+        }
+        duplicates.extend(candidates);
+    }
+    (current, duplicates)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Kind;
+
+    fn vpc(cidr: &str) -> Desired {
+        Desired::new("network/vpc", Kind::Vpc).prop("cidr", Value::str(cidr))
+    }
+
+    fn subnet() -> Desired {
+        Desired::new("network/subnet/public-a", Kind::Subnet)
+            .prop("vpc", Value::Ref(Address::new("network/vpc")))
+            .prop("cidr", Value::str("10.0.0.0/20"))
+    }
+
+    fn existing_vpc(id: &str, cidr: &str) -> Actual {
+        Actual::new(Address::new("network/vpc"), Kind::Vpc, id).prop("cidr", Value::str(cidr))
+    }
+
+    fn existing_subnet(vpc: &str) -> Actual {
+        Actual::new(Address::new("network/subnet/public-a"), Kind::Subnet, "subnet-1")
+            .prop("vpc", Value::str(vpc))
+            .prop("cidr", Value::str("10.0.0.0/20"))
+    }
+
+    fn actions(plan: &Plan) -> Vec<(String, Action)> {
+        plan.changes.iter().map(|c| (c.address.to_string(), c.action)).collect()
+    }
+
+    #[test]
+    fn empty_account_creates_everything_in_dependency_order() {
+        let plan = diff("d", "r", &[subnet(), vpc("10.0.0.0/16")], vec![]);
+        assert_eq!(
+            actions(&plan),
+            [("network/vpc".into(), Action::Create), ("network/subnet/public-a".into(), Action::Create)]
+        );
+        let subnet_vpc = plan.changes[1].changes.iter().find(|c| c.key == "vpc").and_then(|c| c.after.clone());
+        assert_eq!(subnet_vpc, Some(Value::Ref(Address::new("network/vpc"))));
+    }
+
+    #[test]
+    fn matching_resources_are_no_ops() {
+        let plan = diff(
+            "d",
+            "r",
+            &[vpc("10.0.0.0/16"), subnet()],
+            vec![existing_vpc("vpc-1", "10.0.0.0/16"), existing_subnet("vpc-1")],
+        );
+        assert!(!plan.has_changes(), "{:?}", actions(&plan));
+    }
+
+    #[test]
+    fn replacing_a_parent_replaces_children_that_name_it() {
+        let plan = diff(
+            "d",
+            "r",
+            &[vpc("10.1.0.0/16"), subnet()],
+            vec![existing_vpc("vpc-1", "10.0.0.0/16"), existing_subnet("vpc-1")],
+        );
+        assert_eq!(
+            actions(&plan),
+            [("network/vpc".into(), Action::Replace), ("network/subnet/public-a".into(), Action::Replace)]
+        );
+    }
+
+    #[test]
+    fn resources_no_longer_wanted_are_deleted() {
+        let plan = diff("d", "r", &[vpc("10.0.0.0/16")], vec![existing_vpc("vpc-1", "10.0.0.0/16"), existing_subnet("vpc-1")]);
+        assert_eq!(
+            actions(&plan),
+            [("network/vpc".into(), Action::NoOp), ("network/subnet/public-a".into(), Action::Delete)]
+        );
+    }
+
+    #[test]
+    fn duplicates_keep_the_referenced_one() {
+        let plan = diff(
+            "d",
+            "r",
+            &[vpc("10.0.0.0/16"), subnet()],
+            vec![existing_vpc("vpc-0", "10.0.0.0/16"), existing_vpc("vpc-9", "10.0.0.0/16"), existing_subnet("vpc-9")],
+        );
+        let deleted: Vec<&str> = plan.changes.iter().filter(|c| c.action == Action::Delete).filter_map(|c| c.id()).collect();
+        assert_eq!(deleted, ["vpc-0"]);
+        assert!(plan.changes.iter().filter(|c| c.action != Action::Delete).all(|c| c.action == Action::NoOp));
+    }
+
+    #[test]
+    fn attributes_compare_only_the_keys_clusterup_sets() {
+        let want = Desired::new("lb", Kind::TargetGroup)
+            .prop("attributes", Value::Map(BTreeMap::from([("a".to_owned(), Value::str("1"))])));
+        let have = Actual::new(Address::new("lb"), Kind::TargetGroup, "arn").prop(
+            "attributes",
+            Value::Map(BTreeMap::from([("a".to_owned(), Value::str("1")), ("b".to_owned(), Value::str("x"))])),
+        );
+        assert!(!diff("d", "r", &[want], vec![have]).has_changes());
+    }
+}
