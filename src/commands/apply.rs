@@ -1,0 +1,98 @@
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+
+use super::{confirm, context_for, load_topology, make_plan, stop_on_ctrl_c, ExitStatus};
+use crate::cli::GlobalArgs;
+use crate::engine::{execute, Op, Report};
+use crate::output::{render_outputs, render_plan, Printer, ProgressView};
+use crate::plan::{sha256_hex, SavedPlan};
+use crate::resources::outputs;
+
+pub async fn run(g: &GlobalArgs, file: &Path, yes: bool, printer: &Printer) -> Result<ExitStatus> {
+    let text = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let saved = if SavedPlan::looks_like_plan(&String::from_utf8_lossy(&text)) { Some(SavedPlan::load(file)?) } else { None };
+    let topology_path = saved.as_ref().map(|s| s.topology.clone()).unwrap_or_else(|| file.to_owned());
+    if let Some(saved) = &saved {
+        let now = std::fs::read(&topology_path).with_context(|| format!("reading {}", topology_path.display()))?;
+        if sha256_hex(&now) != saved.topology_sha256 {
+            bail!(
+                "{} changed since the plan {} was saved; run `clusterup plan --out` again",
+                topology_path.display(),
+                file.display()
+            );
+        }
+    }
+    let topology = load_topology(&topology_path, printer)?;
+    let ctx = context_for(g, &topology).await?;
+    let plan = make_plan(&ctx, &topology).await?;
+    if let Some(saved) = &saved {
+        if saved.plan != plan {
+            bail!(
+                "the deployment changed in AWS since the plan {} was saved, so it no longer describes what apply would do; run `clusterup plan --out` again and review it",
+                file.display()
+            );
+        }
+    }
+
+    if !plan.has_changes() {
+        printer.out(&render_plan(&plan, printer.out_style()));
+        printer.out(&render_outputs(&outputs(&plan.actuals())));
+        return Ok(ExitStatus::Success);
+    }
+    // A saved plan was reviewed when it was made; otherwise show it and ask.
+    if saved.is_none() {
+        printer.out(&render_plan(&plan, printer.out_style()));
+        if !yes && !confirm(printer, "Apply these changes?", "apply")? {
+            printer.status("Apply cancelled; nothing was changed.");
+            return Ok(ExitStatus::Failure);
+        }
+    }
+
+    let stop = stop_on_ctrl_c();
+    let view = Arc::new(ProgressView::new(printer.clone()));
+    let report = execute(&plan, &ctx, usize::from(g.parallelism), view, stop).await;
+    finish(&report, printer, "apply", &format!("clusterup apply {}", topology_path.display()))?;
+    if report.succeeded() {
+        printer.status(&format!(
+            "\nApply complete in {:.1}s: {} created, {} updated, {} deleted.\n",
+            report.elapsed.as_secs_f64(),
+            report.count(Op::Create),
+            report.count(Op::Update),
+            report.count(Op::Delete)
+        ));
+        printer.out(&render_outputs(&outputs(&report.resources)));
+    }
+    Ok(status_of(&report))
+}
+
+pub(super) fn status_of(report: &Report) -> ExitStatus {
+    if report.succeeded() {
+        ExitStatus::Success
+    } else if report.stopped && report.failures().next().is_none() {
+        ExitStatus::Interrupted
+    } else {
+        ExitStatus::Failure
+    }
+}
+
+/// After a run that did not complete: what failed, what did not start, and how to resume.
+pub(super) fn finish(report: &Report, printer: &Printer, verb: &str, resume: &str) -> Result<()> {
+    if report.succeeded() {
+        return Ok(());
+    }
+    let failures: Vec<_> = report.failures().collect();
+    let not_started = report.nodes.iter().filter(|(_, o)| matches!(o, crate::engine::Outcome::NotStarted)).count();
+    let skipped = report.nodes.iter().filter(|(_, o)| matches!(o, crate::engine::Outcome::Skipped { .. })).count();
+    for (node, error) in &failures {
+        printer.error(&format!("{} {}: {error}", node.op.verb().0, node.address));
+    }
+    let done = report.nodes.iter().filter(|(_, o)| matches!(o, crate::engine::Outcome::Done(_))).count();
+    printer.status(&format!(
+        "\n{} {verb}: {done} actions done, {} failed, {skipped} skipped because of a failure, {not_started} not started.\nEverything done so far is recorded in AWS tags; run `{resume}` again to resume where it stopped.",
+        if report.stopped { "Interrupted" } else { "Incomplete" },
+        failures.len(),
+    ));
+    Ok(())
+}

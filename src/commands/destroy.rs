@@ -1,0 +1,68 @@
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Result;
+
+use super::apply::{finish, status_of};
+use super::{confirm, context, context_for, load_topology, resolve_region, stop_on_ctrl_c, ExitStatus};
+use crate::cli::GlobalArgs;
+use crate::engine::execute;
+use crate::output::{render_plan, Printer, ProgressView};
+use crate::plan::{discover_all, Plan};
+use crate::resources::leftovers::leftovers;
+use crate::resources::Ctx;
+
+pub async fn run(
+    g: &GlobalArgs,
+    file: Option<&Path>,
+    name: Option<&str>,
+    yes: bool,
+    printer: &Printer,
+) -> Result<ExitStatus> {
+    let ctx = match (file, name) {
+        (Some(file), _) => context_for(g, &load_topology(file, printer)?).await?,
+        (None, Some(name)) => context(g, name, resolve_region(g).await?, None).await,
+        (None, None) => anyhow::bail!("name a topology file or pass --name"),
+    };
+    let resume = match file {
+        Some(f) => format!("clusterup destroy {}", f.display()),
+        None => format!("clusterup destroy --name {}", ctx.deployment),
+    };
+    let actuals = discover_all(&ctx).await?;
+    if actuals.is_empty() {
+        printer.status(&format!("Nothing to destroy: no resource is tagged clusterup:deployment={} in {}.", ctx.deployment, ctx.aws.region));
+        return verify_nothing_left(&ctx, printer).await;
+    }
+    let plan = Plan::destroy_all(&ctx.deployment, &ctx.aws.region, actuals);
+    printer.out(&render_plan(&plan, printer.out_style()));
+    if !yes && !confirm(printer, &format!("Destroy every resource of deployment {}?", ctx.deployment), "destroy")? {
+        printer.status("Destroy cancelled; nothing was changed.");
+        return Ok(ExitStatus::Failure);
+    }
+    let stop = stop_on_ctrl_c();
+    let view = Arc::new(ProgressView::new(printer.clone()));
+    let report = execute(&plan, &ctx, usize::from(g.parallelism), view, stop).await;
+    finish(&report, printer, "destroy", &resume)?;
+    if !report.succeeded() {
+        return Ok(status_of(&report));
+    }
+    printer.status(&format!("\nDeleted {} resources in {:.1}s.", report.nodes.len(), report.elapsed.as_secs_f64()));
+    verify_nothing_left(&ctx, printer).await
+}
+
+/// Ask AWS again; anything still tagged with the deployment makes destroy fail, loudly, with its id.
+async fn verify_nothing_left(ctx: &Ctx, printer: &Printer) -> Result<ExitStatus> {
+    let left = leftovers(ctx).await?;
+    if left.is_empty() {
+        printer.status(&format!("Verified: nothing tagged clusterup:deployment={} is left in {}.", ctx.deployment, ctx.aws.region));
+        return Ok(ExitStatus::Success);
+    }
+    for item in &left {
+        printer.error(&format!("still exists: {} {}", item.what, item.id));
+    }
+    anyhow::bail!(
+        "{} resources tagged clusterup:deployment={} are still there; run destroy again, or delete them by hand if clusterup cannot",
+        left.len(),
+        ctx.deployment
+    )
+}

@@ -1,0 +1,156 @@
+//! One module per command. Each takes its arguments and the printer and returns an exit status; the
+//! shared steps (load a topology, connect, plan, confirm, handle Ctrl-C) live here.
+
+mod apply;
+mod destroy;
+mod graph;
+mod output;
+mod plan;
+mod validate;
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+
+use crate::aws::{connect, ConnectOptions};
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::engine::StopSignal;
+use crate::output::Printer;
+use crate::plan::{diff, discover_all, gather_facts, Plan};
+use crate::resources::{desired, Ctx};
+use crate::topology::{self, Topology};
+
+/// How the process ends. Documented in docs/reliability.md and README.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Done; for `plan --detailed-exitcode`: no changes.
+    Success,
+    /// Something failed; the message says what and what to do.
+    Failure,
+    /// `plan --detailed-exitcode` found changes.
+    Changes,
+    /// Stopped by Ctrl-C after finishing the actions in flight.
+    Interrupted,
+}
+
+impl ExitStatus {
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::Failure => 1,
+            ExitStatus::Changes => 2,
+            ExitStatus::Interrupted => 130,
+        }
+    }
+}
+
+pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
+    let g = &cli.global;
+    match cli.command {
+        Command::Validate { file } => validate::run(&file, printer),
+        Command::Plan { file, out, json, detailed_exitcode } => {
+            plan::run(g, &file, out.as_deref(), json, detailed_exitcode, printer).await
+        }
+        Command::Apply { file, yes } => apply::run(g, &file, yes, printer).await,
+        Command::Destroy { file, name, yes } => destroy::run(g, file.as_deref(), name.as_deref(), yes, printer).await,
+        Command::Output { name, json } => output::run(g, &name, json, printer).await,
+        Command::Graph { file, format } => graph::run(&file, format, printer),
+        Command::Schema => {
+            printer.out(&format!("{:#}\n", topology::json_schema()));
+            Ok(ExitStatus::Success)
+        }
+    }
+}
+
+/// Load and check a topology, showing its warnings.
+fn load_topology(path: &Path, printer: &Printer) -> Result<Topology> {
+    let checked = topology::load(path)?;
+    for warning in &checked.warnings {
+        printer.warn(&warning.to_string());
+    }
+    // The user-data template must render before anything talks to AWS.
+    crate::resources::app::user_data::render_for(&checked.topology)?;
+    Ok(checked.topology)
+}
+
+/// The AWS context for a deployment in a region.
+async fn context(g: &GlobalArgs, deployment: &str, region: String, user_tags: Option<&Topology>) -> Ctx {
+    let aws = connect(&ConnectOptions { region, profile: g.profile.clone(), endpoint_url: g.endpoint_url.clone() }).await;
+    Ctx {
+        aws,
+        deployment: deployment.to_owned(),
+        user_tags: user_tags.map(|t| t.tags.clone()).unwrap_or_default(),
+    }
+}
+
+/// The context for a topology; `--region`, if given, must agree with the topology.
+async fn context_for(g: &GlobalArgs, topology: &Topology) -> Result<Ctx> {
+    if let Some(region) = &g.region {
+        if region != &topology.region {
+            bail!(
+                "--region {region} does not match the topology's region {}; drop --region or change the topology",
+                topology.region
+            );
+        }
+    }
+    Ok(context(g, &topology.name, topology.region.clone(), Some(topology)).await)
+}
+
+/// The region for commands without a topology: `--region`, else the standard AWS chain.
+async fn resolve_region(g: &GlobalArgs) -> Result<String> {
+    if let Some(region) = &g.region {
+        return Ok(region.clone());
+    }
+    let mut chain = aws_config::profile::ProfileFileRegionProvider::builder();
+    if let Some(profile) = &g.profile {
+        chain = chain.profile_name(profile);
+    }
+    let provider = aws_config::meta::region::RegionProviderChain::first_try(aws_config::environment::EnvironmentVariableRegionProvider::new())
+        .or_else(chain.build());
+    match provider.region().await {
+        Some(region) => Ok(region.to_string()),
+        None => bail!("no AWS region: pass --region, or set AWS_REGION, or a region in your AWS profile"),
+    }
+}
+
+/// Discover, read facts, diff: the plan for a topology.
+async fn make_plan(ctx: &Ctx, topology: &Topology) -> Result<Plan> {
+    let actuals = discover_all(ctx).await?;
+    let facts = gather_facts(&ctx.aws, topology, &actuals).await?;
+    let wanted = desired(topology, &facts);
+    Ok(diff(&topology.name, &topology.region, &wanted, actuals))
+}
+
+/// Ask y/N on the terminal. Without a terminal there is nobody to ask: refuse, and say how to proceed.
+fn confirm(printer: &Printer, question: &str, verb: &str) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!("refusing to {verb} without confirmation: standard input is not a terminal. Re-run with --yes to {verb} non-interactively");
+    }
+    let style = printer.err_style();
+    eprint_prompt(&format!("{} [y/N] ", style.bold(question)))?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).context("reading the answer")?;
+    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+}
+
+#[allow(clippy::print_stderr)]
+fn eprint_prompt(text: &str) -> Result<()> {
+    eprint!("{text}");
+    std::io::stderr().flush().context("writing the prompt")
+}
+
+/// First Ctrl-C: stop starting new actions. Second: leave at once.
+fn stop_on_ctrl_c() -> StopSignal {
+    let stop = StopSignal::default();
+    let signal = stop.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            signal.stop();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+    stop
+}

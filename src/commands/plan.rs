@@ -1,0 +1,39 @@
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use super::{context_for, load_topology, make_plan, ExitStatus};
+use crate::cli::GlobalArgs;
+use crate::output::{render_plan, Printer};
+use crate::plan::SavedPlan;
+
+pub async fn run(
+    g: &GlobalArgs,
+    file: &Path,
+    out: Option<&Path>,
+    json: bool,
+    detailed_exitcode: bool,
+    printer: &Printer,
+) -> Result<ExitStatus> {
+    let topology = load_topology(file, printer)?;
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let ctx = context_for(g, &topology).await?;
+    let plan = make_plan(&ctx, &topology).await?;
+    if json {
+        let body = serde_json::json!({
+            "deployment": plan.deployment,
+            "region": plan.region,
+            "summary": plan.summary(),
+            "changes": plan.changes.iter().filter(|c| c.action != crate::plan::Action::NoOp).collect::<Vec<_>>(),
+        });
+        printer.out(&format!("{body:#}\n"));
+    } else {
+        printer.out(&render_plan(&plan, printer.out_style()));
+    }
+    if let Some(path) = out {
+        let saved = SavedPlan::new(file, &bytes, plan.clone());
+        std::fs::write(path, saved.to_json()).with_context(|| format!("writing the plan to {}", path.display()))?;
+        printer.status(&format!("Saved the plan to {}; apply exactly it with `clusterup apply {}`.", path.display(), path.display()));
+    }
+    Ok(if detailed_exitcode && plan.has_changes() { ExitStatus::Changes } else { ExitStatus::Success })
+}
