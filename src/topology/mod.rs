@@ -1,0 +1,107 @@
+//! The topology file: read it, check it, and hand the rest of clusterup a [`Topology`] it can trust.
+//!
+//! Reading happens in passes, each with one job:
+//! 1. file-level limits here: size, UTF-8, emptiness;
+//! 2. `scan.rs`: well-formed YAML, no duplicate keys, bounded alias expansion;
+//! 3. serde into the `raw.rs` types, whose value types (`types.rs`) check themselves, so a bad value
+//!    is reported at its own position;
+//! 4. `validate.rs`: defaults and the rules that span several values, located by `locate.rs`.
+//!
+//! Only the first problem is reported: later ones are often consequences of it.
+
+mod defaults;
+mod error;
+mod locate;
+pub mod model;
+mod raw;
+mod rules;
+mod scan;
+mod schema;
+mod types;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use std::io::Read;
+use std::path::Path;
+
+pub use error::{Diagnostic, TopologyError};
+pub use model::*;
+pub use schema::json_schema;
+
+/// The user-data template used when `app.user_data` is not set.
+pub const DEFAULT_USER_DATA: &str = include_str!("../../templates/app-user-data.sh");
+
+/// Topology files are a few kilobytes; anything past this is a mistake (or an attack on the parser).
+pub const MAX_FILE_BYTES: usize = 1024 * 1024;
+
+const EMPTY: &str = "the topology is empty; expected a mapping with at least name, region and app";
+
+/// A topology that passed every check, and what is weak about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    pub topology: Topology,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Read and check a topology file. A user-data template named in it is read relative to the file's
+/// directory; without one, the built-in [`DEFAULT_USER_DATA`] is used.
+pub fn load(path: &Path) -> Result<Checked, TopologyError> {
+    let read_error = |source| TopologyError::Read { path: path.to_owned(), source };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let mut bytes = Vec::new();
+    // Read one byte past the limit to know it was exceeded without reading a huge file whole.
+    file.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(read_error)?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(too_large(path));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => parse(path, &text),
+        Err(err) => {
+            let offset = err.utf8_error().valid_up_to();
+            let bytes = err.as_bytes();
+            let (line, column) = error::position_of(bytes, offset);
+            let byte = bytes.get(offset).copied().unwrap_or_default();
+            Err(TopologyError::Invalid(error::at(
+                path,
+                line,
+                column,
+                format!("the file is not UTF-8 text (byte 0x{byte:02X}); save it as UTF-8"),
+            )))
+        }
+    }
+}
+
+/// Same as [`load`], from text. `source` is used in messages and to resolve relative paths.
+pub fn parse(source: &Path, text: &str) -> Result<Checked, TopologyError> {
+    let invalid = TopologyError::Invalid;
+    // Editors hide a byte-order mark, so columns on line 1 should not count it.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.len() > MAX_FILE_BYTES {
+        return Err(too_large(source));
+    }
+    scan::scan(text).map_err(|err| {
+        // Scan only raises its own duplicate-key error about a field; everything else is syntax.
+        let about_field = err.inner().to_string().contains(scan::DUPLICATE_KEY);
+        invalid(error::from_yaml(source, text, err, about_field))
+    })?;
+    let raw: Option<raw::RawTopology> = serde_path_to_error::deserialize(serde_yaml::Deserializer::from_str(text))
+        .map_err(|err| invalid(error::from_yaml(source, text, err, true)))?;
+    let Some(raw) = raw else {
+        return Err(invalid(error::at(source, 1, 1, EMPTY)));
+    };
+    let (topology, warnings) =
+        validate::validate(raw, source, DEFAULT_USER_DATA).map_err(|finding| invalid(finding.locate(source, text)))?;
+    let warnings = warnings.into_iter().map(|w| w.locate(source, text)).collect();
+    Ok(Checked { topology, warnings })
+}
+
+fn too_large(path: &Path) -> TopologyError {
+    TopologyError::Invalid(error::at(
+        path,
+        1,
+        1,
+        format!("the file is larger than {MAX_FILE_BYTES} bytes (1 MiB); a topology is a few kilobytes"),
+    ))
+}

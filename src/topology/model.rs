@@ -1,0 +1,237 @@
+//! The checked topology: what the rest of clusterup works from.
+//!
+//! Every value here has passed validation (see `validate.rs`): names fit AWS limits, CIDRs fit, capacity
+//! is ordered, durations are in range. Code outside `topology` never sees the raw YAML shapes.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A whole deployment, as the topology file describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Topology {
+    /// Deployment name: `[a-z][a-z0-9-]{0,20}`, no trailing or double hyphen.
+    pub name: String,
+    pub region: String,
+    /// The user's own tags, added to every resource.
+    pub tags: BTreeMap<String, String>,
+    pub network: Network,
+    pub load_balancer: LoadBalancer,
+    pub app: App,
+    pub database: Option<Database>,
+    pub shared_storage: Option<SharedStorage>,
+    pub spark: Option<Spark>,
+    /// The topology file this came from (for messages and for resolving relative paths).
+    pub source: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Network {
+    /// clusterup builds the VPC.
+    Managed(ManagedNetwork),
+    /// Use subnets of a VPC that already exists; clusterup creates no network resources but security groups.
+    Existing(ExistingNetwork),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManagedNetwork {
+    pub cidr: Cidr,
+    pub zones: Zones,
+    pub nat: NatMode,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExistingNetwork {
+    pub vpc_id: String,
+    pub public_subnet_ids: Vec<String>,
+    pub private_subnet_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Zones {
+    /// The first N available zones of the region, in name order.
+    Count(u8),
+    /// Explicit zone names, e.g. `us-east-1a`; each must belong to `region`.
+    Names(Vec<String>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NatMode {
+    Single,
+    PerAz,
+    None,
+}
+
+/// An IPv4 network in CIDR notation, with host bits zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    pub addr: Ipv4Addr,
+    pub prefix: u8,
+}
+
+impl fmt::Display for Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadBalancer {
+    pub scheme: Scheme,
+    /// At least one; ports unique.
+    pub listeners: Vec<Listener>,
+    pub algorithm: Algorithm,
+    pub stickiness: Option<Stickiness>,
+    pub health_check: HealthCheck,
+    pub idle_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    InternetFacing,
+    Internal,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listener {
+    pub port: u16,
+    /// Present exactly when the listener speaks HTTPS.
+    pub certificate_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    RoundRobin,
+    LeastOutstandingRequests,
+    WeightedRandom,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stickiness {
+    /// Load-balancer-generated cookie; duration 1 s ..= 7 days.
+    LbCookie { duration: Duration },
+    /// Application cookie with the given name; duration 1 s ..= 7 days.
+    AppCookie { cookie_name: String, duration: Duration },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthCheck {
+    /// Starts with `/`.
+    pub path: String,
+    /// 5 s ..= 300 s.
+    pub interval: Duration,
+    /// 2 s ..= 120 s, and shorter than `interval`.
+    pub timeout: Duration,
+    /// 2 ..= 10.
+    pub healthy_threshold: u8,
+    /// 2 ..= 10.
+    pub unhealthy_threshold: u8,
+    /// HTTP codes, e.g. `200` or `200-399`.
+    pub matcher: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct App {
+    pub instance_type: String,
+    pub image: Image,
+    pub port: u16,
+    pub capacity: Capacity,
+    pub scaling: Option<Scaling>,
+    /// Contents of the user-data template (the file named in the topology, or the built-in default),
+    /// not yet rendered.
+    pub user_data_template: String,
+    /// Where the template came from, for messages: a path, or `built-in`.
+    pub user_data_origin: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Image {
+    /// `ami-...`
+    AmiId(String),
+    /// An SSM parameter name that resolves to an AMI id (`ssm:/aws/service/...` in the file).
+    SsmParameter(String),
+}
+
+/// `min <= desired <= max`, `max >= 1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capacity {
+    pub min: u32,
+    pub desired: u32,
+    pub max: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Scaling {
+    /// Average CPU utilisation target in percent, 1 ..= 100.
+    CpuTarget(f64),
+    /// ALB requests per target.
+    RequestsPerTarget(u32),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Database {
+    /// e.g. `8.0` or `8.0.39`.
+    pub engine_version: String,
+    /// e.g. `db.t3.medium`.
+    pub instance_class: String,
+    /// 20 ..= 65536.
+    pub storage_gb: u32,
+    pub multi_az: bool,
+    /// 0 ..= 35.
+    pub backup_retention_days: u8,
+    pub deletion: DeletionPolicy,
+    /// Optional DB parameter group settings.
+    pub parameters: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeletionPolicy {
+    /// Take a final snapshot before deleting (the default).
+    Snapshot,
+    /// Delete without a snapshot; must be written in the topology.
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedStorage {
+    /// Absolute path, e.g. `/mnt/smarten-data`.
+    pub mount_path: String,
+    pub encrypted: bool,
+    /// One of the values EFS accepts: 1, 7, 14, 30, 60, 90, 180, 270 or 365 days.
+    pub transition_to_ia: Option<Duration>,
+    pub backups: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spark {
+    /// e.g. `emr-7.5.0`.
+    pub release: String,
+    pub master: InstanceGroup,
+    pub core: InstanceGroup,
+    pub task: Option<InstanceGroup>,
+    pub scaling: Option<SparkScaling>,
+    pub metastore: Metastore,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstanceGroup {
+    pub instance_type: String,
+    pub count: u32,
+}
+
+/// `1 <= min <= max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SparkScaling {
+    pub min: u32,
+    pub max: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metastore {
+    /// Hive metastore on the shared RDS instance (requires a `database` section).
+    SharedDatabase,
+    /// EMR's local metastore on the master node.
+    Local,
+}

@@ -1,0 +1,163 @@
+//! The database, shared_storage and spark sections.
+
+use std::time::Duration;
+
+use super::*;
+use crate::topology::*;
+
+fn database(body: &str) -> String {
+    minimal_with(&format!("database:\n{body}"))
+}
+
+#[test]
+fn engine_version_written_as_a_float_keeps_its_text() {
+    // YAML reads an unquoted 8.0 as a float; the parser takes the scalar's text, so it stays "8.0".
+    let db = ok(&database("  engine_version: 8.0\n")).topology.database.expect("database");
+    assert_eq!(db.engine_version, "8.0");
+    let db = ok(&database("  engine_version: 8.4\n")).topology.database.expect("database");
+    assert_eq!(db.engine_version, "8.4");
+    let db = ok(&database("  engine_version: \"5.7\"\n")).topology.database.expect("database");
+    assert_eq!(db.engine_version, "5.7");
+    let db = ok(&database("  engine_version: 8.0.39\n")).topology.database.expect("database");
+    assert_eq!(db.engine_version, "8.0.39");
+    // `8.40` is not silently read as 8.4.
+    expect_err(
+        &database("  engine_version: 8.40\n"),
+        6,
+        19,
+        "database.engine_version",
+        "`8.40` is not a supported MySQL version",
+    );
+}
+
+#[test]
+fn engine_version_lists_what_is_accepted() {
+    expect_err(&database("  engine_version: 8\n"), 6, 19, "database.engine_version", "use 5.7, 8.0 or 8.4");
+    expect_err(&database("  engine_version: \"9.1\"\n"), 6, 19, "database.engine_version", "use 5.7, 8.0 or 8.4");
+    expect_err(
+        &database("  engine_version: 8.0.x\n"),
+        6,
+        19,
+        "database.engine_version",
+        "optionally with a minor version",
+    );
+}
+
+#[test]
+fn database_ranges_and_formats() {
+    expect_err(
+        &database("  storage_gb: 10\n"),
+        6,
+        15,
+        "database.storage_gb",
+        "10 is out of range: expected a storage size in GiB from 20 to 65536",
+    );
+    expect_err(&database("  storage_gb: 70000\n"), 6, 15, "database.storage_gb", "from 20 to 65536");
+    expect_err(&database("  backup_retention_days: 36\n"), 6, 26, "database.backup_retention_days", "from 0 to 35");
+    expect_err(
+        &database("  instance_class: t3.medium\n"),
+        6,
+        19,
+        "database.instance_class",
+        "not an RDS instance class",
+    );
+    expect_err(&database("  deletion: never\n"), 6, 13, "database.deletion", "expected one of snapshot, delete");
+    expect_err(
+        &database("  parameters: { \"max connections\": 5 }\n"),
+        6,
+        17,
+        "database.parameters.max connections",
+        "not a DB parameter name",
+    );
+    expect_err(
+        &database("  parameters: { max_connections: \"\" }\n"),
+        6,
+        34,
+        "database.parameters.max_connections",
+        "the value is empty",
+    );
+    expect_err(&database("  engine: postgres\n"), 6, 3, "database.engine", "unknown field `engine`");
+}
+
+#[test]
+fn shared_storage_rules() {
+    let storage = |body: &str| minimal_with(&format!("shared_storage:\n{body}"));
+    expect_err(
+        &storage("  transition_to_ia: 45d\n"),
+        6,
+        21,
+        "shared_storage.transition_to_ia",
+        "use 1d, 7d, 14d, 30d, 60d, 90d, 180d, 270d or 365d",
+    );
+    expect_err(&storage("  transition_to_ia: soon\n"), 6, 21, "shared_storage.transition_to_ia", "expected a duration");
+    let t = ok(&storage("  transition_to_ia: 168h\n")).topology;
+    assert_eq!(t.shared_storage.and_then(|s| s.transition_to_ia), Some(Duration::from_secs(7 * 86_400)));
+    expect_err(&storage("  mount_path: data\n"), 6, 15, "shared_storage.mount_path", "must be an absolute path");
+    expect_err(&storage("  mount_path: /\n"), 6, 15, "shared_storage.mount_path", "cannot be mounted on `/`");
+    expect_err(&storage("  mount_path: \"/mnt/my data\"\n"), 6, 15, "shared_storage.mount_path", "contains a space");
+    expect_err(&storage("  mount_path: /etc/app\n"), 6, 15, "shared_storage.mount_path", "is a system directory");
+    expect_err(
+        &storage("  mount_path: /mnt/../etc\n"),
+        6,
+        15,
+        "shared_storage.mount_path",
+        "not a plain absolute path",
+    );
+    expect_err(&storage("  encrypted: 1\n"), 6, 14, "shared_storage.encrypted", "expected a boolean");
+}
+
+#[test]
+fn spark_defaults() {
+    let spark = ok(&minimal_with("spark:\n  release: emr-7.5.0\n")).topology.spark.expect("spark");
+    assert_eq!(
+        spark,
+        Spark {
+            release: "emr-7.5.0".into(),
+            master: InstanceGroup { instance_type: "m5.xlarge".into(), count: 1 },
+            core: InstanceGroup { instance_type: "m5.xlarge".into(), count: 2 },
+            task: None,
+            scaling: None,
+            // No database section: the metastore is local.
+            metastore: Metastore::Local,
+        }
+    );
+    let spark = ok(&minimal_with("spark:\n  release: emr-7.5.0\n  task:\n")).topology.spark.expect("spark");
+    assert_eq!(spark.task, Some(InstanceGroup { instance_type: "m5.xlarge".into(), count: 0 }));
+}
+
+#[test]
+fn spark_rules() {
+    let spark = |body: &str| minimal_with(&format!("spark:\n  release: emr-7.5.0\n{body}"));
+    expect_err(&minimal_with("spark:\n  release: 7.5.0\n"), 6, 12, "spark.release", "expected e.g. emr-7.5.0");
+    expect_err(&minimal_with("spark:\n  release: emr-7.5\n"), 6, 12, "spark.release", "not an EMR release label");
+    expect_err(
+        &minimal_with("spark:\n  core: { count: 3 }\n"),
+        6,
+        3,
+        "spark.release",
+        "missing required field `release`",
+    );
+    expect_err(&minimal_with("spark:\n"), 5, 7, "spark.release", "missing required field `release`");
+    expect_err(
+        &spark("  metastore: shared_database\n"),
+        7,
+        14,
+        "spark.metastore",
+        "shared_database needs a database section",
+    );
+    expect_err(&spark("  master: { count: 2 }\n"), 7, 20, "spark.master.count", "exactly one instance");
+    expect_err(&spark("  core: { count: 0 }\n"), 7, 18, "spark.core.count", "at least one instance");
+    expect_err(&spark("  scaling: { min: 5, max: 2 }\n"), 7, 27, "spark.scaling", "min (5) is greater than max (2)");
+    expect_err(&spark("  scaling: { min: 0, max: 2 }\n"), 7, 19, "spark.scaling.min", "from 1 to 10000");
+    expect_err(&spark("  scaling: { min: 2 }\n"), 7, 12, "spark.scaling", "missing required field `max`");
+    expect_err(&spark("  metastore: hive\n"), 7, 14, "spark.metastore", "expected one of shared_database, local");
+    expect_err(
+        &spark("  core: { instance_type: big }\n"),
+        7,
+        26,
+        "spark.core.instance_type",
+        "not an EC2 instance type",
+    );
+    let with_db = ok(&minimal_with("database:\nspark:\n  release: emr-7.5.0\n  metastore: local\n")).topology;
+    assert_eq!(with_db.spark.map(|s| s.metastore), Some(Metastore::Local));
+}

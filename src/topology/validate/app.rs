@@ -1,0 +1,101 @@
+//! The app nodes: capacity, scaling, user data.
+
+use std::io::Read;
+use std::path::Path;
+
+use super::Result;
+use crate::topology::defaults::*;
+use crate::topology::error::Finding;
+use crate::topology::locate::YamlPath;
+use crate::topology::model::*;
+use crate::topology::raw::*;
+
+/// EC2 refuses user data larger than 16 KB (before base64).
+pub const MAX_USER_DATA_BYTES: u64 = 16 * 1024;
+
+pub fn app(raw: RawApp, source: &Path, default_user_data: &str, warnings: &mut Vec<Finding>) -> Result<App> {
+    let path = YamlPath::root().key("app");
+    let capacity = capacity(raw.capacity.unwrap_or_default(), &path.key("capacity"), warnings)?;
+    let scaling = raw.scaling.map(|s| scaling(s, &path.key("scaling"))).transpose()?;
+    let (user_data_template, user_data_origin) = match raw.user_data {
+        None => (default_user_data.to_owned(), BUILT_IN.to_owned()),
+        Some(file) => read_user_data(&file.0, source, &path.key("user_data"))?,
+    };
+    Ok(App {
+        instance_type: raw.instance_type.0,
+        image: raw.image.unwrap_or_else(|| Image::SsmParameter(DEFAULT_IMAGE.to_owned())),
+        port: raw.port.map_or(DEFAULT_APP_PORT, |p| p.0),
+        capacity,
+        scaling,
+        user_data_template,
+        user_data_origin,
+    })
+}
+
+fn capacity(raw: RawCapacity, path: &YamlPath, warnings: &mut Vec<Finding>) -> Result<Capacity> {
+    let min = raw.min.map_or(DEFAULT_MIN_NODES, |n| n.0);
+    let max = raw.max.map_or(min.max(DEFAULT_MAX_NODES), |n| n.0);
+    let desired = raw.desired.map_or(min, |n| n.0);
+    // Name the default in messages: "max (4)" is puzzling when the file has no max.
+    let shown = |name: &str, value: u32, written: bool| {
+        if written {
+            format!("{name} ({value})")
+        } else {
+            format!("{name} ({value}, the default)")
+        }
+    };
+    let min_s = shown("min", min, raw.min.is_some());
+    let max_s = shown("max", max, raw.max.is_some());
+    if min > max {
+        let at = if raw.max.is_some() { "max" } else { "min" };
+        let message = format!("{min_s} is greater than {max_s}");
+        return Err(Finding::new(path.clone(), message).at(path.key(at)));
+    }
+    if desired < min {
+        let message = format!("desired ({desired}) is less than {min_s}");
+        return Err(Finding::new(path.clone(), message).at(path.key("desired")));
+    }
+    if desired > max {
+        let desired_s = shown("desired", desired, raw.desired.is_some());
+        let at = if raw.desired.is_some() { "desired" } else { "max" };
+        let message = format!("{desired_s} is greater than {max_s}");
+        return Err(Finding::new(path.clone(), message).at(path.key(at)));
+    }
+    if min < 2 {
+        warnings.push(Finding::new(
+            path.key("min"),
+            format!("min is {min}: a single node is a single point of failure (use 2 or more)"),
+        ));
+    }
+    Ok(Capacity { min, desired, max })
+}
+
+fn scaling(raw: RawScaling, path: &YamlPath) -> Result<Scaling> {
+    match (raw.cpu_target, raw.requests_per_target) {
+        (Some(cpu), None) => Ok(Scaling::CpuTarget(cpu.0)),
+        (None, Some(requests)) => Ok(Scaling::RequestsPerTarget(requests.0)),
+        (Some(_), Some(_)) => {
+            Err(Finding::new(path.key("requests_per_target"), "use either cpu_target or requests_per_target, not both")
+                .on_key())
+        }
+        (None, None) => Err(Finding::new(path.clone(), "expected one of cpu_target (percent) or requests_per_target")),
+    }
+}
+
+/// Read the user-data template named in the file, relative to the topology file's directory.
+fn read_user_data(file: &str, source: &Path, path: &YamlPath) -> Result<(String, String)> {
+    let resolved = source.parent().unwrap_or_else(|| Path::new("")).join(file);
+    let shown = resolved.display().to_string();
+    let fail = |why: String| Finding::new(path.clone(), why);
+    let handle = std::fs::File::open(&resolved).map_err(|e| fail(format!("cannot read {shown}: {e}")))?;
+    let mut bytes = Vec::new();
+    handle
+        .take(MAX_USER_DATA_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(format!("cannot read {shown}: {e}")))?;
+    if bytes.len() as u64 > MAX_USER_DATA_BYTES {
+        return Err(fail(format!("{shown} is larger than 16 KiB, the EC2 limit for user data")));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| fail(format!("{shown} is not UTF-8 text")))?;
+    Ok((text, shown))
+}

@@ -1,0 +1,133 @@
+//! The network: a VPC clusterup builds, or one that exists.
+
+use std::collections::HashSet;
+
+use super::Result;
+use crate::topology::defaults::*;
+use crate::topology::error::Finding;
+use crate::topology::locate::YamlPath;
+use crate::topology::model::*;
+use crate::topology::raw::RawNetwork;
+use crate::topology::rules;
+use crate::topology::types::{SubnetId, ZonesValue, MAX_ZONES, MIN_ZONES};
+
+pub fn network(raw: RawNetwork, region: &str, warnings: &mut Vec<Finding>) -> Result<Network> {
+    let path = YamlPath::root().key("network");
+    let existing = raw.vpc_id.is_some() || raw.public_subnet_ids.is_some() || raw.private_subnet_ids.is_some();
+    if existing {
+        let managed_keys = [
+            ("cidr", raw.cidr.is_some()),
+            ("availability_zones", raw.availability_zones.is_some()),
+            ("nat", raw.nat.is_some()),
+        ];
+        if let Some((key, _)) = managed_keys.iter().find(|(_, present)| *present) {
+            return Err(Finding::new(
+                path.key(key),
+                format!(
+                    "`{key}` cannot be combined with vpc_id and subnet ids: either clusterup builds the \
+                     VPC (cidr, availability_zones, nat) or it uses an existing one (vpc_id, \
+                     public_subnet_ids, private_subnet_ids)"
+                ),
+            )
+            .on_key());
+        }
+        return existing_network(raw, &path).map(Network::Existing);
+    }
+
+    let zones = match raw.availability_zones {
+        None => Zones::Count(DEFAULT_ZONES),
+        Some(ZonesValue::Count(n)) => Zones::Count(n),
+        Some(ZonesValue::Names(names)) => {
+            Zones::Names(zone_names(names.into_iter().map(|z| z.0).collect(), region, &path)?)
+        }
+    };
+    let nat = raw.nat.unwrap_or(NatMode::Single);
+    if nat == NatMode::Single {
+        warnings.push(Finding::new(
+            path.key("nat"),
+            "one NAT gateway: if its zone fails, private subnets lose outbound access (nat: per_az avoids it)",
+        ));
+    }
+    Ok(Network::Managed(ManagedNetwork { cidr: raw.cidr.unwrap_or(DEFAULT_CIDR), zones, nat }))
+}
+
+fn zone_names(names: Vec<String>, region: &str, network: &YamlPath) -> Result<Vec<String>> {
+    let path = network.key("availability_zones");
+    if names.len() < MIN_ZONES {
+        return Err(Finding::new(
+            path,
+            format!(
+                "{} is too few: an Application Load Balancer and a DB subnet group need at least two \
+                 availability zones",
+                rules::count(names.len(), "zone")
+            ),
+        ));
+    }
+    if names.len() > MAX_ZONES {
+        return Err(Finding::new(path, format!("{} zones is too many: expected 2 to {MAX_ZONES}", names.len())));
+    }
+    let mut seen = HashSet::new();
+    for (i, zone) in names.iter().enumerate() {
+        if rules::zone_region(zone) != region {
+            return Err(Finding::new(
+                path.index(i),
+                format!("`{zone}` is not in region {region}; zones must be named like {region}a"),
+            ));
+        }
+        if !seen.insert(zone) {
+            return Err(Finding::new(path.index(i), format!("`{zone}` is listed twice")));
+        }
+    }
+    Ok(names)
+}
+
+fn existing_network(raw: RawNetwork, path: &YamlPath) -> Result<ExistingNetwork> {
+    let Some(vpc_id) = raw.vpc_id else {
+        return Err(Finding::new(
+            path.key("vpc_id"),
+            "missing required field `vpc_id`: subnet ids are only meaningful with the VPC they belong to",
+        ));
+    };
+    let public = subnet_list(raw.public_subnet_ids, path, "public_subnet_ids")?;
+    let private = subnet_list(raw.private_subnet_ids, path, "private_subnet_ids")?;
+    if let Some(i) = private.iter().position(|s| public.contains(s)) {
+        return Err(Finding::new(
+            path.key("private_subnet_ids").index(i),
+            format!(
+                "`{}` is also listed in public_subnet_ids; app nodes and the database belong in private subnets",
+                private[i]
+            ),
+        ));
+    }
+    Ok(ExistingNetwork { vpc_id: vpc_id.0, public_subnet_ids: public, private_subnet_ids: private })
+}
+
+fn subnet_list(ids: Option<Vec<SubnetId>>, network: &YamlPath, key: &str) -> Result<Vec<String>> {
+    let path = network.key(key);
+    let Some(ids) = ids else {
+        return Err(Finding::new(
+            path,
+            format!(
+                "missing required field `{key}`: with vpc_id, give both public_subnet_ids and \
+                 private_subnet_ids"
+            ),
+        ));
+    };
+    let ids: Vec<String> = ids.into_iter().map(|s| s.0).collect();
+    if ids.len() < 2 {
+        return Err(Finding::new(
+            path,
+            format!(
+                "{} is too few: an Application Load Balancer and a DB subnet group need subnets in at \
+                 least two availability zones",
+                rules::count(ids.len(), "subnet")
+            ),
+        ));
+    }
+    for (i, id) in ids.iter().enumerate() {
+        if ids[..i].contains(id) {
+            return Err(Finding::new(path.index(i), format!("`{id}` is listed twice")));
+        }
+    }
+    Ok(ids)
+}

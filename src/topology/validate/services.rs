@@ -1,0 +1,101 @@
+//! The optional services: database, shared storage, Spark.
+
+use std::collections::BTreeMap;
+
+use super::Result;
+use crate::topology::defaults::*;
+use crate::topology::error::Finding;
+use crate::topology::locate::YamlPath;
+use crate::topology::model::*;
+use crate::topology::raw::*;
+
+pub fn database(raw: RawDatabase, warnings: &mut Vec<Finding>) -> Database {
+    let path = YamlPath::root().key("database");
+    let multi_az = raw.multi_az.unwrap_or(true);
+    if !multi_az {
+        warnings.push(Finding::new(
+            path.key("multi_az"),
+            "a single-AZ database is down while its zone is; use multi_az: true in production",
+        ));
+    }
+    let backup_retention_days = raw.backup_retention_days.map_or(DEFAULT_RETENTION_DAYS, |d| d.0);
+    if backup_retention_days == 0 {
+        warnings.push(Finding::new(
+            path.key("backup_retention_days"),
+            "0 turns off automated backups and point-in-time recovery",
+        ));
+    }
+    Database {
+        engine_version: raw.engine_version.map_or_else(|| DEFAULT_ENGINE_VERSION.to_owned(), |v| v.0),
+        instance_class: raw.instance_class.map_or_else(|| DEFAULT_DB_CLASS.to_owned(), |c| c.0),
+        storage_gb: raw.storage_gb.map_or(DEFAULT_STORAGE_GB, |s| s.0),
+        multi_az,
+        backup_retention_days,
+        deletion: raw.deletion.unwrap_or(DeletionPolicy::Snapshot),
+        parameters: raw.parameters.unwrap_or_default().into_iter().map(|(k, v)| (k.0, v.0)).collect::<BTreeMap<_, _>>(),
+    }
+}
+
+pub fn shared_storage(raw: RawSharedStorage) -> SharedStorage {
+    SharedStorage {
+        mount_path: raw.mount_path.map_or_else(|| DEFAULT_MOUNT_PATH.to_owned(), |p| p.0),
+        encrypted: raw.encrypted.unwrap_or(true),
+        transition_to_ia: raw.transition_to_ia.map(|t| t.0),
+        backups: raw.backups.unwrap_or(true),
+    }
+}
+
+pub fn spark(raw: RawSpark, has_database: bool) -> Result<Spark> {
+    let path = YamlPath::root().key("spark");
+    let Some(release) = raw.release else {
+        return Err(Finding::new(
+            path.key("release"),
+            "missing required field `release`, an EMR release label such as emr-7.5.0",
+        ));
+    };
+    let group = |raw: Option<RawInstanceGroup>, default_count: u32| {
+        let raw = raw.unwrap_or_default();
+        InstanceGroup {
+            instance_type: raw.instance_type.map_or_else(|| DEFAULT_SPARK_INSTANCE.to_owned(), |t| t.0),
+            count: raw.count.map_or(default_count, |c| c.0),
+        }
+    };
+    let master = group(raw.master, 1);
+    if master.count != 1 {
+        return Err(Finding::new(
+            path.key("master").key("count"),
+            format!("the master group always has exactly one instance, not {}", master.count),
+        ));
+    }
+    let core = group(raw.core, DEFAULT_CORE_COUNT);
+    if core.count == 0 {
+        return Err(Finding::new(
+            path.key("core").key("count"),
+            "the core group needs at least one instance (it runs HDFS and YARN)",
+        ));
+    }
+    let task = raw.task.map(|t| group(Some(t), 0));
+    let scaling = match raw.scaling {
+        Some(s) if s.min.0 > s.max.0 => {
+            return Err(Finding::new(
+                path.key("scaling"),
+                format!("min ({}) is greater than max ({})", s.min.0, s.max.0),
+            )
+            .at(path.key("scaling").key("max")));
+        }
+        Some(s) => Some(SparkScaling { min: s.min.0, max: s.max.0 }),
+        None => None,
+    };
+    let metastore = match raw.metastore {
+        Some(Metastore::SharedDatabase) if !has_database => {
+            return Err(Finding::new(
+                path.key("metastore"),
+                "shared_database needs a database section (or use metastore: local)",
+            ));
+        }
+        Some(m) => m,
+        None if has_database => Metastore::SharedDatabase,
+        None => Metastore::Local,
+    };
+    Ok(Spark { release: release.0, master, core, task, scaling, metastore })
+}
