@@ -12,7 +12,8 @@ use crate::resources::outputs;
 
 pub async fn run(g: &GlobalArgs, file: &Path, yes: bool, printer: &Printer) -> Result<ExitStatus> {
     let text = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let saved = if SavedPlan::looks_like_plan(&String::from_utf8_lossy(&text)) { Some(SavedPlan::load(file)?) } else { None };
+    let saved =
+        if SavedPlan::looks_like_plan(&String::from_utf8_lossy(&text)) { Some(SavedPlan::load(file)?) } else { None };
     let topology_path = saved.as_ref().map(|s| s.topology.clone()).unwrap_or_else(|| file.to_owned());
     if let Some(saved) = &saved {
         let now = std::fs::read(&topology_path).with_context(|| format!("reading {}", topology_path.display()))?;
@@ -28,7 +29,8 @@ pub async fn run(g: &GlobalArgs, file: &Path, yes: bool, printer: &Printer) -> R
     let ctx = context_for(g, &topology).await?;
     let plan = make_plan(&ctx, &topology).await?;
     if let Some(saved) = &saved {
-        if saved.plan != plan {
+        // Compare what was saved (and reviewed) with what would run now, in the saved form.
+        if serde_json::to_value(&saved.plan).ok() != serde_json::to_value(&plan).ok() {
             bail!(
                 "the deployment changed in AWS since the plan {} was saved, so it no longer describes what apply would do; run `clusterup plan --out` again and review it",
                 file.display()

@@ -12,10 +12,7 @@ use crate::model::{tags, Desired};
 
 /// `tag:clusterup:deployment = <deployment>`: the filter every EC2 discovery uses.
 pub fn deployment_filter(deployment: &str) -> Filter {
-    Filter::builder()
-        .name(format!("tag:{}", tags::DEPLOYMENT))
-        .values(deployment)
-        .build()
+    Filter::builder().name(format!("tag:{}", tags::DEPLOYMENT)).values(deployment).build()
 }
 
 pub fn ec2_tags(map: &BTreeMap<String, String>) -> Vec<Tag> {
@@ -64,16 +61,22 @@ where
     Fut: Future<Output = Result<T, AwsError>>,
 {
     let policy = PollPolicy { timeout: Duration::from_secs(30), ..PollPolicy::FAST };
-    poll(policy, resource, call, |_, _| {}, || {
-        let attempt = f();
-        async {
-            match attempt.await {
-                Ok(value) => Ok(PollStatus::Ready(value)),
-                Err(err) if err.is(ErrorClass::NotFound) => Ok(PollStatus::Pending(err.message.clone())),
-                Err(err) => Err(err),
+    poll(
+        policy,
+        resource,
+        call,
+        |_, _| {},
+        || {
+            let attempt = f();
+            async {
+                match attempt.await {
+                    Ok(value) => Ok(PollStatus::Ready(value)),
+                    Err(err) if err.is(ErrorClass::NotFound) => Ok(PollStatus::Pending(err.message.clone())),
+                    Err(err) => Err(err),
+                }
             }
-        }
-    })
+        },
+    )
     .await
 }
 

@@ -56,8 +56,12 @@ pub trait Family: Sync {
     /// Every resource of this family's kinds tagged with the deployment (and their untagged children).
     fn discover<'a>(&'a self, ctx: &'a Ctx) -> BoxFuture<'a, Result<Vec<Actual>, AwsError>>;
     /// Create `want` (its references already resolved to ids) and wait until it is usable.
-    fn create<'a>(&'a self, ctx: &'a Ctx, want: &'a Desired, progress: &'a dyn Progress)
-        -> BoxFuture<'a, Result<Actual, AwsError>>;
+    fn create<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        want: &'a Desired,
+        progress: &'a dyn Progress,
+    ) -> BoxFuture<'a, Result<Actual, AwsError>>;
     /// Bring `have` in line with `want` in place.
     fn update<'a>(
         &'a self,
@@ -67,8 +71,12 @@ pub trait Family: Sync {
         progress: &'a dyn Progress,
     ) -> BoxFuture<'a, Result<Actual, AwsError>>;
     /// Delete `have` and wait until AWS has let go of it. Deleting what is already gone succeeds.
-    fn delete<'a>(&'a self, ctx: &'a Ctx, have: &'a Actual, progress: &'a dyn Progress)
-        -> BoxFuture<'a, Result<(), AwsError>>;
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        have: &'a Actual,
+        progress: &'a dyn Progress,
+    ) -> BoxFuture<'a, Result<(), AwsError>>;
     /// What the operator needs from this family once it exists (URL, ids), from the resources that exist.
     fn outputs(&self, _resources: &[Actual]) -> Vec<(&'static str, String)> {
         Vec::new()
@@ -90,6 +98,16 @@ pub fn family_of(kind: Kind) -> &'static dyn Family {
 /// The whole desired state of a topology.
 pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
     FAMILIES.iter().flat_map(|family| family.desired(topology, facts)).collect()
+}
+
+/// The address of a discovered resource, if it belongs to this deployment. Discovery already filters by
+/// the deployment tag on the server; checking again here means a filter an API (or an emulator) applies
+/// loosely can never make clusterup adopt, change or delete another deployment's resource.
+pub(crate) fn owned_address(ctx: &Ctx, tags: &BTreeMap<String, String>) -> Option<crate::model::Address> {
+    if tags.get(crate::model::tags::DEPLOYMENT) != Some(&ctx.deployment) {
+        return None;
+    }
+    tags.get(crate::model::tags::RESOURCE).map(crate::model::Address::new)
 }
 
 /// Every family's outputs, in family order.

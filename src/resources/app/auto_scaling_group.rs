@@ -6,8 +6,8 @@ use aws_sdk_autoscaling::types::{Filter, LaunchTemplateSpecification, Tag};
 use aws_sdk_elasticloadbalancingv2::types::TargetHealthStateEnum;
 
 use crate::aws::{poll, AwsError, ErrorClass, PollPolicy, PollStatus, ResultExt};
-use crate::model::{tags, Actual, Address, Desired, Kind, Value};
-use crate::resources::{Ctx, Progress};
+use crate::model::{tags, Actual, Desired, Kind, Value};
+use crate::resources::{owned_address, Ctx, Progress};
 
 /// Seconds a new node may fail health checks while it boots before Auto Scaling replaces it.
 const HEALTH_CHECK_GRACE_SECONDS: i32 = 300;
@@ -28,7 +28,7 @@ pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
         .iter()
         .filter_map(|group| {
             let tags = tags::from_pairs(group.tags().iter().map(|t| (t.key(), t.value())));
-            let address = tags.get(tags::RESOURCE).map(Address::new)?;
+            let address = owned_address(ctx, &tags)?;
             let subnets = group
                 .vpc_zone_identifier()
                 .unwrap_or_default()
@@ -119,46 +119,52 @@ async fn wait_for_capacity(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -
         return Ok(());
     }
     let target_groups = want.props.get("target_groups").map(Value::strings).unwrap_or_default();
-    poll(PollPolicy::FAST, resource, "DescribeAutoScalingGroups", |seen, waited| progress.waiting(seen, waited), || async {
-        let out = ctx
-            .aws
-            .autoscaling
-            .describe_auto_scaling_groups()
-            .auto_scaling_group_names(name)
-            .send()
-            .await
-            .call("DescribeAutoScalingGroups", resource)?;
-        let in_service: Vec<String> = out
-            .auto_scaling_groups()
-            .iter()
-            .flat_map(|g| g.instances())
-            .filter(|i| i.lifecycle_state().map(|s| s.as_str()) == Some("InService"))
-            .filter_map(|i| i.instance_id().map(str::to_owned))
-            .collect();
-        if in_service.len() < needed {
-            return Ok(PollStatus::Pending(format!("{}/{needed} nodes in service", in_service.len())));
-        }
-        for tg in &target_groups {
-            let health = ctx
+    poll(
+        PollPolicy::FAST,
+        resource,
+        "DescribeAutoScalingGroups",
+        |seen, waited| progress.waiting(seen, waited),
+        || async {
+            let out = ctx
                 .aws
-                .elb
-                .describe_target_health()
-                .target_group_arn(tg)
+                .autoscaling
+                .describe_auto_scaling_groups()
+                .auto_scaling_group_names(name)
                 .send()
                 .await
-                .call("DescribeTargetHealth", resource)?;
-            let healthy = health
-                .target_health_descriptions()
+                .call("DescribeAutoScalingGroups", resource)?;
+            let in_service: Vec<String> = out
+                .auto_scaling_groups()
                 .iter()
-                .filter(|d| d.target_health().and_then(|h| h.state()) == Some(&TargetHealthStateEnum::Healthy))
-                .filter(|d| d.target().and_then(|t| t.id()).is_some_and(|id| in_service.iter().any(|i| i == id)))
-                .count();
-            if healthy < needed {
-                return Ok(PollStatus::Pending(format!("{healthy}/{needed} nodes healthy in the target group")));
+                .flat_map(|g| g.instances())
+                .filter(|i| i.lifecycle_state().map(|s| s.as_str()) == Some("InService"))
+                .filter_map(|i| i.instance_id().map(str::to_owned))
+                .collect();
+            if in_service.len() < needed {
+                return Ok(PollStatus::Pending(format!("{}/{needed} nodes in service", in_service.len())));
             }
-        }
-        Ok(PollStatus::Ready(()))
-    })
+            for tg in &target_groups {
+                let health = ctx
+                    .aws
+                    .elb
+                    .describe_target_health()
+                    .target_group_arn(tg)
+                    .send()
+                    .await
+                    .call("DescribeTargetHealth", resource)?;
+                let healthy = health
+                    .target_health_descriptions()
+                    .iter()
+                    .filter(|d| d.target_health().and_then(|h| h.state()) == Some(&TargetHealthStateEnum::Healthy))
+                    .filter(|d| d.target().and_then(|t| t.id()).is_some_and(|id| in_service.iter().any(|i| i == id)))
+                    .count();
+                if healthy < needed {
+                    return Ok(PollStatus::Pending(format!("{healthy}/{needed} nodes healthy in the target group")));
+                }
+            }
+            Ok(PollStatus::Ready(()))
+        },
+    )
     .await
 }
 
@@ -221,7 +227,14 @@ pub async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result
     let resource = have.address.as_str();
     let asg = &ctx.aws.autoscaling;
     // Force: terminate the nodes with the group instead of draining to zero first.
-    match asg.delete_auto_scaling_group().auto_scaling_group_name(&have.id).force_delete(true).send().await.call("DeleteAutoScalingGroup", resource) {
+    match asg
+        .delete_auto_scaling_group()
+        .auto_scaling_group_name(&have.id)
+        .force_delete(true)
+        .send()
+        .await
+        .call("DeleteAutoScalingGroup", resource)
+    {
         Err(err) if err.is(ErrorClass::NotFound) || err.message.contains("not found") => return Ok(()),
         // Already being deleted by an earlier, interrupted run.
         Err(err) if err.code_is("ScalingActivityInProgress") || err.message.contains("in progress") => {}
@@ -230,16 +243,27 @@ pub async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result
         }
     }
     // The group stays visible while its nodes terminate; subnets and security groups stay pinned until then.
-    poll(PollPolicy::MINUTES, resource, "DescribeAutoScalingGroups", |seen, waited| progress.waiting(seen, waited), || async {
-        let out = asg.describe_auto_scaling_groups().auto_scaling_group_names(&have.id).send().await.call("DescribeAutoScalingGroups", resource)?;
-        Ok(match out.auto_scaling_groups().first() {
-            None => PollStatus::Ready(()),
-            Some(group) => PollStatus::Pending(format!(
-                "{} ({} nodes left)",
-                group.status().unwrap_or("deleting"),
-                group.instances().len()
-            )),
-        })
-    })
+    poll(
+        PollPolicy::MINUTES,
+        resource,
+        "DescribeAutoScalingGroups",
+        |seen, waited| progress.waiting(seen, waited),
+        || async {
+            let out = asg
+                .describe_auto_scaling_groups()
+                .auto_scaling_group_names(&have.id)
+                .send()
+                .await
+                .call("DescribeAutoScalingGroups", resource)?;
+            Ok(match out.auto_scaling_groups().first() {
+                None => PollStatus::Ready(()),
+                Some(group) => PollStatus::Pending(format!(
+                    "{} ({} nodes left)",
+                    group.status().unwrap_or("deleting"),
+                    group.instances().len()
+                )),
+            })
+        },
+    )
     .await
 }

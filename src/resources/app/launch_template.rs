@@ -11,7 +11,7 @@ use base64::Engine as _;
 use crate::aws::{AwsError, ErrorClass, ResultExt};
 use crate::model::{tags, Actual, Desired, Kind, Value};
 use crate::resources::ec2_util::{client_token, deployment_filter, ec2_tags, read_tags, settle, sync_tags, tag_spec};
-use crate::resources::network::address_of;
+use crate::resources::owned_address;
 use crate::resources::Ctx;
 
 pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
@@ -29,7 +29,7 @@ pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
     let mut out = Vec::new();
     for template in templates {
         let tags = read_tags(template.tags());
-        let (Some(address), Some(id)) = (address_of(&tags), template.launch_template_id()) else { continue };
+        let (Some(address), Some(id)) = (owned_address(ctx, &tags), template.launch_template_id()) else { continue };
         let versions = ctx
             .aws
             .ec2
@@ -49,10 +49,15 @@ pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
             Actual::new(address, Kind::LaunchTemplate, id)
                 .prop("name", Value::str(template.launch_template_name().unwrap_or_default()))
                 .prop("image", Value::str(data.and_then(|d| d.image_id()).unwrap_or_default()))
-                .prop("instance_type", Value::str(data.and_then(|d| d.instance_type()).map(|t| t.as_str()).unwrap_or_default()))
+                .prop(
+                    "instance_type",
+                    Value::str(data.and_then(|d| d.instance_type()).map(|t| t.as_str()).unwrap_or_default()),
+                )
                 .prop(
                     "security_groups",
-                    Value::List(data.map(|d| d.security_group_ids()).unwrap_or_default().iter().map(Value::str).collect()),
+                    Value::List(
+                        data.map(|d| d.security_group_ids()).unwrap_or_default().iter().map(Value::str).collect(),
+                    ),
                 )
                 .prop("user_data", Value::str(user_data))
                 .prop("tags", tags::to_value(&tags))
@@ -64,7 +69,12 @@ pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
 
 fn template_data(want: &Desired) -> RequestLaunchTemplateData {
     let instance_tags = ec2_tags(&tags::from_value(want.value("instance_tags")));
-    let tag = |kind| LaunchTemplateTagSpecificationRequest::builder().resource_type(kind).set_tags(Some(instance_tags.clone())).build();
+    let tag = |kind| {
+        LaunchTemplateTagSpecificationRequest::builder()
+            .resource_type(kind)
+            .set_tags(Some(instance_tags.clone()))
+            .build()
+    };
     RequestLaunchTemplateData::builder()
         .image_id(want.text("image"))
         .instance_type(InstanceType::from(want.text("instance_type")))

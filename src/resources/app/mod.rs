@@ -37,16 +37,15 @@ impl Family for AppTier {
         let net = network::refs(topology, facts);
         // Rendering was checked by `validate`; a failure here would be a bug, so show it rather than hide it.
         let user_data = user_data::render_for(topology).unwrap_or_else(|err| format!("# {err}\n"));
-        let instance_tags = tags::for_resource(&topology.tags, name, &Address::new(AUTO_SCALING_GROUP), &group_name(name));
-        let mut out = vec![
-            named(topology, LAUNCH_TEMPLATE, Kind::LaunchTemplate, &group_name(name))
-                .prop("name", Value::str(group_name(name)))
-                .prop("image", Value::str(&facts.image_id))
-                .prop("instance_type", Value::str(&app.instance_type))
-                .prop("security_groups", Value::List(vec![Value::Ref(Address::new(network::APP_SECURITY_GROUP))]))
-                .prop("user_data", Value::str(user_data))
-                .create_only("instance_tags", tags::to_value(&instance_tags)),
-        ];
+        let instance_tags =
+            tags::for_resource(&topology.tags, name, &Address::new(AUTO_SCALING_GROUP), &group_name(name));
+        let mut out = vec![named(topology, LAUNCH_TEMPLATE, Kind::LaunchTemplate, &group_name(name))
+            .prop("name", Value::str(group_name(name)))
+            .prop("image", Value::str(&facts.image_id))
+            .prop("instance_type", Value::str(&app.instance_type))
+            .prop("security_groups", Value::List(vec![Value::Ref(Address::new(network::APP_SECURITY_GROUP))]))
+            .prop("user_data", Value::str(user_data))
+            .create_only("instance_tags", tags::to_value(&instance_tags))];
         let mut group = named(topology, AUTO_SCALING_GROUP, Kind::AutoScalingGroup, &group_name(name))
             .prop("name", Value::str(group_name(name)))
             .prop("launch_template", Value::Ref(Address::new(LAUNCH_TEMPLATE)))
@@ -65,7 +64,9 @@ impl Family for AppTier {
         if let Some(scaling) = app.scaling {
             let (leaf, metric, target) = match scaling {
                 Scaling::CpuTarget(pct) => ("cpu", "ASGAverageCPUUtilization", format!("{pct:.1}")),
-                Scaling::RequestsPerTarget(n) => ("requests", "ALBRequestCountPerTarget", format!("{:.1}", f64::from(n))),
+                Scaling::RequestsPerTarget(n) => {
+                    ("requests", "ALBRequestCountPerTarget", format!("{:.1}", f64::from(n)))
+                }
             };
             // Scaling policies have no tags of their own; they are found through their group.
             let mut policy = Desired::new(format!("app/scaling-policy/{leaf}"), Kind::ScalingPolicy)
@@ -96,7 +97,8 @@ impl Family for AppTier {
 
     fn discover<'a>(&'a self, ctx: &'a Ctx) -> BoxFuture<'a, Result<Vec<Actual>, AwsError>> {
         Box::pin(async move {
-            let (templates, groups) = tokio::try_join!(launch_template::discover(ctx), auto_scaling_group::discover(ctx))?;
+            let (templates, groups) =
+                tokio::try_join!(launch_template::discover(ctx), auto_scaling_group::discover(ctx))?;
             let mut out = templates;
             // Policies belong to their group; with the group gone there are none (AWS deletes them with it).
             for group in &groups {
@@ -107,8 +109,12 @@ impl Family for AppTier {
         })
     }
 
-    fn create<'a>(&'a self, ctx: &'a Ctx, want: &'a Desired, progress: &'a dyn Progress)
-        -> BoxFuture<'a, Result<Actual, AwsError>> {
+    fn create<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        want: &'a Desired,
+        progress: &'a dyn Progress,
+    ) -> BoxFuture<'a, Result<Actual, AwsError>> {
         Box::pin(async move {
             match want.kind {
                 Kind::LaunchTemplate => launch_template::create(ctx, want).await,
@@ -119,8 +125,13 @@ impl Family for AppTier {
         })
     }
 
-    fn update<'a>(&'a self, ctx: &'a Ctx, have: &'a Actual, want: &'a Desired, progress: &'a dyn Progress)
-        -> BoxFuture<'a, Result<Actual, AwsError>> {
+    fn update<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        have: &'a Actual,
+        want: &'a Desired,
+        progress: &'a dyn Progress,
+    ) -> BoxFuture<'a, Result<Actual, AwsError>> {
         Box::pin(async move {
             match want.kind {
                 Kind::LaunchTemplate => launch_template::update(ctx, have, want).await,
@@ -131,8 +142,12 @@ impl Family for AppTier {
         })
     }
 
-    fn delete<'a>(&'a self, ctx: &'a Ctx, have: &'a Actual, progress: &'a dyn Progress)
-        -> BoxFuture<'a, Result<(), AwsError>> {
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        have: &'a Actual,
+        progress: &'a dyn Progress,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
         Box::pin(async move {
             match have.kind {
                 Kind::LaunchTemplate => launch_template::delete(ctx, have).await,

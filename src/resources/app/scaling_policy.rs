@@ -29,11 +29,15 @@ pub async fn discover(ctx: &Ctx, group: &Actual) -> Result<Vec<Actual>, AwsError
                 other => other,
             };
             Some(
-                Actual::new(Address::new(format!("app/scaling-policy/{leaf}")), Kind::ScalingPolicy, policy.policy_arn()?)
-                    .prop("group", Value::str(&group.id))
-                    .prop("name", Value::str(policy.policy_name().unwrap_or_default()))
-                    .prop("metric", Value::str(metric))
-                    .prop("target", Value::str(format!("{:.1}", config.target_value().unwrap_or_default()))),
+                Actual::new(
+                    Address::new(format!("app/scaling-policy/{leaf}")),
+                    Kind::ScalingPolicy,
+                    policy.policy_arn()?,
+                )
+                .prop("group", Value::str(&group.id))
+                .prop("name", Value::str(policy.policy_name().unwrap_or_default()))
+                .prop("metric", Value::str(metric))
+                .prop("target", Value::str(format!("{:.1}", config.target_value().unwrap_or_default()))),
             )
         })
         .collect())

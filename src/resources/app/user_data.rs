@@ -75,7 +75,10 @@ mod tests {
     fn unknown_placeholder_names_line_and_choices() {
         let err = render("#!/bin/bash\n\necho {{ db_password }}\n", "app.sh", &vars()).expect_err("unknown");
         assert_eq!(err.line, 3);
-        assert!(err.to_string().contains("unknown placeholder `{{ db_password }}`; available: app_port, deployment"), "{err}");
+        assert!(
+            err.to_string().contains("unknown placeholder `{{ db_password }}`; available: app_port, deployment"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -89,24 +89,33 @@ pub async fn create(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -> Resul
 /// Provisioning takes 2-5 minutes on AWS; listeners can be added meanwhile, but the URL only answers once
 /// the load balancer is active.
 async fn wait_active(ctx: &Ctx, arn: &str, resource: &str, progress: &dyn Progress) -> Result<(), AwsError> {
-    poll(PollPolicy::MINUTES, resource, "DescribeLoadBalancers", |seen, waited| progress.waiting(seen, waited), || async {
-        let out = ctx.aws.elb.describe_load_balancers().load_balancer_arns(arn).send().await;
-        let state = match out.call("DescribeLoadBalancers", resource) {
-            Ok(out) => out.load_balancers().first().and_then(|lb| lb.state()).cloned(),
-            Err(err) if err.is(ErrorClass::NotFound) => None,
-            Err(err) => return Err(err),
-        };
-        match state.as_ref().and_then(|s| s.code()) {
-            Some(LoadBalancerStateEnum::Active) => Ok(PollStatus::Ready(())),
-            Some(LoadBalancerStateEnum::Failed) => Err(AwsError::local(
-                resource,
-                "CreateLoadBalancer",
-                format!("load balancer failed: {}", state.as_ref().and_then(|s| s.reason()).unwrap_or("no reason given")),
-            )),
-            Some(other) => Ok(PollStatus::Pending(format!("state {}", other.as_str()))),
-            None => Ok(PollStatus::Pending("not visible yet".into())),
-        }
-    })
+    poll(
+        PollPolicy::MINUTES,
+        resource,
+        "DescribeLoadBalancers",
+        |seen, waited| progress.waiting(seen, waited),
+        || async {
+            let out = ctx.aws.elb.describe_load_balancers().load_balancer_arns(arn).send().await;
+            let state = match out.call("DescribeLoadBalancers", resource) {
+                Ok(out) => out.load_balancers().first().and_then(|lb| lb.state()).cloned(),
+                Err(err) if err.is(ErrorClass::NotFound) => None,
+                Err(err) => return Err(err),
+            };
+            match state.as_ref().and_then(|s| s.code()) {
+                Some(LoadBalancerStateEnum::Active) => Ok(PollStatus::Ready(())),
+                Some(LoadBalancerStateEnum::Failed) => Err(AwsError::local(
+                    resource,
+                    "CreateLoadBalancer",
+                    format!(
+                        "load balancer failed: {}",
+                        state.as_ref().and_then(|s| s.reason()).unwrap_or("no reason given")
+                    ),
+                )),
+                Some(other) => Ok(PollStatus::Pending(format!("state {}", other.as_str()))),
+                None => Ok(PollStatus::Pending("not visible yet".into())),
+            }
+        },
+    )
     .await
 }
 
@@ -161,19 +170,41 @@ pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), AwsE
 
 pub async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), AwsError> {
     let resource = have.address.as_str();
-    match ctx.aws.elb.delete_load_balancer().load_balancer_arn(&have.id).send().await.call("DeleteLoadBalancer", resource) {
+    match ctx
+        .aws
+        .elb
+        .delete_load_balancer()
+        .load_balancer_arn(&have.id)
+        .send()
+        .await
+        .call("DeleteLoadBalancer", resource)
+    {
         Err(err) if err.is(ErrorClass::NotFound) => return Ok(()),
         other => other?,
     };
     // Gone from the API first; its network interfaces (which pin subnets and security groups) follow,
     // and the subnet and security group deletions wait for those.
-    poll(PollPolicy::MINUTES, resource, "DescribeLoadBalancers", |seen, waited| progress.waiting(seen, waited), || async {
-        match ctx.aws.elb.describe_load_balancers().load_balancer_arns(&have.id).send().await.call("DescribeLoadBalancers", resource) {
-            Err(err) if err.is(ErrorClass::NotFound) => Ok(PollStatus::Ready(())),
-            Ok(out) if out.load_balancers().is_empty() => Ok(PollStatus::Ready(())),
-            Ok(_) => Ok(PollStatus::Pending("deleting".into())),
-            Err(err) => Err(err),
-        }
-    })
+    poll(
+        PollPolicy::MINUTES,
+        resource,
+        "DescribeLoadBalancers",
+        |seen, waited| progress.waiting(seen, waited),
+        || async {
+            match ctx
+                .aws
+                .elb
+                .describe_load_balancers()
+                .load_balancer_arns(&have.id)
+                .send()
+                .await
+                .call("DescribeLoadBalancers", resource)
+            {
+                Err(err) if err.is(ErrorClass::NotFound) => Ok(PollStatus::Ready(())),
+                Ok(out) if out.load_balancers().is_empty() => Ok(PollStatus::Ready(())),
+                Ok(_) => Ok(PollStatus::Pending("deleting".into())),
+                Err(err) => Err(err),
+            }
+        },
+    )
     .await
 }

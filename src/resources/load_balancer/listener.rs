@@ -92,7 +92,15 @@ pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), AwsE
 }
 
 pub async fn delete(ctx: &Ctx, have: &Actual) -> Result<(), AwsError> {
-    match ctx.aws.elb.delete_listener().listener_arn(&have.id).send().await.call("DeleteListener", have.address.as_str()) {
+    match ctx
+        .aws
+        .elb
+        .delete_listener()
+        .listener_arn(&have.id)
+        .send()
+        .await
+        .call("DeleteListener", have.address.as_str())
+    {
         Err(err) if err.is(ErrorClass::NotFound) => Ok(()),
         other => other.map(|_| ()),
     }

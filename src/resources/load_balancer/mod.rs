@@ -143,7 +143,8 @@ impl Family for LoadBalancing {
                 )
             })
             .collect();
-        let pick = listeners.iter().find(|(p, _)| *p == "HTTPS").or_else(|| listeners.iter().min_by_key(|(_, port)| *port));
+        let pick =
+            listeners.iter().find(|(p, _)| *p == "HTTPS").or_else(|| listeners.iter().min_by_key(|(_, port)| *port));
         if let Some((protocol, port)) = pick {
             let scheme = protocol.to_ascii_lowercase();
             let default = (scheme == "https" && *port == 443) || (scheme == "http" && *port == 80);
@@ -171,8 +172,12 @@ impl Family for LoadBalancing {
         })
     }
 
-    fn create<'a>(&'a self, ctx: &'a Ctx, want: &'a Desired, progress: &'a dyn Progress)
-        -> BoxFuture<'a, Result<Actual, AwsError>> {
+    fn create<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        want: &'a Desired,
+        progress: &'a dyn Progress,
+    ) -> BoxFuture<'a, Result<Actual, AwsError>> {
         Box::pin(async move {
             match want.kind {
                 Kind::TargetGroup => target_group::create(ctx, want).await,
@@ -183,8 +188,13 @@ impl Family for LoadBalancing {
         })
     }
 
-    fn update<'a>(&'a self, ctx: &'a Ctx, have: &'a Actual, want: &'a Desired, _progress: &'a dyn Progress)
-        -> BoxFuture<'a, Result<Actual, AwsError>> {
+    fn update<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        have: &'a Actual,
+        want: &'a Desired,
+        _progress: &'a dyn Progress,
+    ) -> BoxFuture<'a, Result<Actual, AwsError>> {
         Box::pin(async move {
             match want.kind {
                 Kind::TargetGroup => target_group::update(ctx, have, want).await?,
@@ -197,8 +207,12 @@ impl Family for LoadBalancing {
         })
     }
 
-    fn delete<'a>(&'a self, ctx: &'a Ctx, have: &'a Actual, progress: &'a dyn Progress)
-        -> BoxFuture<'a, Result<(), AwsError>> {
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        have: &'a Actual,
+        progress: &'a dyn Progress,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
         Box::pin(async move {
             match have.kind {
                 Kind::TargetGroup => target_group::delete(ctx, have, progress).await,

@@ -54,11 +54,7 @@ pub fn refs(topology: &Topology, facts: &Facts) -> NetworkRefs {
 
 /// Short zone suffixes (`a`, `b`, ...) used in addresses and names.
 fn zone_letters(topology: &Topology, facts: &Facts) -> Vec<String> {
-    facts
-        .zones
-        .iter()
-        .map(|zone| zone.strip_prefix(&topology.region).unwrap_or(zone).to_owned())
-        .collect()
+    facts.zones.iter().map(|zone| zone.strip_prefix(&topology.region).unwrap_or(zone).to_owned()).collect()
 }
 
 /// The `index`-th subnet of the VPC, four bits longer than the VPC prefix: sixteen blocks, public subnets
@@ -90,10 +86,15 @@ fn managed_desired(topology: &Topology, facts: &Facts, cidr: Cidr, nat: NatMode)
     for (i, (zone, letter)) in facts.zones.iter().zip(&letters).enumerate() {
         for (tier, index) in [("public", i as u32), ("private", 8 + i as u32)] {
             out.push(
-                named(topology, &format!("network/subnet/{tier}-{letter}"), Kind::Subnet, &format!("{name}-{tier}-{letter}"))
-                    .prop("vpc", vpc.clone())
-                    .prop("cidr", Value::str(subnet_cidr(cidr, index)))
-                    .prop("zone", Value::str(zone)),
+                named(
+                    topology,
+                    &format!("network/subnet/{tier}-{letter}"),
+                    Kind::Subnet,
+                    &format!("{name}-{tier}-{letter}"),
+                )
+                .prop("vpc", vpc.clone())
+                .prop("cidr", Value::str(subnet_cidr(cidr, index)))
+                .prop("zone", Value::str(zone)),
             );
         }
     }
@@ -104,7 +105,9 @@ fn managed_desired(topology: &Topology, facts: &Facts, cidr: Cidr, nat: NatMode)
             .prop("routes", Value::List(vec![routes::default_route(Value::Ref(igw.clone()))]))
             .prop(
                 "subnets",
-                Value::List(letters.iter().map(|z| Value::Ref(Address::new(format!("network/subnet/public-{z}")))).collect()),
+                Value::List(
+                    letters.iter().map(|z| Value::Ref(Address::new(format!("network/subnet/public-{z}")))).collect(),
+                ),
             ),
     );
     // NAT gateways: none, one in the first zone, or one per zone; each private route table sends its
@@ -139,7 +142,9 @@ fn managed_desired(topology: &Topology, facts: &Facts, cidr: Cidr, nat: NatMode)
                 .prop("routes", Value::List(routes))
                 .prop(
                     "subnets",
-                    Value::List(zones.iter().map(|z| Value::Ref(Address::new(format!("network/subnet/private-{z}")))).collect()),
+                    Value::List(
+                        zones.iter().map(|z| Value::Ref(Address::new(format!("network/subnet/private-{z}")))).collect(),
+                    ),
                 ),
         );
     }
@@ -154,12 +159,7 @@ fn security_groups(topology: &Topology, facts: &Facts) -> Vec<Desired> {
         Scheme::InternetFacing => "0.0.0.0/0".to_owned(),
         Scheme::Internal => facts.vpc_cidr.clone(),
     };
-    let alb_rules = topology
-        .load_balancer
-        .listeners
-        .iter()
-        .map(|l| ingress_from_cidr(l.port, &clients))
-        .collect();
+    let alb_rules = topology.load_balancer.listeners.iter().map(|l| ingress_from_cidr(l.port, &clients)).collect();
     vec![
         named(topology, ALB_SECURITY_GROUP, Kind::SecurityGroup, &format!("{name}-alb"))
             .prop("vpc", net.vpc.clone())
@@ -169,7 +169,10 @@ fn security_groups(topology: &Topology, facts: &Facts) -> Vec<Desired> {
         named(topology, APP_SECURITY_GROUP, Kind::SecurityGroup, &format!("{name}-app"))
             .prop("vpc", net.vpc)
             .prop("group_name", Value::str(format!("{name}-app")))
-            .prop("description", Value::str(format!("clusterup {name}: app nodes, reached only from the load balancer")))
+            .prop(
+                "description",
+                Value::str(format!("clusterup {name}: app nodes, reached only from the load balancer")),
+            )
             .prop(
                 "ingress",
                 Value::List(vec![ingress_from_group(topology.app.port, Value::Ref(Address::new(ALB_SECURITY_GROUP)))]),
@@ -241,8 +244,12 @@ impl Family for Network {
         })
     }
 
-    fn create<'a>(&'a self, ctx: &'a Ctx, want: &'a Desired, progress: &'a dyn Progress)
-        -> BoxFuture<'a, Result<Actual, AwsError>> {
+    fn create<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        want: &'a Desired,
+        progress: &'a dyn Progress,
+    ) -> BoxFuture<'a, Result<Actual, AwsError>> {
         Box::pin(async move {
             match want.kind {
                 Kind::Vpc => vpc::create_vpc(ctx, want).await,
@@ -257,8 +264,13 @@ impl Family for Network {
         })
     }
 
-    fn update<'a>(&'a self, ctx: &'a Ctx, have: &'a Actual, want: &'a Desired, _progress: &'a dyn Progress)
-        -> BoxFuture<'a, Result<Actual, AwsError>> {
+    fn update<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        have: &'a Actual,
+        want: &'a Desired,
+        _progress: &'a dyn Progress,
+    ) -> BoxFuture<'a, Result<Actual, AwsError>> {
         Box::pin(async move {
             match want.kind {
                 Kind::Vpc => vpc::update_vpc(ctx, have, want).await,
@@ -276,8 +288,12 @@ impl Family for Network {
         })
     }
 
-    fn delete<'a>(&'a self, ctx: &'a Ctx, have: &'a Actual, progress: &'a dyn Progress)
-        -> BoxFuture<'a, Result<(), AwsError>> {
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        have: &'a Actual,
+        progress: &'a dyn Progress,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
         Box::pin(async move {
             match have.kind {
                 Kind::Vpc => vpc::delete_vpc(ctx, have, progress).await,
@@ -291,11 +307,6 @@ impl Family for Network {
             }
         })
     }
-}
-
-/// The address a discovered resource says it has, or None for resources tagged by hand without one.
-pub(crate) fn address_of(tags: &std::collections::BTreeMap<String, String>) -> Option<Address> {
-    tags.get(tags::RESOURCE).map(Address::new)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use aws_sdk_ec2::types::{DomainType, Filter, NatGatewayState, ResourceType};
 
-use super::address_of;
+use crate::resources::owned_address;
 use crate::aws::{poll, AwsError, ErrorClass, PollPolicy, PollStatus, ResultExt};
 use crate::model::{tags, Actual, Desired, Kind, Value};
 use crate::resources::ec2_util::{client_token, delete_when_free, deployment_filter, read_tags, settle, tag_spec};
@@ -23,7 +23,7 @@ pub async fn discover_eips(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
         .filter_map(|eip| {
             let tags = read_tags(eip.tags());
             Some(
-                Actual::new(address_of(&tags)?, Kind::ElasticIp, eip.allocation_id()?)
+                Actual::new(owned_address(ctx, &tags)?, Kind::ElasticIp, eip.allocation_id()?)
                     .prop("tags", tags::to_value(&tags))
                     .attr("public_ip", eip.public_ip().unwrap_or_default()),
             )
@@ -41,8 +41,11 @@ pub async fn create_eip(ctx: &Ctx, want: &Desired) -> Result<Actual, AwsError> {
         .send()
         .await
         .call("AllocateAddress", want.address.as_str())?;
-    Ok(Actual { props: want.props.clone(), ..Actual::new(want.address.clone(), Kind::ElasticIp, out.allocation_id().unwrap_or_default()) }
-        .attr("public_ip", out.public_ip().unwrap_or_default()))
+    Ok(Actual {
+        props: want.props.clone(),
+        ..Actual::new(want.address.clone(), Kind::ElasticIp, out.allocation_id().unwrap_or_default())
+    }
+    .attr("public_ip", out.public_ip().unwrap_or_default()))
 }
 
 pub async fn delete_eip(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), AwsError> {
@@ -81,7 +84,7 @@ pub async fn discover_nat_gateways(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
             let tags = read_tags(nat.tags());
             let eip = nat.nat_gateway_addresses().iter().find_map(|a| a.allocation_id()).unwrap_or_default();
             Some(
-                Actual::new(address_of(&tags)?, Kind::NatGateway, nat.nat_gateway_id()?)
+                Actual::new(owned_address(ctx, &tags)?, Kind::NatGateway, nat.nat_gateway_id()?)
                     .prop("subnet", Value::str(nat.subnet_id().unwrap_or_default()))
                     .prop("eip", Value::str(eip))
                     .prop("tags", tags::to_value(&tags))
@@ -110,35 +113,43 @@ pub async fn create_nat_gateway(ctx: &Ctx, want: &Desired, progress: &dyn Progre
     let id = out.nat_gateway().and_then(|n| n.nat_gateway_id()).unwrap_or_default().to_owned();
     // Private routes may point at a pending gateway, but traffic only flows once it is available, and
     // app nodes need it at boot: wait here (typically 1-2 minutes on AWS).
-    poll(PollPolicy::MINUTES, resource, "DescribeNatGateways", |seen, waited| progress.waiting(seen, waited), || async {
-        let out = ctx
-            .aws
-            .ec2
-            .describe_nat_gateways()
-            .nat_gateway_ids(&id)
-            .send()
-            .await
-            .call("DescribeNatGateways", resource);
-        let nat = match out {
-            Ok(out) => out.nat_gateways().first().cloned(),
-            Err(err) if err.is(ErrorClass::NotFound) => None,
-            Err(err) => return Err(err),
-        };
-        let Some(nat) = nat else { return Ok(PollStatus::Pending("not visible yet".into())) };
-        match nat.state() {
-            Some(NatGatewayState::Available) => Ok(PollStatus::Ready(())),
-            Some(NatGatewayState::Failed | NatGatewayState::Deleted | NatGatewayState::Deleting) => Err(AwsError::local(
-                resource,
-                "CreateNatGateway",
-                format!(
-                    "NAT gateway {id} is {}: {}",
-                    nat.state().map(|s| s.as_str()).unwrap_or("?"),
-                    nat.failure_message().unwrap_or("no reason given")
-                ),
-            )),
-            other => Ok(PollStatus::Pending(format!("state {}", other.map(|s| s.as_str()).unwrap_or("unknown")))),
-        }
-    })
+    poll(
+        PollPolicy::MINUTES,
+        resource,
+        "DescribeNatGateways",
+        |seen, waited| progress.waiting(seen, waited),
+        || async {
+            let out = ctx
+                .aws
+                .ec2
+                .describe_nat_gateways()
+                .nat_gateway_ids(&id)
+                .send()
+                .await
+                .call("DescribeNatGateways", resource);
+            let nat = match out {
+                Ok(out) => out.nat_gateways().first().cloned(),
+                Err(err) if err.is(ErrorClass::NotFound) => None,
+                Err(err) => return Err(err),
+            };
+            let Some(nat) = nat else { return Ok(PollStatus::Pending("not visible yet".into())) };
+            match nat.state() {
+                Some(NatGatewayState::Available) => Ok(PollStatus::Ready(())),
+                Some(NatGatewayState::Failed | NatGatewayState::Deleted | NatGatewayState::Deleting) => {
+                    Err(AwsError::local(
+                        resource,
+                        "CreateNatGateway",
+                        format!(
+                            "NAT gateway {id} is {}: {}",
+                            nat.state().map(|s| s.as_str()).unwrap_or("?"),
+                            nat.failure_message().unwrap_or("no reason given")
+                        ),
+                    ))
+                }
+                other => Ok(PollStatus::Pending(format!("state {}", other.map(|s| s.as_str()).unwrap_or("unknown")))),
+            }
+        },
+    )
     .await?;
     Ok(Actual { props: want.props.clone(), ..Actual::new(want.address.clone(), Kind::NatGateway, id) })
 }
@@ -150,17 +161,30 @@ pub async fn delete_nat_gateway(ctx: &Ctx, have: &Actual, progress: &dyn Progres
         other => other?,
     };
     // Its Elastic IP and the internet gateway stay busy until the gateway is fully deleted.
-    poll(PollPolicy::MINUTES, resource, "DescribeNatGateways", |seen, waited| progress.waiting(seen, waited), || async {
-        let out = ctx.aws.ec2.describe_nat_gateways().nat_gateway_ids(&have.id).send().await.call("DescribeNatGateways", resource);
-        let state = match out {
-            Ok(out) => out.nat_gateways().first().and_then(|n| n.state().cloned()),
-            Err(err) if err.is(ErrorClass::NotFound) => None,
-            Err(err) => return Err(err),
-        };
-        Ok(match state {
-            None | Some(NatGatewayState::Deleted) => PollStatus::Ready(()),
-            Some(other) => PollStatus::Pending(format!("state {}", other.as_str())),
-        })
-    })
+    poll(
+        PollPolicy::MINUTES,
+        resource,
+        "DescribeNatGateways",
+        |seen, waited| progress.waiting(seen, waited),
+        || async {
+            let out = ctx
+                .aws
+                .ec2
+                .describe_nat_gateways()
+                .nat_gateway_ids(&have.id)
+                .send()
+                .await
+                .call("DescribeNatGateways", resource);
+            let state = match out {
+                Ok(out) => out.nat_gateways().first().and_then(|n| n.state().cloned()),
+                Err(err) if err.is(ErrorClass::NotFound) => None,
+                Err(err) => return Err(err),
+            };
+            Ok(match state {
+                None | Some(NatGatewayState::Deleted) => PollStatus::Ready(()),
+                Some(other) => PollStatus::Pending(format!("state {}", other.as_str())),
+            })
+        },
+    )
     .await
 }

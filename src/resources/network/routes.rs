@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{Filter, ResourceType, RouteOrigin};
 
-use super::address_of;
+use crate::resources::owned_address;
 use crate::aws::{AwsError, ErrorClass, ResultExt};
 use crate::model::{tags, Actual, Desired, Kind, Value};
 use crate::resources::ec2_util::{deployment_filter, read_tags, settle, sync_tags, tag_spec};
@@ -21,10 +21,7 @@ pub fn default_nat_route(nat_gateway: Value) -> Value {
 }
 
 fn route(destination: &str, target_kind: &str, target: Value) -> Value {
-    Value::Map(BTreeMap::from([
-        ("destination".to_owned(), Value::str(destination)),
-        (target_kind.to_owned(), target),
-    ]))
+    Value::Map(BTreeMap::from([("destination".to_owned(), Value::str(destination)), (target_kind.to_owned(), target)]))
 }
 
 /// (destination, target kind, target id) of a route property.
@@ -67,7 +64,7 @@ pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
                     }
                 })
                 .collect();
-            let mut actual = Actual::new(address_of(&tags)?, Kind::RouteTable, table.route_table_id()?)
+            let mut actual = Actual::new(owned_address(ctx, &tags)?, Kind::RouteTable, table.route_table_id()?)
                 .prop("vpc", Value::str(table.vpc_id().unwrap_or_default()))
                 .prop("routes", Value::List(routes))
                 .prop("tags", tags::to_value(&tags));
@@ -201,7 +198,12 @@ async fn associate(ctx: &Ctx, table: &str, subnet: &str, resource: &str) -> Resu
         return Ok(());
     }
     settle(resource, "AssociateRouteTable", || async {
-        ec2.associate_route_table().route_table_id(table).subnet_id(subnet).send().await.call("AssociateRouteTable", resource)
+        ec2.associate_route_table()
+            .route_table_id(table)
+            .subnet_id(subnet)
+            .send()
+            .await
+            .call("AssociateRouteTable", resource)
     })
     .await?;
     Ok(())

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, UserIdGroupPair};
 
-use super::address_of;
+use crate::resources::owned_address;
 use crate::aws::{AwsError, ErrorClass, ResultExt};
 use crate::model::{tags, Actual, Desired, Kind, Value};
 use crate::resources::ec2_util::{delete_when_free, deployment_filter, read_tags, settle, sync_tags, tag_spec};
@@ -33,10 +33,7 @@ fn rule(port: u16, source_kind: &str, source: Value) -> Value {
 fn permission(rule: &Value) -> Option<IpPermission> {
     let Value::Map(map) = rule else { return None };
     let port = map.get("port")?.as_int()? as i32;
-    let builder = IpPermission::builder()
-        .ip_protocol(map.get("protocol")?.as_str()?)
-        .from_port(port)
-        .to_port(port);
+    let builder = IpPermission::builder().ip_protocol(map.get("protocol")?.as_str()?).from_port(port).to_port(port);
     let builder = if let Some(cidr) = map.get("cidr").and_then(Value::as_str) {
         builder.ip_ranges(IpRange::builder().cidr_ip(cidr).build())
     } else {
@@ -78,7 +75,7 @@ pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
                 rules.extend(perm.user_id_group_pairs().iter().filter_map(|p| p.group_id()).map(|g| make("group", g)));
             }
             Some(
-                Actual::new(address_of(&tags)?, Kind::SecurityGroup, group.group_id()?)
+                Actual::new(owned_address(ctx, &tags)?, Kind::SecurityGroup, group.group_id()?)
                     .prop("vpc", Value::str(group.vpc_id().unwrap_or_default()))
                     .prop("group_name", Value::str(group.group_name().unwrap_or_default()))
                     .prop("description", Value::str(group.description().unwrap_or_default()))

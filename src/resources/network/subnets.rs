@@ -2,7 +2,7 @@
 
 use aws_sdk_ec2::types::ResourceType;
 
-use super::address_of;
+use crate::resources::owned_address;
 use crate::aws::{AwsError, ResultExt};
 use crate::model::{tags, Actual, Desired, Kind, Value};
 use crate::resources::ec2_util::{delete_when_free, deployment_filter, read_tags, settle, tag_spec};
@@ -25,7 +25,7 @@ pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
         .filter_map(|subnet| {
             let tags = read_tags(subnet.tags());
             Some(
-                Actual::new(address_of(&tags)?, Kind::Subnet, subnet.subnet_id()?)
+                Actual::new(owned_address(ctx, &tags)?, Kind::Subnet, subnet.subnet_id()?)
                     .prop("vpc", Value::str(subnet.vpc_id().unwrap_or_default()))
                     .prop("cidr", Value::str(subnet.cidr_block().unwrap_or_default()))
                     .prop("zone", Value::str(subnet.availability_zone().unwrap_or_default()))
@@ -55,7 +55,14 @@ pub async fn create(ctx: &Ctx, want: &Desired) -> Result<Actual, AwsError> {
 
 pub async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), AwsError> {
     delete_when_free(have.address.as_str(), "DeleteSubnet", progress, || async {
-        ctx.aws.ec2.delete_subnet().subnet_id(&have.id).send().await.call("DeleteSubnet", have.address.as_str()).map(|_| ())
+        ctx.aws
+            .ec2
+            .delete_subnet()
+            .subnet_id(&have.id)
+            .send()
+            .await
+            .call("DeleteSubnet", have.address.as_str())
+            .map(|_| ())
     })
     .await
 }

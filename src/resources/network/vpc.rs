@@ -2,7 +2,7 @@
 
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName};
 
-use super::address_of;
+use crate::resources::owned_address;
 use crate::aws::{AwsError, ErrorClass, ResultExt};
 use crate::model::{tags, Actual, Desired, Kind, Value};
 use crate::resources::ec2_util::{delete_when_free, deployment_filter, read_tags, settle, sync_tags, tag_spec};
@@ -23,7 +23,7 @@ pub async fn discover_vpcs(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
     let mut out = Vec::new();
     for vpc in vpcs {
         let tags = read_tags(vpc.tags());
-        let (Some(address), Some(id)) = (address_of(&tags), vpc.vpc_id()) else { continue };
+        let (Some(address), Some(id)) = (owned_address(ctx, &tags), vpc.vpc_id()) else { continue };
         // One VPC per deployment: one extra call is cheap and keeps DNS (which EFS and RDS need) visible.
         let dns = ctx
             .aws
@@ -125,7 +125,7 @@ pub async fn discover_internet_gateways(ctx: &Ctx) -> Result<Vec<Actual>, AwsErr
         .into_iter()
         .filter_map(|igw| {
             let tags = read_tags(igw.tags());
-            let address = address_of(&tags)?;
+            let address = owned_address(ctx, &tags)?;
             let vpc = igw.attachments().iter().find_map(|a| a.vpc_id()).map(Value::str).unwrap_or(Value::str(""));
             Some(
                 Actual::new(address, Kind::InternetGateway, igw.internet_gateway_id()?)
