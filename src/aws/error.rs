@@ -38,13 +38,7 @@ pub struct AwsError {
 impl AwsError {
     /// An error raised by clusterup itself about an AWS resource (e.g. a wait that timed out).
     pub fn local(resource: impl Into<String>, call: &'static str, message: impl Into<String>) -> Self {
-        AwsError {
-            resource: resource.into(),
-            call,
-            code: None,
-            message: message.into(),
-            class: ErrorClass::Other,
-        }
+        AwsError { resource: resource.into(), call, code: None, message: message.into(), class: ErrorClass::Other }
     }
 
     pub fn is(&self, class: ErrorClass) -> bool {
@@ -95,15 +89,28 @@ fn classify_code(code: &str) -> ErrorClass {
             ErrorClass::NotFound
         }
         "InvalidGroup.NotFound" | "InvalidAllocationID.NotFound" | "ValidationError.NotFound" => ErrorClass::NotFound,
-        "DependencyViolation" | "ResourceInUse" | "ResourceInUseFault" | "InvalidIPAddress.InUse"
+        "DependencyViolation"
+        | "ResourceInUse"
+        | "ResourceInUseFault"
+        | "InvalidIPAddress.InUse"
         | "ResourceInUse.LoadBalancer" => ErrorClass::DependencyViolation,
         c if c.contains("AlreadyExists") || c.starts_with("Duplicate") || c == "InvalidGroup.Duplicate" => {
             ErrorClass::AlreadyExists
         }
-        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequestsException"
-        | "RequestThrottled" | "SlowDown" => ErrorClass::Throttled,
-        "AuthFailure" | "UnauthorizedOperation" | "AccessDenied" | "AccessDeniedException"
-        | "InvalidClientTokenId" | "ExpiredToken" | "ExpiredTokenException" | "UnrecognizedClientException"
+        "Throttling"
+        | "ThrottlingException"
+        | "RequestLimitExceeded"
+        | "TooManyRequestsException"
+        | "RequestThrottled"
+        | "SlowDown" => ErrorClass::Throttled,
+        "AuthFailure"
+        | "UnauthorizedOperation"
+        | "AccessDenied"
+        | "AccessDeniedException"
+        | "InvalidClientTokenId"
+        | "ExpiredToken"
+        | "ExpiredTokenException"
+        | "UnrecognizedClientException"
         | "SignatureDoesNotMatch" => ErrorClass::Auth,
         "InternalError" | "InternalFailure" | "ServiceUnavailable" | "Unavailable" => ErrorClass::Transient,
         _ => ErrorClass::Other,
@@ -140,33 +147,22 @@ where
         }
         SdkError::TimeoutError(_) => (None, "request timed out".to_owned(), ErrorClass::Transient),
         SdkError::DispatchFailure(failure) => {
-            let class = if failure.is_io() || failure.is_timeout() {
-                ErrorClass::Transient
-            } else {
-                ErrorClass::Other
-            };
+            let class = if failure.is_io() || failure.is_timeout() { ErrorClass::Transient } else { ErrorClass::Other };
             let mut message = format!("could not reach AWS: {}", source_chain(&err));
             if failure.is_user() || message.contains("credentials") {
                 message.push_str(" (are AWS credentials configured?)");
             }
             (None, message, class)
         }
-        SdkError::ResponseError(_) => (None, format!("unreadable response: {}", source_chain(&err)), ErrorClass::Transient),
+        SdkError::ResponseError(_) => {
+            (None, format!("unreadable response: {}", source_chain(&err)), ErrorClass::Transient)
+        }
         _ => (None, source_chain(&err), ErrorClass::Other),
     };
     // Credentials problems surface as construction/dispatch failures; name them as such.
-    let class = if code.is_none() && message.to_ascii_lowercase().contains("credentials") {
-        ErrorClass::Auth
-    } else {
-        class
-    };
-    AwsError {
-        resource: resource.to_owned(),
-        call,
-        code,
-        message,
-        class,
-    }
+    let class =
+        if code.is_none() && message.to_ascii_lowercase().contains("credentials") { ErrorClass::Auth } else { class };
+    AwsError { resource: resource.to_owned(), call, code, message, class }
 }
 
 /// The SDK's top-level Display is terse ("dispatch failure"); the cause is further down the chain.

@@ -118,13 +118,7 @@ mod tests {
             || {
                 looks += 1;
                 let n = looks;
-                async move {
-                    Ok(if n < 3 {
-                        PollStatus::Pending(format!("look {n}"))
-                    } else {
-                        PollStatus::Ready(n)
-                    })
-                }
+                async move { Ok(if n < 3 { PollStatus::Pending(format!("look {n}")) } else { PollStatus::Ready(n) }) }
             },
         )
         .await
@@ -136,9 +130,13 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn times_out_with_the_last_state() {
         let policy = PollPolicy { timeout: Duration::from_secs(30), ..PollPolicy::FAST };
-        let err = poll(policy, "network/nat-gateway/a", "WaitNatGateway", |_, _| {}, || async {
-            Ok(PollStatus::<()>::Pending("state pending".into()))
-        })
+        let err = poll(
+            policy,
+            "network/nat-gateway/a",
+            "WaitNatGateway",
+            |_, _| {},
+            || async { Ok(PollStatus::<()>::Pending("state pending".into())) },
+        )
         .await
         .expect_err("must time out");
         assert!(err.to_string().contains("last seen: state pending"), "{err}");

@@ -30,7 +30,10 @@ pub async fn run(
     };
     let actuals = discover_all(&ctx).await?;
     if actuals.is_empty() {
-        printer.status(&format!("Nothing to destroy: no resource is tagged clusterup:deployment={} in {}.", ctx.deployment, ctx.aws.region));
+        printer.status(&format!(
+            "Nothing to destroy: no resource is tagged clusterup:deployment={} in {}.",
+            ctx.deployment, ctx.aws.region
+        ));
         return verify_nothing_left(&ctx, printer).await;
     }
     let plan = Plan::destroy_all(&ctx.deployment, &ctx.aws.region, actuals);
@@ -54,7 +57,10 @@ pub async fn run(
 async fn verify_nothing_left(ctx: &Ctx, printer: &Printer) -> Result<ExitStatus> {
     let left = leftovers(ctx).await?;
     if left.is_empty() {
-        printer.status(&format!("Verified: nothing tagged clusterup:deployment={} is left in {}.", ctx.deployment, ctx.aws.region));
+        printer.status(&format!(
+            "Verified: nothing tagged clusterup:deployment={} is left in {}.",
+            ctx.deployment, ctx.aws.region
+        ));
         return Ok(ExitStatus::Success);
     }
     for item in &left {

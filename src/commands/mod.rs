@@ -76,12 +76,9 @@ fn load_topology(path: &Path, printer: &Printer) -> Result<Topology> {
 
 /// The AWS context for a deployment in a region.
 async fn context(g: &GlobalArgs, deployment: &str, region: String, user_tags: Option<&Topology>) -> Ctx {
-    let aws = connect(&ConnectOptions { region, profile: g.profile.clone(), endpoint_url: g.endpoint_url.clone() }).await;
-    Ctx {
-        aws,
-        deployment: deployment.to_owned(),
-        user_tags: user_tags.map(|t| t.tags.clone()).unwrap_or_default(),
-    }
+    let aws =
+        connect(&ConnectOptions { region, profile: g.profile.clone(), endpoint_url: g.endpoint_url.clone() }).await;
+    Ctx { aws, deployment: deployment.to_owned(), user_tags: user_tags.map(|t| t.tags.clone()).unwrap_or_default() }
 }
 
 /// The context for a topology; `--region`, if given, must agree with the topology.
@@ -106,8 +103,10 @@ async fn resolve_region(g: &GlobalArgs) -> Result<String> {
     if let Some(profile) = &g.profile {
         chain = chain.profile_name(profile);
     }
-    let provider = aws_config::meta::region::RegionProviderChain::first_try(aws_config::environment::EnvironmentVariableRegionProvider::new())
-        .or_else(chain.build());
+    let provider = aws_config::meta::region::RegionProviderChain::first_try(
+        aws_config::environment::EnvironmentVariableRegionProvider::new(),
+    )
+    .or_else(chain.build());
     match provider.region().await {
         Some(region) => Ok(region.to_string()),
         None => bail!("no AWS region: pass --region, or set AWS_REGION, or a region in your AWS profile"),

@@ -33,7 +33,11 @@ pub async fn run(
     if let Some(path) = out {
         let saved = SavedPlan::new(file, &bytes, plan.clone());
         std::fs::write(path, saved.to_json()).with_context(|| format!("writing the plan to {}", path.display()))?;
-        printer.status(&format!("Saved the plan to {}; apply exactly it with `clusterup apply {}`.", path.display(), path.display()));
+        printer.status(&format!(
+            "Saved the plan to {}; apply exactly it with `clusterup apply {}`.",
+            path.display(),
+            path.display()
+        ));
     }
     Ok(if detailed_exitcode && plan.has_changes() { ExitStatus::Changes } else { ExitStatus::Success })
 }

@@ -27,16 +27,37 @@ impl Op {
 /// What the engine tells its hook.
 #[derive(Debug)]
 pub enum Event<'a> {
-    Started { address: &'a Address, op: Op },
+    Started {
+        address: &'a Address,
+        op: Op,
+    },
     /// A long wait goes on: `seen` is what the last look saw.
-    Waiting { address: &'a Address, seen: &'a str, waited: Duration },
-    Finished { address: &'a Address, op: Op, elapsed: Duration },
-    Failed { address: &'a Address, op: Op, error: &'a AwsError },
-    Skipped { address: &'a Address, op: Op, because: &'a Address },
+    Waiting {
+        address: &'a Address,
+        seen: &'a str,
+        waited: Duration,
+    },
+    Finished {
+        address: &'a Address,
+        op: Op,
+        elapsed: Duration,
+    },
+    Failed {
+        address: &'a Address,
+        op: Op,
+        error: &'a AwsError,
+    },
+    Skipped {
+        address: &'a Address,
+        op: Op,
+        because: &'a Address,
+    },
     /// A stop was requested: running actions finish, nothing new starts.
     Stopping,
     /// A bug inside clusterup (a task panicked).
-    Internal { message: &'a str },
+    Internal {
+        message: &'a str,
+    },
 }
 
 /// Receives the engine's events: the terminal view, a JSON view, or a recorder in tests.

@@ -49,12 +49,8 @@ pub fn build_nodes(plan: &Plan) -> Vec<Node> {
         }
     }
 
-    let applies: BTreeMap<Address, usize> = nodes
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| n.op != Op::Delete)
-        .map(|(i, n)| (n.address.clone(), i))
-        .collect();
+    let applies: BTreeMap<Address, usize> =
+        nodes.iter().enumerate().filter(|(_, n)| n.op != Op::Delete).map(|(i, n)| (n.address.clone(), i)).collect();
     let deletes: Vec<usize> = (0..nodes.len()).filter(|&i| nodes[i].op == Op::Delete).collect();
 
     for i in 0..nodes.len() {
@@ -96,4 +92,136 @@ pub fn build_nodes(plan: &Plan) -> Vec<Node> {
         nodes[i].deps = deps;
     }
     nodes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Value;
+
+    fn actual(address: &str, kind: Kind, id: &str, props: &[(&str, Value)]) -> Actual {
+        let mut a = Actual::new(Address::new(address), kind, id);
+        for (k, v) in props {
+            a = a.prop(k, v.clone());
+        }
+        a
+    }
+
+    /// A deployment as discovery reports it: names shared between kinds, ids inside properties.
+    fn deployment() -> Vec<Actual> {
+        let s = Value::str;
+        vec![
+            actual("network/vpc", Kind::Vpc, "vpc-1", &[("cidr", s("10.0.0.0/16"))]),
+            actual("network/internet-gateway", Kind::InternetGateway, "igw-1", &[("vpc", s("vpc-1"))]),
+            actual("network/subnet/public-a", Kind::Subnet, "subnet-pa", &[("vpc", s("vpc-1"))]),
+            actual("network/subnet/private-a", Kind::Subnet, "subnet-ra", &[("vpc", s("vpc-1"))]),
+            actual("network/eip/nat-a", Kind::ElasticIp, "eipalloc-1", &[]),
+            actual(
+                "network/nat-gateway/a",
+                Kind::NatGateway,
+                "nat-1",
+                &[("subnet", s("subnet-pa")), ("eip", s("eipalloc-1"))],
+            ),
+            actual(
+                "network/route-table/private",
+                Kind::RouteTable,
+                "rtb-1",
+                &[("vpc", s("vpc-1")), ("subnets", Value::List(vec![s("subnet-ra")]))],
+            ),
+            actual("network/security-group/alb", Kind::SecurityGroup, "sg-alb", &[("vpc", s("vpc-1"))]),
+            actual(
+                "network/security-group/app",
+                Kind::SecurityGroup,
+                "sg-app",
+                &[("vpc", s("vpc-1")), ("ingress", Value::List(vec![s("sg-alb")]))],
+            ),
+            actual(
+                "load_balancer/target-group/app",
+                Kind::TargetGroup,
+                "arn:tg",
+                &[("name", s("d-app")), ("vpc", s("vpc-1"))],
+            ),
+            actual(
+                "load_balancer/alb",
+                Kind::LoadBalancer,
+                "arn:lb",
+                &[("subnets", Value::List(vec![s("subnet-pa")])), ("security_groups", Value::List(vec![s("sg-alb")]))],
+            ),
+            actual(
+                "load_balancer/listener/80",
+                Kind::Listener,
+                "arn:l",
+                &[("load_balancer", s("arn:lb")), ("target_group", s("arn:tg"))],
+            ),
+            actual(
+                "app/launch-template",
+                Kind::LaunchTemplate,
+                "lt-1",
+                &[("name", s("d-app")), ("security_groups", Value::List(vec![s("sg-app")]))],
+            ),
+            actual(
+                "app/auto-scaling-group",
+                Kind::AutoScalingGroup,
+                "d-app",
+                &[
+                    ("name", s("d-app")),
+                    ("launch_template", s("lt-1")),
+                    ("target_groups", Value::List(vec![s("arn:tg")])),
+                    ("subnets", Value::List(vec![s("subnet-ra")])),
+                ],
+            ),
+            actual(
+                "app/scaling-policy/cpu",
+                Kind::ScalingPolicy,
+                "arn:p",
+                &[("group", s("d-app")), ("name", s("d-cpu"))],
+            ),
+        ]
+    }
+
+    fn position(nodes: &[Node], address: &str) -> usize {
+        nodes.iter().position(|n| n.address.as_str() == address).expect(address)
+    }
+
+    /// Kahn's algorithm: every node can run, i.e. there is no cycle. Returns the run order.
+    fn run_order(nodes: &[Node]) -> Vec<usize> {
+        let mut done = vec![false; nodes.len()];
+        let mut order = Vec::new();
+        while order.len() < nodes.len() {
+            let ready: Vec<usize> =
+                (0..nodes.len()).filter(|&i| !done[i] && nodes[i].deps.iter().all(|&d| done[d])).collect();
+            assert!(
+                !ready.is_empty(),
+                "dependency cycle among {:?}",
+                (0..nodes.len()).filter(|&i| !done[i]).map(|i| &nodes[i].address).collect::<Vec<_>>()
+            );
+            for i in ready {
+                done[i] = true;
+                order.push(i);
+            }
+        }
+        order
+    }
+
+    #[test]
+    fn destroy_graph_is_acyclic_and_deletes_users_before_what_they_use() {
+        let plan = Plan::destroy_all("d", "r", deployment());
+        let nodes = build_nodes(&plan);
+        let order = run_order(&nodes);
+        let rank = |address: &str| order.iter().position(|&i| i == position(&nodes, address)).expect("ran");
+        for (first, then) in [
+            ("app/scaling-policy/cpu", "app/auto-scaling-group"),
+            ("app/auto-scaling-group", "app/launch-template"),
+            ("app/auto-scaling-group", "network/subnet/private-a"),
+            ("load_balancer/listener/80", "load_balancer/target-group/app"),
+            ("load_balancer/alb", "network/security-group/alb"),
+            ("network/security-group/app", "network/security-group/alb"),
+            ("network/nat-gateway/a", "network/eip/nat-a"),
+            ("network/nat-gateway/a", "network/internet-gateway"),
+            ("network/route-table/private", "network/nat-gateway/a"),
+            ("network/subnet/public-a", "network/vpc"),
+        ] {
+            assert!(rank(first) < rank(then), "{first} must be deleted before {then}");
+        }
+    }
 }

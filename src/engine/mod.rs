@@ -30,7 +30,9 @@ pub enum Outcome {
     Done(Duration),
     Failed(AwsError),
     /// Not run because a node it depends on failed.
-    Skipped { because: Address },
+    Skipped {
+        because: Address,
+    },
     /// Not run because a stop was requested.
     NotStarted,
 }
@@ -99,11 +101,7 @@ pub async fn execute(plan: &Plan, ctx: &Ctx, parallelism: usize, hook: Arc<dyn H
     let nodes = build_nodes(plan);
     // Ids of every resource known so far: unchanged ones now, created ones as they finish.
     let ids: Arc<Mutex<BTreeMap<Address, Actual>>> = Arc::new(Mutex::new(
-        plan.changes
-            .iter()
-            .filter_map(|c| c.actual.clone())
-            .map(|a| (a.address.clone(), a))
-            .collect(),
+        plan.changes.iter().filter_map(|c| c.actual.clone()).map(|a| (a.address.clone(), a)).collect(),
     ));
     let mut states: Vec<State> = nodes.iter().map(|_| State::Pending).collect();
     let mut running = JoinSet::new();
@@ -185,7 +183,8 @@ pub async fn execute(plan: &Plan, ctx: &Ctx, parallelism: usize, hook: Arc<dyn H
     // dependency rules; say so instead of reporting them as merely not started.
     let stuck: Vec<usize> = (0..nodes.len()).filter(|&i| matches!(states[i], State::Pending)).collect();
     if !stuck.is_empty() && !stop.is_stopped() {
-        let names: Vec<String> = stuck.iter().map(|&i| format!("{} {}", nodes[i].op.verb().0, nodes[i].address)).collect();
+        let names: Vec<String> =
+            stuck.iter().map(|&i| format!("{} {}", nodes[i].op.verb().0, nodes[i].address)).collect();
         for &i in &stuck {
             let error = AwsError::local(
                 nodes[i].address.as_str(),
@@ -235,7 +234,8 @@ async fn run_node(
             let Some(desired) = &node.desired else { return Ok(()) };
             // References resolve to ids now: every dependency has finished.
             let resolved = {
-                let map = ids.lock().map_err(|_| AwsError::local(node.address.as_str(), "Resolve", "state lock poisoned"))?;
+                let map =
+                    ids.lock().map_err(|_| AwsError::local(node.address.as_str(), "Resolve", "state lock poisoned"))?;
                 let resolve = |a: &Address| map.get(a).map(|r| Value::str(&r.id)).unwrap_or(Value::Unknown);
                 let mut d = desired.clone();
                 for value in d.props.values_mut().chain(d.create_only.values_mut()) {

@@ -22,7 +22,13 @@ pub struct Desired {
 
 impl Desired {
     pub fn new(address: impl Into<String>, kind: Kind) -> Self {
-        Desired { address: Address::new(address), kind, props: Props::new(), after: Vec::new(), create_only: Props::new() }
+        Desired {
+            address: Address::new(address),
+            kind,
+            props: Props::new(),
+            after: Vec::new(),
+            create_only: Props::new(),
+        }
     }
 
     pub fn create_only(mut self, key: &str, value: Value) -> Self {
@@ -102,9 +108,6 @@ impl Actual {
     /// A resource's own names and tags are not references, even when they spell another resource's id
     /// (an Auto Scaling group's id is its name, which its launch template shares).
     pub fn refers_to(&self, id: &str) -> bool {
-        self.props
-            .iter()
-            .filter(|(key, _)| !NOT_REFERENCES.contains(&key.as_str()))
-            .any(|(_, v)| v.mentions(id))
+        self.props.iter().filter(|(key, _)| !NOT_REFERENCES.contains(&key.as_str())).any(|(_, v)| v.mentions(id))
     }
 }

@@ -38,10 +38,9 @@ pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (Option<&'a str>, Option<&
 /// The tag map stored in a property, back as strings.
 pub fn from_value(value: Option<&Value>) -> BTreeMap<String, String> {
     match value {
-        Some(Value::Map(map)) => map
-            .iter()
-            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
-            .collect(),
+        Some(Value::Map(map)) => {
+            map.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned()))).collect()
+        }
         _ => BTreeMap::new(),
     }
 }

@@ -19,5 +19,7 @@ pub fn render_outputs(outputs: &[(&'static str, String)]) -> String {
 
 /// Outputs as a JSON object.
 pub fn outputs_json(outputs: &[(&'static str, String)]) -> serde_json::Value {
-    serde_json::Value::Object(outputs.iter().map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone()))).collect())
+    serde_json::Value::Object(
+        outputs.iter().map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone()))).collect(),
+    )
 }

@@ -74,8 +74,5 @@ pub fn render_plan(plan: &Plan, style: Style) -> String {
 }
 
 pub fn render_summary(s: &Summary) -> String {
-    format!(
-        "Plan: {} to add, {} to change, {} to replace, {} to destroy.",
-        s.add, s.change, s.replace, s.destroy
-    )
+    format!("Plan: {} to add, {} to change, {} to replace, {} to destroy.", s.add, s.change, s.replace, s.destroy)
 }

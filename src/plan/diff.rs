@@ -22,7 +22,8 @@ pub fn diff(deployment: &str, region: &str, desired: &[Desired], actuals: Vec<Ac
             Some(Action::Create | Action::Replace) => Value::Ref(address.clone()),
             _ => current.get(address).map(|a| Value::str(&a.id)).unwrap_or_else(|| Value::Ref(address.clone())),
         };
-        let resolved: BTreeMap<String, Value> = want.props.iter().map(|(k, v)| (k.clone(), v.resolve(&resolve))).collect();
+        let resolved: BTreeMap<String, Value> =
+            want.props.iter().map(|(k, v)| (k.clone(), v.resolve(&resolve))).collect();
         let change = match current.get(&want.address) {
             None => Change {
                 address: want.address.clone(),
@@ -173,7 +174,8 @@ mod tests {
 
     #[test]
     fn resources_no_longer_wanted_are_deleted() {
-        let plan = diff("d", "r", &[vpc("10.0.0.0/16")], vec![existing_vpc("vpc-1", "10.0.0.0/16"), existing_subnet("vpc-1")]);
+        let plan =
+            diff("d", "r", &[vpc("10.0.0.0/16")], vec![existing_vpc("vpc-1", "10.0.0.0/16"), existing_subnet("vpc-1")]);
         assert_eq!(
             actions(&plan),
             [("network/vpc".into(), Action::NoOp), ("network/subnet/public-a".into(), Action::Delete)]
@@ -188,7 +190,8 @@ mod tests {
             &[vpc("10.0.0.0/16"), subnet()],
             vec![existing_vpc("vpc-0", "10.0.0.0/16"), existing_vpc("vpc-9", "10.0.0.0/16"), existing_subnet("vpc-9")],
         );
-        let deleted: Vec<&str> = plan.changes.iter().filter(|c| c.action == Action::Delete).filter_map(|c| c.id()).collect();
+        let deleted: Vec<&str> =
+            plan.changes.iter().filter(|c| c.action == Action::Delete).filter_map(|c| c.id()).collect();
         assert_eq!(deleted, ["vpc-0"]);
         assert!(plan.changes.iter().filter(|c| c.action != Action::Delete).all(|c| c.action == Action::NoOp));
     }

@@ -44,12 +44,16 @@ pub async fn gather_facts(aws: &Aws, topology: &Topology, existing: &[Actual]) -
     let image_id = match &topology.app.image {
         Image::AmiId(id) => id.clone(),
         Image::SsmParameter(name) => {
-            let out = aws.ssm.get_parameter().name(name).send().await.call("GetParameter", name).map_err(|mut err| {
-                if err.is(ErrorClass::NotFound) || err.code_is("ParameterNotFound") {
-                    err.message = format!("{} (app.image names an SSM parameter that does not exist in {})", err.message, topology.region);
-                }
-                err
-            })?;
+            let out =
+                aws.ssm.get_parameter().name(name).send().await.call("GetParameter", name).map_err(|mut err| {
+                    if err.is(ErrorClass::NotFound) || err.code_is("ParameterNotFound") {
+                        err.message = format!(
+                            "{} (app.image names an SSM parameter that does not exist in {})",
+                            err.message, topology.region
+                        );
+                    }
+                    err
+                })?;
             out.parameter().and_then(|p| p.value()).unwrap_or_default().to_owned()
         }
     };
@@ -102,7 +106,8 @@ async fn available_zones(aws: &Aws) -> Result<Vec<String>, AwsError> {
         .send()
         .await
         .call("DescribeAvailabilityZones", &aws.region)?;
-    let mut zones: Vec<String> = out.availability_zones().iter().filter_map(|z| z.zone_name().map(str::to_owned)).collect();
+    let mut zones: Vec<String> =
+        out.availability_zones().iter().filter_map(|z| z.zone_name().map(str::to_owned)).collect();
     zones.sort();
     Ok(zones)
 }

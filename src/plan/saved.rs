@@ -54,7 +54,8 @@ impl SavedPlan {
     }
 
     pub fn load(path: &Path) -> Result<Self, SavedPlanError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SavedPlanError::Read { path: path.into(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| SavedPlanError::Read { path: path.into(), source })?;
         let saved: SavedPlan =
             serde_json::from_str(&text).map_err(|source| SavedPlanError::Parse { path: path.into(), source })?;
         if saved.format != FORMAT {

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The demo: start a local AWS emulator, then validate, plan, apply, show outputs and destroy an example
+# topology with clusterup, exactly as an operator would against AWS. Needs nothing installed beyond
+# Rust and Python 3 (the emulator is installed into .venv on first use).
+#
+#   scripts/demo.sh [TOPOLOGY]        default: examples/web-tier.yaml
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+topology="${1:-examples/web-tier.yaml}"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+step "building clusterup"
+cargo build --quiet --locked
+clusterup="$root/target/debug/clusterup"
+
+step "starting the local AWS emulator"
+scripts/emulator.sh install
+endpoint_line="$(scripts/emulator.sh start)"
+trap 'scripts/emulator.sh stop' EXIT
+eval "$endpoint_line"
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
+
+name="$(sed -n 's/^name: *//p' "$topology" | head -n1)"
+
+step "clusterup validate $topology   (offline: no AWS call)"
+"$clusterup" validate "$topology"
+
+step "clusterup plan $topology"
+"$clusterup" plan "$topology"
+
+step "clusterup apply --yes $topology"
+"$clusterup" apply --yes "$topology"
+
+step "clusterup plan --detailed-exitcode $topology   (a second run has nothing to do: exit 0)"
+"$clusterup" plan --detailed-exitcode "$topology"
+
+step "clusterup output $name"
+"$clusterup" output --region us-east-1 "$name"
+
+step "clusterup destroy --yes $topology"
+"$clusterup" destroy --yes "$topology"
+
+step "demo complete"

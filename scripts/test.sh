@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Run every test: unit tests, and the integration tests against a local AWS emulator.
+#
+# Installs the pinned emulator into .venv on first use, starts it on a free port, runs `cargo test`
+# with AWS_ENDPOINT_URL pointing at it, and stops it however the tests end. Extra arguments go to
+# `cargo test` (e.g. `scripts/test.sh apply_builds`).
+#
+# To run the same tests against LocalStack instead: AWS_ENDPOINT_URL=http://localhost:4566 cargo test
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+scripts/emulator.sh install
+endpoint_line="$(scripts/emulator.sh start)"
+trap 'scripts/emulator.sh stop' EXIT
+eval "$endpoint_line"
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
+export AWS_REGION="${AWS_REGION:-us-east-1}"
+echo "tests: AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL" >&2
+
+cargo test --locked "$@"

@@ -1,0 +1,71 @@
+//! Commands that need no AWS: validate, graph, schema, help.
+
+use std::path::Path;
+
+use crate::support::{assert_code, clusterup_with_endpoint, stderr, stdout, CallCounter};
+
+fn examples() -> Vec<std::path::PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("examples/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_example_validates_offline() {
+    let counter = CallCounter::start();
+    let files = examples();
+    assert!(!files.is_empty(), "examples/ has no topology");
+    for file in &files {
+        let out = clusterup_with_endpoint(&counter.url, &["validate", &file.to_string_lossy()]);
+        assert_code(&out, 0);
+        assert!(stdout(&out).contains("is valid: deployment"), "{}", stdout(&out));
+    }
+    assert_eq!(counter.connections(), 0, "validate must not call AWS");
+}
+
+#[test]
+fn validate_of_a_missing_file_says_so() {
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["validate", "no/such/topology.yaml"]);
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains("no/such/topology.yaml"), "{}", stderr(&out));
+}
+
+#[test]
+fn graph_shows_dependencies_in_dot_and_mermaid() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/web-tier.yaml");
+    let dot = clusterup_with_endpoint("http://127.0.0.1:9", &["graph", &example.to_string_lossy()]);
+    assert_code(&dot, 0);
+    let text = stdout(&dot);
+    assert!(text.starts_with("digraph"), "{text}");
+    assert!(text.contains("\"network/vpc\" -> \"network/subnet/private-a\""), "{text}");
+    assert!(text.contains("\"load_balancer/target-group/app\" -> \"app/auto-scaling-group\""), "{text}");
+
+    let mermaid =
+        clusterup_with_endpoint("http://127.0.0.1:9", &["graph", "--format", "mermaid", &example.to_string_lossy()]);
+    assert_code(&mermaid, 0);
+    assert!(stdout(&mermaid).contains("network_vpc --> network_internet_gateway"), "{}", stdout(&mermaid));
+}
+
+#[test]
+fn schema_is_json_with_the_top_level_fields() {
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["schema"]);
+    assert_code(&out, 0);
+    let schema: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("schema is JSON");
+    for field in ["name", "region", "network", "load_balancer", "app", "database", "shared_storage", "spark"] {
+        assert!(schema["properties"].get(field).is_some(), "schema lacks {field}");
+    }
+}
+
+#[test]
+fn help_lists_every_command() {
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["--help"]);
+    assert_code(&out, 0);
+    for command in ["validate", "plan", "apply", "destroy", "output", "graph", "schema"] {
+        assert!(stdout(&out).contains(command), "help lacks {command}");
+    }
+}

@@ -1,0 +1,179 @@
+//! Shared fixtures: the emulator endpoint, running the real binary, unique deployments, AWS clients for
+//! independent checks.
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+pub const REGION: &str = "us-east-1";
+
+/// The endpoint every AWS call of the tests goes to.
+///
+/// `AWS_ENDPOINT_URL` set (by scripts/test.sh, or pointing at LocalStack): use it. Unset: start a moto
+/// server from the project's virtualenv on a free port, watched so it ends with the test process. No
+/// emulator is a failure, never a skip.
+pub fn endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    ENDPOINT.get_or_init(|| match std::env::var("AWS_ENDPOINT_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => start_moto(),
+    })
+}
+
+fn start_moto() -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let server = root.join(".venv/bin/moto_server");
+    assert!(
+        server.exists(),
+        "no emulator: set AWS_ENDPOINT_URL, or run `scripts/emulator.sh install` (scripts/test.sh does both)"
+    );
+    let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
+    // The watchdog ends the server when this test process is gone, however it ends; it is detached on
+    // purpose, nobody waits for it.
+    let script = r#"parent=$1; "$2" -H 127.0.0.1 -p "$3" >/dev/null 2>&1 & server=$!
+while kill -0 "$parent" 2>/dev/null; do sleep 1; done; kill "$server""#;
+    #[allow(clippy::zombie_processes)]
+    Command::new("bash")
+        .args(["-c", script, "watchdog", &std::process::id().to_string()])
+        .arg(&server)
+        .arg(port.to_string())
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("start moto_server");
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "moto_server did not start on {url}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    url
+}
+
+/// A deployment name unique to this test run: tests share one emulator (or one LocalStack) safely.
+pub fn unique_name(prefix: &str) -> String {
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let suffix = format!("{:x}", (nanos ^ std::process::id().rotate_left(16)) % 0xfffff);
+    format!("{prefix}-{suffix}")
+}
+
+/// A temp dir with a topology: examples/web-tier.yaml with the deployment renamed to `name`.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+    pub name: String,
+}
+
+impl Workspace {
+    pub fn from_example(example: &str, prefix: &str) -> Workspace {
+        let name = unique_name(prefix);
+        let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(example))
+            .expect("read example");
+        let text = text
+            .lines()
+            .map(|line| if line.starts_with("name:") { format!("name: {name}") } else { line.to_owned() })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("topology.yaml"), text).expect("write topology");
+        Workspace { dir, name }
+    }
+
+    pub fn topology(&self) -> PathBuf {
+        self.dir.path().join("topology.yaml")
+    }
+
+    pub fn edit(&self, from: &str, to: &str) {
+        let text = std::fs::read_to_string(self.topology()).expect("read");
+        assert!(text.contains(from), "topology has no {from:?}");
+        std::fs::write(self.topology(), text.replacen(from, to, 1)).expect("write");
+    }
+}
+
+/// The real binary, pointed at the emulator, with dummy credentials and no terminal.
+pub fn clusterup(args: &[&str]) -> Output {
+    clusterup_with_endpoint(endpoint(), args)
+}
+
+pub fn clusterup_with_endpoint(endpoint: &str, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_clusterup"));
+    cmd.args(args).env("AWS_ENDPOINT_URL", endpoint).env("NO_COLOR", "1").env_remove("RUST_LOG").stdin(Stdio::null());
+    if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+        cmd.env("AWS_ACCESS_KEY_ID", "test").env("AWS_SECRET_ACCESS_KEY", "test");
+    }
+    cmd.output().expect("run clusterup")
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Assert the exit code, showing both streams when it is not the expected one.
+#[track_caller]
+pub fn assert_code(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "expected exit {code}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        stdout(out),
+        stderr(out)
+    );
+}
+
+/// SDK clients on the emulator, for checks that do not trust clusterup's own view.
+pub struct Clients {
+    pub ec2: aws_sdk_ec2::Client,
+    pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    pub autoscaling: aws_sdk_autoscaling::Client,
+    pub tagging: aws_sdk_resourcegroupstagging::Client,
+}
+
+pub async fn clients() -> Clients {
+    let creds = aws_sdk_ec2::config::Credentials::new("test", "test", None, None, "tests");
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(REGION))
+        .endpoint_url(endpoint());
+    if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+        loader = loader.credentials_provider(creds);
+    }
+    let config = loader.load().await;
+    Clients {
+        ec2: aws_sdk_ec2::Client::new(&config),
+        elb: aws_sdk_elasticloadbalancingv2::Client::new(&config),
+        autoscaling: aws_sdk_autoscaling::Client::new(&config),
+        tagging: aws_sdk_resourcegroupstagging::Client::new(&config),
+    }
+}
+
+/// A TCP listener that counts connections: point AWS_ENDPOINT_URL at it to prove no AWS call is made.
+pub struct CallCounter {
+    pub url: String,
+    count: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl CallCounter {
+    pub fn start() -> CallCounter {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = count.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                drop(stream);
+            }
+        });
+        CallCounter { url, count }
+    }
+
+    pub fn connections(&self) -> usize {
+        self.count.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}

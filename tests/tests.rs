@@ -1,0 +1,9 @@
+//! Integration tests: one binary (one link step), each test with its own deployment name and temp dir.
+//! Tests that need AWS use the emulator from `support` (or whatever AWS_ENDPOINT_URL points at).
+
+mod support;
+
+mod apply_destroy;
+mod cli_offline;
+mod invalid_topologies;
+mod plan;
