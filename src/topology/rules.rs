@@ -143,7 +143,7 @@ pub fn duration(text: &str) -> Result<Duration, String> {
 pub fn format_duration(d: Duration) -> String {
     let secs = d.as_secs();
     for (unit, per) in UNITS {
-        if secs != 0 && secs % per == 0 {
+        if secs != 0 && secs.is_multiple_of(per) {
             return format!("{}{unit}", secs / per);
         }
     }
@@ -351,7 +351,7 @@ pub const IA_DAYS: [u64; 9] = [1, 7, 14, 30, 60, 90, 180, 270, 365];
 
 pub fn transition_to_ia(d: Duration) -> Result<(), String> {
     let secs = d.as_secs();
-    if secs % 86_400 == 0 && IA_DAYS.contains(&(secs / 86_400)) {
+    if secs.is_multiple_of(86_400) && IA_DAYS.contains(&(secs / 86_400)) {
         Ok(())
     } else {
         Err(format!(

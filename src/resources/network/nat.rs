@@ -2,10 +2,10 @@
 
 use aws_sdk_ec2::types::{DomainType, Filter, NatGatewayState, ResourceType};
 
-use crate::resources::owned_address;
 use crate::aws::{poll, AwsError, ErrorClass, PollPolicy, PollStatus, ResultExt};
 use crate::model::{tags, Actual, Desired, Kind, Value};
 use crate::resources::ec2_util::{client_token, delete_when_free, deployment_filter, read_tags, settle, tag_spec};
+use crate::resources::owned_address;
 use crate::resources::{Ctx, Progress};
 
 pub async fn discover_eips(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {

@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{Filter, ResourceType, RouteOrigin};
 
-use crate::resources::owned_address;
 use crate::aws::{AwsError, ErrorClass, ResultExt};
 use crate::model::{tags, Actual, Desired, Kind, Value};
 use crate::resources::ec2_util::{deployment_filter, read_tags, settle, sync_tags, tag_spec};
+use crate::resources::owned_address;
 use crate::resources::Ctx;
 
 const ANYWHERE: &str = "0.0.0.0/0";

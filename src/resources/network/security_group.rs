@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, UserIdGroupPair};
 
-use crate::resources::owned_address;
 use crate::aws::{AwsError, ErrorClass, ResultExt};
 use crate::model::{tags, Actual, Desired, Kind, Value};
 use crate::resources::ec2_util::{delete_when_free, deployment_filter, read_tags, settle, sync_tags, tag_spec};
+use crate::resources::owned_address;
 use crate::resources::{Ctx, Progress};
 
 /// TCP `port` from a CIDR block.

@@ -2,10 +2,10 @@
 
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName};
 
-use crate::resources::owned_address;
 use crate::aws::{AwsError, ErrorClass, ResultExt};
 use crate::model::{tags, Actual, Desired, Kind, Value};
 use crate::resources::ec2_util::{delete_when_free, deployment_filter, read_tags, settle, sync_tags, tag_spec};
+use crate::resources::owned_address;
 use crate::resources::{Ctx, Progress};
 
 pub async fn discover_vpcs(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
