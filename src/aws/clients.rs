@@ -19,6 +19,9 @@ pub struct Aws {
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
     pub autoscaling: aws_sdk_autoscaling::Client,
     pub ssm: aws_sdk_ssm::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub rds: aws_sdk_rds::Client,
+    pub efs: aws_sdk_efs::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
 }
 
@@ -42,6 +45,32 @@ pub async fn connect(options: &ConnectOptions) -> Aws {
         elb: aws_sdk_elasticloadbalancingv2::Client::new(&config),
         autoscaling: aws_sdk_autoscaling::Client::new(&config),
         ssm: aws_sdk_ssm::Client::new(&config),
+        iam: aws_sdk_iam::Client::new(&config),
+        rds: aws_sdk_rds::Client::new(&config),
+        efs: aws_sdk_efs::Client::new(&config),
         tagging: aws_sdk_resourcegroupstagging::Client::new(&config),
+    }
+}
+
+#[cfg(test)]
+impl Aws {
+    /// Clients that cannot reach anything, except the EFS client given (an SDK mock in unit tests).
+    pub fn offline_with_efs(efs: aws_sdk_efs::Client) -> Aws {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url("http://127.0.0.1:9")
+            .build();
+        Aws {
+            region: "us-east-1".into(),
+            ec2: aws_sdk_ec2::Client::new(&config),
+            elb: aws_sdk_elasticloadbalancingv2::Client::new(&config),
+            autoscaling: aws_sdk_autoscaling::Client::new(&config),
+            ssm: aws_sdk_ssm::Client::new(&config),
+            iam: aws_sdk_iam::Client::new(&config),
+            rds: aws_sdk_rds::Client::new(&config),
+            efs,
+            tagging: aws_sdk_resourcegroupstagging::Client::new(&config),
+        }
     }
 }

@@ -85,7 +85,11 @@ impl fmt::Display for AwsError {
 /// Error codes that mean "not there"; AWS spells it differently in every service.
 fn classify_code(code: &str) -> ErrorClass {
     match code {
-        c if c.ends_with(".NotFound") || c.ends_with("NotFound") || c.ends_with("NotFoundException") => {
+        c if c.ends_with(".NotFound")
+            || c.ends_with("NotFound")
+            || c.ends_with("NotFoundException")
+            || c.ends_with("NotFoundFault") =>
+        {
             ErrorClass::NotFound
         }
         "InvalidGroup.NotFound" | "InvalidAllocationID.NotFound" | "ValidationError.NotFound" => ErrorClass::NotFound,
@@ -93,7 +97,13 @@ fn classify_code(code: &str) -> ErrorClass {
         | "ResourceInUse"
         | "ResourceInUseFault"
         | "InvalidIPAddress.InUse"
-        | "ResourceInUse.LoadBalancer" => ErrorClass::DependencyViolation,
+        | "ResourceInUse.LoadBalancer"
+        | "DeleteConflict"
+        | "FileSystemInUse"
+        | "InvalidDBSubnetGroupStateFault"
+        | "IncorrectFileSystemLifeCycleState"
+        | "IncorrectMountTargetState" => ErrorClass::DependencyViolation,
+        "NoSuchEntity" | "NoSuchEntityException" => ErrorClass::NotFound,
         c if c.contains("AlreadyExists") || c.starts_with("Duplicate") || c == "InvalidGroup.Duplicate" => {
             ErrorClass::AlreadyExists
         }
@@ -115,6 +125,15 @@ fn classify_code(code: &str) -> ErrorClass {
         "InternalError" | "InternalFailure" | "ServiceUnavailable" | "Unavailable" => ErrorClass::Transient,
         _ => ErrorClass::Other,
     }
+}
+
+/// A request shape clusterup could not build (a required field left empty): a bug, reported as an error.
+pub fn built<T>(
+    result: Result<T, aws_smithy_types::error::operation::BuildError>,
+    resource: &str,
+    call: &'static str,
+) -> Result<T, AwsError> {
+    result.map_err(|err| AwsError::local(resource, call, format!("cannot build the request: {err}")))
 }
 
 /// Turns SDK results into [`AwsError`]s that name the call and the resource.
@@ -187,6 +206,10 @@ mod tests {
     fn codes_are_classified() {
         assert_eq!(classify_code("InvalidVpcID.NotFound"), ErrorClass::NotFound);
         assert_eq!(classify_code("LoadBalancerNotFound"), ErrorClass::NotFound);
+        assert_eq!(classify_code("DBSubnetGroupNotFoundFault"), ErrorClass::NotFound);
+        assert_eq!(classify_code("FileSystemNotFound"), ErrorClass::NotFound);
+        assert_eq!(classify_code("NoSuchEntity"), ErrorClass::NotFound);
+        assert_eq!(classify_code("FileSystemInUse"), ErrorClass::DependencyViolation);
         assert_eq!(classify_code("DependencyViolation"), ErrorClass::DependencyViolation);
         assert_eq!(classify_code("RequestLimitExceeded"), ErrorClass::Throttled);
         assert_eq!(classify_code("UnauthorizedOperation"), ErrorClass::Auth);

@@ -2,9 +2,10 @@
 //! error classification and the readiness poller.
 
 mod clients;
+pub mod clock;
 mod error;
 mod poll;
 
 pub use clients::{connect, Aws, ConnectOptions};
-pub use error::{AwsError, ErrorClass, ResultExt};
+pub use error::{built, AwsError, ErrorClass, ResultExt};
 pub use poll::{poll, PollPolicy, PollStatus};

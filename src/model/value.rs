@@ -17,6 +17,11 @@ pub enum Value {
     Map(BTreeMap<String, Value>),
     /// The id of another resource of the deployment, known once that resource exists.
     Ref(Address),
+    /// A named attribute of another resource (a database endpoint, a secret ARN), known once it exists.
+    Attr(Address, String),
+    /// Text made of literal parts and references (user data naming a database endpoint): it becomes a
+    /// plain string once every reference is known.
+    Template(Vec<Value>),
     /// Not known until apply (the id of a resource still to be created).
     Unknown,
 }
@@ -65,7 +70,7 @@ impl Value {
     /// Whether the value (or anything inside it) is not known yet.
     pub fn has_unknown(&self) -> bool {
         match self {
-            Value::Unknown | Value::Ref(_) => true,
+            Value::Unknown | Value::Ref(_) | Value::Attr(..) | Value::Template(_) => true,
             Value::List(items) => items.iter().any(Value::has_unknown),
             Value::Map(map) => map.values().any(Value::has_unknown),
             _ => false,
@@ -75,17 +80,27 @@ impl Value {
     /// Every resource this value refers to.
     pub fn refs<'a>(&'a self, out: &mut Vec<&'a Address>) {
         match self {
-            Value::Ref(address) => out.push(address),
-            Value::List(items) => items.iter().for_each(|v| v.refs(out)),
+            Value::Ref(address) | Value::Attr(address, _) => out.push(address),
+            Value::List(items) | Value::Template(items) => items.iter().for_each(|v| v.refs(out)),
             Value::Map(map) => map.values().for_each(|v| v.refs(out)),
             _ => {}
         }
     }
 
-    /// Replace every reference by what `resolve` says (an id, or `Unknown`).
-    pub fn resolve(&self, resolve: &impl Fn(&Address) -> Value) -> Value {
+    /// Replace every reference by what `resolve` says for (address, attribute): `None` asks for the id.
+    /// A template whose parts all became strings becomes one string.
+    pub fn resolve(&self, resolve: &impl Fn(&Address, Option<&str>) -> Value) -> Value {
         match self {
-            Value::Ref(address) => resolve(address),
+            Value::Ref(address) => resolve(address, None),
+            Value::Attr(address, attr) => resolve(address, Some(attr)),
+            Value::Template(parts) => {
+                let parts: Vec<Value> = parts.iter().map(|v| v.resolve(resolve)).collect();
+                if parts.iter().all(|p| matches!(p, Value::Str(_))) {
+                    Value::Str(parts.iter().filter_map(Value::as_str).collect())
+                } else {
+                    Value::Template(parts)
+                }
+            }
             Value::List(items) => Value::List(items.iter().map(|v| v.resolve(resolve)).collect()),
             Value::Map(map) => Value::Map(map.iter().map(|(k, v)| (k.clone(), v.resolve(resolve))).collect()),
             other => other.clone(),
@@ -105,7 +120,7 @@ impl Value {
     /// Equality as the diff sees it: lists as multisets, unknowns never equal.
     pub fn same_as(&self, other: &Value) -> bool {
         match (self, other) {
-            (Value::Unknown, _) | (_, Value::Unknown) | (Value::Ref(_), _) | (_, Value::Ref(_)) => false,
+            (a, b) if a.has_unknown() || b.has_unknown() => false,
             (Value::List(a), Value::List(b)) => {
                 if a.len() != b.len() {
                     return false;
@@ -167,6 +182,15 @@ impl fmt::Display for Value {
                 f.write_str("}")
             }
             Value::Ref(address) => write!(f, "(id of {address}, known after apply)"),
+            Value::Attr(address, attr) => write!(f, "({attr} of {address}, known after apply)"),
+            Value::Template(parts) => {
+                let mut refs = Vec::new();
+                parts.iter().for_each(|p| p.refs(&mut refs));
+                refs.sort();
+                refs.dedup();
+                let names: Vec<String> = refs.iter().map(|a| a.to_string()).collect();
+                write!(f, "(text rendered after apply, with values from {})", names.join(", "))
+            }
             Value::Unknown => f.write_str("(known after apply)"),
         }
     }
@@ -193,7 +217,22 @@ mod tests {
     #[test]
     fn resolve_replaces_refs_deeply() {
         let v = Value::List(vec![Value::Ref(Address::new("a")), Value::str("b")]);
-        let r = v.resolve(&|_| Value::str("id-a"));
+        let r = v.resolve(&|_, _| Value::str("id-a"));
         assert_eq!(r, Value::List(vec![Value::str("id-a"), Value::str("b")]));
+    }
+
+    #[test]
+    fn templates_become_strings_once_every_part_is_known() {
+        let db = Address::new("database/instance");
+        let t =
+            Value::Template(vec![Value::str("host="), Value::Attr(db.clone(), "endpoint".into()), Value::str("\n")]);
+        assert!(t.has_unknown());
+        let partly = t.resolve(&|_, _| Value::Unknown);
+        assert!(matches!(partly, Value::Template(_)));
+        let known = t.resolve(&|a, attr| {
+            assert_eq!((a, attr), (&db, Some("endpoint")));
+            Value::str("db.example")
+        });
+        assert_eq!(known, Value::str("host=db.example\n"));
     }
 }

@@ -17,10 +17,20 @@ pub fn diff(deployment: &str, region: &str, desired: &[Desired], actuals: Vec<Ac
     let mut changes = Vec::new();
 
     for want in topological(desired) {
-        let resolve = |address: &Address| match planned.get(address) {
-            // Not known until apply: kept as a reference, which never equals an id and says whose id it is.
-            Some(Action::Create | Action::Replace) => Value::Ref(address.clone()),
-            _ => current.get(address).map(|a| Value::str(&a.id)).unwrap_or_else(|| Value::Ref(address.clone())),
+        // Not known until apply: kept as a reference, which never equals a value and says whose it is.
+        let resolve = |address: &Address, attr: Option<&str>| {
+            let unknown = || match attr {
+                None => Value::Ref(address.clone()),
+                Some(attr) => Value::Attr(address.clone(), attr.to_owned()),
+            };
+            if matches!(planned.get(address), Some(Action::Create | Action::Replace)) {
+                return unknown();
+            }
+            match (current.get(address), attr) {
+                (Some(have), None) => Value::str(&have.id),
+                (Some(have), Some(attr)) => have.attrs.get(attr).map(Value::str).unwrap_or_else(unknown),
+                (None, _) => unknown(),
+            }
         };
         let resolved: BTreeMap<String, Value> =
             want.props.iter().map(|(k, v)| (k.clone(), v.resolve(&resolve))).collect();
@@ -82,6 +92,10 @@ fn same(key: &str, before: &Value, after: &Value) -> bool {
     match (key, before, after) {
         ("attributes", Value::Map(have), Value::Map(want)) => {
             want.iter().all(|(k, v)| have.get(k).is_some_and(|h| h.same_as(v)))
+        }
+        // `8.0` asks for any 8.0.x: AWS reports the minor version it picked.
+        ("engine_version", Value::Str(have), Value::Str(want)) => {
+            have == want || have.strip_prefix(want.as_str()).is_some_and(|rest| rest.starts_with('.'))
         }
         _ => before.same_as(after),
     }
@@ -194,6 +208,15 @@ mod tests {
             plan.changes.iter().filter(|c| c.action == Action::Delete).filter_map(|c| c.id()).collect();
         assert_eq!(deleted, ["vpc-0"]);
         assert!(plan.changes.iter().filter(|c| c.action != Action::Delete).all(|c| c.action == Action::NoOp));
+    }
+
+    #[test]
+    fn engine_version_prefix_matches_the_minor_aws_picked() {
+        let v = |s: &str| Value::str(s);
+        assert!(same("engine_version", &v("8.0.39"), &v("8.0")));
+        assert!(same("engine_version", &v("8.0.39"), &v("8.0.39")));
+        assert!(!same("engine_version", &v("8.0.39"), &v("8.4")));
+        assert!(!same("engine_version", &v("8.01"), &v("8.0")));
     }
 
     #[test]

@@ -57,14 +57,31 @@ pub async fn gather_facts(aws: &Aws, topology: &Topology, existing: &[Actual]) -
             out.parameter().and_then(|p| p.value()).unwrap_or_default().to_owned()
         }
     };
-    let vpc_cidr = match &topology.network {
-        Network::Managed(m) => m.cidr.to_string(),
+    let (vpc_cidr, private_subnet_zones) = match &topology.network {
+        Network::Managed(m) => (m.cidr.to_string(), zones.clone()),
         Network::Existing(e) => {
             let out = aws.ec2.describe_vpcs().vpc_ids(&e.vpc_id).send().await.call("DescribeVpcs", &e.vpc_id)?;
-            out.vpcs().first().and_then(|v| v.cidr_block()).unwrap_or_default().to_owned()
+            let cidr = out.vpcs().first().and_then(|v| v.cidr_block()).unwrap_or_default().to_owned();
+            let subnets = aws
+                .ec2
+                .describe_subnets()
+                .set_subnet_ids(Some(e.private_subnet_ids.clone()))
+                .send()
+                .await
+                .call("DescribeSubnets", &e.vpc_id)?;
+            let zone_of = |id: &str| {
+                subnets
+                    .subnets()
+                    .iter()
+                    .find(|s| s.subnet_id() == Some(id))
+                    .and_then(|s| s.availability_zone())
+                    .unwrap_or(id)
+                    .to_owned()
+            };
+            (cidr, e.private_subnet_ids.iter().map(|id| zone_of(id)).collect())
         }
     };
-    Ok(Facts { zones, image_id, vpc_cidr })
+    Ok(Facts { zones, image_id, vpc_cidr, private_subnet_zones })
 }
 
 /// Facts without AWS, for offline views (graph): zones named after the region, a placeholder image.
@@ -80,11 +97,11 @@ pub fn offline_facts(topology: &Topology) -> Facts {
         Image::AmiId(id) => id.clone(),
         Image::SsmParameter(name) => format!("(resolved from {name})"),
     };
-    let vpc_cidr = match &topology.network {
-        Network::Managed(m) => m.cidr.to_string(),
-        Network::Existing(_) => "(the VPC's CIDR)".to_owned(),
+    let (vpc_cidr, private_subnet_zones) = match &topology.network {
+        Network::Managed(m) => (m.cidr.to_string(), zones.clone()),
+        Network::Existing(e) => ("(the VPC's CIDR)".to_owned(), e.private_subnet_ids.clone()),
     };
-    Facts { zones, image_id, vpc_cidr }
+    Facts { zones, image_id, vpc_cidr, private_subnet_zones }
 }
 
 fn zones_in_use(existing: &[Actual]) -> Vec<String> {
