@@ -41,6 +41,10 @@ pub struct GlobalArgs {
     /// No live progress lines during apply and destroy
     #[arg(long, global = true)]
     pub no_progress: bool,
+    /// Allow apply and destroy to delete data: the shared file system, and a database whose topology says
+    /// `deletion: delete` (without it, such plans are refused; databases otherwise get a final snapshot)
+    #[arg(long, global = true)]
+    pub delete_data: bool,
     /// How many AWS actions run at once during apply and destroy
     #[arg(long, global = true, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,

@@ -8,13 +8,39 @@
 set -euo pipefail
 
 install -d -m 0755 /etc/clusterup
+# No password here, ever: the app reads it at run time from Secrets Manager by DB_SECRET_ARN, with the
+# node's instance role (e.g. `aws secretsmanager get-secret-value --secret-id "$DB_SECRET_ARN"`).
 cat > /etc/clusterup/app.env <<'ENV'
 CLUSTERUP_DEPLOYMENT={{ deployment }}
 CLUSTERUP_REGION={{ region }}
 APP_PORT={{ app_port }}
 HEALTH_CHECK_PATH={{ health_check_path }}
+DB_HOST={{ db_endpoint }}
+DB_PORT={{ db_port }}
+DB_SECRET_ARN={{ db_secret_arn }}
+EFS_ID={{ efs_id }}
+EFS_ACCESS_POINT_ID={{ efs_access_point_id }}
+DATA_DIR={{ mount_path }}
 ENV
 chmod 0644 /etc/clusterup/app.env
+
+# Shared data folder: the EFS access point, over TLS, authorised by the instance role, in fstab so it
+# comes back after a reboot. Mount targets can take a minute or two after creation: retry, then fail
+# loudly (the node then fails its health check and Auto Scaling replaces it).
+EFS_ID="{{ efs_id }}"
+if [ -n "$EFS_ID" ]; then
+  dnf install -y amazon-efs-utils || yum install -y amazon-efs-utils
+  install -d -m 0755 "{{ mount_path }}"
+  if ! grep -q "^$EFS_ID:/ " /etc/fstab; then
+    echo "$EFS_ID:/ {{ mount_path }} efs _netdev,noresvport,tls,iam,accesspoint={{ efs_access_point_id }} 0 0" >> /etc/fstab
+  fi
+  for attempt in $(seq 1 30); do
+    if mountpoint -q "{{ mount_path }}" || mount "{{ mount_path }}"; then break; fi
+    echo "clusterup: EFS not mountable yet (attempt $attempt), retrying in 20 s" >&2
+    sleep 20
+  done
+  mountpoint -q "{{ mount_path }}"
+fi
 
 # Placeholder app: answers 200 on every path (the health check included) with the node's identity.
 install -d -m 0755 /opt/clusterup-placeholder

@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 
-use super::{confirm, context_for, load_topology, make_plan, stop_on_ctrl_c, ExitStatus};
+use super::{confirm, context_for, guard_data, load_topology, make_plan, stop_on_ctrl_c, ExitStatus};
 use crate::cli::GlobalArgs;
 use crate::engine::{execute, Op, Report};
 use crate::output::{render_outputs, render_plan, Printer, ProgressView};
@@ -43,6 +43,7 @@ pub async fn run(g: &GlobalArgs, file: &Path, yes: bool, printer: &Printer) -> R
         printer.out(&render_outputs(&outputs(&plan.actuals())));
         return Ok(ExitStatus::Success);
     }
+    guard_data(&plan, &ctx)?;
     // A saved plan was reviewed when it was made; otherwise show it and ask.
     if saved.is_none() {
         printer.out(&render_plan(&plan, printer.out_style()));

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use anyhow::Result;
 
 use super::apply::{finish, status_of};
-use super::{confirm, context, context_for, load_topology, resolve_region, stop_on_ctrl_c, ExitStatus};
+use super::{confirm, context, context_for, guard_data, load_topology, resolve_region, stop_on_ctrl_c, ExitStatus};
 use crate::cli::GlobalArgs;
 use crate::engine::execute;
 use crate::output::{render_plan, Printer, ProgressView};
@@ -38,6 +38,7 @@ pub async fn run(
     }
     let plan = Plan::destroy_all(&ctx.deployment, &ctx.aws.region, actuals);
     printer.out(&render_plan(&plan, printer.out_style()));
+    guard_data(&plan, &ctx)?;
     if !yes && !confirm(printer, &format!("Destroy every resource of deployment {}?", ctx.deployment), "destroy")? {
         printer.status("Destroy cancelled; nothing was changed.");
         return Ok(ExitStatus::Failure);

@@ -78,7 +78,18 @@ fn load_topology(path: &Path, printer: &Printer) -> Result<Topology> {
 async fn context(g: &GlobalArgs, deployment: &str, region: String, user_tags: Option<&Topology>) -> Ctx {
     let aws =
         connect(&ConnectOptions { region, profile: g.profile.clone(), endpoint_url: g.endpoint_url.clone() }).await;
-    Ctx { aws, deployment: deployment.to_owned(), user_tags: user_tags.map(|t| t.tags.clone()).unwrap_or_default() }
+    Ctx {
+        aws,
+        deployment: deployment.to_owned(),
+        user_tags: user_tags.map(|t| t.tags.clone()).unwrap_or_default(),
+        data: crate::resources::DataPolicy {
+            // Without the topology (destroy --name) the safe default holds: take the snapshot.
+            db_final_snapshot: user_tags
+                .and_then(|t| t.database.as_ref())
+                .is_none_or(|db| db.deletion != crate::topology::DeletionPolicy::Delete),
+            delete_data: g.delete_data,
+        },
+    }
 }
 
 /// The context for a topology; `--region`, if given, must agree with the topology.
@@ -119,6 +130,29 @@ async fn make_plan(ctx: &Ctx, topology: &Topology) -> Result<Plan> {
     let facts = gather_facts(&ctx.aws, topology, &actuals).await?;
     let wanted = desired(topology, &facts);
     Ok(diff(&topology.name, &topology.region, &wanted, actuals))
+}
+
+/// Refuse a plan that would lose data the user has not explicitly agreed to lose: deleting (or
+/// replacing) the shared file system, or deleting the database without a final snapshot.
+fn guard_data(plan: &Plan, ctx: &Ctx) -> Result<()> {
+    use crate::model::Kind;
+    use crate::plan::Action;
+    let losing = |c: &&crate::plan::Change| matches!(c.action, Action::Delete | Action::Replace);
+    for change in plan.changes.iter().filter(losing) {
+        let id = change.id().unwrap_or_default();
+        if change.kind == Kind::FileSystem && !ctx.data.delete_data {
+            bail!(
+                "this would delete the shared file system {id} ({}) and every file in it. If that is what you want, re-run with --delete-data",
+                change.address
+            );
+        }
+        if change.kind == Kind::DbInstance && !ctx.data.db_final_snapshot && !ctx.data.delete_data {
+            bail!(
+                "this would delete the database {id} without a final snapshot (the topology says `deletion: delete`). If that is what you want, re-run with --delete-data"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Ask y/N on the terminal. Without a terminal there is nobody to ask: refuse, and say how to proceed.

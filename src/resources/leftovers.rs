@@ -49,6 +49,10 @@ pub async fn leftovers(ctx: &Ctx) -> Result<Vec<Leftover>, AwsError> {
         if gone.iter().any(|g| g == id) {
             continue;
         }
+        // Final database snapshots are kept on purpose: they are the data's safety net.
+        if arn.contains(":snapshot:") {
+            continue;
+        }
         // Skip what discovery already reported (same id inside the ARN).
         if out.iter().any(|l| arn.ends_with(&l.id) || arn == l.id) {
             continue;

@@ -5,10 +5,13 @@
 //! Adding a family: write the module, implement [`Family`], add it to [`FAMILIES`].
 
 pub mod app;
+pub mod database;
 mod ec2_util;
+pub mod iam;
 pub mod leftovers;
 pub mod load_balancer;
 pub mod network;
+pub mod storage;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -28,6 +31,24 @@ pub struct Ctx {
     pub deployment: String,
     /// The user's tags from the topology (empty when destroying by name).
     pub user_tags: BTreeMap<String, String>,
+    /// What deleting may do to data.
+    pub data: DataPolicy,
+}
+
+/// What deleting may do to data. The defaults lose nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataPolicy {
+    /// Take a final snapshot before deleting the database (`deletion: snapshot`, the default).
+    pub db_final_snapshot: bool,
+    /// Losing data was asked for explicitly (`--delete-data`): the file system may go, and a database
+    /// with `deletion: delete` may go without a snapshot.
+    pub delete_data: bool,
+}
+
+impl Default for DataPolicy {
+    fn default() -> Self {
+        DataPolicy { db_final_snapshot: true, delete_data: false }
+    }
 }
 
 /// Facts about the account that the desired state depends on, read once per plan.
@@ -39,6 +60,8 @@ pub struct Facts {
     pub image_id: String,
     /// The CIDR of the VPC the deployment lives in (managed or existing).
     pub vpc_cidr: String,
+    /// The zone of each private subnet, in order (mount targets are named after them).
+    pub private_subnet_zones: Vec<String>,
 }
 
 /// Told about long waits, so the user sees what clusterup waits on.
@@ -84,7 +107,14 @@ pub trait Family: Sync {
 }
 
 /// Every family, in creation order.
-pub static FAMILIES: &[&dyn Family] = &[&network::Network, &load_balancer::LoadBalancing, &app::AppTier];
+pub static FAMILIES: &[&dyn Family] = &[
+    &network::Network,
+    &iam::Iam,
+    &database::Database,
+    &storage::Storage,
+    &load_balancer::LoadBalancing,
+    &app::AppTier,
+];
 
 /// The family that manages `kind`.
 pub fn family_of(kind: Kind) -> &'static dyn Family {
@@ -134,15 +164,30 @@ pub fn deleted_after(kind: Kind) -> &'static [Kind] {
             Kind::LoadBalancer,
             Kind::NatGateway,
         ],
-        Kind::Subnet => &[Kind::NatGateway, Kind::LoadBalancer, Kind::AutoScalingGroup, Kind::RouteTable],
+        Kind::Subnet => &[
+            Kind::NatGateway,
+            Kind::LoadBalancer,
+            Kind::AutoScalingGroup,
+            Kind::RouteTable,
+            Kind::DbSubnetGroup,
+            Kind::DbInstance,
+            Kind::MountTarget,
+        ],
         Kind::InternetGateway => &[Kind::NatGateway, Kind::LoadBalancer, Kind::ElasticIp],
         Kind::ElasticIp => &[Kind::NatGateway],
         Kind::NatGateway => &[Kind::RouteTable],
-        Kind::SecurityGroup => &[Kind::LoadBalancer, Kind::AutoScalingGroup],
+        Kind::SecurityGroup => &[Kind::LoadBalancer, Kind::AutoScalingGroup, Kind::DbInstance, Kind::MountTarget],
         Kind::TargetGroup => &[Kind::Listener, Kind::AutoScalingGroup],
         Kind::LoadBalancer => &[Kind::Listener],
         Kind::LaunchTemplate => &[Kind::AutoScalingGroup],
         Kind::AutoScalingGroup => &[Kind::ScalingPolicy],
+        Kind::IamRole => &[Kind::InstanceProfile],
+        Kind::InstanceProfile => &[Kind::AutoScalingGroup, Kind::LaunchTemplate],
+        Kind::DbSubnetGroup => &[Kind::DbInstance],
+        // App nodes use the database and the file system until they are gone.
+        Kind::DbInstance => &[Kind::AutoScalingGroup],
+        Kind::FileSystem => &[Kind::MountTarget, Kind::AccessPoint],
+        Kind::MountTarget | Kind::AccessPoint => &[Kind::AutoScalingGroup],
         Kind::RouteTable | Kind::Listener | Kind::ScalingPolicy => &[],
     }
 }

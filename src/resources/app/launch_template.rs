@@ -2,9 +2,9 @@
 //! Auto Scaling group always launches `$Default`.
 
 use aws_sdk_ec2::types::{
-    InstanceType, LaunchTemplateHttpTokensState, LaunchTemplateInstanceMetadataEndpointState,
-    LaunchTemplateInstanceMetadataOptionsRequest, LaunchTemplateTagSpecificationRequest, RequestLaunchTemplateData,
-    ResourceType,
+    InstanceType, LaunchTemplateHttpTokensState, LaunchTemplateIamInstanceProfileSpecificationRequest,
+    LaunchTemplateInstanceMetadataEndpointState, LaunchTemplateInstanceMetadataOptionsRequest,
+    LaunchTemplateTagSpecificationRequest, RequestLaunchTemplateData, ResourceType,
 };
 use base64::Engine as _;
 
@@ -60,6 +60,10 @@ pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
                     ),
                 )
                 .prop("user_data", Value::str(user_data))
+                .prop(
+                    "instance_profile",
+                    Value::str(data.and_then(|d| d.iam_instance_profile()).and_then(|p| p.name()).unwrap_or_default()),
+                )
                 .prop("tags", tags::to_value(&tags))
                 .attr("default_version", template.default_version_number().unwrap_or(0).to_string()),
         );
@@ -80,6 +84,9 @@ fn template_data(want: &Desired) -> RequestLaunchTemplateData {
         .instance_type(InstanceType::from(want.text("instance_type")))
         .set_security_group_ids(Some(want.props.get("security_groups").map(Value::strings).unwrap_or_default()))
         .user_data(base64::engine::general_purpose::STANDARD.encode(want.text("user_data")))
+        .iam_instance_profile(
+            LaunchTemplateIamInstanceProfileSpecificationRequest::builder().name(want.text("instance_profile")).build(),
+        )
         // IMDSv2 only: the instance role's credentials are not readable by a simple SSRF.
         .metadata_options(
             LaunchTemplateInstanceMetadataOptionsRequest::builder()
@@ -113,7 +120,7 @@ pub async fn create(ctx: &Ctx, want: &Desired) -> Result<Actual, AwsError> {
 
 pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<Actual, AwsError> {
     let resource = have.address.as_str();
-    let content_changed = ["image", "instance_type", "security_groups", "user_data"]
+    let content_changed = ["image", "instance_type", "security_groups", "user_data", "instance_profile"]
         .iter()
         .any(|k| !have.props.get(*k).zip(want.props.get(*k)).is_some_and(|(a, b)| a.same_as(b)));
     if content_changed {

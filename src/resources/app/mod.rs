@@ -36,7 +36,7 @@ impl Family for AppTier {
         let app = &topology.app;
         let net = network::refs(topology, facts);
         // Rendering was checked by `validate`; a failure here would be a bug, so show it rather than hide it.
-        let user_data = user_data::render_for(topology).unwrap_or_else(|err| format!("# {err}\n"));
+        let user_data = user_data::render_for(topology).unwrap_or_else(|err| Value::str(format!("# {err}\n")));
         let instance_tags =
             tags::for_resource(&topology.tags, name, &Address::new(AUTO_SCALING_GROUP), &group_name(name));
         let mut out = vec![named(topology, LAUNCH_TEMPLATE, Kind::LaunchTemplate, &group_name(name))
@@ -44,7 +44,8 @@ impl Family for AppTier {
             .prop("image", Value::str(&facts.image_id))
             .prop("instance_type", Value::str(&app.instance_type))
             .prop("security_groups", Value::List(vec![Value::Ref(Address::new(network::APP_SECURITY_GROUP))]))
-            .prop("user_data", Value::str(user_data))
+            .prop("user_data", user_data)
+            .prop("instance_profile", Value::Ref(Address::new(crate::resources::iam::INSTANCE_PROFILE)))
             .create_only("instance_tags", tags::to_value(&instance_tags))];
         let mut group = named(topology, AUTO_SCALING_GROUP, Kind::AutoScalingGroup, &group_name(name))
             .prop("name", Value::str(group_name(name)))

@@ -1,0 +1,173 @@
+use super::{canonical_from_aws, check_owner, iam_tags, read_tags, role_name, POLICY_NAME, ROLE};
+use crate::aws::{AwsError, ErrorClass, ResultExt};
+use crate::model::{tags, Actual, Address, Desired, Kind, Value};
+use crate::resources::Ctx;
+
+pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
+    let name = role_name(&ctx.deployment, &ctx.aws.region);
+    let role = match ctx.aws.iam.get_role().role_name(&name).send().await.call("GetRole", &name) {
+        Ok(out) => out.role().cloned(),
+        Err(err) if err.is(ErrorClass::NotFound) => None,
+        Err(err) => return Err(err),
+    };
+    let Some(role) = role else { return Ok(vec![]) };
+    let tags = read_tags(role.tags());
+    check_owner(ctx, "role", &name, &tags)?;
+    let mut actual = Actual::new(Address::new(ROLE), Kind::IamRole, &name)
+        .prop("name", Value::str(&name))
+        .prop("trust", Value::str(canonical_from_aws(role.assume_role_policy_document().unwrap_or_default())))
+        .prop("tags", tags::to_value(&tags))
+        .attr("arn", role.arn());
+    match ctx
+        .aws
+        .iam
+        .get_role_policy()
+        .role_name(&name)
+        .policy_name(POLICY_NAME)
+        .send()
+        .await
+        .call("GetRolePolicy", &name)
+    {
+        Ok(policy) => actual = actual.prop("policy", Value::str(canonical_from_aws(policy.policy_document()))),
+        Err(err) if err.is(ErrorClass::NotFound) => {}
+        Err(err) => return Err(err),
+    }
+    Ok(vec![actual])
+}
+
+pub async fn create(ctx: &Ctx, want: &Desired) -> Result<Actual, AwsError> {
+    let name = want.text("name");
+    let created = ctx
+        .aws
+        .iam
+        .create_role()
+        .role_name(name)
+        .description(format!("clusterup {}: app nodes", ctx.deployment))
+        .assume_role_policy_document(want.text("trust"))
+        .set_tags(Some(iam_tags(want)?))
+        .send()
+        .await
+        .call("CreateRole", want.address.as_str());
+    let arn = match created {
+        Ok(out) => out.role().map(|r| r.arn().to_owned()).unwrap_or_default(),
+        // Made by a run that was interrupted before it heard the answer: take it if it is ours.
+        Err(err) if err.is(ErrorClass::AlreadyExists) => {
+            let out = ctx.aws.iam.get_role().role_name(name).send().await.call("GetRole", name)?;
+            let role = out.role().cloned();
+            check_owner(ctx, "role", name, &read_tags(role.as_ref().map(|r| r.tags()).unwrap_or_default()))?;
+            role.map(|r| r.arn().to_owned()).unwrap_or_default()
+        }
+        Err(err) => return Err(err),
+    };
+    put_policy(ctx, want).await?;
+    Ok(Actual { props: want.props.clone(), ..Actual::new(want.address.clone(), Kind::IamRole, name) }.attr("arn", arn))
+}
+
+async fn put_policy(ctx: &Ctx, want: &Desired) -> Result<(), AwsError> {
+    let name = want.text("name");
+    match want.props.get("policy").and_then(Value::as_str) {
+        Some(document) => {
+            ctx.aws
+                .iam
+                .put_role_policy()
+                .role_name(name)
+                .policy_name(POLICY_NAME)
+                .policy_document(document)
+                .send()
+                .await
+                .call("PutRolePolicy", want.address.as_str())?;
+        }
+        None => match ctx
+            .aws
+            .iam
+            .delete_role_policy()
+            .role_name(name)
+            .policy_name(POLICY_NAME)
+            .send()
+            .await
+            .call("DeleteRolePolicy", want.address.as_str())
+        {
+            Err(err) if !err.is(ErrorClass::NotFound) => return Err(err),
+            _ => {}
+        },
+    }
+    Ok(())
+}
+
+pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<Actual, AwsError> {
+    let resource = have.address.as_str();
+    if !have.props.get("trust").zip(want.props.get("trust")).is_some_and(|(a, b)| a.same_as(b)) {
+        ctx.aws
+            .iam
+            .update_assume_role_policy()
+            .role_name(&have.id)
+            .policy_document(want.text("trust"))
+            .send()
+            .await
+            .call("UpdateAssumeRolePolicy", resource)?;
+    }
+    if have.props.get("policy") != want.props.get("policy") {
+        put_policy(ctx, want).await?;
+    }
+    let had = tags::from_value(have.props.get("tags"));
+    let wanted = tags::from_value(want.props.get("tags"));
+    if had != wanted {
+        ctx.aws
+            .iam
+            .tag_role()
+            .role_name(&have.id)
+            .set_tags(Some(iam_tags(want)?))
+            .send()
+            .await
+            .call("TagRole", resource)?;
+        let removed: Vec<String> = had.keys().filter(|k| !wanted.contains_key(*k)).cloned().collect();
+        if !removed.is_empty() {
+            ctx.aws
+                .iam
+                .untag_role()
+                .role_name(&have.id)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .call("UntagRole", resource)?;
+        }
+    }
+    Ok(Actual { props: want.props.clone(), ..have.clone() })
+}
+
+pub async fn delete(ctx: &Ctx, have: &Actual) -> Result<(), AwsError> {
+    let resource = have.address.as_str();
+    let iam = &ctx.aws.iam;
+    // A role goes only without inline policies and outside every instance profile.
+    let policies = match iam.list_role_policies().role_name(&have.id).send().await.call("ListRolePolicies", resource) {
+        Ok(out) => out.policy_names().to_vec(),
+        Err(err) if err.is(ErrorClass::NotFound) => return Ok(()),
+        Err(err) => return Err(err),
+    };
+    for policy in policies {
+        iam.delete_role_policy()
+            .role_name(&have.id)
+            .policy_name(policy)
+            .send()
+            .await
+            .call("DeleteRolePolicy", resource)?;
+    }
+    let profiles = iam
+        .list_instance_profiles_for_role()
+        .role_name(&have.id)
+        .send()
+        .await
+        .call("ListInstanceProfilesForRole", resource)?;
+    for profile in profiles.instance_profiles() {
+        iam.remove_role_from_instance_profile()
+            .instance_profile_name(profile.instance_profile_name())
+            .role_name(&have.id)
+            .send()
+            .await
+            .call("RemoveRoleFromInstanceProfile", resource)?;
+    }
+    match iam.delete_role().role_name(&have.id).send().await.call("DeleteRole", resource) {
+        Err(err) if err.is(ErrorClass::NotFound) => Ok(()),
+        other => other.map(|_| ()),
+    }
+}
