@@ -3,11 +3,11 @@
 # topology with clusterup, exactly as an operator would against AWS. Needs nothing installed beyond
 # Rust and Python 3 (the emulator is installed into .venv on first use).
 #
-#   scripts/demo.sh [TOPOLOGY]        default: examples/web-tier.yaml
+#   scripts/demo.sh [TOPOLOGY]        default: examples/smarten.yaml (app tier + database + shared folder)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-topology="${1:-examples/web-tier.yaml}"
+topology="${1:-examples/smarten.yaml}"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -39,7 +39,7 @@ step "clusterup plan --detailed-exitcode $topology   (a second run has nothing t
 step "clusterup output $name"
 "$clusterup" output --region us-east-1 "$name"
 
-step "clusterup destroy --yes $topology"
-"$clusterup" destroy --yes "$topology"
+step "clusterup destroy --yes --delete-data $topology   (the database gets a final snapshot; --delete-data agrees to lose the shared folder)"
+"$clusterup" destroy --yes --delete-data "$topology"
 
 step "demo complete"

@@ -4,16 +4,16 @@ use aws_sdk_ec2::types::Filter;
 
 use crate::support::{assert_code, clients, clusterup, stderr, stdout, Clients, Workspace};
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
+pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(f)
 }
 
-fn tag_filter(name: &str) -> Filter {
+pub(crate) fn tag_filter(name: &str) -> Filter {
     Filter::builder().name("tag:clusterup:deployment").values(name).build()
 }
 
 /// Resources tagged with the deployment that are still live, per the tagging API.
-async fn live_tagged(c: &Clients, name: &str) -> Vec<String> {
+pub(crate) async fn live_tagged(c: &Clients, name: &str) -> Vec<String> {
     let out = c
         .tagging
         .get_resources()
@@ -25,6 +25,10 @@ async fn live_tagged(c: &Clients, name: &str) -> Vec<String> {
         .expect("GetResources");
     let mut live = Vec::new();
     for arn in out.resource_tag_mapping_list().iter().filter_map(|m| m.resource_arn()) {
+        // Final database snapshots are kept on purpose (and checked by the data tier tests).
+        if arn.contains(":snapshot:") {
+            continue;
+        }
         // Terminated instances and deleted NAT gateways stay listed for a while; they are gone.
         if let Some((_, id)) = arn.split_once(":instance/") {
             let d = c.ec2.describe_instances().instance_ids(id).send().await.expect("DescribeInstances");

@@ -5,5 +5,6 @@ mod support;
 
 mod apply_destroy;
 mod cli_offline;
+mod data_tier;
 mod invalid_topologies;
 mod plan;

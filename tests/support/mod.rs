@@ -133,6 +133,10 @@ pub struct Clients {
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
     pub autoscaling: aws_sdk_autoscaling::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
+    pub rds: aws_sdk_rds::Client,
+    pub efs: aws_sdk_efs::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
 }
 
 pub async fn clients() -> Clients {
@@ -149,6 +153,10 @@ pub async fn clients() -> Clients {
         elb: aws_sdk_elasticloadbalancingv2::Client::new(&config),
         autoscaling: aws_sdk_autoscaling::Client::new(&config),
         tagging: aws_sdk_resourcegroupstagging::Client::new(&config),
+        rds: aws_sdk_rds::Client::new(&config),
+        efs: aws_sdk_efs::Client::new(&config),
+        iam: aws_sdk_iam::Client::new(&config),
+        secrets: aws_sdk_secretsmanager::Client::new(&config),
     }
 }
 

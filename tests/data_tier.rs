@@ -1,0 +1,171 @@
+//! The shared data tier (RDS metadata database, EFS data folder, the app role) against the emulator,
+//! checked through independent AWS calls.
+
+use crate::apply_destroy::{block_on, live_tagged, tag_filter};
+use crate::support::{assert_code, clients, clusterup, stderr, stdout, Clients, Workspace};
+
+/// Ingress rules of the deployment's security group `<name>-<suffix>` as (port, source group ids, cidrs).
+async fn ingress(c: &Clients, name: &str, suffix: &str) -> Vec<(i32, Vec<String>, usize)> {
+    let groups = c.ec2.describe_security_groups().filters(tag_filter(name)).send().await.expect("sgs");
+    let group = groups
+        .security_groups()
+        .iter()
+        .find(|g| g.group_name() == Some(&format!("{name}-{suffix}")))
+        .unwrap_or_else(|| panic!("no security group {name}-{suffix}"));
+    group
+        .ip_permissions()
+        .iter()
+        .map(|p| {
+            (
+                p.from_port().unwrap_or(-1),
+                p.user_id_group_pairs().iter().filter_map(|g| g.group_id().map(str::to_owned)).collect(),
+                p.ip_ranges().len(),
+            )
+        })
+        .collect()
+}
+
+async fn group_id(c: &Clients, name: &str, suffix: &str) -> String {
+    let groups = c.ec2.describe_security_groups().filters(tag_filter(name)).send().await.expect("sgs");
+    groups
+        .security_groups()
+        .iter()
+        .find(|g| g.group_name() == Some(&format!("{name}-{suffix}")))
+        .and_then(|g| g.group_id())
+        .expect("group")
+        .to_owned()
+}
+
+async fn final_snapshots(c: &Clients, name: &str) -> Vec<String> {
+    let out = c.rds.describe_db_snapshots().send().await.expect("snapshots");
+    out.db_snapshots()
+        .iter()
+        .filter_map(|s| s.db_snapshot_identifier())
+        .filter(|id| id.starts_with(&format!("{name}-final-")))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn data_tier_is_built_shared_with_the_app_only_and_destroyed_safely() {
+    let ws = Workspace::from_example("smarten.yaml", "data");
+    let topology = ws.topology().to_string_lossy().into_owned();
+    let name = ws.name.clone();
+    let c = block_on(clients());
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+
+    // The database: Multi-AZ, encrypted, protected, password managed by RDS, in its subnet group.
+    let dbs = block_on(c.rds.describe_db_instances().db_instance_identifier(format!("{name}-db")).send()).expect("db");
+    let db = &dbs.db_instances()[0];
+    assert_eq!(db.multi_az(), Some(true));
+    assert_eq!(db.storage_encrypted(), Some(true));
+    assert_eq!(db.deletion_protection(), Some(true));
+    assert_eq!(db.db_subnet_group().and_then(|g| g.db_subnet_group_name()), Some(format!("{name}-db").as_str()));
+    assert!(db.master_user_secret().and_then(|s| s.secret_arn()).is_some(), "password must be managed by RDS");
+
+    // The file system: one, encrypted, a mount target in each private subnet, one access point.
+    let systems =
+        block_on(c.efs.describe_file_systems().creation_token(format!("clusterup-{name}-data")).send()).expect("fs");
+    assert_eq!(systems.file_systems().len(), 1);
+    let fs = &systems.file_systems()[0];
+    assert_eq!(fs.encrypted(), Some(true));
+    let targets = block_on(c.efs.describe_mount_targets().file_system_id(fs.file_system_id()).send()).expect("mts");
+    let private: Vec<String> = block_on(
+        c.ec2
+            .describe_subnets()
+            .filters(tag_filter(&name))
+            .filters(aws_sdk_ec2::types::Filter::builder().name("tag:Name").values(format!("{name}-private-*")).build())
+            .send(),
+    )
+    .expect("subnets")
+    .subnets()
+    .iter()
+    .filter_map(|s| s.subnet_id().map(str::to_owned))
+    .collect();
+    let mut target_subnets: Vec<String> = targets.mount_targets().iter().map(|t| t.subnet_id().to_owned()).collect();
+    let mut private_sorted = private.clone();
+    target_subnets.sort();
+    private_sorted.sort();
+    assert_eq!(target_subnets, private_sorted, "one mount target per private subnet");
+    let points = block_on(c.efs.describe_access_points().file_system_id(fs.file_system_id()).send()).expect("aps");
+    assert_eq!(points.access_points().len(), 1);
+
+    // Exactly the app group may reach 3306 and 2049; no CIDR may.
+    let app = block_on(group_id(&c, &name, "app"));
+    assert_eq!(block_on(ingress(&c, &name, "db")), vec![(3306, vec![app.clone()], 0)]);
+    assert_eq!(block_on(ingress(&c, &name, "efs")), vec![(2049, vec![app], 0)]);
+
+    // The app role may read that secret and mount that file system, nothing else.
+    let role = format!("{name}-us-east-1-app");
+    let policy =
+        block_on(c.iam.get_role_policy().role_name(&role).policy_name("clusterup-app").send()).expect("policy");
+    let document = policy.policy_document().to_owned();
+    let secret_arn = db.master_user_secret().and_then(|s| s.secret_arn()).expect("secret").to_owned();
+    let decoded = document.replace("%22", "\"").replace("%3A", ":").replace("%2F", "/").replace("%21", "!");
+    assert!(decoded.contains(&secret_arn), "{document}");
+    assert!(decoded.contains(fs.file_system_arn().expect("fs arn")), "{document}");
+    let profile = block_on(c.iam.get_instance_profile().instance_profile_name(&role).send()).expect("profile");
+    assert_eq!(profile.instance_profile().map(|p| p.roles()[0].role_name()), Some(role.as_str()));
+
+    // A second apply changes nothing.
+    let replan = clusterup(&["plan", "--detailed-exitcode", &topology]);
+    assert_code(&replan, 0);
+
+    // Destroy refuses to delete the shared data without --delete-data, and deletes nothing.
+    let refused = clusterup(&["destroy", "--yes", &topology]);
+    assert_code(&refused, 1);
+    assert!(stderr(&refused).contains("--delete-data"), "{}", stderr(&refused));
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
+
+    // With it: everything goes but the final snapshot, named with the deployment and the time.
+    let destroyed = clusterup(&["destroy", "--yes", "--delete-data", &topology]);
+    assert_code(&destroyed, 0);
+    assert_eq!(block_on(live_tagged(&c, &name)), Vec::<String>::new());
+    let snapshots = block_on(final_snapshots(&c, &name));
+    assert_eq!(snapshots.len(), 1, "{snapshots:?}");
+    assert_eq!(snapshots[0].len(), format!("{name}-final-").len() + 14, "{snapshots:?}");
+    assert!(block_on(c.iam.get_role().role_name(&role).send()).is_err(), "role left behind");
+}
+
+#[test]
+fn deletion_delete_leaves_no_snapshot() {
+    let ws = Workspace::from_example("smarten.yaml", "nosnap");
+    ws.edit("deletion: snapshot", "deletion: delete");
+    let topology = ws.topology().to_string_lossy().into_owned();
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+    assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &topology]), 0);
+    let c = block_on(clients());
+    assert_eq!(block_on(final_snapshots(&c, &ws.name)), Vec::<String>::new());
+    assert_eq!(block_on(live_tagged(&c, &ws.name)), Vec::<String>::new());
+}
+
+#[test]
+fn no_password_in_any_output_log_or_plan_file() {
+    let ws = Workspace::from_example("smarten.yaml", "secret");
+    let topology = ws.topology().to_string_lossy().into_owned();
+    let plan_file = ws.dir.path().join("plan.json").to_string_lossy().into_owned();
+    let mut seen = String::new();
+    let mut record = |out: std::process::Output| {
+        seen.push_str(&stdout(&out));
+        seen.push_str(&stderr(&out));
+    };
+    record(clusterup(&["-vv", "apply", "--yes", &topology]));
+    record(clusterup(&["-vv", "plan", "--out", &plan_file, &topology]));
+    record(clusterup(&["-vv", "output", "--region", "us-east-1", "--json", &ws.name]));
+    let plan_text = std::fs::read_to_string(&plan_file).expect("plan file");
+
+    // Read the password the way an app node would, then look for it everywhere clusterup wrote.
+    let c = block_on(clients());
+    let dbs =
+        block_on(c.rds.describe_db_instances().db_instance_identifier(format!("{}-db", ws.name)).send()).expect("db");
+    let arn = dbs.db_instances()[0].master_user_secret().and_then(|s| s.secret_arn()).expect("secret").to_owned();
+    let secret = block_on(c.secrets.get_secret_value().secret_id(&arn).send()).expect("secret value");
+    let value: serde_json::Value = serde_json::from_str(secret.secret_string().expect("string")).expect("json secret");
+    let password = value["password"].as_str().expect("password field").to_owned();
+    assert!(!password.is_empty());
+    assert!(seen.contains(&arn), "outputs name the secret by ARN");
+    assert!(!seen.contains(&password), "the password leaked into clusterup's output");
+    assert!(!plan_text.contains(&password), "the password leaked into the plan file");
+
+    assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &topology]), 0);
+}
