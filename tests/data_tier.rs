@@ -62,6 +62,12 @@ fn data_tier_is_built_shared_with_the_app_only_and_destroyed_safely() {
     assert_eq!(db.deletion_protection(), Some(true));
     assert_eq!(db.db_subnet_group().and_then(|g| g.db_subnet_group_name()), Some(format!("{name}-db").as_str()));
     assert!(db.master_user_secret().and_then(|s| s.secret_arn()).is_some(), "password must be managed by RDS");
+    let set =
+        block_on(c.rds.describe_db_parameters().db_parameter_group_name(format!("{name}-db")).source("user").send())
+            .expect("parameters");
+    let set: Vec<(&str, &str)> =
+        set.parameters().iter().filter_map(|p| Some((p.parameter_name()?, p.parameter_value()?))).collect();
+    assert_eq!(set, [("max_connections", "500")]);
 
     // The file system: one, encrypted, a mount target in each private subnet, one access point.
     let systems =

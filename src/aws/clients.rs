@@ -54,8 +54,8 @@ pub async fn connect(options: &ConnectOptions) -> Aws {
 
 #[cfg(test)]
 impl Aws {
-    /// Clients that cannot reach anything, except the EFS client given (an SDK mock in unit tests).
-    pub fn offline_with_efs(efs: aws_sdk_efs::Client) -> Aws {
+    /// Clients that reach nothing; unit tests put an SDK mock in the field they exercise.
+    pub fn offline() -> Aws {
         let config = aws_config::SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
@@ -69,7 +69,7 @@ impl Aws {
             ssm: aws_sdk_ssm::Client::new(&config),
             iam: aws_sdk_iam::Client::new(&config),
             rds: aws_sdk_rds::Client::new(&config),
-            efs,
+            efs: aws_sdk_efs::Client::new(&config),
             tagging: aws_sdk_resourcegroupstagging::Client::new(&config),
         }
     }

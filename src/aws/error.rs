@@ -101,6 +101,7 @@ fn classify_code(code: &str) -> ErrorClass {
         | "DeleteConflict"
         | "FileSystemInUse"
         | "InvalidDBSubnetGroupStateFault"
+        | "InvalidDBParameterGroupState"
         | "IncorrectFileSystemLifeCycleState"
         | "IncorrectMountTargetState" => ErrorClass::DependencyViolation,
         "NoSuchEntity" | "NoSuchEntityException" => ErrorClass::NotFound,

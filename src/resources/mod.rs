@@ -183,7 +183,7 @@ pub fn deleted_after(kind: Kind) -> &'static [Kind] {
         Kind::AutoScalingGroup => &[Kind::ScalingPolicy],
         Kind::IamRole => &[Kind::InstanceProfile],
         Kind::InstanceProfile => &[Kind::AutoScalingGroup, Kind::LaunchTemplate],
-        Kind::DbSubnetGroup => &[Kind::DbInstance],
+        Kind::DbSubnetGroup | Kind::DbParameterGroup => &[Kind::DbInstance],
         // App nodes use the database and the file system until they are gone.
         Kind::DbInstance => &[Kind::AutoScalingGroup],
         Kind::FileSystem => &[Kind::MountTarget, Kind::AccessPoint],

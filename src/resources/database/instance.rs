@@ -88,6 +88,7 @@ pub async fn create(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -> Resul
         .multi_az(want.value("multi_az").and_then(Value::as_bool).unwrap_or(true))
         .backup_retention_period(want.int("backup_retention_days") as i32)
         .db_subnet_group_name(want.text("subnet_group"))
+        .db_parameter_group_name(want.text("parameter_group"))
         .set_vpc_security_group_ids(Some(want.props.get("security_groups").map(Value::strings).unwrap_or_default()))
         .publicly_accessible(false)
         .deletion_protection(true)

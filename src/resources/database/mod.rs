@@ -5,6 +5,7 @@
 //! (`ManageMasterUserPassword`); app nodes read it by the secret's ARN with their instance role.
 
 mod instance;
+mod parameter_group;
 mod subnet_group;
 
 use std::collections::BTreeMap;
@@ -19,6 +20,7 @@ pub struct Database;
 
 pub const INSTANCE: &str = "database/instance";
 pub const SUBNET_GROUP: &str = "database/subnet-group";
+pub const PARAMETER_GROUP: &str = "database/parameter-group";
 pub const SECURITY_GROUP: &str = "network/security-group/database";
 
 pub fn identifier(deployment: &str) -> String {
@@ -54,7 +56,7 @@ impl Family for Database {
     }
 
     fn kinds(&self) -> &'static [Kind] {
-        &[Kind::DbSubnetGroup, Kind::DbInstance]
+        &[Kind::DbSubnetGroup, Kind::DbParameterGroup, Kind::DbInstance]
     }
 
     fn desired(&self, topology: &Topology, facts: &Facts) -> Vec<Desired> {
@@ -76,6 +78,13 @@ impl Family for Database {
             named(topology, SUBNET_GROUP, Kind::DbSubnetGroup, &name)
                 .prop("name", Value::str(&name))
                 .prop("subnets", Value::List(net.private_subnets)),
+            named(topology, PARAMETER_GROUP, Kind::DbParameterGroup, &name)
+                .prop("name", Value::str(&name))
+                .prop("family", Value::str(parameter_group::family(&db.engine_version)))
+                .prop(
+                    "parameters",
+                    Value::Map(db.parameters.iter().map(|(k, v)| (k.clone(), Value::str(v))).collect()),
+                ),
             named(topology, INSTANCE, Kind::DbInstance, &name)
                 .prop("identifier", Value::str(&name))
                 .prop("engine", Value::str("mysql"))
@@ -87,6 +96,9 @@ impl Family for Database {
                 .prop("multi_az", Value::Bool(db.multi_az))
                 .prop("backup_retention_days", Value::Int(i64::from(db.backup_retention_days)))
                 .prop("subnet_group", Value::Ref(Address::new(SUBNET_GROUP)))
+                // Set at creation and never compared: its name is fixed by the deployment, and the emulator
+                // does not report an instance's parameter groups (AWS does).
+                .create_only("parameter_group", Value::Ref(Address::new(PARAMETER_GROUP)))
                 .prop("security_groups", Value::List(vec![Value::Ref(Address::new(SECURITY_GROUP))]))
                 .prop("deletion_protection", Value::Bool(true))
                 .prop("managed_password", Value::Bool(true))
@@ -105,8 +117,9 @@ impl Family for Database {
 
     fn discover<'a>(&'a self, ctx: &'a Ctx) -> BoxFuture<'a, Result<Vec<Actual>, AwsError>> {
         Box::pin(async move {
-            let (groups, instances) = tokio::try_join!(subnet_group::discover(ctx), instance::discover(ctx))?;
-            Ok([groups, instances].concat())
+            let (groups, parameters, instances) =
+                tokio::try_join!(subnet_group::discover(ctx), parameter_group::discover(ctx), instance::discover(ctx))?;
+            Ok([groups, parameters, instances].concat())
         })
     }
 
@@ -119,6 +132,7 @@ impl Family for Database {
         Box::pin(async move {
             match want.kind {
                 Kind::DbSubnetGroup => subnet_group::create(ctx, want).await,
+                Kind::DbParameterGroup => parameter_group::create(ctx, want).await,
                 Kind::DbInstance => instance::create(ctx, want, progress).await,
                 other => unreachable!("{other:?} is not a database kind"),
             }
@@ -135,6 +149,7 @@ impl Family for Database {
         Box::pin(async move {
             match want.kind {
                 Kind::DbSubnetGroup => subnet_group::update(ctx, have, want).await,
+                Kind::DbParameterGroup => parameter_group::update(ctx, have, want).await,
                 Kind::DbInstance => instance::update(ctx, have, want, progress).await,
                 other => unreachable!("{other:?} is not a database kind"),
             }
@@ -150,6 +165,7 @@ impl Family for Database {
         Box::pin(async move {
             match have.kind {
                 Kind::DbSubnetGroup => subnet_group::delete(ctx, have, progress).await,
+                Kind::DbParameterGroup => parameter_group::delete(ctx, have, progress).await,
                 Kind::DbInstance => instance::delete(ctx, have, progress).await,
                 other => unreachable!("{other:?} is not a database kind"),
             }

@@ -235,7 +235,7 @@ mod tests {
 
     fn ctx(efs: Client) -> Ctx {
         Ctx {
-            aws: Aws::offline_with_efs(efs),
+            aws: Aws { efs, ..Aws::offline() },
             deployment: "demo".into(),
             user_tags: Default::default(),
             data: DataPolicy::default(),
