@@ -137,6 +137,28 @@ pub fn built<T>(
     result.map_err(|err| AwsError::local(resource, call, format!("cannot build the request: {err}")))
 }
 
+/// Readings of a classified result that every family needs.
+pub trait Outcome<T> {
+    /// Not found means absent (discovery).
+    fn found(self) -> Result<Option<T>, AwsError>;
+    /// Already gone counts as done (deletion).
+    fn gone_ok(self) -> Result<(), AwsError>;
+}
+
+impl<T> Outcome<T> for Result<T, AwsError> {
+    fn found(self) -> Result<Option<T>, AwsError> {
+        match self {
+            Ok(value) => Ok(Some(value)),
+            Err(err) if err.is(ErrorClass::NotFound) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    fn gone_ok(self) -> Result<(), AwsError> {
+        self.found().map(|_| ())
+    }
+}
+
 /// Turns SDK results into [`AwsError`]s that name the call and the resource.
 pub trait ResultExt<T> {
     fn call(self, call: &'static str, resource: &str) -> Result<T, AwsError>;

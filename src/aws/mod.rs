@@ -7,5 +7,5 @@ mod error;
 mod poll;
 
 pub use clients::{connect, Aws, ConnectOptions};
-pub use error::{built, AwsError, ErrorClass, ResultExt};
+pub use error::{built, AwsError, ErrorClass, Outcome, ResultExt};
 pub use poll::{poll, PollPolicy, PollStatus};

@@ -50,6 +50,15 @@ impl Desired {
         self.value(key).and_then(Value::as_int).unwrap_or_default()
     }
 
+    /// Whether `key` must change on `have` to match this: the update functions call AWS only for what
+    /// differs (the same comparison the plan makes). A key this resource does not manage never differs.
+    pub fn differs_from(&self, have: &Actual, key: &str) -> bool {
+        match self.props.get(key) {
+            None => false,
+            Some(want) => !have.props.get(key).is_some_and(|had| want.same_as(had)),
+        }
+    }
+
     /// A property or create-only input.
     pub fn value(&self, key: &str) -> Option<&Value> {
         self.props.get(key).or_else(|| self.create_only.get(key))

@@ -44,3 +44,40 @@ pub fn from_value(value: Option<&Value>) -> BTreeMap<String, String> {
         _ => BTreeMap::new(),
     }
 }
+
+/// What to change to bring a resource's tags from `have` to `want`.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct TagChange {
+    /// Tags to add or overwrite.
+    pub set: BTreeMap<String, String>,
+    /// Keys to remove.
+    pub remove: Vec<String>,
+}
+
+/// The tag change between two `tags` properties, or None when they already match.
+pub fn change(have: Option<&Value>, want: Option<&Value>) -> Option<TagChange> {
+    let had = from_value(have);
+    let wanted = from_value(want);
+    if had == wanted {
+        return None;
+    }
+    Some(TagChange {
+        set: wanted.iter().filter(|(k, v)| had.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.clone())).collect(),
+        remove: had.keys().filter(|k| !wanted.contains_key(*k)).cloned().collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_sets_what_differs_and_removes_what_is_gone() {
+        let have = to_value(&BTreeMap::from([("a".into(), "1".into()), ("b".into(), "2".into())]));
+        let want = to_value(&BTreeMap::from([("a".into(), "1".into()), ("c".into(), "3".into())]));
+        let change = change(Some(&have), Some(&want)).expect("differs");
+        assert_eq!(change.set, BTreeMap::from([("c".to_owned(), "3".to_owned())]));
+        assert_eq!(change.remove, ["b"]);
+        assert_eq!(super::change(Some(&have), Some(&have)), None);
+    }
+}
