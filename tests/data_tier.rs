@@ -175,3 +175,44 @@ fn no_password_in_any_output_log_or_plan_file() {
 
     assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &topology]), 0);
 }
+
+#[test]
+fn tag_changes_reach_every_family_in_place() {
+    let ws = Workspace::from_example("smarten.yaml", "tags");
+    let topology = ws.topology().to_string_lossy().into_owned();
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+
+    // Change one user tag and drop another: every tagged resource is updated in place, nothing else.
+    ws.edit("team: bi", "team: analytics");
+    ws.edit("  cost-center: \"42\"\n", "");
+    let plan = clusterup(&["plan", "--detailed-exitcode", &topology]);
+    assert_code(&plan, 2);
+    let text = stdout(&plan);
+    for address in [
+        "network/vpc",
+        "load_balancer/alb",
+        "app/auto-scaling-group",
+        "iam/role/app",
+        "iam/instance-profile/app",
+        "database/instance",
+        "database/subnet-group",
+        "database/parameter-group",
+        "storage/file-system",
+        "storage/access-point",
+    ] {
+        assert!(text.contains(&format!("~ {address} ")), "{address} not updated:\n{text}");
+    }
+    assert!(text.contains("0 to add") && text.contains("0 to replace") && text.contains("0 to destroy"), "{text}");
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+    let replan = clusterup(&["plan", "--detailed-exitcode", &topology]);
+    assert_code(&replan, 0);
+
+    // Read one back independently: the role has the new tag and not the dropped one.
+    let c = block_on(clients());
+    let role = block_on(c.iam.get_role().role_name(format!("{}-us-east-1-app", ws.name)).send()).expect("role");
+    let tags: Vec<(&str, &str)> =
+        role.role().map(|r| r.tags().iter().map(|t| (t.key(), t.value())).collect()).unwrap_or_default();
+    assert!(tags.contains(&("team", "analytics")), "{tags:?}");
+    assert!(!tags.iter().any(|(k, _)| *k == "cost-center"), "{tags:?}");
+    assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &topology]), 0);
+}

@@ -8,7 +8,7 @@ use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 
 use super::Progress;
 use crate::aws::{poll, AwsError, ErrorClass, PollPolicy, PollStatus};
-use crate::model::{tags, Desired};
+use crate::model::{tags, Actual, Desired};
 
 /// `tag:clusterup:deployment = <deployment>`: the filter every EC2 discovery uses.
 pub fn deployment_filter(deployment: &str) -> Filter {
@@ -32,23 +32,21 @@ pub fn read_tags(list: &[Tag]) -> BTreeMap<String, String> {
 }
 
 /// Bring an EC2 resource's tags in line: add or change what differs, remove what is gone.
-pub async fn sync_tags(
-    ec2: &aws_sdk_ec2::Client,
-    id: &str,
-    resource: &str,
-    have: &BTreeMap<String, String>,
-    want: &BTreeMap<String, String>,
-) -> Result<(), AwsError> {
+pub async fn sync_tags(ec2: &aws_sdk_ec2::Client, have: &Actual, want: &Desired) -> Result<(), AwsError> {
     use crate::aws::ResultExt;
-    let changed: BTreeMap<String, String> =
-        want.iter().filter(|(k, v)| have.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.clone())).collect();
-    if !changed.is_empty() {
-        ec2.create_tags().resources(id).set_tags(Some(ec2_tags(&changed))).send().await.call("CreateTags", resource)?;
+    let Some(change) = tags::change(have.props.get("tags"), want.props.get("tags")) else { return Ok(()) };
+    let resource = have.address.as_str();
+    if !change.set.is_empty() {
+        ec2.create_tags()
+            .resources(&have.id)
+            .set_tags(Some(ec2_tags(&change.set)))
+            .send()
+            .await
+            .call("CreateTags", resource)?;
     }
-    let removed: Vec<Tag> =
-        have.keys().filter(|k| !want.contains_key(*k)).map(|k| Tag::builder().key(k).build()).collect();
-    if !removed.is_empty() {
-        ec2.delete_tags().resources(id).set_tags(Some(removed)).send().await.call("DeleteTags", resource)?;
+    if !change.remove.is_empty() {
+        let removed = change.remove.iter().map(|k| Tag::builder().key(k).build()).collect();
+        ec2.delete_tags().resources(&have.id).set_tags(Some(removed)).send().await.call("DeleteTags", resource)?;
     }
     Ok(())
 }

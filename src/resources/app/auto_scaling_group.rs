@@ -171,6 +171,9 @@ async fn wait_for_capacity(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -
 pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired, progress: &dyn Progress) -> Result<Actual, AwsError> {
     let resource = have.address.as_str();
     let asg = &ctx.aws.autoscaling;
+    let group_changed = ["launch_template", "min", "max", "desired", "subnets", "health_check"]
+        .iter()
+        .any(|k| want.differs_from(have, k));
     let mut call = asg
         .update_auto_scaling_group()
         .auto_scaling_group_name(&have.id)
@@ -182,7 +185,9 @@ pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired, progress: &dyn Pro
     if let Some(desired) = want.props.get("desired").and_then(Value::as_int) {
         call = call.desired_capacity(desired as i32);
     }
-    call.send().await.call("UpdateAutoScalingGroup", resource)?;
+    if group_changed {
+        call.send().await.call("UpdateAutoScalingGroup", resource)?;
+    }
 
     let had_tgs = have.props.get("target_groups").map(Value::strings).unwrap_or_default();
     let want_tgs = want.props.get("target_groups").map(Value::strings).unwrap_or_default();
@@ -205,17 +210,18 @@ pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired, progress: &dyn Pro
             .call("DetachLoadBalancerTargetGroups", resource)?;
     }
 
-    let had_tags = tags::from_value(have.props.get("tags"));
-    let want_tags = tags::from_value(want.props.get("tags"));
-    if had_tags != want_tags {
-        asg.create_or_update_tags()
-            .set_tags(Some(asg_tags(&have.id, &want_tags)))
-            .send()
-            .await
-            .call("CreateOrUpdateTags", resource)?;
-        let removed: BTreeMap<String, String> =
-            had_tags.into_iter().filter(|(k, _)| !want_tags.contains_key(k)).collect();
-        if !removed.is_empty() {
+    if let Some(change) = tags::change(have.props.get("tags"), want.props.get("tags")) {
+        if !change.set.is_empty() {
+            asg.create_or_update_tags()
+                .set_tags(Some(asg_tags(&have.id, &change.set)))
+                .send()
+                .await
+                .call("CreateOrUpdateTags", resource)?;
+        }
+        if !change.remove.is_empty() {
+            let had = tags::from_value(have.props.get("tags"));
+            let removed: BTreeMap<String, String> =
+                had.into_iter().filter(|(k, _)| change.remove.contains(k)).collect();
             asg.delete_tags().set_tags(Some(asg_tags(&have.id, &removed))).send().await.call("DeleteTags", resource)?;
         }
     }

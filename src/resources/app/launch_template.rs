@@ -8,7 +8,7 @@ use aws_sdk_ec2::types::{
 };
 use base64::Engine as _;
 
-use crate::aws::{AwsError, ErrorClass, ResultExt};
+use crate::aws::{AwsError, Outcome, ResultExt};
 use crate::model::{tags, Actual, Desired, Kind, Value};
 use crate::resources::ec2_util::{client_token, deployment_filter, ec2_tags, read_tags, settle, sync_tags, tag_spec};
 use crate::resources::owned_address;
@@ -26,9 +26,34 @@ pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
         .collect::<Result<Vec<_>, _>>()
         .await
         .call("DescribeLaunchTemplates", &ctx.deployment)?;
+    // Tags come from DescribeTags (one call for every template): it is what AWS updates on CreateTags,
+    // and the emulator does not reflect tag changes in DescribeLaunchTemplates.
+    let ids: Vec<String> = templates.iter().filter_map(|t| t.launch_template_id().map(str::to_owned)).collect();
+    let mut tags_by_id: std::collections::BTreeMap<String, Vec<aws_sdk_ec2::types::Tag>> = Default::default();
+    if !ids.is_empty() {
+        let described = ctx
+            .aws
+            .ec2
+            .describe_tags()
+            .filters(aws_sdk_ec2::types::Filter::builder().name("resource-id").set_values(Some(ids)).build())
+            .send()
+            .await
+            .call("DescribeTags", &ctx.deployment)?;
+        for tag in described.tags() {
+            let id = tag.resource_id().unwrap_or_default().to_owned();
+            tags_by_id.entry(id).or_default().push(
+                aws_sdk_ec2::types::Tag::builder()
+                    .set_key(tag.key().map(str::to_owned))
+                    .set_value(tag.value().map(str::to_owned))
+                    .build(),
+            );
+        }
+    }
     let mut out = Vec::new();
     for template in templates {
-        let tags = read_tags(template.tags());
+        let tags = read_tags(
+            tags_by_id.get(template.launch_template_id().unwrap_or_default()).map(Vec::as_slice).unwrap_or_default(),
+        );
         let (Some(address), Some(id)) = (owned_address(ctx, &tags), template.launch_template_id()) else { continue };
         let versions = ctx
             .aws
@@ -122,7 +147,7 @@ pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<Actual, 
     let resource = have.address.as_str();
     let content_changed = ["image", "instance_type", "security_groups", "user_data", "instance_profile"]
         .iter()
-        .any(|k| !have.props.get(*k).zip(want.props.get(*k)).is_some_and(|(a, b)| a.same_as(b)));
+        .any(|k| want.differs_from(have, k));
     if content_changed {
         let out = ctx
             .aws
@@ -143,28 +168,17 @@ pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<Actual, 
             .await
             .call("ModifyLaunchTemplate", resource)?;
     }
-    sync_tags(
-        &ctx.aws.ec2,
-        &have.id,
-        resource,
-        &tags::from_value(have.props.get("tags")),
-        &tags::from_value(want.props.get("tags")),
-    )
-    .await?;
+    sync_tags(&ctx.aws.ec2, have, want).await?;
     Ok(Actual { props: want.props.clone(), ..have.clone() })
 }
 
 pub async fn delete(ctx: &Ctx, have: &Actual) -> Result<(), AwsError> {
-    match ctx
-        .aws
+    ctx.aws
         .ec2
         .delete_launch_template()
         .launch_template_id(&have.id)
         .send()
         .await
         .call("DeleteLaunchTemplate", have.address.as_str())
-    {
-        Err(err) if err.is(ErrorClass::NotFound) => Ok(()),
-        other => other.map(|_| ()),
-    }
+        .gone_ok()
 }

@@ -1,8 +1,8 @@
 use std::time::Duration;
 
-use super::{check_owner, identifier, rds_tags, read_tags, subnet_group::sync_tags, INSTANCE};
+use super::{check_owner, identifier, rds_tags, read_tags, sync_tags, INSTANCE};
 use crate::aws::clock::utc_stamp;
-use crate::aws::{poll, AwsError, ErrorClass, PollPolicy, PollStatus, ResultExt};
+use crate::aws::{poll, AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, ResultExt};
 use crate::model::{tags, Actual, Address, Desired, Kind, Value};
 use crate::resources::{Ctx, Progress};
 
@@ -56,11 +56,7 @@ fn from_aws(db: &aws_sdk_rds::types::DbInstance, tags: &std::collections::BTreeM
 pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
     let name = identifier(&ctx.deployment);
     let found = ctx.aws.rds.describe_db_instances().db_instance_identifier(&name).send().await;
-    let db = match found.call("DescribeDBInstances", &name) {
-        Ok(out) => out.db_instances().first().cloned(),
-        Err(err) if err.is(ErrorClass::NotFound) => None,
-        Err(err) => return Err(err),
-    };
+    let db = found.call("DescribeDBInstances", &name).found()?.and_then(|out| out.db_instances().first().cloned());
     let Some(db) = db else { return Ok(vec![]) };
     // An instance on its way out is gone as far as the deployment is concerned.
     if db.db_instance_status() == Some("deleting") {
@@ -118,11 +114,8 @@ async fn wait_available(ctx: &Ctx, id: &str, resource: &str, progress: &dyn Prog
         |seen, waited| progress.waiting(seen, waited),
         || async {
             let out = ctx.aws.rds.describe_db_instances().db_instance_identifier(id).send().await;
-            let db = match out.call("DescribeDBInstances", resource) {
-                Ok(out) => out.db_instances().first().cloned(),
-                Err(err) if err.is(ErrorClass::NotFound) => None,
-                Err(err) => return Err(err),
-            };
+            let db =
+                out.call("DescribeDBInstances", resource).found()?.and_then(|out| out.db_instances().first().cloned());
             let Some(db) = db else { return Ok(PollStatus::Pending("not visible yet".into())) };
             match db.db_instance_status() {
                 Some("available") => Ok(PollStatus::Ready(from_aws(&db, &read_tags(db.tag_list())))),
@@ -142,7 +135,7 @@ async fn wait_available(ctx: &Ctx, id: &str, resource: &str, progress: &dyn Prog
 
 pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired, progress: &dyn Progress) -> Result<Actual, AwsError> {
     let resource = have.address.as_str();
-    let changed = |key: &str| !have.props.get(key).zip(want.props.get(key)).is_some_and(|(a, b)| a.same_as(b));
+    let changed = |key: &str| want.differs_from(have, key);
     let mut modify = ctx.aws.rds.modify_db_instance().db_instance_identifier(&have.id).apply_immediately(true);
     let mut any = false;
     if changed("engine_version") && !want.text("engine_version").is_empty() {
@@ -192,7 +185,7 @@ pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired, progress: &dyn Pro
     if any {
         modify.send().await.call("ModifyDBInstance", resource)?;
     }
-    sync_tags(ctx, have, want, resource).await?;
+    sync_tags(ctx, have, want).await?;
     let mut now = wait_available(ctx, &have.id, resource, progress).await?;
     now.props = want.props.clone();
     Ok(now)

@@ -50,6 +50,38 @@ fn read_tags(list: &[aws_sdk_rds::types::Tag]) -> BTreeMap<String, String> {
     tags::from_pairs(list.iter().map(|t| (t.key(), t.value())))
 }
 
+/// RDS tags are set by ARN, which every RDS resource carries as its `arn` attribute.
+async fn sync_tags(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), AwsError> {
+    use crate::aws::ResultExt;
+    let Some(change) = tags::change(have.props.get("tags"), want.props.get("tags")) else { return Ok(()) };
+    let resource = have.address.as_str();
+    let Some(arn) = have.attrs.get("arn").filter(|a| !a.is_empty()) else {
+        return Err(AwsError::local(resource, "AddTagsToResource", "its ARN is unknown; run apply again"));
+    };
+    if !change.set.is_empty() {
+        let set = change.set.iter().map(|(k, v)| aws_sdk_rds::types::Tag::builder().key(k).value(v).build()).collect();
+        ctx.aws
+            .rds
+            .add_tags_to_resource()
+            .resource_name(arn)
+            .set_tags(Some(set))
+            .send()
+            .await
+            .call("AddTagsToResource", resource)?;
+    }
+    if !change.remove.is_empty() {
+        ctx.aws
+            .rds
+            .remove_tags_from_resource()
+            .resource_name(arn)
+            .set_tag_keys(Some(change.remove))
+            .send()
+            .await
+            .call("RemoveTagsFromResource", resource)?;
+    }
+    Ok(())
+}
+
 impl Family for Database {
     fn name(&self) -> &'static str {
         "database"

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use aws_sdk_rds::types::{ApplyMethod, Parameter};
 
 use super::{check_owner, identifier, rds_tags, read_tags, PARAMETER_GROUP};
-use crate::aws::{AwsError, ErrorClass, ResultExt};
+use crate::aws::{AwsError, ErrorClass, Outcome, ResultExt};
 use crate::model::{tags, Actual, Address, Desired, Kind, Value};
 use crate::resources::ec2_util::delete_when_free;
 use crate::resources::{Ctx, Progress};
@@ -20,11 +20,10 @@ pub fn family(engine_version: &str) -> String {
 pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
     let name = identifier(&ctx.deployment);
     let found = ctx.aws.rds.describe_db_parameter_groups().db_parameter_group_name(&name).send().await;
-    let group = match found.call("DescribeDBParameterGroups", &name) {
-        Ok(out) => out.db_parameter_groups().first().cloned(),
-        Err(err) if err.is(ErrorClass::NotFound) => None,
-        Err(err) => return Err(err),
-    };
+    let group = found
+        .call("DescribeDBParameterGroups", &name)
+        .found()?
+        .and_then(|out| out.db_parameter_groups().first().cloned());
     let Some(group) = group else { return Ok(vec![]) };
     let arn = group.db_parameter_group_arn().unwrap_or_default();
     let tags =
@@ -50,7 +49,8 @@ pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
         .prop("name", Value::str(&name))
         .prop("family", Value::str(group.db_parameter_group_family().unwrap_or_default()))
         .prop("parameters", Value::Map(parameters))
-        .prop("tags", tags::to_value(&tags))])
+        .prop("tags", tags::to_value(&tags))
+        .attr("arn", arn)])
 }
 
 pub async fn create(ctx: &Ctx, want: &Desired) -> Result<Actual, AwsError> {
@@ -131,7 +131,7 @@ async fn set_parameters(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), 
 
 pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<Actual, AwsError> {
     set_parameters(ctx, have, want).await?;
-    super::subnet_group::sync_tags(ctx, have, want, have.address.as_str()).await?;
+    super::sync_tags(ctx, have, want).await?;
     Ok(Actual { props: want.props.clone(), ..have.clone() })
 }
 

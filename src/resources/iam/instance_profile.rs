@@ -1,16 +1,12 @@
 use super::{check_owner, iam_tags, read_tags, role_name, INSTANCE_PROFILE};
-use crate::aws::{AwsError, ErrorClass, ResultExt};
+use crate::aws::{AwsError, ErrorClass, Outcome, ResultExt};
 use crate::model::{tags, Actual, Address, Desired, Kind, Value};
 use crate::resources::Ctx;
 
 pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
     let name = role_name(&ctx.deployment, &ctx.aws.region);
     let found = ctx.aws.iam.get_instance_profile().instance_profile_name(&name).send().await;
-    let profile = match found.call("GetInstanceProfile", &name) {
-        Ok(out) => out.instance_profile().cloned(),
-        Err(err) if err.is(ErrorClass::NotFound) => None,
-        Err(err) => return Err(err),
-    };
+    let profile = found.call("GetInstanceProfile", &name).found()?.and_then(|out| out.instance_profile().cloned());
     let Some(profile) = profile else { return Ok(vec![]) };
     let tags = read_tags(profile.tags());
     check_owner(ctx, "instance profile", &name, &tags)?;
@@ -97,17 +93,25 @@ async fn set_role(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), AwsErr
 
 pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<Actual, AwsError> {
     set_role(ctx, have, want).await?;
-    let had = tags::from_value(have.props.get("tags"));
-    let wanted = tags::from_value(want.props.get("tags"));
-    if had != wanted {
-        ctx.aws
-            .iam
-            .tag_instance_profile()
-            .instance_profile_name(&have.id)
-            .set_tags(Some(iam_tags(want)?))
-            .send()
-            .await
-            .call("TagInstanceProfile", have.address.as_str())?;
+    if let Some(change) = tags::change(have.props.get("tags"), want.props.get("tags")) {
+        let resource = have.address.as_str();
+        let iam = &ctx.aws.iam;
+        if !change.set.is_empty() {
+            iam.tag_instance_profile()
+                .instance_profile_name(&have.id)
+                .set_tags(Some(iam_tags(want)?))
+                .send()
+                .await
+                .call("TagInstanceProfile", resource)?;
+        }
+        if !change.remove.is_empty() {
+            iam.untag_instance_profile()
+                .instance_profile_name(&have.id)
+                .set_tag_keys(Some(change.remove))
+                .send()
+                .await
+                .call("UntagInstanceProfile", resource)?;
+        }
     }
     Ok(Actual { props: want.props.clone(), ..have.clone() })
 }
@@ -129,16 +133,12 @@ pub async fn delete(ctx: &Ctx, have: &Actual) -> Result<(), AwsError> {
             _ => {}
         }
     }
-    match ctx
-        .aws
+    ctx.aws
         .iam
         .delete_instance_profile()
         .instance_profile_name(&have.id)
         .send()
         .await
         .call("DeleteInstanceProfile", resource)
-    {
-        Err(err) if err.is(ErrorClass::NotFound) => Ok(()),
-        other => other.map(|_| ()),
-    }
+        .gone_ok()
 }

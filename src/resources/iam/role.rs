@@ -1,15 +1,20 @@
 use super::{canonical_from_aws, check_owner, iam_tags, read_tags, role_name, POLICY_NAME, ROLE};
-use crate::aws::{AwsError, ErrorClass, ResultExt};
+use crate::aws::{AwsError, ErrorClass, Outcome, ResultExt};
 use crate::model::{tags, Actual, Address, Desired, Kind, Value};
 use crate::resources::Ctx;
 
 pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
     let name = role_name(&ctx.deployment, &ctx.aws.region);
-    let role = match ctx.aws.iam.get_role().role_name(&name).send().await.call("GetRole", &name) {
-        Ok(out) => out.role().cloned(),
-        Err(err) if err.is(ErrorClass::NotFound) => None,
-        Err(err) => return Err(err),
-    };
+    let role = ctx
+        .aws
+        .iam
+        .get_role()
+        .role_name(&name)
+        .send()
+        .await
+        .call("GetRole", &name)
+        .found()?
+        .and_then(|out| out.role().cloned());
     let Some(role) = role else { return Ok(vec![]) };
     let tags = read_tags(role.tags());
     check_owner(ctx, "role", &name, &tags)?;
@@ -109,24 +114,23 @@ pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<Actual, 
     if have.props.get("policy") != want.props.get("policy") {
         put_policy(ctx, want).await?;
     }
-    let had = tags::from_value(have.props.get("tags"));
-    let wanted = tags::from_value(want.props.get("tags"));
-    if had != wanted {
-        ctx.aws
-            .iam
-            .tag_role()
-            .role_name(&have.id)
-            .set_tags(Some(iam_tags(want)?))
-            .send()
-            .await
-            .call("TagRole", resource)?;
-        let removed: Vec<String> = had.keys().filter(|k| !wanted.contains_key(*k)).cloned().collect();
-        if !removed.is_empty() {
+    if let Some(change) = tags::change(have.props.get("tags"), want.props.get("tags")) {
+        if !change.set.is_empty() {
+            ctx.aws
+                .iam
+                .tag_role()
+                .role_name(&have.id)
+                .set_tags(Some(iam_tags(want)?))
+                .send()
+                .await
+                .call("TagRole", resource)?;
+        }
+        if !change.remove.is_empty() {
             ctx.aws
                 .iam
                 .untag_role()
                 .role_name(&have.id)
-                .set_tag_keys(Some(removed))
+                .set_tag_keys(Some(change.remove))
                 .send()
                 .await
                 .call("UntagRole", resource)?;
@@ -166,8 +170,5 @@ pub async fn delete(ctx: &Ctx, have: &Actual) -> Result<(), AwsError> {
             .await
             .call("RemoveRoleFromInstanceProfile", resource)?;
     }
-    match iam.delete_role().role_name(&have.id).send().await.call("DeleteRole", resource) {
-        Err(err) if err.is(ErrorClass::NotFound) => Ok(()),
-        other => other.map(|_| ()),
-    }
+    iam.delete_role().role_name(&have.id).send().await.call("DeleteRole", resource).gone_ok()
 }

@@ -7,7 +7,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 
 use super::{check_owner, elb_tags, load_balancer_name, read_tags};
-use crate::aws::{poll, AwsError, ErrorClass, PollPolicy, PollStatus, ResultExt};
+use crate::aws::{poll, AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, ResultExt};
 use crate::model::{tags, Actual, Address, Desired, Kind, Value};
 use crate::resources::{Ctx, Progress};
 
@@ -96,11 +96,10 @@ async fn wait_active(ctx: &Ctx, arn: &str, resource: &str, progress: &dyn Progre
         |seen, waited| progress.waiting(seen, waited),
         || async {
             let out = ctx.aws.elb.describe_load_balancers().load_balancer_arns(arn).send().await;
-            let state = match out.call("DescribeLoadBalancers", resource) {
-                Ok(out) => out.load_balancers().first().and_then(|lb| lb.state()).cloned(),
-                Err(err) if err.is(ErrorClass::NotFound) => None,
-                Err(err) => return Err(err),
-            };
+            let state = out
+                .call("DescribeLoadBalancers", resource)
+                .found()?
+                .and_then(|out| out.load_balancers().first().and_then(|lb| lb.state()).cloned());
             match state.as_ref().and_then(|s| s.code()) {
                 Some(LoadBalancerStateEnum::Active) => Ok(PollStatus::Ready(())),
                 Some(LoadBalancerStateEnum::Failed) => Err(AwsError::local(
@@ -138,10 +137,7 @@ async fn set_attributes(ctx: &Ctx, arn: &str, want: &Desired) -> Result<(), AwsE
 
 pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), AwsError> {
     let resource = have.address.as_str();
-    let changed = |key: &str| match (have.props.get(key), want.props.get(key)) {
-        (Some(a), Some(b)) => !a.same_as(b),
-        (a, b) => a != b,
-    };
+    let changed = |key: &str| want.differs_from(have, key);
     if changed("subnets") {
         ctx.aws
             .elb

@@ -3,7 +3,7 @@
 use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, Certificate, ProtocolEnum};
 
 use super::{elb_tags, listener_address, read_tags};
-use crate::aws::{AwsError, ErrorClass, ResultExt};
+use crate::aws::{AwsError, Outcome, ResultExt};
 use crate::model::{tags, Actual, Address, Desired, Kind, Value};
 use crate::resources::Ctx;
 
@@ -78,6 +78,9 @@ pub async fn create(ctx: &Ctx, want: &Desired) -> Result<Actual, AwsError> {
 }
 
 pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), AwsError> {
+    if !["protocol", "certificate", "target_group"].iter().any(|k| want.differs_from(have, k)) {
+        return Ok(());
+    }
     ctx.aws
         .elb
         .modify_listener()
@@ -92,16 +95,12 @@ pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), AwsE
 }
 
 pub async fn delete(ctx: &Ctx, have: &Actual) -> Result<(), AwsError> {
-    match ctx
-        .aws
+    ctx.aws
         .elb
         .delete_listener()
         .listener_arn(&have.id)
         .send()
         .await
         .call("DeleteListener", have.address.as_str())
-    {
-        Err(err) if err.is(ErrorClass::NotFound) => Ok(()),
-        other => other.map(|_| ()),
-    }
+        .gone_ok()
 }

@@ -265,29 +265,21 @@ fn check_owner(ctx: &Ctx, what: &str, name: &str, tags: &BTreeMap<String, String
 }
 
 async fn sync_tags(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), AwsError> {
-    let had = tags::from_value(have.props.get("tags"));
-    let wanted = tags::from_value(want.props.get("tags"));
+    let Some(change) = tags::change(have.props.get("tags"), want.props.get("tags")) else { return Ok(()) };
     let resource = have.address.as_str();
-    if had != wanted {
+    if !change.set.is_empty() {
+        let set = change.set.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+        ctx.aws.elb.add_tags().resource_arns(&have.id).set_tags(Some(set)).send().await.call("AddTags", resource)?;
+    }
+    if !change.remove.is_empty() {
         ctx.aws
             .elb
-            .add_tags()
+            .remove_tags()
             .resource_arns(&have.id)
-            .set_tags(Some(elb_tags(want)))
+            .set_tag_keys(Some(change.remove))
             .send()
             .await
-            .call("AddTags", resource)?;
-        let removed: Vec<String> = had.keys().filter(|k| !wanted.contains_key(*k)).cloned().collect();
-        if !removed.is_empty() {
-            ctx.aws
-                .elb
-                .remove_tags()
-                .resource_arns(&have.id)
-                .set_tag_keys(Some(removed))
-                .send()
-                .await
-                .call("RemoveTags", resource)?;
-        }
+            .call("RemoveTags", resource)?;
     }
     Ok(())
 }

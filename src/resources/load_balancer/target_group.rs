@@ -119,7 +119,7 @@ async fn set_attributes(ctx: &Ctx, arn: &str, want: &Desired) -> Result<(), AwsE
 }
 
 pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), AwsError> {
-    if !same(have, want, "health_check") {
+    if want.differs_from(have, "health_check") {
         ctx.aws
             .elb
             .modify_target_group()
@@ -134,14 +134,17 @@ pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), AwsE
             .await
             .call("ModifyTargetGroup", have.address.as_str())?;
     }
-    set_attributes(ctx, &have.id, want).await
-}
-
-fn same(have: &Actual, want: &Desired, key: &str) -> bool {
-    match (have.props.get(key), want.props.get(key)) {
-        (Some(a), Some(b)) => a.same_as(b),
-        (a, b) => a == b,
+    // Compared on the keys clusterup sets, as the plan does: AWS reports every attribute.
+    let attributes_match = match (have.props.get("attributes"), want.props.get("attributes")) {
+        (Some(Value::Map(had)), Some(Value::Map(wanted))) => {
+            wanted.iter().all(|(k, v)| had.get(k).is_some_and(|h| h.same_as(v)))
+        }
+        _ => false,
+    };
+    if attributes_match {
+        return Ok(());
     }
+    set_attributes(ctx, &have.id, want).await
 }
 
 pub async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), AwsError> {

@@ -279,9 +279,7 @@ impl Family for Network {
                 Kind::SecurityGroup => security_group::update(ctx, have, want).await,
                 // Subnets, addresses and NAT gateways have nothing to change in place but their tags.
                 _ => {
-                    let wanted = tags::from_value(want.props.get("tags"));
-                    let had = tags::from_value(have.props.get("tags"));
-                    super::ec2_util::sync_tags(&ctx.aws.ec2, &have.id, have.address.as_str(), &had, &wanted).await?;
+                    super::ec2_util::sync_tags(&ctx.aws.ec2, have, want).await?;
                     Ok(Actual { props: want.props.clone(), ..have.clone() })
                 }
             }

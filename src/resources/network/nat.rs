@@ -2,7 +2,7 @@
 
 use aws_sdk_ec2::types::{DomainType, Filter, NatGatewayState, ResourceType};
 
-use crate::aws::{poll, AwsError, ErrorClass, PollPolicy, PollStatus, ResultExt};
+use crate::aws::{poll, AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, ResultExt};
 use crate::model::{tags, Actual, Desired, Kind, Value};
 use crate::resources::ec2_util::{client_token, delete_when_free, deployment_filter, read_tags, settle, tag_spec};
 use crate::resources::owned_address;
@@ -127,11 +127,7 @@ pub async fn create_nat_gateway(ctx: &Ctx, want: &Desired, progress: &dyn Progre
                 .send()
                 .await
                 .call("DescribeNatGateways", resource);
-            let nat = match out {
-                Ok(out) => out.nat_gateways().first().cloned(),
-                Err(err) if err.is(ErrorClass::NotFound) => None,
-                Err(err) => return Err(err),
-            };
+            let nat = out.found()?.and_then(|out| out.nat_gateways().first().cloned());
             let Some(nat) = nat else { return Ok(PollStatus::Pending("not visible yet".into())) };
             match nat.state() {
                 Some(NatGatewayState::Available) => Ok(PollStatus::Ready(())),
@@ -175,11 +171,7 @@ pub async fn delete_nat_gateway(ctx: &Ctx, have: &Actual, progress: &dyn Progres
                 .send()
                 .await
                 .call("DescribeNatGateways", resource);
-            let state = match out {
-                Ok(out) => out.nat_gateways().first().and_then(|n| n.state().cloned()),
-                Err(err) if err.is(ErrorClass::NotFound) => None,
-                Err(err) => return Err(err),
-            };
+            let state = out.found()?.and_then(|out| out.nat_gateways().first().and_then(|n| n.state().cloned()));
             Ok(match state {
                 None | Some(NatGatewayState::Deleted) => PollStatus::Ready(()),
                 Some(other) => PollStatus::Pending(format!("state {}", other.as_str())),

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{Filter, ResourceType, RouteOrigin};
 
-use crate::aws::{AwsError, ErrorClass, ResultExt};
+use crate::aws::{AwsError, Outcome, ResultExt};
 use crate::model::{tags, Actual, Desired, Kind, Value};
 use crate::resources::ec2_util::{deployment_filter, read_tags, settle, sync_tags, tag_spec};
 use crate::resources::owned_address;
@@ -103,14 +103,7 @@ pub async fn create(ctx: &Ctx, want: &Desired) -> Result<Actual, AwsError> {
 
 pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<Actual, AwsError> {
     sync_routes_and_subnets(ctx, have, want).await?;
-    sync_tags(
-        &ctx.aws.ec2,
-        &have.id,
-        have.address.as_str(),
-        &tags::from_value(have.props.get("tags")),
-        &tags::from_value(want.props.get("tags")),
-    )
-    .await?;
+    sync_tags(&ctx.aws.ec2, have, want).await?;
     Ok(Actual { props: want.props.clone(), ..have.clone() })
 }
 
@@ -210,18 +203,14 @@ async fn associate(ctx: &Ctx, table: &str, subnet: &str, resource: &str) -> Resu
 }
 
 async fn disassociate(ctx: &Ctx, association: &str, resource: &str) -> Result<(), AwsError> {
-    match ctx
-        .aws
+    ctx.aws
         .ec2
         .disassociate_route_table()
         .association_id(association)
         .send()
         .await
         .call("DisassociateRouteTable", resource)
-    {
-        Err(err) if err.is(ErrorClass::NotFound) => Ok(()),
-        other => other.map(|_| ()),
-    }
+        .gone_ok()
 }
 
 pub async fn delete(ctx: &Ctx, have: &Actual) -> Result<(), AwsError> {
@@ -231,8 +220,5 @@ pub async fn delete(ctx: &Ctx, have: &Actual) -> Result<(), AwsError> {
             disassociate(ctx, association, resource).await?;
         }
     }
-    match ctx.aws.ec2.delete_route_table().route_table_id(&have.id).send().await.call("DeleteRouteTable", resource) {
-        Err(err) if err.is(ErrorClass::NotFound) => Ok(()),
-        other => other.map(|_| ()),
-    }
+    ctx.aws.ec2.delete_route_table().route_table_id(&have.id).send().await.call("DeleteRouteTable", resource).gone_ok()
 }

@@ -109,14 +109,7 @@ pub async fn create(ctx: &Ctx, want: &Desired) -> Result<Actual, AwsError> {
 
 pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<Actual, AwsError> {
     sync_rules(ctx, have, want).await?;
-    sync_tags(
-        &ctx.aws.ec2,
-        &have.id,
-        have.address.as_str(),
-        &tags::from_value(have.props.get("tags")),
-        &tags::from_value(want.props.get("tags")),
-    )
-    .await?;
+    sync_tags(&ctx.aws.ec2, have, want).await?;
     Ok(Actual { props: want.props.clone(), ..have.clone() })
 }
 

@@ -91,14 +91,7 @@ pub async fn update_vpc(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<Actu
     if have.props.get("dns_hostnames") != want.props.get("dns_hostnames") {
         enable_dns(ctx, &have.id, want).await?;
     }
-    sync_tags(
-        &ctx.aws.ec2,
-        &have.id,
-        have.address.as_str(),
-        &tags::from_value(have.props.get("tags")),
-        &tags::from_value(want.props.get("tags")),
-    )
-    .await?;
+    sync_tags(&ctx.aws.ec2, have, want).await?;
     Ok(Actual { props: want.props.clone(), ..have.clone() })
 }
 
@@ -174,14 +167,7 @@ pub async fn update_internet_gateway(ctx: &Ctx, have: &Actual, want: &Desired) -
         }
         attach(ctx, &have.id, want).await?;
     }
-    sync_tags(
-        &ctx.aws.ec2,
-        &have.id,
-        have.address.as_str(),
-        &tags::from_value(have.props.get("tags")),
-        &tags::from_value(want.props.get("tags")),
-    )
-    .await?;
+    sync_tags(&ctx.aws.ec2, have, want).await?;
     Ok(Actual { props: want.props.clone(), ..have.clone() })
 }
 

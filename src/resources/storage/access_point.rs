@@ -1,7 +1,7 @@
 use aws_sdk_efs::types::{CreationInfo, LifeCycleState, PosixUser, RootDirectory};
 
 use super::{efs_tags, read_tags, sync_tags};
-use crate::aws::{built, poll, AwsError, ErrorClass, PollPolicy, PollStatus, ResultExt};
+use crate::aws::{built, poll, AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, ResultExt};
 use crate::model::{tags, Actual, Desired, Kind, Value};
 use crate::resources::ec2_util::client_token;
 use crate::resources::{owned_address, Ctx, Progress};
@@ -96,16 +96,12 @@ pub async fn update_tags(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<Act
 }
 
 pub async fn delete(ctx: &Ctx, have: &Actual) -> Result<(), AwsError> {
-    match ctx
-        .aws
+    ctx.aws
         .efs
         .delete_access_point()
         .access_point_id(&have.id)
         .send()
         .await
         .call("DeleteAccessPoint", have.address.as_str())
-    {
-        Err(err) if err.is(ErrorClass::NotFound) => Ok(()),
-        other => other.map(|_| ()),
-    }
+        .gone_ok()
 }

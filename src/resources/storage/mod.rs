@@ -193,28 +193,30 @@ impl Family for Storage {
 
 /// Tags of an EFS resource (file system or access point), by id.
 async fn sync_tags(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), AwsError> {
-    let had = tags::from_value(have.props.get("tags"));
-    let wanted = tags::from_value(want.props.get("tags"));
-    if had == wanted {
-        return Ok(());
-    }
     use crate::aws::ResultExt;
+    let Some(change) = tags::change(have.props.get("tags"), want.props.get("tags")) else { return Ok(()) };
     let resource = have.address.as_str();
-    ctx.aws
-        .efs
-        .tag_resource()
-        .resource_id(&have.id)
-        .set_tags(Some(efs_tags(want)?))
-        .send()
-        .await
-        .call("TagResource", resource)?;
-    let removed: Vec<String> = had.keys().filter(|k| !wanted.contains_key(*k)).cloned().collect();
-    if !removed.is_empty() {
+    if !change.set.is_empty() {
+        let set = change
+            .set
+            .iter()
+            .map(|(k, v)| built(Tag::builder().key(k).value(v).build(), resource, "TagResource"))
+            .collect::<Result<Vec<_>, _>>()?;
+        ctx.aws
+            .efs
+            .tag_resource()
+            .resource_id(&have.id)
+            .set_tags(Some(set))
+            .send()
+            .await
+            .call("TagResource", resource)?;
+    }
+    if !change.remove.is_empty() {
         ctx.aws
             .efs
             .untag_resource()
             .resource_id(&have.id)
-            .set_tag_keys(Some(removed))
+            .set_tag_keys(Some(change.remove))
             .send()
             .await
             .call("UntagResource", resource)?;
