@@ -232,3 +232,21 @@ fn changes_apply_in_place_and_drift_is_repaired() {
     assert_code(&destroyed, 0);
     assert_eq!(block_on(live_tagged(&c, &ws.name)), Vec::<String>::new());
 }
+
+#[test]
+fn deployments_side_by_side_never_touch_each_other() {
+    let a = Workspace::from_example("web-tier.yaml", "side-a");
+    let b = Workspace::from_example("web-tier.yaml", "side-b");
+    // Same CIDR on purpose: two VPCs may overlap; nothing but the tags tells them apart.
+    let (ta, tb) = (a.topology().to_string_lossy().into_owned(), b.topology().to_string_lossy().into_owned());
+    assert_code(&clusterup(&["apply", "--yes", &ta]), 0);
+    assert_code(&clusterup(&["apply", "--yes", &tb]), 0);
+    let c = block_on(clients());
+    let before = block_on(inventory(&c, &b.name));
+
+    assert_code(&clusterup(&["destroy", "--yes", &ta]), 0);
+    assert_eq!(block_on(live_tagged(&c, &a.name)), Vec::<String>::new());
+    assert_eq!(block_on(inventory(&c, &b.name)), before, "destroying one deployment changed the other");
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &tb]), 0);
+    assert_code(&clusterup(&["destroy", "--yes", &tb]), 0);
+}

@@ -117,6 +117,25 @@ fn data_tier_is_built_shared_with_the_app_only_and_destroyed_safely() {
     let replan = clusterup(&["plan", "--detailed-exitcode", &topology]);
     assert_code(&replan, 0);
 
+    // Outputs lead with the URL and name the data tier (the secret by ARN only).
+    let output = clusterup(&["output", "--region", "us-east-1", &name]);
+    assert_code(&output, 0);
+    let lines: Vec<String> = stdout(&output).lines().map(str::to_owned).collect();
+    assert!(lines[0].starts_with("url "), "{lines:?}");
+    for key in ["db_endpoint", "db_port", "db_secret_arn", "file_system_id", "access_point_id", "mount_path"] {
+        assert!(lines.iter().any(|l| l.starts_with(&format!("{key} "))), "no {key} in {lines:?}");
+    }
+    assert!(lines.iter().any(|l| l.ends_with("= /srv/smarten-data")), "{lines:?}");
+
+    // Removing the shared folder from the topology is refused by apply too, without --delete-data.
+    let full = std::fs::read_to_string(ws.topology()).expect("read");
+    let cut = full.find("shared_storage:").expect("section");
+    std::fs::write(ws.topology(), &full[..cut]).expect("write");
+    let refused = clusterup(&["apply", "--yes", &topology]);
+    assert_code(&refused, 1);
+    assert!(stderr(&refused).contains("would delete the shared file system"), "{}", stderr(&refused));
+    std::fs::write(ws.topology(), &full).expect("restore");
+
     // Destroy refuses to delete the shared data without --delete-data, and deletes nothing.
     let refused = clusterup(&["destroy", "--yes", &topology]);
     assert_code(&refused, 1);

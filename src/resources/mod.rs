@@ -140,9 +140,11 @@ pub(crate) fn owned_address(ctx: &Ctx, tags: &BTreeMap<String, String>) -> Optio
     tags.get(crate::model::tags::RESOURCE).map(crate::model::Address::new)
 }
 
-/// Every family's outputs, in family order.
+/// Every family's outputs, the URL first (what operators open), then in family order.
 pub fn outputs(resources: &[Actual]) -> Vec<(&'static str, String)> {
-    FAMILIES.iter().flat_map(|family| family.outputs(resources)).collect()
+    let mut all: Vec<(&'static str, String)> = FAMILIES.iter().flat_map(|family| family.outputs(resources)).collect();
+    all.sort_by_key(|(key, _)| *key != "url");
+    all
 }
 
 /// The id of the resource at `address`, if it exists.
