@@ -39,8 +39,10 @@ pub fn diff(deployment: &str, region: &str, desired: &[Desired], actuals: Vec<Ac
                 address: want.address.clone(),
                 kind: want.kind,
                 action: Action::Create,
+                // Creation-only inputs are shown too, as initial values: the plan hides nothing it sends.
                 changes: resolved
                     .into_iter()
+                    .chain(want.create_only.iter().map(|(k, v)| (format!("{k} (initial)"), v.resolve(&resolve))))
                     .map(|(key, after)| PropChange { key, before: None, after: Some(after), forces_replacement: false })
                     .collect(),
                 desired: Some(want.clone()),
