@@ -140,6 +140,22 @@ pub(crate) fn owned_address(ctx: &Ctx, tags: &BTreeMap<String, String>) -> Optio
     tags.get(crate::model::tags::RESOURCE).map(crate::model::Address::new)
 }
 
+/// A resource found by its deterministic name must carry this deployment's tag; anything else is a name
+/// clash that clusterup must never adopt, change or delete.
+pub(crate) fn check_owner(ctx: &Ctx, what: &str, name: &str, tags: &BTreeMap<String, String>) -> Result<(), AwsError> {
+    match tags.get(crate::model::tags::DEPLOYMENT) {
+        Some(owner) if owner == &ctx.deployment => Ok(()),
+        owner => Err(AwsError::local(
+            name,
+            "CheckOwner",
+            format!(
+                "a {what} named {name} exists but belongs to {}; clusterup will not touch it. Choose another deployment name, or delete or rename that {what}",
+                owner.map(|o| format!("deployment {o}")).unwrap_or_else(|| "no clusterup deployment".into())
+            ),
+        )),
+    }
+}
+
 /// Every family's outputs, the URL first (what operators open), then in family order.
 pub fn outputs(resources: &[Actual]) -> Vec<(&'static str, String)> {
     let mut all: Vec<(&'static str, String)> = FAMILIES.iter().flat_map(|family| family.outputs(resources)).collect();

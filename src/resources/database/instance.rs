@@ -1,10 +1,10 @@
 use std::time::Duration;
 
-use super::{check_owner, identifier, rds_tags, read_tags, sync_tags, INSTANCE};
+use super::{identifier, rds_tags, read_tags, sync_tags, INSTANCE};
 use crate::aws::clock::utc_stamp;
 use crate::aws::{poll, AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, ResultExt};
 use crate::model::{tags, Actual, Address, Desired, Kind, Value};
-use crate::resources::{Ctx, Progress};
+use crate::resources::{check_owner, Ctx, Progress};
 
 /// RDS takes minutes (single-AZ 4-6, Multi-AZ 15-20): look every few seconds, never more than 15 s apart.
 const RDS: PollPolicy = PollPolicy {

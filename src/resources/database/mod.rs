@@ -27,18 +27,6 @@ pub fn identifier(deployment: &str) -> String {
     format!("{deployment}-db")
 }
 
-/// A same-named database or subnet group of someone else is never adopted or deleted.
-fn check_owner(ctx: &Ctx, what: &str, name: &str, tags: &BTreeMap<String, String>) -> Result<(), AwsError> {
-    match tags.get(tags::DEPLOYMENT) {
-        Some(owner) if owner == &ctx.deployment => Ok(()),
-        _ => Err(AwsError::local(
-            name,
-            "ListTagsForResource",
-            format!("a {what} named {name} exists but is not tagged clusterup:deployment={}; clusterup will not touch it. Choose another deployment name", ctx.deployment),
-        )),
-    }
-}
-
 fn rds_tags(want: &Desired) -> Vec<aws_sdk_rds::types::Tag> {
     tags::from_value(want.props.get("tags"))
         .iter()

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use aws_sdk_rds::types::{ApplyMethod, Parameter};
 
-use super::{check_owner, identifier, rds_tags, read_tags, PARAMETER_GROUP};
+use super::{identifier, rds_tags, read_tags, PARAMETER_GROUP};
 use crate::aws::{AwsError, ErrorClass, Outcome, ResultExt};
 use crate::model::{tags, Actual, Address, Desired, Kind, Value};
 use crate::resources::ec2_util::delete_when_free;
-use crate::resources::{Ctx, Progress};
+use crate::resources::{check_owner, Ctx, Progress};
 
 /// `mysql8.0` for engine version `8.0` or `8.0.39`.
 pub fn family(engine_version: &str) -> String {

@@ -1,8 +1,8 @@
-use super::{check_owner, identifier, rds_tags, read_tags, SUBNET_GROUP};
+use super::{identifier, rds_tags, read_tags, SUBNET_GROUP};
 use crate::aws::{AwsError, ErrorClass, Outcome, ResultExt};
 use crate::model::{tags, Actual, Address, Desired, Kind, Value};
 use crate::resources::ec2_util::delete_when_free;
-use crate::resources::{Ctx, Progress};
+use crate::resources::{check_owner, Ctx, Progress};
 
 pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
     let name = identifier(&ctx.deployment);

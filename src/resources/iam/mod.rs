@@ -141,18 +141,6 @@ pub(super) fn read_tags(list: &[Tag]) -> BTreeMap<String, String> {
     tags::from_pairs(list.iter().map(|t| (Some(t.key()), Some(t.value()))))
 }
 
-/// A same-named role or profile of someone else is never adopted or deleted.
-pub(super) fn check_owner(ctx: &Ctx, what: &str, name: &str, tags: &BTreeMap<String, String>) -> Result<(), AwsError> {
-    match tags.get(tags::DEPLOYMENT) {
-        Some(owner) if owner == &ctx.deployment => Ok(()),
-        _ => Err(AwsError::local(
-            name,
-            "GetRole",
-            format!("an IAM {what} named {name} exists but is not tagged clusterup:deployment={}; clusterup will not touch it. Delete or rename it, or choose another deployment name", ctx.deployment),
-        )),
-    }
-}
-
 impl Family for Iam {
     fn name(&self) -> &'static str {
         "iam"

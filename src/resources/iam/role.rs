@@ -1,7 +1,7 @@
-use super::{canonical_from_aws, check_owner, iam_tags, read_tags, role_name, POLICY_NAME, ROLE};
+use super::{canonical_from_aws, iam_tags, read_tags, role_name, POLICY_NAME, ROLE};
 use crate::aws::{AwsError, ErrorClass, Outcome, ResultExt};
 use crate::model::{tags, Actual, Address, Desired, Kind, Value};
-use crate::resources::Ctx;
+use crate::resources::{check_owner, Ctx};
 
 pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
     let name = role_name(&ctx.deployment, &ctx.aws.region);

@@ -6,10 +6,10 @@ use aws_sdk_elasticloadbalancingv2::types::{
     LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerStateEnum, LoadBalancerTypeEnum,
 };
 
-use super::{check_owner, elb_tags, load_balancer_name, read_tags};
+use super::{elb_tags, load_balancer_name, read_tags};
 use crate::aws::{poll, AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, ResultExt};
 use crate::model::{tags, Actual, Address, Desired, Kind, Value};
-use crate::resources::{Ctx, Progress};
+use crate::resources::{check_owner, Ctx, Progress};
 
 /// Attributes clusterup manages; the others keep AWS's defaults.
 const MANAGED_ATTRIBUTES: &[&str] = &["idle_timeout.timeout_seconds"];

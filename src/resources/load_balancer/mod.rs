@@ -248,22 +248,6 @@ async fn read_tags(ctx: &Ctx, arns: &[String]) -> Result<BTreeMap<String, BTreeM
     Ok(out)
 }
 
-/// A resource found by its deterministic name must carry this deployment's tag; anything else is a
-/// name clash that clusterup must not adopt or delete.
-fn check_owner(ctx: &Ctx, what: &str, name: &str, tags: &BTreeMap<String, String>) -> Result<(), AwsError> {
-    match tags.get(tags::DEPLOYMENT) {
-        Some(owner) if owner == &ctx.deployment => Ok(()),
-        owner => Err(AwsError::local(
-            name,
-            "DescribeTags",
-            format!(
-                "a {what} named {name} exists but belongs to {}; clusterup will not touch it. Choose another deployment name, or delete that {what}",
-                owner.map(|o| format!("deployment {o}")).unwrap_or_else(|| "no clusterup deployment".into())
-            ),
-        )),
-    }
-}
-
 async fn sync_tags(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), AwsError> {
     let Some(change) = tags::change(have.props.get("tags"), want.props.get("tags")) else { return Ok(()) };
     let resource = have.address.as_str();

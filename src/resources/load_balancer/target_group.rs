@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 
 use aws_sdk_elasticloadbalancingv2::types::{Matcher, ProtocolEnum, TargetGroupAttribute, TargetTypeEnum};
 
-use super::{check_owner, elb_tags, read_tags, target_group_name};
+use super::{elb_tags, read_tags, target_group_name};
 use crate::aws::{AwsError, ErrorClass, ResultExt};
 use crate::model::{tags, Actual, Address, Desired, Kind, Value};
 use crate::resources::ec2_util::delete_when_free;
-use crate::resources::{Ctx, Progress};
+use crate::resources::{check_owner, Ctx, Progress};
 
 pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
     let name = target_group_name(&ctx.deployment);
