@@ -236,10 +236,8 @@ async fn run_node(
             let resolved = {
                 let map =
                     ids.lock().map_err(|_| AwsError::local(node.address.as_str(), "Resolve", "state lock poisoned"))?;
-                let resolve = |a: &Address, attr: Option<&str>| match (map.get(a), attr) {
-                    (Some(r), None) => Value::str(&r.id),
-                    (Some(r), Some(attr)) => r.attrs.get(attr).map(Value::str).unwrap_or(Value::Unknown),
-                    (None, _) => Value::Unknown,
+                let resolve = |a: &Address, attr: Option<&str>| {
+                    map.get(a).and_then(|r| r.reference(attr)).unwrap_or(Value::Unknown)
                 };
                 let mut d = desired.clone();
                 for value in d.props.values_mut().chain(d.create_only.values_mut()) {

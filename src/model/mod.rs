@@ -10,4 +10,4 @@ mod value;
 pub use address::Address;
 pub use kind::Kind;
 pub use resource::{Actual, Desired};
-pub use value::{Props, Value};
+pub use value::{prop_matches, Props, Value};

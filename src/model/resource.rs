@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Address, Kind, Props, Value};
+use super::{prop_matches, Address, Kind, Props, Value};
 
 /// A resource the topology asks for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,7 +55,7 @@ impl Desired {
     pub fn differs_from(&self, have: &Actual, key: &str) -> bool {
         match self.props.get(key) {
             None => false,
-            Some(want) => !have.props.get(key).is_some_and(|had| want.same_as(had)),
+            Some(want) => !have.props.get(key).is_some_and(|had| prop_matches(key, had, want)),
         }
     }
 
@@ -111,6 +111,14 @@ impl Actual {
     pub fn attr(mut self, key: &str, value: impl Into<String>) -> Self {
         self.attrs.insert(key.to_owned(), value.into());
         self
+    }
+
+    /// What a reference to this resource resolves to: its id, or the named attribute (if AWS reported it).
+    pub fn reference(&self, attr: Option<&str>) -> Option<Value> {
+        match attr {
+            None => Some(Value::str(&self.id)),
+            Some(attr) => self.attrs.get(attr).map(Value::str),
+        }
     }
 
     /// Whether any property of this resource holds `id` (so this resource must go before that one).

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use super::{order::topological, Action, Change, Plan, PropChange};
-use crate::model::{Actual, Address, Desired, Value};
+use crate::model::{prop_matches, Actual, Address, Desired, Value};
 
 /// Compare what the topology wants with what exists.
 ///
@@ -26,11 +26,7 @@ pub fn diff(deployment: &str, region: &str, desired: &[Desired], actuals: Vec<Ac
             if matches!(planned.get(address), Some(Action::Create | Action::Replace)) {
                 return unknown();
             }
-            match (current.get(address), attr) {
-                (Some(have), None) => Value::str(&have.id),
-                (Some(have), Some(attr)) => have.attrs.get(attr).map(Value::str).unwrap_or_else(unknown),
-                (None, _) => unknown(),
-            }
+            current.get(address).and_then(|have| have.reference(attr)).unwrap_or_else(unknown)
         };
         let resolved: BTreeMap<String, Value> =
             want.props.iter().map(|(k, v)| (k.clone(), v.resolve(&resolve))).collect();
@@ -53,7 +49,7 @@ pub fn diff(deployment: &str, region: &str, desired: &[Desired], actuals: Vec<Ac
                     .into_iter()
                     .filter_map(|(key, after)| {
                         let before = have.props.get(&key);
-                        if before.is_some_and(|b| same(&key, b, &after)) {
+                        if before.is_some_and(|b| prop_matches(&key, b, &after)) {
                             return None;
                         }
                         let forces_replacement = want.kind.replaced_on().contains(&key.as_str());
@@ -87,20 +83,6 @@ pub fn diff(deployment: &str, region: &str, desired: &[Desired], actuals: Vec<Ac
     let doomed = Plan::destroy_all(deployment, region, deletions);
     changes.extend(doomed.changes);
     Plan { deployment: deployment.to_owned(), region: region.to_owned(), changes }
-}
-
-/// Equality as the plan sees it.
-fn same(key: &str, before: &Value, after: &Value) -> bool {
-    match (key, before, after) {
-        ("attributes", Value::Map(have), Value::Map(want)) => {
-            want.iter().all(|(k, v)| have.get(k).is_some_and(|h| h.same_as(v)))
-        }
-        // `8.0` asks for any 8.0.x: AWS reports the minor version it picked.
-        ("engine_version", Value::Str(have), Value::Str(want)) => {
-            have == want || have.strip_prefix(want.as_str()).is_some_and(|rest| rest.starts_with('.'))
-        }
-        _ => before.same_as(after),
-    }
 }
 
 fn pick_one_per_address(actuals: Vec<Actual>) -> (BTreeMap<Address, Actual>, Vec<Actual>) {
@@ -215,10 +197,10 @@ mod tests {
     #[test]
     fn engine_version_prefix_matches_the_minor_aws_picked() {
         let v = |s: &str| Value::str(s);
-        assert!(same("engine_version", &v("8.0.39"), &v("8.0")));
-        assert!(same("engine_version", &v("8.0.39"), &v("8.0.39")));
-        assert!(!same("engine_version", &v("8.0.39"), &v("8.4")));
-        assert!(!same("engine_version", &v("8.01"), &v("8.0")));
+        assert!(prop_matches("engine_version", &v("8.0.39"), &v("8.0")));
+        assert!(prop_matches("engine_version", &v("8.0.39"), &v("8.0.39")));
+        assert!(!prop_matches("engine_version", &v("8.0.39"), &v("8.4")));
+        assert!(!prop_matches("engine_version", &v("8.01"), &v("8.0")));
     }
 
     #[test]

@@ -139,14 +139,12 @@ pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired, progress: &dyn Pro
     let mut modify = ctx.aws.rds.modify_db_instance().db_instance_identifier(&have.id).apply_immediately(true);
     let mut any = false;
     if changed("engine_version") && !want.text("engine_version").is_empty() {
-        let version_prefix = have.props.get("engine_version").and_then(Value::as_str).unwrap_or_default();
-        if !version_prefix.starts_with(&format!("{}.", want.text("engine_version"))) {
-            let major = |v: &str| v.split('.').take(2).collect::<Vec<_>>().join(".");
-            modify = modify
-                .engine_version(want.text("engine_version"))
-                .allow_major_version_upgrade(major(version_prefix) != major(want.text("engine_version")));
-            any = true;
-        }
+        let running = have.props.get("engine_version").and_then(Value::as_str).unwrap_or_default();
+        let major = |v: &str| v.split('.').take(2).collect::<Vec<_>>().join(".");
+        modify = modify
+            .engine_version(want.text("engine_version"))
+            .allow_major_version_upgrade(major(running) != major(want.text("engine_version")));
+        any = true;
     }
     if changed("instance_class") {
         modify = modify.db_instance_class(want.text("instance_class"));

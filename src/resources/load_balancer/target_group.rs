@@ -134,14 +134,7 @@ pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), AwsE
             .await
             .call("ModifyTargetGroup", have.address.as_str())?;
     }
-    // Compared on the keys clusterup sets, as the plan does: AWS reports every attribute.
-    let attributes_match = match (have.props.get("attributes"), want.props.get("attributes")) {
-        (Some(Value::Map(had)), Some(Value::Map(wanted))) => {
-            wanted.iter().all(|(k, v)| had.get(k).is_some_and(|h| h.same_as(v)))
-        }
-        _ => false,
-    };
-    if attributes_match {
+    if !want.differs_from(have, "attributes") {
         return Ok(());
     }
     set_attributes(ctx, &have.id, want).await

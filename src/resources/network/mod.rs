@@ -54,7 +54,12 @@ pub fn refs(topology: &Topology, facts: &Facts) -> NetworkRefs {
 
 /// Short zone suffixes (`a`, `b`, ...) used in addresses and names.
 fn zone_letters(topology: &Topology, facts: &Facts) -> Vec<String> {
-    facts.zones.iter().map(|zone| zone.strip_prefix(&topology.region).unwrap_or(zone).to_owned()).collect()
+    facts.zones.iter().map(|zone| zone_letter(&topology.region, zone)).collect()
+}
+
+/// `a` for `us-east-1a`: the suffix used in addresses and names.
+pub fn zone_letter(region: &str, zone: &str) -> String {
+    zone.strip_prefix(region).filter(|l| !l.is_empty()).unwrap_or(zone).to_owned()
 }
 
 /// The `index`-th subnet of the VPC, four bits longer than the VPC prefix: sixteen blocks, public subnets

@@ -35,6 +35,11 @@ fn parse_route(value: &Value) -> Option<(String, &'static str, String)> {
     Some((destination, "nat_gateway", id.to_owned()))
 }
 
+/// destination -> (target kind, target id) of a `routes` property.
+fn routes_by_destination(routes: Option<&Value>) -> BTreeMap<String, (&'static str, String)> {
+    routes.map(Value::as_list).unwrap_or_default().iter().filter_map(parse_route).map(|(d, k, t)| (d, (k, t))).collect()
+}
+
 pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
     let tables: Vec<_> = ctx
         .aws
@@ -110,24 +115,8 @@ pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<Actual, 
 async fn sync_routes_and_subnets(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), AwsError> {
     let resource = have.address.as_str();
     let ec2 = &ctx.aws.ec2;
-    let had: BTreeMap<String, (&str, String)> = have
-        .props
-        .get("routes")
-        .map(Value::as_list)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(parse_route)
-        .map(|(d, k, t)| (d, (k, t)))
-        .collect();
-    let wanted: BTreeMap<String, (&str, String)> = want
-        .props
-        .get("routes")
-        .map(Value::as_list)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(parse_route)
-        .map(|(d, k, t)| (d, (k, t)))
-        .collect();
+    let had = routes_by_destination(have.props.get("routes"));
+    let wanted = routes_by_destination(want.props.get("routes"));
     for (destination, (kind, target)) in &wanted {
         if had.get(destination) == Some(&(*kind, target.clone())) {
             continue;

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_efs::types::Tag;
 
-use super::network::{self, ingress_from_group, named};
+use super::network::{self, ingress_from_group, named, zone_letter};
 use super::{BoxFuture, Ctx, Facts, Family, Progress};
 use crate::aws::{built, AwsError};
 use crate::model::{tags, Actual, Address, Desired, Kind, Value};
@@ -29,11 +29,6 @@ pub const MOUNT_PATH_TAG: &str = "clusterup:mount-path";
 /// The data folder inside the file system that the access point exposes, owned by this POSIX user.
 const DATA_PATH: &str = "/data";
 const DATA_UID: i64 = 1000;
-
-/// `a` for `us-east-1a`.
-pub fn zone_letter(region: &str, zone: &str) -> String {
-    zone.strip_prefix(region).filter(|l| !l.is_empty()).unwrap_or(zone).to_owned()
-}
 
 fn efs_tags(want: &Desired) -> Result<Vec<Tag>, AwsError> {
     tags::from_value(want.props.get("tags"))

@@ -1,8 +1,8 @@
 use aws_sdk_efs::types::LifeCycleState;
 
-use super::zone_letter;
 use crate::aws::{poll, AwsError, ErrorClass, PollPolicy, PollStatus, ResultExt};
 use crate::model::{Actual, Address, Desired, Kind, Value};
+use crate::resources::network::zone_letter;
 use crate::resources::{Ctx, Progress};
 
 /// Mount targets of one file system; their address comes from their zone.
