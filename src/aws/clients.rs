@@ -1,6 +1,8 @@
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
 
+use super::kill_switch::KillSwitch;
+
 /// How to reach AWS: everything else comes from the standard credential chain.
 #[derive(Debug, Clone, Default)]
 pub struct ConnectOptions {
@@ -22,6 +24,9 @@ pub struct Aws {
     pub iam: aws_sdk_iam::Client,
     pub rds: aws_sdk_rds::Client,
     pub efs: aws_sdk_efs::Client,
+    pub emr: aws_sdk_emr::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub sts: aws_sdk_sts::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
 }
 
@@ -39,16 +44,45 @@ pub async fn connect(options: &ConnectOptions) -> Aws {
         loader = loader.endpoint_url(url);
     }
     let config = loader.load().await;
-    Aws {
-        region: options.region.clone(),
-        ec2: aws_sdk_ec2::Client::new(&config),
-        elb: aws_sdk_elasticloadbalancingv2::Client::new(&config),
-        autoscaling: aws_sdk_autoscaling::Client::new(&config),
-        ssm: aws_sdk_ssm::Client::new(&config),
-        iam: aws_sdk_iam::Client::new(&config),
-        rds: aws_sdk_rds::Client::new(&config),
-        efs: aws_sdk_efs::Client::new(&config),
-        tagging: aws_sdk_resourcegroupstagging::Client::new(&config),
+    Aws::from_config(options.region.clone(), &config)
+}
+
+/// A client of one service from the shared configuration, with the crash-test kill switch when a debug
+/// build is asked for one.
+macro_rules! client {
+    ($krate:ident, $config:expr, $kill:expr) => {{
+        let mut builder = $krate::config::Builder::from($config);
+        if let Some(kill) = $kill {
+            builder = builder.interceptor(kill.clone());
+        }
+        $krate::Client::from_conf(builder.build())
+    }};
+}
+
+impl Aws {
+    fn from_config(region: String, config: &aws_config::SdkConfig) -> Aws {
+        let kill = KillSwitch::from_env();
+        let kill = kill.as_ref();
+        // Bucket names in the host (virtual-hosted style) only resolve on AWS itself; an endpoint override
+        // (an emulator, a proxy) is reached by path.
+        let mut s3 = aws_sdk_s3::config::Builder::from(config).force_path_style(config.endpoint_url().is_some());
+        if let Some(kill) = kill {
+            s3 = s3.interceptor(kill.clone());
+        }
+        Aws {
+            region,
+            ec2: client!(aws_sdk_ec2, config, kill),
+            elb: client!(aws_sdk_elasticloadbalancingv2, config, kill),
+            autoscaling: client!(aws_sdk_autoscaling, config, kill),
+            ssm: client!(aws_sdk_ssm, config, kill),
+            iam: client!(aws_sdk_iam, config, kill),
+            rds: client!(aws_sdk_rds, config, kill),
+            efs: client!(aws_sdk_efs, config, kill),
+            emr: client!(aws_sdk_emr, config, kill),
+            s3: aws_sdk_s3::Client::from_conf(s3.build()),
+            sts: client!(aws_sdk_sts, config, kill),
+            tagging: client!(aws_sdk_resourcegroupstagging, config, kill),
+        }
     }
 }
 
@@ -61,16 +95,6 @@ impl Aws {
             .region(Region::new("us-east-1"))
             .endpoint_url("http://127.0.0.1:9")
             .build();
-        Aws {
-            region: "us-east-1".into(),
-            ec2: aws_sdk_ec2::Client::new(&config),
-            elb: aws_sdk_elasticloadbalancingv2::Client::new(&config),
-            autoscaling: aws_sdk_autoscaling::Client::new(&config),
-            ssm: aws_sdk_ssm::Client::new(&config),
-            iam: aws_sdk_iam::Client::new(&config),
-            rds: aws_sdk_rds::Client::new(&config),
-            efs: aws_sdk_efs::Client::new(&config),
-            tagging: aws_sdk_resourcegroupstagging::Client::new(&config),
-        }
+        Aws::from_config("us-east-1".into(), &config)
     }
 }

@@ -105,6 +105,10 @@ fn classify_code(code: &str) -> ErrorClass {
         | "IncorrectFileSystemLifeCycleState"
         | "IncorrectMountTargetState" => ErrorClass::DependencyViolation,
         "NoSuchEntity" | "NoSuchEntityException" => ErrorClass::NotFound,
+        // S3.
+        "NoSuchBucket" | "NoSuchKey" | "NoSuchTagSet" | "NoSuchTagSetError" => ErrorClass::NotFound,
+        "BucketAlreadyOwnedByYou" => ErrorClass::AlreadyExists,
+        "BucketNotEmpty" => ErrorClass::DependencyViolation,
         c if c.contains("AlreadyExists") || c.starts_with("Duplicate") || c == "InvalidGroup.Duplicate" => {
             ErrorClass::AlreadyExists
         }

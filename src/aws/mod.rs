@@ -3,6 +3,7 @@
 
 mod clients;
 pub mod clock;
+pub mod kill_switch;
 mod error;
 mod poll;
 

@@ -26,6 +26,9 @@ pub enum Kind {
     LaunchTemplate,
     AutoScalingGroup,
     ScalingPolicy,
+    Bucket,
+    BucketObject,
+    EmrCluster,
 }
 
 impl Kind {
@@ -50,6 +53,27 @@ impl Kind {
             Kind::FileSystem => &["creation_token", "encrypted", "performance_mode"],
             Kind::MountTarget => &["file_system", "subnet"],
             Kind::AccessPoint => &["file_system", "path", "uid", "gid", "permissions"],
+            Kind::Bucket => &["name"],
+            Kind::BucketObject => &["bucket", "key"],
+            // EMR fixes all of these when the cluster starts; counts, scaling and tags change in place.
+            Kind::EmrCluster => &[
+                "name",
+                "release",
+                "applications",
+                "subnet",
+                "master_security_group",
+                "core_security_group",
+                "service_security_group",
+                "service_role",
+                "instance_profile",
+                "autoscaling_role",
+                "log_uri",
+                "bootstrap",
+                "configurations",
+                "master_type",
+                "core_type",
+                "task_type",
+            ],
             Kind::InternetGateway | Kind::ElasticIp => &[],
         }
     }
@@ -77,6 +101,9 @@ impl Kind {
             Kind::LaunchTemplate => "launch template",
             Kind::AutoScalingGroup => "auto scaling group",
             Kind::ScalingPolicy => "scaling policy",
+            Kind::Bucket => "S3 bucket",
+            Kind::BucketObject => "S3 object",
+            Kind::EmrCluster => "EMR cluster",
         }
     }
 }

@@ -82,8 +82,10 @@ impl Desired {
     }
 }
 
-/// Properties that name or describe a resource itself and never point at another one.
-const NOT_REFERENCES: &[&str] = &["name", "group_name", "description", "tags"];
+/// Properties that do not make a resource go before another: its own names, description and tags (even
+/// when they spell another resource's id), and security-group rules, which deleting a group revokes from
+/// every other group first (EMR's groups name each other, so rules would order them in a cycle).
+const NOT_REFERENCES: &[&str] = &["name", "group_name", "description", "tags", "ingress"];
 
 /// A resource that exists in AWS and carries the deployment's tags (or is a tagged resource's child).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -81,7 +81,20 @@ pub async fn gather_facts(aws: &Aws, topology: &Topology, existing: &[Actual]) -
             (cidr, e.private_subnet_ids.iter().map(|id| zone_of(id)).collect())
         }
     };
-    Ok(Facts { zones, image_id, vpc_cidr, private_subnet_zones })
+    // Only the Spark bucket's name needs the account (bucket names are global).
+    let account_id = match &topology.spark {
+        Some(_) => aws
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .call("GetCallerIdentity", &topology.region)?
+            .account()
+            .unwrap_or_default()
+            .to_owned(),
+        None => String::new(),
+    };
+    Ok(Facts { zones, image_id, vpc_cidr, private_subnet_zones, account_id })
 }
 
 /// Facts without AWS, for offline views (graph): zones named after the region, a placeholder image.
@@ -101,7 +114,7 @@ pub fn offline_facts(topology: &Topology) -> Facts {
         Network::Managed(m) => (m.cidr.to_string(), zones.clone()),
         Network::Existing(e) => ("(the VPC's CIDR)".to_owned(), e.private_subnet_ids.clone()),
     };
-    Facts { zones, image_id, vpc_cidr, private_subnet_zones }
+    Facts { zones, image_id, vpc_cidr, private_subnet_zones, account_id: "(account)".into() }
 }
 
 fn zones_in_use(existing: &[Actual]) -> Vec<String> {

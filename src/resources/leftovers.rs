@@ -4,13 +4,14 @@
 //!    templates, Auto Scaling groups, NAT gateways, Elastic IPs, route tables).
 //! 2. The Resource Groups Tagging API across all services, for anything tagged with the deployment that
 //!    no family knows about (instances in particular). Terminated instances stay listed there for up to an
-//!    hour; those are gone and not reported.
+//!    hour, EMR clusters for two months; those are gone and not reported.
 
 use aws_sdk_ec2::types::{InstanceStateName, NatGatewayState};
+use aws_sdk_emr::types::ClusterState;
 use aws_sdk_resourcegroupstagging::types::TagFilter;
 
 use super::Ctx;
-use crate::aws::{AwsError, ResultExt};
+use crate::aws::{AwsError, Outcome, ResultExt};
 use crate::model::tags;
 use crate::plan::discover_all;
 
@@ -103,6 +104,14 @@ async fn gone_ids(ctx: &Ctx, arns: &[String]) -> Result<Vec<String>, AwsError> {
                 .filter(|n| n.state() == Some(&NatGatewayState::Deleted))
                 .filter_map(|n| n.nat_gateway_id().map(str::to_owned)),
         );
+    }
+    // EMR lists terminated clusters (with their tags) for two months.
+    for cluster in ids_of(":cluster/") {
+        let out = ctx.aws.emr.describe_cluster().cluster_id(&cluster).send().await.call("DescribeCluster", &cluster);
+        let state = out.found()?.and_then(|o| o.cluster).and_then(|c| c.status).and_then(|s| s.state);
+        if matches!(state, None | Some(ClusterState::Terminated | ClusterState::TerminatedWithErrors)) {
+            gone.push(cluster);
+        }
     }
     Ok(gone)
 }

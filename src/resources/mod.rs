@@ -11,6 +11,7 @@ pub mod iam;
 pub mod leftovers;
 pub mod load_balancer;
 pub mod network;
+pub mod spark;
 pub mod storage;
 
 use std::collections::BTreeMap;
@@ -62,6 +63,8 @@ pub struct Facts {
     pub vpc_cidr: String,
     /// The zone of each private subnet, in order (mount targets are named after them).
     pub private_subnet_zones: Vec<String>,
+    /// The AWS account id, read only when a resource name needs it (the Spark bucket).
+    pub account_id: String,
 }
 
 /// Told about long waits, so the user sees what clusterup waits on.
@@ -114,6 +117,7 @@ pub static FAMILIES: &[&dyn Family] = &[
     &storage::Storage,
     &load_balancer::LoadBalancing,
     &app::AppTier,
+    &spark::Spark,
 ];
 
 /// The family that manages `kind`.
@@ -156,6 +160,32 @@ pub(crate) fn check_owner(ctx: &Ctx, what: &str, name: &str, tags: &BTreeMap<Str
     }
 }
 
+/// One lookup per item, all at once, results in item order. Each lookup gets its own handle on the context.
+pub(crate) async fn concurrently<I, T, F, Fut>(
+    ctx: &Ctx,
+    items: impl IntoIterator<Item = I>,
+    lookup: F,
+) -> Result<Vec<T>, AwsError>
+where
+    I: Send + 'static,
+    T: Send + 'static,
+    F: Fn(Ctx, I) -> Fut,
+    Fut: Future<Output = Result<T, AwsError>> + Send + 'static,
+{
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, item) in items.into_iter().enumerate() {
+        let lookup = lookup(ctx.clone(), item);
+        tasks.spawn(async move { (index, lookup.await) });
+    }
+    let mut found = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (index, result) = joined.map_err(|e| AwsError::local(&ctx.deployment, "Discover", e.to_string()))?;
+        found.push((index, result?));
+    }
+    found.sort_by_key(|(index, _)| *index);
+    Ok(found.into_iter().map(|(_, value)| value).collect())
+}
+
 /// Every family's outputs, the URL first (what operators open), then in family order.
 pub fn outputs(resources: &[Actual]) -> Vec<(&'static str, String)> {
     let mut all: Vec<(&'static str, String)> = FAMILIES.iter().flat_map(|family| family.outputs(resources)).collect();
@@ -190,22 +220,28 @@ pub fn deleted_after(kind: Kind) -> &'static [Kind] {
             Kind::DbSubnetGroup,
             Kind::DbInstance,
             Kind::MountTarget,
+            Kind::EmrCluster,
         ],
         Kind::InternetGateway => &[Kind::NatGateway, Kind::LoadBalancer, Kind::ElasticIp],
         Kind::ElasticIp => &[Kind::NatGateway],
         Kind::NatGateway => &[Kind::RouteTable],
-        Kind::SecurityGroup => &[Kind::LoadBalancer, Kind::AutoScalingGroup, Kind::DbInstance, Kind::MountTarget],
+        Kind::SecurityGroup => {
+            &[Kind::LoadBalancer, Kind::AutoScalingGroup, Kind::DbInstance, Kind::MountTarget, Kind::EmrCluster]
+        }
         Kind::TargetGroup => &[Kind::Listener, Kind::AutoScalingGroup],
         Kind::LoadBalancer => &[Kind::Listener],
         Kind::LaunchTemplate => &[Kind::AutoScalingGroup],
         Kind::AutoScalingGroup => &[Kind::ScalingPolicy],
-        Kind::IamRole => &[Kind::InstanceProfile],
-        Kind::InstanceProfile => &[Kind::AutoScalingGroup, Kind::LaunchTemplate],
+        // EMR uses its service role until the cluster has terminated.
+        Kind::IamRole => &[Kind::InstanceProfile, Kind::EmrCluster],
+        Kind::InstanceProfile => &[Kind::AutoScalingGroup, Kind::LaunchTemplate, Kind::EmrCluster],
         Kind::DbSubnetGroup | Kind::DbParameterGroup => &[Kind::DbInstance],
         // App nodes use the database and the file system until they are gone.
-        Kind::DbInstance => &[Kind::AutoScalingGroup],
+        Kind::DbInstance => &[Kind::AutoScalingGroup, Kind::EmrCluster],
         Kind::FileSystem => &[Kind::MountTarget, Kind::AccessPoint],
-        Kind::MountTarget | Kind::AccessPoint => &[Kind::AutoScalingGroup],
-        Kind::RouteTable | Kind::Listener | Kind::ScalingPolicy => &[],
+        Kind::MountTarget | Kind::AccessPoint => &[Kind::AutoScalingGroup, Kind::EmrCluster],
+        // EMR writes logs until the cluster has terminated.
+        Kind::Bucket => &[Kind::BucketObject, Kind::EmrCluster],
+        Kind::RouteTable | Kind::Listener | Kind::ScalingPolicy | Kind::BucketObject | Kind::EmrCluster => &[],
     }
 }

@@ -226,6 +226,16 @@ pub struct InstanceGroup {
 pub struct SparkScaling {
     pub min: u32,
     pub max: u32,
+    pub mode: SparkScalingMode,
+}
+
+/// How EMR adds and removes core/task nodes between `min` and `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SparkScalingMode {
+    /// EMR managed scaling (releases 5.30.0+ and 6.1.0+): EMR decides from YARN's load.
+    Managed,
+    /// Instance-group automatic scaling policies with clusterup's YARN-memory rules (every release).
+    Custom,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
 
-use super::model::{Algorithm, Cidr, DeletionPolicy, Image, Metastore, NatMode, Scheme};
+use super::model::{Algorithm, Cidr, DeletionPolicy, Image, Metastore, NatMode, Scheme, SparkScalingMode};
 use super::types::*;
 
 /// For optional sections: absent -> `None` (through `#[serde(default)]`), present but empty -> the
@@ -170,4 +170,5 @@ pub struct RawInstanceGroup {
 pub struct RawSparkScaling {
     pub min: CapacityUnits,
     pub max: CapacityUnits,
+    pub mode: Option<SparkScalingMode>,
 }

@@ -8,7 +8,7 @@
 use serde_json::{json, Map, Value};
 
 use super::defaults as d;
-use super::model::{Algorithm, DeletionPolicy, Metastore, NatMode, Scheme};
+use super::model::{Algorithm, DeletionPolicy, Metastore, NatMode, Scheme, SparkScalingMode};
 use super::rules;
 use super::types::*;
 
@@ -409,11 +409,18 @@ fn spark() -> Value {
             (
                 "scaling",
                 object(
-                    "EMR managed scaling limits, in instances: 1 <= min <= max.",
+                    "Automatic scaling of the core and task nodes, in instances: 1 <= min <= max.",
                     &["min", "max"],
                     vec![
                         ("min", integer("Fewest instances.", CapacityUnits::MIN.into(), CapacityUnits::MAX.into())),
                         ("max", integer("Most instances.", CapacityUnits::MIN.into(), CapacityUnits::MAX.into())),
+                        (
+                            "mode",
+                            choice::<SparkScalingMode>(
+                                "managed: EMR managed scaling (the default from emr-5.30.0/emr-6.1.0); custom: instance-group scaling rules on YARN memory.",
+                                None,
+                            ),
+                        ),
                     ],
                 ),
             ),

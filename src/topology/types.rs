@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::model::{Algorithm, Cidr, DeletionPolicy, Image, Metastore, NatMode, Scheme};
+use super::model::{Algorithm, Cidr, DeletionPolicy, Image, Metastore, NatMode, Scheme, SparkScalingMode};
 use super::rules;
 
 // ---------------------------------------------------------------------------------------------
@@ -180,6 +180,7 @@ choice!(Algorithm, "routing algorithm", [
 choice!(StickinessType, "stickiness type", ["lb_cookie" => StickinessType::LbCookie, "app_cookie" => StickinessType::AppCookie]);
 choice!(DeletionPolicy, "deletion policy", ["snapshot" => DeletionPolicy::Snapshot, "delete" => DeletionPolicy::Delete]);
 choice!(Metastore, "metastore", ["shared_database" => Metastore::SharedDatabase, "local" => Metastore::Local]);
+choice!(SparkScalingMode, "scaling mode", ["managed" => SparkScalingMode::Managed, "custom" => SparkScalingMode::Custom]);
 
 // ---------------------------------------------------------------------------------------------
 // Bounded numbers

@@ -93,7 +93,7 @@ impl Family for Database {
                 )
                 .prop(
                     "ingress",
-                    Value::List(vec![ingress_from_group(3306, Value::Ref(Address::new(network::APP_SECURITY_GROUP)))]),
+                    Value::List(network::data_tier_clients(topology).into_iter().map(|g| ingress_from_group(3306, g)).collect()),
                 ),
             named(topology, SUBNET_GROUP, Kind::DbSubnetGroup, &name)
                 .prop("name", Value::str(&name))

@@ -1,21 +1,29 @@
-use super::{iam_tags, read_tags, role_name, INSTANCE_PROFILE};
+use super::{iam_name, iam_tags, read_tags, PROFILES};
 use crate::aws::{AwsError, ErrorClass, Outcome, ResultExt};
 use crate::model::{tags, Actual, Address, Desired, Kind, Value};
-use crate::resources::{check_owner, Ctx};
+use crate::resources::{check_owner, concurrently, Ctx};
 
+/// Every instance profile of the deployment, looked up by name, all at once.
 pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
-    let name = role_name(&ctx.deployment, &ctx.aws.region);
-    let found = ctx.aws.iam.get_instance_profile().instance_profile_name(&name).send().await;
-    let profile = found.call("GetInstanceProfile", &name).found()?.and_then(|out| out.instance_profile().cloned());
-    let Some(profile) = profile else { return Ok(vec![]) };
+    let found = concurrently(ctx, PROFILES, |ctx, (address, suffix)| async move {
+        discover_one(&ctx, address, &iam_name(&ctx.deployment, &ctx.aws.region, suffix)).await
+    })
+    .await?;
+    Ok(found.into_iter().flatten().collect())
+}
+
+async fn discover_one(ctx: &Ctx, address: &str, name: &str) -> Result<Option<Actual>, AwsError> {
+    let found = ctx.aws.iam.get_instance_profile().instance_profile_name(name).send().await;
+    let profile = found.call("GetInstanceProfile", name).found()?.and_then(|out| out.instance_profile().cloned());
+    let Some(profile) = profile else { return Ok(None) };
     let tags = read_tags(profile.tags());
-    check_owner(ctx, "instance profile", &name, &tags)?;
+    check_owner(ctx, "instance profile", name, &tags)?;
     let role = profile.roles().first().map(|r| r.role_name()).unwrap_or_default();
-    Ok(vec![Actual::new(Address::new(INSTANCE_PROFILE), Kind::InstanceProfile, &name)
-        .prop("name", Value::str(&name))
+    Ok(Some(Actual::new(Address::new(address), Kind::InstanceProfile, name)
+        .prop("name", Value::str(name))
         .prop("role", Value::str(role))
         .prop("tags", tags::to_value(&tags))
-        .attr("arn", profile.arn())])
+        .attr("arn", profile.arn())))
 }
 
 pub async fn create(ctx: &Ctx, want: &Desired) -> Result<Actual, AwsError> {

@@ -1,8 +1,10 @@
-//! The IAM family: the app nodes' role and instance profile. The role may read exactly the database's
-//! managed secret and mount exactly the shared file system through its access point; nothing else.
+//! The IAM family: the roles and instance profiles of the app nodes and of the Spark cluster, each with
+//! one inline policy that allows what that role needs and nothing else. No AWS managed policy is used:
+//! they change under you, grant far more than a deployment needs, and emulators do not have them.
 //! IAM is global: names carry the region so one deployment name can live in several regions.
 
 mod instance_profile;
+mod policies;
 mod role;
 
 use std::collections::BTreeMap;
@@ -10,124 +12,85 @@ use std::collections::BTreeMap;
 use aws_sdk_iam::types::Tag;
 
 use super::network::named;
-use super::{database, storage, BoxFuture, Ctx, Facts, Family, Progress};
+use super::{BoxFuture, Ctx, Facts, Family, Progress};
 use crate::aws::{built, AwsError};
 use crate::model::{tags, Actual, Address, Desired, Kind, Value};
-use crate::topology::Topology;
+use crate::topology::{SparkScalingMode, Topology};
+
+pub use policies::{app_policy, canonical, canonical_from_aws};
 
 pub struct Iam;
 
 pub const ROLE: &str = "iam/role/app";
 pub const INSTANCE_PROFILE: &str = "iam/instance-profile/app";
-/// The one inline policy clusterup manages on the role.
-pub const POLICY_NAME: &str = "clusterup-app";
+pub const SPARK_SERVICE_ROLE: &str = "iam/role/spark-service";
+pub const SPARK_NODE_ROLE: &str = "iam/role/spark-node";
+pub const SPARK_AUTOSCALING_ROLE: &str = "iam/role/spark-autoscaling";
+pub const SPARK_INSTANCE_PROFILE: &str = "iam/instance-profile/spark-node";
+
+/// One role clusterup may manage: where it lives in the plan, what its name ends with, who may assume it.
+pub struct RoleSpec {
+    pub address: &'static str,
+    pub suffix: &'static str,
+    pub principals: &'static [&'static str],
+    pub description: &'static str,
+}
+
+/// Every role a deployment can have. Discovery looks for all of them, so a role whose section left the
+/// topology (or a destroy by name) is still found.
+pub const ROLES: &[RoleSpec] = &[
+    RoleSpec { address: ROLE, suffix: "app", principals: &["ec2.amazonaws.com"], description: "app nodes" },
+    RoleSpec {
+        address: SPARK_SERVICE_ROLE,
+        suffix: "spark-service",
+        principals: &["elasticmapreduce.amazonaws.com"],
+        description: "EMR service role of the Spark cluster",
+    },
+    RoleSpec {
+        address: SPARK_NODE_ROLE,
+        suffix: "spark-node",
+        principals: &["ec2.amazonaws.com"],
+        description: "Spark cluster nodes",
+    },
+    RoleSpec {
+        address: SPARK_AUTOSCALING_ROLE,
+        suffix: "spark-autoscaling",
+        principals: &["application-autoscaling.amazonaws.com", "elasticmapreduce.amazonaws.com"],
+        description: "automatic scaling of the Spark cluster's instance groups",
+    },
+];
+
+/// Every instance profile: its address and the role (by suffix) it holds.
+pub const PROFILES: &[(&str, &str)] = &[(INSTANCE_PROFILE, "app"), (SPARK_INSTANCE_PROFILE, "spark-node")];
+
+pub fn spec(address: &str) -> Option<&'static RoleSpec> {
+    ROLES.iter().find(|r| r.address == address)
+}
+
+/// `<deployment>-<region>-<suffix>`; the app's role and profile keep their first name, `-app`.
+pub fn iam_name(deployment: &str, region: &str, suffix: &str) -> String {
+    format!("{deployment}-{region}-{suffix}")
+}
 
 pub fn role_name(deployment: &str, region: &str) -> String {
-    format!("{deployment}-{region}-app")
+    iam_name(deployment, region, "app")
 }
 
-/// EC2 may assume the role, nobody else.
-pub fn trust_policy() -> String {
+/// The one inline policy clusterup manages on a role: `clusterup-app` on the app's role.
+pub fn policy_name(spec: &RoleSpec) -> String {
+    format!("clusterup-{}", spec.suffix)
+}
+
+/// Only the listed AWS services may assume the role.
+pub fn trust_policy(principals: &[&str]) -> String {
+    let service = match principals {
+        [one] => serde_json::json!(one),
+        many => serde_json::json!(many),
+    };
     canonical(&serde_json::json!({
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]
     }))
-}
-
-/// JSON in one canonical form (compact, keys sorted at every level), so documents compare as text.
-/// Sorted by hand: serde_json keeps insertion order when any crate in the build enables `preserve_order`.
-pub fn canonical(doc: &serde_json::Value) -> String {
-    fn sorted(value: &serde_json::Value) -> serde_json::Value {
-        match value {
-            serde_json::Value::Object(map) => {
-                let mut keys: Vec<&String> = map.keys().collect();
-                keys.sort();
-                serde_json::Value::Object(keys.into_iter().map(|k| (k.clone(), sorted(&map[k]))).collect())
-            }
-            serde_json::Value::Array(items) => serde_json::Value::Array(items.iter().map(sorted).collect()),
-            other => other.clone(),
-        }
-    }
-    serde_json::to_string(&sorted(doc)).unwrap_or_default()
-}
-
-/// A policy document as AWS returns it (URL-encoded JSON) in canonical form; unparseable text stays as is.
-pub fn canonical_from_aws(encoded: &str) -> String {
-    let decoded = percent_decode(encoded);
-    serde_json::from_str::<serde_json::Value>(&decoded).map(|v| canonical(&v)).unwrap_or(decoded)
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push((h * 16 + l) as u8);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// The app role's permissions, with the secret and file system ARNs filled in at apply time.
-fn app_policy(topology: &Topology) -> Option<Value> {
-    const SECRET: &str = "@@SECRET@@";
-    const FILE_SYSTEM: &str = "@@FILE_SYSTEM@@";
-    const ACCESS_POINT: &str = "@@ACCESS_POINT@@";
-    let mut statements = Vec::new();
-    if topology.database.is_some() {
-        statements.push(serde_json::json!({
-            "Sid": "ReadDatabaseSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": SECRET
-        }));
-    }
-    if topology.shared_storage.is_some() {
-        statements.push(serde_json::json!({
-            "Sid": "MountSharedData", "Effect": "Allow",
-            "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-            "Resource": FILE_SYSTEM,
-            "Condition": {"StringEquals": {"elasticfilesystem:AccessPointArn": ACCESS_POINT}}
-        }));
-    }
-    if statements.is_empty() {
-        return None;
-    }
-    let text = canonical(&serde_json::json!({"Version": "2012-10-17", "Statement": statements}));
-    // Cut the canonical text at the markers and put references there.
-    let marks = [
-        (SECRET, Value::Attr(Address::new(database::INSTANCE), "secret_arn".into())),
-        (FILE_SYSTEM, Value::Attr(Address::new(storage::FILE_SYSTEM), "arn".into())),
-        (ACCESS_POINT, Value::Attr(Address::new(storage::ACCESS_POINT), "arn".into())),
-    ];
-    let mut parts = vec![Value::str(text)];
-    for (mark, reference) in marks {
-        parts = parts
-            .into_iter()
-            .flat_map(|part| match part {
-                Value::Str(s) if s.contains(mark) => {
-                    let mut pieces = Vec::new();
-                    for (i, piece) in s.split(mark).enumerate() {
-                        if i > 0 {
-                            pieces.push(reference.clone());
-                        }
-                        pieces.push(Value::str(piece));
-                    }
-                    pieces
-                }
-                other => vec![other],
-            })
-            .collect();
-    }
-    Some(Value::Template(parts))
 }
 
 pub(super) fn iam_tags(want: &Desired) -> Result<Vec<Tag>, AwsError> {
@@ -150,18 +113,43 @@ impl Family for Iam {
         &[Kind::IamRole, Kind::InstanceProfile]
     }
 
-    fn desired(&self, topology: &Topology, _facts: &Facts) -> Vec<Desired> {
-        let name = role_name(&topology.name, &topology.region);
-        let mut role = named(topology, ROLE, Kind::IamRole, &name)
-            .prop("name", Value::str(&name))
-            .prop("trust", Value::str(trust_policy()));
-        if let Some(policy) = app_policy(topology) {
-            role = role.prop("policy", policy);
+    fn desired(&self, topology: &Topology, facts: &Facts) -> Vec<Desired> {
+        let spark = topology.spark.as_ref();
+        let custom_scaling = spark.and_then(|s| s.scaling).is_some_and(|s| s.mode == SparkScalingMode::Custom);
+        let mut out = Vec::new();
+        for spec in ROLES {
+            let (wanted, policy) = match spec.address {
+                ROLE => (true, app_policy(topology)),
+                SPARK_SERVICE_ROLE => (spark.is_some(), Some(policies::spark_service(topology))),
+                SPARK_NODE_ROLE => (spark.is_some(), Some(policies::spark_node(topology, facts))),
+                SPARK_AUTOSCALING_ROLE => (custom_scaling, Some(policies::spark_autoscaling(topology))),
+                _ => (false, None),
+            };
+            if !wanted {
+                continue;
+            }
+            let name = iam_name(&topology.name, &topology.region, spec.suffix);
+            let mut role = named(topology, spec.address, Kind::IamRole, &name)
+                .prop("name", Value::str(&name))
+                .prop("trust", Value::str(trust_policy(spec.principals)));
+            if let Some(policy) = policy {
+                role = role.prop("policy", policy);
+            }
+            out.push(role);
         }
-        let profile = named(topology, INSTANCE_PROFILE, Kind::InstanceProfile, &name)
-            .prop("name", Value::str(&name))
-            .prop("role", Value::Ref(Address::new(ROLE)));
-        vec![role, profile]
+        for (address, suffix) in PROFILES {
+            let role_address = ROLES.iter().find(|r| r.suffix == *suffix).map(|r| r.address).unwrap_or(ROLE);
+            if !out.iter().any(|d| d.address.as_str() == role_address) {
+                continue;
+            }
+            let name = iam_name(&topology.name, &topology.region, suffix);
+            out.push(
+                named(topology, address, Kind::InstanceProfile, &name)
+                    .prop("name", Value::str(&name))
+                    .prop("role", Value::Ref(Address::new(role_address))),
+            );
+        }
+        out
     }
 
     fn discover<'a>(&'a self, ctx: &'a Ctx) -> BoxFuture<'a, Result<Vec<Actual>, AwsError>> {
@@ -215,17 +203,5 @@ impl Family for Iam {
                 other => unreachable!("{other:?} is not an IAM kind"),
             }
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn aws_documents_decode_to_the_canonical_form() {
-        let encoded = "%7B%22Version%22%3A%20%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
-        assert_eq!(canonical_from_aws(encoded), r#"{"Statement":[],"Version":"2012-10-17"}"#);
-        assert_eq!(canonical_from_aws(r#"{"b":1,"a":2}"#), r#"{"a":2,"b":1}"#);
     }
 }

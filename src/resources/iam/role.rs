@@ -1,10 +1,16 @@
-use super::{canonical_from_aws, iam_tags, read_tags, role_name, POLICY_NAME, ROLE};
+use super::{canonical_from_aws, iam_name, iam_tags, policy_name, read_tags, spec, RoleSpec, ROLES};
 use crate::aws::{AwsError, ErrorClass, Outcome, ResultExt};
 use crate::model::{tags, Actual, Address, Desired, Kind, Value};
-use crate::resources::{check_owner, Ctx};
+use crate::resources::{check_owner, concurrently, Ctx};
 
+/// Every role of the deployment, each looked up by its name (IAM has no tag filter), all at once.
 pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
-    let name = role_name(&ctx.deployment, &ctx.aws.region);
+    let found = concurrently(ctx, ROLES, |ctx, spec| async move { discover_one(&ctx, spec).await }).await?;
+    Ok(found.into_iter().flatten().collect())
+}
+
+async fn discover_one(ctx: &Ctx, spec: &'static RoleSpec) -> Result<Option<Actual>, AwsError> {
+    let name = iam_name(&ctx.deployment, &ctx.aws.region, spec.suffix);
     let role = ctx
         .aws
         .iam
@@ -15,10 +21,10 @@ pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
         .call("GetRole", &name)
         .found()?
         .and_then(|out| out.role().cloned());
-    let Some(role) = role else { return Ok(vec![]) };
+    let Some(role) = role else { return Ok(None) };
     let tags = read_tags(role.tags());
     check_owner(ctx, "role", &name, &tags)?;
-    let mut actual = Actual::new(Address::new(ROLE), Kind::IamRole, &name)
+    let mut actual = Actual::new(Address::new(spec.address), Kind::IamRole, &name)
         .prop("name", Value::str(&name))
         .prop("trust", Value::str(canonical_from_aws(role.assume_role_policy_document().unwrap_or_default())))
         .prop("tags", tags::to_value(&tags))
@@ -28,7 +34,7 @@ pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
         .iam
         .get_role_policy()
         .role_name(&name)
-        .policy_name(POLICY_NAME)
+        .policy_name(policy_name(spec))
         .send()
         .await
         .call("GetRolePolicy", &name)
@@ -37,17 +43,23 @@ pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
         Err(err) if err.is(ErrorClass::NotFound) => {}
         Err(err) => return Err(err),
     }
-    Ok(vec![actual])
+    Ok(Some(actual))
+}
+
+/// The spec of the role `want` describes.
+fn spec_of(address: &Address) -> Result<&'static RoleSpec, AwsError> {
+    spec(address.as_str()).ok_or_else(|| AwsError::local(address.as_str(), "CreateRole", "not a role clusterup knows"))
 }
 
 pub async fn create(ctx: &Ctx, want: &Desired) -> Result<Actual, AwsError> {
     let name = want.text("name");
+    let spec = spec_of(&want.address)?;
     let created = ctx
         .aws
         .iam
         .create_role()
         .role_name(name)
-        .description(format!("clusterup {}: app nodes", ctx.deployment))
+        .description(format!("clusterup {}: {}", ctx.deployment, spec.description))
         .assume_role_policy_document(want.text("trust"))
         .set_tags(Some(iam_tags(want)?))
         .send()
@@ -70,13 +82,14 @@ pub async fn create(ctx: &Ctx, want: &Desired) -> Result<Actual, AwsError> {
 
 async fn put_policy(ctx: &Ctx, want: &Desired) -> Result<(), AwsError> {
     let name = want.text("name");
+    let policy = policy_name(spec_of(&want.address)?);
     match want.props.get("policy").and_then(Value::as_str) {
         Some(document) => {
             ctx.aws
                 .iam
                 .put_role_policy()
                 .role_name(name)
-                .policy_name(POLICY_NAME)
+                .policy_name(&policy)
                 .policy_document(document)
                 .send()
                 .await
@@ -87,7 +100,7 @@ async fn put_policy(ctx: &Ctx, want: &Desired) -> Result<(), AwsError> {
             .iam
             .delete_role_policy()
             .role_name(name)
-            .policy_name(POLICY_NAME)
+            .policy_name(&policy)
             .send()
             .await
             .call("DeleteRolePolicy", want.address.as_str())

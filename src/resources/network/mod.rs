@@ -52,6 +52,17 @@ pub fn refs(topology: &Topology, facts: &Facts) -> NetworkRefs {
     }
 }
 
+/// The security groups the database and the file system admit: the app nodes' and, with a Spark
+/// cluster, its master's and its core and task nodes'.
+pub fn data_tier_clients(topology: &Topology) -> Vec<Value> {
+    let mut groups = vec![Value::Ref(Address::new(APP_SECURITY_GROUP))];
+    if topology.spark.is_some() {
+        groups.push(Value::Ref(Address::new(crate::resources::spark::MASTER_SECURITY_GROUP)));
+        groups.push(Value::Ref(Address::new(crate::resources::spark::CORE_SECURITY_GROUP)));
+    }
+    groups
+}
+
 /// Short zone suffixes (`a`, `b`, ...) used in addresses and names.
 fn zone_letters(topology: &Topology, facts: &Facts) -> Vec<String> {
     facts.zones.iter().map(|zone| zone_letter(&topology.region, zone)).collect()

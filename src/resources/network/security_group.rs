@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, UserIdGroupPair};
+use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType, UserIdGroupPair};
 
-use crate::aws::{AwsError, ErrorClass, ResultExt};
+use crate::aws::{AwsError, ErrorClass, Outcome, ResultExt};
 use crate::model::{tags, Actual, Desired, Kind, Value};
 use crate::resources::ec2_util::{delete_when_free, deployment_filter, read_tags, settle, sync_tags, tag_spec};
 use crate::resources::owned_address;
@@ -116,8 +116,9 @@ pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<Actual, 
 /// Authorize what is wanted and missing, revoke what exists and is not wanted.
 async fn sync_rules(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), AwsError> {
     let resource = have.address.as_str();
+    // A group without wanted rules is managed by someone else (EMR's groups): leave its rules alone.
+    let Some(wanted) = want.props.get("ingress").map(Value::as_list) else { return Ok(()) };
     let had = have.props.get("ingress").map(Value::as_list).unwrap_or_default();
-    let wanted = want.props.get("ingress").map(Value::as_list).unwrap_or_default();
     let add: Vec<IpPermission> =
         wanted.iter().filter(|r| !had.iter().any(|h| h.same_as(r))).filter_map(permission).collect();
     let remove: Vec<IpPermission> =
@@ -162,6 +163,7 @@ async fn sync_rules(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), AwsE
 }
 
 pub async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), AwsError> {
+    revoke_references(ctx, have).await?;
     delete_when_free(have.address.as_str(), "DeleteSecurityGroup", progress, || async {
         ctx.aws
             .ec2
@@ -173,4 +175,77 @@ pub async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result
             .map(|_| ())
     })
     .await
+}
+
+/// Rules in other groups that name this one keep it from being deleted (DependencyViolation) for as long
+/// as they exist; EMR's groups name each other, and the database and file-system groups name the app's and
+/// EMR's. Read those rules back now and revoke exactly them, ingress and egress.
+async fn revoke_references(ctx: &Ctx, have: &Actual) -> Result<(), AwsError> {
+    let resource = have.address.as_str();
+    for egress in [false, true] {
+        let filter = if egress { "egress.ip-permission.group-id" } else { "ip-permission.group-id" };
+        let out = ctx
+            .aws
+            .ec2
+            .describe_security_groups()
+            .filters(Filter::builder().name(filter).values(&have.id).build())
+            .send()
+            .await
+            .call("DescribeSecurityGroups", resource)?;
+        for group in out.security_groups() {
+            let Some(group_id) = group.group_id().filter(|id| *id != have.id) else { continue };
+            let rules = if egress { group.ip_permissions_egress() } else { group.ip_permissions() };
+            let naming_us = rules_naming(rules, &have.id);
+            if naming_us.is_empty() {
+                continue;
+            }
+            let revoked = if egress {
+                ctx.aws
+                    .ec2
+                    .revoke_security_group_egress()
+                    .group_id(group_id)
+                    .set_ip_permissions(Some(naming_us))
+                    .send()
+                    .await
+                    .call("RevokeSecurityGroupEgress", resource)
+                    .map(|_| ())
+            } else {
+                ctx.aws
+                    .ec2
+                    .revoke_security_group_ingress()
+                    .group_id(group_id)
+                    .set_ip_permissions(Some(naming_us))
+                    .send()
+                    .await
+                    .call("RevokeSecurityGroupIngress", resource)
+                    .map(|_| ())
+            };
+            // Revoked meanwhile (or the group went): what we wanted.
+            revoked.gone_ok()?;
+        }
+    }
+    Ok(())
+}
+
+/// The parts of `rules` that name `group_id` as their source or destination.
+fn rules_naming(rules: &[IpPermission], group_id: &str) -> Vec<IpPermission> {
+    rules
+        .iter()
+        .filter_map(|rule| {
+            let pairs: Vec<UserIdGroupPair> = rule
+                .user_id_group_pairs()
+                .iter()
+                .filter(|pair| pair.group_id() == Some(group_id))
+                .map(|_| UserIdGroupPair::builder().group_id(group_id).build())
+                .collect();
+            (!pairs.is_empty()).then(|| {
+                IpPermission::builder()
+                    .set_ip_protocol(rule.ip_protocol().map(str::to_owned))
+                    .set_from_port(rule.from_port())
+                    .set_to_port(rule.to_port())
+                    .set_user_id_group_pairs(Some(pairs))
+                    .build()
+            })
+        })
+        .collect()
 }

@@ -24,6 +24,8 @@ pub const FILE_SYSTEM: &str = "storage/file-system";
 pub const ACCESS_POINT: &str = "storage/access-point";
 pub const SECURITY_GROUP: &str = "network/security-group/efs";
 /// The tag that records where nodes mount the file system, so `output` can say it without the topology.
+/// Mount targets are `storage/mount-target/<zone letter>`.
+pub const MOUNT_TARGET_PREFIX: &str = "storage/mount-target";
 pub const MOUNT_PATH_TAG: &str = "clusterup:mount-path";
 
 /// The data folder inside the file system that the access point exposes, owned by this POSIX user.
@@ -83,7 +85,7 @@ impl Family for Storage {
                 )
                 .prop(
                     "ingress",
-                    Value::List(vec![ingress_from_group(2049, Value::Ref(Address::new(network::APP_SECURITY_GROUP)))]),
+                    Value::List(network::data_tier_clients(topology).into_iter().map(|g| ingress_from_group(2049, g)).collect()),
                 ),
             file_system,
             named(topology, ACCESS_POINT, Kind::AccessPoint, &format!("{name}-data"))

@@ -143,7 +143,7 @@ fn full_form_sets_every_field() {
     assert_eq!(spark.master, InstanceGroup { instance_type: "m5.2xlarge".into(), count: 1 });
     assert_eq!(spark.core, InstanceGroup { instance_type: "r5.xlarge".into(), count: 3 });
     assert_eq!(spark.task, Some(InstanceGroup { instance_type: "c5.xlarge".into(), count: 1 }));
-    assert_eq!(spark.scaling, Some(SparkScaling { min: 2, max: 10 }));
+    assert_eq!(spark.scaling, Some(SparkScaling { min: 2, max: 10, mode: SparkScalingMode::Managed }));
     // A database section makes the shared metastore the default.
     assert_eq!(spark.metastore, Metastore::SharedDatabase);
 }

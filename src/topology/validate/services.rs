@@ -45,6 +45,18 @@ pub fn shared_storage(raw: RawSharedStorage) -> SharedStorage {
     }
 }
 
+/// EMR managed scaling exists from release 5.30.0 in 5.x and from 6.1.0 in 6.x (and in every later major).
+fn managed_scaling_available(release: &str) -> bool {
+    let numbers: Vec<u32> =
+        release.trim_start_matches("emr-").split('.').map(|n| n.parse().unwrap_or(0)).collect();
+    match numbers.as_slice() {
+        [5, minor, ..] => *minor >= 30,
+        [6, minor, ..] => *minor >= 1,
+        [major, ..] => *major > 6,
+        [] => false,
+    }
+}
+
 pub fn spark(raw: RawSpark, has_database: bool) -> Result<Spark> {
     let path = YamlPath::root().key("spark");
     let Some(release) = raw.release else {
@@ -83,7 +95,33 @@ pub fn spark(raw: RawSpark, has_database: bool) -> Result<Spark> {
             )
             .at(path.key("scaling").key("max")));
         }
-        Some(s) => Some(SparkScaling { min: s.min.0, max: s.max.0 }),
+        Some(s) => {
+            let managed_available = managed_scaling_available(&release.0);
+            let mode = match s.mode {
+                Some(SparkScalingMode::Managed) if !managed_available => {
+                    return Err(Finding::new(
+                        path.key("scaling").key("mode"),
+                        format!(
+                            "EMR managed scaling needs release emr-5.30.0 or later (emr-6.1.0 or later in 6.x), not {}; use mode: custom",
+                            release.0
+                        ),
+                    ));
+                }
+                Some(mode) => mode,
+                None if managed_available => SparkScalingMode::Managed,
+                None => SparkScalingMode::Custom,
+            };
+            if core.count < s.min.0 || core.count > s.max.0 {
+                return Err(Finding::new(
+                    path.key("core").key("count"),
+                    format!(
+                        "with scaling, the core group starts within scaling.min..scaling.max ({}..{}), not at {}",
+                        s.min.0, s.max.0, core.count
+                    ),
+                ));
+            }
+            Some(SparkScaling { min: s.min.0, max: s.max.0, mode })
+        }
         None => None,
     };
     let metastore = match raw.metastore {

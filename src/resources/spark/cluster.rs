@@ -1,0 +1,524 @@
+//! The EMR cluster: found by name among the active clusters and kept only with the deployment's tag;
+//! created with RunJobFlow (no idempotency token, so create looks again right before it); waited on
+//! until it is WAITING or RUNNING; scaled and retagged in place; terminated and waited on.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_emr::types::{
+    AdjustmentType, Application, AutoScalingPolicy, BootstrapActionConfig, CloudWatchAlarmDefinition, Cluster,
+    ClusterState, ComparisonOperator, ComputeLimits, ComputeLimitsUnitType, Configuration, InstanceGroup,
+    InstanceGroupConfig, InstanceGroupModifyConfig, InstanceGroupType, InstanceRoleType, JobFlowInstancesConfig,
+    ManagedScalingPolicy, MarketType, ScalingAction, ScalingConstraints, ScalingRule, ScalingTrigger,
+    ScriptBootstrapActionConfig, SimpleScalingPolicyConfiguration, Statistic, Tag, Unit,
+};
+
+use super::{cluster_name, iam_canonical, SCALING_TAG};
+use crate::aws::{poll, AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, ResultExt};
+use crate::model::{tags, Actual, Desired, Kind, Value};
+use crate::resources::{owned_address, Ctx, Progress};
+
+/// The `state` of a cluster that can take work.
+pub const READY: &str = "ready";
+
+/// Clusters that exist and cost money; terminated ones stay listed for two months and are not ours to
+/// adopt or delete.
+const ACTIVE: [ClusterState; 4] =
+    [ClusterState::Starting, ClusterState::Bootstrapping, ClusterState::Running, ClusterState::Waiting];
+
+/// EMR takes 5-20 minutes to start and a few to terminate.
+const EMR: PollPolicy = PollPolicy {
+    first_delay: Duration::from_secs(5),
+    factor: 1.5,
+    max_delay: Duration::from_secs(10),
+    timeout: Duration::from_secs(60 * 60),
+};
+
+pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
+    let mut found = Vec::new();
+    for id in active_cluster_ids(ctx).await? {
+        if let Some(actual) = read(ctx, &id).await? {
+            found.push(actual);
+        }
+    }
+    Ok(found)
+}
+
+/// The ids of active clusters with the deployment's cluster name (ListClusters has no tag filter).
+async fn active_cluster_ids(ctx: &Ctx) -> Result<Vec<String>, AwsError> {
+    let name = cluster_name(&ctx.deployment);
+    let clusters = ctx
+        .aws
+        .emr
+        .list_clusters()
+        .set_cluster_states(Some(ACTIVE.to_vec()))
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .call("ListClusters", &ctx.deployment)?;
+    Ok(clusters.into_iter().filter(|c| c.name() == Some(name.as_str())).filter_map(|c| c.id).collect())
+}
+
+/// The cluster `id` as clusterup describes it, if it carries this deployment's tags.
+async fn read(ctx: &Ctx, id: &str) -> Result<Option<Actual>, AwsError> {
+    let emr = &ctx.aws.emr;
+    let described = emr.describe_cluster().cluster_id(id).send().await.call("DescribeCluster", id).found()?;
+    let Some(cluster) = described.and_then(|out| out.cluster) else { return Ok(None) };
+    let tags = tags::from_pairs(cluster.tags().iter().map(|t| (t.key(), t.value())));
+    let Some(address) = owned_address(ctx, &tags) else { return Ok(None) };
+    let (groups, bootstrap) = tokio::try_join!(
+        async {
+            emr.list_instance_groups()
+                .cluster_id(id)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .call("ListInstanceGroups", id)
+        },
+        async { emr.list_bootstrap_actions().cluster_id(id).send().await.call("ListBootstrapActions", id) },
+    )?;
+    let mut actual = from_aws(address, &cluster, &groups, &tags);
+    if let Some(action) = bootstrap.bootstrap_actions().first() {
+        actual = actual.prop("bootstrap", Value::str(action.script_path().unwrap_or_default()));
+    }
+    let scaling = match tags.get(SCALING_TAG).map(String::as_str) {
+        Some("custom") => group_of(&groups, InstanceGroupType::Core)
+            .and_then(|g| g.auto_scaling_policy())
+            .and_then(|p| p.constraints())
+            .map(|c| scaling_value("custom", c.min_capacity().unwrap_or_default(), c.max_capacity().unwrap_or_default())),
+        Some("managed") => {
+            let out = emr.get_managed_scaling_policy().cluster_id(id).send().await.call("GetManagedScalingPolicy", id)?;
+            out.managed_scaling_policy()
+                .and_then(|p| p.compute_limits())
+                .map(|l| {
+                    scaling_value(
+                        "managed",
+                        l.minimum_capacity_units().unwrap_or_default(),
+                        l.maximum_capacity_units().unwrap_or_default(),
+                    )
+                })
+        }
+        _ => None,
+    };
+    if let Some(scaling) = scaling {
+        actual = actual.prop("scaling", scaling);
+    }
+    Ok(Some(actual))
+}
+
+fn scaling_value(mode: &str, min: i32, max: i32) -> Value {
+    Value::Map(
+        [
+            ("mode".to_owned(), Value::str(mode)),
+            ("min".to_owned(), Value::Int(i64::from(min))),
+            ("max".to_owned(), Value::Int(i64::from(max))),
+        ]
+        .into(),
+    )
+}
+
+fn group_of(groups: &[InstanceGroup], kind: InstanceGroupType) -> Option<&InstanceGroup> {
+    groups.iter().find(|g| g.instance_group_type() == Some(&kind))
+}
+
+/// The cluster's configurations in the canonical JSON the topology's are written in.
+fn configurations_json(configurations: &[Configuration]) -> String {
+    let list: Vec<serde_json::Value> = configurations
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "Classification": c.classification().unwrap_or_default(),
+                "Properties": c.properties().cloned().unwrap_or_default(),
+            })
+        })
+        .collect();
+    iam_canonical(&serde_json::Value::Array(list))
+}
+
+fn state_of(cluster: &Cluster) -> Option<&ClusterState> {
+    cluster.status().and_then(|s| s.state())
+}
+
+fn from_aws(
+    address: crate::model::Address,
+    cluster: &Cluster,
+    groups: &[InstanceGroup],
+    tags: &std::collections::BTreeMap<String, String>,
+) -> Actual {
+    let ec2 = cluster.ec2_instance_attributes();
+    let text = |v: Option<&str>| Value::str(v.unwrap_or_default());
+    let state = match state_of(cluster) {
+        Some(ClusterState::Waiting | ClusterState::Running) => READY.to_owned(),
+        Some(state) => state.as_str().to_ascii_lowercase(),
+        None => "unknown".to_owned(),
+    };
+    let mut actual = Actual::new(address, Kind::EmrCluster, cluster.id().unwrap_or_default())
+        .prop("name", text(cluster.name()))
+        .prop("release", text(cluster.release_label()))
+        .prop("applications", Value::List(cluster.applications().iter().map(|a| text(a.name())).collect()))
+        .prop("subnet", text(ec2.and_then(|e| e.ec2_subnet_id())))
+        .prop("master_security_group", text(ec2.and_then(|e| e.emr_managed_master_security_group())))
+        .prop("core_security_group", text(ec2.and_then(|e| e.emr_managed_slave_security_group())))
+        .prop("service_security_group", text(ec2.and_then(|e| e.service_access_security_group())))
+        .prop("service_role", text(cluster.service_role()))
+        .prop("instance_profile", text(ec2.and_then(|e| e.iam_instance_profile())))
+        .prop("log_uri", text(cluster.log_uri()))
+        .prop("configurations", Value::str(configurations_json(cluster.configurations())))
+        .prop("state", Value::str(state))
+        .prop("tags", tags::to_value(tags))
+        .attr("arn", cluster.cluster_arn().unwrap_or_default())
+        .attr("master_dns", cluster.master_public_dns_name().unwrap_or_default());
+    if let Some(role) = cluster.auto_scaling_role().filter(|r| !r.is_empty()) {
+        actual = actual.prop("autoscaling_role", Value::str(role));
+    }
+    for (kind, prefix) in
+        [(InstanceGroupType::Master, "master"), (InstanceGroupType::Core, "core"), (InstanceGroupType::Task, "task")]
+    {
+        if let Some(group) = group_of(groups, kind) {
+            actual = actual
+                .prop(&format!("{prefix}_type"), text(group.instance_type()))
+                .attr(&format!("{prefix}_group_id"), group.id().unwrap_or_default());
+            if prefix != "master" {
+                let count = group.requested_instance_count().unwrap_or_default();
+                actual = actual.prop(&format!("{prefix}_count"), Value::Int(i64::from(count)));
+            }
+        }
+    }
+    actual
+}
+
+/// clusterup's YARN-memory rules: add a node when less than 15% of YARN memory is free for five minutes,
+/// remove one when more than 75% is.
+fn custom_policy(min: i32, max: i32) -> AutoScalingPolicy {
+    let rule = |name: &str, adjustment: i32, operator: ComparisonOperator, threshold: f64| {
+        let alarm = CloudWatchAlarmDefinition::builder()
+            .comparison_operator(operator)
+            .metric_name("YARNMemoryAvailablePercentage")
+            .namespace("AWS/ElasticMapReduce")
+            .period(300)
+            .evaluation_periods(1)
+            .statistic(Statistic::Average)
+            .threshold(threshold)
+            .unit(Unit::Percent)
+            .build();
+        let action = SimpleScalingPolicyConfiguration::builder()
+            .adjustment_type(AdjustmentType::ChangeInCapacity)
+            .scaling_adjustment(adjustment)
+            .cool_down(300)
+            .build();
+        ScalingRule::builder()
+            .name(name)
+            .action(ScalingAction::builder().simple_scaling_policy_configuration(action).build())
+            .trigger(ScalingTrigger::builder().cloud_watch_alarm_definition(alarm).build())
+            .build()
+    };
+    AutoScalingPolicy::builder()
+        .constraints(ScalingConstraints::builder().min_capacity(min).max_capacity(max).build())
+        .rules(rule("clusterup-scale-out", 1, ComparisonOperator::LessThan, 15.0))
+        .rules(rule("clusterup-scale-in", -1, ComparisonOperator::GreaterThan, 75.0))
+        .build()
+}
+
+fn managed_policy(min: i32, max: i32) -> ManagedScalingPolicy {
+    let limits = ComputeLimits::builder()
+        .unit_type(ComputeLimitsUnitType::Instances)
+        .minimum_capacity_units(min)
+        .maximum_capacity_units(max)
+        .build();
+    ManagedScalingPolicy::builder().compute_limits(limits).build()
+}
+
+/// The wanted scaling: mode and limits.
+fn wanted_scaling(want: &Desired) -> Option<(String, i32, i32)> {
+    let Some(Value::Map(map)) = want.props.get("scaling") else { return None };
+    let int = |k: &str| map.get(k).and_then(Value::as_int).unwrap_or_default() as i32;
+    Some((map.get("mode").and_then(Value::as_str).unwrap_or_default().to_owned(), int("min"), int("max")))
+}
+
+/// The topology's configurations text as EMR's types.
+fn configurations(want: &Desired) -> Result<Vec<Configuration>, AwsError> {
+    let text = want.text("configurations");
+    let parsed: Vec<serde_json::Value> = serde_json::from_str(if text.is_empty() { "[]" } else { text })
+        .map_err(|err| AwsError::local(want.address.as_str(), "RunJobFlow", format!("bad configurations: {err}")))?;
+    Ok(parsed
+        .iter()
+        .map(|c| {
+            let properties: HashMap<String, String> = c["Properties"]
+                .as_object()
+                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect())
+                .unwrap_or_default();
+            Configuration::builder()
+                .classification(c["Classification"].as_str().unwrap_or_default())
+                .set_properties(Some(properties))
+                .build()
+        })
+        .collect())
+}
+
+pub async fn create(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -> Result<Actual, AwsError> {
+    let resource = want.address.as_str();
+    // RunJobFlow has no idempotency token: a cluster started by an interrupted run (or a run racing this
+    // one) is adopted, never doubled.
+    for id in active_cluster_ids(ctx).await? {
+        if read(ctx, &id).await?.is_some_and(|a| a.address == want.address) {
+            return wait_ready(ctx, &id, resource, progress).await;
+        }
+    }
+    let scaling = wanted_scaling(want);
+    let custom = scaling.as_ref().filter(|(mode, ..)| mode == "custom");
+    let group = |name: &str, role: InstanceRoleType, type_key: &str, count: i64, policy: Option<AutoScalingPolicy>| {
+        InstanceGroupConfig::builder()
+            .name(name)
+            .instance_role(role)
+            .market(MarketType::OnDemand)
+            .instance_type(want.text(type_key))
+            .instance_count(count as i32)
+            .set_auto_scaling_policy(policy)
+            .build()
+    };
+    let core_policy = custom.map(|(_, min, max)| custom_policy(*min, *max));
+    let mut groups = vec![
+        group("master", InstanceRoleType::Master, "master_type", 1, None),
+        group("core", InstanceRoleType::Core, "core_type", want.int("core_count"), core_policy),
+    ];
+    if want.value("task_type").is_some() {
+        let task_count = want.int("task_count") as i32;
+        let task_policy = custom.map(|(_, _, max)| custom_policy(task_count, (*max).max(task_count)));
+        groups.push(group("task", InstanceRoleType::Task, "task_type", i64::from(task_count), task_policy));
+    }
+    let instances = JobFlowInstancesConfig::builder()
+        .set_instance_groups(Some(groups))
+        .ec2_subnet_id(want.text("subnet"))
+        .emr_managed_master_security_group(want.text("master_security_group"))
+        .emr_managed_slave_security_group(want.text("core_security_group"))
+        .service_access_security_group(want.text("service_security_group"))
+        .keep_job_flow_alive_when_no_steps(true)
+        .termination_protected(false)
+        .build();
+    let bootstrap = BootstrapActionConfig::builder()
+        .name("clusterup-node")
+        .script_bootstrap_action(ScriptBootstrapActionConfig::builder().path(want.text("bootstrap")).build())
+        .build();
+    let applications = want
+        .value("applications")
+        .map(Value::as_list)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|name| Application::builder().name(name).build())
+        .collect();
+    let managed = match &scaling {
+        Some((mode, min, max)) if mode == "managed" => Some(managed_policy(*min, *max)),
+        _ => None,
+    };
+    let out = ctx
+        .aws
+        .emr
+        .run_job_flow()
+        .name(want.text("name"))
+        .release_label(want.text("release"))
+        .log_uri(want.text("log_uri"))
+        .set_applications(Some(applications))
+        .set_configurations(Some(configurations(want)?))
+        .instances(instances)
+        .bootstrap_actions(bootstrap)
+        .service_role(want.text("service_role"))
+        .job_flow_role(want.text("instance_profile"))
+        .set_auto_scaling_role(custom.map(|_| want.text("autoscaling_role").to_owned()))
+        .set_managed_scaling_policy(managed)
+        .set_tags(Some(emr_tags(want)))
+        .visible_to_all_users(true)
+        .send()
+        .await
+        .call("RunJobFlow", resource)?;
+    let id = out.job_flow_id().unwrap_or_default().to_owned();
+    wait_ready(ctx, &id, resource, progress).await
+}
+
+fn emr_tags(want: &Desired) -> Vec<Tag> {
+    tags::from_value(want.props.get("tags")).iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+}
+
+/// Wait until the cluster can take work; a cluster that ends instead is an error with EMR's reason.
+async fn wait_ready(ctx: &Ctx, id: &str, resource: &str, progress: &dyn Progress) -> Result<Actual, AwsError> {
+    poll(
+        EMR,
+        resource,
+        "DescribeCluster",
+        |seen, waited| progress.waiting(seen, waited),
+        || async {
+            let out = ctx.aws.emr.describe_cluster().cluster_id(id).send().await.call("DescribeCluster", resource)?;
+            let Some(cluster) = out.cluster() else { return Ok(PollStatus::Pending("not visible yet".into())) };
+            match state_of(cluster) {
+                Some(ClusterState::Waiting | ClusterState::Running) => Ok(PollStatus::Ready(())),
+                Some(
+                    state @ (ClusterState::Terminating
+                    | ClusterState::Terminated
+                    | ClusterState::TerminatedWithErrors),
+                ) => {
+                    let reason = cluster.status().and_then(|s| s.state_change_reason());
+                    Err(AwsError::local(
+                        resource,
+                        "RunJobFlow",
+                        format!(
+                            "EMR cluster {id} is {} instead of starting: {} {}; its logs are under {}{id}/. Fix the cause, then run apply again to start a new one",
+                            state.as_str(),
+                            reason.and_then(|r| r.code()).map(|c| c.as_str()).unwrap_or(""),
+                            reason.and_then(|r| r.message()).unwrap_or("no reason given"),
+                            cluster.log_uri().unwrap_or("the log bucket's logs/ folder, ")
+                        ),
+                    ))
+                }
+                other => Ok(PollStatus::Pending(format!(
+                    "state {}",
+                    other.map(|s| s.as_str().to_ascii_lowercase()).unwrap_or_else(|| "unknown".into())
+                ))),
+            }
+        },
+    )
+    .await?;
+    read(ctx, id).await?.ok_or_else(|| {
+        AwsError::local(resource, "DescribeCluster", format!("cluster {id} started but is not tagged as this deployment's"))
+    })
+}
+
+pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired, progress: &dyn Progress) -> Result<Actual, AwsError> {
+    let resource = have.address.as_str();
+    let emr = &ctx.aws.emr;
+    let mut have = have.clone();
+    if want.differs_from(&have, "state") {
+        // Started by an interrupted run: wait for it as create would have.
+        have = wait_ready(ctx, &have.id, resource, progress).await?;
+    }
+    if let Some(change) = tags::change(have.props.get("tags"), want.props.get("tags")) {
+        if !change.set.is_empty() {
+            let set = change.set.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+            emr.add_tags().resource_id(&have.id).set_tags(Some(set)).send().await.call("AddTags", resource)?;
+        }
+        if !change.remove.is_empty() {
+            emr.remove_tags()
+                .resource_id(&have.id)
+                .set_tag_keys(Some(change.remove))
+                .send()
+                .await
+                .call("RemoveTags", resource)?;
+        }
+    }
+    let mut resize = Vec::new();
+    for prefix in ["core", "task"] {
+        let key = format!("{prefix}_count");
+        if want.differs_from(&have, &key) {
+            let group = have.attrs.get(&format!("{prefix}_group_id")).cloned().unwrap_or_default();
+            resize.push(
+                InstanceGroupModifyConfig::builder().instance_group_id(group).instance_count(want.int(&key) as i32).build(),
+            );
+        }
+    }
+    if !resize.is_empty() {
+        emr.modify_instance_groups()
+            .cluster_id(&have.id)
+            .set_instance_groups(Some(resize))
+            .send()
+            .await
+            .call("ModifyInstanceGroups", resource)?;
+    }
+    if want.differs_from(&have, "scaling") {
+        set_scaling(ctx, &have, want).await?;
+    }
+    Ok(Actual { props: want.props.clone(), ..have })
+}
+
+/// Put the wanted scaling in place, first removing the other mode's policy if the cluster has one.
+async fn set_scaling(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), AwsError> {
+    let resource = have.address.as_str();
+    let emr = &ctx.aws.emr;
+    let had_mode = match have.props.get("scaling") {
+        Some(Value::Map(map)) => map.get("mode").and_then(Value::as_str).unwrap_or_default().to_owned(),
+        _ => String::new(),
+    };
+    let wanted = wanted_scaling(want);
+    let wanted_mode = wanted.as_ref().map(|(m, ..)| m.as_str()).unwrap_or_default();
+    let groups: Vec<(&str, String)> = ["core", "task"]
+        .into_iter()
+        .filter_map(|p| have.attrs.get(&format!("{p}_group_id")).map(|id| (p, id.clone())))
+        .collect();
+    if had_mode == "custom" && wanted_mode != "custom" {
+        for (_, group) in &groups {
+            emr.remove_auto_scaling_policy()
+                .cluster_id(&have.id)
+                .instance_group_id(group)
+                .send()
+                .await
+                .call("RemoveAutoScalingPolicy", resource)?;
+        }
+    }
+    if had_mode == "managed" && wanted_mode != "managed" {
+        emr.remove_managed_scaling_policy()
+            .cluster_id(&have.id)
+            .send()
+            .await
+            .call("RemoveManagedScalingPolicy", resource)?;
+    }
+    match wanted {
+        Some((mode, min, max)) if mode == "custom" => {
+            let task_count = want.int("task_count") as i32;
+            for (prefix, group) in &groups {
+                let (low, high) = if *prefix == "core" { (min, max) } else { (task_count, max.max(task_count)) };
+                emr.put_auto_scaling_policy()
+                    .cluster_id(&have.id)
+                    .instance_group_id(group)
+                    .auto_scaling_policy(custom_policy(low, high))
+                    .send()
+                    .await
+                    .call("PutAutoScalingPolicy", resource)?;
+            }
+        }
+        Some((mode, min, max)) if mode == "managed" => {
+            emr.put_managed_scaling_policy()
+                .cluster_id(&have.id)
+                .managed_scaling_policy(managed_policy(min, max))
+                .send()
+                .await
+                .call("PutManagedScalingPolicy", resource)?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Terminate and wait until EMR reports the cluster terminated (its instances and ENIs gone).
+pub async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), AwsError> {
+    let resource = have.address.as_str();
+    let emr = &ctx.aws.emr;
+    // Termination protection would make TerminateJobFlows a silent no-op.
+    emr.set_termination_protection()
+        .job_flow_ids(&have.id)
+        .termination_protected(false)
+        .send()
+        .await
+        .call("SetTerminationProtection", resource)
+        .gone_ok()?;
+    emr.terminate_job_flows().job_flow_ids(&have.id).send().await.call("TerminateJobFlows", resource).gone_ok()?;
+    poll(
+        EMR,
+        resource,
+        "DescribeCluster",
+        |seen, waited| progress.waiting(seen, waited),
+        || async {
+            let out = emr.describe_cluster().cluster_id(&have.id).send().await.call("DescribeCluster", resource);
+            let state = match out {
+                Err(err) if err.is(ErrorClass::NotFound) => return Ok(PollStatus::Ready(())),
+                other => other?.cluster().and_then(|c| state_of(c).cloned()),
+            };
+            Ok(match state {
+                None | Some(ClusterState::Terminated | ClusterState::TerminatedWithErrors) => PollStatus::Ready(()),
+                Some(state) => PollStatus::Pending(format!("state {}", state.as_str().to_ascii_lowercase())),
+            })
+        },
+    )
+    .await
+}
