@@ -3,11 +3,11 @@
 # topology with clusterup, exactly as an operator would against AWS. Needs nothing installed beyond
 # Rust and Python 3 (the emulator is installed into .venv on first use).
 #
-#   scripts/demo.sh [TOPOLOGY]        default: examples/smarten.yaml (app tier + database + shared folder)
+#   scripts/demo.sh [TOPOLOGY]        default: examples/smarten-spark.yaml (app tier, database, shared folder, Spark)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-topology="${1:-examples/smarten.yaml}"
+topology="${1:-examples/smarten-spark.yaml}"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
 

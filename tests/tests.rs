@@ -8,3 +8,4 @@ mod cli_offline;
 mod data_tier;
 mod invalid_topologies;
 mod plan;
+mod spark;

@@ -3,8 +3,8 @@
 
 mod clients;
 pub mod clock;
-pub mod kill_switch;
 mod error;
+pub mod kill_switch;
 mod poll;
 
 pub use clients::{connect, Aws, ConnectOptions};

@@ -39,9 +39,9 @@ pub fn prop_matches(key: &str, have: &Value, want: &Value) -> bool {
             want.iter().all(|(k, v)| have.get(k).is_some_and(|h| h.same_as(v)))
         }
         // EMR may list applications it installed alongside the ones asked for.
-        ("applications", Value::List(have), Value::List(want)) => want.iter().all(|w| {
-            have.iter().any(|h| h.as_str().zip(w.as_str()).is_some_and(|(h, w)| h.eq_ignore_ascii_case(w)))
-        }),
+        ("applications", Value::List(have), Value::List(want)) => want
+            .iter()
+            .all(|w| have.iter().any(|h| h.as_str().zip(w.as_str()).is_some_and(|(h, w)| h.eq_ignore_ascii_case(w)))),
         ("engine_version", Value::Str(have), Value::Str(want)) => {
             have == want || have.strip_prefix(want.as_str()).is_some_and(|rest| rest.starts_with('.'))
         }

@@ -99,7 +99,13 @@ pub fn clusterup(args: &[&str]) -> Output {
 }
 
 pub fn clusterup_with_endpoint(endpoint: &str, args: &[&str]) -> Output {
+    clusterup_with_env(endpoint, args, &[])
+}
+
+/// The real binary with extra environment, e.g. `CLUSTERUP_KILL_AFTER` to crash it at a chosen call.
+pub fn clusterup_with_env(endpoint: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_clusterup"));
+    cmd.envs(env.iter().copied());
     cmd.args(args).env("AWS_ENDPOINT_URL", endpoint).env("NO_COLOR", "1").env_remove("RUST_LOG").stdin(Stdio::null());
     if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
         cmd.env("AWS_ACCESS_KEY_ID", "test").env("AWS_SECRET_ACCESS_KEY", "test");
@@ -137,6 +143,8 @@ pub struct Clients {
     pub efs: aws_sdk_efs::Client,
     pub iam: aws_sdk_iam::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
+    pub emr: aws_sdk_emr::Client,
+    pub s3: aws_sdk_s3::Client,
 }
 
 pub async fn clients() -> Clients {
@@ -157,6 +165,8 @@ pub async fn clients() -> Clients {
         efs: aws_sdk_efs::Client::new(&config),
         iam: aws_sdk_iam::Client::new(&config),
         secrets: aws_sdk_secretsmanager::Client::new(&config),
+        emr: aws_sdk_emr::Client::new(&config),
+        s3: aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build()),
     }
 }
 

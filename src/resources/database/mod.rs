@@ -93,7 +93,9 @@ impl Family for Database {
                 )
                 .prop(
                     "ingress",
-                    Value::List(network::data_tier_clients(topology).into_iter().map(|g| ingress_from_group(3306, g)).collect()),
+                    Value::List(
+                        network::data_tier_clients(topology).into_iter().map(|g| ingress_from_group(3306, g)).collect(),
+                    ),
                 ),
             named(topology, SUBNET_GROUP, Kind::DbSubnetGroup, &name)
                 .prop("name", Value::str(&name))

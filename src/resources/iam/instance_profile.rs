@@ -19,11 +19,13 @@ async fn discover_one(ctx: &Ctx, address: &str, name: &str) -> Result<Option<Act
     let tags = read_tags(profile.tags());
     check_owner(ctx, "instance profile", name, &tags)?;
     let role = profile.roles().first().map(|r| r.role_name()).unwrap_or_default();
-    Ok(Some(Actual::new(Address::new(address), Kind::InstanceProfile, name)
-        .prop("name", Value::str(name))
-        .prop("role", Value::str(role))
-        .prop("tags", tags::to_value(&tags))
-        .attr("arn", profile.arn())))
+    Ok(Some(
+        Actual::new(Address::new(address), Kind::InstanceProfile, name)
+            .prop("name", Value::str(name))
+            .prop("role", Value::str(role))
+            .prop("tags", tags::to_value(&tags))
+            .attr("arn", profile.arn()),
+    ))
 }
 
 pub async fn create(ctx: &Ctx, want: &Desired) -> Result<Actual, AwsError> {

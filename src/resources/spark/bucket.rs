@@ -6,8 +6,8 @@
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
-    BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier, PublicAccessBlockConfiguration,
-    Tag, Tagging,
+    BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier, PublicAccessBlockConfiguration, Tag,
+    Tagging,
 };
 
 use super::{BOOTSTRAP_OBJECT, BUCKET};
@@ -48,9 +48,7 @@ pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
             None => continue,
         };
         found.push(
-            Actual::new(address, Kind::Bucket, name)
-                .prop("name", Value::str(name))
-                .prop("tags", tags::to_value(&tags)),
+            Actual::new(address, Kind::Bucket, name).prop("name", Value::str(name)).prop("tags", tags::to_value(&tags)),
         );
         if let Some(object) = discover_object(ctx, name).await? {
             found.push(object);
@@ -64,11 +62,10 @@ async fn discover_object(ctx: &Ctx, bucket: &str) -> Result<Option<Actual>, AwsE
     let key = super::BOOTSTRAP_KEY;
     let got = ctx.aws.s3.get_object().bucket(bucket).key(key).send().await;
     let Some(out) = got.call("GetObject", BOOTSTRAP_OBJECT).found()? else { return Ok(None) };
-    let body = out
-        .body
-        .collect()
-        .await
-        .map_err(|err| AwsError::local(BOOTSTRAP_OBJECT, "GetObject", format!("reading the object failed: {err}")))?;
+    let body =
+        out.body.collect().await.map_err(|err| {
+            AwsError::local(BOOTSTRAP_OBJECT, "GetObject", format!("reading the object failed: {err}"))
+        })?;
     let content = String::from_utf8_lossy(&body.into_bytes()).into_owned();
     Ok(Some(
         Actual::new(Address::new(BOOTSTRAP_OBJECT), Kind::BucketObject, object_url(bucket, key))
@@ -176,7 +173,8 @@ pub async fn delete(ctx: &Ctx, have: &Actual) -> Result<(), AwsError> {
                 resource,
                 "DeleteObjects",
             )?;
-            let out = s3.delete_objects().bucket(&have.id).delete(delete).send().await.call("DeleteObjects", resource)?;
+            let out =
+                s3.delete_objects().bucket(&have.id).delete(delete).send().await.call("DeleteObjects", resource)?;
             if let Some(failed) = out.errors().first() {
                 return Err(AwsError::local(
                     resource,
@@ -216,7 +214,15 @@ pub async fn put_object(ctx: &Ctx, want: &Desired) -> Result<Actual, AwsError> {
 pub async fn delete_object(ctx: &Ctx, have: &Actual) -> Result<(), AwsError> {
     let bucket = have.props.get("bucket").and_then(Value::as_str).unwrap_or_default();
     let key = have.props.get("key").and_then(Value::as_str).unwrap_or_default();
-    ctx.aws.s3.delete_object().bucket(bucket).key(key).send().await.call("DeleteObject", have.address.as_str()).gone_ok()
+    ctx.aws
+        .s3
+        .delete_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .call("DeleteObject", have.address.as_str())
+        .gone_ok()
 }
 
 #[cfg(test)]

@@ -14,9 +14,9 @@ mod cluster;
 
 use std::collections::BTreeMap;
 
-use super::network::{self, named};
 use super::app::user_data::render;
 use super::iam::canonical as iam_canonical;
+use super::network::{self, named};
 use super::{database, iam, storage, BoxFuture, Ctx, Facts, Family, Progress};
 use crate::aws::AwsError;
 use crate::model::{tags, Actual, Address, Desired, Kind, Value};
@@ -164,7 +164,10 @@ impl Family for Spark {
             .prop("service_security_group", Value::Ref(Address::new(SERVICE_SECURITY_GROUP)))
             .prop("service_role", Value::Ref(Address::new(iam::SPARK_SERVICE_ROLE)))
             .prop("instance_profile", Value::Ref(Address::new(iam::SPARK_INSTANCE_PROFILE)))
-            .prop("log_uri", Value::Template(vec![Value::str("s3://"), Value::Ref(Address::new(BUCKET)), Value::str("/logs/")]))
+            .prop(
+                "log_uri",
+                Value::Template(vec![Value::str("s3://"), Value::Ref(Address::new(BUCKET)), Value::str("/logs/")]),
+            )
             .prop("bootstrap", Value::Ref(Address::new(BOOTSTRAP_OBJECT)))
             .prop("configurations", metastore_configurations(topology))
             .prop("master_type", Value::str(&spark.master.instance_type))
@@ -300,12 +303,8 @@ mod tests {
 
     #[test]
     fn the_bootstrap_template_renders() {
-        let topology = crate::topology::parse(
-            std::path::Path::new("t.yaml"),
-            "name: demo\nregion: us-east-1\ndatabase: {}\nshared_storage: {}\nspark: { release: emr-7.5.0 }\n",
-        )
-        .expect("valid topology")
-        .topology;
+        let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten-spark.yaml");
+        let topology = crate::topology::load(&example).expect("valid example").topology;
         let script = bootstrap_script(&topology);
         let Value::Template(parts) = &script else { panic!("expected references: {script:?}") };
         let text: String = parts.iter().filter_map(Value::as_str).collect();

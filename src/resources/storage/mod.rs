@@ -85,7 +85,9 @@ impl Family for Storage {
                 )
                 .prop(
                     "ingress",
-                    Value::List(network::data_tier_clients(topology).into_iter().map(|g| ingress_from_group(2049, g)).collect()),
+                    Value::List(
+                        network::data_tier_clients(topology).into_iter().map(|g| ingress_from_group(2049, g)).collect(),
+                    ),
                 ),
             file_system,
             named(topology, ACCESS_POINT, Kind::AccessPoint, &format!("{name}-data"))

@@ -47,8 +47,7 @@ pub fn shared_storage(raw: RawSharedStorage) -> SharedStorage {
 
 /// EMR managed scaling exists from release 5.30.0 in 5.x and from 6.1.0 in 6.x (and in every later major).
 fn managed_scaling_available(release: &str) -> bool {
-    let numbers: Vec<u32> =
-        release.trim_start_matches("emr-").split('.').map(|n| n.parse().unwrap_or(0)).collect();
+    let numbers: Vec<u32> = release.trim_start_matches("emr-").split('.').map(|n| n.parse().unwrap_or(0)).collect();
     match numbers.as_slice() {
         [5, minor, ..] => *minor >= 30,
         [6, minor, ..] => *minor >= 1,
