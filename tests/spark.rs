@@ -4,7 +4,9 @@
 use aws_sdk_emr::types::{Cluster, ClusterState, InstanceGroupType};
 
 use crate::apply_destroy::{block_on, live_tagged, tag_filter};
-use crate::support::{assert_code, clients, clusterup, clusterup_with_env, endpoint, stderr, Clients, Workspace};
+use crate::support::{
+    assert_code, clients, clusterup, clusterup_with_env, endpoint, stderr, stdout, Clients, Workspace,
+};
 
 /// Active clusters named after the deployment, described.
 async fn active_clusters(c: &Clients, name: &str) -> Vec<Cluster> {
@@ -69,6 +71,14 @@ fn spark_cluster_shares_the_data_tier_and_is_adopted_after_a_kill_right_after_ru
     let cluster = &clusters[0];
     assert_eq!(cluster.id(), Some(started_id.as_str()));
     assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
+    let outputs = clusterup(&["output", "--region", "us-east-1", "--json", &name]);
+    assert_code(&outputs, 0);
+    let outputs: serde_json::Value = serde_json::from_str(&stdout(&outputs)).expect("output --json");
+    assert_eq!(outputs["spark_cluster_id"], started_id.as_str());
+    for key in ["spark_master_dns", "spark_yarn_ui", "spark_history_ui"] {
+        assert!(outputs[key].as_str().is_some_and(|v| !v.is_empty()), "{key} missing: {outputs}");
+    }
+    assert!(outputs["spark_yarn_ui"].as_str().is_some_and(|u| u.ends_with(":8088")));
 
     // What EMR was asked for.
     assert_eq!(cluster.release_label(), Some("emr-7.5.0"));
@@ -110,8 +120,14 @@ fn spark_cluster_shares_the_data_tier_and_is_adopted_after_a_kill_right_after_ru
     // The bootstrap action: our script in our bucket, naming the shared file system, no password.
     let actions = block_on(c.emr.list_bootstrap_actions().cluster_id(&started_id).send()).expect("bootstrap actions");
     let path = actions.bootstrap_actions()[0].script_path().expect("script path").to_owned();
-    let bucket = format!("clusterup-{name}-123456789012-us-east-1");
-    assert_eq!(path, format!("s3://{bucket}/bootstrap/clusterup-node.sh"));
+    let bucket = path
+        .strip_prefix("s3://")
+        .and_then(|rest| rest.strip_suffix("/bootstrap/clusterup-node.sh"))
+        .unwrap_or_else(|| panic!("unexpected script path {path}"))
+        .to_owned();
+    // clusterup-<name>-<account id>-<region>: the account keeps the global name apart from other accounts'.
+    let account = bucket.strip_prefix(&format!("clusterup-{name}-")).and_then(|r| r.strip_suffix("-us-east-1"));
+    assert!(account.is_some_and(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())), "bucket {bucket}");
     let script = block_on(async {
         let object = c.s3.get_object().bucket(&bucket).key("bootstrap/clusterup-node.sh").send().await.expect("script");
         String::from_utf8(object.body.collect().await.expect("body").into_bytes().to_vec()).expect("utf8")

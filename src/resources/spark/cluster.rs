@@ -68,7 +68,7 @@ async fn read(ctx: &Ctx, id: &str) -> Result<Option<Actual>, AwsError> {
     let Some(cluster) = described.and_then(|out| out.cluster) else { return Ok(None) };
     let tags = tags::from_pairs(cluster.tags().iter().map(|t| (t.key(), t.value())));
     let Some(address) = owned_address(ctx, &tags) else { return Ok(None) };
-    let (groups, bootstrap) = tokio::try_join!(
+    let (groups, bootstrap, master) = tokio::try_join!(
         async {
             emr.list_instance_groups()
                 .cluster_id(id)
@@ -80,8 +80,22 @@ async fn read(ctx: &Ctx, id: &str) -> Result<Option<Actual>, AwsError> {
                 .call("ListInstanceGroups", id)
         },
         async { emr.list_bootstrap_actions().cluster_id(id).send().await.call("ListBootstrapActions", id) },
+        async {
+            emr.list_instances()
+                .cluster_id(id)
+                .instance_group_types(InstanceGroupType::Master)
+                .send()
+                .await
+                .call("ListInstances", id)
+        },
     )?;
     let mut actual = from_aws(address, &cluster, &groups, &tags);
+    // The master's own addresses, for the outputs (none while it is still being provisioned).
+    if let Some(node) = master.instances().first() {
+        actual = actual
+            .attr("master_private_dns", node.private_dns_name().unwrap_or_default())
+            .attr("master_private_ip", node.private_ip_address().unwrap_or_default());
+    }
     if let Some(action) = bootstrap.bootstrap_actions().first() {
         actual = actual.prop("bootstrap", Value::str(action.script_path().unwrap_or_default()));
     }
@@ -539,6 +553,7 @@ mod tests {
     use aws_sdk_emr::operation::get_managed_scaling_policy::GetManagedScalingPolicyOutput;
     use aws_sdk_emr::operation::list_bootstrap_actions::ListBootstrapActionsOutput;
     use aws_sdk_emr::operation::list_instance_groups::ListInstanceGroupsOutput;
+    use aws_sdk_emr::operation::list_instances::ListInstancesOutput;
     use aws_sdk_emr::operation::put_managed_scaling_policy::PutManagedScalingPolicyOutput;
     use aws_sdk_emr::operation::remove_auto_scaling_policy::RemoveAutoScalingPolicyOutput;
     use aws_sdk_emr::types::ClusterStatus;
@@ -635,6 +650,7 @@ mod tests {
             DescribeClusterOutput::builder().cluster(cluster).build()
         });
         let groups = mock!(Client::list_instance_groups).then_output(|| ListInstanceGroupsOutput::builder().build());
+        let instances = mock!(Client::list_instances).then_output(|| ListInstancesOutput::builder().build());
         let bootstrap =
             mock!(Client::list_bootstrap_actions).then_output(|| ListBootstrapActionsOutput::builder().build());
         let get = mock!(Client::get_managed_scaling_policy)
@@ -642,7 +658,7 @@ mod tests {
             .then_output(|| {
                 GetManagedScalingPolicyOutput::builder().managed_scaling_policy(managed_policy(2, 10)).build()
             });
-        let emr = mock_client!(aws_sdk_emr, RuleMode::MatchAny, [&describe, &groups, &bootstrap, &get]);
+        let emr = mock_client!(aws_sdk_emr, RuleMode::MatchAny, [&describe, &groups, &bootstrap, &instances, &get]);
         let actual = read(&ctx(emr), "j-1").await.expect("read").expect("the cluster is ours");
         assert_eq!(get.num_calls(), 1);
         assert_eq!(actual.props.get("scaling"), Some(&scaling_value("managed", 2, 10)));

@@ -278,14 +278,16 @@ impl Family for Spark {
 
     fn outputs(&self, resources: &[Actual]) -> Vec<(&'static str, String)> {
         let Some(cluster) = resources.iter().find(|r| r.address.as_str() == CLUSTER) else { return vec![] };
+        let attr = |key: &str| cluster.attrs.get(key).filter(|v| !v.is_empty()).cloned();
         let mut out = vec![("spark_cluster_id", cluster.id.clone())];
-        if let Some(dns) = cluster.attrs.get("master_dns").filter(|d| !d.is_empty()) {
-            out.push(("spark_master_dns", dns.clone()));
-            out.push(("spark_yarn_ui", format!("http://{dns}:8088")));
-            out.push(("spark_history_ui", format!("http://{dns}:18080")));
-        }
-        if let Some(ip) = cluster.attrs.get("master_private_ip").filter(|d| !d.is_empty()) {
-            out.push(("spark_master_private_ip", ip.clone()));
+        // EMR's "public" DNS name of a master in a private subnet is its private name; both are given.
+        out.extend(attr("master_dns").map(|dns| ("spark_master_dns", dns)));
+        out.extend(attr("master_private_dns").map(|dns| ("spark_master_private_dns", dns)));
+        out.extend(attr("master_private_ip").map(|ip| ("spark_master_private_ip", ip)));
+        // The UIs listen on the master; from inside the VPC its private name always resolves.
+        if let Some(host) = attr("master_private_dns").or_else(|| attr("master_dns")) {
+            out.push(("spark_yarn_ui", format!("http://{host}:8088")));
+            out.push(("spark_history_ui", format!("http://{host}:18080")));
         }
         out
     }
