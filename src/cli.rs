@@ -78,6 +78,9 @@ pub enum Command {
         /// Do not ask for confirmation (required without a terminal)
         #[arg(short, long)]
         yes: bool,
+        /// Take the deployment's lock even if another run holds it (only when that run is gone)
+        #[arg(long)]
+        force_unlock: bool,
     },
     /// Delete every resource of a deployment, then check that nothing tagged with it is left
     Destroy {
@@ -90,6 +93,9 @@ pub enum Command {
         /// Do not ask for confirmation (required without a terminal)
         #[arg(short, long)]
         yes: bool,
+        /// Take the deployment's lock even if another run holds it (only when that run is gone)
+        #[arg(long)]
+        force_unlock: bool,
     },
     /// Print a deployment's outputs (URL, ids), read from AWS
     Output {

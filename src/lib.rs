@@ -8,6 +8,7 @@ pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod engine;
+pub mod lock;
 pub mod model;
 pub mod output;
 pub mod plan;

@@ -20,11 +20,14 @@ pub(crate) async fn live_tagged(c: &Clients, name: &str) -> Vec<String> {
         .tag_filters(
             aws_sdk_resourcegroupstagging::types::TagFilter::builder().key("clusterup:deployment").values(name).build(),
         )
+        .into_paginator()
+        .items()
         .send()
+        .collect::<Result<Vec<_>, _>>()
         .await
         .expect("GetResources");
     let mut live = Vec::new();
-    for arn in out.resource_tag_mapping_list().iter().filter_map(|m| m.resource_arn()) {
+    for arn in out.iter().filter_map(|m| m.resource_arn()) {
         // Final database snapshots are kept on purpose (and checked by the data tier tests).
         if arn.contains(":snapshot:") {
             continue;

@@ -8,4 +8,5 @@ mod cli_offline;
 mod data_tier;
 mod invalid_topologies;
 mod plan;
+mod reliability;
 mod spark;

@@ -3,14 +3,14 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 
-use super::{confirm, context_for, guard_data, load_topology, make_plan, stop_on_ctrl_c, ExitStatus};
+use super::{confirm, context_for, guard_data, load_topology, locked, make_plan, stop_on_ctrl_c, ExitStatus};
 use crate::cli::GlobalArgs;
 use crate::engine::{execute, Op, Report};
 use crate::output::{render_outputs, render_plan, Printer, ProgressView};
 use crate::plan::{sha256_hex, SavedPlan};
 use crate::resources::outputs;
 
-pub async fn run(g: &GlobalArgs, file: &Path, yes: bool, printer: &Printer) -> Result<ExitStatus> {
+pub async fn run(g: &GlobalArgs, file: &Path, yes: bool, force_unlock: bool, printer: &Printer) -> Result<ExitStatus> {
     let text = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let saved =
         if SavedPlan::looks_like_plan(&String::from_utf8_lossy(&text)) { Some(SavedPlan::load(file)?) } else { None };
@@ -27,47 +27,50 @@ pub async fn run(g: &GlobalArgs, file: &Path, yes: bool, printer: &Printer) -> R
     }
     let topology = load_topology(&topology_path, printer)?;
     let ctx = context_for(g, &topology).await?;
-    let plan = make_plan(&ctx, &topology).await?;
-    if let Some(saved) = &saved {
-        // Compare what was saved (and reviewed) with what would run now, in the saved form.
-        if serde_json::to_value(&saved.plan).ok() != serde_json::to_value(&plan).ok() {
-            bail!(
-                "the deployment changed in AWS since the plan {} was saved, so it no longer describes what apply would do; run `clusterup plan --out` again and review it",
-                file.display()
-            );
+    locked(&ctx, "apply", force_unlock, printer, || async {
+        let plan = make_plan(&ctx, &topology).await?;
+        if let Some(saved) = &saved {
+            // Compare what was saved (and reviewed) with what would run now, in the saved form.
+            if serde_json::to_value(&saved.plan).ok() != serde_json::to_value(&plan).ok() {
+                bail!(
+                    "the deployment changed in AWS since the plan {} was saved, so it no longer describes what apply would do; run `clusterup plan --out` again and review it",
+                    file.display()
+                );
+            }
         }
-    }
 
-    if !plan.has_changes() {
-        printer.out(&render_plan(&plan, printer.out_style()));
-        printer.out(&render_outputs(&outputs(&plan.actuals())));
-        return Ok(ExitStatus::Success);
-    }
-    guard_data(&plan, &ctx)?;
-    // A saved plan was reviewed when it was made; otherwise show it and ask.
-    if saved.is_none() {
-        printer.out(&render_plan(&plan, printer.out_style()));
-        if !yes && !confirm(printer, "Apply these changes?", "apply")? {
-            printer.status("Apply cancelled; nothing was changed.");
-            return Ok(ExitStatus::Failure);
+        if !plan.has_changes() {
+            printer.out(&render_plan(&plan, printer.out_style()));
+            printer.out(&render_outputs(&outputs(&plan.actuals())));
+            return Ok(ExitStatus::Success);
         }
-    }
+        guard_data(&plan, &ctx)?;
+        // A saved plan was reviewed when it was made; otherwise show it and ask.
+        if saved.is_none() {
+            printer.out(&render_plan(&plan, printer.out_style()));
+            if !yes && !confirm(printer, "Apply these changes?", "apply")? {
+                printer.status("Apply cancelled; nothing was changed.");
+                return Ok(ExitStatus::Failure);
+            }
+        }
 
-    let stop = stop_on_ctrl_c();
-    let view = Arc::new(ProgressView::new(printer.clone()));
-    let report = execute(&plan, &ctx, usize::from(g.parallelism), view, stop).await;
-    finish(&report, printer, "apply", &format!("clusterup apply {}", topology_path.display()))?;
-    if report.succeeded() {
-        printer.status(&format!(
-            "\nApply complete in {:.1}s: {} created, {} updated, {} deleted.\n",
-            report.elapsed.as_secs_f64(),
-            report.count(Op::Create),
-            report.count(Op::Update),
-            report.count(Op::Delete)
-        ));
-        printer.out(&render_outputs(&outputs(&report.resources)));
-    }
-    Ok(status_of(&report))
+        let stop = stop_on_ctrl_c();
+        let view = Arc::new(ProgressView::new(printer.clone()));
+        let report = execute(&plan, &ctx, usize::from(g.parallelism), view, stop).await;
+        finish(&report, printer, "apply", &format!("clusterup apply {}", topology_path.display()))?;
+        if report.succeeded() {
+            printer.status(&format!(
+                "\nApply complete in {:.1}s: {} created, {} updated, {} deleted.\n",
+                report.elapsed.as_secs_f64(),
+                report.count(Op::Create),
+                report.count(Op::Update),
+                report.count(Op::Delete)
+            ));
+            printer.out(&render_outputs(&outputs(&report.resources)));
+        }
+        Ok(status_of(&report))
+    })
+    .await
 }
 
 pub(super) fn status_of(report: &Report) -> ExitStatus {

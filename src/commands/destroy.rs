@@ -4,7 +4,9 @@ use std::sync::Arc;
 use anyhow::Result;
 
 use super::apply::{finish, status_of};
-use super::{confirm, context, context_for, guard_data, load_topology, resolve_region, stop_on_ctrl_c, ExitStatus};
+use super::{
+    confirm, context, context_for, guard_data, load_topology, locked, resolve_region, stop_on_ctrl_c, ExitStatus,
+};
 use crate::cli::GlobalArgs;
 use crate::engine::execute;
 use crate::output::{render_plan, Printer, ProgressView};
@@ -17,6 +19,7 @@ pub async fn run(
     file: Option<&Path>,
     name: Option<&str>,
     yes: bool,
+    force_unlock: bool,
     printer: &Printer,
 ) -> Result<ExitStatus> {
     let ctx = match (file, name) {
@@ -28,30 +31,33 @@ pub async fn run(
         Some(f) => format!("clusterup destroy {}", f.display()),
         None => format!("clusterup destroy --name {}", ctx.deployment),
     };
-    let actuals = discover_all(&ctx).await?;
-    if actuals.is_empty() {
-        printer.status(&format!(
-            "Nothing to destroy: no resource is tagged clusterup:deployment={} in {}.",
-            ctx.deployment, ctx.aws.region
-        ));
-        return verify_nothing_left(&ctx, printer).await;
-    }
-    let plan = Plan::destroy_all(&ctx.deployment, &ctx.aws.region, actuals);
-    printer.out(&render_plan(&plan, printer.out_style()));
-    guard_data(&plan, &ctx)?;
-    if !yes && !confirm(printer, &format!("Destroy every resource of deployment {}?", ctx.deployment), "destroy")? {
-        printer.status("Destroy cancelled; nothing was changed.");
-        return Ok(ExitStatus::Failure);
-    }
-    let stop = stop_on_ctrl_c();
-    let view = Arc::new(ProgressView::new(printer.clone()));
-    let report = execute(&plan, &ctx, usize::from(g.parallelism), view, stop).await;
-    finish(&report, printer, "destroy", &resume)?;
-    if !report.succeeded() {
-        return Ok(status_of(&report));
-    }
-    printer.status(&format!("\nDeleted {} resources in {:.1}s.", report.nodes.len(), report.elapsed.as_secs_f64()));
-    verify_nothing_left(&ctx, printer).await
+    locked(&ctx, "destroy", force_unlock, printer, || async {
+        let actuals = discover_all(&ctx).await?;
+        if actuals.is_empty() {
+            printer.status(&format!(
+                "Nothing to destroy: no resource is tagged clusterup:deployment={} in {}.",
+                ctx.deployment, ctx.aws.region
+            ));
+            return verify_nothing_left(&ctx, printer).await;
+        }
+        let plan = Plan::destroy_all(&ctx.deployment, &ctx.aws.region, actuals);
+        printer.out(&render_plan(&plan, printer.out_style()));
+        guard_data(&plan, &ctx)?;
+        if !yes && !confirm(printer, &format!("Destroy every resource of deployment {}?", ctx.deployment), "destroy")? {
+            printer.status("Destroy cancelled; nothing was changed.");
+            return Ok(ExitStatus::Failure);
+        }
+        let stop = stop_on_ctrl_c();
+        let view = Arc::new(ProgressView::new(printer.clone()));
+        let report = execute(&plan, &ctx, usize::from(g.parallelism), view, stop).await;
+        finish(&report, printer, "destroy", &resume)?;
+        if !report.succeeded() {
+            return Ok(status_of(&report));
+        }
+        printer.status(&format!("\nDeleted {} resources in {:.1}s.", report.nodes.len(), report.elapsed.as_secs_f64()));
+        verify_nothing_left(&ctx, printer).await
+    })
+    .await
 }
 
 /// Ask AWS again; anything still tagged with the deployment makes destroy fail, loudly, with its id.

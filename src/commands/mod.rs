@@ -45,6 +45,30 @@ impl ExitStatus {
     }
 }
 
+/// Run `work` holding the deployment's lock, and give the lock back however `work` ends (a killed
+/// process leaves it; see [`crate::lock`] for how it is then taken over).
+pub(crate) async fn locked<F, Fut>(
+    ctx: &Ctx,
+    command: &str,
+    force: bool,
+    printer: &Printer,
+    work: F,
+) -> Result<ExitStatus>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<ExitStatus>>,
+{
+    let lock = crate::lock::Lock::acquire(&ctx.aws, &ctx.deployment, command, force).await?;
+    if let Some(taken) = &lock.taken_over {
+        printer.warn(&format!("warning: {}", taken.note()));
+    }
+    let result = work().await;
+    let released = lock.release().await;
+    let status = result?;
+    released?;
+    Ok(status)
+}
+
 pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
     let g = &cli.global;
     match cli.command {
@@ -52,8 +76,10 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
         Command::Plan { file, out, json, detailed_exitcode } => {
             plan::run(g, &file, out.as_deref(), json, detailed_exitcode, printer).await
         }
-        Command::Apply { file, yes } => apply::run(g, &file, yes, printer).await,
-        Command::Destroy { file, name, yes } => destroy::run(g, file.as_deref(), name.as_deref(), yes, printer).await,
+        Command::Apply { file, yes, force_unlock } => apply::run(g, &file, yes, force_unlock, printer).await,
+        Command::Destroy { file, name, yes, force_unlock } => {
+            destroy::run(g, file.as_deref(), name.as_deref(), yes, force_unlock, printer).await
+        }
         Command::Output { name, json } => output::run(g, &name, json, printer).await,
         Command::Graph { file, format } => graph::run(&file, format, printer),
         Command::Schema => {

@@ -145,6 +145,7 @@ pub struct Clients {
     pub secrets: aws_sdk_secretsmanager::Client,
     pub emr: aws_sdk_emr::Client,
     pub s3: aws_sdk_s3::Client,
+    pub ssm: aws_sdk_ssm::Client,
 }
 
 pub async fn clients() -> Clients {
@@ -167,6 +168,7 @@ pub async fn clients() -> Clients {
         secrets: aws_sdk_secretsmanager::Client::new(&config),
         emr: aws_sdk_emr::Client::new(&config),
         s3: aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build()),
+        ssm: aws_sdk_ssm::Client::new(&config),
     }
 }
 
