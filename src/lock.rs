@@ -110,7 +110,10 @@ impl Lock {
             Ok(()) => {}
             Err(err) if err.is(ErrorClass::AlreadyExists) => {
                 let (other, age) = read(aws, &name).await?.unwrap_or_else(|| (unknown_holder(), Duration::ZERO));
-                match take_over(&other, age, force) {
+                // Our own first attempt got through but its answer was lost, and the SDK retried.
+                let ours = other.id == holder.id;
+                match take_over(&other, age, force).filter(|_| !ours) {
+                    _ if ours => {}
                     Some(taken) => taken_over = Some(taken),
                     None => {
                         return Err(AwsError::local(

@@ -74,13 +74,13 @@ async fn inventory(c: &Clients, name: &str) -> BTreeMap<String, usize> {
     albs.load_balancers()
         .iter()
         .filter(|l| l.load_balancer_name() == Some(&alb_name))
-        .for_each(|_| add("alb", &alb_name));
+        .for_each(|_| add("alb", "load_balancer/alb"));
     let tgs = c.elb.describe_target_groups().send().await.expect("target groups");
     let tg_name = format!("{name}-app");
     tgs.target_groups()
         .iter()
         .filter(|t| t.target_group_name() == Some(&tg_name))
-        .for_each(|_| add("target-group", &tg_name));
+        .for_each(|_| add("target-group", "load_balancer/target-group/app"));
     let asgs = c
         .autoscaling
         .describe_auto_scaling_groups()
@@ -94,7 +94,7 @@ async fn inventory(c: &Clients, name: &str) -> BTreeMap<String, usize> {
     dbs.db_instances()
         .iter()
         .filter(|d| d.db_instance_identifier() == Some(&db_name))
-        .for_each(|_| add("database", &db_name));
+        .for_each(|_| add("database", "database/instance"));
     let fss = c.efs.describe_file_systems().creation_token(format!("clusterup-{name}-data")).send().await.expect("fs");
     for fs in fss.file_systems() {
         add("file-system", "storage/file-system");
@@ -118,7 +118,7 @@ async fn inventory(c: &Clients, name: &str) -> BTreeMap<String, usize> {
         .clusters()
         .iter()
         .filter(|s| s.name() == Some(&cluster_name))
-        .for_each(|_| add("emr-cluster", &cluster_name));
+        .for_each(|_| add("emr-cluster", "spark/cluster"));
     let buckets = c.s3.list_buckets().send().await.expect("buckets");
     let prefix = format!("clusterup-{name}-");
     buckets

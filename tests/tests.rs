@@ -6,6 +6,7 @@ mod support;
 mod apply_destroy;
 mod cli_offline;
 mod data_tier;
+mod faults;
 mod invalid_topologies;
 mod plan;
 mod reliability;

@@ -1,4 +1,7 @@
+use std::time::Duration;
+
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 
 use super::kill_switch::KillSwitch;
@@ -36,7 +39,8 @@ pub async fn connect(options: &ConnectOptions) -> Aws {
     // than the default 3 because a full apply makes hundreds of calls in parallel.
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(options.region.clone()))
-        .retry_config(RetryConfig::standard().with_max_attempts(5));
+        .retry_config(RetryConfig::standard().with_max_attempts(5))
+        .timeout_config(timeouts());
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
     }
@@ -45,6 +49,19 @@ pub async fn connect(options: &ConnectOptions) -> Aws {
     }
     let config = loader.load().await;
     Aws::from_config(options.region.clone(), &config)
+}
+
+/// A call that hangs (a dead connection, a stuck proxy) fails after these and is retried like any
+/// transient error, instead of hanging the run. No call clusterup makes legitimately takes a minute.
+fn timeouts() -> TimeoutConfig {
+    // Test builds may shorten the attempt timeout, so fault tests do not wait a minute per hang.
+    let attempt = std::env::var("CLUSTERUP_ATTEMPT_TIMEOUT_MS")
+        .ok()
+        .filter(|_| cfg!(debug_assertions))
+        .and_then(|ms| ms.parse().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(Duration::from_secs(60));
+    TimeoutConfig::builder().connect_timeout(Duration::from_secs(10)).operation_attempt_timeout(attempt).build()
 }
 
 /// A client of one service from the shared configuration, with the crash-test kill switch when a debug

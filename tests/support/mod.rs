@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod fault_proxy;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -109,8 +109,21 @@ pub async fn create_nat_gateway(ctx: &Ctx, want: &Desired, progress: &dyn Progre
             .await
             .call("CreateNatGateway", resource)
     })
-    .await?;
-    let id = out.nat_gateway().and_then(|n| n.nat_gateway_id()).unwrap_or_default().to_owned();
+    .await;
+    let id = match out {
+        Ok(out) => out.nat_gateway().and_then(|n| n.nat_gateway_id()).unwrap_or_default().to_owned(),
+        // Our own earlier attempt made the gateway but its answer was lost, and the retry was refused
+        // because the address is now in use (AWS would honour the client token; some emulators do not):
+        // the gateway is ours, find it by its tags.
+        Err(err) if err.code_is("Resource.AlreadyAssociated") => {
+            let existing = discover_nat_gateways(ctx).await?;
+            match existing.into_iter().find(|nat| nat.address == want.address) {
+                Some(nat) => nat.id,
+                None => return Err(err),
+            }
+        }
+        Err(err) => return Err(err),
+    };
     // Private routes may point at a pending gateway, but traffic only flows once it is available, and
     // app nodes need it at boot: wait here (typically 1-2 minutes on AWS).
     poll(
