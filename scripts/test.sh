@@ -18,4 +18,9 @@ export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${A
 export AWS_REGION="${AWS_REGION:-us-east-1}"
 echo "tests: AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL" >&2
 
-cargo test --locked "$@"
+if [ "$#" -eq 0 ]; then
+  # --show-output: the crash and fault tests report how many kill points and faults they covered.
+  cargo test --locked -- --show-output
+else
+  cargo test --locked "$@"
+fi

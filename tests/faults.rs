@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::support::fault_proxy::{Fault, FaultProxy, Schedule};
-use crate::support::{assert_code, clusterup, clusterup_with_env, endpoint, stderr, Workspace};
+use crate::support::{assert_code, clusterup, clusterup_with_env, endpoint, spawn_clusterup, stderr, Workspace};
 
 #[test]
 fn apply_and_destroy_converge_with_throttling_on_the_first_call_of_every_operation() {
@@ -76,18 +76,8 @@ fn ctrl_c_during_apply_finishes_calls_in_flight_and_says_how_to_resume() {
     let path = ws.topology().to_string_lossy().into_owned();
     // Every answer takes 100 ms, so the apply is still running when the signal comes.
     let proxy = FaultProxy::start(endpoint(), Schedule::All(Fault::Delay(Duration::from_millis(100))));
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_clusterup"))
-        .args(["apply", "--yes", &path])
-        .env("AWS_ENDPOINT_URL", &proxy.url)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start apply");
+    let mut child = spawn_clusterup(&proxy.url, &["apply", "--yes", &path]);
     // Interrupt once it is building (the first "creating" line), not while it is still planning.
-    let mut child = child;
     let mut progress = std::io::BufReader::new(child.stderr.take().expect("stderr"));
     let mut seen = String::new();
     loop {

@@ -10,11 +10,13 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use aws_sdk_ec2::types::Filter;
-use aws_sdk_emr::types::ClusterState;
 
 use crate::apply_destroy::{block_on, tag_filter};
 
-use crate::support::{assert_code, clients, clusterup, clusterup_with_env, endpoint, stderr, Clients, Workspace};
+use crate::spark::active_clusters;
+use crate::support::{
+    assert_code, clients, clusterup, clusterup_with_env, endpoint, spawn_clusterup, stderr, Clients, Workspace,
+};
 
 const EXAMPLE: &str = "smarten-spark.yaml";
 /// Kill points run side by side (each on its own deployment).
@@ -103,22 +105,7 @@ async fn inventory(c: &Clients, name: &str) -> BTreeMap<String, usize> {
         let aps = c.efs.describe_access_points().file_system_id(fs.file_system_id()).send().await.expect("aps");
         aps.access_points().iter().for_each(|_| add("access-point", "storage/access-point"));
     }
-    let clusters = c
-        .emr
-        .list_clusters()
-        .cluster_states(ClusterState::Starting)
-        .cluster_states(ClusterState::Bootstrapping)
-        .cluster_states(ClusterState::Running)
-        .cluster_states(ClusterState::Waiting)
-        .send()
-        .await
-        .expect("clusters");
-    let cluster_name = format!("{name}-spark");
-    clusters
-        .clusters()
-        .iter()
-        .filter(|s| s.name() == Some(&cluster_name))
-        .for_each(|_| add("emr-cluster", "spark/cluster"));
+    active_clusters(c, name).await.iter().for_each(|_| add("emr-cluster", "spark/cluster"));
     let buckets = c.s3.list_buckets().send().await.expect("buckets");
     let prefix = format!("clusterup-{name}-");
     buckets
@@ -182,8 +169,11 @@ fn killed_at(out: &std::process::Output, k: usize) -> bool {
     }
 }
 
+/// One deployment per kill point k: apply killed after its k-th mutating call, apply again and compare
+/// with an uninterrupted apply; then destroy killed after its k-th mutating call, destroy again, and
+/// nothing may be left. Apply and destroy share the loop (and the deployment) to halve the emulator work.
 #[test]
-fn apply_killed_after_every_mutating_call_converges_to_the_same_deployment() {
+fn apply_and_destroy_killed_after_every_mutating_call_converge_and_leave_nothing() {
     let c = block_on(clients());
     // The reference: an uninterrupted apply.
     let reference = Workspace::from_example(EXAMPLE, "kref");
@@ -195,65 +185,57 @@ fn apply_killed_after_every_mutating_call_converges_to_the_same_deployment() {
     assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &reference_path]), 0);
 
     let failures = Mutex::new(Vec::new());
+    let apply_points = AtomicUsize::new(0);
+    let destroy_points = AtomicUsize::new(0);
+    let fail = |text: String| failures.lock().expect("lock").push(text);
+    let kill = |k: usize| [("CLUSTERUP_KILL_AFTER", k.to_string())];
     let covered = every_kill_point(|k| {
-        let ws = Workspace::from_example(EXAMPLE, &format!("ka{k}"));
+        let ws = Workspace::from_example(EXAMPLE, &format!("k{k}"));
         let path = ws.topology().to_string_lossy().into_owned();
-        let first =
-            clusterup_with_env(endpoint(), &["apply", "--yes", &path], &[("CLUSTERUP_KILL_AFTER", &k.to_string())]);
-        let killed = killed_at(&first, k);
-        let again = clusterup(&["apply", "--yes", &path]);
-        if again.status.code() != Some(0) {
-            failures.lock().expect("lock").push(format!("k={k}: re-apply failed: {}", stderr(&again)));
-        } else {
-            let plan = clusterup(&["plan", "--detailed-exitcode", &path]);
-            let found = block_on(inventory(&c, &ws.name));
-            if plan.status.code() != Some(0) || found != expected {
-                failures.lock().expect("lock").push(format!(
-                    "k={k}: after re-apply the plan exits {:?} and the deployment differs from an uninterrupted one:\n  expected {expected:?}\n  found    {found:?}",
-                    plan.status.code()
-                ));
+        let env = kill(k);
+        let env = [(env[0].0, env[0].1.as_str())];
+
+        let first = clusterup_with_env(endpoint(), &["apply", "--yes", &path], &env);
+        let apply_killed = killed_at(&first, k);
+        if apply_killed {
+            apply_points.fetch_max(k, Ordering::SeqCst);
+            let again = clusterup(&["apply", "--yes", &path]);
+            if again.status.code() != Some(0) {
+                fail(format!("k={k}: re-apply failed: {}", stderr(&again)));
+                return true;
             }
         }
-        assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &path]), 0);
-        assert_gone(&c, &ws.name, &format!("destroy after kill point {k}"));
-        killed
-    });
-    let failures = failures.into_inner().expect("lock");
-    assert!(failures.is_empty(), "{} of {covered} kill points failed:\n{}", failures.len(), failures.join("\n"));
-    assert!(covered > 50, "only {covered} kill points: the full example makes more mutating calls than that");
-    eprintln!(
-        "apply: killed after each of {covered} mutating calls; every re-apply converged, every destroy left nothing"
-    );
-}
+        let plan = clusterup(&["plan", "--detailed-exitcode", &path]);
+        let found = block_on(inventory(&c, &ws.name));
+        if plan.status.code() != Some(0) || found != expected {
+            fail(format!(
+                "k={k}: after apply the plan exits {:?} and the deployment differs from an uninterrupted one:\n  expected {expected:?}\n  found    {found:?}",
+                plan.status.code()
+            ));
+        }
 
-#[test]
-fn destroy_killed_after_every_mutating_call_leaves_nothing_after_a_rerun() {
-    let c = block_on(clients());
-    let failures = Mutex::new(Vec::new());
-    let covered = every_kill_point(|k| {
-        let ws = Workspace::from_example(EXAMPLE, &format!("kd{k}"));
-        let path = ws.topology().to_string_lossy().into_owned();
-        assert_code(&clusterup(&["apply", "--yes", &path]), 0);
-        let first = clusterup_with_env(
-            endpoint(),
-            &["destroy", "--yes", "--delete-data", &path],
-            &[("CLUSTERUP_KILL_AFTER", &k.to_string())],
-        );
-        let killed = killed_at(&first, k);
-        let again = clusterup(&["destroy", "--yes", "--delete-data", &path]);
-        if again.status.code() != Some(0) {
-            failures.lock().expect("lock").push(format!("k={k}: re-run of destroy failed: {}", stderr(&again)));
+        let first = clusterup_with_env(endpoint(), &["destroy", "--yes", "--delete-data", &path], &env);
+        let destroy_killed = killed_at(&first, k);
+        if destroy_killed {
+            destroy_points.fetch_max(k, Ordering::SeqCst);
+            let again = clusterup(&["destroy", "--yes", "--delete-data", &path]);
+            if again.status.code() != Some(0) {
+                fail(format!("k={k}: re-run of destroy failed: {}", stderr(&again)));
+            }
         }
         let left = block_on(inventory(&c, &ws.name));
         if !left.is_empty() {
-            failures.lock().expect("lock").push(format!("k={k}: left behind {left:?}"));
+            fail(format!("k={k}: left behind {left:?}"));
         }
-        killed
+        apply_killed || destroy_killed
     });
     let failures = failures.into_inner().expect("lock");
     assert!(failures.is_empty(), "{} of {covered} kill points failed:\n{}", failures.len(), failures.join("\n"));
-    assert!(covered > 50, "only {covered} kill points");
-    eprintln!("destroy: killed after each of {covered} mutating calls; every re-run left nothing");
+    let (applies, destroys) = (apply_points.into_inner(), destroy_points.into_inner());
+    assert!(applies > 50 && destroys > 50, "only {applies} apply and {destroys} destroy kill points");
+    eprintln!(
+        "kill points: apply killed after each of its {applies} mutating calls and re-applied to the same deployment; destroy killed after each of its {destroys} and re-run to nothing left"
+    );
 }
 
 #[test]
@@ -261,15 +243,7 @@ fn apply_killed_by_a_real_signal_at_a_random_time_converges() {
     let c = block_on(clients());
     let ws = Workspace::from_example(EXAMPLE, "sigkill");
     let path = ws.topology().to_string_lossy().into_owned();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_clusterup"))
-        .args(["apply", "--yes", &path])
-        .env("AWS_ENDPOINT_URL", endpoint())
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start apply");
+    let mut child = spawn_clusterup(endpoint(), &["apply", "--yes", &path]);
     let delay = Duration::from_millis(fastrand_delay());
     std::thread::sleep(delay);
     child.kill().expect("SIGKILL");
@@ -379,4 +353,25 @@ fn a_second_run_is_refused_while_the_first_holds_the_lock_and_a_dead_holder_is_t
     other.kill().expect("kill");
     let _ = other.wait();
     assert_gone(&c, &ws.name, "forced destroy");
+}
+
+#[test]
+fn destroy_deletes_network_interfaces_left_behind_in_the_deployments_subnets() {
+    let c = block_on(clients());
+    let ws = Workspace::from_example("web-tier.yaml", "eni");
+    let path = ws.topology().to_string_lossy().into_owned();
+    assert_code(&clusterup(&["apply", "--yes", &path]), 0);
+    // What a load balancer or EMR can leave: a detached, untagged interface in our subnet and group.
+    let subnets = block_on(c.ec2.describe_subnets().filters(tag_filter(&ws.name)).send()).expect("subnets");
+    let subnet = subnets.subnets()[0].subnet_id().expect("subnet").to_owned();
+    let groups = block_on(c.ec2.describe_security_groups().filters(tag_filter(&ws.name)).send()).expect("groups");
+    let group = groups.security_groups()[0].group_id().expect("group").to_owned();
+    let eni = block_on(c.ec2.create_network_interface().subnet_id(&subnet).groups(&group).send()).expect("eni");
+    let eni = eni.network_interface().and_then(|e| e.network_interface_id()).expect("eni id").to_owned();
+
+    assert_code(&clusterup(&["destroy", "--yes", &path]), 0);
+    let left = block_on(c.ec2.describe_network_interfaces().network_interface_ids(&eni).send());
+    let gone = left.map(|out| out.network_interfaces().is_empty()).unwrap_or(true);
+    assert!(gone, "the detached interface {eni} is deleted with the deployment");
+    assert_gone(&c, &ws.name, "destroy with a leftover interface");
 }

@@ -9,7 +9,7 @@ use crate::support::{
 };
 
 /// Active clusters named after the deployment, described.
-async fn active_clusters(c: &Clients, name: &str) -> Vec<Cluster> {
+pub(crate) async fn active_clusters(c: &Clients, name: &str) -> Vec<Cluster> {
     let listed = c
         .emr
         .list_clusters()

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 
-use super::Progress;
-use crate::aws::{poll, AwsError, ErrorClass, PollPolicy, PollStatus};
+use super::{Ctx, Progress};
+use crate::aws::{poll, AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, ResultExt};
 use crate::model::{tags, Actual, Desired};
 
 /// `tag:clusterup:deployment = <deployment>`: the filter every EC2 discovery uses.
@@ -33,7 +33,6 @@ pub fn read_tags(list: &[Tag]) -> BTreeMap<String, String> {
 
 /// Bring an EC2 resource's tags in line: add or change what differs, remove what is gone.
 pub async fn sync_tags(ec2: &aws_sdk_ec2::Client, have: &Actual, want: &Desired) -> Result<(), AwsError> {
-    use crate::aws::ResultExt;
     let Some(change) = tags::change(have.props.get("tags"), want.props.get("tags")) else { return Ok(()) };
     let resource = have.address.as_str();
     if !change.set.is_empty() {
@@ -76,6 +75,33 @@ where
         },
     )
     .await
+}
+
+/// Delete the detached (`available`) network interfaces that still sit in a subnet or hold a security
+/// group (`filter` is `subnet-id` or `group-id`). AWS services (load balancers, EMR, EFS, NAT, Lambda)
+/// create ENIs on the deployment's behalf, untagged; when one is left detached after its owner went, it
+/// blocks the subnet or group for good. Attached ones belong to a live resource and are waited for.
+pub async fn delete_detached_enis(ctx: &Ctx, filter: &str, id: &str, resource: &str) -> Result<(), AwsError> {
+    let out = ctx
+        .aws
+        .ec2
+        .describe_network_interfaces()
+        .filters(Filter::builder().name(filter).values(id).build())
+        .filters(Filter::builder().name("status").values("available").build())
+        .send()
+        .await
+        .call("DescribeNetworkInterfaces", resource)?;
+    for eni in out.network_interfaces().iter().filter_map(|e| e.network_interface_id()) {
+        ctx.aws
+            .ec2
+            .delete_network_interface()
+            .network_interface_id(eni)
+            .send()
+            .await
+            .call("DeleteNetworkInterface", resource)
+            .gone_ok()?;
+    }
+    Ok(())
 }
 
 /// Delete with `f`, retrying while AWS says the resource is still in use (ENIs of a deleted load

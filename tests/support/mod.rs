@@ -115,6 +115,16 @@ pub fn clusterup_with_env(endpoint: &str, args: &[&str], env: &[(&str, &str)]) -
     cmd.output().expect("run clusterup")
 }
 
+/// The real binary started in the background (to be signalled), stdout dropped, stderr piped.
+pub fn spawn_clusterup(endpoint: &str, args: &[&str]) -> std::process::Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_clusterup"));
+    cmd.args(args).env("AWS_ENDPOINT_URL", endpoint).env("NO_COLOR", "1").env_remove("RUST_LOG");
+    if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+        cmd.env("AWS_ACCESS_KEY_ID", "test").env("AWS_SECRET_ACCESS_KEY", "test");
+    }
+    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("start clusterup")
+}
+
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -7,7 +7,9 @@ use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType, UserIdGrou
 
 use crate::aws::{AwsError, ErrorClass, Outcome, ResultExt};
 use crate::model::{tags, Actual, Desired, Kind, Value};
-use crate::resources::ec2_util::{delete_when_free, deployment_filter, read_tags, settle, sync_tags, tag_spec};
+use crate::resources::ec2_util::{
+    delete_detached_enis, delete_when_free, deployment_filter, read_tags, settle, sync_tags, tag_spec,
+};
 use crate::resources::owned_address;
 use crate::resources::{Ctx, Progress};
 
@@ -165,6 +167,7 @@ async fn sync_rules(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), AwsE
 pub async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), AwsError> {
     revoke_references(ctx, have).await?;
     delete_when_free(have.address.as_str(), "DeleteSecurityGroup", progress, || async {
+        delete_detached_enis(ctx, "group-id", &have.id, have.address.as_str()).await?;
         ctx.aws
             .ec2
             .delete_security_group()

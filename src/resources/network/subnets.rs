@@ -4,7 +4,9 @@ use aws_sdk_ec2::types::ResourceType;
 
 use crate::aws::{AwsError, ResultExt};
 use crate::model::{tags, Actual, Desired, Kind, Value};
-use crate::resources::ec2_util::{delete_when_free, deployment_filter, read_tags, settle, tag_spec};
+use crate::resources::ec2_util::{
+    delete_detached_enis, delete_when_free, deployment_filter, read_tags, settle, tag_spec,
+};
 use crate::resources::owned_address;
 use crate::resources::{Ctx, Progress};
 
@@ -55,6 +57,7 @@ pub async fn create(ctx: &Ctx, want: &Desired) -> Result<Actual, AwsError> {
 
 pub async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), AwsError> {
     delete_when_free(have.address.as_str(), "DeleteSubnet", progress, || async {
+        delete_detached_enis(ctx, "subnet-id", &have.id, have.address.as_str()).await?;
         ctx.aws
             .ec2
             .delete_subnet()
