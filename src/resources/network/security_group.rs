@@ -258,6 +258,7 @@ fn rules_naming(rules: &[IpPermission], group_id: &str) -> Vec<IpPermission> {
 #[cfg(test)]
 mod tests {
     use aws_sdk_ec2::operation::delete_security_group::DeleteSecurityGroupOutput;
+    use aws_sdk_ec2::operation::describe_network_interfaces::DescribeNetworkInterfacesOutput;
     use aws_sdk_ec2::operation::describe_security_groups::DescribeSecurityGroupsOutput;
     use aws_sdk_ec2::operation::revoke_security_group_egress::RevokeSecurityGroupEgressOutput;
     use aws_sdk_ec2::operation::revoke_security_group_ingress::RevokeSecurityGroupIngressOutput;
@@ -327,13 +328,16 @@ mod tests {
         let revoke_egress = mock!(Client::revoke_security_group_egress)
             .match_requests(|req| req.group_id() == Some("sg-core") && names_only(req.ip_permissions(), 0, "sg-master"))
             .then_output(|| RevokeSecurityGroupEgressOutput::builder().r#return(true).build());
+        let no_enis = mock!(Client::describe_network_interfaces)
+            .match_requests(|req| req.filters().iter().any(|f| f.name() == Some("group-id")))
+            .then_output(|| DescribeNetworkInterfacesOutput::builder().build());
         let delete_group = mock!(Client::delete_security_group)
             .match_requests(|req| req.group_id() == Some("sg-master"))
             .then_output(|| DeleteSecurityGroupOutput::builder().build());
         let ec2 = mock_client!(
             aws_sdk_ec2,
             RuleMode::Sequential,
-            [&ingress_users, &revoke_ingress, &egress_users, &revoke_egress, &delete_group]
+            [&ingress_users, &revoke_ingress, &egress_users, &revoke_egress, &no_enis, &delete_group]
         );
         let ctx = Ctx {
             aws: Aws { ec2, ..Aws::offline() },
@@ -343,7 +347,7 @@ mod tests {
         };
         let master = Actual::new(Address::new("network/security-group/spark-master"), Kind::SecurityGroup, "sg-master");
         delete(&ctx, &master, &Quiet).await.expect("deleted");
-        for rule in [&ingress_users, &revoke_ingress, &egress_users, &revoke_egress, &delete_group] {
+        for rule in [&ingress_users, &revoke_ingress, &egress_users, &revoke_egress, &no_enis, &delete_group] {
             assert_eq!(rule.num_calls(), 1);
         }
     }
