@@ -108,14 +108,12 @@ impl Lock {
         let mut taken_over = None;
         match put(aws, &name, &value, false).await {
             Ok(()) => {}
-            Err(err) if err.is(ErrorClass::AlreadyExists) => {
-                let (other, age) = read(aws, &name).await?.unwrap_or_else(|| (unknown_holder(), Duration::ZERO));
-                // Our own first attempt got through but its answer was lost, and the SDK retried.
-                let ours = other.id == holder.id;
-                match take_over(&other, age, force).filter(|_| !ours) {
-                    _ if ours => {}
-                    Some(taken) => taken_over = Some(taken),
-                    None => {
+            // Our own first attempt got through but its answer was lost, and the SDK retried: it is ours.
+            Err(err) if err.is(ErrorClass::AlreadyExists) => match read(aws, &name).await? {
+                Some((other, _)) if other.id == holder.id => {}
+                found => {
+                    let (other, age) = found.unwrap_or_else(|| (unknown_holder(), Duration::ZERO));
+                    let Some(taken) = take_over(&other, age, force) else {
                         return Err(AwsError::local(
                             deployment,
                             "PutParameter",
@@ -125,24 +123,25 @@ impl Lock {
                                 age.as_secs(),
                                 STALE_AFTER.as_secs() / 60
                             ),
-                        ))
-                    }
-                }
-                put(aws, &name, &value, true).await?;
-                // Two runs taking over at once: the last write wins, the other one backs off here.
-                if let Some((now, _)) = read(aws, &name).await? {
-                    if now.id != holder.id {
-                        return Err(AwsError::local(
-                            deployment,
-                            "PutParameter",
-                            format!(
-                                "deployment {deployment} was just locked by {}; wait for it to finish",
-                                now.describe()
-                            ),
                         ));
+                    };
+                    taken_over = Some(taken);
+                    put(aws, &name, &value, true).await?;
+                    // Two runs taking over at once: the last write wins, the other one backs off here.
+                    if let Some((now, _)) = read(aws, &name).await? {
+                        if now.id != holder.id {
+                            return Err(AwsError::local(
+                                deployment,
+                                "PutParameter",
+                                format!(
+                                    "deployment {deployment} was just locked by {}; wait for it to finish",
+                                    now.describe()
+                                ),
+                            ));
+                        }
                     }
                 }
-            }
+            },
             Err(err) => return Err(err),
         }
         let heartbeat = {

@@ -50,6 +50,34 @@ pub fn prop_matches(key: &str, have: &Value, want: &Value) -> bool {
 }
 
 impl Value {
+    /// `text` with every marker replaced by its reference: a template filled in at apply time (or the
+    /// text itself when no marker occurs). For documents built as text whose ids do not exist yet.
+    pub fn with_references(text: String, marks: &[(&str, Value)]) -> Value {
+        let mut parts = vec![Value::Str(text)];
+        for (mark, reference) in marks {
+            parts = parts
+                .into_iter()
+                .flat_map(|part| match part {
+                    Value::Str(s) if s.contains(mark) => {
+                        let mut pieces = Vec::new();
+                        for (i, piece) in s.split(mark).enumerate() {
+                            if i > 0 {
+                                pieces.push(reference.clone());
+                            }
+                            pieces.push(Value::str(piece));
+                        }
+                        pieces
+                    }
+                    other => vec![other],
+                })
+                .collect();
+        }
+        match parts.len() {
+            1 => parts.remove(0),
+            _ => Value::Template(parts),
+        }
+    }
+
     pub fn str(s: impl Into<String>) -> Value {
         Value::Str(s.into())
     }

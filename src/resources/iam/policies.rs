@@ -66,29 +66,7 @@ fn document(statements: Vec<serde_json::Value>) -> Value {
         (ACCESS_POINT, Value::Attr(Address::new(storage::ACCESS_POINT), "arn".into())),
         (NODE_ROLE, Value::Attr(Address::new(super::SPARK_NODE_ROLE), "arn".into())),
     ];
-    let mut parts = vec![Value::str(text)];
-    for (mark, reference) in marks {
-        parts = parts
-            .into_iter()
-            .flat_map(|part| match part {
-                Value::Str(s) if s.contains(mark) => {
-                    let mut pieces = Vec::new();
-                    for (i, piece) in s.split(mark).enumerate() {
-                        if i > 0 {
-                            pieces.push(reference.clone());
-                        }
-                        pieces.push(Value::str(piece));
-                    }
-                    pieces
-                }
-                other => vec![other],
-            })
-            .collect();
-    }
-    match parts.len() {
-        1 => parts.remove(0),
-        _ => Value::Template(parts),
-    }
+    Value::with_references(text, &marks)
 }
 
 /// The statements every node that uses the shared data tier needs: read the database's managed secret,

@@ -71,21 +71,11 @@ fn metastore_configurations(topology: &Topology) -> Value {
             "hadoop.security.credential.provider.path": METASTORE_CREDENTIALS,
         }
     }]);
-    let text = iam_canonical(&doc);
     let db = Address::new(database::INSTANCE);
-    let mut parts = Vec::new();
-    for (i, piece) in text.split(ENDPOINT).enumerate() {
-        if i > 0 {
-            parts.push(Value::Attr(db.clone(), "endpoint".into()));
-        }
-        for (j, piece) in piece.split(PORT).enumerate() {
-            if j > 0 {
-                parts.push(Value::Attr(db.clone(), "port".into()));
-            }
-            parts.push(Value::str(piece));
-        }
-    }
-    Value::Template(parts)
+    Value::with_references(
+        iam_canonical(&doc),
+        &[(ENDPOINT, Value::Attr(db.clone(), "endpoint".into())), (PORT, Value::Attr(db, "port".into()))],
+    )
 }
 
 /// The Hadoop credential store the bootstrap script writes the metastore password into.
