@@ -1,6 +1,8 @@
 //! `plan` against the emulator: the diff, exit codes, JSON and saved plans.
 
-use crate::support::{assert_code, clusterup, stderr, stdout, Workspace};
+use crate::apply_destroy::block_on;
+use crate::support::fault_proxy::{FaultProxy, Schedule};
+use crate::support::{assert_code, clients, clusterup, clusterup_with_env, endpoint, stderr, stdout, Workspace};
 
 #[test]
 fn plan_on_an_empty_account_creates_everything_and_exits_2() {
@@ -65,4 +67,31 @@ fn region_flag_must_match_the_topology() {
     let out = clusterup(&["plan", "--region", "eu-west-1", &ws.topology().to_string_lossy()]);
     assert_code(&out, 1);
     assert!(stderr(&out).contains("does not match the topology's region us-east-1"), "{}", stderr(&out));
+}
+
+/// Discovery asks each family a fixed number of questions, never one per resource: the calls `plan`
+/// makes for the full example are the same with 2 app nodes and with 50.
+#[test]
+fn plan_discovery_calls_stay_the_same_when_app_capacity_grows_from_2_to_50() {
+    let ws = Workspace::from_example("smarten-spark.yaml", "calls");
+    let path = ws.topology().to_string_lossy().into_owned();
+    let plan_calls = || {
+        let proxy = FaultProxy::start(endpoint(), Schedule::PassThrough);
+        assert_code(&clusterup_with_env(&proxy.url, &["plan", "--detailed-exitcode", &path], &[]), 0);
+        proxy.requests()
+    };
+    assert_code(&clusterup(&["apply", "--yes", &path]), 0);
+    let with_2 = plan_calls();
+    ws.edit("    min: 2\n    desired: 2\n    max: 6", "    min: 50\n    desired: 50\n    max: 50");
+    assert_code(&clusterup(&["apply", "--yes", &path]), 0);
+    let c = block_on(clients());
+    let group = block_on(
+        c.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(format!("{}-app", ws.name)).send(),
+    )
+    .expect("group");
+    assert_eq!(group.auto_scaling_groups()[0].instances().len(), 50, "the group really runs 50 nodes");
+    let with_50 = plan_calls();
+    assert_eq!(with_2, with_50, "plan made {with_2} calls with 2 app nodes and {with_50} with 50");
+    assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &path]), 0);
+    eprintln!("plan discovery: {with_2} calls for the full example with 2 app nodes and with 50");
 }

@@ -26,6 +26,8 @@ pub enum Fault {
 
 #[derive(Debug, Clone)]
 pub enum Schedule {
+    /// No fault: the proxy only counts requests.
+    PassThrough,
     /// The first request of every distinct operation is throttled; its retry goes through.
     ThrottleFirstOfEachOperation,
     /// The first request of every distinct operation gets the fault; its retry goes through.
@@ -48,6 +50,7 @@ struct Seen {
 pub struct FaultProxy {
     pub url: String,
     seen: Arc<Mutex<Seen>>,
+    requests: Arc<AtomicUsize>,
 }
 
 impl FaultProxy {
@@ -58,6 +61,7 @@ impl FaultProxy {
         let seen = Arc::new(Mutex::new(Seen::default()));
         let count = Arc::new(AtomicUsize::new(0));
         let shared = seen.clone();
+        let requests = count.clone();
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 let (upstream, schedule, seen, count) =
@@ -67,7 +71,12 @@ impl FaultProxy {
                 });
             }
         });
-        FaultProxy { url, seen }
+        FaultProxy { url, seen, requests }
+    }
+
+    /// Requests that reached the proxy so far (retries included).
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
     }
 
     /// Distinct operations that went through the proxy.
@@ -261,6 +270,7 @@ fn serve(
         let mut seen = seen.lock().expect("lock");
         let first = seen.operations.insert(operation.clone());
         let fault = match schedule {
+            Schedule::PassThrough => None,
             Schedule::ThrottleFirstOfEachOperation => first.then_some(Fault::Throttle),
             Schedule::FirstOfEachOperation(fault) => first.then_some(*fault),
             Schedule::EveryNth { n: every, faults } => {
