@@ -22,6 +22,10 @@ fn plan_on_an_empty_account_creates_everything_and_exits_2() {
         text.contains(&format!("Plan: {} to add, 0 to change, 0 to replace, 0 to destroy.", resource_lines.len())),
         "{text}"
     );
+    // Where the time will go: the load balancer and the nodes are the long steps of this topology.
+    let estimate =
+        text.lines().find(|l| l.starts_with("Estimated time on AWS: about ")).unwrap_or_else(|| panic!("{text}"));
+    assert!(estimate.contains("load_balancer/alb") || estimate.contains("app/auto-scaling-group"), "{estimate}");
 
     // Without --detailed-exitcode, changes are not an error.
     assert_code(&clusterup(&["plan", &topology]), 0);

@@ -70,7 +70,36 @@ pub fn render_plan(plan: &Plan, style: Style) -> String {
         render_change(&mut out, style, change);
     }
     let _ = writeln!(out, "\n{}", render_summary(&plan.summary()));
+    if let Some(estimate) = crate::plan::estimate(plan) {
+        let _ = writeln!(out, "{}", render_estimate(&estimate));
+    }
     out
+}
+
+/// `Estimated time on AWS: about 28 min, along network/vpc -> ... -> spark/cluster (9 min)`: the longest
+/// chain, with the steps that take a minute or more.
+pub fn render_estimate(estimate: &crate::plan::Estimate) -> String {
+    let steps: Vec<String> = estimate
+        .path
+        .iter()
+        .map(|(address, op, took)| {
+            let verb = match op {
+                crate::engine::Op::Create => "",
+                crate::engine::Op::Update => " (update)",
+                crate::engine::Op::Delete => " (delete)",
+            };
+            if took.as_secs() >= 60 {
+                format!("{address}{verb} {}", crate::plan::about(*took).trim_start_matches("about "))
+            } else {
+                format!("{address}{verb}")
+            }
+        })
+        .collect();
+    format!(
+        "Estimated time on AWS: {} (typical times), along the longest chain: {}",
+        crate::plan::about(estimate.total),
+        steps.join(" -> ")
+    )
 }
 
 pub fn render_summary(s: &Summary) -> String {

@@ -3,12 +3,14 @@
 
 mod diff;
 mod discover;
+mod estimate;
 mod facts;
 mod order;
 mod saved;
 
 pub use diff::diff;
 pub use discover::discover_all;
+pub use estimate::{about, estimate, typical, Estimate};
 pub use facts::{gather_facts, offline_facts};
 pub use order::topological;
 pub use saved::{sha256_hex, SavedPlan, SavedPlanError};

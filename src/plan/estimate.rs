@@ -1,0 +1,127 @@
+//! How long a plan takes on AWS, before it runs: typical times per kind of resource and action (see
+//! LATENCIES in the project's shared notes for the sources), summed along the longest dependency chain.
+//! The engine runs everything else beside that chain, so it is the estimate.
+
+use std::time::Duration;
+
+use crate::engine::{build_nodes, Op};
+use crate::model::{Address, Kind, Value};
+
+use super::Plan;
+
+/// The longest chain of a plan and how long it takes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimate {
+    pub total: Duration,
+    /// The chain, first action first, each with its own typical time.
+    pub path: Vec<(Address, Op, Duration)>,
+}
+
+const fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+/// The typical time of one action, from create (or delete) call to usable (or gone), on AWS.
+pub fn typical(kind: Kind, op: Op, multi_az: bool) -> Duration {
+    match (op, kind) {
+        (Op::Create, Kind::NatGateway) => secs(105),
+        (Op::Create, Kind::LoadBalancer) => secs(150),
+        // Nodes boot, join InService and pass one health check.
+        (Op::Create, Kind::AutoScalingGroup) => secs(120),
+        // Until EC2 and EMR accept the role or profile.
+        (Op::Create, Kind::IamRole | Kind::InstanceProfile) => secs(10),
+        (Op::Create, Kind::DbInstance) if multi_az => secs(18 * 60),
+        (Op::Create, Kind::DbInstance) => secs(5 * 60),
+        (Op::Create, Kind::FileSystem) => secs(10),
+        (Op::Create, Kind::MountTarget) => secs(90),
+        // To WAITING, with a bootstrap action that installs and mounts EFS.
+        (Op::Create, Kind::EmrCluster) => secs(9 * 60),
+        (Op::Create, _) => secs(2),
+        (Op::Update, Kind::DbInstance) => secs(10 * 60),
+        (Op::Update, _) => secs(5),
+        (Op::Delete, Kind::DbInstance) => secs(8 * 60),
+        (Op::Delete, Kind::EmrCluster) => secs(7 * 60),
+        (Op::Delete, Kind::NatGateway | Kind::LoadBalancer | Kind::MountTarget) => secs(60),
+        (Op::Delete, Kind::AutoScalingGroup) => secs(120),
+        (Op::Delete, _) => secs(2),
+    }
+}
+
+/// The estimate of a plan with changes; None without changes.
+pub fn estimate(plan: &Plan) -> Option<Estimate> {
+    let nodes = build_nodes(plan);
+    if nodes.is_empty() {
+        return None;
+    }
+    let own: Vec<Duration> = nodes
+        .iter()
+        .map(|n| {
+            let multi_az = n.desired.as_ref().and_then(|d| d.props.get("multi_az")) == Some(&Value::Bool(true));
+            typical(n.kind, n.op, multi_az)
+        })
+        .collect();
+    // Longest finish time of each node; nodes come in no particular order, so settle them repeatedly
+    // (a plan has no cycle; the engine refuses one, and so does this loop by its bound).
+    let mut finish: Vec<Option<Duration>> = vec![None; nodes.len()];
+    let mut before: Vec<Option<usize>> = vec![None; nodes.len()];
+    for _ in 0..nodes.len() {
+        for (i, node) in nodes.iter().enumerate() {
+            if finish[i].is_some() || node.deps.iter().any(|&d| finish[d].is_none()) {
+                continue;
+            }
+            let latest = node.deps.iter().copied().max_by_key(|&d| finish[d]);
+            finish[i] = Some(own[i] + latest.and_then(|d| finish[d]).unwrap_or_default());
+            before[i] = latest;
+        }
+    }
+    let (mut at, total) = finish.iter().enumerate().filter_map(|(i, f)| Some((i, (*f)?))).max_by_key(|(_, f)| *f)?;
+    let mut path = vec![(nodes[at].address.clone(), nodes[at].op, own[at])];
+    while let Some(previous) = before[at] {
+        at = previous;
+        path.push((nodes[at].address.clone(), nodes[at].op, own[at]));
+    }
+    path.reverse();
+    Some(Estimate { total, path })
+}
+
+/// `about 27 min` / `about 40 s`.
+pub fn about(duration: Duration) -> String {
+    let secs = duration.as_secs();
+    if secs >= 90 {
+        format!("about {} min", (secs + 30) / 60)
+    } else {
+        format!("about {secs} s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Desired;
+    use crate::plan::{diff, Plan};
+    use crate::resources::desired;
+
+    fn plan_of(yaml: &str) -> Plan {
+        let topology = crate::topology::parse(std::path::Path::new("t.yaml"), yaml).expect("valid").topology;
+        let facts = crate::plan::offline_facts(&topology);
+        let wanted: Vec<Desired> = desired(&topology, &facts);
+        diff(&topology.name, &topology.region, &wanted, Vec::new())
+    }
+
+    #[test]
+    fn the_multi_az_database_then_the_spark_cluster_is_the_longest_chain_of_the_full_example() {
+        let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten-spark.yaml");
+        let text = std::fs::read_to_string(example).expect("example");
+        let estimate = estimate(&plan_of(&text)).expect("changes");
+        let chain: Vec<&str> = estimate.path.iter().map(|(a, _, _)| a.as_str()).collect();
+        assert!(chain.contains(&"database/instance") && chain.last() == Some(&"spark/cluster"), "{chain:?}");
+        // 18 min of database, then 9 of EMR, plus the seconds of what comes before them.
+        assert!(estimate.total >= secs(27 * 60) && estimate.total < secs(29 * 60), "{:?}", estimate.total);
+    }
+
+    #[test]
+    fn durations_read_in_minutes_or_seconds() {
+        assert_eq!(about(secs(40)), "about 40 s");
+        assert_eq!(about(secs(27 * 60 + 40)), "about 28 min");
+    }
+}
