@@ -72,10 +72,6 @@ pub fn iam_name(deployment: &str, region: &str, suffix: &str) -> String {
     format!("{deployment}-{region}-{suffix}")
 }
 
-pub fn role_name(deployment: &str, region: &str) -> String {
-    iam_name(deployment, region, "app")
-}
-
 /// The one inline policy clusterup manages on a role: `clusterup-app` on the app's role.
 pub fn policy_name(spec: &RoleSpec) -> String {
     format!("clusterup-{}", spec.suffix)

@@ -168,8 +168,7 @@ pub fn spark_service(topology: &Topology) -> Value {
 /// repositories, reading their cluster, and the shared data tier (the secret only for the Hive metastore).
 pub fn spark_node(topology: &Topology, facts: &Facts) -> Value {
     let bucket = spark::bucket_name(&topology.name, &facts.account_id, &topology.region);
-    let shared_metastore =
-        topology.spark.as_ref().is_some_and(|s| s.metastore == crate::topology::Metastore::SharedDatabase);
+    let shared_metastore = spark::shared_metastore(topology);
     let mut statements = vec![
         json!({
             "Sid": "ReadBootstrap", "Effect": "Allow", "Action": "s3:GetObject",

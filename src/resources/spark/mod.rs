@@ -48,14 +48,18 @@ pub fn bucket_name(deployment: &str, account: &str, region: &str) -> String {
     format!("clusterup-{deployment}-{account}-{region}")
 }
 
+/// Whether the topology's Spark cluster keeps its Hive metastore on the shared database.
+pub fn shared_metastore(topology: &Topology) -> bool {
+    topology.spark.as_ref().is_some_and(|s| s.metastore == Metastore::SharedDatabase)
+}
+
 pub fn cluster_name(deployment: &str) -> String {
     format!("{deployment}-spark")
 }
 
 /// The Hive metastore's JDBC URL on the shared database (schema `hive`, made on first start).
 fn metastore_configurations(topology: &Topology) -> Value {
-    let shared = topology.spark.as_ref().is_some_and(|s| s.metastore == Metastore::SharedDatabase);
-    if !shared {
+    if !shared_metastore(topology) {
         return Value::str("[]");
     }
     const ENDPOINT: &str = "@@ENDPOINT@@";
@@ -83,7 +87,7 @@ pub const METASTORE_CREDENTIALS: &str = "jceks://file/etc/hive/conf/clusterup-me
 
 /// The bootstrap script's placeholders.
 fn bootstrap_variables(topology: &Topology) -> BTreeMap<&'static str, Value> {
-    let shared = topology.spark.as_ref().is_some_and(|s| s.metastore == Metastore::SharedDatabase);
+    let shared = shared_metastore(topology);
     let storage = topology.shared_storage.as_ref();
     let when = |present: bool, value: Value| if present { value } else { Value::str("") };
     BTreeMap::from([
