@@ -2,9 +2,11 @@
 //!
 //! The SDK waiters wait 15-30 s before their second look and grow to 120 s between looks; a resource that
 //! became ready just after a look is seen up to two minutes late, and every wait on the critical path adds
-//! that lag. This poller looks at once, then after a short first delay that grows by a factor up to a cap
-//! chosen per resource kind (close to the resource's typical time-to-ready), with jitter so that many
-//! parallel waits do not poll in lockstep.
+//! that lag. This poller looks at once, then after a short first delay that grows by a factor up to a
+//! cap of a few seconds, with jitter so that many parallel waits do not poll in lockstep. A resource is
+//! seen at most one cap (plus one call) after it became ready; the price is one Describe call every few
+//! seconds per wait, far below AWS's rate limits (EC2 refills 20 Describe tokens per second per API).
+//! The policy for each kind of resource is chosen in `resources::wait_policy`.
 
 use std::future::Future;
 use std::time::Duration;
@@ -25,20 +27,23 @@ pub struct PollPolicy {
 }
 
 impl PollPolicy {
-    /// Seconds-scale resources (subnets, security groups, instances joining a group).
+    /// Seconds-scale waits (file systems, access points, eventual consistency of new ids).
     pub const FAST: PollPolicy = PollPolicy {
         first_delay: Duration::from_millis(500),
         factor: 1.5,
-        max_delay: Duration::from_secs(5),
+        max_delay: Duration::from_secs(2),
         timeout: Duration::from_secs(600),
     };
-    /// Minutes-scale resources (NAT gateways, load balancers, deletions that release ENIs).
+    /// Minutes-scale waits (NAT gateways, load balancers, mount targets, nodes joining a group).
     pub const MINUTES: PollPolicy = PollPolicy {
-        first_delay: Duration::from_secs(2),
+        first_delay: Duration::from_secs(1),
         factor: 1.5,
-        max_delay: Duration::from_secs(10),
+        max_delay: Duration::from_secs(4),
         timeout: Duration::from_secs(1200),
     };
+    /// Waits that may last most of an hour (Multi-AZ databases, EMR clusters): looks as often as
+    /// [`Self::MINUTES`], for longer.
+    pub const LONG: PollPolicy = PollPolicy { timeout: Duration::from_secs(60 * 60), ..PollPolicy::MINUTES };
 
     /// The delay after `looks` looks so far (1-based), without jitter.
     pub fn delay_after(&self, looks: u32) -> Duration {
@@ -101,9 +106,9 @@ mod tests {
     #[test]
     fn delay_grows_then_caps() {
         let p = PollPolicy::MINUTES;
-        assert_eq!(p.delay_after(1), Duration::from_secs(2));
-        assert_eq!(p.delay_after(2), Duration::from_secs(3));
-        assert_eq!(p.delay_after(50), Duration::from_secs(10));
+        assert_eq!(p.delay_after(1), Duration::from_secs(1));
+        assert_eq!(p.delay_after(2), Duration::from_millis(1500));
+        assert_eq!(p.delay_after(50), Duration::from_secs(4));
     }
 
     #[tokio::test(start_paused = true)]

@@ -49,7 +49,7 @@ pub async fn run(
         }
         let stop = stop_on_ctrl_c();
         let view = Arc::new(ProgressView::new(printer.clone()));
-        let report = execute(&plan, &ctx, usize::from(g.parallelism), view, stop).await;
+        let report = execute(&plan, Arc::new(ctx.clone()), usize::from(g.parallelism), view, stop).await;
         finish(&report, printer, "destroy", &resume)?;
         if !report.succeeded() {
             return Ok(status_of(&report));

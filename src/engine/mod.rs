@@ -4,30 +4,39 @@
 //! once every node it depends on has succeeded; when a node fails, everything that depends on it is
 //! skipped and reported as such, so only the root cause is an error. A semaphore bounds how many AWS
 //! actions run at once. A stop request (Ctrl-C) starts nothing new, lets running actions finish, and
-//! reports what did not start. The engine never prints: it tells a [`Hook`].
+//! reports what did not start. When more nodes are ready than may run, the ones with the longest chain
+//! still ahead of them start first, so the slowest chain is never queued behind quick work. The engine
+//! never prints: it tells a [`Hook`]. It acts through a [`Backend`]: AWS in the tool, a simulation in the
+//! benchmark.
 
+mod backend;
 mod events;
 mod graph;
+mod timeline;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+// Tokio's clock, not the system's: the simulation benchmark runs the engine under virtual time.
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
+pub use backend::Backend;
 pub use events::{Event, Hook, Op};
 pub use graph::{build_nodes, Node};
+pub use timeline::{longest_chain, Span};
 
 use crate::aws::AwsError;
 use crate::model::{Actual, Address, Value};
 use crate::plan::Plan;
-use crate::resources::{family_of, Ctx, Progress};
+use crate::resources::Progress;
 
 /// How one node ended.
 #[derive(Debug)]
 pub enum Outcome {
-    Done(Duration),
+    Done(Span),
     Failed(AwsError),
     /// Not run because a node it depends on failed.
     Skipped {
@@ -95,10 +104,17 @@ enum State {
     Finished(Outcome),
 }
 
-/// Run `plan` against AWS.
-pub async fn execute(plan: &Plan, ctx: &Ctx, parallelism: usize, hook: Arc<dyn Hook>, stop: StopSignal) -> Report {
+/// Run `plan` through `backend`, at most `parallelism` actions at once.
+pub async fn execute(
+    plan: &Plan,
+    backend: Arc<dyn Backend>,
+    parallelism: usize,
+    hook: Arc<dyn Hook>,
+    stop: StopSignal,
+) -> Report {
     let started = Instant::now();
     let nodes = build_nodes(plan);
+    let order = timeline::by_chain_ahead(&nodes);
     // Ids of every resource known so far: unchanged ones now, created ones as they finish.
     let ids: Arc<Mutex<BTreeMap<Address, Actual>>> = Arc::new(Mutex::new(
         plan.changes.iter().filter_map(|c| c.actual.clone()).map(|a| (a.address.clone(), a)).collect(),
@@ -114,7 +130,7 @@ pub async fn execute(plan: &Plan, ctx: &Ctx, parallelism: usize, hook: Arc<dyn H
             hook.event(&Event::Stopping);
         }
         // Skip what can no longer run; start what is ready, up to the limit.
-        for i in 0..nodes.len() {
+        for &i in &order {
             if !matches!(states[i], State::Pending) {
                 continue;
             }
@@ -145,13 +161,13 @@ pub async fn execute(plan: &Plan, ctx: &Ctx, parallelism: usize, hook: Arc<dyn H
             states[i] = State::Running;
             hook.event(&Event::Started { address: &nodes[i].address, op: nodes[i].op });
             let node = nodes[i].clone();
-            let ctx = ctx.clone();
+            let backend = backend.clone();
             let hook = hook.clone();
             let ids = ids.clone();
             running.spawn(async move {
-                let began = Instant::now();
-                let result = run_node(&node, &ctx, hook, &ids).await;
-                (i, result.map(|()| began.elapsed()))
+                let start = started.elapsed();
+                let result = run_node(&node, backend.as_ref(), hook, &ids).await;
+                (i, result.map(|()| Span { start, end: started.elapsed() }))
             });
         }
         if running.is_empty() {
@@ -167,9 +183,9 @@ pub async fn execute(plan: &Plan, ctx: &Ctx, parallelism: usize, hook: Arc<dyn H
             }
         };
         let outcome = match result {
-            Ok(elapsed) => {
-                hook.event(&Event::Finished { address: &nodes[i].address, op: nodes[i].op, elapsed });
-                Outcome::Done(elapsed)
+            Ok(span) => {
+                hook.event(&Event::Finished { address: &nodes[i].address, op: nodes[i].op, elapsed: span.elapsed() });
+                Outcome::Done(span)
             }
             Err(error) => {
                 hook.event(&Event::Failed { address: &nodes[i].address, op: nodes[i].op, error: &error });
@@ -213,16 +229,15 @@ pub async fn execute(plan: &Plan, ctx: &Ctx, parallelism: usize, hook: Arc<dyn H
 
 async fn run_node(
     node: &Node,
-    ctx: &Ctx,
+    backend: &dyn Backend,
     hook: Arc<dyn Hook>,
     ids: &Mutex<BTreeMap<Address, Actual>>,
 ) -> Result<(), AwsError> {
     let progress = NodeProgress { hook, address: node.address.clone() };
-    let family = family_of(node.kind);
     match node.op {
         Op::Delete => {
             let Some(actual) = &node.actual else { return Ok(()) };
-            family.delete(ctx, actual, &progress).await?;
+            backend.delete(actual, &progress).await?;
             if let Ok(mut map) = ids.lock() {
                 if map.get(&node.address).is_some_and(|a| a.id == actual.id) {
                     map.remove(&node.address);
@@ -253,8 +268,8 @@ async fn run_node(
                 ));
             }
             let actual = match (node.op, &node.actual) {
-                (Op::Update, Some(have)) => family.update(ctx, have, &resolved, &progress).await?,
-                _ => family.create(ctx, &resolved, &progress).await?,
+                (Op::Update, Some(have)) => backend.update(have, &resolved, &progress).await?,
+                _ => backend.create(&resolved, &progress).await?,
             };
             if let Ok(mut map) = ids.lock() {
                 map.insert(node.address.clone(), actual);

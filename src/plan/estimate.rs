@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::engine::{build_nodes, Op};
+use crate::engine::{build_nodes, Node, Op};
 use crate::model::{Address, Kind, Value};
 
 use super::Plan;
@@ -47,19 +47,19 @@ pub fn typical(kind: Kind, op: Op, multi_az: bool) -> Duration {
     }
 }
 
+/// The typical time of one node of a plan.
+pub fn typical_time(node: &Node) -> Duration {
+    let multi_az = node.desired.as_ref().and_then(|d| d.props.get("multi_az")) == Some(&Value::Bool(true));
+    typical(node.kind, node.op, multi_az)
+}
+
 /// The estimate of a plan with changes; None without changes.
 pub fn estimate(plan: &Plan) -> Option<Estimate> {
     let nodes = build_nodes(plan);
     if nodes.is_empty() {
         return None;
     }
-    let own: Vec<Duration> = nodes
-        .iter()
-        .map(|n| {
-            let multi_az = n.desired.as_ref().and_then(|d| d.props.get("multi_az")) == Some(&Value::Bool(true));
-            typical(n.kind, n.op, multi_az)
-        })
-        .collect();
+    let own: Vec<Duration> = nodes.iter().map(typical_time).collect();
     // Longest finish time of each node; nodes come in no particular order, so settle them repeatedly
     // (a plan has no cycle; the engine refuses one, and so does this loop by its bound).
     let mut finish: Vec<Option<Duration>> = vec![None; nodes.len()];

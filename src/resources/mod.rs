@@ -19,7 +19,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use crate::aws::{Aws, AwsError};
+use crate::aws::{Aws, AwsError, PollPolicy};
 use crate::model::{Actual, Desired, Kind};
 use crate::topology::Topology;
 
@@ -184,6 +184,17 @@ where
     }
     found.sort_by_key(|(index, _)| *index);
     Ok(found.into_iter().map(|(_, value)| value).collect())
+}
+
+/// How to wait for a resource of `kind` to become usable or gone. One table for every family, and for
+/// the simulation benchmark, which measures how late these policies see readiness.
+pub fn wait_policy(kind: Kind) -> PollPolicy {
+    match kind {
+        // Multi-AZ creation takes 15-20 minutes, EMR with a bootstrap action 10 or more.
+        Kind::DbInstance | Kind::EmrCluster => PollPolicy::LONG,
+        Kind::NatGateway | Kind::LoadBalancer | Kind::AutoScalingGroup | Kind::MountTarget => PollPolicy::MINUTES,
+        _ => PollPolicy::FAST,
+    }
 }
 
 /// Every family's outputs, the URL first (what operators open), then in family order.

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use aws_sdk_autoscaling::types::{Filter, LaunchTemplateSpecification, Tag};
 use aws_sdk_elasticloadbalancingv2::types::TargetHealthStateEnum;
 
-use crate::aws::{poll, AwsError, ErrorClass, PollPolicy, PollStatus, ResultExt};
+use crate::aws::{poll, AwsError, ErrorClass, PollStatus, ResultExt};
 use crate::model::{tags, Actual, Desired, Kind, Value};
+use crate::resources::wait_policy;
 use crate::resources::{owned_address, Ctx, Progress};
 
 /// Seconds a new node may fail health checks while it boots before Auto Scaling replaces it.
@@ -120,7 +121,7 @@ async fn wait_for_capacity(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -
     }
     let target_groups = want.props.get("target_groups").map(Value::strings).unwrap_or_default();
     poll(
-        PollPolicy::FAST,
+        wait_policy(Kind::AutoScalingGroup),
         resource,
         "DescribeAutoScalingGroups",
         |seen, waited| progress.waiting(seen, waited),
@@ -250,7 +251,7 @@ pub async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result
     }
     // The group stays visible while its nodes terminate; subnets and security groups stay pinned until then.
     poll(
-        PollPolicy::MINUTES,
+        wait_policy(Kind::AutoScalingGroup),
         resource,
         "DescribeAutoScalingGroups",
         |seen, waited| progress.waiting(seen, waited),

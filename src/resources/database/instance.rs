@@ -1,18 +1,9 @@
-use std::time::Duration;
-
 use super::{identifier, rds_tags, read_tags, sync_tags, INSTANCE};
 use crate::aws::clock::utc_stamp;
-use crate::aws::{poll, AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, ResultExt};
+use crate::aws::{poll, AwsError, ErrorClass, Outcome, PollStatus, ResultExt};
 use crate::model::{tags, Actual, Address, Desired, Kind, Value};
+use crate::resources::wait_policy;
 use crate::resources::{check_owner, Ctx, Progress};
-
-/// RDS takes minutes (single-AZ 4-6, Multi-AZ 15-20): look every few seconds, never more than 15 s apart.
-const RDS: PollPolicy = PollPolicy {
-    first_delay: Duration::from_secs(5),
-    factor: 1.5,
-    max_delay: Duration::from_secs(15),
-    timeout: Duration::from_secs(60 * 60),
-};
 
 fn from_aws(db: &aws_sdk_rds::types::DbInstance, tags: &std::collections::BTreeMap<String, String>) -> Actual {
     let id = db.db_instance_identifier().unwrap_or_default();
@@ -108,7 +99,7 @@ pub async fn create(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -> Resul
 /// Wait until the instance is `available`, and return it as it is then (endpoint, secret).
 async fn wait_available(ctx: &Ctx, id: &str, resource: &str, progress: &dyn Progress) -> Result<Actual, AwsError> {
     poll(
-        RDS,
+        wait_policy(Kind::DbInstance),
         resource,
         "DescribeDBInstances",
         |seen, waited| progress.waiting(seen, waited),
@@ -225,7 +216,7 @@ pub async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result
         }
     }
     poll(
-        RDS,
+        wait_policy(Kind::DbInstance),
         resource,
         "DescribeDBInstances",
         |seen, waited| progress.waiting(seen, waited),

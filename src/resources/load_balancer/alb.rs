@@ -7,8 +7,9 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 
 use super::{elb_tags, load_balancer_name, read_tags};
-use crate::aws::{poll, AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, ResultExt};
+use crate::aws::{poll, AwsError, ErrorClass, Outcome, PollStatus, ResultExt};
 use crate::model::{tags, Actual, Address, Desired, Kind, Value};
+use crate::resources::wait_policy;
 use crate::resources::{check_owner, Ctx, Progress};
 
 /// Attributes clusterup manages; the others keep AWS's defaults.
@@ -90,7 +91,7 @@ pub async fn create(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -> Resul
 /// the load balancer is active.
 async fn wait_active(ctx: &Ctx, arn: &str, resource: &str, progress: &dyn Progress) -> Result<(), AwsError> {
     poll(
-        PollPolicy::MINUTES,
+        wait_policy(Kind::LoadBalancer),
         resource,
         "DescribeLoadBalancers",
         |seen, waited| progress.waiting(seen, waited),
@@ -181,7 +182,7 @@ pub async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result
     // Gone from the API first; its network interfaces (which pin subnets and security groups) follow,
     // and the subnet and security group deletions wait for those.
     poll(
-        PollPolicy::MINUTES,
+        wait_policy(Kind::LoadBalancer),
         resource,
         "DescribeLoadBalancers",
         |seen, waited| progress.waiting(seen, waited),

@@ -2,10 +2,11 @@
 
 use aws_sdk_ec2::types::{DomainType, Filter, NatGatewayState, ResourceType};
 
-use crate::aws::{poll, AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, ResultExt};
+use crate::aws::{poll, AwsError, ErrorClass, Outcome, PollStatus, ResultExt};
 use crate::model::{tags, Actual, Desired, Kind, Value};
 use crate::resources::ec2_util::{client_token, delete_when_free, deployment_filter, read_tags, settle, tag_spec};
 use crate::resources::owned_address;
+use crate::resources::wait_policy;
 use crate::resources::{Ctx, Progress};
 
 pub async fn discover_eips(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
@@ -127,7 +128,7 @@ pub async fn create_nat_gateway(ctx: &Ctx, want: &Desired, progress: &dyn Progre
     // Private routes may point at a pending gateway, but traffic only flows once it is available, and
     // app nodes need it at boot: wait here (typically 1-2 minutes on AWS).
     poll(
-        PollPolicy::MINUTES,
+        wait_policy(Kind::NatGateway),
         resource,
         "DescribeNatGateways",
         |seen, waited| progress.waiting(seen, waited),
@@ -171,7 +172,7 @@ pub async fn delete_nat_gateway(ctx: &Ctx, have: &Actual, progress: &dyn Progres
     };
     // Its Elastic IP and the internet gateway stay busy until the gateway is fully deleted.
     poll(
-        PollPolicy::MINUTES,
+        wait_policy(Kind::NatGateway),
         resource,
         "DescribeNatGateways",
         |seen, waited| progress.waiting(seen, waited),

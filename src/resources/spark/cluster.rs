@@ -3,7 +3,6 @@
 //! until it is WAITING or RUNNING; scaled and retagged in place; terminated and waited on.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use aws_sdk_emr::types::{
     AdjustmentType, Application, AutoScalingPolicy, BootstrapActionConfig, CloudWatchAlarmDefinition, Cluster,
@@ -14,8 +13,9 @@ use aws_sdk_emr::types::{
 };
 
 use super::{cluster_name, iam_canonical, SCALING_TAG};
-use crate::aws::{poll, AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, ResultExt};
+use crate::aws::{poll, AwsError, ErrorClass, Outcome, PollStatus, ResultExt};
 use crate::model::{tags, Actual, Desired, Kind, Value};
+use crate::resources::wait_policy;
 use crate::resources::{owned_address, Ctx, Progress};
 
 /// The `state` of a cluster that can take work.
@@ -25,14 +25,6 @@ pub const READY: &str = "ready";
 /// adopt or delete.
 const ACTIVE: [ClusterState; 4] =
     [ClusterState::Starting, ClusterState::Bootstrapping, ClusterState::Running, ClusterState::Waiting];
-
-/// EMR takes 5-20 minutes to start and a few to terminate.
-const EMR: PollPolicy = PollPolicy {
-    first_delay: Duration::from_secs(5),
-    factor: 1.5,
-    max_delay: Duration::from_secs(10),
-    timeout: Duration::from_secs(60 * 60),
-};
 
 pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
     let mut found = Vec::new();
@@ -361,7 +353,7 @@ fn emr_tags(want: &Desired) -> Vec<Tag> {
 /// Wait until the cluster can take work; a cluster that ends instead is an error with EMR's reason.
 async fn wait_ready(ctx: &Ctx, id: &str, resource: &str, progress: &dyn Progress) -> Result<Actual, AwsError> {
     poll(
-        EMR,
+        wait_policy(Kind::EmrCluster),
         resource,
         "DescribeCluster",
         |seen, waited| progress.waiting(seen, waited),
@@ -526,7 +518,7 @@ pub async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result
         .gone_ok()?;
     emr.terminate_job_flows().job_flow_ids(&have.id).send().await.call("TerminateJobFlows", resource).gone_ok()?;
     poll(
-        EMR,
+        wait_policy(Kind::EmrCluster),
         resource,
         "DescribeCluster",
         |seen, waited| progress.waiting(seen, waited),
@@ -549,6 +541,8 @@ pub async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result
 /// covered here with SDK mocks, as the test names say; custom scaling runs against the emulator.
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use aws_sdk_emr::operation::describe_cluster::DescribeClusterOutput;
     use aws_sdk_emr::operation::get_managed_scaling_policy::GetManagedScalingPolicyOutput;
     use aws_sdk_emr::operation::list_bootstrap_actions::ListBootstrapActionsOutput;

@@ -1,9 +1,10 @@
 use aws_sdk_efs::types::{CreationInfo, LifeCycleState, PosixUser, RootDirectory};
 
 use super::{efs_tags, read_tags, sync_tags};
-use crate::aws::{built, poll, AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, ResultExt};
+use crate::aws::{built, poll, AwsError, ErrorClass, Outcome, PollStatus, ResultExt};
 use crate::model::{tags, Actual, Desired, Kind, Value};
 use crate::resources::ec2_util::client_token;
+use crate::resources::wait_policy;
 use crate::resources::{owned_address, Ctx, Progress};
 
 pub async fn discover(ctx: &Ctx, fs: &Actual) -> Result<Vec<Actual>, AwsError> {
@@ -67,7 +68,7 @@ pub async fn create(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -> Resul
     let id = out.access_point_id().unwrap_or_default().to_owned();
     let arn = out.access_point_arn().unwrap_or_default().to_owned();
     poll(
-        PollPolicy::FAST,
+        wait_policy(Kind::AccessPoint),
         resource,
         "DescribeAccessPoints",
         |seen, waited| progress.waiting(seen, waited),

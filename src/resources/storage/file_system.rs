@@ -1,9 +1,10 @@
 use aws_sdk_efs::types::{BackupPolicy, LifeCycleState, LifecyclePolicy, PerformanceMode, Status, TransitionToIaRules};
 
 use super::{efs_tags, read_tags, sync_tags, FILE_SYSTEM};
-use crate::aws::{built, poll, AwsError, ErrorClass, PollPolicy, PollStatus, ResultExt};
+use crate::aws::{built, poll, AwsError, ErrorClass, PollStatus, ResultExt};
 use crate::model::{tags, Actual, Address, Desired, Kind, Value};
 use crate::resources::ec2_util::delete_when_free;
+use crate::resources::wait_policy;
 use crate::resources::{owned_address, Ctx, Progress};
 
 fn creation_token(deployment: &str) -> String {
@@ -99,7 +100,7 @@ pub async fn create(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -> Resul
         Err(err) => return Err(err),
     };
     let arn = poll(
-        PollPolicy::FAST,
+        wait_policy(Kind::FileSystem),
         resource,
         "DescribeFileSystems",
         |seen, waited| progress.waiting(seen, waited),
@@ -192,7 +193,7 @@ pub async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result
     })
     .await?;
     poll(
-        PollPolicy::FAST,
+        wait_policy(Kind::FileSystem),
         resource,
         "DescribeFileSystems",
         |seen, waited| progress.waiting(seen, waited),

@@ -3,6 +3,7 @@ use aws_sdk_efs::types::LifeCycleState;
 use crate::aws::{poll, AwsError, ErrorClass, PollPolicy, PollStatus, ResultExt};
 use crate::model::{Actual, Address, Desired, Kind, Value};
 use crate::resources::network::zone_letter;
+use crate::resources::wait_policy;
 use crate::resources::{Ctx, Progress};
 
 /// Mount targets of one file system; their address comes from their zone.
@@ -89,7 +90,7 @@ pub async fn create(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -> Resul
     .await?;
     // Usable once `available` (1-2 minutes on AWS; clients should wait before mounting).
     poll(
-        PollPolicy::MINUTES,
+        wait_policy(Kind::MountTarget),
         resource,
         "DescribeMountTargets",
         |seen, waited| progress.waiting(seen, waited),
@@ -132,7 +133,7 @@ pub async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result
         }
     }
     poll(
-        PollPolicy::MINUTES,
+        wait_policy(Kind::MountTarget),
         resource,
         "DescribeMountTargets",
         |seen, waited| progress.waiting(seen, waited),

@@ -1,0 +1,106 @@
+//! When nodes run: which to start first when more are ready than may run, and, afterwards, which chain
+//! of actions the run's time went to.
+
+use std::time::Duration;
+
+use super::{Node, Outcome};
+use crate::plan::typical_time;
+
+/// When one action ran, from the start of the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub start: Duration,
+    pub end: Duration,
+}
+
+impl Span {
+    pub fn elapsed(&self) -> Duration {
+        self.end.saturating_sub(self.start)
+    }
+}
+
+/// Node indexes, longest typical chain still ahead first (the node's own time plus its longest chain of
+/// dependents): list scheduling by critical path, so a bounded engine starts the database before a
+/// dozen security groups that nothing slow waits for. Ties keep plan order.
+pub(super) fn by_chain_ahead(nodes: &[Node]) -> Vec<usize> {
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    for (i, node) in nodes.iter().enumerate() {
+        for &d in &node.deps {
+            dependents[d].push(i);
+        }
+    }
+    let mut ahead: Vec<Option<Duration>> = vec![None; nodes.len()];
+    // Settle from the ends of the graph backwards; the bound stops a cycle (which the engine reports).
+    for _ in 0..nodes.len() {
+        for i in 0..nodes.len() {
+            if ahead[i].is_some() || dependents[i].iter().any(|&j| ahead[j].is_none()) {
+                continue;
+            }
+            let after = dependents[i].iter().filter_map(|&j| ahead[j]).max().unwrap_or_default();
+            ahead[i] = Some(typical_time(&nodes[i]) + after);
+        }
+    }
+    let mut order: Vec<usize> = (0..nodes.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(ahead[i].unwrap_or_default()));
+    order
+}
+
+/// The chain the run waited on, first action first: from the action that finished last, back through
+/// the dependency that finished last before it started, and so on.
+pub fn longest_chain(nodes: &[(Node, Outcome)]) -> Vec<usize> {
+    let span = |i: usize| match &nodes[i].1 {
+        Outcome::Done(span) => Some(*span),
+        _ => None,
+    };
+    let Some(mut at) = (0..nodes.len()).filter(|&i| span(i).is_some()).max_by_key(|&i| span(i).map(|s| s.end)) else {
+        return Vec::new();
+    };
+    let mut chain = vec![at];
+    while let Some(previous) =
+        nodes[at].0.deps.iter().copied().filter(|&d| span(d).is_some()).max_by_key(|&d| span(d).map(|s| s.end))
+    {
+        chain.push(previous);
+        at = previous;
+    }
+    chain.reverse();
+    chain
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Op;
+    use crate::model::{Address, Kind};
+
+    fn node(address: &str, kind: Kind, deps: &[usize]) -> Node {
+        Node { address: Address::new(address), kind, op: Op::Create, desired: None, actual: None, deps: deps.to_vec() }
+    }
+
+    #[test]
+    fn the_start_of_the_slow_chain_comes_before_quick_work() {
+        let nodes = vec![
+            node("network/security-group/a", Kind::SecurityGroup, &[]),
+            node("network/security-group/b", Kind::SecurityGroup, &[]),
+            node("database/subnet-group", Kind::DbSubnetGroup, &[]),
+            node("database/instance", Kind::DbInstance, &[2]),
+        ];
+        let order = by_chain_ahead(&nodes);
+        assert_eq!(order[0], 2, "{order:?}");
+        assert_eq!(order[1], 3, "{order:?}");
+    }
+
+    #[test]
+    fn the_chain_follows_the_dependency_that_finished_last() {
+        let done =
+            |start, end| Outcome::Done(Span { start: Duration::from_secs(start), end: Duration::from_secs(end) });
+        let nodes = vec![
+            (node("a", Kind::Vpc, &[]), done(0, 1)),
+            (node("b", Kind::Subnet, &[0]), done(1, 2)),
+            (node("c", Kind::NatGateway, &[1]), done(2, 100)),
+            (node("d", Kind::RouteTable, &[0]), done(1, 3)),
+            (node("e", Kind::Listener, &[2, 3]), done(100, 101)),
+            (node("f", Kind::SecurityGroup, &[]), Outcome::NotStarted),
+        ];
+        assert_eq!(longest_chain(&nodes), vec![0, 1, 2, 4]);
+    }
+}
