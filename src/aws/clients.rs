@@ -4,6 +4,9 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 
+use std::sync::Arc;
+
+use super::http::{default_client, ApiCalls, Metered};
 use super::kill_switch::KillSwitch;
 
 /// How to reach AWS: everything else comes from the standard credential chain.
@@ -31,6 +34,8 @@ pub struct Aws {
     pub s3: aws_sdk_s3::Client,
     pub sts: aws_sdk_sts::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
+    /// Every HTTP request the clients have sent, per service.
+    pub calls: Arc<ApiCalls>,
 }
 
 /// Build the clients. Makes no network call: credentials are resolved lazily on the first request.
@@ -64,41 +69,44 @@ fn timeouts() -> TimeoutConfig {
     TimeoutConfig::builder().connect_timeout(Duration::from_secs(10)).operation_attempt_timeout(attempt).build()
 }
 
-/// A client of one service from the shared configuration, with the crash-test kill switch when a debug
-/// build is asked for one.
+/// A client of one service from the shared configuration: its own rate limit and call count, and the
+/// crash-test kill switch when a debug build is asked for one.
 macro_rules! client {
-    ($krate:ident, $config:expr, $kill:expr) => {{
-        let mut builder = $krate::config::Builder::from($config);
+    ($krate:ident, $builder:expr, $http:expr, $calls:expr, $kill:expr) => {{
+        let mut builder = $builder.http_client(Metered::new(stringify!($krate), $http.clone(), $calls.clone()));
         if let Some(kill) = $kill {
             builder = builder.interceptor(kill.clone());
         }
         $krate::Client::from_conf(builder.build())
     }};
+    ($krate:ident, $config:expr, $http:expr, $calls:expr, $kill:expr, default) => {
+        client!($krate, $krate::config::Builder::from($config), $http, $calls, $kill)
+    };
 }
 
 impl Aws {
     fn from_config(region: String, config: &aws_config::SdkConfig) -> Aws {
         let kill = KillSwitch::from_env();
         let kill = kill.as_ref();
+        let http = config.http_client().unwrap_or_else(default_client);
+        let calls = Arc::new(ApiCalls::default());
         // Bucket names in the host (virtual-hosted style) only resolve on AWS itself; an endpoint override
         // (an emulator, a proxy) is reached by path.
-        let mut s3 = aws_sdk_s3::config::Builder::from(config).force_path_style(config.endpoint_url().is_some());
-        if let Some(kill) = kill {
-            s3 = s3.interceptor(kill.clone());
-        }
+        let s3 = aws_sdk_s3::config::Builder::from(config).force_path_style(config.endpoint_url().is_some());
         Aws {
             region,
-            ec2: client!(aws_sdk_ec2, config, kill),
-            elb: client!(aws_sdk_elasticloadbalancingv2, config, kill),
-            autoscaling: client!(aws_sdk_autoscaling, config, kill),
-            ssm: client!(aws_sdk_ssm, config, kill),
-            iam: client!(aws_sdk_iam, config, kill),
-            rds: client!(aws_sdk_rds, config, kill),
-            efs: client!(aws_sdk_efs, config, kill),
-            emr: client!(aws_sdk_emr, config, kill),
-            s3: aws_sdk_s3::Client::from_conf(s3.build()),
-            sts: client!(aws_sdk_sts, config, kill),
-            tagging: client!(aws_sdk_resourcegroupstagging, config, kill),
+            ec2: client!(aws_sdk_ec2, config, http, calls, kill, default),
+            elb: client!(aws_sdk_elasticloadbalancingv2, config, http, calls, kill, default),
+            autoscaling: client!(aws_sdk_autoscaling, config, http, calls, kill, default),
+            ssm: client!(aws_sdk_ssm, config, http, calls, kill, default),
+            iam: client!(aws_sdk_iam, config, http, calls, kill, default),
+            rds: client!(aws_sdk_rds, config, http, calls, kill, default),
+            efs: client!(aws_sdk_efs, config, http, calls, kill, default),
+            emr: client!(aws_sdk_emr, config, http, calls, kill, default),
+            s3: client!(aws_sdk_s3, s3, http, calls, kill),
+            sts: client!(aws_sdk_sts, config, http, calls, kill, default),
+            tagging: client!(aws_sdk_resourcegroupstagging, config, http, calls, kill, default),
+            calls,
         }
     }
 }

@@ -4,9 +4,12 @@
 mod clients;
 pub mod clock;
 mod error;
+mod http;
 pub mod kill_switch;
 mod poll;
+pub mod rate_limit;
 
 pub use clients::{connect, Aws, ConnectOptions};
 pub use error::{built, AwsError, ErrorClass, Outcome, ResultExt};
+pub use http::ApiCalls;
 pub use poll::{poll, PollPolicy, PollStatus};

@@ -1,0 +1,100 @@
+//! The HTTP client under every service client: the SDK's own (rustls, proxy settings from the
+//! environment), behind a per-service rate limit and a call counter. This sits at the HTTP layer because
+//! it is the one place every attempt passes through, retries included, and where waiting is possible
+//! (interceptors cannot wait).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_http_client::{Builder, ConnectorBuilder};
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+
+use super::rate_limit::{RateLimiter, SERVICE_RATE};
+
+/// HTTP requests sent per service (every attempt counts), for the summaries of plan, apply and destroy.
+#[derive(Debug, Default)]
+pub struct ApiCalls(Mutex<BTreeMap<&'static str, u64>>);
+
+impl ApiCalls {
+    fn record(&self, service: &'static str) {
+        if let Ok(mut counts) = self.0.lock() {
+            *counts.entry(service).or_default() += 1;
+        }
+    }
+
+    /// Calls so far, per service.
+    pub fn by_service(&self) -> BTreeMap<&'static str, u64> {
+        self.0.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    pub fn total(&self) -> u64 {
+        self.by_service().values().sum()
+    }
+}
+
+/// The SDK's default HTTPS client, built the way the SDK builds it.
+pub fn default_client() -> SharedHttpClient {
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
+}
+
+/// `inner`, limited to [`SERVICE_RATE`] and counted, for one service's client.
+#[derive(Debug, Clone)]
+pub struct Metered {
+    service: &'static str,
+    inner: SharedHttpClient,
+    limiter: Arc<RateLimiter>,
+    calls: Arc<ApiCalls>,
+}
+
+impl Metered {
+    /// `service` may be the SDK crate's name (`aws_sdk_ec2`); it is counted as `ec2`.
+    pub fn new(service: &'static str, inner: SharedHttpClient, calls: Arc<ApiCalls>) -> Self {
+        Metered {
+            service: service.trim_start_matches("aws_sdk_"),
+            inner,
+            limiter: Arc::new(RateLimiter::new(SERVICE_RATE)),
+            calls,
+        }
+    }
+}
+
+impl HttpClient for Metered {
+    fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
+        SharedHttpConnector::new(MeteredConnector {
+            client: self.clone(),
+            inner: self.inner.http_connector(settings, components),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct MeteredConnector {
+    client: Metered,
+    inner: SharedHttpConnector,
+}
+
+impl HttpConnector for MeteredConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let inner = self.inner.clone();
+        let client = self.client.clone();
+        HttpConnectorFuture::new(async move {
+            client.limiter.acquire().await;
+            client.calls.record(client.service);
+            inner.call(request).await
+        })
+    }
+}
