@@ -45,8 +45,8 @@ pub struct GlobalArgs {
     /// `deletion: delete` (without it, such plans are refused; databases otherwise get a final snapshot)
     #[arg(long, global = true)]
     pub delete_data: bool,
-    /// How many AWS actions run at once during apply and destroy
-    #[arg(long, global = true, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    /// How many AWS actions run at once during apply and destroy (each is rate-limited per service)
+    #[arg(long, global = true, default_value_t = crate::engine::DEFAULT_PARALLELISM, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,
 }
 

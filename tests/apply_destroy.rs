@@ -128,6 +128,11 @@ fn apply_builds_exactly_the_topology_reapply_changes_nothing_destroy_leaves_noth
     assert_code(&applied, 0);
     let out = stdout(&applied);
     assert!(out.contains(&format!("url                   = http://{}-alb", ws.name)) || out.contains("url"), "{out}");
+    // Where the time went: the chain the run waited on, the longest actions, the calls made.
+    let summary = stderr(&applied);
+    assert!(summary.contains("Where the time went"), "{summary}");
+    assert!(summary.contains("longest chain: ") && summary.contains("longest actions: "), "{summary}");
+    assert!(summary.contains("AWS calls: ") && summary.contains("ec2 "), "{summary}");
 
     let built = block_on(inventory(&c, &ws.name));
     assert_eq!(

@@ -81,7 +81,11 @@ fn plan_discovery_calls_stay_the_same_when_app_capacity_grows_from_2_to_50() {
     let path = ws.topology().to_string_lossy().into_owned();
     let plan_calls = || {
         let proxy = FaultProxy::start(endpoint(), Schedule::PassThrough);
-        assert_code(&clusterup_with_env(&proxy.url, &["plan", "--detailed-exitcode", &path], &[]), 0);
+        let out = clusterup_with_env(&proxy.url, &["plan", "--detailed-exitcode", &path], &[]);
+        assert_code(&out, 0);
+        // The count plan prints is the count that reached the wire.
+        let printed = format!("AWS calls: {} (", proxy.requests());
+        assert!(stderr(&out).contains(&printed), "expected {printed:?} in:\n{}", stderr(&out));
         proxy.requests()
     };
     assert_code(&clusterup(&["apply", "--yes", &path]), 0);

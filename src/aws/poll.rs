@@ -38,7 +38,7 @@ impl PollPolicy {
     pub const MINUTES: PollPolicy = PollPolicy {
         first_delay: Duration::from_secs(1),
         factor: 1.5,
-        max_delay: Duration::from_secs(4),
+        max_delay: Duration::from_millis(2500),
         timeout: Duration::from_secs(1200),
     };
     /// Waits that may last most of an hour (Multi-AZ databases, EMR clusters): looks as often as
@@ -108,7 +108,7 @@ mod tests {
         let p = PollPolicy::MINUTES;
         assert_eq!(p.delay_after(1), Duration::from_secs(1));
         assert_eq!(p.delay_after(2), Duration::from_millis(1500));
-        assert_eq!(p.delay_after(50), Duration::from_secs(4));
+        assert_eq!(p.delay_after(50), Duration::from_millis(2500));
     }
 
     #[tokio::test(start_paused = true)]

@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use super::{confirm, context_for, guard_data, load_topology, locked, make_plan, stop_on_ctrl_c, ExitStatus};
 use crate::cli::GlobalArgs;
 use crate::engine::{execute, Op, Report};
-use crate::output::{render_outputs, render_plan, Printer, ProgressView};
+use crate::output::{render_outputs, render_plan, render_time_summary, Printer, ProgressView};
 use crate::plan::{sha256_hex, SavedPlan};
 use crate::resources::outputs;
 
@@ -66,6 +66,7 @@ pub async fn run(g: &GlobalArgs, file: &Path, yes: bool, force_unlock: bool, pri
                 report.count(Op::Update),
                 report.count(Op::Delete)
             ));
+            printer.status(&render_time_summary(&report, &ctx.aws.calls.by_service(), printer.err_style()));
             printer.out(&render_outputs(&outputs(&report.resources)));
         }
         Ok(status_of(&report))

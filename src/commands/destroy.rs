@@ -9,7 +9,7 @@ use super::{
 };
 use crate::cli::GlobalArgs;
 use crate::engine::execute;
-use crate::output::{render_plan, Printer, ProgressView};
+use crate::output::{render_plan, render_time_summary, Printer, ProgressView};
 use crate::plan::{discover_all, Plan};
 use crate::resources::leftovers::leftovers;
 use crate::resources::Ctx;
@@ -55,6 +55,7 @@ pub async fn run(
             return Ok(status_of(&report));
         }
         printer.status(&format!("\nDeleted {} resources in {:.1}s.", report.nodes.len(), report.elapsed.as_secs_f64()));
+        printer.status(&render_time_summary(&report, &ctx.aws.calls.by_service(), printer.err_style()));
         verify_nothing_left(&ctx, printer).await
     })
     .await

@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 
 use super::{context_for, load_topology, make_plan, ExitStatus};
 use crate::cli::GlobalArgs;
-use crate::output::{render_plan, Printer};
+use crate::output::{render_calls, render_plan, Printer};
 use crate::plan::SavedPlan;
 
 pub async fn run(
@@ -18,7 +18,9 @@ pub async fn run(
     let topology = load_topology(file, printer)?;
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let ctx = context_for(g, &topology).await?;
+    let started = std::time::Instant::now();
     let plan = make_plan(&ctx, &topology).await?;
+    let planned_in = started.elapsed();
     if json {
         let body = serde_json::json!({
             "deployment": plan.deployment,
@@ -30,6 +32,12 @@ pub async fn run(
     } else {
         printer.out(&render_plan(&plan, printer.out_style()));
     }
+    // Discovery costs a fixed number of calls per resource family, whatever the deployment's size.
+    printer.status(&format!(
+        "Planned in {:.1}s. {}",
+        planned_in.as_secs_f64(),
+        render_calls(&ctx.aws.calls.by_service())
+    ));
     if let Some(path) = out {
         let saved = SavedPlan::new(file, &bytes, plan.clone());
         std::fs::write(path, saved.to_json()).with_context(|| format!("writing the plan to {}", path.display()))?;

@@ -6,7 +6,7 @@ use crate::aws::AwsError;
 use crate::model::Address;
 
 /// What a node does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Op {
     Create,

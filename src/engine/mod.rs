@@ -33,6 +33,12 @@ use crate::model::{Actual, Address, Value};
 use crate::plan::Plan;
 use crate::resources::Progress;
 
+/// How many actions run at once unless told otherwise. Each running action is one create or delete call
+/// and then a poll every few seconds: 16 at once stay below 10 calls per second in all, well within
+/// the per-service rate limit (`aws::rate_limit`), and no plan clusterup makes has more than a dozen
+/// slow actions that could usefully run side by side.
+pub const DEFAULT_PARALLELISM: u16 = 16;
+
 /// How one node ended.
 #[derive(Debug)]
 pub enum Outcome {

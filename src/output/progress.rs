@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::Printer;
+use super::{secs, Printer};
 use crate::engine::{Event, Hook};
 use crate::model::Address;
 
@@ -20,14 +20,6 @@ pub struct ProgressView {
 impl ProgressView {
     pub fn new(printer: Printer) -> Self {
         ProgressView { printer, last_wait: Mutex::new(HashMap::new()) }
-    }
-}
-
-fn secs(d: Duration) -> String {
-    if d.as_secs() >= 60 {
-        format!("{}m{:02}s", d.as_secs() / 60, d.as_secs() % 60)
-    } else {
-        format!("{:.1}s", d.as_secs_f64())
     }
 }
 

@@ -55,11 +55,13 @@ pub fn typical_time(node: &Node) -> Duration {
 
 /// The estimate of a plan with changes; None without changes.
 pub fn estimate(plan: &Plan) -> Option<Estimate> {
-    let nodes = build_nodes(plan);
-    if nodes.is_empty() {
-        return None;
-    }
-    let own: Vec<Duration> = nodes.iter().map(typical_time).collect();
+    longest_path(&build_nodes(plan), typical_time)
+}
+
+/// The chain of `nodes` that takes longest when each node takes `time`: no schedule can finish sooner.
+/// None without nodes.
+pub fn longest_path(nodes: &[Node], time: impl Fn(&Node) -> Duration) -> Option<Estimate> {
+    let own: Vec<Duration> = nodes.iter().map(time).collect();
     // Longest finish time of each node; nodes come in no particular order, so settle them repeatedly
     // (a plan has no cycle; the engine refuses one, and so does this loop by its bound).
     let mut finish: Vec<Option<Duration>> = vec![None; nodes.len()];

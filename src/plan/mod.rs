@@ -10,7 +10,7 @@ mod saved;
 
 pub use diff::diff;
 pub use discover::discover_all;
-pub use estimate::{about, estimate, typical, typical_time, Estimate};
+pub use estimate::{about, estimate, longest_path, typical, typical_time, Estimate};
 pub use facts::{gather_facts, offline_facts};
 pub use order::topological;
 pub use saved::{sha256_hex, SavedPlan, SavedPlanError};

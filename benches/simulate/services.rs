@@ -1,0 +1,224 @@
+//! Simulated AWS behind the engine's `Backend`: each action is one call to its service (through the same
+//! per-service rate limiter the real clients use), then, for the kinds that take time, a wait through
+//! clusterup's real poller with the real wait policy, each look one more call. The simulation knows the
+//! moment a resource became ready, so it can tell how late the poller saw it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use clusterup::aws::rate_limit::{RateLimiter, SERVICE_RATE};
+use clusterup::aws::{poll, AwsError, PollPolicy, PollStatus};
+use clusterup::engine::{Backend, Op};
+use clusterup::model::{Actual, Address, Desired, Kind, Value};
+use clusterup::resources::{family_of, wait_policy, BoxFuture, Progress};
+use tokio::time::Instant;
+
+use super::latency::{readiness, service, Range, API_CALL};
+
+/// How the simulated client waits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Poller {
+    /// clusterup's table (`resources::wait_policy`).
+    Clusterup,
+    /// The AWS SDK waiters' intervals: first look at once, then at least 15 s (30 s for RDS and EMR),
+    /// growing to 120 s (awslabs/aws-sdk-rust `sdk/*/src/waiters`; EFS has none, scripts sleep 15 s).
+    SdkWaiters,
+}
+
+impl Poller {
+    fn policy(self, kind: Kind) -> PollPolicy {
+        match self {
+            Poller::Clusterup => wait_policy(kind),
+            Poller::SdkWaiters => {
+                let first = if matches!(kind, Kind::DbInstance | Kind::EmrCluster) { 30 } else { 15 };
+                PollPolicy {
+                    first_delay: Duration::from_secs(first),
+                    factor: 2.0,
+                    max_delay: Duration::from_secs(120),
+                    timeout: Duration::from_secs(3 * 60 * 60),
+                }
+            }
+        }
+    }
+}
+
+/// One wait: when the resource became ready in the simulation and when the poller saw it.
+#[derive(Debug, Clone)]
+pub struct Wait {
+    pub address: Address,
+    pub op: Op,
+    pub lag: Duration,
+}
+
+#[derive(Default)]
+struct Record {
+    /// Calls per resource family.
+    calls: BTreeMap<&'static str, u64>,
+    waits: Vec<Wait>,
+    /// The time each action needs with no overhead at all: its call, then AWS's own readiness time.
+    intrinsic: BTreeMap<(Address, Op), Duration>,
+    next_id: u64,
+}
+
+pub struct SimulatedAws {
+    seed: u64,
+    poller: Poller,
+    limiters: BTreeMap<&'static str, RateLimiter>,
+    /// Per resource, the attributes other resources read from it (endpoint, secret ARN...).
+    attrs_read: BTreeMap<Address, BTreeSet<String>>,
+    rng: Mutex<fastrand::Rng>,
+    record: Mutex<Record>,
+}
+
+/// What one run through the simulated services did.
+pub struct Observed {
+    pub calls: BTreeMap<&'static str, u64>,
+    pub waits: Vec<Wait>,
+    pub intrinsic: BTreeMap<(Address, Op), Duration>,
+}
+
+impl SimulatedAws {
+    pub fn new(seed: u64, poller: Poller, desired: &[Desired]) -> Self {
+        let mut attrs_read: BTreeMap<Address, BTreeSet<String>> = BTreeMap::new();
+        for want in desired {
+            for value in want.props.values().chain(want.create_only.values()) {
+                collect_attrs(value, &mut attrs_read);
+            }
+        }
+        let limiters = ["ec2", "elasticloadbalancingv2", "autoscaling", "iam", "rds", "efs", "s3", "emr"]
+            .into_iter()
+            .map(|s| (s, RateLimiter::new(SERVICE_RATE)))
+            .collect();
+        SimulatedAws {
+            seed,
+            poller,
+            limiters,
+            attrs_read,
+            rng: Mutex::new(fastrand::Rng::with_seed(seed)),
+            record: Mutex::new(Record::default()),
+        }
+    }
+
+    /// What happened so far (and clears it, so destroy is counted apart from apply).
+    pub fn take(&self) -> Observed {
+        let mut record = self.record.lock().expect("simulation record");
+        let taken = std::mem::take(&mut *record);
+        record.next_id = taken.next_id;
+        Observed { calls: taken.calls, waits: taken.waits, intrinsic: taken.intrinsic }
+    }
+
+    /// One API call of `kind`'s service: rate-limited like the real clients, then one round trip.
+    async fn call(&self, kind: Kind) -> Duration {
+        if let Some(limiter) = self.limiters.get(service(kind)) {
+            limiter.acquire().await;
+        }
+        let took = draw(&mut self.rng.lock().expect("simulation rng"), API_CALL);
+        tokio::time::sleep(took).await;
+        *self.record.lock().expect("simulation record").calls.entry(family_of(kind).name()).or_default() += 1;
+        took
+    }
+
+    /// How long AWS takes to make this resource ready after the call: the same for every run with the same
+    /// seed, whatever order the runs act in.
+    fn readiness(&self, address: &Address, kind: Kind, op: Op, multi_az: bool) -> Option<Duration> {
+        let range = readiness(kind, op, multi_az)?;
+        let key = address
+            .as_str()
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+        let mut rng = fastrand::Rng::with_seed(self.seed ^ key ^ op as u64);
+        Some(draw(&mut rng, range))
+    }
+
+    /// The call, then the wait for readiness through clusterup's poller.
+    async fn act(
+        &self,
+        address: &Address,
+        kind: Kind,
+        op: Op,
+        multi_az: bool,
+        progress: &dyn Progress,
+    ) -> Result<(), AwsError> {
+        let took = self.call(kind).await;
+        let mut intrinsic = took;
+        if let Some(ready_in) = self.readiness(address, kind, op, multi_az) {
+            intrinsic += ready_in;
+            let ready_at = Instant::now() + ready_in;
+            poll(
+                self.poller.policy(kind),
+                address.as_str(),
+                "SimulatedDescribe",
+                |seen, waited| progress.waiting(seen, waited),
+                || async move {
+                    self.call(kind).await;
+                    Ok(if Instant::now() >= ready_at {
+                        PollStatus::Ready(())
+                    } else {
+                        PollStatus::Pending(format!("{} in progress", op.verb().0))
+                    })
+                },
+            )
+            .await?;
+            let wait = Wait { address: address.clone(), op, lag: Instant::now().duration_since(ready_at) };
+            self.record.lock().expect("simulation record").waits.push(wait);
+        }
+        self.record.lock().expect("simulation record").intrinsic.insert((address.clone(), op), intrinsic);
+        Ok(())
+    }
+
+    fn made(&self, want: &Desired) -> Actual {
+        let mut record = self.record.lock().expect("simulation record");
+        record.next_id += 1;
+        let mut actual = Actual::new(want.address.clone(), want.kind, format!("sim-{}", record.next_id));
+        actual.props = want.props.clone();
+        for attr in self.attrs_read.get(&want.address).into_iter().flatten() {
+            actual = actual.attr(attr, format!("sim-{attr}-{}", record.next_id));
+        }
+        actual
+    }
+}
+
+impl Backend for SimulatedAws {
+    fn create<'a>(&'a self, want: &'a Desired, progress: &'a dyn Progress) -> BoxFuture<'a, Result<Actual, AwsError>> {
+        Box::pin(async move {
+            self.act(&want.address, want.kind, Op::Create, multi_az(want), progress).await?;
+            Ok(self.made(want))
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        _have: &'a Actual,
+        want: &'a Desired,
+        progress: &'a dyn Progress,
+    ) -> BoxFuture<'a, Result<Actual, AwsError>> {
+        Box::pin(async move {
+            self.act(&want.address, want.kind, Op::Update, multi_az(want), progress).await?;
+            Ok(self.made(want))
+        })
+    }
+
+    fn delete<'a>(&'a self, have: &'a Actual, progress: &'a dyn Progress) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(async move { self.act(&have.address, have.kind, Op::Delete, false, progress).await })
+    }
+}
+
+fn multi_az(want: &Desired) -> bool {
+    want.props.get("multi_az") == Some(&Value::Bool(true))
+}
+
+fn draw(rng: &mut fastrand::Rng, range: Range) -> Duration {
+    Duration::from_secs_f64(range.min + rng.f64() * (range.max - range.min))
+}
+
+fn collect_attrs(value: &Value, into: &mut BTreeMap<Address, BTreeSet<String>>) {
+    match value {
+        Value::Attr(address, attr) => {
+            into.entry(address.clone()).or_default().insert(attr.clone());
+        }
+        Value::List(items) | Value::Template(items) => items.iter().for_each(|v| collect_attrs(v, into)),
+        Value::Map(map) => map.values().for_each(|v| collect_attrs(v, into)),
+        _ => {}
+    }
+}
