@@ -31,6 +31,11 @@ measure() {
   echo "$(awk "BEGIN { printf \"%.2f\", $ended - $started }") ${calls:-?}"
 }
 
+# Warm-up (untimed): the emulator's first calls of each service load code.
+sed "s/^name: .*/name: bench-warm-up/" "$example" >"$work/warm-up.yaml"
+measure apply --yes "$work/warm-up.yaml" >/dev/null
+measure destroy --yes --delete-data "$work/warm-up.yaml" >/dev/null
+
 declare -A total
 for round in $(seq 1 "$rounds"); do
   for engine in parallel sequential; do

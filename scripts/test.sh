@@ -21,6 +21,9 @@ echo "tests: AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL" >&2
 if [ "$#" -eq 0 ]; then
   # --show-output: the crash and fault tests report how many kill points and faults they covered.
   cargo test --locked -- --show-output
+  # The engine against simulated AWS under virtual time: fails when it misses its targets (makespan
+  # within 5% of the critical path, readiness seen within seconds). Dev profile: no release rebuild.
+  cargo bench --locked --profile dev --bench simulate
 else
   cargo test --locked "$@"
 fi

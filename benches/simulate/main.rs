@@ -41,11 +41,12 @@ struct Scenario {
     poller: Poller,
 }
 
-const SCENARIOS: [Scenario; 4] = [
+const SCENARIOS: [Scenario; 5] = [
     Scenario { name: "clusterup", parallelism: DEFAULT_PARALLELISM as usize, poller: Poller::Clusterup },
     Scenario { name: "one at a time, same poller", parallelism: 1, poller: Poller::Clusterup },
     Scenario { name: "one at a time, SDK waiters", parallelism: 1, poller: Poller::SdkWaiters },
     Scenario { name: "parallel, SDK waiters", parallelism: DEFAULT_PARALLELISM as usize, poller: Poller::SdkWaiters },
+    Scenario { name: "Terraform-like (parallel 10)", parallelism: 10, poller: Poller::Terraform },
 ];
 
 /// One phase (apply or destroy) of one scenario.

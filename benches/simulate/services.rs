@@ -24,6 +24,10 @@ pub enum Poller {
     /// The AWS SDK waiters' intervals: first look at once, then at least 15 s (30 s for RDS and EMR),
     /// growing to 120 s (awslabs/aws-sdk-rust `sdk/*/src/waiters`; EFS has none, scripts sleep 15 s).
     SdkWaiters,
+    /// Terraform's AWS provider: 10 s between looks for RDS, EMR and load balancers (RDS also wants
+    /// three `available` answers in a row), 2 s rising to 10 s for EFS, 0.1 s doubling to 10 s for NAT
+    /// gateways and Auto Scaling (tpa internal/service/{rds,emr,elbv2,efs,ec2,autoscaling}).
+    Terraform,
 }
 
 impl Poller {
@@ -36,6 +40,19 @@ impl Poller {
                     first_delay: Duration::from_secs(first),
                     factor: 2.0,
                     max_delay: Duration::from_secs(120),
+                    timeout: Duration::from_secs(3 * 60 * 60),
+                }
+            }
+            Poller::Terraform => {
+                let (first, factor) = match kind {
+                    Kind::DbInstance | Kind::EmrCluster | Kind::LoadBalancer => (10_000, 1.0),
+                    Kind::FileSystem | Kind::MountTarget | Kind::AccessPoint => (2_000, 1.5),
+                    _ => (100, 2.0),
+                };
+                PollPolicy {
+                    first_delay: Duration::from_millis(first),
+                    factor,
+                    max_delay: Duration::from_secs(10),
                     timeout: Duration::from_secs(3 * 60 * 60),
                 }
             }
@@ -160,6 +177,13 @@ impl SimulatedAws {
                 },
             )
             .await?;
+            if self.poller == Poller::Terraform && kind == Kind::DbInstance && op == Op::Create {
+                // Two more `available` answers, 10 s apart.
+                for _ in 0..2 {
+                    tokio::time::sleep(Duration::from_secs(10)).await;
+                    self.call(kind).await;
+                }
+            }
             let wait = Wait { address: address.clone(), op, lag: Instant::now().duration_since(ready_at) };
             self.record.lock().expect("simulation record").waits.push(wait);
         }
