@@ -19,8 +19,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-// Tokio's clock, not the system's: the simulation benchmark runs the engine under virtual time.
 use tokio::task::JoinSet;
+// Tokio's clock, not the system's: the simulation benchmark runs the engine under virtual time.
 use tokio::time::Instant;
 
 pub use backend::Backend;

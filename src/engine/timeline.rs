@@ -21,7 +21,9 @@ impl Span {
 
 /// Node indexes, longest typical chain still ahead first (the node's own time plus its longest chain of
 /// dependents): list scheduling by critical path, so a bounded engine starts the database before a
-/// dozen security groups that nothing slow waits for. Ties keep plan order.
+/// dozen security groups that nothing slow waits for. Ties keep plan order. Every typical time is
+/// positive, so a node always comes before its dependents: the engine's one pass over this order marks
+/// a failed node's dependents skipped in the same pass.
 pub(super) fn by_chain_ahead(nodes: &[Node]) -> Vec<usize> {
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
     for (i, node) in nodes.iter().enumerate() {
@@ -87,6 +89,32 @@ mod tests {
         let order = by_chain_ahead(&nodes);
         assert_eq!(order[0], 2, "{order:?}");
         assert_eq!(order[1], 3, "{order:?}");
+    }
+
+    #[test]
+    fn every_node_of_the_full_example_comes_after_what_it_depends_on() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten-spark.yaml");
+        let text = std::fs::read_to_string(&path).expect("example");
+        let topology = crate::topology::parse(&path, &text).expect("valid").topology;
+        let wanted = crate::resources::desired(&topology, &crate::plan::offline_facts(&topology));
+        let apply = crate::plan::diff(&topology.name, &topology.region, &wanted, Vec::new());
+        let made: Vec<crate::model::Actual> = wanted
+            .iter()
+            .enumerate()
+            .map(|(n, w)| crate::model::Actual::new(w.address.clone(), w.kind, format!("id-{n}")))
+            .collect();
+        let destroy = crate::plan::Plan::destroy_all(&topology.name, &topology.region, made);
+        for plan in [apply, destroy] {
+            let nodes = crate::engine::build_nodes(&plan);
+            let order = by_chain_ahead(&nodes);
+            let position: Vec<usize> =
+                (0..nodes.len()).map(|i| order.iter().position(|&o| o == i).expect("every node")).collect();
+            for (i, node) in nodes.iter().enumerate() {
+                for &d in &node.deps {
+                    assert!(position[d] < position[i], "{} before its dependency {}", node.address, nodes[d].address);
+                }
+            }
+        }
     }
 
     #[test]
