@@ -32,10 +32,6 @@ impl ApiCalls {
     pub fn by_service(&self) -> BTreeMap<&'static str, u64> {
         self.0.lock().map(|c| c.clone()).unwrap_or_default()
     }
-
-    pub fn total(&self) -> u64 {
-        self.by_service().values().sum()
-    }
 }
 
 /// The SDK's default HTTPS client, built the way the SDK builds it.
