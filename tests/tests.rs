@@ -9,5 +9,6 @@ mod data_tier;
 mod faults;
 mod invalid_topologies;
 mod plan;
+mod plan_snapshots;
 mod reliability;
 mod spark;
