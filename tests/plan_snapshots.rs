@@ -24,7 +24,7 @@ fn topology(path: &Path, text: &str) -> Topology {
 
 /// The desired state of a topology, with the facts `validate` and `graph` use (no AWS).
 fn desired(topology: &Topology) -> Vec<Desired> {
-    clusterup::resources::desired(topology, &clusterup::plan::offline_facts(topology))
+    clusterup::compose::desired(topology, &clusterup::compose::offline_facts(topology)).expect("composes")
 }
 
 /// The deployment as apply would leave it: every desired resource exists, with a made-up id, its

@@ -132,15 +132,6 @@ fn classify_code(code: &str) -> ErrorClass {
     }
 }
 
-/// A request shape clusterup could not build (a required field left empty): a bug, reported as an error.
-pub fn built<T>(
-    result: Result<T, aws_smithy_types::error::operation::BuildError>,
-    resource: &str,
-    call: &'static str,
-) -> Result<T, AwsError> {
-    result.map_err(|err| AwsError::local(resource, call, format!("cannot build the request: {err}")))
-}
-
 /// Readings of a classified result that every family needs.
 pub trait Outcome<T> {
     /// Not found means absent (discovery).

@@ -1,5 +1,5 @@
-//! Everything that touches the AWS SDK directly and is shared by the resource families: client set-up,
-//! error classification and the readiness poller.
+//! Everything that touches the AWS SDK directly and is shared by the resource kinds: client set-up (rate
+//! limit and call count per service), error classification and the readiness poller.
 
 mod clients;
 pub mod clock;
@@ -8,8 +8,10 @@ mod http;
 pub mod kill_switch;
 mod poll;
 pub mod rate_limit;
+mod service;
 
 pub use clients::{connect, Aws, ConnectOptions};
-pub use error::{built, AwsError, ErrorClass, Outcome, ResultExt};
+pub use error::{AwsError, ErrorClass, Outcome, ResultExt};
 pub use http::ApiCalls;
 pub use poll::{poll, PollPolicy, PollStatus};
+pub use service::Service;

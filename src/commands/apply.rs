@@ -5,10 +5,11 @@ use anyhow::{bail, Context, Result};
 
 use super::{confirm, context_for, guard_data, load_topology, locked, make_plan, stop_on_ctrl_c, ExitStatus};
 use crate::cli::GlobalArgs;
-use crate::engine::{execute, Op, Report};
+use crate::compose::outputs;
+use crate::engine::{execute, Report};
+use crate::model::Op;
 use crate::output::{render_outputs, render_plan, render_time_summary, Printer, ProgressView};
 use crate::plan::{sha256_hex, SavedPlan};
-use crate::resources::outputs;
 
 pub async fn run(g: &GlobalArgs, file: &Path, yes: bool, force_unlock: bool, printer: &Printer) -> Result<ExitStatus> {
     let text = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;

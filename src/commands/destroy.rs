@@ -10,9 +10,9 @@ use super::{
 use crate::cli::GlobalArgs;
 use crate::engine::execute;
 use crate::output::{render_plan, render_time_summary, Printer, ProgressView};
-use crate::plan::{discover_all, Plan};
+use crate::plan::Plan;
 use crate::resources::leftovers::leftovers;
-use crate::resources::Ctx;
+use crate::resources::{discover_all, Ctx};
 
 pub async fn run(
     g: &GlobalArgs,

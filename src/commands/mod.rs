@@ -15,10 +15,11 @@ use anyhow::{bail, Context, Result};
 
 use crate::aws::{connect, ConnectOptions};
 use crate::cli::{Cli, Command, GlobalArgs};
+use crate::compose;
 use crate::engine::StopSignal;
 use crate::output::Printer;
-use crate::plan::{diff, discover_all, gather_facts, Plan};
-use crate::resources::{desired, Ctx};
+use crate::plan::{diff, Plan};
+use crate::resources::{discover_all, facts, Ctx};
 use crate::topology::{self, Topology};
 
 /// How the process ends. Documented in docs/reliability.md and README.md.
@@ -95,22 +96,21 @@ fn load_topology(path: &Path, printer: &Printer) -> Result<Topology> {
     for warning in &checked.warnings {
         printer.warn(&warning.to_string());
     }
-    // The user-data template must render before anything talks to AWS.
-    crate::resources::app::user_data::render_for(&checked.topology)?;
+    // Every template must render before anything talks to AWS.
+    compose::desired(&checked.topology, &compose::offline_facts(&checked.topology))?;
     Ok(checked.topology)
 }
 
 /// The AWS context for a deployment in a region.
-async fn context(g: &GlobalArgs, deployment: &str, region: String, user_tags: Option<&Topology>) -> Ctx {
+async fn context(g: &GlobalArgs, deployment: &str, region: String, topology: Option<&Topology>) -> Ctx {
     let aws =
         connect(&ConnectOptions { region, profile: g.profile.clone(), endpoint_url: g.endpoint_url.clone() }).await;
     Ctx {
         aws,
         deployment: deployment.to_owned(),
-        user_tags: user_tags.map(|t| t.tags.clone()).unwrap_or_default(),
         data: crate::resources::DataPolicy {
             // Without the topology (destroy --name) the safe default holds: take the snapshot.
-            db_final_snapshot: user_tags
+            db_final_snapshot: topology
                 .and_then(|t| t.database.as_ref())
                 .is_none_or(|db| db.deletion != crate::topology::DeletionPolicy::Delete),
             delete_data: g.delete_data,
@@ -153,8 +153,8 @@ async fn resolve_region(g: &GlobalArgs) -> Result<String> {
 /// Discover, read facts, diff: the plan for a topology.
 async fn make_plan(ctx: &Ctx, topology: &Topology) -> Result<Plan> {
     let actuals = discover_all(ctx).await?;
-    let facts = gather_facts(&ctx.aws, topology, &actuals).await?;
-    let wanted = desired(topology, &facts);
+    let facts = facts::gather(&ctx.aws, topology, &actuals).await?;
+    let wanted = compose::desired(topology, &facts)?;
     Ok(diff(&topology.name, &topology.region, &wanted, actuals))
 }
 

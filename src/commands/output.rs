@@ -2,9 +2,9 @@ use anyhow::{bail, Result};
 
 use super::{context, resolve_region, ExitStatus};
 use crate::cli::GlobalArgs;
+use crate::compose::outputs;
 use crate::output::{outputs_json, render_outputs, Printer};
-use crate::plan::discover_all;
-use crate::resources::outputs;
+use crate::resources::discover_all;
 
 pub async fn run(g: &GlobalArgs, name: &str, json: bool, printer: &Printer) -> Result<ExitStatus> {
     let region = resolve_region(g).await?;

@@ -4,8 +4,10 @@
 use std::fmt::Write as _;
 
 use super::Style;
-use crate::model::Value;
+use crate::engine::{about, estimate, Estimate};
+use crate::model::{Op, Value};
 use crate::plan::{sha256_hex, Action, Change, Plan, Summary};
+use crate::resources::registry;
 
 /// Long text (user data) is shown by size and digest, not dumped into the plan.
 fn show(value: &Value) -> String {
@@ -36,7 +38,7 @@ fn render_change(out: &mut String, style: Style, change: &Change) {
         "  {:>3} {} ({}){id}",
         symbol(style, change.action),
         style.bold(change.address.as_str()),
-        change.kind.label()
+        registry::label(change.kind)
     );
     let width = change.changes.iter().map(|c| c.key.len()).max().unwrap_or(0);
     for prop in &change.changes {
@@ -70,7 +72,7 @@ pub fn render_plan(plan: &Plan, style: Style) -> String {
         render_change(&mut out, style, change);
     }
     let _ = writeln!(out, "\n{}", render_summary(&plan.summary()));
-    if let Some(estimate) = crate::plan::estimate(plan) {
+    if let Some(estimate) = estimate(plan) {
         let _ = writeln!(out, "{}", render_estimate(&estimate));
     }
     out
@@ -78,18 +80,18 @@ pub fn render_plan(plan: &Plan, style: Style) -> String {
 
 /// `Estimated time on AWS: about 28 min, along network/vpc -> ... -> spark/cluster (9 min)`: the longest
 /// chain, with the steps that take a minute or more.
-pub fn render_estimate(estimate: &crate::plan::Estimate) -> String {
+pub fn render_estimate(estimate: &Estimate) -> String {
     let steps: Vec<String> = estimate
         .path
         .iter()
         .map(|(address, op, took)| {
             let verb = match op {
-                crate::engine::Op::Create => "",
-                crate::engine::Op::Update => " (update)",
-                crate::engine::Op::Delete => " (delete)",
+                Op::Create => "",
+                Op::Update => " (update)",
+                Op::Delete => " (delete)",
             };
             if took.as_secs() >= 60 {
-                format!("{address}{verb} {}", crate::plan::about(*took).trim_start_matches("about "))
+                format!("{address}{verb} {}", about(*took).trim_start_matches("about "))
             } else {
                 format!("{address}{verb}")
             }
@@ -97,7 +99,7 @@ pub fn render_estimate(estimate: &crate::plan::Estimate) -> String {
         .collect();
     format!(
         "Estimated time on AWS: {} (typical times), along the longest chain: {}",
-        crate::plan::about(estimate.total),
+        about(estimate.total),
         steps.join(" -> ")
     )
 }

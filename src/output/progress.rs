@@ -54,7 +54,6 @@ impl Hook for ProgressView {
                 "{} interrupt received: finishing the actions in flight, starting nothing new (press Ctrl-C again to exit at once)",
                 style.yellow("stopping:")
             )),
-            Event::Internal { message } => self.printer.error(&format!("internal error (a bug in clusterup): {message}")),
         }
     }
 }
