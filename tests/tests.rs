@@ -8,6 +8,7 @@ mod cli_offline;
 mod data_tier;
 mod faults;
 mod invalid_topologies;
+mod node_type_change;
 mod plan;
 mod reliability;
 mod spark;
