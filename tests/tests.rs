@@ -12,3 +12,4 @@ mod node_type_change;
 mod plan;
 mod reliability;
 mod spark;
+mod spark_bootstrap;
