@@ -7,7 +7,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use clusterup::resources::spark::METASTORE_CREDENTIALS;
+use clusterup::compose::METASTORE_CREDENTIALS;
 
 use crate::support::{assert_code, stderr, stdout};
 

@@ -19,6 +19,7 @@ use crate::model::{tags, Address, Desired, Facts, Kind, TAGS};
 use crate::topology::{Image, Network, Topology, Zones};
 
 pub use outputs::outputs;
+pub use spark::METASTORE_CREDENTIALS;
 pub use template::TemplateError;
 
 /// Every resource the topology asks for. Fails only on a template (user data, bootstrap script) that

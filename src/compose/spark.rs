@@ -53,7 +53,8 @@ fn metastore_configurations(topology: &Topology) -> Value {
     )
 }
 
-/// The Hadoop credential store the bootstrap script writes the metastore password into.
+/// The Hadoop credential store Hive reads the metastore password from: written before every start of the
+/// metastore by the systemd unit the bootstrap script installs (see templates/spark-bootstrap.sh).
 pub const METASTORE_CREDENTIALS: &str = "jceks://file/etc/hive/conf/clusterup-metastore.jceks";
 
 /// The bootstrap script's placeholders.
