@@ -1,7 +1,7 @@
 //! The topology file: read it, check it, and hand the rest of clusterup a [`Topology`] it can trust.
 //!
 //! Reading happens in passes, each with one job:
-//! 1. file-level limits here: size, UTF-8, emptiness;
+//! 1. file-level limits here: size, UTF-8, emptiness, and (`depth.rs`) flow nesting depth;
 //! 2. `scan.rs`: well-formed YAML, no duplicate keys, bounded alias expansion;
 //! 3. serde into the `raw.rs` types, whose value types (`types.rs`) check themselves, so a bad value
 //!    is reported at its own position;
@@ -10,6 +10,7 @@
 //! Only the first problem is reported: later ones are often consequences of it.
 
 mod defaults;
+mod depth;
 mod error;
 mod locate;
 pub mod model;
@@ -80,6 +81,10 @@ pub fn parse(source: &Path, text: &str) -> Result<Checked, TopologyError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.len() > MAX_FILE_BYTES {
         return Err(too_large(source));
+    }
+    // Before any YAML parser: deep flow nesting is slow to parse, not only wrong.
+    if let Err(deep) = depth::check(text) {
+        return Err(invalid(error::at(source, deep.line, deep.column, depth::message())));
     }
     scan::scan(text).map_err(|err| {
         // Scan only raises its own duplicate-key error about a field; everything else is syntax.
