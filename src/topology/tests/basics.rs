@@ -68,7 +68,7 @@ network:
 load_balancer:
   scheme: internal
   listeners: [{ port: 80 }, { port: 443, certificate_arn: "arn:aws:acm:us-east-1:123456789012:certificate/abc" }]
-  algorithm: weighted_random
+  algorithm: least_outstanding_requests
   stickiness: { enabled: true, type: app_cookie, cookie_name: JSESSIONID, duration: 2h }
   health_check: { path: /health, interval: 30s, timeout: 10s, healthy_threshold: 3, unhealthy_threshold: 4, matcher: "200,302" }
   idle_timeout: 120s
@@ -116,7 +116,7 @@ fn full_form_sets_every_field() {
     let lb = &t.load_balancer;
     assert_eq!(lb.scheme, Scheme::Internal);
     assert_eq!(lb.listeners[1].certificate_arn.as_deref(), Some("arn:aws:acm:us-east-1:123456789012:certificate/abc"));
-    assert_eq!(lb.algorithm, Algorithm::WeightedRandom);
+    assert_eq!(lb.algorithm, Algorithm::LeastOutstandingRequests);
     assert_eq!(
         lb.stickiness,
         Some(Stickiness::AppCookie { cookie_name: "JSESSIONID".into(), duration: Duration::from_secs(7200) })
