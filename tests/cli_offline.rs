@@ -24,6 +24,13 @@ fn every_example_validates_offline() {
         let out = clusterup_with_endpoint(&counter.url, &["validate", &file.to_string_lossy()]);
         assert_code(&out, 0);
         assert!(stdout(&out).contains("is valid: deployment"), "{}", stdout(&out));
+        // No warnings, except the single-NAT one web-tier.yaml shows on purpose (its comments explain
+        // it): in particular no version past its end of standard support.
+        let warnings: Vec<String> =
+            stderr(&out).lines().filter(|l| l.contains("warning:")).map(str::to_owned).collect();
+        let expected = usize::from(file.ends_with("web-tier.yaml"));
+        assert_eq!(warnings.len(), expected, "{}: {warnings:?}", file.display());
+        assert!(warnings.iter().all(|w| w.contains("network.nat: one NAT gateway")), "{warnings:?}");
     }
     assert_eq!(counter.connections(), 0, "validate must not call AWS");
 }

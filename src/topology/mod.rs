@@ -20,6 +20,7 @@ mod scan;
 mod schema;
 mod types;
 mod validate;
+pub mod versions;
 
 #[cfg(test)]
 mod tests;
@@ -76,6 +77,11 @@ pub fn load(path: &Path) -> Result<Checked, TopologyError> {
 
 /// Same as [`load`], from text. `source` is used in messages and to resolve relative paths.
 pub fn parse(source: &Path, text: &str) -> Result<Checked, TopologyError> {
+    parse_on(source, text, versions::Date::today())
+}
+
+/// [`parse`] as if today were `today` (which versions are past their end of standard support).
+pub fn parse_on(source: &Path, text: &str, today: versions::Date) -> Result<Checked, TopologyError> {
     let invalid = TopologyError::Invalid;
     // Editors hide a byte-order mark, so columns on line 1 should not count it.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -96,8 +102,8 @@ pub fn parse(source: &Path, text: &str) -> Result<Checked, TopologyError> {
     let Some(raw) = raw else {
         return Err(invalid(error::at(source, 1, 1, EMPTY)));
     };
-    let (topology, warnings) =
-        validate::validate(raw, source, DEFAULT_USER_DATA).map_err(|finding| invalid(finding.locate(source, text)))?;
+    let (topology, warnings) = validate::validate(raw, source, DEFAULT_USER_DATA, today)
+        .map_err(|finding| invalid(finding.locate(source, text)))?;
     let warnings = warnings.into_iter().map(|w| w.locate(source, text)).collect();
     Ok(Checked { topology, warnings })
 }
