@@ -35,11 +35,67 @@ fn every_example_validates_offline() {
     assert_eq!(counter.connections(), 0, "validate must not call AWS");
 }
 
+/// One line, the cause once, and the same words whichever command was given the file.
 #[test]
-fn validate_of_a_missing_file_says_so() {
-    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["validate", "no/such/topology.yaml"]);
+fn a_missing_file_is_one_clear_line_for_every_command() {
+    let commands: [&[&str]; 6] = [
+        &["validate"],
+        &["plan"],
+        &["plan", "--detailed-exitcode"],
+        &["apply", "--yes"],
+        &["destroy", "--yes"],
+        &["graph"],
+    ];
+    for command in commands {
+        let mut args = command.to_vec();
+        args.push("no/such/topology.yaml");
+        let out = clusterup_with_endpoint("http://127.0.0.1:9", &args);
+        assert_code(&out, 1);
+        assert_eq!(stderr(&out), "error: cannot read no/such/topology.yaml: no such file\n", "{command:?}");
+    }
+}
+
+/// clap's usage errors exit 2, which is what `plan --detailed-exitcode` means by "changes": a mistyped
+/// drift check in CI would read as drift. They exit 1; help and version still exit 0.
+#[test]
+fn usage_errors_exit_1_and_help_exits_0() {
+    let usage: [&[&str]; 6] = [
+        &["plan", "--detailed-exitcode", "--no-such-flag", "topology.yaml"],
+        &["plan", "--detailed-exitcod", "topology.yaml"],
+        &["plan"],
+        &["no-such-command"],
+        &["--parallelism", "0", "plan", "topology.yaml"],
+        &[],
+    ];
+    for args in usage {
+        let out = clusterup_with_endpoint("http://127.0.0.1:9", args);
+        assert_code(&out, 1);
+        // An error, or (with no command at all) the help, on stderr.
+        let text = stderr(&out);
+        assert!(text.starts_with("error:") || text.contains("Usage: clusterup"), "{args:?}: {text}");
+    }
+    for args in [&["--help"][..], &["--version"], &["plan", "--help"]] {
+        let out = clusterup_with_endpoint("http://127.0.0.1:9", args);
+        assert_code(&out, 0);
+        assert!(!stdout(&out).is_empty(), "{args:?}");
+    }
+}
+
+/// `--endpoint-url 127.0.0.1:4566` used to fail at the first request, with the SDK's request struct
+/// as the message; it is refused while parsing the arguments, saying what to write.
+#[test]
+fn an_endpoint_without_a_scheme_is_refused_up_front() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/web-tier.yaml");
+    let example = example.to_string_lossy();
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["--endpoint-url", "127.0.0.1:4566", "plan", &example]);
     assert_code(&out, 1);
-    assert!(stderr(&out).contains("no/such/topology.yaml"), "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(text.contains("`127.0.0.1:4566` has no scheme; write http://127.0.0.1:4566"), "{text}");
+    assert!(!text.contains("Request {") && !text.contains("SdkBody"), "{text}");
+    // The same from the environment.
+    let out = clusterup_with_endpoint("localhost:4566", &["plan", &example]);
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains("write http://localhost:4566"), "{}", stderr(&out));
 }
 
 #[test]

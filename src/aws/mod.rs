@@ -3,6 +3,7 @@
 
 mod clients;
 pub mod clock;
+mod endpoint;
 mod error;
 mod http;
 pub mod kill_switch;
@@ -11,5 +12,6 @@ pub mod rate_limit;
 
 pub use clients::{connect, Aws, ConnectOptions};
 pub use error::{built, AwsError, ErrorClass, Outcome, ResultExt};
+pub use endpoint::parse_endpoint_url;
 pub use http::ApiCalls;
 pub use poll::{poll, PollPolicy, PollStatus};

@@ -89,6 +89,12 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
     }
 }
 
+/// A file named on the command line, whole; unreadable, it fails as `topology::load` does, so every
+/// command words a missing file the same way.
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|cause| topology::TopologyError::Read { path: path.to_owned(), cause }.into())
+}
+
 /// Load and check a topology, showing its warnings.
 fn load_topology(path: &Path, printer: &Printer) -> Result<Topology> {
     let checked = topology::load(path)?;

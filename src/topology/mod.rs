@@ -50,7 +50,7 @@ pub struct Checked {
 /// Read and check a topology file. A user-data template named in it is read relative to the file's
 /// directory; without one, the built-in [`DEFAULT_USER_DATA`] is used.
 pub fn load(path: &Path) -> Result<Checked, TopologyError> {
-    let read_error = |source| TopologyError::Read { path: path.to_owned(), source };
+    let read_error = |cause| TopologyError::Read { path: path.to_owned(), cause };
     let file = std::fs::File::open(path).map_err(read_error)?;
     let mut bytes = Vec::new();
     // Read one byte past the limit to know it was exceeded without reading a huge file whole.
