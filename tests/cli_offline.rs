@@ -98,6 +98,55 @@ fn an_endpoint_without_a_scheme_is_refused_up_front() {
     assert!(stderr(&out).contains("write http://localhost:4566"), "{}", stderr(&out));
 }
 
+/// With no credentials anywhere, the error says so once, before any AWS call, and says where
+/// credentials come from; it does not name a resource (let alone one the topology does not have).
+#[test]
+fn missing_credentials_are_reported_once_before_any_call() {
+    let counter = CallCounter::start();
+    let home = tempfile::tempdir().expect("temp dir");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/web-tier.yaml");
+    let run = |extra: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_clusterup"));
+        cmd.args(extra).arg("plan").arg(&example);
+        // Only the standard chain's own sources, all empty: no keys, no profile files, no instance role.
+        for var in [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_PROFILE",
+            "AWS_DEFAULT_PROFILE",
+            "AWS_CONFIG_FILE",
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            "AWS_ROLE_ARN",
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "RUST_LOG",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("HOME", home.path())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ENDPOINT_URL", &counter.url)
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null());
+        cmd.output().expect("run clusterup")
+    };
+    let out = run(&[]);
+    assert_code(&out, 1);
+    let text = stderr(&out);
+    assert!(text.contains("error: no usable AWS credentials"), "{text}");
+    assert!(text.contains("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"), "{text}");
+    assert!(text.contains("--profile NAME or AWS_PROFILE=NAME") && text.contains("aws sso login"), "{text}");
+    assert_eq!(text.matches("error:").count(), 1, "one error: {text}");
+    assert!(!text.contains("failed:"), "no resource or call is blamed: {text}");
+    // A profile that does not exist is named.
+    let out = run(&["--profile", "nosuch"]);
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains("the profile `nosuch` (--profile) is used"), "{}", stderr(&out));
+    assert_eq!(counter.connections(), 0, "credentials are checked before any call");
+}
+
 #[test]
 fn graph_shows_dependencies_in_dot_and_mermaid() {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/web-tier.yaml");

@@ -1,7 +1,7 @@
 //! Faults between clusterup and AWS, injected by a proxy in front of the emulator: throttling on every
 //! call type, 5xx, connection resets and timeouts (apply converges through them), a non-retryable refusal
-//! (the run stops with a clear message and a resume hint), an answer without an error code, and
-//! Ctrl-C mid-apply.
+//! (the run stops with a clear message and a resume hint), an answer without an error code, refused
+//! credentials, and Ctrl-C mid-apply.
 
 use std::time::Duration;
 
@@ -122,4 +122,20 @@ fn an_unexplained_server_error_names_its_status_and_endpoint() {
     // The SDK retried it as a server error, and the hint says a re-run resumes.
     assert!(proxy.faults() > 1, "retried: {} faults", proxy.faults());
     assert!(text.contains("re-run the same command"), "{text}");
+}
+
+/// Credentials AWS refuses are found by one call before planning, and named as such, not as the
+/// failure of whichever resource discovery asked about first.
+#[test]
+fn refused_credentials_are_reported_once_before_planning() {
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/web-tier.yaml");
+    // Nothing behind the proxy: the check must be the only call.
+    let proxy = FaultProxy::start("http://127.0.0.1:9", Schedule::Operation("GetCallerIdentity".into(), Fault::Deny));
+    let out = clusterup_with_env(&proxy.url, &["plan", &example.to_string_lossy()], &[]);
+    assert_code(&out, 1);
+    let text = stderr(&out);
+    assert!(text.contains("error: AWS refused the credentials: AccessDenied: not authorized"), "{text}");
+    assert!(text.contains("AWS_ACCESS_KEY_ID") && text.contains("aws sso login"), "says what to do: {text}");
+    assert_eq!(text.matches("error:").count(), 1, "one error: {text}");
+    assert_eq!(proxy.operations().into_iter().collect::<Vec<_>>(), ["GetCallerIdentity"]);
 }

@@ -6,12 +6,14 @@ pub mod clock;
 mod endpoint;
 mod error;
 mod http;
+mod identity;
 pub mod kill_switch;
 mod poll;
 pub mod rate_limit;
 
 pub use clients::{connect, Aws, ConnectOptions};
-pub use error::{built, AwsError, ErrorClass, Outcome, ResultExt};
 pub use endpoint::parse_endpoint_url;
+pub use error::{built, AwsError, ErrorClass, Outcome, ResultExt};
 pub use http::ApiCalls;
+pub use identity::{check_credentials, CredentialsError, Identity};
 pub use poll::{poll, PollPolicy, PollStatus};
