@@ -27,7 +27,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
     /// Send every AWS call to this endpoint (LocalStack, moto); AWS_ENDPOINT_URL does the same
-    #[arg(long, global = true, env = "AWS_ENDPOINT_URL", value_name = "URL")]
+    #[arg(long, global = true, env = "AWS_ENDPOINT_URL", value_name = "URL", value_parser = crate::aws::parse_endpoint_url)]
     pub endpoint_url: Option<String>,
     /// More detail on stderr (-v: info, -vv: debug, -vvv: AWS SDK debug)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]

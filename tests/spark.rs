@@ -81,7 +81,7 @@ fn spark_cluster_shares_the_data_tier_and_is_adopted_after_a_kill_right_after_ru
     assert!(outputs["spark_yarn_ui"].as_str().is_some_and(|u| u.ends_with(":8088")));
 
     // What EMR was asked for.
-    assert_eq!(cluster.release_label(), Some("emr-7.5.0"));
+    assert_eq!(cluster.release_label(), Some("emr-7.14.0"));
     let apps: Vec<&str> = cluster.applications().iter().filter_map(|a| a.name()).collect();
     for app in ["Hadoop", "Spark", "Hive"] {
         assert!(apps.contains(&app), "{app} missing from {apps:?}");

@@ -3,15 +3,19 @@
 
 mod clients;
 pub mod clock;
+mod endpoint;
 mod error;
 mod http;
+mod identity;
 pub mod kill_switch;
 mod poll;
 pub mod rate_limit;
 mod service;
 
 pub use clients::{connect, Aws, ConnectOptions};
+pub use endpoint::parse_endpoint_url;
 pub use error::{AwsError, ErrorClass, Outcome, ResultExt};
 pub use http::ApiCalls;
+pub use identity::{check_credentials, CredentialsError, Identity};
 pub use poll::{poll, PollPolicy, PollStatus};
 pub use service::Service;

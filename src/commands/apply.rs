@@ -1,9 +1,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 
-use super::{confirm, context_for, guard_data, load_topology, locked, make_plan, stop_on_ctrl_c, ExitStatus};
+use super::{confirm, context_for, guard_data, load_topology, locked, make_plan, read, stop_on_ctrl_c, ExitStatus};
 use crate::cli::GlobalArgs;
 use crate::compose::outputs;
 use crate::engine::{execute, Report};
@@ -12,12 +12,12 @@ use crate::output::{render_outputs, render_plan, render_time_summary, Printer, P
 use crate::plan::{sha256_hex, SavedPlan};
 
 pub async fn run(g: &GlobalArgs, file: &Path, yes: bool, force_unlock: bool, printer: &Printer) -> Result<ExitStatus> {
-    let text = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let text = read(file)?;
     let saved =
         if SavedPlan::looks_like_plan(&String::from_utf8_lossy(&text)) { Some(SavedPlan::load(file)?) } else { None };
     let topology_path = saved.as_ref().map(|s| s.topology.clone()).unwrap_or_else(|| file.to_owned());
     if let Some(saved) = &saved {
-        let now = std::fs::read(&topology_path).with_context(|| format!("reading {}", topology_path.display()))?;
+        let now = read(&topology_path)?;
         if sha256_hex(&now) != saved.topology_sha256 {
             bail!(
                 "{} changed since the plan {} was saved; run `clusterup plan --out` again",

@@ -24,7 +24,7 @@ pub async fn run(
 ) -> Result<ExitStatus> {
     let ctx = match (file, name) {
         (Some(file), _) => context_for(g, &load_topology(file, printer)?).await?,
-        (None, Some(name)) => context(g, name, resolve_region(g).await?, None).await,
+        (None, Some(name)) => context(g, name, resolve_region(g).await?, None).await?,
         (None, None) => anyhow::bail!("name a topology file or pass --name"),
     };
     let resume = match file {

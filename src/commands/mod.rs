@@ -13,7 +13,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
-use crate::aws::{connect, ConnectOptions};
+use crate::aws::{check_credentials, connect, ConnectOptions};
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::compose;
 use crate::engine::StopSignal;
@@ -90,6 +90,12 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
     }
 }
 
+/// A file named on the command line, whole; unreadable, it fails as `topology::load` does, so every
+/// command words a missing file the same way.
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|cause| topology::TopologyError::Read { path: path.to_owned(), cause }.into())
+}
+
 /// Load and check a topology, showing its warnings.
 fn load_topology(path: &Path, printer: &Printer) -> Result<Topology> {
     let checked = topology::load(path)?;
@@ -101,11 +107,14 @@ fn load_topology(path: &Path, printer: &Printer) -> Result<Topology> {
     Ok(checked.topology)
 }
 
-/// The AWS context for a deployment in a region.
-async fn context(g: &GlobalArgs, deployment: &str, region: String, topology: Option<&Topology>) -> Ctx {
+/// The AWS context for a deployment in a region, with credentials checked (once, before anything else
+/// is asked, so that a credential problem is reported as one, not as the first resource's failure).
+async fn context(g: &GlobalArgs, deployment: &str, region: String, topology: Option<&Topology>) -> Result<Ctx> {
     let aws =
         connect(&ConnectOptions { region, profile: g.profile.clone(), endpoint_url: g.endpoint_url.clone() }).await;
-    Ctx {
+    let identity = check_credentials(&aws, g.profile.as_deref()).await?;
+    tracing::info!("AWS credentials of {} (account {})", identity.arn, identity.account);
+    Ok(Ctx {
         aws,
         deployment: deployment.to_owned(),
         data: crate::resources::DataPolicy {
@@ -115,7 +124,7 @@ async fn context(g: &GlobalArgs, deployment: &str, region: String, topology: Opt
                 .is_none_or(|db| db.deletion != crate::topology::DeletionPolicy::Delete),
             delete_data: g.delete_data,
         },
-    }
+    })
 }
 
 /// The context for a topology; `--region`, if given, must agree with the topology.
@@ -128,7 +137,7 @@ async fn context_for(g: &GlobalArgs, topology: &Topology) -> Result<Ctx> {
             );
         }
     }
-    Ok(context(g, &topology.name, topology.region.clone(), Some(topology)).await)
+    context(g, &topology.name, topology.region.clone(), Some(topology)).await
 }
 
 /// The region for commands without a topology: `--region`, else the standard AWS chain.

@@ -8,7 +8,7 @@ use crate::resources::discover_all;
 
 pub async fn run(g: &GlobalArgs, name: &str, json: bool, printer: &Printer) -> Result<ExitStatus> {
     let region = resolve_region(g).await?;
-    let ctx = context(g, name, region.clone(), None).await;
+    let ctx = context(g, name, region.clone(), None).await?;
     let resources = discover_all(&ctx).await?;
     if resources.is_empty() {
         bail!("no deployment named {name} in {region}: nothing is tagged clusterup:deployment={name} there (wrong --region or --profile?)");

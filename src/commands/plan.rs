@@ -2,7 +2,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::{context_for, load_topology, make_plan, ExitStatus};
+use super::{context_for, load_topology, make_plan, read, ExitStatus};
 use crate::cli::GlobalArgs;
 use crate::output::{render_calls, render_plan, Printer};
 use crate::plan::SavedPlan;
@@ -16,7 +16,7 @@ pub async fn run(
     printer: &Printer,
 ) -> Result<ExitStatus> {
     let topology = load_topology(file, printer)?;
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let bytes = read(file)?;
     let ctx = context_for(g, &topology).await?;
     let started = std::time::Instant::now();
     let plan = make_plan(&ctx, &topology).await?;

@@ -22,6 +22,9 @@ pub enum Fault {
     Delay(Duration),
     /// A non-retryable refusal: `UnauthorizedOperation` (EC2) / `AccessDenied`.
     Deny,
+    /// `500 Internal Server Error` with an empty body: no error code to go by (the emulator answers
+    /// this way when it fails inside).
+    EmptyServerError,
 }
 
 #[derive(Debug, Clone)]
@@ -293,6 +296,7 @@ fn serve(
         Some(Fault::ServerError) => {
             return respond(&mut client, "503 Service Unavailable", &[("Content-Type", "text/plain")], "")
         }
+        Some(Fault::EmptyServerError) => return respond(&mut client, "500 Internal Server Error", &[], ""),
         Some(Fault::Reset) => return client.shutdown(Shutdown::Both),
         Some(Fault::Hang(duration)) => {
             std::thread::sleep(duration);
