@@ -20,6 +20,7 @@ import sys
 
 import botocore
 
+import allowlist
 import constraints
 import models
 import recording
@@ -58,21 +59,6 @@ def check(requests):
     return findings, stats, operations, uncheckable
 
 
-def read_known(path):
-    known = set()
-    if not path:
-        return known
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.split("#", 1)[0].strip()
-            if line:
-                parts = line.split()
-                if len(parts) != 4:
-                    raise SystemExit(f"{path}: expected SERVICE OPERATION MEMBER RULE, got {line!r}")
-                known.add(tuple(parts))
-    return known
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--known", help="allow-list of violations already reported (may only shrink)")
@@ -81,7 +67,7 @@ def main(argv=None):
 
     requests = recording.read(args.recording)
     findings, stats, operations, uncheckable = check(requests)
-    known = read_known(args.known)
+    known = allowlist.read(args.known, 4)
 
     print(f"checked {sum(stats.values())} of {len(requests)} requests "
           f"({', '.join(f'{p} {n}' for p, n in sorted(stats.items()))}), {len(operations)} operations, "
@@ -90,19 +76,7 @@ def main(argv=None):
     for pattern in sorted(uncheckable):
         print(f"note: pattern not checkable in Python: {pattern}")
 
-    failed = False
-    for key in sorted(findings):
-        hits = findings[key]
-        status = "KNOWN" if key in known else "FAIL"
-        failed |= status == "FAIL"
-        print(f"{status} {' '.join(key)}: {len(hits)} request(s)")
-        for where, detail in hits[:3]:
-            print(f"    {where}: {detail}")
-    for key in sorted(known - set(findings)):
-        failed = True
-        print(f"FIXED {' '.join(key)}: no longer occurs, delete it from {args.known} (the list only shrinks)")
-    if not failed:
-        print(f"ok: no violation beyond the {len(known)} known one(s)")
+    failed = allowlist.report(findings, known, args.known)
     return 1 if failed else 0
 
 

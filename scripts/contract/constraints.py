@@ -61,8 +61,8 @@ def validate(params, shape):
 
 
 def _path(name):
-    # ParamValidator names members "input.A.B[0].C"; ours are "A.B[0].C".
-    return name[len("input."):] if name.startswith("input.") else ("" if name == "input" else name)
+    # ParamValidator names members ".A.B[0].C" (the root is ""); ours are "A.B[0].C".
+    return name[1:] if name.startswith(".") else name
 
 
 def _join(path, member):
