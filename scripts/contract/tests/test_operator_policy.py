@@ -32,6 +32,15 @@ class Actions(unittest.TestCase):
         self.assertTrue({"s3:DeleteObject", "s3:DeleteObjectVersion"} <= set(needed(delete)))
 
 
+class Source(unittest.TestCase):
+    def test_operations_declared_in_src_are_found_with_their_service(self):
+        declared = operator_policy.source_operations(operator_policy.repo_root())
+        self.assertIn(("elbv2", "ModifyListener"), declared)
+        self.assertIn(("emr", "AddTags"), declared)
+        self.assertIn(("elbv2", "AddTags"), declared)
+        self.assertIn(("s3", "DeleteObjects"), declared)
+
+
 class Check(unittest.TestCase):
     def run_check(self, policy, calls):
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
@@ -46,12 +55,12 @@ class Check(unittest.TestCase):
 
     def test_generated_policy_covers_the_calls(self):
         calls = needed(request("s3", "ListBuckets", {}), request("ssm", "GetParameter", {"Name": "n"}))
-        failed, out = self.run_check(operator_policy.generate(calls), calls)
+        failed, out = self.run_check(operator_policy.generate(calls, set()), calls)
         self.assertFalse(failed, out)
 
     def test_a_missing_action_fails(self):
         calls = needed(request("s3", "ListBuckets", {}), request("ssm", "GetParameter", {"Name": "n"}))
-        policy = operator_policy.generate(calls)
+        policy = operator_policy.generate(calls, set())
         for statement in policy["Statement"]:
             statement["Action"] = [a for a in statement["Action"] if a != "ssm:GetParameter"] or ["ssm:PutParameter"]
         failed, out = self.run_check(policy, calls)
@@ -60,11 +69,25 @@ class Check(unittest.TestCase):
 
     def test_an_action_iam_does_not_know_fails(self):
         calls = needed(request("s3", "ListBuckets", {}))
-        policy = operator_policy.generate(calls)
+        policy = operator_policy.generate(calls, set())
         policy["Statement"][0]["Action"].append("s3:ListBuckets")
         failed, out = self.run_check(policy, calls)
         self.assertTrue(failed)
         self.assertIn("UNKNOWN_ACTION", out)
+
+    def test_a_source_declared_operation_missing_from_the_policy_fails(self):
+        calls = needed(request("s3", "ListBuckets", {}))
+        policy = operator_policy.generate(calls, set())
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump(policy, f)
+        try:
+            out = StringIO()
+            with redirect_stdout(out):
+                failed = operator_policy.check(f.name, calls, {("elbv2", "ModifyListener")})
+        finally:
+            os.unlink(f.name)
+        self.assertTrue(failed)
+        self.assertIn("elasticloadbalancing:ModifyListener is not allowed, and src/ calls ModifyListener", out.getvalue())
 
 
 if __name__ == "__main__":
