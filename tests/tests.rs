@@ -5,6 +5,7 @@ mod support;
 
 mod apply_destroy;
 mod cli_offline;
+mod contract;
 mod data_tier;
 mod faults;
 mod invalid_topologies;
