@@ -1,6 +1,7 @@
 //! The simulation benchmark: clusterup's real plan of `examples/smarten-spark.yaml` and its real engine,
 //! against simulated AWS services under virtual time (tokio's paused clock), so a half-hour apply takes
-//! a fraction of a second. Latencies are drawn from published AWS figures (see `latency.rs`) with jitter
+//! a fraction of a second. Latencies are drawn from published AWS figures (each kind's `latency`, with its
+//! source, in its module under `src/resources/`) with jitter
 //! from a seed.
 //!
 //! It reports, for apply and then destroy: the makespan, the critical-path lower bound (the longest
@@ -181,7 +182,7 @@ fn main() -> ExitCode {
     let started = std::time::Instant::now();
 
     println!(
-        "clusterup simulation: {} ({} resources), seeds {}..={}, virtual time, latencies in benches/simulate/latency.rs",
+        "clusterup simulation: {} ({} resources), seeds {}..={}, virtual time, latencies from each kind's Spec",
         path.file_name().and_then(|n| n.to_str()).unwrap_or_default(),
         wanted.len(),
         args.first_seed,

@@ -214,7 +214,7 @@ def source_operations(root):
                 text = f.read()
             clients = [
                 (m.start(), m.group(1) or m.group(2))
-                for m in re.finditer(r"\baws\s*\.\s*(\w+)\s*[.;]|\baws_sdk_(\w+)::Client\b", text)
+                for m in re.finditer(r"\baws\s*\.\s*(\w+)\s*[.;,)]|\baws_sdk_(\w+)::Client\b", text)
             ]
             for match in re.finditer(r'\.call\(\s*"([A-Za-z]+)"', text):
                 operation = match.group(1)

@@ -139,7 +139,7 @@ fn classify_code(code: &str) -> ErrorClass {
     }
 }
 
-/// Readings of a classified result that every family needs.
+/// Readings of a classified result that every kind needs.
 pub trait Outcome<T> {
     /// Not found means absent (discovery).
     fn found(self) -> Result<Option<T>, AwsError>;
@@ -201,20 +201,20 @@ where
         SdkError::TimeoutError(_) => (None, "request timed out".to_owned(), ErrorClass::Transient),
         SdkError::DispatchFailure(failure) => {
             let class = if failure.is_io() || failure.is_timeout() { ErrorClass::Transient } else { ErrorClass::Other };
-            let mut message = format!("could not reach AWS: {}", source_chain(&err));
-            if failure.is_user() || message.contains("credentials") {
-                message.push_str(" (are AWS credentials configured?)");
+            let message = format!("could not reach AWS: {}", source_chain(&err));
+            // Credentials are checked before anything else is asked (aws::check_credentials); this is the
+            // rarer case of credentials that stop working during a run (an SSO session that expires).
+            if caused_by_credentials(&err) {
+                (None, format!("{message} (the AWS credentials stopped working)"), ErrorClass::Auth)
+            } else {
+                (None, message, class)
             }
-            (None, message, class)
         }
         SdkError::ResponseError(_) => {
             (None, format!("unreadable response: {}", source_chain(&err)), ErrorClass::Transient)
         }
         _ => (None, source_chain(&err), ErrorClass::Other),
     };
-    // Credentials problems surface as construction/dispatch failures; name them as such.
-    let class =
-        if code.is_none() && message.to_ascii_lowercase().contains("credentials") { ErrorClass::Auth } else { class };
     AwsError { resource: resource.to_owned(), call, code, message, class }
 }
 
@@ -246,6 +246,19 @@ fn classify_status(status: u16) -> ErrorClass {
 }
 
 /// The SDK's top-level Display is terse ("dispatch failure"); the cause is further down the chain.
+/// Whether a credentials provider's failure is among the causes of `err`: the SDK reports credentials it
+/// cannot load as a dispatch failure caused by the provider's own error type.
+fn caused_by_credentials(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(err);
+    while let Some(current) = cause {
+        if current.is::<aws_credential_types::provider::error::CredentialsError>() {
+            return true;
+        }
+        cause = current.source();
+    }
+    false
+}
+
 pub(crate) fn source_chain(err: &dyn std::error::Error) -> String {
     let mut parts = vec![err.to_string()];
     let mut source = err.source();
@@ -262,6 +275,30 @@ pub(crate) fn source_chain(err: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An error whose cause is a credentials provider's failure, the way the SDK wraps one.
+    #[derive(Debug)]
+    struct Dispatch(aws_credential_types::provider::error::CredentialsError);
+
+    impl fmt::Display for Dispatch {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("dispatch failure")
+        }
+    }
+
+    impl std::error::Error for Dispatch {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn credential_failures_are_found_by_their_type_not_their_text() {
+        let missing = aws_credential_types::provider::error::CredentialsError::not_loaded("no providers in chain");
+        assert!(caused_by_credentials(&Dispatch(missing)));
+        let unrelated = std::io::Error::other("could not load credentials file");
+        assert!(!caused_by_credentials(&unrelated), "a message that mentions credentials is not enough");
+    }
 
     #[test]
     fn codes_are_classified() {

@@ -32,7 +32,7 @@ pub async fn run(
     } else {
         printer.out(&render_plan(&plan, printer.out_style()));
     }
-    // Discovery costs a fixed number of calls per resource family, whatever the deployment's size.
+    // Discovery costs a fixed number of calls per kind of resource, whatever the deployment's size.
     printer.status(&format!(
         "Planned in {:.1}s. {}",
         planned_in.as_secs_f64(),

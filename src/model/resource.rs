@@ -160,6 +160,12 @@ impl Actual {
         self
     }
 
+    /// This resource after an update brought it in line with `want`: same id and attributes, `want`'s
+    /// properties.
+    pub fn updated_to(&self, want: &Desired) -> Actual {
+        Actual { props: want.props.clone(), ..self.clone() }
+    }
+
     pub fn attr(mut self, key: &str, value: impl Into<String>) -> Self {
         self.attrs.insert(key.to_owned(), value.into());
         self

@@ -1,9 +1,9 @@
 //! The last step of destroy: ask AWS, two independent ways, whether anything of the deployment is left.
 //!
-//! 1. Every family's own discovery again (covers what the tagging API does not index: listeners, launch
+//! 1. Every kind's own discovery again (covers what the tagging API does not index: listeners, launch
 //!    templates, Auto Scaling groups, NAT gateways, Elastic IPs, route tables).
 //! 2. The Resource Groups Tagging API across all services, for anything tagged with the deployment that
-//!    no family knows about (instances in particular). Terminated instances stay listed there for up to an
+//!    no kind knows about (instances in particular). Terminated instances stay listed there for up to an
 //!    hour, EMR clusters for two months; those are gone and not reported.
 
 use aws_sdk_ec2::types::{InstanceStateName, NatGatewayState};

@@ -120,10 +120,40 @@ pub struct Spec {
 }
 
 impl Spec {
+    /// A kind found by its own tags or name, with no hidden links to other kinds; list its properties
+    /// with [`Spec::props`]. Whoever reads the kind's module sees every fact about it in one place.
+    pub const fn new(
+        kind: Kind,
+        label: &'static str,
+        service: Service,
+        wait: PollPolicy,
+        latency: fn(Op, Option<&Desired>) -> Latency,
+    ) -> Spec {
+        Spec { kind, label, service, props: &[], parent: None, deleted_after: &[], wait, latency }
+    }
+
+    pub const fn props(self, props: &'static [&'static Prop]) -> Spec {
+        Spec { props, ..self }
+    }
+
+    /// A kind found through `parent` (see [`Spec::parent`]).
+    pub const fn child_of(self, parent: Kind) -> Spec {
+        Spec { parent: Some(parent), ..self }
+    }
+
+    pub const fn deleted_after(self, kinds: &'static [Kind]) -> Spec {
+        Spec { deleted_after: kinds, ..self }
+    }
+
     /// The property called `name`, if this kind has it.
     pub fn prop(&self, name: &str) -> Option<&'static Prop> {
         self.props.iter().copied().find(|p| p.name == name)
     }
+}
+
+/// The latency of a kind whose resources are usable (or gone) as soon as the call answers.
+pub fn at_once(op: Op, _: Option<&Desired>) -> Latency {
+    Latency::at_once(op)
 }
 
 /// One kind of AWS resource, implemented once in its own module and listed once in [`registry::of`].

@@ -26,16 +26,10 @@ const HEALTH_CHECK_GRACE_SECONDS: i32 = 300;
 
 pub struct AutoScalingGroup;
 
-const SPEC: Spec = Spec {
-    kind: Kind::AutoScalingGroup,
-    label: "auto scaling group",
-    service: Service::AutoScaling,
-    props: &[&NAME, &LAUNCH_TEMPLATE, &MIN, &MAX, &DESIRED, &SUBNETS, &TARGET_GROUPS, &HEALTH_CHECK, &TAGS],
-    parent: None,
-    deleted_after: &[Kind::ScalingPolicy],
-    wait: PollPolicy::MINUTES,
-    latency,
-};
+const SPEC: Spec =
+    Spec::new(Kind::AutoScalingGroup, "auto scaling group", Service::AutoScaling, PollPolicy::MINUTES, latency)
+        .props(&[&NAME, &LAUNCH_TEMPLATE, &MIN, &MAX, &DESIRED, &SUBNETS, &TARGET_GROUPS, &HEALTH_CHECK, &TAGS])
+        .deleted_after(&[Kind::ScalingPolicy]);
 
 fn latency(op: Op, _: Option<&Desired>) -> Latency {
     match op {
@@ -159,7 +153,7 @@ impl ResourceKind for AutoScalingGroup {
         };
         support::sync_tags(have, want, set, remove).await?;
         wait_for_capacity(ctx, want, progress).await?;
-        Ok(Actual { props: want.props.clone(), ..have.clone() })
+        Ok(have.updated_to(want))
     }
 
     async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), Error> {

@@ -6,7 +6,7 @@ use crate::aws::{AwsError, PollPolicy, ResultExt, Service};
 use crate::model::names::app::scaling_policy;
 use crate::model::{Actual, Address, Desired, Kind, Prop, Value, NAME};
 use crate::resources::support::returned_id;
-use crate::resources::{Ctx, Error, Latency, Progress, ResourceKind, Spec};
+use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
 
 /// The Auto Scaling group's name.
 pub const GROUP: Prop = Prop::new("group").replaces();
@@ -23,25 +23,45 @@ pub const REQUESTS: &str = "ALBRequestCountPerTarget";
 
 pub struct ScalingPolicy;
 
-const SPEC: Spec = Spec {
-    kind: Kind::ScalingPolicy,
-    label: "scaling policy",
-    service: Service::AutoScaling,
-    props: &[&GROUP, &NAME, &METRIC, &TARGET, &LOAD_BALANCER, &TARGET_GROUP],
-    parent: Some(Kind::AutoScalingGroup),
-    deleted_after: &[],
-    wait: PollPolicy::FAST,
-    latency: |op, _| Latency::at_once(op),
-};
+const SPEC: Spec = Spec::new(Kind::ScalingPolicy, "scaling policy", Service::AutoScaling, PollPolicy::FAST, at_once)
+    .props(&[&GROUP, &NAME, &METRIC, &TARGET, &LOAD_BALANCER, &TARGET_GROUP])
+    .child_of(Kind::AutoScalingGroup);
 
 impl ResourceKind for ScalingPolicy {
     const SPEC: &'static Spec = &SPEC;
 
+    /// Policies of one group; with the group gone there are none (AWS deletes them with it).
     async fn discover(ctx: &Ctx, parent: Option<&Actual>) -> Result<Vec<Actual>, Error> {
-        match parent {
-            Some(group) => discover_in(ctx, group).await,
-            None => Ok(Vec::new()),
-        }
+        let Some(group) = parent else { return Ok(Vec::new()) };
+        let autoscaling = &ctx.aws.autoscaling;
+        let policies: Vec<_> = autoscaling
+            .describe_policies()
+            .auto_scaling_group_name(&group.id)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .call("DescribePolicies", group.address.as_str())?;
+        Ok(policies
+            .iter()
+            .filter_map(|policy| {
+                let config = policy.target_tracking_configuration()?;
+                let metric = config.predefined_metric_specification()?.predefined_metric_type()?.as_str();
+                let leaf = match metric {
+                    CPU => "cpu",
+                    REQUESTS => "requests",
+                    other => other,
+                };
+                Some(
+                    Actual::new(Address::new(scaling_policy(leaf)), Kind::ScalingPolicy, policy.policy_arn()?)
+                        .prop(&GROUP, Value::str(&group.id))
+                        .prop(&NAME, Value::str(policy.policy_name().unwrap_or_default()))
+                        .prop(&METRIC, Value::str(metric))
+                        .prop(&TARGET, Value::str(format!("{:.1}", config.target_value().unwrap_or_default()))),
+                )
+            })
+            .collect())
     }
 
     async fn create(ctx: &Ctx, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
@@ -73,39 +93,6 @@ impl ResourceKind for ScalingPolicy {
             Err(_) => Ok(()),
         }
     }
-}
-
-/// Policies of one group; with the group gone there are none (AWS deletes them with it).
-async fn discover_in(ctx: &Ctx, group: &Actual) -> Result<Vec<Actual>, Error> {
-    let autoscaling = &ctx.aws.autoscaling;
-    let policies: Vec<_> = autoscaling
-        .describe_policies()
-        .auto_scaling_group_name(&group.id)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .call("DescribePolicies", group.address.as_str())?;
-    Ok(policies
-        .iter()
-        .filter_map(|policy| {
-            let config = policy.target_tracking_configuration()?;
-            let metric = config.predefined_metric_specification()?.predefined_metric_type()?.as_str();
-            let leaf = match metric {
-                CPU => "cpu",
-                REQUESTS => "requests",
-                other => other,
-            };
-            Some(
-                Actual::new(Address::new(scaling_policy(leaf)), Kind::ScalingPolicy, policy.policy_arn()?)
-                    .prop(&GROUP, Value::str(&group.id))
-                    .prop(&NAME, Value::str(policy.policy_name().unwrap_or_default()))
-                    .prop(&METRIC, Value::str(metric))
-                    .prop(&TARGET, Value::str(format!("{:.1}", config.target_value().unwrap_or_default()))),
-            )
-        })
-        .collect())
 }
 
 /// `app/<name>/<id>/targetgroup/<name>/<id>`: how ALBRequestCountPerTarget names its target group.

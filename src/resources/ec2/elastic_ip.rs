@@ -6,21 +6,14 @@ use super::{deployment_filter, owned, tag_spec, update_tags};
 use crate::aws::{PollPolicy, ResultExt, Service};
 use crate::model::{Actual, Desired, Kind, TAGS};
 use crate::resources::support::{delete_when_free, returned_id};
-use crate::resources::{Ctx, Error, Latency, Progress, ResourceKind, Spec};
+use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
 
 pub struct ElasticIp;
 
-const SPEC: Spec = Spec {
-    kind: Kind::ElasticIp,
-    label: "Elastic IP",
-    service: Service::Ec2,
-    props: &[&TAGS],
-    parent: None,
+const SPEC: Spec = Spec::new(Kind::ElasticIp, "Elastic IP", Service::Ec2, PollPolicy::FAST, at_once)
+    .props(&[&TAGS])
     // Released only once its NAT gateway is gone.
-    deleted_after: &[Kind::NatGateway],
-    wait: PollPolicy::FAST,
-    latency: |op, _| Latency::at_once(op),
-};
+    .deleted_after(&[Kind::NatGateway]);
 
 impl ResourceKind for ElasticIp {
     const SPEC: &'static Spec = &SPEC;

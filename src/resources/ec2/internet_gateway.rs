@@ -6,24 +6,17 @@ use super::{describe_tagged, owned, sync_tags, tag_spec};
 use crate::aws::{AwsError, ErrorClass, PollPolicy, ResultExt, Service};
 use crate::model::{Actual, Desired, Kind, Prop, Value, TAGS};
 use crate::resources::support::{delete_when_free, returned_id, settle};
-use crate::resources::{Ctx, Error, Latency, Progress, ResourceKind, Spec};
+use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
 
 /// The VPC it is attached to (empty while detached). A gateway moves between VPCs in place.
 pub const VPC: Prop = Prop::new("vpc");
 
 pub struct InternetGateway;
 
-const SPEC: Spec = Spec {
-    kind: Kind::InternetGateway,
-    label: "internet gateway",
-    service: Service::Ec2,
-    props: &[&VPC, &TAGS],
-    parent: None,
+const SPEC: Spec = Spec::new(Kind::InternetGateway, "internet gateway", Service::Ec2, PollPolicy::FAST, at_once)
+    .props(&[&VPC, &TAGS])
     // It cannot be detached while NAT gateways or load balancers map public addresses through it.
-    deleted_after: &[Kind::NatGateway, Kind::LoadBalancer, Kind::ElasticIp],
-    wait: PollPolicy::FAST,
-    latency: |op, _| Latency::at_once(op),
-};
+    .deleted_after(&[Kind::NatGateway, Kind::LoadBalancer, Kind::ElasticIp]);
 
 impl ResourceKind for InternetGateway {
     const SPEC: &'static Spec = &SPEC;
@@ -70,7 +63,7 @@ impl ResourceKind for InternetGateway {
             attach(ctx, &have.id, want).await?;
         }
         sync_tags(ctx, have, want).await?;
-        Ok(Actual { props: want.props.clone(), ..have.clone() })
+        Ok(have.updated_to(want))
     }
 
     async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), Error> {

@@ -12,7 +12,7 @@ use super::{deployment_filter, ec2_tags, read_tags, sync_tags, tag_spec};
 use crate::aws::{AwsError, Outcome, PollPolicy, ResultExt, Service};
 use crate::model::{tags, Actual, Desired, Kind, Prop, Value, NAME, TAGS};
 use crate::resources::support::{client_token, owned_address, returned_id, settle};
-use crate::resources::{Ctx, Error, Latency, Progress, ResourceKind, Spec};
+use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
 
 /// The AMI id.
 pub const IMAGE: Prop = Prop::new("image");
@@ -27,16 +27,9 @@ pub const INSTANCE_TAGS: Prop = Prop::new("instance_tags").not_a_dependency();
 
 pub struct LaunchTemplate;
 
-const SPEC: Spec = Spec {
-    kind: Kind::LaunchTemplate,
-    label: "launch template",
-    service: Service::Ec2,
-    props: &[&NAME, &IMAGE, &INSTANCE_TYPE, &SECURITY_GROUPS, &USER_DATA, &INSTANCE_PROFILE, &INSTANCE_TAGS, &TAGS],
-    parent: None,
-    deleted_after: &[Kind::AutoScalingGroup],
-    wait: PollPolicy::FAST,
-    latency: |op, _| Latency::at_once(op),
-};
+const SPEC: Spec = Spec::new(Kind::LaunchTemplate, "launch template", Service::Ec2, PollPolicy::FAST, at_once)
+    .props(&[&NAME, &IMAGE, &INSTANCE_TYPE, &SECURITY_GROUPS, &USER_DATA, &INSTANCE_PROFILE, &INSTANCE_TAGS, &TAGS])
+    .deleted_after(&[Kind::AutoScalingGroup]);
 
 impl ResourceKind for LaunchTemplate {
     const SPEC: &'static Spec = &SPEC;
@@ -178,7 +171,7 @@ impl ResourceKind for LaunchTemplate {
                 .call("ModifyLaunchTemplate", resource)?;
         }
         sync_tags(ctx, have, want).await?;
-        Ok(Actual { props: want.props.clone(), ..have.clone() })
+        Ok(have.updated_to(want))
     }
 
     async fn delete(ctx: &Ctx, have: &Actual, _progress: &dyn Progress) -> Result<(), Error> {

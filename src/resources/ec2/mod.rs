@@ -80,7 +80,7 @@ pub async fn sync_tags(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), E
 /// For kinds with nothing to change in place but their tags (subnets, addresses, NAT gateways).
 pub async fn update_tags(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<Actual, Error> {
     sync_tags(ctx, have, want).await?;
-    Ok(Actual { props: want.props.clone(), ..have.clone() })
+    Ok(have.updated_to(want))
 }
 
 /// Delete the detached (`available`) network interfaces that still sit in a subnet or hold a security

@@ -15,16 +15,9 @@ pub const EIP: Prop = Prop::new("eip").replaces();
 
 pub struct NatGateway;
 
-const SPEC: Spec = Spec {
-    kind: Kind::NatGateway,
-    label: "NAT gateway",
-    service: Service::Ec2,
-    props: &[&SUBNET, &EIP, &TAGS],
-    parent: None,
-    deleted_after: &[Kind::RouteTable],
-    wait: PollPolicy::MINUTES,
-    latency,
-};
+const SPEC: Spec = Spec::new(Kind::NatGateway, "NAT gateway", Service::Ec2, PollPolicy::MINUTES, latency)
+    .props(&[&SUBNET, &EIP, &TAGS])
+    .deleted_after(&[Kind::RouteTable]);
 
 fn latency(op: Op, _: Option<&Desired>) -> Latency {
     match op {

@@ -8,7 +8,7 @@ use super::{describe_tagged, owned, sync_tags, tag_spec};
 use crate::aws::{AwsError, Outcome, PollPolicy, ResultExt, Service};
 use crate::model::{Actual, Desired, Kind, Prop, Value, TAGS};
 use crate::resources::support::{returned_id, settle};
-use crate::resources::{Ctx, Error, Latency, Progress, ResourceKind, Spec};
+use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
 
 pub const VPC: Prop = Prop::new("vpc").replaces();
 /// The routes clusterup manages (see [`default_route`], [`default_nat_route`]); the VPC's local route
@@ -19,16 +19,8 @@ pub const SUBNETS: Prop = Prop::new("subnets");
 
 pub struct RouteTable;
 
-const SPEC: Spec = Spec {
-    kind: Kind::RouteTable,
-    label: "route table",
-    service: Service::Ec2,
-    props: &[&VPC, &ROUTES, &SUBNETS, &TAGS],
-    parent: None,
-    deleted_after: &[],
-    wait: PollPolicy::FAST,
-    latency: |op, _| Latency::at_once(op),
-};
+const SPEC: Spec = Spec::new(Kind::RouteTable, "route table", Service::Ec2, PollPolicy::FAST, at_once)
+    .props(&[&VPC, &ROUTES, &SUBNETS, &TAGS]);
 
 impl ResourceKind for RouteTable {
     const SPEC: &'static Spec = &SPEC;
@@ -91,7 +83,7 @@ impl ResourceKind for RouteTable {
     async fn update(ctx: &Ctx, have: &Actual, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
         sync_routes_and_subnets(ctx, have, want).await?;
         sync_tags(ctx, have, want).await?;
-        Ok(Actual { props: want.props.clone(), ..have.clone() })
+        Ok(have.updated_to(want))
     }
 
     async fn delete(ctx: &Ctx, have: &Actual, _progress: &dyn Progress) -> Result<(), Error> {

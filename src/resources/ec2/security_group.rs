@@ -9,7 +9,7 @@ use super::{delete_detached_enis, describe_tagged, owned, sync_tags, tag_spec};
 use crate::aws::{AwsError, ErrorClass, Outcome, PollPolicy, ResultExt, Service};
 use crate::model::{Actual, Desired, Kind, Prop, Value, TAGS};
 use crate::resources::support::{delete_when_free, returned_id, settle};
-use crate::resources::{Ctx, Error, Latency, Progress, ResourceKind, Spec};
+use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
 
 pub const VPC: Prop = Prop::new("vpc").replaces();
 pub const GROUP_NAME: Prop = Prop::new("group_name").replaces().not_a_dependency();
@@ -20,17 +20,16 @@ pub const INGRESS: Prop = Prop::new("ingress").not_a_dependency();
 
 pub struct SecurityGroup;
 
-const SPEC: Spec = Spec {
-    kind: Kind::SecurityGroup,
-    label: "security group",
-    service: Service::Ec2,
-    props: &[&VPC, &GROUP_NAME, &DESCRIPTION, &INGRESS, &TAGS],
-    parent: None,
+const SPEC: Spec = Spec::new(Kind::SecurityGroup, "security group", Service::Ec2, PollPolicy::FAST, at_once)
+    .props(&[&VPC, &GROUP_NAME, &DESCRIPTION, &INGRESS, &TAGS])
     // Whatever has network interfaces in the group.
-    deleted_after: &[Kind::LoadBalancer, Kind::AutoScalingGroup, Kind::DbInstance, Kind::MountTarget, Kind::EmrCluster],
-    wait: PollPolicy::FAST,
-    latency: |op, _| Latency::at_once(op),
-};
+    .deleted_after(&[
+        Kind::LoadBalancer,
+        Kind::AutoScalingGroup,
+        Kind::DbInstance,
+        Kind::MountTarget,
+        Kind::EmrCluster,
+    ]);
 
 impl ResourceKind for SecurityGroup {
     const SPEC: &'static Spec = &SPEC;
@@ -95,7 +94,7 @@ impl ResourceKind for SecurityGroup {
     async fn update(ctx: &Ctx, have: &Actual, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
         sync_rules(ctx, have, want).await?;
         sync_tags(ctx, have, want).await?;
-        Ok(Actual { props: want.props.clone(), ..have.clone() })
+        Ok(have.updated_to(want))
     }
 
     async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), Error> {

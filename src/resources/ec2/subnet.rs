@@ -6,7 +6,7 @@ use super::{delete_detached_enis, describe_tagged, owned, tag_spec, update_tags}
 use crate::aws::{PollPolicy, ResultExt, Service};
 use crate::model::{Actual, Desired, Kind, Prop, Value, TAGS};
 use crate::resources::support::{delete_when_free, returned_id, settle};
-use crate::resources::{Ctx, Error, Latency, Progress, ResourceKind, Spec};
+use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
 
 pub const VPC: Prop = Prop::new("vpc").replaces();
 pub const CIDR: Prop = Prop::new("cidr").replaces();
@@ -14,14 +14,10 @@ pub const ZONE: Prop = Prop::new("zone").replaces();
 
 pub struct Subnet;
 
-const SPEC: Spec = Spec {
-    kind: Kind::Subnet,
-    label: "subnet",
-    service: Service::Ec2,
-    props: &[&VPC, &CIDR, &ZONE, &TAGS],
-    parent: None,
+const SPEC: Spec = Spec::new(Kind::Subnet, "subnet", Service::Ec2, PollPolicy::FAST, at_once)
+    .props(&[&VPC, &CIDR, &ZONE, &TAGS])
     // Whatever puts network interfaces into it (nodes, load balancers, databases, mount targets, EMR).
-    deleted_after: &[
+    .deleted_after(&[
         Kind::NatGateway,
         Kind::LoadBalancer,
         Kind::AutoScalingGroup,
@@ -30,10 +26,7 @@ const SPEC: Spec = Spec {
         Kind::DbInstance,
         Kind::MountTarget,
         Kind::EmrCluster,
-    ],
-    wait: PollPolicy::FAST,
-    latency: |op, _| Latency::at_once(op),
-};
+    ]);
 
 impl ResourceKind for Subnet {
     const SPEC: &'static Spec = &SPEC;

@@ -6,7 +6,7 @@ use super::{describe_tagged, owned, sync_tags, tag_spec};
 use crate::aws::{PollPolicy, ResultExt, Service};
 use crate::model::{Actual, Desired, Kind, Prop, Value, TAGS};
 use crate::resources::support::{delete_when_free, returned_id, settle};
-use crate::resources::{Ctx, Error, Latency, Progress, ResourceKind, Spec};
+use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
 
 pub const CIDR: Prop = Prop::new("cidr").replaces();
 /// DNS hostnames (and the DNS support they need): EFS mount names and the RDS endpoint resolve only with them.
@@ -14,13 +14,9 @@ pub const DNS_HOSTNAMES: Prop = Prop::new("dns_hostnames");
 
 pub struct Vpc;
 
-const SPEC: Spec = Spec {
-    kind: Kind::Vpc,
-    label: "VPC",
-    service: Service::Ec2,
-    props: &[&CIDR, &DNS_HOSTNAMES, &TAGS],
-    parent: None,
-    deleted_after: &[
+const SPEC: Spec = Spec::new(Kind::Vpc, "VPC", Service::Ec2, PollPolicy::FAST, at_once)
+    .props(&[&CIDR, &DNS_HOSTNAMES, &TAGS])
+    .deleted_after(&[
         Kind::Subnet,
         Kind::InternetGateway,
         Kind::RouteTable,
@@ -28,10 +24,7 @@ const SPEC: Spec = Spec {
         Kind::TargetGroup,
         Kind::LoadBalancer,
         Kind::NatGateway,
-    ],
-    wait: PollPolicy::FAST,
-    latency: |op, _| Latency::at_once(op),
-};
+    ]);
 
 impl ResourceKind for Vpc {
     const SPEC: &'static Spec = &SPEC;
@@ -73,7 +66,7 @@ impl ResourceKind for Vpc {
             enable_dns(ctx, &have.id, have.address.as_str()).await?;
         }
         sync_tags(ctx, have, want).await?;
-        Ok(Actual { props: want.props.clone(), ..have.clone() })
+        Ok(have.updated_to(want))
     }
 
     async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), Error> {

@@ -19,16 +19,10 @@ pub const PERMISSIONS: Prop = Prop::new("permissions").replaces();
 
 pub struct AccessPoint;
 
-const SPEC: Spec = Spec {
-    kind: Kind::AccessPoint,
-    label: "access point",
-    service: Service::Efs,
-    props: &[&FILE_SYSTEM, &PATH, &UID, &GID, &PERMISSIONS, &TAGS],
-    parent: Some(Kind::FileSystem),
-    deleted_after: &[Kind::AutoScalingGroup, Kind::EmrCluster],
-    wait: PollPolicy::FAST,
-    latency,
-};
+const SPEC: Spec = Spec::new(Kind::AccessPoint, "access point", Service::Efs, PollPolicy::FAST, latency)
+    .props(&[&FILE_SYSTEM, &PATH, &UID, &GID, &PERMISSIONS, &TAGS])
+    .child_of(Kind::FileSystem)
+    .deleted_after(&[Kind::AutoScalingGroup, Kind::EmrCluster]);
 
 fn latency(op: Op, _: Option<&Desired>) -> Latency {
     match op {
@@ -42,10 +36,35 @@ impl ResourceKind for AccessPoint {
     const SPEC: &'static Spec = &SPEC;
 
     async fn discover(ctx: &Ctx, parent: Option<&Actual>) -> Result<Vec<Actual>, Error> {
-        match parent {
-            Some(fs) => discover_in(ctx, fs).await,
-            None => Ok(Vec::new()),
-        }
+        let Some(fs) = parent else { return Ok(Vec::new()) };
+        let efs = &ctx.aws.efs;
+        let out =
+            efs.describe_access_points().file_system_id(&fs.id).send().await.call("DescribeAccessPoints", &fs.id)?;
+        Ok(out
+            .access_points()
+            .iter()
+            .filter(|ap| !matches!(ap.life_cycle_state(), Some(LifeCycleState::Deleting | LifeCycleState::Deleted)))
+            .filter_map(|ap| {
+                let tags = read_tags(ap.tags());
+                let root = ap.root_directory();
+                let user = ap.posix_user();
+                Some(
+                    Actual::new(owned_address(ctx, &tags)?, Kind::AccessPoint, ap.access_point_id()?)
+                        .prop(&FILE_SYSTEM, Value::str(ap.file_system_id().unwrap_or_default()))
+                        .prop(&PATH, Value::str(root.and_then(|r| r.path()).unwrap_or("/")))
+                        .prop(&UID, Value::Int(user.map(|u| u.uid()).unwrap_or(0)))
+                        .prop(&GID, Value::Int(user.map(|u| u.gid()).unwrap_or(0)))
+                        .prop(
+                            &PERMISSIONS,
+                            Value::str(
+                                root.and_then(|r| r.creation_info()).map(|c| c.permissions()).unwrap_or_default(),
+                            ),
+                        )
+                        .prop(&TAGS, tags::to_value(&tags))
+                        .attr("arn", ap.access_point_arn().unwrap_or_default()),
+                )
+            })
+            .collect())
     }
 
     async fn create(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -> Result<Actual, Error> {
@@ -107,36 +126,8 @@ impl ResourceKind for AccessPoint {
     }
 }
 
-async fn discover_in(ctx: &Ctx, fs: &Actual) -> Result<Vec<Actual>, Error> {
-    let efs = &ctx.aws.efs;
-    let out = efs.describe_access_points().file_system_id(&fs.id).send().await.call("DescribeAccessPoints", &fs.id)?;
-    Ok(out
-        .access_points()
-        .iter()
-        .filter(|ap| !matches!(ap.life_cycle_state(), Some(LifeCycleState::Deleting | LifeCycleState::Deleted)))
-        .filter_map(|ap| {
-            let tags = read_tags(ap.tags());
-            let root = ap.root_directory();
-            let user = ap.posix_user();
-            Some(
-                Actual::new(owned_address(ctx, &tags)?, Kind::AccessPoint, ap.access_point_id()?)
-                    .prop(&FILE_SYSTEM, Value::str(ap.file_system_id().unwrap_or_default()))
-                    .prop(&PATH, Value::str(root.and_then(|r| r.path()).unwrap_or("/")))
-                    .prop(&UID, Value::Int(user.map(|u| u.uid()).unwrap_or(0)))
-                    .prop(&GID, Value::Int(user.map(|u| u.gid()).unwrap_or(0)))
-                    .prop(
-                        &PERMISSIONS,
-                        Value::str(root.and_then(|r| r.creation_info()).map(|c| c.permissions()).unwrap_or_default()),
-                    )
-                    .prop(&TAGS, tags::to_value(&tags))
-                    .attr("arn", ap.access_point_arn().unwrap_or_default()),
-            )
-        })
-        .collect())
-}
-
 /// Everything but tags is fixed at creation (a change replaces the access point).
 async fn update_tags(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<Actual, Error> {
     sync_tags(ctx, have, want).await?;
-    Ok(Actual { props: want.props.clone(), ..have.clone() })
+    Ok(have.updated_to(want))
 }

@@ -20,16 +20,9 @@ pub const BACKUPS: Prop = Prop::new("backups");
 
 pub struct FileSystem;
 
-const SPEC: Spec = Spec {
-    kind: Kind::FileSystem,
-    label: "file system",
-    service: Service::Efs,
-    props: &[&CREATION_TOKEN, &ENCRYPTED, &PERFORMANCE_MODE, &TRANSITION_TO_IA, &BACKUPS, &TAGS],
-    parent: None,
-    deleted_after: &[Kind::MountTarget, Kind::AccessPoint],
-    wait: PollPolicy::FAST,
-    latency,
-};
+const SPEC: Spec = Spec::new(Kind::FileSystem, "file system", Service::Efs, PollPolicy::FAST, latency)
+    .props(&[&CREATION_TOKEN, &ENCRYPTED, &PERFORMANCE_MODE, &TRANSITION_TO_IA, &BACKUPS, &TAGS])
+    .deleted_after(&[Kind::MountTarget, Kind::AccessPoint]);
 
 fn latency(op: Op, _: Option<&Desired>) -> Latency {
     match op {
@@ -134,7 +127,7 @@ impl ResourceKind for FileSystem {
             put_backups(ctx, &have.id, want).await?;
         }
         sync_tags(ctx, have, want).await?;
-        Ok(Actual { props: want.props.clone(), ..have.clone() })
+        Ok(have.updated_to(want))
     }
 
     /// Deletes the file system and the data in it. The commands refuse to get here without --delete-data;

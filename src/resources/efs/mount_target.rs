@@ -15,17 +15,11 @@ pub const SECURITY_GROUPS: Prop = Prop::new("security_groups");
 
 pub struct MountTarget;
 
-const SPEC: Spec = Spec {
-    kind: Kind::MountTarget,
-    label: "mount target",
-    service: Service::Efs,
-    props: &[&FILE_SYSTEM, &SUBNET, &SECURITY_GROUPS],
-    parent: Some(Kind::FileSystem),
+const SPEC: Spec = Spec::new(Kind::MountTarget, "mount target", Service::Efs, PollPolicy::MINUTES, latency)
+    .props(&[&FILE_SYSTEM, &SUBNET, &SECURITY_GROUPS])
+    .child_of(Kind::FileSystem)
     // App and Spark nodes mount through it until they are gone.
-    deleted_after: &[Kind::AutoScalingGroup, Kind::EmrCluster],
-    wait: PollPolicy::MINUTES,
-    latency,
-};
+    .deleted_after(&[Kind::AutoScalingGroup, Kind::EmrCluster]);
 
 fn latency(op: Op, _: Option<&Desired>) -> Latency {
     match op {
@@ -40,11 +34,33 @@ fn latency(op: Op, _: Option<&Desired>) -> Latency {
 impl ResourceKind for MountTarget {
     const SPEC: &'static Spec = &SPEC;
 
+    /// Mount targets of one file system; their address comes from their zone.
     async fn discover(ctx: &Ctx, parent: Option<&Actual>) -> Result<Vec<Actual>, Error> {
-        match parent {
-            Some(fs) => discover_in(ctx, fs).await,
-            None => Ok(Vec::new()),
+        let Some(fs) = parent else { return Ok(Vec::new()) };
+        let efs = &ctx.aws.efs;
+        let out =
+            efs.describe_mount_targets().file_system_id(&fs.id).send().await.call("DescribeMountTargets", &fs.id)?;
+        let mut found = Vec::new();
+        for target in out.mount_targets() {
+            if matches!(target.life_cycle_state(), LifeCycleState::Deleting | LifeCycleState::Deleted) {
+                continue;
+            }
+            let id = target.mount_target_id();
+            let groups = efs
+                .describe_mount_target_security_groups()
+                .mount_target_id(id)
+                .send()
+                .await
+                .call("DescribeMountTargetSecurityGroups", id)?;
+            let zone = target.availability_zone_name().unwrap_or_default();
+            found.push(
+                Actual::new(Address::new(mount_target(&zone_letter(&ctx.aws.region, zone))), Kind::MountTarget, id)
+                    .prop(&FILE_SYSTEM, Value::str(&fs.id))
+                    .prop(&SUBNET, Value::str(target.subnet_id()))
+                    .prop(&SECURITY_GROUPS, Value::List(groups.security_groups().iter().map(Value::str).collect())),
+            );
         }
+        Ok(found)
     }
 
     async fn create(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -> Result<Actual, Error> {
@@ -109,7 +125,7 @@ impl ResourceKind for MountTarget {
             .send()
             .await
             .call("ModifyMountTargetSecurityGroups", have.address.as_str())?;
-        Ok(Actual { props: want.props.clone(), ..have.clone() })
+        Ok(have.updated_to(want))
     }
 
     /// Delete and wait until it is gone: the file system cannot be deleted before (FileSystemInUse).
@@ -142,31 +158,4 @@ impl ResourceKind for MountTarget {
         .await?;
         Ok(())
     }
-}
-
-/// Mount targets of one file system; their address comes from their zone.
-async fn discover_in(ctx: &Ctx, fs: &Actual) -> Result<Vec<Actual>, Error> {
-    let efs = &ctx.aws.efs;
-    let out = efs.describe_mount_targets().file_system_id(&fs.id).send().await.call("DescribeMountTargets", &fs.id)?;
-    let mut found = Vec::new();
-    for target in out.mount_targets() {
-        if matches!(target.life_cycle_state(), LifeCycleState::Deleting | LifeCycleState::Deleted) {
-            continue;
-        }
-        let id = target.mount_target_id();
-        let groups = efs
-            .describe_mount_target_security_groups()
-            .mount_target_id(id)
-            .send()
-            .await
-            .call("DescribeMountTargetSecurityGroups", id)?;
-        let zone = target.availability_zone_name().unwrap_or_default();
-        found.push(
-            Actual::new(Address::new(mount_target(&zone_letter(&ctx.aws.region, zone))), Kind::MountTarget, id)
-                .prop(&FILE_SYSTEM, Value::str(&fs.id))
-                .prop(&SUBNET, Value::str(target.subnet_id()))
-                .prop(&SECURITY_GROUPS, Value::List(groups.security_groups().iter().map(Value::str).collect())),
-        );
-    }
-    Ok(found)
 }

@@ -7,7 +7,7 @@ use crate::aws::{Outcome, PollPolicy, ResultExt, Service};
 use crate::model::names::load_balancer::listener;
 use crate::model::{tags, Actual, Address, Desired, Kind, Prop, Value, TAGS};
 use crate::resources::support::returned_id;
-use crate::resources::{Ctx, Error, Latency, Progress, ResourceKind, Spec};
+use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
 
 pub const LOAD_BALANCER: Prop = Prop::new("load_balancer").replaces();
 pub const PORT: Prop = Prop::new("port").replaces();
@@ -20,25 +20,52 @@ pub const CERTIFICATE: Prop = Prop::new("certificate");
 
 pub struct Listener;
 
-const SPEC: Spec = Spec {
-    kind: Kind::Listener,
-    label: "listener",
-    service: Service::Elbv2,
-    props: &[&LOAD_BALANCER, &PORT, &PROTOCOL, &TARGET_GROUP, &CERTIFICATE, &TAGS],
-    parent: Some(Kind::LoadBalancer),
-    deleted_after: &[],
-    wait: PollPolicy::FAST,
-    latency: |op, _| Latency::at_once(op),
-};
+const SPEC: Spec = Spec::new(Kind::Listener, "listener", Service::Elbv2, PollPolicy::FAST, at_once)
+    .props(&[&LOAD_BALANCER, &PORT, &PROTOCOL, &TARGET_GROUP, &CERTIFICATE, &TAGS])
+    .child_of(Kind::LoadBalancer);
 
 impl ResourceKind for Listener {
     const SPEC: &'static Spec = &SPEC;
 
+    /// Listeners of one discovered load balancer. They are children: their address comes from their port.
     async fn discover(ctx: &Ctx, parent: Option<&Actual>) -> Result<Vec<Actual>, Error> {
-        match parent {
-            Some(lb) => discover_in(ctx, lb).await,
-            None => Ok(Vec::new()),
-        }
+        let Some(lb) = parent else { return Ok(Vec::new()) };
+        let elb = &ctx.aws.elb;
+        let listeners: Vec<_> = elb
+            .describe_listeners()
+            .load_balancer_arn(&lb.id)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .call("DescribeListeners", lb.address.as_str())?;
+        let arns: Vec<String> = listeners.iter().filter_map(|l| l.listener_arn().map(str::to_owned)).collect();
+        let all_tags = read_tags(ctx, &arns).await?;
+        Ok(listeners
+            .iter()
+            .filter_map(|l| {
+                let arn = l.listener_arn()?;
+                let port = i64::from(l.port()?);
+                let tags = all_tags.get(arn).cloned().unwrap_or_default();
+                let target = l
+                    .default_actions()
+                    .iter()
+                    .find(|a| a.r#type() == Some(&ActionTypeEnum::Forward))
+                    .and_then(|a| a.target_group_arn())
+                    .unwrap_or_default();
+                let mut actual = Actual::new(Address::new(listener(port)), Kind::Listener, arn)
+                    .prop(&LOAD_BALANCER, Value::str(&lb.id))
+                    .prop(&PORT, Value::Int(port))
+                    .prop(&PROTOCOL, Value::str(l.protocol().map(|p| p.as_str()).unwrap_or_default()))
+                    .prop(&TARGET_GROUP, Value::str(target))
+                    .prop(&TAGS, tags::to_value(&tags));
+                if let Some(cert) = l.certificates().iter().find_map(|c| c.certificate_arn()) {
+                    actual = actual.prop(&CERTIFICATE, Value::str(cert));
+                }
+                Some(actual)
+            })
+            .collect())
     }
 
     async fn create(ctx: &Ctx, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
@@ -75,7 +102,7 @@ impl ResourceKind for Listener {
                 .call("ModifyListener", have.address.as_str())?;
         }
         sync_tags(ctx, have, want).await?;
-        Ok(Actual { props: want.props.clone(), ..have.clone() })
+        Ok(have.updated_to(want))
     }
 
     async fn delete(ctx: &Ctx, have: &Actual, _progress: &dyn Progress) -> Result<(), Error> {
@@ -89,46 +116,6 @@ impl ResourceKind for Listener {
             .gone_ok()?;
         Ok(())
     }
-}
-
-/// Listeners of one discovered load balancer. They are children: their address comes from their port.
-async fn discover_in(ctx: &Ctx, lb: &Actual) -> Result<Vec<Actual>, Error> {
-    let elb = &ctx.aws.elb;
-    let listeners: Vec<_> = elb
-        .describe_listeners()
-        .load_balancer_arn(&lb.id)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .call("DescribeListeners", lb.address.as_str())?;
-    let arns: Vec<String> = listeners.iter().filter_map(|l| l.listener_arn().map(str::to_owned)).collect();
-    let all_tags = read_tags(ctx, &arns).await?;
-    Ok(listeners
-        .iter()
-        .filter_map(|l| {
-            let arn = l.listener_arn()?;
-            let port = i64::from(l.port()?);
-            let tags = all_tags.get(arn).cloned().unwrap_or_default();
-            let target = l
-                .default_actions()
-                .iter()
-                .find(|a| a.r#type() == Some(&ActionTypeEnum::Forward))
-                .and_then(|a| a.target_group_arn())
-                .unwrap_or_default();
-            let mut actual = Actual::new(Address::new(listener(port)), Kind::Listener, arn)
-                .prop(&LOAD_BALANCER, Value::str(&lb.id))
-                .prop(&PORT, Value::Int(port))
-                .prop(&PROTOCOL, Value::str(l.protocol().map(|p| p.as_str()).unwrap_or_default()))
-                .prop(&TARGET_GROUP, Value::str(target))
-                .prop(&TAGS, tags::to_value(&tags));
-            if let Some(cert) = l.certificates().iter().find_map(|c| c.certificate_arn()) {
-                actual = actual.prop(&CERTIFICATE, Value::str(cert));
-            }
-            Some(actual)
-        })
-        .collect())
 }
 
 fn forward(want: &Desired) -> Result<Action, Error> {

@@ -22,16 +22,9 @@ pub const ATTRIBUTES: Prop = Prop::new("attributes").compared(Compare::WantedKey
 
 pub struct LoadBalancer;
 
-const SPEC: Spec = Spec {
-    kind: Kind::LoadBalancer,
-    label: "load balancer",
-    service: Service::Elbv2,
-    props: &[&NAME, &SCHEME, &SUBNETS, &SECURITY_GROUPS, &ATTRIBUTES, &TAGS],
-    parent: None,
-    deleted_after: &[Kind::Listener],
-    wait: PollPolicy::MINUTES,
-    latency,
-};
+const SPEC: Spec = Spec::new(Kind::LoadBalancer, "load balancer", Service::Elbv2, PollPolicy::MINUTES, latency)
+    .props(&[&NAME, &SCHEME, &SUBNETS, &SECURITY_GROUPS, &ATTRIBUTES, &TAGS])
+    .deleted_after(&[Kind::Listener]);
 
 fn latency(op: Op, _: Option<&Desired>) -> Latency {
     match op {
@@ -140,7 +133,7 @@ impl ResourceKind for LoadBalancer {
             set_attributes(ctx, &have.id, want).await?;
         }
         sync_tags(ctx, have, want).await?;
-        Ok(Actual { props: want.props.clone(), ..have.clone() })
+        Ok(have.updated_to(want))
     }
 
     async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), Error> {

@@ -9,7 +9,7 @@ use crate::aws::{ErrorClass, PollPolicy, ResultExt, Service};
 use crate::model::names::load_balancer::{target_group_name, TARGET_GROUP};
 use crate::model::{tags, Actual, Address, Compare, Desired, Kind, Prop, PropError, Value, NAME, TAGS};
 use crate::resources::support::{check_owner, delete_when_free, returned_id};
-use crate::resources::{Ctx, Error, Latency, Progress, ResourceKind, Spec};
+use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
 
 pub const VPC: Prop = Prop::new("vpc").replaces();
 pub const PORT: Prop = Prop::new("port").replaces();
@@ -21,16 +21,9 @@ pub const ATTRIBUTES: Prop = Prop::new("attributes").compared(Compare::WantedKey
 
 pub struct TargetGroup;
 
-const SPEC: Spec = Spec {
-    kind: Kind::TargetGroup,
-    label: "target group",
-    service: Service::Elbv2,
-    props: &[&NAME, &VPC, &PORT, &PROTOCOL, &HEALTH_CHECK, &ATTRIBUTES, &TAGS],
-    parent: None,
-    deleted_after: &[Kind::Listener, Kind::AutoScalingGroup],
-    wait: PollPolicy::FAST,
-    latency: |op, _| Latency::at_once(op),
-};
+const SPEC: Spec = Spec::new(Kind::TargetGroup, "target group", Service::Elbv2, PollPolicy::FAST, at_once)
+    .props(&[&NAME, &VPC, &PORT, &PROTOCOL, &HEALTH_CHECK, &ATTRIBUTES, &TAGS])
+    .deleted_after(&[Kind::Listener, Kind::AutoScalingGroup]);
 
 impl ResourceKind for TargetGroup {
     const SPEC: &'static Spec = &SPEC;
@@ -133,7 +126,7 @@ impl ResourceKind for TargetGroup {
             set_attributes(ctx, &have.id, want).await?;
         }
         sync_tags(ctx, have, want).await?;
-        Ok(Actual { props: want.props.clone(), ..have.clone() })
+        Ok(have.updated_to(want))
     }
 
     async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), Error> {

@@ -54,39 +54,33 @@ pub const SCALING: Prop = Prop::new("scaling");
 
 pub struct EmrCluster;
 
-const SPEC: Spec = Spec {
-    kind: Kind::EmrCluster,
-    label: "EMR cluster",
-    service: Service::Emr,
-    props: &[
-        &NAME,
-        &RELEASE,
-        &APPLICATIONS,
-        &SUBNET,
-        &MASTER_SECURITY_GROUP,
-        &CORE_SECURITY_GROUP,
-        &SERVICE_SECURITY_GROUP,
-        &SERVICE_ROLE,
-        &INSTANCE_PROFILE,
-        &AUTOSCALING_ROLE,
-        &LOG_URI,
-        &BOOTSTRAP,
-        &CONFIGURATIONS,
-        &MASTER_TYPE,
-        &CORE_TYPE,
-        &TASK_TYPE,
-        &STATE,
-        &CORE_COUNT,
-        &TASK_COUNT,
-        &SCALING,
-        &TAGS,
-    ],
-    parent: None,
-    deleted_after: &[],
-    // Starting with a bootstrap action takes 10 minutes or more.
-    wait: PollPolicy::LONG,
-    latency,
-};
+// Starting with a bootstrap action takes 10 minutes or more.
+/// Every property of a cluster.
+const PROPS: &[&Prop] = &[
+    &NAME,
+    &RELEASE,
+    &APPLICATIONS,
+    &SUBNET,
+    &MASTER_SECURITY_GROUP,
+    &CORE_SECURITY_GROUP,
+    &SERVICE_SECURITY_GROUP,
+    &SERVICE_ROLE,
+    &INSTANCE_PROFILE,
+    &AUTOSCALING_ROLE,
+    &LOG_URI,
+    &BOOTSTRAP,
+    &CONFIGURATIONS,
+    &MASTER_TYPE,
+    &CORE_TYPE,
+    &TASK_TYPE,
+    &STATE,
+    &CORE_COUNT,
+    &TASK_COUNT,
+    &SCALING,
+    &TAGS,
+];
+
+const SPEC: Spec = Spec::new(Kind::EmrCluster, "EMR cluster", Service::Emr, PollPolicy::LONG, latency).props(PROPS);
 
 fn latency(op: Op, _: Option<&Desired>) -> Latency {
     match op {

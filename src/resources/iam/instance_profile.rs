@@ -14,16 +14,9 @@ pub const ROLE: Prop = Prop::new("role");
 
 pub struct InstanceProfile;
 
-const SPEC: Spec = Spec {
-    kind: Kind::InstanceProfile,
-    label: "instance profile",
-    service: Service::Iam,
-    props: &[&NAME, &ROLE, &TAGS],
-    parent: None,
-    deleted_after: &[Kind::AutoScalingGroup, Kind::LaunchTemplate, Kind::EmrCluster],
-    wait: PollPolicy::FAST,
-    latency,
-};
+const SPEC: Spec = Spec::new(Kind::InstanceProfile, "instance profile", Service::Iam, PollPolicy::FAST, latency)
+    .props(&[&NAME, &ROLE, &TAGS])
+    .deleted_after(&[Kind::AutoScalingGroup, Kind::LaunchTemplate, Kind::EmrCluster]);
 
 fn latency(op: Op, _: Option<&Desired>) -> Latency {
     match op {
@@ -110,7 +103,7 @@ impl ResourceKind for InstanceProfile {
             Ok(())
         };
         support::sync_tags(have, want, set, remove).await?;
-        Ok(Actual { props: want.props.clone(), ..have.clone() })
+        Ok(have.updated_to(want))
     }
 
     async fn delete(ctx: &Ctx, have: &Actual, _progress: &dyn Progress) -> Result<(), Error> {

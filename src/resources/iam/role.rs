@@ -17,17 +17,10 @@ pub const POLICY: Prop = Prop::new("policy");
 
 pub struct Role;
 
-const SPEC: Spec = Spec {
-    kind: Kind::IamRole,
-    label: "IAM role",
-    service: Service::Iam,
-    props: &[&NAME, &TRUST, &POLICY, &TAGS],
-    parent: None,
+const SPEC: Spec = Spec::new(Kind::IamRole, "IAM role", Service::Iam, PollPolicy::FAST, latency)
+    .props(&[&NAME, &TRUST, &POLICY, &TAGS])
     // EMR uses its service role until the cluster has terminated.
-    deleted_after: &[Kind::InstanceProfile, Kind::EmrCluster],
-    wait: PollPolicy::FAST,
-    latency,
-};
+    .deleted_after(&[Kind::InstanceProfile, Kind::EmrCluster]);
 
 fn latency(op: Op, _: Option<&Desired>) -> Latency {
     match op {
@@ -105,7 +98,7 @@ impl ResourceKind for Role {
             Ok(())
         };
         support::sync_tags(have, want, set, remove).await?;
-        Ok(Actual { props: want.props.clone(), ..have.clone() })
+        Ok(have.updated_to(want))
     }
 
     async fn delete(ctx: &Ctx, have: &Actual, _progress: &dyn Progress) -> Result<(), Error> {

@@ -39,11 +39,9 @@ pub const MASTER_USERNAME: Prop = Prop::new("master_username");
 
 pub struct DbInstance;
 
-const SPEC: Spec = Spec {
-    kind: Kind::DbInstance,
-    label: "database",
-    service: Service::Rds,
-    props: &[
+// Multi-AZ creation takes 15-20 minutes.
+const SPEC: Spec = Spec::new(Kind::DbInstance, "database", Service::Rds, PollPolicy::LONG, latency)
+    .props(&[
         &IDENTIFIER,
         &ENGINE,
         &ENGINE_VERSION,
@@ -60,14 +58,9 @@ const SPEC: Spec = Spec {
         &MANAGED_PASSWORD,
         &MASTER_USERNAME,
         &TAGS,
-    ],
-    parent: None,
+    ])
     // App and Spark nodes use the database until they are gone.
-    deleted_after: &[Kind::AutoScalingGroup, Kind::EmrCluster],
-    // Multi-AZ creation takes 15-20 minutes.
-    wait: PollPolicy::LONG,
-    latency,
-};
+    .deleted_after(&[Kind::AutoScalingGroup, Kind::EmrCluster]);
 
 fn latency(op: Op, want: Option<&Desired>) -> Latency {
     match op {

@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 
 use aws_sdk_rds::types::{ApplyMethod, Parameter};
 
-use super::{rds_tags, read_tags, sync_tags};
+use super::{owned_group, rds_tags, sync_tags};
 use crate::aws::{ErrorClass, Outcome, PollPolicy, ResultExt, Service};
 use crate::model::names::database::{identifier, PARAMETER_GROUP};
-use crate::model::{tags, Actual, Address, Desired, Kind, Prop, Value, NAME, TAGS};
-use crate::resources::support::{check_owner, delete_when_free};
-use crate::resources::{Ctx, Error, Latency, Progress, ResourceKind, Spec};
+use crate::model::{Actual, Desired, Kind, Prop, Value, NAME, TAGS};
+use crate::resources::support::delete_when_free;
+use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
 
 /// `mysql8.4`: which engine version's parameters it holds.
 pub const FAMILY: Prop = Prop::new("family").replaces();
@@ -19,16 +19,9 @@ pub const PARAMETERS: Prop = Prop::new("parameters");
 
 pub struct DbParameterGroup;
 
-const SPEC: Spec = Spec {
-    kind: Kind::DbParameterGroup,
-    label: "DB parameter group",
-    service: Service::Rds,
-    props: &[&NAME, &FAMILY, &PARAMETERS, &TAGS],
-    parent: None,
-    deleted_after: &[Kind::DbInstance],
-    wait: PollPolicy::FAST,
-    latency: |op, _| Latency::at_once(op),
-};
+const SPEC: Spec = Spec::new(Kind::DbParameterGroup, "DB parameter group", Service::Rds, PollPolicy::FAST, at_once)
+    .props(&[&NAME, &FAMILY, &PARAMETERS, &TAGS])
+    .deleted_after(&[Kind::DbInstance]);
 
 impl ResourceKind for DbParameterGroup {
     const SPEC: &'static Spec = &SPEC;
@@ -43,9 +36,7 @@ impl ResourceKind for DbParameterGroup {
             .and_then(|out| out.db_parameter_groups().first().cloned());
         let Some(group) = group else { return Ok(vec![]) };
         let arn = group.db_parameter_group_arn().unwrap_or_default();
-        let tags = rds.list_tags_for_resource().resource_name(arn).send().await.call("ListTagsForResource", &name)?;
-        let tags = read_tags(tags.tag_list());
-        check_owner(ctx, "DB parameter group", &name, &tags)?;
+        let actual = owned_group(ctx, Kind::DbParameterGroup, PARAMETER_GROUP, &name, arn).await?;
         // Only what a user set; the engine defaults are not clusterup's business.
         let set: Vec<_> = rds
             .describe_db_parameters()
@@ -61,12 +52,9 @@ impl ResourceKind for DbParameterGroup {
             .iter()
             .filter_map(|p| Some((p.parameter_name()?.to_owned(), Value::str(p.parameter_value()?))))
             .collect();
-        Ok(vec![Actual::new(Address::new(PARAMETER_GROUP), Kind::DbParameterGroup, &name)
-            .prop(&NAME, Value::str(&name))
+        Ok(vec![actual
             .prop(&FAMILY, Value::str(group.db_parameter_group_family().unwrap_or_default()))
-            .prop(&PARAMETERS, Value::Map(parameters))
-            .prop(&TAGS, tags::to_value(&tags))
-            .attr("arn", arn)])
+            .prop(&PARAMETERS, Value::Map(parameters))])
     }
 
     async fn create(ctx: &Ctx, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
@@ -96,7 +84,7 @@ impl ResourceKind for DbParameterGroup {
     async fn update(ctx: &Ctx, have: &Actual, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
         set_parameters(ctx, have, want).await?;
         sync_tags(ctx, have, want).await?;
-        Ok(Actual { props: want.props.clone(), ..have.clone() })
+        Ok(have.updated_to(want))
     }
 
     async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), Error> {
@@ -177,6 +165,7 @@ mod tests {
 
     use super::*;
     use crate::aws::Aws;
+    use crate::model::Address;
     use crate::resources::DataPolicy;
 
     #[tokio::test]

@@ -1,26 +1,19 @@
 //! The database's subnet group: the private subnets RDS may place the instance (and its standby) in.
 
-use super::{rds_tags, read_tags, sync_tags};
+use super::{owned_group, rds_tags, sync_tags};
 use crate::aws::{ErrorClass, Outcome, PollPolicy, ResultExt, Service};
 use crate::model::names::database::{identifier, SUBNET_GROUP};
-use crate::model::{tags, Actual, Address, Desired, Kind, Prop, Value, NAME, TAGS};
-use crate::resources::support::{check_owner, delete_when_free};
-use crate::resources::{Ctx, Error, Latency, Progress, ResourceKind, Spec};
+use crate::model::{Actual, Desired, Kind, Prop, Value, NAME, TAGS};
+use crate::resources::support::delete_when_free;
+use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
 
 pub const SUBNETS: Prop = Prop::new("subnets");
 
 pub struct DbSubnetGroup;
 
-const SPEC: Spec = Spec {
-    kind: Kind::DbSubnetGroup,
-    label: "DB subnet group",
-    service: Service::Rds,
-    props: &[&NAME, &SUBNETS, &TAGS],
-    parent: None,
-    deleted_after: &[Kind::DbInstance],
-    wait: PollPolicy::FAST,
-    latency: |op, _| Latency::at_once(op),
-};
+const SPEC: Spec = Spec::new(Kind::DbSubnetGroup, "DB subnet group", Service::Rds, PollPolicy::FAST, at_once)
+    .props(&[&NAME, &SUBNETS, &TAGS])
+    .deleted_after(&[Kind::DbInstance]);
 
 impl ResourceKind for DbSubnetGroup {
     const SPEC: &'static Spec = &SPEC;
@@ -35,15 +28,9 @@ impl ResourceKind for DbSubnetGroup {
             .and_then(|out| out.db_subnet_groups().first().cloned());
         let Some(group) = group else { return Ok(vec![]) };
         let arn = group.db_subnet_group_arn().unwrap_or_default();
-        let tags = rds.list_tags_for_resource().resource_name(arn).send().await.call("ListTagsForResource", &name)?;
-        let tags = read_tags(tags.tag_list());
-        check_owner(ctx, "DB subnet group", &name, &tags)?;
         let subnets = group.subnets().iter().filter_map(|s| s.subnet_identifier()).map(Value::str).collect();
-        Ok(vec![Actual::new(Address::new(SUBNET_GROUP), Kind::DbSubnetGroup, &name)
-            .prop(&NAME, Value::str(&name))
-            .prop(&SUBNETS, Value::List(subnets))
-            .prop(&TAGS, tags::to_value(&tags))
-            .attr("arn", arn)])
+        let actual = owned_group(ctx, Kind::DbSubnetGroup, SUBNET_GROUP, &name, arn).await?;
+        Ok(vec![actual.prop(&SUBNETS, Value::List(subnets))])
     }
 
     async fn create(ctx: &Ctx, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
@@ -80,7 +67,7 @@ impl ResourceKind for DbSubnetGroup {
                 .call("ModifyDBSubnetGroup", resource)?;
         }
         sync_tags(ctx, have, want).await?;
-        Ok(Actual { props: want.props.clone(), ..have.clone() })
+        Ok(have.updated_to(want))
     }
 
     async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), Error> {

@@ -13,21 +13,14 @@ use crate::aws::{AwsError, ErrorClass, Outcome, PollPolicy, ResultExt, Service};
 use crate::model::names::spark::{is_bucket_name, BUCKET};
 use crate::model::{tags, Actual, Address, Desired, Kind, Value, NAME, TAGS};
 use crate::resources::support::{built, owned_address};
-use crate::resources::{tag_pairs, Ctx, Error, Latency, Progress, ResourceKind, Spec};
+use crate::resources::{at_once, tag_pairs, Ctx, Error, Progress, ResourceKind, Spec};
 
 pub struct Bucket;
 
-const SPEC: Spec = Spec {
-    kind: Kind::Bucket,
-    label: "S3 bucket",
-    service: Service::S3,
-    props: &[&NAME, &TAGS],
-    parent: None,
+const SPEC: Spec = Spec::new(Kind::Bucket, "S3 bucket", Service::S3, PollPolicy::FAST, at_once)
+    .props(&[&NAME, &TAGS])
     // EMR writes logs until the cluster has terminated.
-    deleted_after: &[Kind::BucketObject, Kind::EmrCluster],
-    wait: PollPolicy::FAST,
-    latency: |op, _| Latency::at_once(op),
-};
+    .deleted_after(&[Kind::BucketObject, Kind::EmrCluster]);
 
 impl ResourceKind for Bucket {
     const SPEC: &'static Spec = &SPEC;
@@ -123,7 +116,7 @@ impl ResourceKind for Bucket {
                 .await
                 .call("PutBucketTagging", have.address.as_str())?;
         }
-        Ok(Actual { props: want.props.clone(), ..have.clone() })
+        Ok(have.updated_to(want))
     }
 
     /// Empty the bucket (every version and delete marker, in batches of 1000), then delete it. The bucket

@@ -6,7 +6,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use crate::aws::{AwsError, Outcome, PollPolicy, ResultExt, Service};
 use crate::model::names::spark::{BOOTSTRAP_KEY, BOOTSTRAP_OBJECT};
 use crate::model::{Actual, Address, Desired, Kind, Prop, Value};
-use crate::resources::{Ctx, Error, Latency, Progress, ResourceKind, Spec};
+use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
 
 /// The bucket's name.
 pub const BUCKET: Prop = Prop::new("bucket").replaces();
@@ -16,25 +16,28 @@ pub const CONTENT: Prop = Prop::new("content");
 
 pub struct BucketObject;
 
-const SPEC: Spec = Spec {
-    kind: Kind::BucketObject,
-    label: "S3 object",
-    service: Service::S3,
-    props: &[&BUCKET, &KEY, &CONTENT],
-    parent: Some(Kind::Bucket),
-    deleted_after: &[],
-    wait: PollPolicy::FAST,
-    latency: |op, _| Latency::at_once(op),
-};
+const SPEC: Spec = Spec::new(Kind::BucketObject, "S3 object", Service::S3, PollPolicy::FAST, at_once)
+    .props(&[&BUCKET, &KEY, &CONTENT])
+    .child_of(Kind::Bucket);
 
 impl ResourceKind for BucketObject {
     const SPEC: &'static Spec = &SPEC;
 
+    /// The bootstrap script, read back whole (a few kilobytes) so a changed script is seen.
     async fn discover(ctx: &Ctx, parent: Option<&Actual>) -> Result<Vec<Actual>, Error> {
-        match parent {
-            Some(bucket) => discover_in(ctx, bucket).await,
-            None => Ok(Vec::new()),
-        }
+        let Some(bucket) = parent else { return Ok(Vec::new()) };
+        let s3 = &ctx.aws.s3;
+        let (bucket, key) = (bucket.id.as_str(), BOOTSTRAP_KEY);
+        let got = s3.get_object().bucket(bucket).key(key).send().await;
+        let Some(out) = got.call("GetObject", BOOTSTRAP_OBJECT).found()? else { return Ok(Vec::new()) };
+        let body = out.body.collect().await.map_err(|err| {
+            AwsError::local(BOOTSTRAP_OBJECT, "GetObject", format!("reading the object failed: {err}"))
+        })?;
+        let content = String::from_utf8_lossy(&body.into_bytes()).into_owned();
+        Ok(vec![Actual::new(Address::new(BOOTSTRAP_OBJECT), Kind::BucketObject, object_url(bucket, key))
+            .prop(&BUCKET, Value::str(bucket))
+            .prop(&KEY, Value::str(key))
+            .prop(&CONTENT, Value::str(content))])
     }
 
     async fn create(ctx: &Ctx, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
@@ -60,23 +63,6 @@ impl ResourceKind for BucketObject {
             .gone_ok()?;
         Ok(())
     }
-}
-
-/// The bootstrap script, read back whole (a few kilobytes) so a changed script is seen.
-async fn discover_in(ctx: &Ctx, bucket: &Actual) -> Result<Vec<Actual>, Error> {
-    let s3 = &ctx.aws.s3;
-    let (bucket, key) = (bucket.id.as_str(), BOOTSTRAP_KEY);
-    let got = s3.get_object().bucket(bucket).key(key).send().await;
-    let Some(out) = got.call("GetObject", BOOTSTRAP_OBJECT).found()? else { return Ok(Vec::new()) };
-    let body =
-        out.body.collect().await.map_err(|err| {
-            AwsError::local(BOOTSTRAP_OBJECT, "GetObject", format!("reading the object failed: {err}"))
-        })?;
-    let content = String::from_utf8_lossy(&body.into_bytes()).into_owned();
-    Ok(vec![Actual::new(Address::new(BOOTSTRAP_OBJECT), Kind::BucketObject, object_url(bucket, key))
-        .prop(&BUCKET, Value::str(bucket))
-        .prop(&KEY, Value::str(key))
-        .prop(&CONTENT, Value::str(content))])
 }
 
 fn object_url(bucket: &str, key: &str) -> String {
