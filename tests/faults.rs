@@ -139,3 +139,68 @@ fn refused_credentials_are_reported_once_before_planning() {
     assert_eq!(text.matches("error:").count(), 1, "one error: {text}");
     assert_eq!(proxy.operations().into_iter().collect::<Vec<_>>(), ["GetCallerIdentity"]);
 }
+
+/// IAM is eventually consistent: for seconds after an instance profile is made, EMR and Auto Scaling
+/// refuse it as invalid. The emulator never does, so the proxy answers the first two RunJobFlow and
+/// CreateAutoScalingGroup calls as AWS does in that window; apply waits it out and converges.
+#[test]
+fn apply_waits_for_new_iam_roles_to_become_visible_to_emr_and_auto_scaling() {
+    let ws = Workspace::from_example("smarten-spark.yaml", "iamlag");
+    let path = ws.topology().to_string_lossy().into_owned();
+    let emr = FaultProxy::start(
+        endpoint(),
+        Schedule::FirstAttempts {
+            operations: vec!["RunJobFlow".into()],
+            attempts: 2,
+            fault: Fault::Reject {
+                code: "ValidationException",
+                message: "Invalid InstanceProfile: arn:aws:iam::123456789012:instance-profile/x.",
+            },
+        },
+    );
+    let asg = FaultProxy::start(
+        &emr.url,
+        Schedule::FirstAttempts {
+            operations: vec!["CreateAutoScalingGroup".into()],
+            attempts: 2,
+            fault: Fault::Reject {
+                code: "ValidationError",
+                message: "You must use a valid fully-formed launch template. Invalid IAM Instance Profile name",
+            },
+        },
+    );
+    assert_code(&clusterup_with_env(&asg.url, &["apply", "--yes", &path], &[]), 0);
+    assert_eq!((emr.faulted("RunJobFlow"), emr.attempts("RunJobFlow")), (2, 3), "refused twice, then made");
+    assert_eq!(
+        (asg.faulted("CreateAutoScalingGroup"), asg.attempts("CreateAutoScalingGroup")),
+        (2, 3),
+        "refused twice, then made"
+    );
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &path]), 0);
+    assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &path]), 0);
+}
+
+/// The same validation codes with any other message are real mistakes: no waiting, the run stops at
+/// once with AWS's words.
+#[test]
+fn a_validation_error_that_is_not_about_iam_stops_the_run_at_once() {
+    let ws = Workspace::from_example("smarten-spark.yaml", "badjobflow");
+    let path = ws.topology().to_string_lossy().into_owned();
+    let proxy = FaultProxy::start(
+        endpoint(),
+        Schedule::FirstAttempts {
+            operations: vec!["RunJobFlow".into()],
+            attempts: 100,
+            fault: Fault::Reject {
+                code: "ValidationException",
+                message: "The requested instance type is not supported.",
+            },
+        },
+    );
+    let out = clusterup_with_env(&proxy.url, &["apply", "--yes", &path], &[]);
+    assert_code(&out, 1);
+    let text = stderr(&out);
+    assert!(text.contains("RunJobFlow failed: ValidationException: The requested instance type"), "{text}");
+    assert_eq!(proxy.attempts("RunJobFlow"), 1, "not retried");
+    assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &path]), 0);
+}

@@ -27,6 +27,9 @@ pub enum ErrorClass {
     Transient,
     /// Credentials missing, expired or not allowed to make the call.
     Auth,
+    /// An IAM role or instance profile made seconds ago is not visible yet to the service that was
+    /// handed it (IAM is eventually consistent); the same call succeeds a little later.
+    NotYetVisible,
     /// Anything else: a bad request, a quota, a state conflict.
     Other,
 }
@@ -63,7 +66,7 @@ impl AwsError {
                 "check the AWS credentials (profile, environment, SSO session) and that they allow {}",
                 self.call
             ),
-            ErrorClass::Throttled | ErrorClass::Transient => {
+            ErrorClass::Throttled | ErrorClass::Transient | ErrorClass::NotYetVisible => {
                 "AWS did not answer after several retries; re-run the same command to resume where it stopped".into()
             }
             ErrorClass::DependencyViolation => format!(
@@ -87,6 +90,23 @@ impl fmt::Display for AwsError {
         }
         write!(f, "\n  hint: {}", self.hint())
     }
+}
+
+/// The answers of services handed an IAM role or instance profile they cannot see yet. They have no code
+/// of their own, only these messages under a generic validation code, so the message is all there is to
+/// go by (Terraform's AWS provider retries on the same texts, for up to two minutes).
+const IAM_NOT_YET_VISIBLE: &[(&str, &str)] = &[
+    // EMR RunJobFlow, right after CreateInstanceProfile / AddRoleToInstanceProfile.
+    ("ValidationException", "Invalid InstanceProfile"),
+    ("AccessDeniedException", "Failed to authorize instance profile"),
+    // Auto Scaling CreateAutoScalingGroup / UpdateAutoScalingGroup, validating the launch template.
+    ("ValidationError", "Invalid IAM Instance Profile"),
+    // EC2 RunInstances and the like.
+    ("InvalidParameterValue", "Invalid IAM Instance Profile"),
+];
+
+fn iam_not_yet_visible(code: &str, message: &str) -> bool {
+    IAM_NOT_YET_VISIBLE.iter().any(|(c, text)| *c == code && message.contains(text))
 }
 
 /// Error codes that mean "not there"; AWS spells it differently in every service.
@@ -185,7 +205,13 @@ where
             let code = inner.code().map(str::to_owned);
             match (&code, inner.message()) {
                 (Some(code), message) => {
-                    (Some(code.clone()), message.unwrap_or("(AWS sent no message)").to_owned(), classify_code(code))
+                    let message = message.unwrap_or("(AWS sent no message)").to_owned();
+                    let class = if iam_not_yet_visible(code, &message) {
+                        ErrorClass::NotYetVisible
+                    } else {
+                        classify_code(code)
+                    };
+                    (Some(code.clone()), message, class)
                 }
                 // No code to go by (an empty 500, a proxy's HTML page): say what did arrive, and from where.
                 (None, message) => {
@@ -298,6 +324,20 @@ mod tests {
         assert!(caused_by_credentials(&Dispatch(missing)));
         let unrelated = std::io::Error::other("could not load credentials file");
         assert!(!caused_by_credentials(&unrelated), "a message that mentions credentials is not enough");
+    }
+
+    #[test]
+    fn iam_roles_not_yet_visible_are_told_from_real_validation_errors() {
+        assert!(iam_not_yet_visible(
+            "ValidationException",
+            "Invalid InstanceProfile: arn:aws:iam::1:instance-profile/x."
+        ));
+        assert!(iam_not_yet_visible(
+            "ValidationError",
+            "You must use a valid fully-formed launch template. Invalid IAM Instance Profile name"
+        ));
+        assert!(!iam_not_yet_visible("ValidationException", "Invalid release label emr-9.9.9"));
+        assert!(!iam_not_yet_visible("InvalidParameterValue", "Invalid value for instanceType"));
     }
 
     #[test]

@@ -179,3 +179,101 @@ where
     }
     Ok(())
 }
+
+/// How long IAM may take to show a new role or instance profile to the other services: Terraform's AWS
+/// provider allows two minutes (its `propagationTimeout`); AWS documents "a few seconds" to minutes
+/// (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency).
+const IAM_PROPAGATION: PollPolicy = PollPolicy {
+    first_delay: Duration::from_secs(2),
+    factor: 1.5,
+    max_delay: Duration::from_secs(10),
+    timeout: Duration::from_secs(120),
+};
+
+/// Make the call `f` until the service it goes to can see the IAM role or instance profile it names
+/// (see `ErrorClass::NotYetVisible`): a call made right after the role was created is refused as if the
+/// role did not exist.
+pub async fn once_iam_visible<T, F, Fut>(
+    resource: &str,
+    call: &'static str,
+    progress: &dyn Progress,
+    mut f: F,
+) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, AwsError>>,
+{
+    wait_for(IAM_PROPAGATION, resource, call, progress, || {
+        let attempt = f();
+        async {
+            match attempt.await {
+                Ok(value) => Ok(PollStatus::Ready(value)),
+                Err(err) if err.is(ErrorClass::NotYetVisible) => {
+                    Ok(PollStatus::Pending(format!("IAM not visible to the service yet: {}", err.message)))
+                }
+                Err(err) => Err(err),
+            }
+        }
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::Quiet;
+
+    fn refused(class: ErrorClass, message: &str) -> AwsError {
+        AwsError {
+            resource: "spark/cluster".into(),
+            call: "RunJobFlow",
+            code: Some("ValidationException".into()),
+            message: message.into(),
+            class,
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_refused_while_iam_propagates_is_made_again_until_it_succeeds() {
+        let mut attempts = 0;
+        let id = once_iam_visible("spark/cluster", "RunJobFlow", &Quiet, || {
+            attempts += 1;
+            let n = attempts;
+            async move {
+                if n < 3 {
+                    Err(refused(
+                        ErrorClass::NotYetVisible,
+                        "Invalid InstanceProfile: arn:aws:iam::1:instance-profile/x",
+                    ))
+                } else {
+                    Ok("j-1")
+                }
+            }
+        })
+        .await
+        .expect("succeeds once IAM is visible");
+        assert_eq!((id, attempts), ("j-1", 3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn any_other_refusal_is_returned_at_once() {
+        let mut attempts = 0;
+        let err = once_iam_visible("spark/cluster", "RunJobFlow", &Quiet, || {
+            attempts += 1;
+            async { Err::<(), _>(refused(ErrorClass::Other, "Invalid release label")) }
+        })
+        .await
+        .expect_err("not an IAM delay");
+        assert_eq!((err.message.as_str(), attempts), ("Invalid release label", 1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_role_that_never_becomes_visible_fails_with_what_aws_said() {
+        let err = once_iam_visible("spark/cluster", "RunJobFlow", &Quiet, || async {
+            Err::<(), _>(refused(ErrorClass::NotYetVisible, "Invalid InstanceProfile: x"))
+        })
+        .await
+        .expect_err("gives up after the propagation window");
+        assert!(err.message.contains("Invalid InstanceProfile"), "{}", err.message);
+    }
+}

@@ -5,7 +5,7 @@
 //! upstream connection and the client's connection is closed after one answer. With a recorder, every
 //! request is also written down (see `recording`) for the contract checks.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,6 +28,12 @@ pub enum Fault {
     /// `500 Internal Server Error` with an empty body: no error code to go by (the emulator answers
     /// this way when it fails inside).
     EmptyServerError,
+    /// A `400` refusal with this error code and message, in the request's protocol (e.g. EMR's
+    /// `ValidationException: Invalid InstanceProfile` while IAM propagates a new role).
+    Reject {
+        code: &'static str,
+        message: &'static str,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -44,6 +50,8 @@ pub enum Schedule {
     Operation(String, Fault),
     /// Every request gets the fault.
     All(Fault),
+    /// The first `attempts` requests of each of these operations get the fault; later ones go through.
+    FirstAttempts { operations: Vec<String>, attempts: usize, fault: Fault },
 }
 
 #[derive(Default)]
@@ -51,6 +59,10 @@ struct Seen {
     operations: BTreeSet<String>,
     throttled: BTreeSet<String>,
     faults: usize,
+    /// Requests per operation, faulted or not.
+    attempts: BTreeMap<String, usize>,
+    /// Faults per operation.
+    faulted: BTreeMap<String, usize>,
 }
 
 pub struct FaultProxy {
@@ -115,6 +127,16 @@ impl FaultProxy {
 
     pub fn faults(&self) -> usize {
         self.seen.lock().expect("lock").faults
+    }
+
+    /// How many requests of `operation` the proxy answered with a fault.
+    pub fn faulted(&self, operation: &str) -> usize {
+        self.seen.lock().expect("lock").faulted.get(operation).copied().unwrap_or(0)
+    }
+
+    /// How many requests of `operation` reached the proxy, faulted or not.
+    pub fn attempts(&self, operation: &str) -> usize {
+        self.seen.lock().expect("lock").attempts.get(operation).copied().unwrap_or(0)
     }
 }
 
@@ -278,6 +300,42 @@ fn deny(client: &mut TcpStream, protocol: Protocol) -> std::io::Result<()> {
     }
 }
 
+/// A client error with `code` and `message`, shaped as each protocol's error answers are.
+fn reject(client: &mut TcpStream, protocol: Protocol, code: &str, message: &str) -> std::io::Result<()> {
+    match protocol {
+        Protocol::Ec2 => respond(
+            client,
+            "400 Bad Request",
+            &[("Content-Type", "text/xml")],
+            &format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>"),
+        ),
+        Protocol::Query => respond(
+            client,
+            "400 Bad Request",
+            &[("Content-Type", "text/xml")],
+            &format!("<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>"),
+        ),
+        Protocol::Json => respond(
+            client,
+            "400 Bad Request",
+            &[("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)],
+            &format!("{{\"__type\":\"{code}\",\"message\":\"{message}\"}}"),
+        ),
+        Protocol::RestJson => respond(
+            client,
+            "400 Bad Request",
+            &[("Content-Type", "application/json"), ("x-amzn-ErrorType", code)],
+            &format!("{{\"ErrorCode\":\"{code}\",\"Message\":\"{message}\"}}"),
+        ),
+        Protocol::S3 => respond(
+            client,
+            "400 Bad Request",
+            &[("Content-Type", "application/xml")],
+            &format!("<Error><Code>{code}</Code><Message>{message}</Message></Error>"),
+        ),
+    }
+}
+
 fn serve(
     client: TcpStream,
     upstream: &str,
@@ -294,6 +352,11 @@ fn serve(
     let fault = {
         let mut seen = seen.lock().expect("lock");
         let first = seen.operations.insert(operation.clone());
+        let attempt = {
+            let attempts = seen.attempts.entry(operation.clone()).or_default();
+            *attempts += 1;
+            *attempts
+        };
         let fault = match schedule {
             Schedule::PassThrough => None,
             Schedule::ThrottleFirstOfEachOperation => first.then_some(Fault::Throttle),
@@ -303,9 +366,13 @@ fn serve(
             }
             Schedule::Operation(name, fault) => (operation == *name).then_some(*fault),
             Schedule::All(fault) => Some(*fault),
+            Schedule::FirstAttempts { operations, attempts, fault } => {
+                (operations.contains(&operation) && attempt <= *attempts).then_some(*fault)
+            }
         };
         if fault.is_some_and(|f| !matches!(f, Fault::Delay(_))) {
             seen.faults += 1;
+            *seen.faulted.entry(operation.clone()).or_default() += 1;
         }
         if fault == Some(Fault::Throttle) {
             seen.throttled.insert(operation.clone());
@@ -321,6 +388,7 @@ fn serve(
     match fault {
         Some(Fault::Throttle) => return throttle(&mut client, request.protocol()),
         Some(Fault::Deny) => return deny(&mut client, request.protocol()),
+        Some(Fault::Reject { code, message }) => return reject(&mut client, request.protocol(), code, message),
         Some(Fault::ServerError) => {
             return respond(&mut client, "503 Service Unavailable", &[("Content-Type", "text/plain")], "")
         }

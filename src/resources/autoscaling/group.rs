@@ -7,7 +7,7 @@ use aws_sdk_elasticloadbalancingv2::types::TargetHealthStateEnum;
 
 use crate::aws::{AwsError, ErrorClass, PollPolicy, PollStatus, ResultExt, Service};
 use crate::model::{tags, Actual, Desired, Kind, Op, Prop, Value, NAME, TAGS};
-use crate::resources::support::{self, owned_address, wait_for};
+use crate::resources::support::{self, once_iam_visible, owned_address, wait_for};
 use crate::resources::{tag_pairs, Ctx, Error, Latency, Progress, ResourceKind, Spec};
 
 /// The launch template's id; the group launches its `$Default` version.
@@ -67,7 +67,7 @@ impl ResourceKind for AutoScalingGroup {
         let min = want.int32(&MIN)?;
         // The first size is the topology's `desired`; without one the group starts at its minimum.
         let desired = if want.value(&DESIRED).is_some() { want.int32(&DESIRED)? } else { min };
-        let created = autoscaling
+        let request = autoscaling
             .create_auto_scaling_group()
             .auto_scaling_group_name(name)
             .launch_template(template_spec(want)?)
@@ -78,10 +78,12 @@ impl ResourceKind for AutoScalingGroup {
             .set_target_group_arns(Some(want.strings(&TARGET_GROUPS)?))
             .health_check_type(want.text(&HEALTH_CHECK)?)
             .health_check_grace_period(HEALTH_CHECK_GRACE_SECONDS)
-            .set_tags(Some(asg_tags(name, &tag_pairs(want))))
-            .send()
-            .await
-            .call("CreateAutoScalingGroup", resource);
+            .set_tags(Some(asg_tags(name, &tag_pairs(want))));
+        // Auto Scaling checks the launch template's instance profile, which may be seconds old.
+        let created = once_iam_visible(resource, "CreateAutoScalingGroup", progress, || async {
+            request.clone().send().await.call("CreateAutoScalingGroup", resource)
+        })
+        .await;
         match created {
             // A run interrupted between this call and its answer made it already: the name is ours.
             Err(err) if err.is(ErrorClass::AlreadyExists) => {}

@@ -18,7 +18,7 @@ use crate::model::names::spark::cluster_name;
 use crate::model::{tags, Actual, Compare, Desired, Kind, Op, Prop, Value, NAME, TAGS};
 use std::collections::BTreeMap;
 
-use crate::resources::support::{self, owned_address, returned_id, wait_for};
+use crate::resources::support::{self, once_iam_visible, owned_address, returned_id, wait_for};
 use crate::resources::{tag_pairs, Ctx, Error, Latency, Progress, ResourceKind, Spec};
 
 // EMR fixes all of these when the cluster starts: a change replaces the cluster.
@@ -160,7 +160,7 @@ impl ResourceKind for EmrCluster {
             Some((mode, min, max)) if mode == "managed" => Some(managed_policy(*min, *max)),
             _ => None,
         };
-        let out = emr
+        let request = emr
             .run_job_flow()
             .name(want.text(&NAME)?)
             .release_label(want.text(&RELEASE)?)
@@ -174,10 +174,12 @@ impl ResourceKind for EmrCluster {
             .set_auto_scaling_role(custom.map(|_| want.text(&AUTOSCALING_ROLE).map(str::to_owned)).transpose()?)
             .set_managed_scaling_policy(managed)
             .set_tags(Some(emr_tags(want)))
-            .visible_to_all_users(true)
-            .send()
-            .await
-            .call("RunJobFlow", resource)?;
+            .visible_to_all_users(true);
+        // The roles and instance profile are seconds old: EMR may not see them yet.
+        let out = once_iam_visible(resource, "RunJobFlow", progress, || async {
+            request.clone().send().await.call("RunJobFlow", resource)
+        })
+        .await?;
         let id = returned_id(out.job_flow_id(), resource, "RunJobFlow")?;
         Ok(wait_ready(ctx, &id, resource, progress).await?)
     }
