@@ -12,8 +12,7 @@ topology="${1:-examples/smarten-spark.yaml}"
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 step "building clusterup"
-cargo build --quiet --locked
-clusterup="$root/target/debug/clusterup"
+clusterup="$(scripts/build.sh)"
 
 step "starting the local AWS emulator"
 scripts/emulator.sh install
