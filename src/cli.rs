@@ -38,7 +38,8 @@ pub struct GlobalArgs {
     /// When to use colours
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
-    /// No live progress lines during apply and destroy
+    /// No live view redrawn in place during apply and destroy: one plain line per step instead (as when
+    /// stderr is not a terminal, CI=true or NO_COLOR is set)
     #[arg(long, global = true)]
     pub no_progress: bool,
     /// Allow apply and destroy to delete data: the shared file system, and a database whose topology says

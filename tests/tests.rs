@@ -11,3 +11,4 @@ mod invalid_topologies;
 mod plan;
 mod reliability;
 mod spark;
+mod terminal;

@@ -55,8 +55,9 @@ pub async fn run(g: &GlobalArgs, file: &Path, yes: bool, force_unlock: bool, pri
         }
 
         let stop = stop_on_ctrl_c();
-        let view = Arc::new(ProgressView::new(printer.clone()));
-        let report = execute(&plan, Arc::new(ctx.clone()), usize::from(g.parallelism), view, stop).await;
+        let view = Arc::new(ProgressView::new(printer.clone(), &plan, "Applying"));
+        let report = execute(&plan, Arc::new(ctx.clone()), usize::from(g.parallelism), view.clone(), stop).await;
+        view.finish();
         finish(&report, printer, "apply", &format!("clusterup apply {}", topology_path.display()))?;
         if report.succeeded() {
             printer.status(&format!(

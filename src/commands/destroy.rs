@@ -48,8 +48,9 @@ pub async fn run(
             return Ok(ExitStatus::Failure);
         }
         let stop = stop_on_ctrl_c();
-        let view = Arc::new(ProgressView::new(printer.clone()));
-        let report = execute(&plan, Arc::new(ctx.clone()), usize::from(g.parallelism), view, stop).await;
+        let view = Arc::new(ProgressView::new(printer.clone(), &plan, "Destroying"));
+        let report = execute(&plan, Arc::new(ctx.clone()), usize::from(g.parallelism), view.clone(), stop).await;
+        view.finish();
         finish(&report, printer, "destroy", &resume)?;
         if !report.succeeded() {
             return Ok(status_of(&report));

@@ -70,7 +70,7 @@ pub fn render_plan(plan: &Plan, style: Style) -> String {
         render_change(&mut out, style, change);
     }
     let _ = writeln!(out, "\n{}", render_summary(&plan.summary()));
-    if let Some(estimate) = crate::plan::estimate(plan) {
+    if let Some(estimate) = super::estimate(plan) {
         let _ = writeln!(out, "{}", render_estimate(&estimate));
     }
     out

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fault_proxy;
+pub mod terminal;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
