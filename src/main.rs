@@ -10,7 +10,7 @@ use clusterup::output::Printer;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.global.verbose);
-    let printer = Printer::new(cli.global.quiet, cli.global.verbose, !cli.global.no_progress, cli.global.color);
+    let printer = Printer::new(cli.global.quiet, cli.global.verbose, !cli.no_progress(), cli.global.color);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {

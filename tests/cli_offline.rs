@@ -69,3 +69,83 @@ fn help_lists_every_command() {
         assert!(stdout(&out).contains(command), "help lacks {command}");
     }
 }
+
+/// The options that only make sense where AWS is called, or where changes run.
+const AWS_OPTIONS: [&str; 3] = ["--region", "--profile", "--endpoint-url"];
+const RUN_OPTIONS: [&str; 3] = ["--parallelism", "--no-progress", "--delete-data"];
+
+fn help_of(command: &str) -> String {
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &[command, "--help"]);
+    assert_code(&out, 0);
+    stdout(&out)
+}
+
+#[test]
+fn each_command_lists_only_the_options_that_apply_to_it_under_their_headings() {
+    for offline in ["schema", "validate", "graph", "completions", "man"] {
+        let help = help_of(offline);
+        for option in AWS_OPTIONS.iter().chain(&RUN_OPTIONS) {
+            assert!(!help.contains(option), "`{offline} --help` lists {option}:\n{help}");
+        }
+        assert!(help.contains("Global options:\n") && help.contains("--quiet"), "{help}");
+    }
+    for reading in ["plan", "output"] {
+        let help = help_of(reading);
+        assert!(help.contains("AWS options:\n"), "{help}");
+        assert!(AWS_OPTIONS.iter().all(|o| help.contains(o)), "{help}");
+        assert!(!RUN_OPTIONS.iter().any(|o| help.contains(o)), "`{reading} --help` lists a run option:\n{help}");
+    }
+    for changing in ["apply", "destroy"] {
+        let help = help_of(changing);
+        for heading in ["AWS options:\n", "Run options:\n", "Global options:\n"] {
+            assert!(help.contains(heading), "`{changing} --help` lacks {heading:?}:\n{help}");
+        }
+        assert!(AWS_OPTIONS.iter().chain(&RUN_OPTIONS).all(|o| help.contains(o)), "{help}");
+    }
+    // ... and the parser agrees: an option a command does not take is an error, not silently ignored.
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["schema", "--delete-data"]);
+    assert!(!out.status.success(), "schema took --delete-data");
+    assert!(stderr(&out).contains("--delete-data"), "{}", stderr(&out));
+}
+
+#[test]
+fn completions_generate_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = clusterup_with_endpoint("http://127.0.0.1:9", &["completions", shell]);
+        assert_code(&out, 0);
+        let script = stdout(&out);
+        for word in ["validate", "destroy", "delete-data", "detailed-exitcode"] {
+            assert!(script.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    // The bash script is valid bash.
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["completions", "bash"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("clusterup.bash");
+    std::fs::write(&script, out.stdout).expect("write");
+    let checked = std::process::Command::new("bash").arg("-n").arg(&script).output().expect("bash -n");
+    assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stderr));
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["completions", "tcsh"]);
+    assert!(!out.status.success(), "an unknown shell is refused");
+}
+
+#[test]
+fn man_pages_generate_for_clusterup_and_every_command() {
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["man"]);
+    assert_code(&out, 0);
+    let page = stdout(&out);
+    assert!(page.contains(".TH clusterup 1"), "{page}");
+    for command in ["validate", "plan", "apply", "destroy", "output", "graph", "schema", "completions"] {
+        assert!(page.contains(command), "the main page lacks {command}");
+        let out = clusterup_with_endpoint("http://127.0.0.1:9", &["man", command]);
+        assert_code(&out, 0);
+        let page = stdout(&out);
+        assert!(page.contains(&format!(".TH clusterup-{command} 1")), "{page}");
+        assert!(page.contains(".SH SYNOPSIS") && page.contains(".SH OPTIONS"), "{page}");
+        // roff escapes hyphens: `\-\-delete\-data`.
+        assert_eq!(page.contains(r"delete\-data"), ["apply", "destroy"].contains(&command), "{command}:\n{page}");
+    }
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["man", "nope"]);
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains("no command named `nope`"), "{}", stderr(&out));
+}

@@ -5,9 +5,10 @@ use anyhow::Result;
 
 use super::apply::{finish, status_of};
 use super::{
-    confirm, context, context_for, guard_data, load_topology, locked, resolve_region, stop_on_ctrl_c, ExitStatus,
+    confirm, context, context_for, guard_data, load_topology, locked, resolve_region, stop_on_ctrl_c, Confirm,
+    ExitStatus,
 };
-use crate::cli::GlobalArgs;
+use crate::cli::{AwsArgs, RunArgs};
 use crate::engine::execute;
 use crate::output::{render_plan, render_time_summary, Printer, ProgressView};
 use crate::plan::{discover_all, Plan};
@@ -15,23 +16,23 @@ use crate::resources::leftovers::leftovers;
 use crate::resources::Ctx;
 
 pub async fn run(
-    g: &GlobalArgs,
+    g: &AwsArgs,
+    run: &RunArgs,
     file: Option<&Path>,
     name: Option<&str>,
-    yes: bool,
-    force_unlock: bool,
+    how: Confirm,
     printer: &Printer,
 ) -> Result<ExitStatus> {
     let ctx = match (file, name) {
-        (Some(file), _) => context_for(g, &load_topology(file, printer)?).await?,
-        (None, Some(name)) => context(g, name, resolve_region(g).await?, None).await,
+        (Some(file), _) => context_for(g, run.delete_data, &load_topology(file, printer)?).await?,
+        (None, Some(name)) => context(g, run.delete_data, name, resolve_region(g).await?, None).await,
         (None, None) => anyhow::bail!("name a topology file or pass --name"),
     };
     let resume = match file {
         Some(f) => format!("clusterup destroy {}", f.display()),
         None => format!("clusterup destroy --name {}", ctx.deployment),
     };
-    locked(&ctx, "destroy", force_unlock, printer, || async {
+    locked(&ctx, "destroy", how.force_unlock, printer, || async {
         let actuals = discover_all(&ctx).await?;
         if actuals.is_empty() {
             printer.status(&format!(
@@ -43,13 +44,15 @@ pub async fn run(
         let plan = Plan::destroy_all(&ctx.deployment, &ctx.aws.region, actuals);
         printer.out(&render_plan(&plan, printer.out_style()));
         guard_data(&plan, &ctx)?;
-        if !yes && !confirm(printer, &format!("Destroy every resource of deployment {}?", ctx.deployment), "destroy")? {
+        if !how.yes
+            && !confirm(printer, &format!("Destroy every resource of deployment {}?", ctx.deployment), "destroy")?
+        {
             printer.status("Destroy cancelled; nothing was changed.");
             return Ok(ExitStatus::Failure);
         }
         let stop = stop_on_ctrl_c();
         let view = Arc::new(ProgressView::new(printer.clone(), &plan, "Destroying"));
-        let report = execute(&plan, Arc::new(ctx.clone()), usize::from(g.parallelism), view.clone(), stop).await;
+        let report = execute(&plan, Arc::new(ctx.clone()), usize::from(run.parallelism), view.clone(), stop).await;
         view.finish();
         finish(&report, printer, "destroy", &resume)?;
         if !report.succeeded() {

@@ -3,6 +3,7 @@
 
 mod apply;
 mod destroy;
+mod docs;
 mod graph;
 mod output;
 mod plan;
@@ -14,7 +15,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 
 use crate::aws::{connect, ConnectOptions};
-use crate::cli::{Cli, Command, GlobalArgs};
+use crate::cli::{AwsArgs, Cli, Command};
 use crate::engine::StopSignal;
 use crate::output::Printer;
 use crate::plan::{diff, discover_all, gather_facts, Plan};
@@ -45,6 +46,15 @@ impl ExitStatus {
     }
 }
 
+/// How apply and destroy get the go-ahead.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Confirm {
+    /// `--yes`: do not ask.
+    pub yes: bool,
+    /// `--force-unlock`: take the lock whatever its state.
+    pub force_unlock: bool,
+}
+
 /// Run `work` holding the deployment's lock, and give the lock back however `work` ends (a killed
 /// process leaves it; see [`crate::lock`] for how it is then taken over).
 pub(crate) async fn locked<F, Fut>(
@@ -70,22 +80,26 @@ where
 }
 
 pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
-    let g = &cli.global;
     match cli.command {
         Command::Validate { file } => validate::run(&file, printer),
-        Command::Plan { file, out, json, detailed_exitcode } => {
-            plan::run(g, &file, out.as_deref(), json, detailed_exitcode, printer).await
+        Command::Plan { file, out, json, detailed_exitcode, aws } => {
+            plan::run(&aws, &file, out.as_deref(), json, detailed_exitcode, printer).await
         }
-        Command::Apply { file, yes, force_unlock } => apply::run(g, &file, yes, force_unlock, printer).await,
-        Command::Destroy { file, name, yes, force_unlock } => {
-            destroy::run(g, file.as_deref(), name.as_deref(), yes, force_unlock, printer).await
+        Command::Apply { file, yes, force_unlock, aws, run } => {
+            apply::run(&aws, &run, &file, Confirm { yes, force_unlock }, printer).await
         }
-        Command::Output { name, json } => output::run(g, &name, json, printer).await,
+        Command::Destroy { file, name, yes, force_unlock, aws, run } => {
+            let how = Confirm { yes, force_unlock };
+            destroy::run(&aws, &run, file.as_deref(), name.as_deref(), how, printer).await
+        }
+        Command::Output { name, json, aws } => output::run(&aws, &name, json, printer).await,
         Command::Graph { file, format } => graph::run(&file, format, printer),
         Command::Schema => {
             printer.out(&format!("{:#}\n", topology::json_schema()));
             Ok(ExitStatus::Success)
         }
+        Command::Completions { shell } => docs::completions(shell, printer),
+        Command::Man { command } => docs::man(command.as_deref(), printer),
     }
 }
 
@@ -100,8 +114,14 @@ fn load_topology(path: &Path, printer: &Printer) -> Result<Topology> {
     Ok(checked.topology)
 }
 
-/// The AWS context for a deployment in a region.
-async fn context(g: &GlobalArgs, deployment: &str, region: String, user_tags: Option<&Topology>) -> Ctx {
+/// The AWS context for a deployment in a region; `delete_data` is `--delete-data` (apply, destroy).
+async fn context(
+    g: &AwsArgs,
+    delete_data: bool,
+    deployment: &str,
+    region: String,
+    user_tags: Option<&Topology>,
+) -> Ctx {
     let aws =
         connect(&ConnectOptions { region, profile: g.profile.clone(), endpoint_url: g.endpoint_url.clone() }).await;
     Ctx {
@@ -113,13 +133,13 @@ async fn context(g: &GlobalArgs, deployment: &str, region: String, user_tags: Op
             db_final_snapshot: user_tags
                 .and_then(|t| t.database.as_ref())
                 .is_none_or(|db| db.deletion != crate::topology::DeletionPolicy::Delete),
-            delete_data: g.delete_data,
+            delete_data,
         },
     }
 }
 
 /// The context for a topology; `--region`, if given, must agree with the topology.
-async fn context_for(g: &GlobalArgs, topology: &Topology) -> Result<Ctx> {
+async fn context_for(g: &AwsArgs, delete_data: bool, topology: &Topology) -> Result<Ctx> {
     if let Some(region) = &g.region {
         if region != &topology.region {
             bail!(
@@ -128,11 +148,11 @@ async fn context_for(g: &GlobalArgs, topology: &Topology) -> Result<Ctx> {
             );
         }
     }
-    Ok(context(g, &topology.name, topology.region.clone(), Some(topology)).await)
+    Ok(context(g, delete_data, &topology.name, topology.region.clone(), Some(topology)).await)
 }
 
 /// The region for commands without a topology: `--region`, else the standard AWS chain.
-async fn resolve_region(g: &GlobalArgs) -> Result<String> {
+async fn resolve_region(g: &AwsArgs) -> Result<String> {
     if let Some(region) = &g.region {
         return Ok(region.clone());
     }

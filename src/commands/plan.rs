@@ -3,12 +3,12 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use super::{context_for, load_topology, make_plan, ExitStatus};
-use crate::cli::GlobalArgs;
+use crate::cli::AwsArgs;
 use crate::output::{render_calls, render_plan, Printer};
 use crate::plan::SavedPlan;
 
 pub async fn run(
-    g: &GlobalArgs,
+    g: &AwsArgs,
     file: &Path,
     out: Option<&Path>,
     json: bool,
@@ -17,7 +17,7 @@ pub async fn run(
 ) -> Result<ExitStatus> {
     let topology = load_topology(file, printer)?;
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let ctx = context_for(g, &topology).await?;
+    let ctx = context_for(g, false, &topology).await?;
     let started = std::time::Instant::now();
     let plan = make_plan(&ctx, &topology).await?;
     let planned_in = started.elapsed();
