@@ -124,9 +124,9 @@ pub enum Command {
         #[arg(required_unless_present = "name", conflicts_with = "name")]
         file: Option<PathBuf>,
         /// The deployment name, when the topology file is gone
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_name = "NAME", value_parser = deployment_name)]
         name: Option<String>,
-        /// Do not ask for confirmation (required without a terminal)
+        /// Do not ask to type the deployment name (required without a terminal)
         #[arg(short, long)]
         yes: bool,
         /// Take the deployment's lock even if another run holds it (only when that run is gone)
@@ -140,6 +140,7 @@ pub enum Command {
     /// Print a deployment's outputs (URL, ids), read from AWS
     Output {
         /// The deployment name
+        #[arg(value_parser = deployment_name)]
         name: String,
         /// Print them as a JSON object
         #[arg(long)]
@@ -182,6 +183,12 @@ pub enum Command {
 pub enum GraphFormat {
     Dot,
     Mermaid,
+}
+
+/// A deployment name given on the command line follows the same rule as the topology's `name`.
+fn deployment_name(text: &str) -> Result<String, String> {
+    crate::topology::check_deployment_name(text)?;
+    Ok(text.to_owned())
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
-//! clusterup in a real terminal (a tmux pane): the live progress view of apply, and the plain lines that
-//! replace it in CI.
+//! clusterup in a real terminal (a tmux pane): the live progress view of apply, the plain lines that
+//! replace it in CI, and the typed confirmation of destroy.
 
 use std::time::Duration;
 
+use crate::apply_destroy::{block_on, live_tagged};
 use crate::support::fault_proxy::{Fault, FaultProxy, Schedule};
 use crate::support::terminal::Pane;
-use crate::support::{endpoint, Workspace};
+use crate::support::{assert_code, clients, clusterup, endpoint, Workspace};
 
 /// Waiting on the emulator behind a slowed proxy; generous, as the emulator serves every test at once.
 const DEADLINE: Duration = Duration::from_secs(300);
@@ -73,6 +74,41 @@ fn apply_in_a_terminal_shows_resources_in_flight_with_elapsed_times_then_only_th
     let end = destroy.capture();
     assert!(end.contains("  deleted network/vpc in "), "plain lines with CI=true:\n{end}");
     assert!(!end.contains(&format!("Destroying {}: ", ws.name)), "no live view with CI=true:\n{end}");
+}
+
+#[test]
+fn destroy_in_a_terminal_deletes_only_after_the_deployment_name_is_typed() {
+    let ws = Workspace::from_example("web-tier.yaml", "typed");
+    let path = ws.topology().to_string_lossy().into_owned();
+    assert_code(&clusterup(&["apply", "--yes", &path]), 0);
+    let c = block_on(clients());
+    let tagged = || {
+        let mut live = block_on(live_tagged(&c, &ws.name));
+        live.sort();
+        live
+    };
+    let before = tagged();
+    assert!(!before.is_empty());
+
+    // A bare `y`, as a y/N prompt would take: refused, nothing deleted.
+    let env = aws_env(endpoint());
+    let first = pane(&["destroy", &path], &env);
+    first.wait_for("the prompt", DEADLINE, |s| s.contains("Type the deployment name"));
+    let prompt = first.capture();
+    assert!(prompt.contains(&format!("({})", ws.name)), "the prompt names the deployment:\n{prompt}");
+    first.type_line("y");
+    assert_eq!(first.wait_exit(DEADLINE), 1, "{}", first.capture());
+    assert!(first.capture().contains("Destroy cancelled; nothing was changed."), "{}", first.capture());
+    assert_eq!(tagged(), before, "a bare y deleted something");
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &path]), 0);
+
+    // The name, typed: destroyed.
+    let second = pane(&["destroy", &path], &env);
+    second.wait_for("the prompt", DEADLINE, |s| s.contains("Type the deployment name"));
+    second.type_line(&ws.name);
+    assert_eq!(second.wait_exit(DEADLINE), 0, "{}", second.capture());
+    assert!(second.capture().contains("Verified: nothing tagged"), "{}", second.capture());
+    assert_eq!(tagged(), Vec::<String>::new());
 }
 
 #[test]

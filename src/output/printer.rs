@@ -86,6 +86,13 @@ impl Printer {
             && env("TERM").is_none_or(|t| t != "dumb")
     }
 
+    /// A question on stderr, left open for the answer on the same line.
+    pub fn prompt(&self, text: &str) {
+        use std::io::Write;
+        eprint!("{text}");
+        let _ = std::io::stderr().flush();
+    }
+
     /// A warning: always shown, on stderr.
     pub fn warn(&self, text: &str) {
         eprintln!("{} {text}", self.err_style().yellow("warning:"));
