@@ -100,6 +100,9 @@ pub enum Command {
         /// Exit 2 when there are changes, 0 when there are none (1 stays an error)
         #[arg(long)]
         detailed_exitcode: bool,
+        /// One line per resource, without properties (the summary and estimate stay)
+        #[arg(long, conflicts_with = "json")]
+        compact: bool,
         #[command(flatten)]
         aws: AwsArgs,
     },
@@ -110,6 +113,9 @@ pub enum Command {
         /// Do not ask for confirmation (required without a terminal)
         #[arg(short, long)]
         yes: bool,
+        /// Show the plan as one line per resource, without properties
+        #[arg(long)]
+        compact: bool,
         /// Take the deployment's lock even if another run holds it (only when that run is gone)
         #[arg(long)]
         force_unlock: bool,
@@ -129,6 +135,9 @@ pub enum Command {
         /// Do not ask to type the deployment name (required without a terminal)
         #[arg(short, long)]
         yes: bool,
+        /// Show the plan as one line per resource, without properties
+        #[arg(long)]
+        compact: bool,
         /// Take the deployment's lock even if another run holds it (only when that run is gone)
         #[arg(long)]
         force_unlock: bool,

@@ -3,10 +3,12 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 
-use super::{confirm, context_for, guard_data, load_topology, locked, make_plan, stop_on_ctrl_c, Confirm, ExitStatus};
+use super::{
+    confirm, context_for, guard_data, load_topology, locked, make_plan, show_plan, stop_on_ctrl_c, Confirm, ExitStatus,
+};
 use crate::cli::{AwsArgs, RunArgs};
 use crate::engine::{execute, Op, Report};
-use crate::output::{render_outputs, render_plan, render_time_summary, Printer, ProgressView};
+use crate::output::{render_outputs, render_time_summary, Printer, ProgressView};
 use crate::plan::{sha256_hex, SavedPlan};
 use crate::resources::outputs;
 
@@ -40,14 +42,14 @@ pub async fn run(g: &AwsArgs, run: &RunArgs, file: &Path, how: Confirm, printer:
         }
 
         if !plan.has_changes() {
-            printer.out(&render_plan(&plan, printer.out_style()));
+            show_plan(&plan, how.compact, printer);
             printer.out(&render_outputs(&outputs(&plan.actuals())));
             return Ok(ExitStatus::Success);
         }
         guard_data(&plan, &ctx)?;
         // A saved plan was reviewed when it was made; otherwise show it and ask.
         if saved.is_none() {
-            printer.out(&render_plan(&plan, printer.out_style()));
+            show_plan(&plan, how.compact, printer);
             if !how.yes && !confirm(printer, "Apply these changes?", "apply")? {
                 printer.status("Apply cancelled; nothing was changed.");
                 return Ok(ExitStatus::Failure);

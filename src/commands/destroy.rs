@@ -6,11 +6,12 @@ use anyhow::{bail, Context, Result};
 
 use super::apply::{finish, status_of};
 use super::{
-    context, context_for, guard_data, load_topology, locked, resolve_region, stop_on_ctrl_c, Confirm, ExitStatus,
+    context, context_for, guard_data, load_topology, locked, resolve_region, show_plan, stop_on_ctrl_c, Confirm,
+    ExitStatus,
 };
 use crate::cli::{AwsArgs, RunArgs};
 use crate::engine::execute;
-use crate::output::{render_plan, render_time_summary, Printer, ProgressView};
+use crate::output::{render_time_summary, Printer, ProgressView};
 use crate::plan::{discover_all, Plan};
 use crate::resources::leftovers::leftovers;
 use crate::resources::Ctx;
@@ -48,7 +49,7 @@ pub async fn run(
             return verify_nothing_left(&ctx, printer).await;
         }
         let plan = Plan::destroy_all(&ctx.deployment, &ctx.aws.region, actuals);
-        printer.out(&render_plan(&plan, printer.out_style()));
+        show_plan(&plan, how.compact, printer);
         guard_data(&plan, &ctx)?;
         if !how.yes && !confirm_destroy(printer, &ctx.deployment, &ctx.aws.region)? {
             printer.status("Destroy cancelled; nothing was changed.");

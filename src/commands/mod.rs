@@ -46,11 +46,13 @@ impl ExitStatus {
     }
 }
 
-/// How apply and destroy get the go-ahead.
+/// How apply and destroy show their plan and get the go-ahead.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Confirm {
     /// `--yes`: do not ask.
     pub yes: bool,
+    /// `--compact`: the plan as one line per resource.
+    pub compact: bool,
     /// `--force-unlock`: take the lock whatever its state.
     pub force_unlock: bool,
 }
@@ -82,14 +84,15 @@ where
 pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
     match cli.command {
         Command::Validate { file } => validate::run(&file, printer),
-        Command::Plan { file, out, json, detailed_exitcode, aws } => {
-            plan::run(&aws, &file, out.as_deref(), json, detailed_exitcode, printer).await
+        Command::Plan { file, out, json, detailed_exitcode, compact, aws } => {
+            let view = plan::View { json, compact };
+            plan::run(&aws, &file, out.as_deref(), view, detailed_exitcode, printer).await
         }
-        Command::Apply { file, yes, force_unlock, aws, run } => {
-            apply::run(&aws, &run, &file, Confirm { yes, force_unlock }, printer).await
+        Command::Apply { file, yes, compact, force_unlock, aws, run } => {
+            apply::run(&aws, &run, &file, Confirm { yes, compact, force_unlock }, printer).await
         }
-        Command::Destroy { file, name, yes, force_unlock, aws, run } => {
-            let how = Confirm { yes, force_unlock };
+        Command::Destroy { file, name, yes, compact, force_unlock, aws, run } => {
+            let how = Confirm { yes, compact, force_unlock };
             destroy::run(&aws, &run, file.as_deref(), name.as_deref(), how, printer).await
         }
         Command::Output { name, json, aws } => output::run(&aws, &name, json, printer).await,
@@ -176,6 +179,16 @@ async fn make_plan(ctx: &Ctx, topology: &Topology) -> Result<Plan> {
     let facts = gather_facts(&ctx.aws, topology, &actuals).await?;
     let wanted = desired(topology, &facts);
     Ok(diff(&topology.name, &topology.region, &wanted, actuals))
+}
+
+/// The plan on stdout, in full or (`--compact`) one line per resource.
+fn show_plan(plan: &Plan, compact: bool, printer: &Printer) {
+    let style = printer.out_style();
+    printer.out(&if compact {
+        crate::output::render_plan_compact(plan, style)
+    } else {
+        crate::output::render_plan(plan, style)
+    });
 }
 
 /// Refuse a plan that would lose data the user has not explicitly agreed to lose: deleting (or

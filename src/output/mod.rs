@@ -7,7 +7,7 @@ mod progress;
 mod style;
 mod time_summary;
 
-pub use plan_view::{render_plan, render_summary};
+pub use plan_view::{render_plan, render_plan_compact, render_summary};
 pub use printer::{ColorChoice, Printer};
 pub use progress::ProgressView;
 pub use style::Style;
