@@ -82,6 +82,30 @@ pub struct RunArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write a commented starter topology that validates as written
+    Init {
+        /// The deployment name: lowercase letters, digits and hyphens, at most 21 characters
+        #[arg(value_parser = deployment_name)]
+        name: String,
+        /// Add the shared metadata database (RDS MySQL, Multi-AZ)
+        #[arg(long)]
+        database: bool,
+        /// Add the shared data folder (EFS), mounted on every node
+        #[arg(long)]
+        storage: bool,
+        /// Add a Spark cluster (EMR); with --database its Hive metastore lives in that database
+        #[arg(long)]
+        spark: bool,
+        /// The AWS region to deploy to
+        #[arg(long, default_value = "us-east-1", value_name = "REGION")]
+        region: String,
+        /// Where to write the topology [default: NAME.yaml]
+        #[arg(short, long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Overwrite the file if it exists
+        #[arg(long)]
+        force: bool,
+    },
     /// Check a topology offline: syntax, types, and the rules AWS enforces (no credentials needed)
     Validate {
         /// The topology file

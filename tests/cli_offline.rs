@@ -89,6 +89,11 @@ fn each_command_lists_only_the_options_that_apply_to_it_under_their_headings() {
         }
         assert!(help.contains("Global options:\n") && help.contains("--quiet"), "{help}");
     }
+    // init writes a region into the file; it calls no AWS and runs nothing.
+    let help = help_of("init");
+    for option in ["--profile", "--endpoint-url"].iter().chain(&RUN_OPTIONS) {
+        assert!(!help.contains(option), "`init --help` lists {option}:\n{help}");
+    }
     for reading in ["plan", "output"] {
         let help = help_of(reading);
         assert!(help.contains("AWS options:\n"), "{help}");
@@ -114,7 +119,7 @@ fn completions_generate_for_every_shell() {
         let out = clusterup_with_endpoint("http://127.0.0.1:9", &["completions", shell]);
         assert_code(&out, 0);
         let script = stdout(&out);
-        for word in ["validate", "destroy", "delete-data", "detailed-exitcode"] {
+        for word in ["init", "destroy", "delete-data", "detailed-exitcode"] {
             assert!(script.contains(word), "{shell} completions lack {word}");
         }
     }
@@ -135,7 +140,7 @@ fn man_pages_generate_for_clusterup_and_every_command() {
     assert_code(&out, 0);
     let page = stdout(&out);
     assert!(page.contains(".TH clusterup 1"), "{page}");
-    for command in ["validate", "plan", "apply", "destroy", "output", "graph", "schema", "completions"] {
+    for command in ["init", "validate", "plan", "apply", "destroy", "output", "graph", "schema", "completions"] {
         assert!(page.contains(command), "the main page lacks {command}");
         let out = clusterup_with_endpoint("http://127.0.0.1:9", &["man", command]);
         assert_code(&out, 0);
@@ -148,4 +153,60 @@ fn man_pages_generate_for_clusterup_and_every_command() {
     let out = clusterup_with_endpoint("http://127.0.0.1:9", &["man", "nope"]);
     assert_code(&out, 1);
     assert!(stderr(&out).contains("no command named `nope`"), "{}", stderr(&out));
+}
+
+#[test]
+fn init_writes_starters_that_validate_without_warnings_and_never_overwrites_by_accident() {
+    let counter = CallCounter::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_clusterup"));
+        cmd.args(args).current_dir(dir.path()).env("AWS_ENDPOINT_URL", &counter.url).env("NO_COLOR", "1");
+        cmd.stdin(std::process::Stdio::null()).output().expect("run clusterup")
+    };
+    for bits in 0..8 {
+        let flags: Vec<&str> = [(1, "--database"), (2, "--storage"), (4, "--spark")]
+            .iter()
+            .filter(|(bit, _)| bits & bit != 0)
+            .map(|(_, flag)| *flag)
+            .collect();
+        let name = format!("starter-{bits}");
+        let mut args = vec!["init", name.as_str()];
+        args.extend(&flags);
+        let out = run(&args);
+        assert_code(&out, 0);
+        let file = format!("{name}.yaml");
+        let text = std::fs::read_to_string(dir.path().join(&file)).expect("init wrote NAME.yaml");
+        assert!(text.starts_with("# yaml-language-server: $schema=topology.schema.json\n"), "{text}");
+        assert!(text.contains("clusterup schema > topology.schema.json"), "says how to make the schema:\n{text}");
+
+        let validated = run(&["validate", &file]);
+        assert_code(&validated, 0);
+        assert!(stdout(&validated).contains(&format!("is valid: deployment {name} in us-east-1")), "{flags:?}");
+        assert_eq!(stderr(&validated), "", "{flags:?}: warnings or errors for\n{text}");
+        for (flag, section) in
+            [("--database", "\ndatabase:"), ("--storage", "\nshared_storage:"), ("--spark", "\nspark:")]
+        {
+            assert_eq!(text.contains(section), flags.contains(&flag), "{flags:?}: {section}");
+        }
+    }
+
+    // An existing file is kept unless --force.
+    std::fs::write(dir.path().join("mine.yaml"), "precious").expect("write");
+    let refused = run(&["init", "shop", "--out", "mine.yaml"]);
+    assert_code(&refused, 1);
+    assert!(stderr(&refused).contains("mine.yaml already exists; pass --force"), "{}", stderr(&refused));
+    assert_eq!(std::fs::read_to_string(dir.path().join("mine.yaml")).expect("read"), "precious");
+    assert_code(&run(&["init", "shop", "--out", "mine.yaml", "--force", "--region", "eu-west-1"]), 0);
+    assert_code(&run(&["validate", "mine.yaml"]), 0);
+    assert!(std::fs::read_to_string(dir.path().join("mine.yaml")).expect("read").contains("\nregion: eu-west-1\n"));
+
+    // Names and regions follow the topology's rules; nothing is written for a bad one.
+    let bad = run(&["init", "Shop_1"]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("lowercase letters, digits and hyphens"), "{}", stderr(&bad));
+    let bad = run(&["init", "shop2", "--region", "mars-1"]);
+    assert_code(&bad, 1);
+    assert!(!dir.path().join("shop2.yaml").exists(), "a starter that does not validate was written");
+    assert_eq!(counter.connections(), 0, "init and validate must not call AWS");
 }

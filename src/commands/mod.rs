@@ -5,6 +5,7 @@ mod apply;
 mod destroy;
 mod docs;
 mod graph;
+mod init;
 mod output;
 mod plan;
 mod validate;
@@ -83,6 +84,10 @@ where
 
 pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
     match cli.command {
+        Command::Init { name, database, storage, spark, region, out, force } => {
+            let sections = init::Sections { database, storage, spark };
+            init::run(&name, &region, sections, out.as_deref(), force, printer)
+        }
         Command::Validate { file } => validate::run(&file, printer),
         Command::Plan { file, out, json, detailed_exitcode, compact, aws } => {
             let view = plan::View { json, compact };
