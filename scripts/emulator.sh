@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Local AWS emulator for clusterup's demo and tests: a pinned moto server in a project-local virtualenv.
+# Local AWS emulator for clusterup's demo and tests: a pinned moto server in a project-local virtualenv,
+# run through the project's launcher (scripts/emulator/moto_server.py), which restores two documented AWS
+# behaviours moto lacks (see docs/localstack.md).
 #
 #   scripts/emulator.sh install        create .venv and install the pinned moto[server] (idempotent)
 #   scripts/emulator.sh start [PORT]   start it on 127.0.0.1 (default: a free port), wait until it answers,
 #                                      print `export AWS_ENDPOINT_URL=...` lines for eval
 #   scripts/emulator.sh stop           stop the server this script started (by its own pid file)
 #   scripts/emulator.sh status         say whether it runs, and where
+#   scripts/emulator.sh test           test the launcher's patches against a server of their own
 #
 # State lives in .emulator/ (pid, port, log). Only PyPI is needed; Python 3.8+ with venv and pip.
 set -euo pipefail
@@ -13,6 +16,7 @@ set -euo pipefail
 MOTO_VERSION="5.2.5"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${CLUSTERUP_VENV:-$root/.venv}"
+launcher="$root/scripts/emulator/moto_server.py"
 state="$root/.emulator"
 python="${PYTHON:-python3}"
 
@@ -47,7 +51,7 @@ start() {
   else
     local port="${1:-$(free_port)}"
     # setsid: the server gets its own process group, so stop can end it and anything it spawned.
-    setsid "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$state/log" 2>&1 < /dev/null &
+    setsid "$venv/bin/python" "$launcher" -H 127.0.0.1 -p "$port" >"$state/log" 2>&1 < /dev/null &
     echo $! >"$state/pid"
     echo "$port" >"$state/port"
     local url="http://127.0.0.1:$port"
@@ -82,10 +86,16 @@ status() {
   fi
 }
 
+test_patches() {
+  install
+  "$venv/bin/python" "$root/scripts/emulator/test_moto_server.py"
+}
+
 case "${1:-}" in
   install) install ;;
   start) shift; start "$@" ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 install|start [PORT]|stop|status" >&2; exit 2 ;;
+  test) test_patches ;;
+  *) echo "usage: $0 install|start [PORT]|stop|status|test" >&2; exit 2 ;;
 esac

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Run every test: unit tests, and the integration tests against a local AWS emulator.
+# Run every test: the emulator launcher's own tests, unit tests, and the integration tests against a
+# local AWS emulator.
 #
 # Installs the pinned emulator into .venv on first use, starts it on a free port, runs `cargo test`
 # with AWS_ENDPOINT_URL pointing at it, and stops it however the tests end. Extra arguments go to
-# `cargo test` (e.g. `scripts/test.sh apply_builds`).
+# `cargo test` (e.g. `scripts/test.sh apply_builds`), and then only those run.
+#
+# The contract tests (tests/contract.rs) record the full lifecycle's requests and check them against
+# AWS's service models, lint the IAM policies, shellcheck the rendered scripts and compare the operator
+# policy in docs/iam-policy.json: their tools come from scripts/contract/install.sh (run here).
 #
 # To run the same tests against LocalStack instead: AWS_ENDPOINT_URL=http://localhost:4566 cargo test
 set -euo pipefail
@@ -11,6 +16,12 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 scripts/emulator.sh install
+scripts/contract/install.sh
+if [ "$#" -eq 0 ]; then
+  # The launcher's patches restore AWS behaviour the integration tests rely on: check them first (on a
+  # server of their own), so a broken patch shows as itself, not as a puzzling integration failure.
+  scripts/emulator.sh test
+fi
 
 # The terminal tests (tests/terminal.rs) run clusterup in a tmux pane. Install tmux from Debian's
 # packages when it is missing (CI runs as root or with passwordless sudo); without it they fail.

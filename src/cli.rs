@@ -59,7 +59,7 @@ pub struct AwsArgs {
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
     /// Send every AWS call to this endpoint (LocalStack, moto); AWS_ENDPOINT_URL does the same
-    #[arg(long, env = "AWS_ENDPOINT_URL", value_name = "URL")]
+    #[arg(long, env = "AWS_ENDPOINT_URL", value_name = "URL", value_parser = crate::aws::parse_endpoint_url)]
     pub endpoint_url: Option<String>,
 }
 

@@ -7,6 +7,7 @@
 pub mod aws;
 pub mod cli;
 pub mod commands;
+pub mod compose;
 pub mod engine;
 pub mod lock;
 pub mod model;

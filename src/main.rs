@@ -8,7 +8,10 @@ use clusterup::commands::{self, ExitStatus};
 use clusterup::output::Printer;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage(&err),
+    };
     init_tracing(cli.global.verbose);
     let printer = Printer::new(cli.global.quiet, cli.global.verbose, !cli.no_progress(), cli.global.color);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -26,6 +29,20 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(status.code())
+}
+
+/// `--help` and `--version` print to stdout and succeed; a usage error (unknown option, missing
+/// argument, bad value) prints clap's message and exits 1, like any error. clap's own code for it, 2, is
+/// what `plan --detailed-exitcode` means by "changes": a mistyped drift check in CI must not read as
+/// drift.
+fn usage(err: &clap::Error) -> ExitCode {
+    // Nothing useful is left to do if the terminal is gone.
+    let _ = err.print();
+    if err.use_stderr() {
+        ExitCode::from(ExitStatus::Failure.code())
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// Logs go to stderr. `-v` info, `-vv` debug for clusterup, `-vvv` debug for the AWS SDK too; RUST_LOG

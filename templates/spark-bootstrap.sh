@@ -1,14 +1,31 @@
 #!/bin/bash
 # clusterup bootstrap action for every EMR node of deployment {{ deployment }}, rendered by clusterup.
 #
-# EMR runs it as the hadoop user on every node (master, core, task; nodes added by scaling too) before
-# the applications are installed. It
+# EMR runs it as the hadoop user (with passwordless sudo) on every node (master, core, task; nodes added
+# by scaling too), BEFORE the applications (Hadoop, Hive, ...) are installed:
+# https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-plan-bootstrap.html
+# It
 #  1. mounts the shared EFS data folder at the same path as on the app nodes, and
-#  2. on the master, with the Hive metastore on the shared database, gives Hive the database password:
-#     read at boot from the RDS-managed secret with the node's instance role, kept in a Hadoop credential
-#     store readable by hive only, refreshed every 10 minutes (RDS rotates managed passwords). The
-#     password is never in the cluster's configuration, in this script, or in the bucket.
+#  2. on the master, with the Hive metastore on the shared database, gives Hive the database password.
+#
+# How the password reaches Hive (docs/spark.md explains the choice):
+#  - now, synchronously, as root: read it from the RDS-managed secret with the node's instance role and
+#    keep it in a root-only file (the bootstrap fails, and with it the cluster, if that is not possible);
+#  - before every start of the metastore (hive-hcatalog-server.service, installed later by EMR): a
+#    oneshot unit, required by and ordered before the metastore through a drop-in, turns that file into
+#    the Hadoop credential store the cluster configuration names (hive-site
+#    hadoop.security.credential.provider.path), readable by hive only. `hadoop credential` exists only
+#    once the applications are installed, hence the unit;
+#  - every 10 minutes (RDS rotates managed passwords): a systemd timer re-reads the secret and restarts a
+#    running metastore when the password changed (cron is not installed on Amazon Linux 2023, EMR 7's OS).
+# The password is never in the cluster's configuration, in this script, in the bucket, on a command line
+# or in a log.
 set -euo pipefail
+
+# Every absolute path below is under ROOT. On EMR it is empty, so the paths are exactly the ones written;
+# the tests (tests/spark_bootstrap.rs) set CLUSTERUP_TEST_ROOT to a scratch directory to run this script,
+# and the scripts and units it installs, without touching the machine they run on.
+ROOT="${CLUSTERUP_TEST_ROOT:-}"
 
 REGION="{{ region }}"
 EFS_ID="{{ efs_id }}"
@@ -17,53 +34,198 @@ MOUNT_PATH="{{ mount_path }}"
 SECRET_ARN="{{ metastore_secret_arn }}"
 CREDENTIALS="{{ metastore_credentials }}"
 
+# Writes stdin to a root-owned file with the given mode. Only scripts and units pass through here, never
+# the password.
+install_root_file() {
+  sudo install -m "$1" /dev/stdin "$2"
+}
+
 if [ -n "$EFS_ID" ]; then
   sudo yum install -y amazon-efs-utils
-  sudo install -d -m 0755 "$MOUNT_PATH"
-  if ! grep -q "^$EFS_ID:/ " /etc/fstab; then
-    echo "$EFS_ID:/ $MOUNT_PATH efs _netdev,noresvport,tls,iam,accesspoint=$ACCESS_POINT 0 0" | sudo tee -a /etc/fstab >/dev/null
+  sudo install -d -m 0755 "$ROOT$MOUNT_PATH"
+  if ! grep -q "^$EFS_ID:/ " "$ROOT/etc/fstab"; then
+    echo "$EFS_ID:/ $ROOT$MOUNT_PATH efs _netdev,noresvport,tls,iam,accesspoint=$ACCESS_POINT 0 0" \
+      | sudo tee -a "$ROOT/etc/fstab" >/dev/null
   fi
   # Mount targets can take a minute or two after creation: retry, then fail the node loudly.
   for attempt in $(seq 1 30); do
-    if mountpoint -q "$MOUNT_PATH" || sudo mount "$MOUNT_PATH"; then break; fi
+    if mountpoint -q "$ROOT$MOUNT_PATH" || sudo mount "$ROOT$MOUNT_PATH"; then break; fi
     echo "clusterup: EFS not mountable yet (attempt $attempt), retrying in 20 s" >&2
     sleep 20
   done
-  mountpoint -q "$MOUNT_PATH"
+  mountpoint -q "$ROOT$MOUNT_PATH"
 fi
 
 is_master() {
-  grep -q '"isMaster": *true' /mnt/var/lib/info/instance.json 2>/dev/null
+  grep -q '"isMaster": *true' "$ROOT/mnt/var/lib/info/instance.json" 2>/dev/null
 }
 
-if [ -n "$SECRET_ARN" ] && is_master; then
-  sudo install -d -m 0755 /usr/local/lib/clusterup
-  sudo tee /usr/local/lib/clusterup/metastore-credential.sh >/dev/null <<SCRIPT
-#!/bin/bash
-# Writes the metastore password from the managed secret into Hive's credential store, and restarts the
-# metastore when it changed. Installed by clusterup's bootstrap action; run at boot and every 10 minutes.
-set -euo pipefail
-secret=\$(aws secretsmanager get-secret-value --region "$REGION" --secret-id "$SECRET_ARN" --query SecretString --output text)
-password=\$(printf '%s' "\$secret" | python3 -c 'import json, sys; print(json.load(sys.stdin)["password"])')
-digest=\$(printf '%s' "\$password" | sha256sum | cut -d' ' -f1)
-if [ -f /var/lib/clusterup-metastore.sha256 ] && [ "\$(cat /var/lib/clusterup-metastore.sha256)" = "\$digest" ]; then
+if [ -z "$SECRET_ARN" ] || ! is_master; then
   exit 0
 fi
-store="${CREDENTIALS#jceks://file}"
-rm -f "\$store"
-# -value is Hadoop's only non-interactive way in: the password is on this root-run command line for
-# the second it runs, on the master node only. Nothing is logged.
-hadoop credential create javax.jdo.option.ConnectionPassword -provider "$CREDENTIALS" -value "\$password" >/dev/null
-chown hive:hive "\$store"
-chmod 0400 "\$store"
-echo "\$digest" > /var/lib/clusterup-metastore.sha256
-systemctl restart hive-hcatalog-server || true
-SCRIPT
-  sudo chmod 0700 /usr/local/lib/clusterup/metastore-credential.sh
-  # Hive is installed after bootstrap actions: wait for it in the background, then write the store.
-  sudo nohup bash -c '
-    until [ -d /etc/hive/conf ] && command -v hadoop >/dev/null && id hive >/dev/null 2>&1; do sleep 10; done
-    /usr/local/lib/clusterup/metastore-credential.sh
-    echo "*/10 * * * * root /usr/local/lib/clusterup/metastore-credential.sh" > /etc/cron.d/clusterup-metastore
-  ' >/var/log/clusterup-metastore.log 2>&1 &
+
+case "$CREDENTIALS" in
+  jceks://file/*) ;;
+  *) echo "clusterup: the metastore credential store must be a local jceks://file/ path, not $CREDENTIALS" >&2; exit 1 ;;
+esac
+lib="$ROOT/usr/local/lib/clusterup"
+units="$ROOT/etc/systemd/system"
+password_file="$ROOT/etc/clusterup/metastore/password"
+store="$ROOT${CREDENTIALS#jceks://file}"
+metastore_unit="hive-hcatalog-server.service"
+
+sudo install -d -m 0755 "$lib"
+
+# Reads the password from the secret into the root-only file; restarts a running metastore when it
+# changed (its start rebuilds the credential store first).
+install_root_file 0700 "$lib/metastore-password" <<SCRIPT
+#!/bin/bash
+# Installed by clusterup's bootstrap action; run once by it, then by clusterup-metastore-refresh.timer.
+# Keeps the metastore password of the RDS-managed secret in $password_file (root only).
+set -euo pipefail
+umask 077
+install -d -m 0700 "${password_file%/*}"
+trap 'rm -f "$password_file.new"' EXIT
+secret=\$(aws secretsmanager get-secret-value --region "$REGION" --secret-id "$SECRET_ARN" --query SecretString --output text)
+# The password goes through a pipe and a file, never through a command line.
+printf '%s' "\$secret" | python3 -c 'import json, sys; sys.stdout.write(json.load(sys.stdin)["password"])' >"$password_file.new"
+if [ ! -s "$password_file.new" ]; then
+  echo "clusterup: the secret $SECRET_ARN holds no password" >&2
+  exit 1
 fi
+# \$(<file) is bash's own read: no command line holds the password.
+if [ -f "$password_file" ] && [ "\$(<"$password_file.new")" = "\$(<"$password_file")" ]; then
+  exit 0
+fi
+mv -f "$password_file.new" "$password_file"
+echo "clusterup: metastore password updated from $SECRET_ARN"
+if systemctl is-active --quiet $metastore_unit; then
+  systemctl restart $metastore_unit
+fi
+SCRIPT
+
+# Turns the password file into Hive's credential store. `hadoop credential create` takes the value from
+# a terminal only (its -value flag is "for testing" and would put the password on a command line, which
+# every local user can read in /proc): type-password.py runs it on a pseudo-terminal and answers its
+# two prompts from the file.
+install_root_file 0700 "$lib/metastore-store" <<SCRIPT
+#!/bin/bash
+# Installed by clusterup's bootstrap action; run by clusterup-metastore-store.service before every start
+# of the Hive metastore. Writes $store (hive only) from $password_file.
+set -euo pipefail
+umask 077
+rm -f "$store"
+python3 "$lib/type-password.py" "$password_file" \\
+  hadoop credential create javax.jdo.option.ConnectionPassword -provider "jceks://file$store"
+chown "\$(id -u hive):\$(id -g hive)" "$store"
+chmod 0400 "$store"
+SCRIPT
+
+install_root_file 0600 "$lib/type-password.py" <<'PYTHON'
+"""Runs a command on a pseudo-terminal and types a password, read from a file, at each of its prompts.
+
+Usage: type-password.py PASSWORD_FILE COMMAND [ARG...]. Made for `hadoop credential create`, which asks
+twice ("Enter alias password: ", "Enter alias password again: ") and reads with echo off. Its output is
+shown once it has finished, with the password blanked out should it ever appear.
+"""
+import os
+import pty
+import select
+import sys
+import time
+
+PROMPTS = (b"Enter alias password: ", b"Enter alias password again: ")
+TIMEOUT = 300
+
+
+def main():
+    path, command = sys.argv[1], sys.argv[2:]
+    with open(path, "rb") as f:
+        password = f.read()
+    # A terminal would act on control characters (erase, end of line, ...) instead of passing them on.
+    if not password or any(b < 0x20 or b == 0x7F for b in password):
+        sys.exit(path + ": empty, or holds control characters a terminal would not pass on")
+    pid, terminal = pty.fork()
+    if pid == 0:
+        try:
+            os.execvp(command[0], command)
+        finally:
+            os._exit(127)
+    output, answered, seen = b"", 0, 0
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            sys.stdout.write(output.replace(password, b"***").decode(errors="replace"))
+            sys.exit(command[0] + ": no answer within %d s" % TIMEOUT)
+        if not select.select([terminal], [], [], left)[0]:
+            continue
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:  # EIO: the command closed the terminal
+            chunk = b""
+        if not chunk:
+            break
+        output += chunk
+        while answered < len(PROMPTS):
+            at = output.find(PROMPTS[answered], seen)
+            if at < 0:
+                break
+            os.write(terminal, password + b"\n")
+            seen = at + len(PROMPTS[answered])
+            answered += 1
+    status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    sys.stdout.write(output.replace(password, b"***").decode(errors="replace"))
+    if status == 0 and answered < len(PROMPTS):
+        sys.exit(command[0] + ": finished without asking for the password")
+    sys.exit(status)
+
+
+main()
+PYTHON
+
+install_root_file 0644 "$units/clusterup-metastore-store.service" <<UNIT
+[Unit]
+Description=clusterup: Hive metastore credential store from the database secret
+
+[Service]
+Type=oneshot
+ExecStart=$lib/metastore-store
+UNIT
+
+# A drop-in takes effect for a unit that is installed later; Requires + After: the metastore starts
+# only after the store was written, and not at all when that failed.
+sudo install -d -m 0755 "$units/$metastore_unit.d"
+install_root_file 0644 "$units/$metastore_unit.d/clusterup-metastore.conf" <<UNIT
+[Unit]
+Requires=clusterup-metastore-store.service
+After=clusterup-metastore-store.service
+UNIT
+
+install_root_file 0644 "$units/clusterup-metastore-refresh.service" <<UNIT
+[Unit]
+Description=clusterup: refresh the Hive metastore password from the database secret
+
+[Service]
+Type=oneshot
+ExecStart=$lib/metastore-password
+UNIT
+
+install_root_file 0644 "$units/clusterup-metastore-refresh.timer" <<UNIT
+[Unit]
+Description=clusterup: refresh the Hive metastore password every 10 minutes
+
+[Timer]
+OnActiveSec=10min
+OnUnitActiveSec=10min
+
+[Install]
+WantedBy=timers.target
+UNIT
+
+# The first write, before Hive exists: the store unit finds the password when the metastore first starts.
+sudo "$lib/metastore-password"
+sudo systemctl daemon-reload
+sudo systemctl enable --now clusterup-metastore-refresh.timer

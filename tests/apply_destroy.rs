@@ -127,7 +127,12 @@ fn apply_builds_exactly_the_topology_reapply_changes_nothing_destroy_leaves_noth
     let applied = clusterup(&["apply", "--yes", &topology]);
     assert_code(&applied, 0);
     let out = stdout(&applied);
-    assert!(out.contains(&format!("url                   = http://{}-alb", ws.name)) || out.contains("url"), "{out}");
+    // Outputs are aligned `key = value` lines; the URL is the load balancer's.
+    let url = out
+        .lines()
+        .find_map(|line| line.strip_prefix("url").and_then(|rest| rest.trim_start().strip_prefix("= ")))
+        .unwrap_or_else(|| panic!("no url output:\n{out}"));
+    assert!(url.starts_with(&format!("http://{}-alb", ws.name)), "{url}");
     // Where the time went: the chain the run waited on, the longest actions, the calls made.
     let summary = stderr(&applied);
     assert!(summary.contains("Where the time went"), "{summary}");

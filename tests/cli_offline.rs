@@ -24,15 +24,127 @@ fn every_example_validates_offline() {
         let out = clusterup_with_endpoint(&counter.url, &["validate", &file.to_string_lossy()]);
         assert_code(&out, 0);
         assert!(stdout(&out).contains("is valid: deployment"), "{}", stdout(&out));
+        // No warnings, except the single-NAT one web-tier.yaml shows on purpose (its comments explain
+        // it): in particular no version past its end of standard support.
+        let warnings: Vec<String> =
+            stderr(&out).lines().filter(|l| l.contains("warning:")).map(str::to_owned).collect();
+        let expected = usize::from(file.ends_with("web-tier.yaml"));
+        assert_eq!(warnings.len(), expected, "{}: {warnings:?}", file.display());
+        assert!(warnings.iter().all(|w| w.contains("network.nat: one NAT gateway")), "{warnings:?}");
     }
     assert_eq!(counter.connections(), 0, "validate must not call AWS");
 }
 
+/// One line, the cause once, and the same words whichever command was given the file.
 #[test]
-fn validate_of_a_missing_file_says_so() {
-    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["validate", "no/such/topology.yaml"]);
+fn a_missing_file_is_one_clear_line_for_every_command() {
+    let commands: [&[&str]; 6] = [
+        &["validate"],
+        &["plan"],
+        &["plan", "--detailed-exitcode"],
+        &["apply", "--yes"],
+        &["destroy", "--yes"],
+        &["graph"],
+    ];
+    for command in commands {
+        let mut args = command.to_vec();
+        args.push("no/such/topology.yaml");
+        let out = clusterup_with_endpoint("http://127.0.0.1:9", &args);
+        assert_code(&out, 1);
+        assert_eq!(stderr(&out), "error: cannot read no/such/topology.yaml: no such file\n", "{command:?}");
+    }
+}
+
+/// clap's usage errors exit 2, which is what `plan --detailed-exitcode` means by "changes": a mistyped
+/// drift check in CI would read as drift. They exit 1; help and version still exit 0.
+#[test]
+fn usage_errors_exit_1_and_help_exits_0() {
+    let usage: [&[&str]; 6] = [
+        &["plan", "--detailed-exitcode", "--no-such-flag", "topology.yaml"],
+        &["plan", "--detailed-exitcod", "topology.yaml"],
+        &["plan"],
+        &["no-such-command"],
+        &["apply", "--parallelism", "0", "topology.yaml"],
+        &[],
+    ];
+    for args in usage {
+        let out = clusterup_with_endpoint("http://127.0.0.1:9", args);
+        assert_code(&out, 1);
+        // An error, or (with no command at all) the help, on stderr.
+        let text = stderr(&out);
+        assert!(text.starts_with("error:") || text.contains("Usage: clusterup"), "{args:?}: {text}");
+    }
+    for args in [&["--help"][..], &["--version"], &["plan", "--help"]] {
+        let out = clusterup_with_endpoint("http://127.0.0.1:9", args);
+        assert_code(&out, 0);
+        assert!(!stdout(&out).is_empty(), "{args:?}");
+    }
+}
+
+/// `--endpoint-url 127.0.0.1:4566` used to fail at the first request, with the SDK's request struct
+/// as the message; it is refused while parsing the arguments, saying what to write.
+#[test]
+fn an_endpoint_without_a_scheme_is_refused_up_front() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/web-tier.yaml");
+    let example = example.to_string_lossy();
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["plan", "--endpoint-url", "127.0.0.1:4566", &example]);
     assert_code(&out, 1);
-    assert!(stderr(&out).contains("no/such/topology.yaml"), "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(text.contains("`127.0.0.1:4566` has no scheme; write http://127.0.0.1:4566"), "{text}");
+    assert!(!text.contains("Request {") && !text.contains("SdkBody"), "{text}");
+    // The same from the environment.
+    let out = clusterup_with_endpoint("localhost:4566", &["plan", &example]);
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains("write http://localhost:4566"), "{}", stderr(&out));
+}
+
+/// With no credentials anywhere, the error says so once, before any AWS call, and says where
+/// credentials come from; it does not name a resource (let alone one the topology does not have).
+#[test]
+fn missing_credentials_are_reported_once_before_any_call() {
+    let counter = CallCounter::start();
+    let home = tempfile::tempdir().expect("temp dir");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/web-tier.yaml");
+    let run = |extra: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_clusterup"));
+        cmd.arg("plan").args(extra).arg(&example);
+        // Only the standard chain's own sources, all empty: no keys, no profile files, no instance role.
+        for var in [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_PROFILE",
+            "AWS_DEFAULT_PROFILE",
+            "AWS_CONFIG_FILE",
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            "AWS_ROLE_ARN",
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "RUST_LOG",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("HOME", home.path())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ENDPOINT_URL", &counter.url)
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null());
+        cmd.output().expect("run clusterup")
+    };
+    let out = run(&[]);
+    assert_code(&out, 1);
+    let text = stderr(&out);
+    assert!(text.contains("error: no usable AWS credentials"), "{text}");
+    assert!(text.contains("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"), "{text}");
+    assert!(text.contains("--profile NAME or AWS_PROFILE=NAME") && text.contains("aws sso login"), "{text}");
+    assert_eq!(text.matches("error:").count(), 1, "one error: {text}");
+    assert!(!text.contains("failed:"), "no resource or call is blamed: {text}");
+    // A profile that does not exist is named.
+    let out = run(&["--profile", "nosuch"]);
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains("the profile `nosuch` (--profile) is used"), "{}", stderr(&out));
+    assert_eq!(counter.connections(), 0, "credentials are checked before any call");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Faults between clusterup and AWS, injected by a proxy in front of the emulator: throttling on every
 //! call type, 5xx, connection resets and timeouts (apply converges through them), a non-retryable refusal
-//! (the run stops with a clear message and a resume hint), and Ctrl-C mid-apply.
+//! (the run stops with a clear message and a resume hint), an answer without an error code, refused
+//! credentials, and Ctrl-C mid-apply.
 
 use std::time::Duration;
 
@@ -99,4 +100,42 @@ fn ctrl_c_during_apply_finishes_calls_in_flight_and_says_how_to_resume() {
     assert_code(&clusterup(&["apply", "--yes", &path]), 0);
     assert_code(&clusterup(&["plan", "--detailed-exitcode", &path]), 0);
     assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &path]), 0);
+}
+
+/// A 500 with an empty body used to read "DescribeAutoScalingGroups failed: no message": it now says
+/// the status, that there was no error code, and which endpoint answered.
+#[test]
+fn an_unexplained_server_error_names_its_status_and_endpoint() {
+    let ws = Workspace::from_example("web-tier.yaml", "empty500");
+    let path = ws.topology().to_string_lossy().into_owned();
+    let proxy =
+        FaultProxy::start(endpoint(), Schedule::Operation("DescribeAutoScalingGroups".into(), Fault::EmptyServerError));
+    let out = clusterup_with_env(&proxy.url, &["plan", &path], &[]);
+    assert_code(&out, 1);
+    let text = stderr(&out);
+    let expected = format!(
+        "DescribeAutoScalingGroups failed: HTTP 500 from {}, with no AWS error code and an empty body",
+        proxy.url
+    );
+    assert!(text.contains(&expected), "expected {expected:?} in:\n{text}");
+    assert!(!text.contains("no message"), "{text}");
+    // The SDK retried it as a server error, and the hint says a re-run resumes.
+    assert!(proxy.faults() > 1, "retried: {} faults", proxy.faults());
+    assert!(text.contains("re-run the same command"), "{text}");
+}
+
+/// Credentials AWS refuses are found by one call before planning, and named as such, not as the
+/// failure of whichever resource discovery asked about first.
+#[test]
+fn refused_credentials_are_reported_once_before_planning() {
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/web-tier.yaml");
+    // Nothing behind the proxy: the check must be the only call.
+    let proxy = FaultProxy::start("http://127.0.0.1:9", Schedule::Operation("GetCallerIdentity".into(), Fault::Deny));
+    let out = clusterup_with_env(&proxy.url, &["plan", &example.to_string_lossy()], &[]);
+    assert_code(&out, 1);
+    let text = stderr(&out);
+    assert!(text.contains("error: AWS refused the credentials: AccessDenied: not authorized"), "{text}");
+    assert!(text.contains("AWS_ACCESS_KEY_ID") && text.contains("aws sso login"), "says what to do: {text}");
+    assert_eq!(text.matches("error:").count(), 1, "one error: {text}");
+    assert_eq!(proxy.operations().into_iter().collect::<Vec<_>>(), ["GetCallerIdentity"]);
 }

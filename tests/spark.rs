@@ -81,7 +81,7 @@ fn spark_cluster_shares_the_data_tier_and_is_adopted_after_a_kill_right_after_ru
     assert!(outputs["spark_yarn_ui"].as_str().is_some_and(|u| u.ends_with(":8088")));
 
     // What EMR was asked for.
-    assert_eq!(cluster.release_label(), Some("emr-7.5.0"));
+    assert_eq!(cluster.release_label(), Some("emr-7.14.0"));
     let apps: Vec<&str> = cluster.applications().iter().filter_map(|a| a.name()).collect();
     for app in ["Hadoop", "Spark", "Hive"] {
         assert!(apps.contains(&app), "{app} missing from {apps:?}");
@@ -162,9 +162,27 @@ fn spark_cluster_shares_the_data_tier_and_is_adopted_after_a_kill_right_after_ru
     assert_eq!(block_on(admitted(&c, &name, "db", 3306)), expected, "the database admits the app and the cluster");
     assert_eq!(block_on(admitted(&c, &name, "efs", 2049)), expected, "the file system admits the app and the cluster");
 
-    // Destroy: cluster terminated, its groups (with EMR's cross-rules), bucket and roles gone.
+    // Destroy: cluster terminated with its nodes, its groups (with EMR's cross-rules), bucket and roles gone.
+    let nodes: Vec<String> = block_on(c.emr.list_instances().cluster_id(&started_id).send())
+        .expect("ListInstances")
+        .instances()
+        .iter()
+        .filter_map(|i| i.ec2_instance_id().map(str::to_owned))
+        .collect();
+    assert_eq!(nodes.len(), 3, "master and two core nodes");
     assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &topology]), 0);
     assert!(block_on(active_clusters(&c, &name)).is_empty(), "the cluster is terminated");
+    let described = block_on(c.ec2.describe_instances().set_instance_ids(Some(nodes)).send()).expect("instances");
+    let states: Vec<_> = described
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .filter_map(|i| i.state()?.name().cloned())
+        .collect();
+    assert!(
+        states.len() == 3 && states.iter().all(|s| *s == aws_sdk_ec2::types::InstanceStateName::Terminated),
+        "the cluster's nodes are terminated with it: {states:?}"
+    );
     assert!(block_on(live_tagged(&c, &name)).is_empty(), "nothing tagged is left");
     let left = block_on(c.ec2.describe_security_groups().filters(tag_filter(&name)).send()).expect("groups");
     assert!(left.security_groups().is_empty(), "no security group of the deployment is left");

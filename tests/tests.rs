@@ -5,10 +5,14 @@ mod support;
 
 mod apply_destroy;
 mod cli_offline;
+mod contract;
 mod data_tier;
 mod faults;
 mod invalid_topologies;
+mod node_type_change;
 mod plan;
+mod plan_snapshots;
 mod reliability;
 mod spark;
+mod spark_bootstrap;
 mod terminal;

@@ -1,11 +1,12 @@
 //! The simulation benchmark: clusterup's real plan of `examples/smarten-spark.yaml` and its real engine,
 //! against simulated AWS services under virtual time (tokio's paused clock), so a half-hour apply takes
-//! a fraction of a second. Latencies are drawn from published AWS figures (see `latency.rs`) with jitter
+//! a fraction of a second. Latencies are drawn from published AWS figures (each kind's `latency`, with its
+//! source, in its module under `src/resources/`) with jitter
 //! from a seed.
 //!
 //! It reports, for apply and then destroy: the makespan, the critical-path lower bound (the longest
 //! chain of calls plus AWS's own readiness times, which no schedule can beat), their ratio, how late each
-//! wait saw readiness, and API calls per resource family; for clusterup's engine and for baselines that
+//! wait saw readiness, and API calls per AWS service; for clusterup's engine and for baselines that
 //! act one resource at a time and/or wait with the SDK waiters' intervals.
 //!
 //! ```text
@@ -24,10 +25,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clusterup::engine::{build_nodes, execute, Event, Hook, Report, StopSignal, DEFAULT_PARALLELISM};
+use clusterup::compose::{desired, offline_facts};
+use clusterup::engine::{build_nodes, execute, longest_path, Event, Hook, Report, StopSignal, DEFAULT_PARALLELISM};
 use clusterup::model::Desired;
-use clusterup::plan::{diff, longest_path, offline_facts, Plan};
-use clusterup::resources::desired;
+use clusterup::plan::{diff, Plan};
 
 use services::{Observed, Poller, SimulatedAws};
 
@@ -176,12 +177,12 @@ fn main() -> ExitCode {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten-spark.yaml");
     let text = std::fs::read_to_string(&path).expect("the example topology");
     let topology = clusterup::topology::parse(&path, &text).expect("the example is valid").topology;
-    let wanted = desired(&topology, &offline_facts(&topology));
+    let wanted = desired(&topology, &offline_facts(&topology)).expect("the example composes");
     let plan = diff(&topology.name, &topology.region, &wanted, Vec::new());
     let started = std::time::Instant::now();
 
     println!(
-        "clusterup simulation: {} ({} resources), seeds {}..={}, virtual time, latencies in benches/simulate/latency.rs",
+        "clusterup simulation: {} ({} resources), seeds {}..={}, virtual time, latencies from each kind's Spec",
         path.file_name().and_then(|n| n.to_str()).unwrap_or_default(),
         wanted.len(),
         args.first_seed,
@@ -203,8 +204,8 @@ fn main() -> ExitCode {
                     let phase = if pick == 0 { &result.0 } else { &result.1 };
                     print_phase_row(scenario.name, phase, Some(ours).filter(|_| scenario.name != SCENARIOS[0].name));
                 }
-                let families: Vec<String> = ours.observed.calls.iter().map(|(f, n)| format!("{f} {n}")).collect();
-                println!("  calls per family (clusterup): {}", families.join(", "));
+                let services: Vec<String> = ours.observed.calls.iter().map(|(f, n)| format!("{f} {n}")).collect();
+                println!("  calls per service (clusterup): {}", services.join(", "));
             }
             if args.detail {
                 for wait in &ours.observed.waits {

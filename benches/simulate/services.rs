@@ -8,18 +8,18 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use clusterup::aws::rate_limit::{RateLimiter, SERVICE_RATE};
-use clusterup::aws::{poll, AwsError, PollPolicy, PollStatus};
-use clusterup::engine::{Backend, Op};
-use clusterup::model::{Actual, Address, Desired, Kind, Value};
-use clusterup::resources::{family_of, wait_policy, BoxFuture, Progress};
+use clusterup::aws::{poll, PollPolicy, PollStatus, Service};
+use clusterup::engine::Backend;
+use clusterup::model::{Actual, Address, Desired, Kind, Op, Value};
+use clusterup::resources::{registry, Error, Fut, Progress};
 use tokio::time::Instant;
 
-use super::latency::{readiness, service, Range, API_CALL};
+use super::latency::{Range, API_CALL};
 
 /// How the simulated client waits.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Poller {
-    /// clusterup's table (`resources::wait_policy`).
+    /// clusterup's own, each kind's `Spec::wait`.
     Clusterup,
     /// The AWS SDK waiters' intervals: first look at once, then at least 15 s (30 s for RDS and EMR),
     /// growing to 120 s (awslabs/aws-sdk-rust `sdk/*/src/waiters`; EFS has none, scripts sleep 15 s).
@@ -33,7 +33,7 @@ pub enum Poller {
 impl Poller {
     fn policy(self, kind: Kind) -> PollPolicy {
         match self {
-            Poller::Clusterup => wait_policy(kind),
+            Poller::Clusterup => registry::of(kind).spec().wait,
             Poller::SdkWaiters => {
                 let first = if matches!(kind, Kind::DbInstance | Kind::EmrCluster) { 30 } else { 15 };
                 PollPolicy {
@@ -70,7 +70,7 @@ pub struct Wait {
 
 #[derive(Default)]
 struct Record {
-    /// Calls per resource family.
+    /// Calls per AWS service.
     calls: BTreeMap<&'static str, u64>,
     waits: Vec<Wait>,
     /// The time each action needs with no overhead at all: its call, then AWS's own readiness time.
@@ -81,7 +81,7 @@ struct Record {
 pub struct SimulatedAws {
     seed: u64,
     poller: Poller,
-    limiters: BTreeMap<&'static str, RateLimiter>,
+    limiters: BTreeMap<Service, RateLimiter>,
     /// Per resource, the attributes other resources read from it (endpoint, secret ARN...).
     attrs_read: BTreeMap<Address, BTreeSet<String>>,
     rng: Mutex<fastrand::Rng>,
@@ -103,10 +103,7 @@ impl SimulatedAws {
                 collect_attrs(value, &mut attrs_read);
             }
         }
-        let limiters = ["ec2", "elasticloadbalancingv2", "autoscaling", "iam", "rds", "efs", "s3", "emr"]
-            .into_iter()
-            .map(|s| (s, RateLimiter::new(SERVICE_RATE)))
-            .collect();
+        let limiters = Service::ALL.iter().map(|&s| (s, RateLimiter::new(SERVICE_RATE))).collect();
         SimulatedAws {
             seed,
             poller,
@@ -127,19 +124,21 @@ impl SimulatedAws {
 
     /// One API call of `kind`'s service: rate-limited like the real clients, then one round trip.
     async fn call(&self, kind: Kind) -> Duration {
-        if let Some(limiter) = self.limiters.get(service(kind)) {
+        let service = registry::of(kind).spec().service;
+        if let Some(limiter) = self.limiters.get(&service) {
             limiter.acquire().await;
         }
         let took = draw(&mut self.rng.lock().expect("simulation rng"), API_CALL);
         tokio::time::sleep(took).await;
-        *self.record.lock().expect("simulation record").calls.entry(family_of(kind).name()).or_default() += 1;
+        *self.record.lock().expect("simulation record").calls.entry(service.name()).or_default() += 1;
         took
     }
 
     /// How long AWS takes to make this resource ready after the call: the same for every run with the same
     /// seed, whatever order the runs act in.
-    fn readiness(&self, address: &Address, kind: Kind, op: Op, multi_az: bool) -> Option<Duration> {
-        let range = readiness(kind, op, multi_az)?;
+    fn readiness(&self, address: &Address, kind: Kind, op: Op, want: Option<&Desired>) -> Option<Duration> {
+        let (min, max) = registry::of(kind).latency(op, want).ready_after?;
+        let range = Range { min, max };
         let key = address
             .as_str()
             .bytes()
@@ -154,12 +153,12 @@ impl SimulatedAws {
         address: &Address,
         kind: Kind,
         op: Op,
-        multi_az: bool,
+        want: Option<&Desired>,
         progress: &dyn Progress,
-    ) -> Result<(), AwsError> {
+    ) -> Result<(), Error> {
         let took = self.call(kind).await;
         let mut intrinsic = took;
-        if let Some(ready_in) = self.readiness(address, kind, op, multi_az) {
+        if let Some(ready_in) = self.readiness(address, kind, op, want) {
             intrinsic += ready_in;
             let ready_at = Instant::now() + ready_in;
             poll(
@@ -204,32 +203,23 @@ impl SimulatedAws {
 }
 
 impl Backend for SimulatedAws {
-    fn create<'a>(&'a self, want: &'a Desired, progress: &'a dyn Progress) -> BoxFuture<'a, Result<Actual, AwsError>> {
+    fn create<'a>(&'a self, want: &'a Desired, progress: &'a dyn Progress) -> Fut<'a, Actual> {
         Box::pin(async move {
-            self.act(&want.address, want.kind, Op::Create, multi_az(want), progress).await?;
+            self.act(&want.address, want.kind, Op::Create, Some(want), progress).await?;
             Ok(self.made(want))
         })
     }
 
-    fn update<'a>(
-        &'a self,
-        _have: &'a Actual,
-        want: &'a Desired,
-        progress: &'a dyn Progress,
-    ) -> BoxFuture<'a, Result<Actual, AwsError>> {
+    fn update<'a>(&'a self, _have: &'a Actual, want: &'a Desired, progress: &'a dyn Progress) -> Fut<'a, Actual> {
         Box::pin(async move {
-            self.act(&want.address, want.kind, Op::Update, multi_az(want), progress).await?;
+            self.act(&want.address, want.kind, Op::Update, Some(want), progress).await?;
             Ok(self.made(want))
         })
     }
 
-    fn delete<'a>(&'a self, have: &'a Actual, progress: &'a dyn Progress) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(async move { self.act(&have.address, have.kind, Op::Delete, false, progress).await })
+    fn delete<'a>(&'a self, have: &'a Actual, progress: &'a dyn Progress) -> Fut<'a, ()> {
+        Box::pin(async move { self.act(&have.address, have.kind, Op::Delete, None, progress).await })
     }
-}
-
-fn multi_az(want: &Desired) -> bool {
-    want.props.get("multi_az") == Some(&Value::Bool(true))
 }
 
 fn draw(rng: &mut fastrand::Rng, range: Range) -> Duration {

@@ -36,6 +36,9 @@ pub struct Aws {
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     /// Every HTTP request the clients have sent, per service.
     pub calls: Arc<ApiCalls>,
+    /// Where the clients get their credentials (the standard chain, or `--profile`); `check_credentials`
+    /// asks it directly, as the service clients' own configs no longer expose it.
+    pub credentials: Option<aws_sdk_sts::config::SharedCredentialsProvider>,
 }
 
 /// Build the clients. Makes no network call: credentials are resolved lazily on the first request.
@@ -107,6 +110,7 @@ impl Aws {
             sts: client!(aws_sdk_sts, config, http, calls, kill, default),
             tagging: client!(aws_sdk_resourcegroupstagging, config, http, calls, kill, default),
             calls,
+            credentials: config.credentials_provider(),
         }
     }
 }

@@ -2,8 +2,15 @@
 
 use std::fmt;
 
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+/// The endpoint (`scheme://host:port`) a response came from. The HTTP layer (`http::Metered`), the
+/// only place that sees both the request and its response, attaches it to every response, so that an
+/// error AWS did not explain can at least say where it came from.
+#[derive(Debug, Clone)]
+pub(crate) struct Endpoint(pub String);
 
 /// What kind of failure this is, which decides whether to retry, wait, or stop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,16 +139,7 @@ fn classify_code(code: &str) -> ErrorClass {
     }
 }
 
-/// A request shape clusterup could not build (a required field left empty): a bug, reported as an error.
-pub fn built<T>(
-    result: Result<T, aws_smithy_types::error::operation::BuildError>,
-    resource: &str,
-    call: &'static str,
-) -> Result<T, AwsError> {
-    result.map_err(|err| AwsError::local(resource, call, format!("cannot build the request: {err}")))
-}
-
-/// Readings of a classified result that every family needs.
+/// Readings of a classified result that every kind needs.
 pub trait Outcome<T> {
     /// Not found means absent (discovery).
     fn found(self) -> Result<Option<T>, AwsError>;
@@ -168,51 +166,100 @@ pub trait ResultExt<T> {
     fn call(self, call: &'static str, resource: &str) -> Result<T, AwsError>;
 }
 
-impl<T, E, R> ResultExt<T> for Result<T, SdkError<E, R>>
+impl<T, E> ResultExt<T> for Result<T, SdkError<E, HttpResponse>>
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: fmt::Debug,
 {
     fn call(self, call: &'static str, resource: &str) -> Result<T, AwsError> {
         self.map_err(|err| from_sdk(err, call, resource))
     }
 }
 
-fn from_sdk<E, R>(err: SdkError<E, R>, call: &'static str, resource: &str) -> AwsError
+pub(crate) fn from_sdk<E>(err: SdkError<E, HttpResponse>, call: &'static str, resource: &str) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: fmt::Debug,
 {
     let (code, message, class) = match &err {
         SdkError::ServiceError(service) => {
             let inner = service.err();
             let code = inner.code().map(str::to_owned);
-            let message = inner.message().unwrap_or("no message").to_owned();
-            let class = code.as_deref().map(classify_code).unwrap_or(ErrorClass::Other);
-            (code, message, class)
+            match (&code, inner.message()) {
+                (Some(code), message) => {
+                    (Some(code.clone()), message.unwrap_or("(AWS sent no message)").to_owned(), classify_code(code))
+                }
+                // No code to go by (an empty 500, a proxy's HTML page): say what did arrive, and from where.
+                (None, message) => {
+                    let raw = service.raw();
+                    let mut text = unexplained(raw);
+                    if let Some(message) = message {
+                        text = format!("{message} ({text})");
+                    }
+                    (None, text, classify_status(raw.status().as_u16()))
+                }
+            }
         }
         SdkError::TimeoutError(_) => (None, "request timed out".to_owned(), ErrorClass::Transient),
         SdkError::DispatchFailure(failure) => {
             let class = if failure.is_io() || failure.is_timeout() { ErrorClass::Transient } else { ErrorClass::Other };
-            let mut message = format!("could not reach AWS: {}", source_chain(&err));
-            if failure.is_user() || message.contains("credentials") {
-                message.push_str(" (are AWS credentials configured?)");
+            let message = format!("could not reach AWS: {}", source_chain(&err));
+            // Credentials are checked before anything else is asked (aws::check_credentials); this is the
+            // rarer case of credentials that stop working during a run (an SSO session that expires).
+            if caused_by_credentials(&err) {
+                (None, format!("{message} (the AWS credentials stopped working)"), ErrorClass::Auth)
+            } else {
+                (None, message, class)
             }
-            (None, message, class)
         }
         SdkError::ResponseError(_) => {
             (None, format!("unreadable response: {}", source_chain(&err)), ErrorClass::Transient)
         }
         _ => (None, source_chain(&err), ErrorClass::Other),
     };
-    // Credentials problems surface as construction/dispatch failures; name them as such.
-    let class =
-        if code.is_none() && message.to_ascii_lowercase().contains("credentials") { ErrorClass::Auth } else { class };
     AwsError { resource: resource.to_owned(), call, code, message, class }
 }
 
+/// An answer without an AWS error code: its status, where it came from, and its body if it has one.
+fn unexplained(raw: &HttpResponse) -> String {
+    let status = raw.status().as_u16();
+    let from = raw.extension::<Endpoint>().map(|e| format!(" from {}", e.0)).unwrap_or_default();
+    let body = match raw.body().bytes() {
+        None | Some([]) => "an empty body".to_owned(),
+        Some(bytes) => {
+            let text = String::from_utf8_lossy(bytes);
+            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let short: String = text.chars().take(200).collect();
+            let more = if short.len() < text.len() { "..." } else { "" };
+            format!("this body: {short}{more}")
+        }
+    };
+    format!("HTTP {status}{from}, with no AWS error code and {body}")
+}
+
+/// What a status says when there is no error code to classify.
+fn classify_status(status: u16) -> ErrorClass {
+    match status {
+        401 | 403 => ErrorClass::Auth,
+        429 => ErrorClass::Throttled,
+        500..=599 => ErrorClass::Transient,
+        _ => ErrorClass::Other,
+    }
+}
+
 /// The SDK's top-level Display is terse ("dispatch failure"); the cause is further down the chain.
-fn source_chain(err: &dyn std::error::Error) -> String {
+/// Whether a credentials provider's failure is among the causes of `err`: the SDK reports credentials it
+/// cannot load as a dispatch failure caused by the provider's own error type.
+fn caused_by_credentials(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(err);
+    while let Some(current) = cause {
+        if current.is::<aws_credential_types::provider::error::CredentialsError>() {
+            return true;
+        }
+        cause = current.source();
+    }
+    false
+}
+
+pub(crate) fn source_chain(err: &dyn std::error::Error) -> String {
     let mut parts = vec![err.to_string()];
     let mut source = err.source();
     while let Some(cause) = source {
@@ -229,6 +276,30 @@ fn source_chain(err: &dyn std::error::Error) -> String {
 mod tests {
     use super::*;
 
+    /// An error whose cause is a credentials provider's failure, the way the SDK wraps one.
+    #[derive(Debug)]
+    struct Dispatch(aws_credential_types::provider::error::CredentialsError);
+
+    impl fmt::Display for Dispatch {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("dispatch failure")
+        }
+    }
+
+    impl std::error::Error for Dispatch {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn credential_failures_are_found_by_their_type_not_their_text() {
+        let missing = aws_credential_types::provider::error::CredentialsError::not_loaded("no providers in chain");
+        assert!(caused_by_credentials(&Dispatch(missing)));
+        let unrelated = std::io::Error::other("could not load credentials file");
+        assert!(!caused_by_credentials(&unrelated), "a message that mentions credentials is not enough");
+    }
+
     #[test]
     fn codes_are_classified() {
         assert_eq!(classify_code("InvalidVpcID.NotFound"), ErrorClass::NotFound);
@@ -242,6 +313,33 @@ mod tests {
         assert_eq!(classify_code("UnauthorizedOperation"), ErrorClass::Auth);
         assert_eq!(classify_code("InvalidGroup.Duplicate"), ErrorClass::AlreadyExists);
         assert_eq!(classify_code("VpcLimitExceeded"), ErrorClass::Other);
+    }
+
+    fn service_error(status: u16, body: &'static str, endpoint: Option<&str>) -> AwsError {
+        use aws_sdk_autoscaling::operation::update_auto_scaling_group::UpdateAutoScalingGroupError;
+        use aws_smithy_types::body::SdkBody;
+        let mut raw = HttpResponse::new(status.try_into().expect("status"), SdkBody::from(body));
+        if let Some(endpoint) = endpoint {
+            raw.add_extension(Endpoint(endpoint.to_owned()));
+        }
+        // What the SDK makes of an answer it cannot read an error code from.
+        let err = UpdateAutoScalingGroupError::generic(aws_smithy_types::error::ErrorMetadata::builder().build());
+        from_sdk(SdkError::service_error(err, raw), "UpdateAutoScalingGroup", "app/auto-scaling-group")
+    }
+
+    #[test]
+    fn an_empty_server_error_says_status_missing_code_and_endpoint() {
+        let err = service_error(500, "", Some("http://127.0.0.1:4566"));
+        assert_eq!(err.message, "HTTP 500 from http://127.0.0.1:4566, with no AWS error code and an empty body");
+        assert_eq!((err.code.as_deref(), err.class), (None, ErrorClass::Transient));
+        assert!(err.to_string().starts_with("app/auto-scaling-group: UpdateAutoScalingGroup failed: HTTP 500 from"));
+        // A body is shown, shortened, and a 403 without a code is still about permissions.
+        let err = service_error(403, "<html>\n  <body>Forbidden by proxy</body>\n</html>", None);
+        assert_eq!(
+            err.message,
+            "HTTP 403, with no AWS error code and this body: <html> <body>Forbidden by proxy</body> </html>"
+        );
+        assert_eq!(err.class, ErrorClass::Auth);
     }
 
     #[test]

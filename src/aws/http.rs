@@ -15,6 +15,7 @@ use aws_smithy_runtime_api::client::http::{
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
+use super::error::Endpoint;
 use super::rate_limit::{RateLimiter, SERVICE_RATE};
 
 /// HTTP requests sent per service (every attempt counts), for the summaries of plan, apply and destroy.
@@ -87,10 +88,36 @@ impl HttpConnector for MeteredConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let inner = self.inner.clone();
         let client = self.client.clone();
+        let endpoint = Endpoint(endpoint_of(request.uri()).to_owned());
         HttpConnectorFuture::new(async move {
             client.limiter.acquire().await;
             client.calls.record(client.service);
-            inner.call(request).await
+            let mut response = inner.call(request).await?;
+            response.add_extension(endpoint);
+            Ok(response)
         })
+    }
+}
+
+/// `scheme://host[:port]` of a request URI, without the path and query (which may hold parameters).
+fn endpoint_of(uri: &str) -> &str {
+    let start = uri.find("://").map_or(0, |i| i + 3);
+    let end = uri[start..].find(['/', '?']).map_or(uri.len(), |i| start + i);
+    &uri[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::endpoint_of;
+
+    #[test]
+    fn endpoints_keep_scheme_host_and_port_only() {
+        assert_eq!(
+            endpoint_of("https://autoscaling.us-east-1.amazonaws.com/"),
+            "https://autoscaling.us-east-1.amazonaws.com"
+        );
+        assert_eq!(endpoint_of("http://127.0.0.1:4566/?Action=X"), "http://127.0.0.1:4566");
+        assert_eq!(endpoint_of("http://127.0.0.1:4566"), "http://127.0.0.1:4566");
+        assert_eq!(endpoint_of("http://localhost:4566?x=1"), "http://localhost:4566");
     }
 }

@@ -1,15 +1,21 @@
-//! Everything that touches the AWS SDK directly and is shared by the resource families: client set-up,
-//! error classification and the readiness poller.
+//! Everything that touches the AWS SDK directly and is shared by the resource kinds: client set-up (rate
+//! limit and call count per service), error classification and the readiness poller.
 
 mod clients;
 pub mod clock;
+mod endpoint;
 mod error;
 mod http;
+mod identity;
 pub mod kill_switch;
 mod poll;
 pub mod rate_limit;
+mod service;
 
 pub use clients::{connect, Aws, ConnectOptions};
-pub use error::{built, AwsError, ErrorClass, Outcome, ResultExt};
+pub use endpoint::parse_endpoint_url;
+pub use error::{AwsError, ErrorClass, Outcome, ResultExt};
 pub use http::ApiCalls;
+pub use identity::{check_credentials, CredentialsError, Identity};
 pub use poll::{poll, PollPolicy, PollStatus};
+pub use service::Service;

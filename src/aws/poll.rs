@@ -6,7 +6,7 @@
 //! cap of a few seconds, with jitter so that many parallel waits do not poll in lockstep. A resource is
 //! seen at most one cap (plus one call) after it became ready; the price is one Describe call every few
 //! seconds per wait, far below AWS's rate limits (EC2 refills 20 Describe tokens per second per API).
-//! The policy for each kind of resource is chosen in `resources::wait_policy`.
+//! Each kind of resource names its policy in its `resources::Spec`.
 
 use std::future::Future;
 use std::time::Duration;

@@ -1,24 +1,26 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 
 use super::{
-    confirm, context_for, guard_data, load_topology, locked, make_plan, show_plan, stop_on_ctrl_c, Confirm, ExitStatus,
+    confirm, context_for, guard_data, load_topology, locked, make_plan, read, show_plan, stop_on_ctrl_c, Confirm,
+    ExitStatus,
 };
 use crate::cli::{AwsArgs, RunArgs};
-use crate::engine::{execute, Op, Report};
+use crate::compose::outputs;
+use crate::engine::{execute, Report};
+use crate::model::Op;
 use crate::output::{render_outputs, render_time_summary, Printer, ProgressView};
 use crate::plan::{sha256_hex, SavedPlan};
-use crate::resources::outputs;
 
 pub async fn run(g: &AwsArgs, run: &RunArgs, file: &Path, how: Confirm, printer: &Printer) -> Result<ExitStatus> {
-    let text = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let text = read(file)?;
     let saved =
         if SavedPlan::looks_like_plan(&String::from_utf8_lossy(&text)) { Some(SavedPlan::load(file)?) } else { None };
     let topology_path = saved.as_ref().map(|s| s.topology.clone()).unwrap_or_else(|| file.to_owned());
     if let Some(saved) = &saved {
-        let now = std::fs::read(&topology_path).with_context(|| format!("reading {}", topology_path.display()))?;
+        let now = read(&topology_path)?;
         if sha256_hex(&now) != saved.topology_sha256 {
             bail!(
                 "{} changed since the plan {} was saved; run `clusterup plan --out` again",

@@ -12,9 +12,9 @@ use super::{
 use crate::cli::{AwsArgs, RunArgs};
 use crate::engine::execute;
 use crate::output::{render_time_summary, Printer, ProgressView};
-use crate::plan::{discover_all, Plan};
+use crate::plan::Plan;
 use crate::resources::leftovers::leftovers;
-use crate::resources::Ctx;
+use crate::resources::{discover_all, Ctx};
 
 pub async fn run(
     g: &AwsArgs,
@@ -26,7 +26,7 @@ pub async fn run(
 ) -> Result<ExitStatus> {
     let ctx = match (file, name) {
         (Some(file), _) => context_for(g, run.delete_data, &load_topology(file, printer)?).await?,
-        (None, Some(name)) => context(g, run.delete_data, name, resolve_region(g).await?, None).await,
+        (None, Some(name)) => context(g, run.delete_data, name, resolve_region(g).await?, None).await?,
         (None, None) => bail!("name a topology file or pass --name"),
     };
     let resume = match file {

@@ -5,14 +5,14 @@ use anyhow::Result;
 
 use super::{load_topology, ExitStatus};
 use crate::cli::GraphFormat;
+use crate::compose::{desired, offline_facts};
 use crate::output::Printer;
-use crate::plan::{offline_facts, topological};
-use crate::resources::desired;
+use crate::plan::topological;
 
 /// The dependency graph, offline: an edge A -> B means A must exist before B.
 pub fn run(file: &Path, format: GraphFormat, printer: &Printer) -> Result<ExitStatus> {
     let topology = load_topology(file, printer)?;
-    let resources = desired(&topology, &offline_facts(&topology));
+    let resources = desired(&topology, &offline_facts(&topology))?;
     let ordered = topological(&resources);
     let id = |s: &str| s.replace(['/', '-'], "_");
     let mut out = String::new();

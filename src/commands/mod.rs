@@ -15,12 +15,13 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
-use crate::aws::{connect, ConnectOptions};
+use crate::aws::{check_credentials, connect, ConnectOptions};
 use crate::cli::{AwsArgs, Cli, Command};
+use crate::compose;
 use crate::engine::StopSignal;
 use crate::output::Printer;
-use crate::plan::{diff, discover_all, gather_facts, Plan};
-use crate::resources::{desired, Ctx};
+use crate::plan::{diff, Plan};
+use crate::resources::{discover_all, facts, Ctx};
 use crate::topology::{self, Topology};
 
 /// How the process ends. Documented in docs/reliability.md and README.md.
@@ -111,39 +112,48 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
     }
 }
 
+/// A file named on the command line, whole; unreadable, it fails as `topology::load` does, so every
+/// command words a missing file the same way.
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|cause| topology::TopologyError::Read { path: path.to_owned(), cause }.into())
+}
+
 /// Load and check a topology, showing its warnings.
 fn load_topology(path: &Path, printer: &Printer) -> Result<Topology> {
     let checked = topology::load(path)?;
     for warning in &checked.warnings {
         printer.warn(&warning.to_string());
     }
-    // The user-data template must render before anything talks to AWS.
-    crate::resources::app::user_data::render_for(&checked.topology)?;
+    // Every template must render before anything talks to AWS.
+    compose::desired(&checked.topology, &compose::offline_facts(&checked.topology))?;
     Ok(checked.topology)
 }
 
-/// The AWS context for a deployment in a region; `delete_data` is `--delete-data` (apply, destroy).
+/// The AWS context for a deployment in a region, with credentials checked (once, before anything else
+/// is asked, so that a credential problem is reported as one, not as the first resource's failure);
+/// `delete_data` is `--delete-data` (apply, destroy).
 async fn context(
     g: &AwsArgs,
     delete_data: bool,
     deployment: &str,
     region: String,
-    user_tags: Option<&Topology>,
-) -> Ctx {
+    topology: Option<&Topology>,
+) -> Result<Ctx> {
     let aws =
         connect(&ConnectOptions { region, profile: g.profile.clone(), endpoint_url: g.endpoint_url.clone() }).await;
-    Ctx {
+    let identity = check_credentials(&aws, g.profile.as_deref()).await?;
+    tracing::info!("AWS credentials of {} (account {})", identity.arn, identity.account);
+    Ok(Ctx {
         aws,
         deployment: deployment.to_owned(),
-        user_tags: user_tags.map(|t| t.tags.clone()).unwrap_or_default(),
         data: crate::resources::DataPolicy {
             // Without the topology (destroy --name) the safe default holds: take the snapshot.
-            db_final_snapshot: user_tags
+            db_final_snapshot: topology
                 .and_then(|t| t.database.as_ref())
                 .is_none_or(|db| db.deletion != crate::topology::DeletionPolicy::Delete),
             delete_data,
         },
-    }
+    })
 }
 
 /// The context for a topology; `--region`, if given, must agree with the topology.
@@ -156,7 +166,7 @@ async fn context_for(g: &AwsArgs, delete_data: bool, topology: &Topology) -> Res
             );
         }
     }
-    Ok(context(g, delete_data, &topology.name, topology.region.clone(), Some(topology)).await)
+    context(g, delete_data, &topology.name, topology.region.clone(), Some(topology)).await
 }
 
 /// The region for commands without a topology: `--region`, else the standard AWS chain.
@@ -181,8 +191,8 @@ async fn resolve_region(g: &AwsArgs) -> Result<String> {
 /// Discover, read facts, diff: the plan for a topology.
 async fn make_plan(ctx: &Ctx, topology: &Topology) -> Result<Plan> {
     let actuals = discover_all(ctx).await?;
-    let facts = gather_facts(&ctx.aws, topology, &actuals).await?;
-    let wanted = desired(topology, &facts);
+    let facts = facts::gather(&ctx.aws, topology, &actuals).await?;
+    let wanted = compose::desired(topology, &facts)?;
     Ok(diff(&topology.name, &topology.region, &wanted, actuals))
 }
 

@@ -2,7 +2,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::{context_for, load_topology, make_plan, show_plan, ExitStatus};
+use super::{context_for, load_topology, make_plan, read, show_plan, ExitStatus};
 use crate::cli::AwsArgs;
 use crate::output::{render_calls, Printer};
 use crate::plan::SavedPlan;
@@ -23,7 +23,7 @@ pub async fn run(
     printer: &Printer,
 ) -> Result<ExitStatus> {
     let topology = load_topology(file, printer)?;
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let bytes = read(file)?;
     let ctx = context_for(g, false, &topology).await?;
     let started = std::time::Instant::now();
     let plan = make_plan(&ctx, &topology).await?;
@@ -39,7 +39,7 @@ pub async fn run(
     } else {
         show_plan(&plan, view.compact, printer);
     }
-    // Discovery costs a fixed number of calls per resource family, whatever the deployment's size.
+    // Discovery costs a fixed number of calls per kind of resource, whatever the deployment's size.
     printer.status(&format!(
         "Planned in {:.1}s. {}",
         planned_in.as_secs_f64(),

@@ -3,14 +3,13 @@ use std::path::Path;
 use anyhow::Result;
 
 use super::{load_topology, ExitStatus};
+use crate::compose::{desired, offline_facts};
 use crate::output::Printer;
-use crate::plan::offline_facts;
-use crate::resources::desired;
 
 /// Offline: no credentials, no AWS call.
 pub fn run(file: &Path, printer: &Printer) -> Result<ExitStatus> {
     let topology = load_topology(file, printer)?;
-    let resources = desired(&topology, &offline_facts(&topology));
+    let resources = desired(&topology, &offline_facts(&topology))?;
     printer.out(&format!(
         "{} is valid: deployment {} in {}, {} resources.\n",
         file.display(),

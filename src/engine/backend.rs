@@ -1,41 +1,30 @@
-//! What the engine acts through. The tool's backend is AWS, through the resource families; the
-//! simulation benchmark plugs in simulated services, so it measures this same engine.
+//! What the engine acts through. The tool's backend is AWS, each resource handled by its kind's module;
+//! the simulation benchmark plugs in simulated services, so it measures this same engine.
 
-use crate::aws::AwsError;
 use crate::model::{Actual, Desired};
-use crate::resources::{family_of, BoxFuture, Ctx, Progress};
+use crate::resources::{registry, Ctx, Fut, Progress};
 
 /// Creates, updates and deletes one resource at a time, waiting until AWS is done with it.
 pub trait Backend: Send + Sync {
     /// Create `want` (its references already resolved to ids) and wait until it is usable.
-    fn create<'a>(&'a self, want: &'a Desired, progress: &'a dyn Progress) -> BoxFuture<'a, Result<Actual, AwsError>>;
+    fn create<'a>(&'a self, want: &'a Desired, progress: &'a dyn Progress) -> Fut<'a, Actual>;
     /// Bring `have` in line with `want` in place.
-    fn update<'a>(
-        &'a self,
-        have: &'a Actual,
-        want: &'a Desired,
-        progress: &'a dyn Progress,
-    ) -> BoxFuture<'a, Result<Actual, AwsError>>;
+    fn update<'a>(&'a self, have: &'a Actual, want: &'a Desired, progress: &'a dyn Progress) -> Fut<'a, Actual>;
     /// Delete `have` and wait until AWS has let go of it.
-    fn delete<'a>(&'a self, have: &'a Actual, progress: &'a dyn Progress) -> BoxFuture<'a, Result<(), AwsError>>;
+    fn delete<'a>(&'a self, have: &'a Actual, progress: &'a dyn Progress) -> Fut<'a, ()>;
 }
 
-/// AWS itself: each resource goes to the family that manages its kind.
+/// AWS itself: each resource goes to its kind.
 impl Backend for Ctx {
-    fn create<'a>(&'a self, want: &'a Desired, progress: &'a dyn Progress) -> BoxFuture<'a, Result<Actual, AwsError>> {
-        family_of(want.kind).create(self, want, progress)
+    fn create<'a>(&'a self, want: &'a Desired, progress: &'a dyn Progress) -> Fut<'a, Actual> {
+        registry::of(want.kind).create(self, want, progress)
     }
 
-    fn update<'a>(
-        &'a self,
-        have: &'a Actual,
-        want: &'a Desired,
-        progress: &'a dyn Progress,
-    ) -> BoxFuture<'a, Result<Actual, AwsError>> {
-        family_of(want.kind).update(self, have, want, progress)
+    fn update<'a>(&'a self, have: &'a Actual, want: &'a Desired, progress: &'a dyn Progress) -> Fut<'a, Actual> {
+        registry::of(want.kind).update(self, have, want, progress)
     }
 
-    fn delete<'a>(&'a self, have: &'a Actual, progress: &'a dyn Progress) -> BoxFuture<'a, Result<(), AwsError>> {
-        family_of(have.kind).delete(self, have, progress)
+    fn delete<'a>(&'a self, have: &'a Actual, progress: &'a dyn Progress) -> Fut<'a, ()> {
+        registry::of(have.kind).delete(self, have, progress)
     }
 }

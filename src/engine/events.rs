@@ -1,28 +1,7 @@
 use std::time::Duration;
 
-use serde::Serialize;
-
-use crate::aws::AwsError;
-use crate::model::Address;
-
-/// What a node does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Op {
-    Create,
-    Update,
-    Delete,
-}
-
-impl Op {
-    pub fn verb(self) -> (&'static str, &'static str) {
-        match self {
-            Op::Create => ("creating", "created"),
-            Op::Update => ("updating", "updated"),
-            Op::Delete => ("deleting", "deleted"),
-        }
-    }
-}
+use super::Failure;
+use crate::model::{Address, Op};
 
 /// What the engine tells its hook.
 #[derive(Debug)]
@@ -45,7 +24,7 @@ pub enum Event<'a> {
     Failed {
         address: &'a Address,
         op: Op,
-        error: &'a AwsError,
+        error: &'a Failure,
     },
     Skipped {
         address: &'a Address,
@@ -54,10 +33,6 @@ pub enum Event<'a> {
     },
     /// A stop was requested: running actions finish, nothing new starts.
     Stopping,
-    /// A bug inside clusterup (a task panicked).
-    Internal {
-        message: &'a str,
-    },
 }
 
 /// Receives the engine's events: the terminal view, a JSON view, or a recorder in tests.

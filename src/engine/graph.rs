@@ -2,10 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use super::Op;
-use crate::model::{Actual, Address, Desired, Kind};
+use crate::model::{Actual, Address, Desired, Kind, Op};
 use crate::plan::{Action, Plan};
-use crate::resources::deleted_after;
+use crate::resources::registry;
 
 /// One action on one resource.
 #[derive(Debug, Clone)]
@@ -24,8 +23,8 @@ pub struct Node {
 /// - create/update X waits for the create/update of everything X's properties refer to, and for the
 ///   deletion of the old X when X is replaced;
 /// - delete X waits for the deletion of everything that refers to X's id, of the kinds AWS links to X
-///   without an id ([`deleted_after`]), and for the update of any resource that refers to X now and will
-///   stop referring to it.
+///   without an id (its kind's `deleted_after`), and for the update of any resource that refers to X now
+///   and will stop referring to it.
 pub fn build_nodes(plan: &Plan) -> Vec<Node> {
     let mut nodes = Vec::new();
     for change in &plan.changes {
@@ -70,8 +69,8 @@ pub fn build_nodes(plan: &Plan) -> Vec<Node> {
                         continue;
                     }
                     let other = &nodes[d];
-                    let refers = other.actual.as_ref().is_some_and(|a| a.refers_to(&me.id));
-                    if refers || deleted_after(me.kind).contains(&other.kind) {
+                    let refers = other.actual.as_ref().is_some_and(|a| refers_to(a, &me.id));
+                    if refers || registry::of(me.kind).spec().deleted_after.contains(&other.kind) {
                         deps.push(d);
                     }
                 }
@@ -79,7 +78,7 @@ pub fn build_nodes(plan: &Plan) -> Vec<Node> {
                 // needs my replacement (then it waits for me instead, and AWS decides).
                 for (j, other) in nodes.iter().enumerate() {
                     let moves_off = other.op == Op::Update
-                        && other.actual.as_ref().is_some_and(|a| a.refers_to(&me.id))
+                        && other.actual.as_ref().is_some_and(|a| refers_to(a, &me.id))
                         && !other.desired.as_ref().is_some_and(|d| d.depends_on().contains(&node.address));
                     if moves_off {
                         deps.push(j);
@@ -94,6 +93,11 @@ pub fn build_nodes(plan: &Plan) -> Vec<Node> {
     nodes
 }
 
+/// Whether `actual` names `id` in a property that orders deletions.
+fn refers_to(actual: &Actual, id: &str) -> bool {
+    actual.refers_to(id, |name| registry::orders_deletion(actual.kind, name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,7 +106,8 @@ mod tests {
     fn actual(address: &str, kind: Kind, id: &str, props: &[(&str, Value)]) -> Actual {
         let mut a = Actual::new(Address::new(address), kind, id);
         for (k, v) in props {
-            a = a.prop(k, v.clone());
+            let prop = registry::prop(kind, k).unwrap_or_else(|| panic!("{kind:?} has no property {k}"));
+            a = a.prop(prop, v.clone());
         }
         a
     }

@@ -10,11 +10,13 @@
 //! benchmark.
 
 mod backend;
+mod estimate;
 mod events;
+mod failure;
 mod graph;
 mod timeline;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -24,12 +26,13 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 pub use backend::Backend;
-pub use events::{Event, Hook, Op};
+pub use estimate::{about, estimate, longest_path, typical_time, Estimate};
+pub use events::{Event, Hook};
+pub use failure::Failure;
 pub use graph::{build_nodes, Node};
 pub use timeline::{longest_chain, Span};
 
-use crate::aws::AwsError;
-use crate::model::{Actual, Address, Value};
+use crate::model::{Actual, Address, Op, Value};
 use crate::plan::Plan;
 use crate::resources::Progress;
 
@@ -43,7 +46,7 @@ pub const DEFAULT_PARALLELISM: u16 = 16;
 #[derive(Debug)]
 pub enum Outcome {
     Done(Span),
-    Failed(AwsError),
+    Failed(Failure),
     /// Not run because a node it depends on failed.
     Skipped {
         because: Address,
@@ -63,7 +66,7 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn failures(&self) -> impl Iterator<Item = (&Node, &AwsError)> {
+    pub fn failures(&self) -> impl Iterator<Item = (&Node, &Failure)> {
         self.nodes.iter().filter_map(|(n, o)| match o {
             Outcome::Failed(e) => Some((n, e)),
             _ => None,
@@ -127,6 +130,8 @@ pub async fn execute(
     ));
     let mut states: Vec<State> = nodes.iter().map(|_| State::Pending).collect();
     let mut running = JoinSet::new();
+    // Which node each task runs, so a task that panics still ends its own node (and its dependents).
+    let mut task_nodes: HashMap<tokio::task::Id, usize> = HashMap::new();
     let limit = parallelism.max(1);
     let mut announced_stop = false;
 
@@ -170,24 +175,28 @@ pub async fn execute(
             let backend = backend.clone();
             let hook = hook.clone();
             let ids = ids.clone();
-            running.spawn(async move {
+            let task = running.spawn(async move {
                 let start = started.elapsed();
                 let result = run_node(&node, backend.as_ref(), hook, &ids).await;
-                (i, result.map(|()| Span { start, end: started.elapsed() }))
+                result.map(|()| Span { start, end: started.elapsed() })
             });
+            task_nodes.insert(task.id(), i);
         }
         if running.is_empty() {
             break;
         }
-        let Some(joined) = running.join_next().await else { break };
-        let (i, result) = match joined {
-            Ok(pair) => pair,
-            // A panic inside an action is a bug; report it on no node rather than hang.
+        let Some(joined) = running.join_next_with_id().await else { break };
+        let (id, result) = match joined {
+            Ok((id, result)) => (id, result),
+            // A panic inside an action is a bug: it fails that node, so its dependents are skipped as
+            // for any failure, instead of waiting forever.
             Err(err) => {
-                hook.event(&Event::Internal { message: &err.to_string() });
-                continue;
+                let address = task_nodes.get(&err.id()).map(|&i| nodes[i].address.clone());
+                let message = if err.is_panic() { "it panicked".to_owned() } else { err.to_string() };
+                (err.id(), Err(Failure::Panicked { address: address.unwrap_or_else(|| Address::new("?")), message }))
             }
         };
+        let Some(i) = task_nodes.remove(&id) else { continue };
         let outcome = match result {
             Ok(span) => {
                 hook.event(&Event::Finished { address: &nodes[i].address, op: nodes[i].op, elapsed: span.elapsed() });
@@ -208,11 +217,7 @@ pub async fn execute(
         let names: Vec<String> =
             stuck.iter().map(|&i| format!("{} {}", nodes[i].op.verb().0, nodes[i].address)).collect();
         for &i in &stuck {
-            let error = AwsError::local(
-                nodes[i].address.as_str(),
-                "Schedule",
-                format!("dependency cycle among: {} (a bug in clusterup; please report it)", names.join(", ")),
-            );
+            let error = Failure::Cycle { address: nodes[i].address.clone(), among: names.join(", ") };
             hook.event(&Event::Failed { address: &nodes[i].address, op: nodes[i].op, error: &error });
             states[i] = State::Finished(Outcome::Failed(error));
         }
@@ -238,7 +243,7 @@ async fn run_node(
     backend: &dyn Backend,
     hook: Arc<dyn Hook>,
     ids: &Mutex<BTreeMap<Address, Actual>>,
-) -> Result<(), AwsError> {
+) -> Result<(), Failure> {
     let progress = NodeProgress { hook, address: node.address.clone() };
     match node.op {
         Op::Delete => {
@@ -255,8 +260,10 @@ async fn run_node(
             let Some(desired) = &node.desired else { return Ok(()) };
             // References resolve to ids now: every dependency has finished.
             let resolved = {
-                let map =
-                    ids.lock().map_err(|_| AwsError::local(node.address.as_str(), "Resolve", "state lock poisoned"))?;
+                let map = ids.lock().map_err(|_| Failure::Panicked {
+                    address: node.address.clone(),
+                    message: "another action panicked while it held the resources' ids".into(),
+                })?;
                 let resolve = |a: &Address, attr: Option<&str>| {
                     map.get(a).and_then(|r| r.reference(attr)).unwrap_or(Value::Unknown)
                 };
@@ -267,11 +274,7 @@ async fn run_node(
                 d
             };
             if let Some((key, _)) = resolved.props.iter().chain(&resolved.create_only).find(|(_, v)| v.has_unknown()) {
-                return Err(AwsError::local(
-                    node.address.as_str(),
-                    "Resolve",
-                    format!("property {key} refers to a resource that does not exist; run `clusterup plan` to see why"),
-                ));
+                return Err(Failure::Unresolved { address: node.address.clone(), property: key.clone() });
             }
             let actual = match (node.op, &node.actual) {
                 (Op::Update, Some(have)) => backend.update(have, &resolved, &progress).await?,
@@ -284,3 +287,6 @@ async fn run_node(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,8 +3,7 @@
 
 use std::time::Duration;
 
-use super::{Node, Outcome};
-use crate::plan::typical_time;
+use super::{typical_time, Node, Outcome};
 
 /// When one action ran, from the start of the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,8 +70,7 @@ pub fn longest_chain(nodes: &[(Node, Outcome)]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Op;
-    use crate::model::{Address, Kind};
+    use crate::model::{Address, Kind, Op};
 
     fn node(address: &str, kind: Kind, deps: &[usize]) -> Node {
         Node { address: Address::new(address), kind, op: Op::Create, desired: None, actual: None, deps: deps.to_vec() }
@@ -96,7 +94,7 @@ mod tests {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten-spark.yaml");
         let text = std::fs::read_to_string(&path).expect("example");
         let topology = crate::topology::parse(&path, &text).expect("valid").topology;
-        let wanted = crate::resources::desired(&topology, &crate::plan::offline_facts(&topology));
+        let wanted = crate::compose::desired(&topology, &crate::compose::offline_facts(&topology)).expect("composes");
         let apply = crate::plan::diff(&topology.name, &topology.region, &wanted, Vec::new());
         let made: Vec<crate::model::Actual> = wanted
             .iter()

@@ -6,6 +6,11 @@ use super::{Address, Value};
 
 pub const DEPLOYMENT: &str = "clusterup:deployment";
 pub const RESOURCE: &str = "clusterup:resource";
+/// On the file system: where nodes mount it, so `output` can say so without the topology.
+pub const MOUNT_PATH: &str = "clusterup:mount-path";
+/// On the EMR cluster: how it scales (`managed`, `custom` or `none`). AWS answers "how does this cluster
+/// scale" with two different APIs, and the emulator only has one of them.
+pub const SPARK_SCALING: &str = "clusterup:scaling";
 
 /// The full tag set of one resource: the user's tags, a `Name`, and clusterup's two tags (which win).
 pub fn for_resource(

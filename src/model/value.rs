@@ -29,26 +29,6 @@ pub enum Value {
 /// Named properties of one resource.
 pub type Props = BTreeMap<String, Value>;
 
-/// Whether property `key` as it exists (`have`) already is what is wanted: the one comparison the plan
-/// and the update code share. Beyond [`Value::same_as`]: map-valued `attributes` compare on the keys
-/// clusterup sets (AWS reports every attribute), and `engine_version` `8.0` matches any `8.0.x` (AWS
-/// reports the minor version it picked).
-pub fn prop_matches(key: &str, have: &Value, want: &Value) -> bool {
-    match (key, have, want) {
-        ("attributes", Value::Map(have), Value::Map(want)) => {
-            want.iter().all(|(k, v)| have.get(k).is_some_and(|h| h.same_as(v)))
-        }
-        // EMR may list applications it installed alongside the ones asked for.
-        ("applications", Value::List(have), Value::List(want)) => want
-            .iter()
-            .all(|w| have.iter().any(|h| h.as_str().zip(w.as_str()).is_some_and(|(h, w)| h.eq_ignore_ascii_case(w)))),
-        ("engine_version", Value::Str(have), Value::Str(want)) => {
-            have == want || have.strip_prefix(want.as_str()).is_some_and(|rest| rest.starts_with('.'))
-        }
-        _ => have.same_as(want),
-    }
-}
-
 impl Value {
     /// `text` with every marker replaced by its reference: a template filled in at apply time (or the
     /// text itself when no marker occurs). For documents built as text whose ids do not exist yet.

@@ -14,9 +14,9 @@ pub use style::Style;
 pub use time_summary::{render_calls, render_time_summary};
 
 /// How long a plan takes on AWS. The one call into the estimator, for the plan view and the progress
-/// view alike (the estimator is moving into the engine; only this line follows it).
-pub(crate) fn estimate(plan: &crate::plan::Plan) -> Option<crate::plan::Estimate> {
-    crate::plan::estimate(plan)
+/// view alike.
+pub(crate) fn estimate(plan: &crate::plan::Plan) -> Option<crate::engine::Estimate> {
+    crate::engine::estimate(plan)
 }
 
 /// `4.2s` under a minute, `17m58s` above.

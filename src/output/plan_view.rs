@@ -4,8 +4,10 @@
 use std::fmt::Write as _;
 
 use super::Style;
-use crate::model::Value;
+use crate::engine::{about, Estimate};
+use crate::model::{Op, Value};
 use crate::plan::{sha256_hex, Action, Change, Plan, Summary};
+use crate::resources::registry;
 
 /// Long text (user data) is shown by size and digest, not dumped into the plan.
 fn show(value: &Value) -> String {
@@ -36,7 +38,7 @@ fn change_line(style: Style, change: &Change) -> String {
         "  {:>3} {} ({}){id}",
         symbol(style, change.action),
         style.bold(change.address.as_str()),
-        change.kind.label()
+        registry::label(change.kind)
     )
 }
 
@@ -112,18 +114,18 @@ fn render_footer(out: &mut String, plan: &Plan) {
 
 /// `Estimated time on AWS: about 28 min, along network/vpc -> ... -> spark/cluster (9 min)`: the longest
 /// chain, with the steps that take a minute or more.
-pub fn render_estimate(estimate: &crate::plan::Estimate) -> String {
+pub fn render_estimate(estimate: &Estimate) -> String {
     let steps: Vec<String> = estimate
         .path
         .iter()
         .map(|(address, op, took)| {
             let verb = match op {
-                crate::engine::Op::Create => "",
-                crate::engine::Op::Update => " (update)",
-                crate::engine::Op::Delete => " (delete)",
+                Op::Create => "",
+                Op::Update => " (update)",
+                Op::Delete => " (delete)",
             };
             if took.as_secs() >= 60 {
-                format!("{address}{verb} {}", crate::plan::about(*took).trim_start_matches("about "))
+                format!("{address}{verb} {}", about(*took).trim_start_matches("about "))
             } else {
                 format!("{address}{verb}")
             }
@@ -131,7 +133,7 @@ pub fn render_estimate(estimate: &crate::plan::Estimate) -> String {
         .collect();
     format!(
         "Estimated time on AWS: {} (typical times), along the longest chain: {}",
-        crate::plan::about(estimate.total),
+        about(estimate.total),
         steps.join(" -> ")
     )
 }

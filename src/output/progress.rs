@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{secs, Printer, Style};
-use crate::engine::{Event, Hook, Op};
-use crate::model::Address;
+use crate::engine::{Event, Hook};
+use crate::model::{Address, Op};
 use crate::plan::Plan;
 
 /// How often a long wait is reported again in plain lines when nothing else changes.
@@ -98,7 +98,6 @@ impl ProgressView {
                 "{} interrupt received: finishing the actions in flight, starting nothing new (press Ctrl-C again to exit at once)",
                 style.yellow("stopping:")
             )),
-            Event::Internal { message } => self.printer.error(&format!("internal error (a bug in clusterup): {message}")),
             Event::Started { .. } | Event::Waiting { .. } | Event::Finished { .. } => {}
         }
     }
@@ -203,7 +202,6 @@ impl Tally {
             }
             Event::Skipped { .. } => self.skipped += 1,
             Event::Stopping => self.stopping = true,
-            Event::Internal { .. } => {}
         }
     }
 
@@ -273,7 +271,7 @@ fn about_left(left: Duration) -> String {
     if left < Duration::from_secs(60) {
         "under a minute".to_owned()
     } else {
-        crate::plan::about(left)
+        crate::engine::about(left)
     }
 }
 
@@ -350,7 +348,7 @@ impl Live {
                 }
                 matches!(event, Event::Failed { .. })
             }
-            Event::Skipped { .. } | Event::Stopping | Event::Internal { .. } => true,
+            Event::Skipped { .. } | Event::Stopping => true,
         };
         d.redraw();
         lasting
@@ -488,7 +486,7 @@ mod tests {
         let (db, vpc) = (Address::new("database/instance"), Address::new("network/vpc"));
         let mut tally = Tally::new(&plan(), "Destroying");
         tally.record(&Event::Started { address: &db, op: Op::Create }, t0);
-        let error = crate::aws::AwsError::local("database/instance", "CreateDBInstance", "boom");
+        let error = crate::engine::Failure::Panicked { address: db.clone(), message: "boom".into() };
         tally.record(&Event::Failed { address: &db, op: Op::Create, error: &error }, t0);
         tally.record(&Event::Skipped { address: &vpc, op: Op::Create, because: &db }, t0);
         tally.record(&Event::Stopping, t0);

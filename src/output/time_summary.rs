@@ -60,8 +60,8 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::engine::{Node, Op, Span};
-    use crate::model::{Address, Kind};
+    use crate::engine::{Node, Span};
+    use crate::model::{Address, Kind, Op};
 
     #[test]
     fn names_the_chain_the_longest_actions_and_the_calls() {

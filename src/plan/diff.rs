@@ -1,13 +1,15 @@
 use std::collections::BTreeMap;
 
 use super::{order::topological, Action, Change, Plan, PropChange};
-use crate::model::{prop_matches, Actual, Address, Desired, Value};
+use crate::model::{Actual, Address, Desired, Value};
+use crate::resources::registry;
 
 /// Compare what the topology wants with what exists.
 ///
 /// Resources are matched by address (their `clusterup:resource` tag). Only the properties the topology
-/// sets are compared (AWS reports many more, with defaults clusterup leaves alone); map-valued
-/// `attributes` are compared on the keys the topology sets. A reference to a resource that will be
+/// sets are compared (AWS reports many more, with defaults clusterup leaves alone), each the way its
+/// kind declares it (`Prop::matches`), and a change to one that cannot change in place makes a
+/// replacement. A reference to a resource that will be
 /// created or replaced is not known yet, so it counts as a change. Two resources claiming one address
 /// (a create retried by hand, an emulator that ignores idempotency) keep the one others refer to and
 /// delete the rest.
@@ -48,11 +50,14 @@ pub fn diff(deployment: &str, region: &str, desired: &[Desired], actuals: Vec<Ac
                 let prop_changes: Vec<PropChange> = resolved
                     .into_iter()
                     .filter_map(|(key, after)| {
+                        // Every property the composition sets is declared by its kind (a unit test checks).
+                        let prop = registry::prop(want.kind, &key);
                         let before = have.props.get(&key);
-                        if before.is_some_and(|b| prop_matches(&key, b, &after)) {
+                        let same = |b: &Value| prop.map_or_else(|| b.same_as(&after), |p| p.matches(b, &after));
+                        if before.is_some_and(same) {
                             return None;
                         }
-                        let forces_replacement = want.kind.replaced_on().contains(&key.as_str());
+                        let forces_replacement = prop.is_some_and(|p| p.replaces);
                         Some(PropChange { key, before: before.cloned(), after: Some(after), forces_replacement })
                     })
                     .collect();
@@ -86,7 +91,12 @@ pub fn diff(deployment: &str, region: &str, desired: &[Desired], actuals: Vec<Ac
 }
 
 fn pick_one_per_address(actuals: Vec<Actual>) -> (BTreeMap<Address, Actual>, Vec<Actual>) {
-    let referenced = |candidate: &Actual| actuals.iter().filter(|other| other.refers_to(&candidate.id)).count();
+    let referenced = |candidate: &Actual| {
+        actuals
+            .iter()
+            .filter(|other| other.refers_to(&candidate.id, |name| registry::orders_deletion(other.kind, name)))
+            .count()
+    };
     let mut by_address: BTreeMap<Address, Vec<(usize, Actual)>> = BTreeMap::new();
     for actual in &actuals {
         by_address.entry(actual.address.clone()).or_default().push((referenced(actual), actual.clone()));
@@ -109,25 +119,26 @@ fn pick_one_per_address(actuals: Vec<Actual>) -> (BTreeMap<Address, Actual>, Vec
 mod tests {
     use super::*;
     use crate::model::Kind;
+    use crate::resources::ec2::{subnet, vpc};
 
     fn vpc(cidr: &str) -> Desired {
-        Desired::new("network/vpc", Kind::Vpc).prop("cidr", Value::str(cidr))
+        Desired::new("network/vpc", Kind::Vpc).prop(&vpc::CIDR, Value::str(cidr))
     }
 
     fn subnet() -> Desired {
         Desired::new("network/subnet/public-a", Kind::Subnet)
-            .prop("vpc", Value::Ref(Address::new("network/vpc")))
-            .prop("cidr", Value::str("10.0.0.0/20"))
+            .prop(&subnet::VPC, Value::Ref(Address::new("network/vpc")))
+            .prop(&subnet::CIDR, Value::str("10.0.0.0/20"))
     }
 
     fn existing_vpc(id: &str, cidr: &str) -> Actual {
-        Actual::new(Address::new("network/vpc"), Kind::Vpc, id).prop("cidr", Value::str(cidr))
+        Actual::new(Address::new("network/vpc"), Kind::Vpc, id).prop(&vpc::CIDR, Value::str(cidr))
     }
 
     fn existing_subnet(vpc: &str) -> Actual {
         Actual::new(Address::new("network/subnet/public-a"), Kind::Subnet, "subnet-1")
-            .prop("vpc", Value::str(vpc))
-            .prop("cidr", Value::str("10.0.0.0/20"))
+            .prop(&subnet::VPC, Value::str(vpc))
+            .prop(&subnet::CIDR, Value::str("10.0.0.0/20"))
     }
 
     fn actions(plan: &Plan) -> Vec<(String, Action)> {
@@ -195,20 +206,12 @@ mod tests {
     }
 
     #[test]
-    fn engine_version_prefix_matches_the_minor_aws_picked() {
-        let v = |s: &str| Value::str(s);
-        assert!(prop_matches("engine_version", &v("8.0.39"), &v("8.0")));
-        assert!(prop_matches("engine_version", &v("8.0.39"), &v("8.0.39")));
-        assert!(!prop_matches("engine_version", &v("8.0.39"), &v("8.4")));
-        assert!(!prop_matches("engine_version", &v("8.01"), &v("8.0")));
-    }
-
-    #[test]
-    fn attributes_compare_only_the_keys_clusterup_sets() {
+    fn each_property_compares_the_way_its_kind_declares() {
+        use crate::resources::elbv2::target_group::ATTRIBUTES;
         let want = Desired::new("lb", Kind::TargetGroup)
-            .prop("attributes", Value::Map(BTreeMap::from([("a".to_owned(), Value::str("1"))])));
+            .prop(&ATTRIBUTES, Value::Map(BTreeMap::from([("a".to_owned(), Value::str("1"))])));
         let have = Actual::new(Address::new("lb"), Kind::TargetGroup, "arn").prop(
-            "attributes",
+            &ATTRIBUTES,
             Value::Map(BTreeMap::from([("a".to_owned(), Value::str("1")), ("b".to_owned(), Value::str("x"))])),
         );
         assert!(!diff("d", "r", &[want], vec![have]).has_changes());

@@ -1,17 +1,12 @@
-//! From a topology and what AWS holds to a [`Plan`]: which resources to create, change in place, replace
-//! or delete, with the property-level differences that justify each.
+//! From what the topology wants and what AWS holds to a [`Plan`]: which resources to create, change in
+//! place, replace or delete, with the property-level differences that justify each. Plans are data:
+//! nothing here talks to AWS or prints.
 
 mod diff;
-mod discover;
-mod estimate;
-mod facts;
 mod order;
 mod saved;
 
 pub use diff::diff;
-pub use discover::discover_all;
-pub use estimate::{about, estimate, longest_path, typical, typical_time, Estimate};
-pub use facts::{gather_facts, offline_facts};
 pub use order::topological;
 pub use saved::{sha256_hex, SavedPlan, SavedPlanError};
 

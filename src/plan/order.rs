@@ -4,7 +4,7 @@ use crate::model::{Address, Desired};
 
 /// Desired resources with every resource after the ones it depends on (stable: ties keep creation order).
 /// References to resources outside the set (existing VPC ids are plain strings, not references) are
-/// ignored; a cycle would be a bug in a family's `desired`, and its members are appended at the end.
+/// ignored; a cycle would be a bug in the composition, and its members are appended at the end.
 pub fn topological(desired: &[Desired]) -> Vec<&Desired> {
     let known: BTreeSet<&Address> = desired.iter().map(|d| &d.address).collect();
     let mut remaining: BTreeMap<&Address, Vec<Address>> = desired

@@ -1,37 +1,51 @@
-//! One module per AWS resource family. Each family knows which resources a topology asks of it, how to
-//! find the deployment's existing ones with a few tag-filtered calls, and how to create, update and delete
-//! them (waiting where AWS needs time). Families never print; they report waits through [`Progress`].
+//! The resource layer: one module per kind of AWS resource, grouped by the service that serves it. Each
+//! kind implements [`ResourceKind`]: how to find the deployment's resources of that kind with a few
+//! tag- or name-filtered calls, how to create, update and delete one (waiting where AWS needs time),
+//! and the facts about it that planning and scheduling need (its properties and which of them force a
+//! replacement, what must be deleted before it, how long AWS takes, how to wait). [`registry::of`] is
+//! the one exhaustive list of kinds.
 //!
-//! Adding a family: write the module, implement [`Family`], add it to [`FAMILIES`].
+//! Kinds know nothing of each other: a kind reads its own properties (ids of other resources are plain
+//! values by then) and, for children such as mount targets, the parent resource discovery hands it.
+//! Which resources a topology needs, and how they refer to each other, is the composition's business
+//! (`crate::compose`). Kinds never print; they report long waits through [`Progress`].
 
-pub mod app;
-pub mod database;
-mod ec2_util;
+pub mod autoscaling;
+mod discover;
+pub mod ec2;
+pub mod efs;
+pub mod elbv2;
+pub mod emr;
+mod error;
+pub mod facts;
 pub mod iam;
 pub mod leftovers;
-pub mod load_balancer;
-pub mod network;
-pub mod spark;
-pub mod storage;
+pub mod rds;
+pub mod registry;
+pub mod s3;
+mod support;
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use crate::aws::{Aws, AwsError, PollPolicy};
-use crate::model::{Actual, Desired, Kind};
-use crate::topology::Topology;
+use crate::aws::{Aws, PollPolicy, Service};
+use crate::model::{Actual, Desired, Kind, Op, Prop};
+
+pub use discover::discover_all;
+pub use error::Error;
+pub use registry::of;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+/// What every action of a kind returns.
+pub type Fut<'a, T> = BoxFuture<'a, Result<T, Error>>;
 
-/// What a family needs to talk to AWS about one deployment.
+/// What a kind needs to talk to AWS about one deployment.
 #[derive(Clone)]
 pub struct Ctx {
     pub aws: Aws,
     pub deployment: String,
-    /// The user's tags from the topology (empty when destroying by name).
-    pub user_tags: BTreeMap<String, String>,
     /// What deleting may do to data.
     pub data: DataPolicy,
 }
@@ -52,156 +66,169 @@ impl Default for DataPolicy {
     }
 }
 
-/// Facts about the account that the desired state depends on, read once per plan.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Facts {
-    /// The availability zones to use, in order.
-    pub zones: Vec<String>,
-    /// The AMI the app nodes boot (an SSM parameter resolved at plan time).
-    pub image_id: String,
-    /// The CIDR of the VPC the deployment lives in (managed or existing).
-    pub vpc_cidr: String,
-    /// The zone of each private subnet, in order (mount targets are named after them).
-    pub private_subnet_zones: Vec<String>,
-    /// The AWS account id, read only when a resource name needs it (the Spark bucket).
-    pub account_id: String,
-}
-
 /// Told about long waits, so the user sees what clusterup waits on.
 pub trait Progress: Send + Sync {
     fn waiting(&self, seen: &str, waited: Duration);
 }
 
-/// One family of resources.
-pub trait Family: Sync {
-    fn name(&self) -> &'static str;
-    /// The kinds this module creates, updates, deletes and discovers.
-    fn kinds(&self) -> &'static [Kind];
-    /// The resources the topology asks of this family.
-    fn desired(&self, topology: &Topology, facts: &Facts) -> Vec<Desired>;
-    /// Every resource of this family's kinds tagged with the deployment (and their untagged children).
-    fn discover<'a>(&'a self, ctx: &'a Ctx) -> BoxFuture<'a, Result<Vec<Actual>, AwsError>>;
+/// How long AWS takes for one action on one resource: the plan's estimate counts `typical`; the
+/// simulation benchmark draws from `ready_after` (seconds after the call answers until the resource is
+/// usable, or gone; None when it is as soon as the call answers).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Latency {
+    pub typical: Duration,
+    pub ready_after: Option<(f64, f64)>,
+}
+
+impl Latency {
+    /// Done when the call answers. The estimate counts a few seconds: an update may make several calls.
+    pub const fn at_once(op: Op) -> Latency {
+        let typical = match op {
+            Op::Update => 5,
+            Op::Create | Op::Delete => 2,
+        };
+        Latency { typical: Duration::from_secs(typical), ready_after: None }
+    }
+
+    /// Usable (or gone) `min`..`max` seconds after the call answers, `typical` seconds in all as the
+    /// estimate counts it.
+    pub const fn waits(typical: u64, min: f64, max: f64) -> Latency {
+        Latency { typical: Duration::from_secs(typical), ready_after: Some((min, max)) }
+    }
+}
+
+/// What clusterup knows about a kind, as data. Every field must be given: a kind cannot be half
+/// described.
+pub struct Spec {
+    pub kind: Kind,
+    /// What plans and messages call it: `security group`.
+    pub label: &'static str,
+    /// Whose API its calls go to.
+    pub service: Service,
+    /// Every property a resource of this kind can have (the composition may set no other).
+    pub props: &'static [&'static Prop],
+    /// The kind this one is found through (mount targets through their file system), or None for a kind
+    /// found by its own tags or name.
+    pub parent: Option<Kind>,
+    /// Kinds whose resources must be gone before one of this kind can be deleted, beyond the resources
+    /// that name it in a property (AWS's hidden links: a subnet cannot go while instances live in it).
+    pub deleted_after: &'static [Kind],
+    /// How to wait for one to become usable, or gone.
+    pub wait: PollPolicy,
+    /// How long AWS takes for an action (`want` for create and update), with the sources cited.
+    pub latency: fn(Op, Option<&Desired>) -> Latency,
+}
+
+impl Spec {
+    /// A kind found by its own tags or name, with no hidden links to other kinds; list its properties
+    /// with [`Spec::props`]. Whoever reads the kind's module sees every fact about it in one place.
+    pub const fn new(
+        kind: Kind,
+        label: &'static str,
+        service: Service,
+        wait: PollPolicy,
+        latency: fn(Op, Option<&Desired>) -> Latency,
+    ) -> Spec {
+        Spec { kind, label, service, props: &[], parent: None, deleted_after: &[], wait, latency }
+    }
+
+    pub const fn props(self, props: &'static [&'static Prop]) -> Spec {
+        Spec { props, ..self }
+    }
+
+    /// A kind found through `parent` (see [`Spec::parent`]).
+    pub const fn child_of(self, parent: Kind) -> Spec {
+        Spec { parent: Some(parent), ..self }
+    }
+
+    pub const fn deleted_after(self, kinds: &'static [Kind]) -> Spec {
+        Spec { deleted_after: kinds, ..self }
+    }
+
+    /// The property called `name`, if this kind has it.
+    pub fn prop(&self, name: &str) -> Option<&'static Prop> {
+        self.props.iter().copied().find(|p| p.name == name)
+    }
+}
+
+/// The latency of a kind whose resources are usable (or gone) as soon as the call answers.
+pub fn at_once(op: Op, _: Option<&Desired>) -> Latency {
+    Latency::at_once(op)
+}
+
+/// One kind of AWS resource, implemented once in its own module and listed once in [`registry::of`].
+pub trait ResourceKind: Sync + 'static {
+    const SPEC: &'static Spec;
+
+    /// Every resource of this kind tagged with the deployment (or, for a child kind, of `parent`).
+    fn discover(ctx: &Ctx, parent: Option<&Actual>) -> impl Future<Output = Result<Vec<Actual>, Error>> + Send;
     /// Create `want` (its references already resolved to ids) and wait until it is usable.
-    fn create<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        want: &'a Desired,
-        progress: &'a dyn Progress,
-    ) -> BoxFuture<'a, Result<Actual, AwsError>>;
+    fn create(ctx: &Ctx, want: &Desired, progress: &dyn Progress)
+        -> impl Future<Output = Result<Actual, Error>> + Send;
     /// Bring `have` in line with `want` in place.
+    fn update(
+        ctx: &Ctx,
+        have: &Actual,
+        want: &Desired,
+        progress: &dyn Progress,
+    ) -> impl Future<Output = Result<Actual, Error>> + Send;
+    /// Delete `have` and wait until AWS has let go of it. Deleting what is already gone succeeds.
+    fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> impl Future<Output = Result<(), Error>> + Send;
+}
+
+/// Any kind, behind one pointer: what the registry hands out to discovery, the engine and the planner.
+pub trait AnyKind: Sync {
+    fn spec(&self) -> &'static Spec;
+    fn latency(&self, op: Op, want: Option<&Desired>) -> Latency {
+        (self.spec().latency)(op, want)
+    }
+    fn discover<'a>(&self, ctx: &'a Ctx, parent: Option<&'a Actual>) -> Fut<'a, Vec<Actual>>;
+    fn create<'a>(&self, ctx: &'a Ctx, want: &'a Desired, progress: &'a dyn Progress) -> Fut<'a, Actual>;
     fn update<'a>(
-        &'a self,
+        &self,
         ctx: &'a Ctx,
         have: &'a Actual,
         want: &'a Desired,
         progress: &'a dyn Progress,
-    ) -> BoxFuture<'a, Result<Actual, AwsError>>;
-    /// Delete `have` and wait until AWS has let go of it. Deleting what is already gone succeeds.
-    fn delete<'a>(
-        &'a self,
+    ) -> Fut<'a, Actual>;
+    fn delete<'a>(&self, ctx: &'a Ctx, have: &'a Actual, progress: &'a dyn Progress) -> Fut<'a, ()>;
+}
+
+impl<K: ResourceKind> AnyKind for K {
+    fn spec(&self) -> &'static Spec {
+        K::SPEC
+    }
+
+    fn discover<'a>(&self, ctx: &'a Ctx, parent: Option<&'a Actual>) -> Fut<'a, Vec<Actual>> {
+        Box::pin(K::discover(ctx, parent))
+    }
+
+    fn create<'a>(&self, ctx: &'a Ctx, want: &'a Desired, progress: &'a dyn Progress) -> Fut<'a, Actual> {
+        Box::pin(K::create(ctx, want, progress))
+    }
+
+    fn update<'a>(
+        &self,
         ctx: &'a Ctx,
         have: &'a Actual,
+        want: &'a Desired,
         progress: &'a dyn Progress,
-    ) -> BoxFuture<'a, Result<(), AwsError>>;
-    /// What the operator needs from this family once it exists (URL, ids), from the resources that exist.
-    fn outputs(&self, _resources: &[Actual]) -> Vec<(&'static str, String)> {
-        Vec::new()
+    ) -> Fut<'a, Actual> {
+        Box::pin(K::update(ctx, have, want, progress))
+    }
+
+    fn delete<'a>(&self, ctx: &'a Ctx, have: &'a Actual, progress: &'a dyn Progress) -> Fut<'a, ()> {
+        Box::pin(K::delete(ctx, have, progress))
     }
 }
 
-/// Every family, in creation order.
-pub static FAMILIES: &[&dyn Family] = &[
-    &network::Network,
-    &iam::Iam,
-    &database::Database,
-    &storage::Storage,
-    &load_balancer::LoadBalancing,
-    &app::AppTier,
-    &spark::Spark,
-];
+/// A progress listener that hears nothing, for tests of one kind.
+#[cfg(test)]
+pub(crate) struct Quiet;
 
-/// The family that manages `kind`.
-pub fn family_of(kind: Kind) -> &'static dyn Family {
-    FAMILIES
-        .iter()
-        .copied()
-        .find(|family| family.kinds().contains(&kind))
-        .unwrap_or_else(|| unreachable!("every kind is registered with a family: {kind:?}"))
-}
-
-/// The whole desired state of a topology.
-pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
-    FAMILIES.iter().flat_map(|family| family.desired(topology, facts)).collect()
-}
-
-/// The address of a discovered resource, if it belongs to this deployment. Discovery already filters by
-/// the deployment tag on the server; checking again here means a filter an API (or an emulator) applies
-/// loosely can never make clusterup adopt, change or delete another deployment's resource.
-pub(crate) fn owned_address(ctx: &Ctx, tags: &BTreeMap<String, String>) -> Option<crate::model::Address> {
-    if tags.get(crate::model::tags::DEPLOYMENT) != Some(&ctx.deployment) {
-        return None;
-    }
-    tags.get(crate::model::tags::RESOURCE).map(crate::model::Address::new)
-}
-
-/// A resource found by its deterministic name must carry this deployment's tag; anything else is a name
-/// clash that clusterup must never adopt, change or delete.
-pub(crate) fn check_owner(ctx: &Ctx, what: &str, name: &str, tags: &BTreeMap<String, String>) -> Result<(), AwsError> {
-    match tags.get(crate::model::tags::DEPLOYMENT) {
-        Some(owner) if owner == &ctx.deployment => Ok(()),
-        owner => Err(AwsError::local(
-            name,
-            "CheckOwner",
-            format!(
-                "a {what} named {name} exists but belongs to {}; clusterup will not touch it. Choose another deployment name, or delete or rename that {what}",
-                owner.map(|o| format!("deployment {o}")).unwrap_or_else(|| "no clusterup deployment".into())
-            ),
-        )),
-    }
-}
-
-/// One lookup per item, all at once, results in item order. Each lookup gets its own handle on the context.
-pub(crate) async fn concurrently<I, T, F, Fut>(
-    ctx: &Ctx,
-    items: impl IntoIterator<Item = I>,
-    lookup: F,
-) -> Result<Vec<T>, AwsError>
-where
-    I: Send + 'static,
-    T: Send + 'static,
-    F: Fn(Ctx, I) -> Fut,
-    Fut: Future<Output = Result<T, AwsError>> + Send + 'static,
-{
-    let mut tasks = tokio::task::JoinSet::new();
-    for (index, item) in items.into_iter().enumerate() {
-        let lookup = lookup(ctx.clone(), item);
-        tasks.spawn(async move { (index, lookup.await) });
-    }
-    let mut found = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        let (index, result) = joined.map_err(|e| AwsError::local(&ctx.deployment, "Discover", e.to_string()))?;
-        found.push((index, result?));
-    }
-    found.sort_by_key(|(index, _)| *index);
-    Ok(found.into_iter().map(|(_, value)| value).collect())
-}
-
-/// How to wait for a resource of `kind` to become usable or gone. One table for every family, and for
-/// the simulation benchmark, which measures how late these policies see readiness.
-pub fn wait_policy(kind: Kind) -> PollPolicy {
-    match kind {
-        // Multi-AZ creation takes 15-20 minutes, EMR with a bootstrap action 10 or more.
-        Kind::DbInstance | Kind::EmrCluster => PollPolicy::LONG,
-        Kind::NatGateway | Kind::LoadBalancer | Kind::AutoScalingGroup | Kind::MountTarget => PollPolicy::MINUTES,
-        _ => PollPolicy::FAST,
-    }
-}
-
-/// Every family's outputs, the URL first (what operators open), then in family order.
-pub fn outputs(resources: &[Actual]) -> Vec<(&'static str, String)> {
-    let mut all: Vec<(&'static str, String)> = FAMILIES.iter().flat_map(|family| family.outputs(resources)).collect();
-    all.sort_by_key(|(key, _)| *key != "url");
-    all
+#[cfg(test)]
+impl Progress for Quiet {
+    fn waiting(&self, _seen: &str, _waited: Duration) {}
 }
 
 /// The id of the resource at `address`, if it exists.
@@ -209,50 +236,7 @@ pub fn id_of<'a>(resources: &'a [Actual], address: &str) -> Option<&'a str> {
     resources.iter().find(|r| r.address.as_str() == address).map(|r| r.id.as_str())
 }
 
-/// Kinds whose deletion must wait for the deletion of other kinds, beyond direct id references (AWS
-/// keeps hidden links: an internet gateway cannot be detached while NAT gateways or load balancers map
-/// public addresses through it; a subnet cannot go while instances or load balancer ENIs live in it).
-pub fn deleted_after(kind: Kind) -> &'static [Kind] {
-    match kind {
-        Kind::Vpc => &[
-            Kind::Subnet,
-            Kind::InternetGateway,
-            Kind::RouteTable,
-            Kind::SecurityGroup,
-            Kind::TargetGroup,
-            Kind::LoadBalancer,
-            Kind::NatGateway,
-        ],
-        Kind::Subnet => &[
-            Kind::NatGateway,
-            Kind::LoadBalancer,
-            Kind::AutoScalingGroup,
-            Kind::RouteTable,
-            Kind::DbSubnetGroup,
-            Kind::DbInstance,
-            Kind::MountTarget,
-            Kind::EmrCluster,
-        ],
-        Kind::InternetGateway => &[Kind::NatGateway, Kind::LoadBalancer, Kind::ElasticIp],
-        Kind::ElasticIp => &[Kind::NatGateway],
-        Kind::NatGateway => &[Kind::RouteTable],
-        Kind::SecurityGroup => {
-            &[Kind::LoadBalancer, Kind::AutoScalingGroup, Kind::DbInstance, Kind::MountTarget, Kind::EmrCluster]
-        }
-        Kind::TargetGroup => &[Kind::Listener, Kind::AutoScalingGroup],
-        Kind::LoadBalancer => &[Kind::Listener],
-        Kind::LaunchTemplate => &[Kind::AutoScalingGroup],
-        Kind::AutoScalingGroup => &[Kind::ScalingPolicy],
-        // EMR uses its service role until the cluster has terminated.
-        Kind::IamRole => &[Kind::InstanceProfile, Kind::EmrCluster],
-        Kind::InstanceProfile => &[Kind::AutoScalingGroup, Kind::LaunchTemplate, Kind::EmrCluster],
-        Kind::DbSubnetGroup | Kind::DbParameterGroup => &[Kind::DbInstance],
-        // App nodes use the database and the file system until they are gone.
-        Kind::DbInstance => &[Kind::AutoScalingGroup, Kind::EmrCluster],
-        Kind::FileSystem => &[Kind::MountTarget, Kind::AccessPoint],
-        Kind::MountTarget | Kind::AccessPoint => &[Kind::AutoScalingGroup, Kind::EmrCluster],
-        // EMR writes logs until the cluster has terminated.
-        Kind::Bucket => &[Kind::BucketObject, Kind::EmrCluster],
-        Kind::RouteTable | Kind::Listener | Kind::ScalingPolicy | Kind::BucketObject | Kind::EmrCluster => &[],
-    }
+/// Tags as AWS's many tag types want them: key-value pairs from a resource's `tags` property.
+pub(crate) fn tag_pairs(want: &Desired) -> BTreeMap<String, String> {
+    crate::model::tags::from_value(want.props.get(crate::model::TAGS.name))
 }

@@ -13,11 +13,14 @@ pub const DEFAULT_LISTENER_PORT: u16 = 80;
 pub const DEFAULT_APP_PORT: u16 = 8080;
 pub const DEFAULT_MIN_NODES: u32 = 2;
 pub const DEFAULT_MAX_NODES: u32 = 4;
-pub const DEFAULT_ENGINE_VERSION: &str = "8.0";
+/// The current RDS for MySQL LTS (8.0 left standard support on 2026-07-31; see `versions.rs`).
+pub const DEFAULT_ENGINE_VERSION: &str = "8.4";
 pub const DEFAULT_DB_CLASS: &str = "db.t3.medium";
 pub const DEFAULT_STORAGE_GB: u32 = 20;
 pub const DEFAULT_RETENTION_DAYS: u8 = 7;
 pub const DEFAULT_MOUNT_PATH: &str = "/mnt/data";
+/// The newest EMR 7 release clusterup knows of (see `versions.rs`).
+pub const DEFAULT_SPARK_RELEASE: &str = super::versions::NEWEST_EMR_7;
 pub const DEFAULT_SPARK_INSTANCE: &str = "m5.xlarge";
 pub const DEFAULT_CORE_COUNT: u32 = 2;
 pub const DEFAULT_STICKINESS: Duration = Duration::from_secs(86_400);

@@ -28,10 +28,23 @@ impl fmt::Display for Diagnostic {
 
 #[derive(Debug, thiserror::Error)]
 pub enum TopologyError {
-    #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    /// The message says why in its own words, so the I/O error is not also a `source`: error chains
+    /// (`{:#}`) would print the reason twice.
+    #[error("cannot read {path}: {}", io_reason(cause))]
+    Read { path: PathBuf, cause: std::io::Error },
     #[error("{0}")]
     Invalid(Diagnostic),
+}
+
+/// Why a file could not be read, without the OS error number.
+fn io_reason(err: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match err.kind() {
+        ErrorKind::NotFound => "no such file".into(),
+        ErrorKind::PermissionDenied => "permission denied".into(),
+        ErrorKind::IsADirectory => "it is a directory, not a file".into(),
+        _ => err.to_string(),
+    }
 }
 
 /// A rule broken (or a warning) found after deserialization; located later against the text.

@@ -1,7 +1,7 @@
 //! The topology file: read it, check it, and hand the rest of clusterup a [`Topology`] it can trust.
 //!
 //! Reading happens in passes, each with one job:
-//! 1. file-level limits here: size, UTF-8, emptiness;
+//! 1. file-level limits here: size, UTF-8, emptiness, and (`depth.rs`) flow nesting depth;
 //! 2. `scan.rs`: well-formed YAML, no duplicate keys, bounded alias expansion;
 //! 3. serde into the `raw.rs` types, whose value types (`types.rs`) check themselves, so a bad value
 //!    is reported at its own position;
@@ -10,6 +10,7 @@
 //! Only the first problem is reported: later ones are often consequences of it.
 
 mod defaults;
+mod depth;
 mod error;
 mod locate;
 pub mod model;
@@ -19,6 +20,7 @@ mod scan;
 mod schema;
 mod types;
 mod validate;
+pub mod versions;
 
 #[cfg(test)]
 mod tests;
@@ -54,7 +56,7 @@ pub struct Checked {
 /// Read and check a topology file. A user-data template named in it is read relative to the file's
 /// directory; without one, the built-in [`DEFAULT_USER_DATA`] is used.
 pub fn load(path: &Path) -> Result<Checked, TopologyError> {
-    let read_error = |source| TopologyError::Read { path: path.to_owned(), source };
+    let read_error = |cause| TopologyError::Read { path: path.to_owned(), cause };
     let file = std::fs::File::open(path).map_err(read_error)?;
     let mut bytes = Vec::new();
     // Read one byte past the limit to know it was exceeded without reading a huge file whole.
@@ -81,11 +83,20 @@ pub fn load(path: &Path) -> Result<Checked, TopologyError> {
 
 /// Same as [`load`], from text. `source` is used in messages and to resolve relative paths.
 pub fn parse(source: &Path, text: &str) -> Result<Checked, TopologyError> {
+    parse_on(source, text, versions::Date::today())
+}
+
+/// [`parse`] as if today were `today` (which versions are past their end of standard support).
+pub fn parse_on(source: &Path, text: &str, today: versions::Date) -> Result<Checked, TopologyError> {
     let invalid = TopologyError::Invalid;
     // Editors hide a byte-order mark, so columns on line 1 should not count it.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.len() > MAX_FILE_BYTES {
         return Err(too_large(source));
+    }
+    // Before any YAML parser: deep flow nesting is slow to parse, not only wrong.
+    if let Err(deep) = depth::check(text) {
+        return Err(invalid(error::at(source, deep.line, deep.column, depth::message())));
     }
     scan::scan(text).map_err(|err| {
         // Scan only raises its own duplicate-key error about a field; everything else is syntax.
@@ -97,8 +108,8 @@ pub fn parse(source: &Path, text: &str) -> Result<Checked, TopologyError> {
     let Some(raw) = raw else {
         return Err(invalid(error::at(source, 1, 1, EMPTY)));
     };
-    let (topology, warnings) =
-        validate::validate(raw, source, DEFAULT_USER_DATA).map_err(|finding| invalid(finding.locate(source, text)))?;
+    let (topology, warnings) = validate::validate(raw, source, DEFAULT_USER_DATA, today)
+        .map_err(|finding| invalid(finding.locate(source, text)))?;
     let warnings = warnings.into_iter().map(|w| w.locate(source, text)).collect();
     Ok(Checked { topology, warnings })
 }

@@ -172,7 +172,7 @@ pub enum Scaling {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Database {
-    /// e.g. `8.0` or `8.0.39`.
+    /// e.g. `8.4` (the default) or `8.4.3`.
     pub engine_version: String,
     /// e.g. `db.t3.medium`.
     pub instance_class: String,
@@ -206,7 +206,7 @@ pub struct SharedStorage {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Spark {
-    /// e.g. `emr-7.5.0`.
+    /// e.g. `emr-7.14.0` (the default).
     pub release: String,
     pub master: InstanceGroup,
     pub core: InstanceGroup,

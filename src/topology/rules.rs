@@ -183,6 +183,14 @@ pub fn engine_version(text: &str) -> Result<(), String> {
     let minor_ok = minor.is_empty() || minor.strip_prefix('.').is_some_and(is_digits);
     if ["5.7", "8.0", "8.4"].contains(&major) && minor_ok {
         Ok(())
+    } else if text.starts_with("9.") {
+        // RDS lists MySQL 9.x only under "MySQL version 9.x in the Database Preview environment"
+        // (MySQL.Concepts.VersionMgmt), a separate environment where CreateDBInstance in a normal
+        // region does not offer it.
+        Err(format!(
+            "`{text}` is not a supported MySQL version: RDS offers MySQL 9 only in its Database Preview \
+             environment, not for production DB instances; use 5.7, 8.0 or 8.4 (8.4 is the current LTS)"
+        ))
     } else {
         Err(format!(
             "`{text}` is not a supported MySQL version; use 5.7, 8.0 or 8.4, optionally with a minor \
@@ -200,7 +208,7 @@ pub fn emr_release(text: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!("`{text}` is not an EMR release label; expected e.g. emr-7.5.0"))
+        Err(format!("`{text}` is not an EMR release label; expected e.g. emr-7.14.0"))
     }
 }
 

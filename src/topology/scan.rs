@@ -8,7 +8,8 @@
 //!   one jump can replay a huge anchored node, so a 1 MiB file could still make later passes visit
 //!   billions of nodes. The budget here bounds all passes, since none visits more than this one.
 //!
-//! Nesting depth is bounded by serde_yaml itself (128 levels, "recursion limit exceeded").
+//! Nesting depth is bounded by serde_yaml itself (128 levels, "recursion limit exceeded"); deep flow
+//! nesting, which is slow to parse, is refused before this pass (`depth.rs`).
 
 use std::cell::Cell;
 use std::collections::HashSet;

@@ -400,9 +400,15 @@ fn spark() -> Value {
     };
     section(
         "An EMR cluster running Spark on YARN, sharing the database and file system.",
-        &["release"],
+        &[],
         vec![
-            ("release", string("EMR release label, e.g. emr-7.5.0.", r"^emr-\d+\.\d+\.\d+$")),
+            (
+                "release",
+                with_default(
+                    string("EMR release label, e.g. emr-7.14.0.", r"^emr-\d+\.\d+\.\d+$"),
+                    json!(d::DEFAULT_SPARK_RELEASE),
+                ),
+            ),
             ("master", group("The master node (always one).", 1, 1, 1)),
             ("core", group("Core nodes (HDFS and YARN).", 1, InstanceCount::MAX, d::DEFAULT_CORE_COUNT)),
             ("task", group("Task nodes (YARN only).", InstanceCount::MIN, InstanceCount::MAX, 0)),

@@ -80,7 +80,7 @@ checked_text!(
     /// Read as text so that an unquoted `8.0` keeps its exact spelling.
     EngineVersion, "a MySQL version such as \"8.0\"", rules::engine_version
 );
-checked_text!(EmrRelease, "an EMR release label such as emr-7.5.0", rules::emr_release);
+checked_text!(EmrRelease, "an EMR release label such as emr-7.14.0", rules::emr_release);
 checked_text!(VpcId, "a VPC id such as vpc-0abc1234", |s| rules::aws_id(s, "vpc", "a VPC id"));
 checked_text!(SubnetId, "a subnet id such as subnet-0abc1234", |s| { rules::aws_id(s, "subnet", "a subnet id") });
 checked_text!(

@@ -17,11 +17,18 @@ use super::error::Finding;
 use super::locate::YamlPath;
 use super::model::Topology;
 use super::raw::RawTopology;
+use super::versions::Date;
 
 type Result<T> = std::result::Result<T, Finding>;
 
 /// Checks `raw` (read from `source`) and returns the topology and its warnings, or the first problem.
-pub fn validate(raw: RawTopology, source: &Path, default_user_data: &str) -> Result<(Topology, Vec<Finding>)> {
+/// `today` decides which versions are past their end of standard support.
+pub fn validate(
+    raw: RawTopology,
+    source: &Path,
+    default_user_data: &str,
+    today: Date,
+) -> Result<(Topology, Vec<Finding>)> {
     let root = YamlPath::root();
     let mut warnings = Vec::new();
     let region = raw.region.0;
@@ -37,9 +44,10 @@ pub fn validate(raw: RawTopology, source: &Path, default_user_data: &str) -> Res
         ));
     }
 
-    let database = raw.database.map(|db| database(db, &mut warnings));
+    let database = raw.database.map(|db| database(db, today, &mut warnings));
     let shared_storage = raw.shared_storage.map(shared_storage);
-    let spark = raw.spark.map(|s| spark(s, database.is_some())).transpose()?;
+    let has_database = database.is_some();
+    let spark = raw.spark.map(|s| spark(s, has_database, today, &mut warnings)).transpose()?;
 
     let topology = Topology {
         name: raw.name.0,

@@ -2,7 +2,8 @@
 //! each protocol's own shape: EC2's `RequestLimitExceeded`, the query protocols' `Throttling`, JSON's
 //! `ThrottlingException`, EFS's `TooManyRequestsException`, S3's `SlowDown`), 5xx answers, connections
 //! reset before an answer, and answers that never come (timeouts). Each request is forwarded on a fresh
-//! upstream connection and the client's connection is closed after one answer.
+//! upstream connection and the client's connection is closed after one answer. With a recorder, every
+//! request is also written down (see `recording`) for the contract checks.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -10,6 +11,8 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use super::recording::Recorder;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
@@ -22,6 +25,9 @@ pub enum Fault {
     Delay(Duration),
     /// A non-retryable refusal: `UnauthorizedOperation` (EC2) / `AccessDenied`.
     Deny,
+    /// `500 Internal Server Error` with an empty body: no error code to go by (the emulator answers
+    /// this way when it fails inside).
+    EmptyServerError,
 }
 
 #[derive(Debug, Clone)]
@@ -51,10 +57,20 @@ pub struct FaultProxy {
     pub url: String,
     seen: Arc<Mutex<Seen>>,
     requests: Arc<AtomicUsize>,
+    recorder: Option<Arc<Recorder>>,
 }
 
 impl FaultProxy {
     pub fn start(upstream: &str, schedule: Schedule) -> FaultProxy {
+        FaultProxy::start_with(upstream, schedule, None)
+    }
+
+    /// A proxy that also writes every request it receives to `path` as JSON lines.
+    pub fn start_recording(upstream: &str, schedule: Schedule, path: &std::path::Path) -> FaultProxy {
+        FaultProxy::start_with(upstream, schedule, Some(Arc::new(Recorder::create(path))))
+    }
+
+    fn start_with(upstream: &str, schedule: Schedule, recorder: Option<Arc<Recorder>>) -> FaultProxy {
         let upstream = upstream.trim_start_matches("http://").trim_end_matches('/').to_owned();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
@@ -62,16 +78,24 @@ impl FaultProxy {
         let count = Arc::new(AtomicUsize::new(0));
         let shared = seen.clone();
         let requests = count.clone();
+        let recording = recorder.clone();
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
-                let (upstream, schedule, seen, count) =
-                    (upstream.clone(), schedule.clone(), shared.clone(), count.clone());
+                let (upstream, schedule, seen, count, recorder) =
+                    (upstream.clone(), schedule.clone(), shared.clone(), count.clone(), recording.clone());
                 std::thread::spawn(move || {
-                    let _ = serve(client, &upstream, &schedule, &seen, &count);
+                    let _ = serve(client, &upstream, &schedule, &seen, &count, recorder.as_deref());
                 });
             }
         });
-        FaultProxy { url, seen, requests }
+        FaultProxy { url, seen, requests, recorder }
+    }
+
+    /// Label the requests recorded from now on (no effect without a recorder).
+    pub fn set_phase(&self, phase: &str) {
+        if let Some(recorder) = &self.recorder {
+            recorder.set_phase(phase);
+        }
     }
 
     /// Requests that reached the proxy so far (retries included).
@@ -260,6 +284,7 @@ fn serve(
     schedule: &Schedule,
     seen: &Mutex<Seen>,
     count: &AtomicUsize,
+    recorder: Option<&Recorder>,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(client.try_clone()?);
     let mut client = client;
@@ -287,12 +312,19 @@ fn serve(
         }
         fault
     };
+    // A request answered by the proxy itself is recorded without a status: clusterup still sent it.
+    if let (Some(recorder), Some(f)) = (recorder, fault) {
+        if !matches!(f, Fault::Delay(_)) {
+            recorder.record(&request.head, &request.body, None);
+        }
+    }
     match fault {
         Some(Fault::Throttle) => return throttle(&mut client, request.protocol()),
         Some(Fault::Deny) => return deny(&mut client, request.protocol()),
         Some(Fault::ServerError) => {
             return respond(&mut client, "503 Service Unavailable", &[("Content-Type", "text/plain")], "")
         }
+        Some(Fault::EmptyServerError) => return respond(&mut client, "500 Internal Server Error", &[], ""),
         Some(Fault::Reset) => return client.shutdown(Shutdown::Both),
         Some(Fault::Hang(duration)) => {
             std::thread::sleep(duration);
@@ -315,6 +347,10 @@ fn serve(
     // Read exactly one answer (the server may keep the connection open whatever we asked).
     let mut reader = BufReader::new(upstream);
     let answer_head = read_request(&mut reader)?.ok_or_else(|| std::io::Error::other("no answer"))?;
+    if let Some(recorder) = recorder {
+        let status = answer_head.head.split_whitespace().nth(1).and_then(|code| code.parse().ok());
+        recorder.record(&request.head, &request.body, status);
+    }
     let mut answer = answer_head.head.into_bytes();
     answer.extend_from_slice(&answer_head.body);
     // Tell the client this connection ends here, so it never reuses it.

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fault_proxy;
+pub mod recording;
 pub mod terminal;
 
 use std::net::TcpListener;
@@ -16,9 +17,9 @@ pub const REGION: &str = "us-east-1";
 
 /// The endpoint every AWS call of the tests goes to.
 ///
-/// `AWS_ENDPOINT_URL` set (by scripts/test.sh, or pointing at LocalStack): use it. Unset: start a moto
-/// server from the project's virtualenv on a free port, watched so it ends with the test process. No
-/// emulator is a failure, never a skip.
+/// `AWS_ENDPOINT_URL` set (by scripts/test.sh, or pointing at LocalStack): use it. Unset: start the
+/// project's emulator (moto through scripts/emulator/moto_server.py, from the virtualenv) on a free port,
+/// watched so it ends with the test process. No emulator is a failure, never a skip.
 pub fn endpoint() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
     ENDPOINT.get_or_init(|| match std::env::var("AWS_ENDPOINT_URL") {
@@ -27,30 +28,46 @@ pub fn endpoint() -> &'static str {
     })
 }
 
+/// The virtualenv scripts/emulator.sh installs moto into (it honours `CLUSTERUP_VENV` the same way).
+fn venv() -> PathBuf {
+    match std::env::var_os("CLUSTERUP_VENV") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv"),
+    }
+}
+
 fn start_moto() -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let server = root.join(".venv/bin/moto_server");
+    let python = venv().join("bin/python");
+    let launcher = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/emulator/moto_server.py");
     assert!(
-        server.exists(),
-        "no emulator: set AWS_ENDPOINT_URL, or run `scripts/emulator.sh install` (scripts/test.sh does both)"
+        python.exists(),
+        "no emulator at {}: set AWS_ENDPOINT_URL, or run `scripts/emulator.sh install` (scripts/test.sh does both)",
+        python.display()
     );
     let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
-    // The watchdog ends the server when this test process is gone, however it ends; it is detached on
-    // purpose, nobody waits for it.
-    let script = r#"parent=$1; "$2" -H 127.0.0.1 -p "$3" >/dev/null 2>&1 & server=$!
-while kill -0 "$parent" 2>/dev/null; do sleep 1; done; kill "$server""#;
+    // The server's output goes to a log that is shown if it does not come up (e.g. the launcher refuses
+    // another moto version). The watchdog ends the server and removes the log when this test process is
+    // gone, however it ends; it is detached on purpose, nobody waits for it.
+    let log = std::env::temp_dir().join(format!("clusterup-emulator-{}.log", std::process::id()));
+    let script = r#"parent=$1; "$2" "$3" -H 127.0.0.1 -p "$4" >"$5" 2>&1 & server=$!
+while kill -0 "$parent" 2>/dev/null; do sleep 1; done; kill "$server"; rm -f "$5""#;
     #[allow(clippy::zombie_processes)]
     Command::new("bash")
         .args(["-c", script, "watchdog", &std::process::id().to_string()])
-        .arg(&server)
+        .arg(&python)
+        .arg(&launcher)
         .arg(port.to_string())
+        .arg(&log)
         .stdin(Stdio::null())
         .spawn()
-        .expect("start moto_server");
+        .expect("start the emulator");
     let url = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(30);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto_server did not start on {url}");
+        if Instant::now() > deadline {
+            let output = std::fs::read_to_string(&log).unwrap_or_default();
+            panic!("the emulator did not start on {url}; its output:\n{output}");
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
     url

@@ -1,19 +1,142 @@
-use super::{iam_name, iam_tags, read_tags, PROFILES};
-use crate::aws::{AwsError, ErrorClass, Outcome, ResultExt};
-use crate::model::{tags, Actual, Address, Desired, Kind, Value};
-use crate::resources::{check_owner, concurrently, Ctx};
+//! Instance profiles: how a role reaches the EC2 instances (app nodes, EMR nodes) that use it.
 
-/// Every instance profile of the deployment, looked up by name, all at once.
-pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
-    let found = concurrently(ctx, PROFILES, |ctx, (address, suffix)| async move {
-        discover_one(&ctx, address, &iam_name(&ctx.deployment, &ctx.aws.region, suffix)).await
-    })
-    .await?;
-    Ok(found.into_iter().flatten().collect())
+use super::{iam_tags, read_tags};
+use crate::aws::{ErrorClass, Outcome, PollPolicy, ResultExt, Service};
+use crate::model::names::{self, iam::PROFILES};
+use crate::model::{tags, Actual, Address, Desired, Kind, Op, Prop, Value, NAME, TAGS};
+use std::collections::BTreeMap;
+
+use crate::resources::support::{self, check_owner, concurrently, returned_id};
+use crate::resources::{tag_pairs, Ctx, Error, Latency, Progress, ResourceKind, Spec};
+
+/// The name of the one role the profile holds.
+pub const ROLE: Prop = Prop::new("role");
+
+pub struct InstanceProfile;
+
+const SPEC: Spec = Spec::new(Kind::InstanceProfile, "instance profile", Service::Iam, PollPolicy::FAST, latency)
+    .props(&[&NAME, &ROLE, &TAGS])
+    .deleted_after(&[Kind::AutoScalingGroup, Kind::LaunchTemplate, Kind::EmrCluster]);
+
+fn latency(op: Op, _: Option<&Desired>) -> Latency {
+    match op {
+        // Until EC2 and EMR accept it: 5-10 s (U, gh:hashicorp/terraform/pull/2037).
+        Op::Create => Latency { typical: std::time::Duration::from_secs(10), ready_after: None },
+        _ => Latency::at_once(op),
+    }
 }
 
-async fn discover_one(ctx: &Ctx, address: &str, name: &str) -> Result<Option<Actual>, AwsError> {
-    let found = ctx.aws.iam.get_instance_profile().instance_profile_name(name).send().await;
+impl ResourceKind for InstanceProfile {
+    const SPEC: &'static Spec = &SPEC;
+
+    /// Every instance profile of the deployment, looked up by name, all at once.
+    async fn discover(ctx: &Ctx, _parent: Option<&Actual>) -> Result<Vec<Actual>, Error> {
+        let found = concurrently(ctx, PROFILES, |ctx, (address, suffix)| async move {
+            discover_one(&ctx, address, &names::iam::name(&ctx.deployment, &ctx.aws.region, suffix)).await
+        })
+        .await?;
+        Ok(found.into_iter().flatten().collect())
+    }
+
+    async fn create(ctx: &Ctx, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
+        let iam = &ctx.aws.iam;
+        let name = want.text(&NAME)?;
+        let resource = want.address.as_str();
+        let created = iam
+            .create_instance_profile()
+            .instance_profile_name(name)
+            .set_tags(Some(iam_tags(&tag_pairs(want), want.address.as_str())?))
+            .send()
+            .await
+            .call("CreateInstanceProfile", resource);
+        let (arn, roles) = match created {
+            Ok(out) => {
+                (returned_id(out.instance_profile().map(|p| p.arn()), resource, "CreateInstanceProfile")?, Vec::new())
+            }
+            Err(err) if err.is(ErrorClass::AlreadyExists) => {
+                let out = iam
+                    .get_instance_profile()
+                    .instance_profile_name(name)
+                    .send()
+                    .await
+                    .call("GetInstanceProfile", name)?;
+                let profile = out.instance_profile().cloned();
+                check_owner(
+                    ctx,
+                    "instance profile",
+                    name,
+                    &read_tags(profile.as_ref().map(|p| p.tags()).unwrap_or_default()),
+                )?;
+                let roles = profile
+                    .as_ref()
+                    .map(|p| p.roles().iter().map(|r| r.role_name().to_owned()).collect())
+                    .unwrap_or_default();
+                (profile.map(|p| p.arn().to_owned()).unwrap_or_default(), roles)
+            }
+            Err(err) => return Err(err.into()),
+        };
+        let have = Actual::new(want.address.clone(), Kind::InstanceProfile, name)
+            .prop(&ROLE, Value::str(roles.first().cloned().unwrap_or_default()));
+        set_role(ctx, &have, want).await?;
+        Ok(Actual { props: want.props.clone(), ..have }.attr("arn", arn))
+    }
+
+    async fn update(ctx: &Ctx, have: &Actual, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
+        set_role(ctx, have, want).await?;
+        let (iam, name, resource) = (&ctx.aws.iam, &have.id, have.address.as_str());
+        let set = move |tags: BTreeMap<String, String>| async move {
+            iam.tag_instance_profile()
+                .instance_profile_name(name)
+                .set_tags(Some(iam_tags(&tags, resource)?))
+                .send()
+                .await
+                .call("TagInstanceProfile", resource)?;
+            Ok(())
+        };
+        let remove = move |keys: Vec<String>| async move {
+            iam.untag_instance_profile()
+                .instance_profile_name(name)
+                .set_tag_keys(Some(keys))
+                .send()
+                .await
+                .call("UntagInstanceProfile", resource)?;
+            Ok(())
+        };
+        support::sync_tags(have, want, set, remove).await?;
+        Ok(have.updated_to(want))
+    }
+
+    async fn delete(ctx: &Ctx, have: &Actual, _progress: &dyn Progress) -> Result<(), Error> {
+        let iam = &ctx.aws.iam;
+        let resource = have.address.as_str();
+        if let Some(role) = have.text(&ROLE).filter(|r| !r.is_empty()) {
+            match iam
+                .remove_role_from_instance_profile()
+                .instance_profile_name(&have.id)
+                .role_name(role)
+                .send()
+                .await
+                .call("RemoveRoleFromInstanceProfile", resource)
+            {
+                Err(err) if !err.is(ErrorClass::NotFound) => return Err(err.into()),
+                _ => {}
+            }
+        }
+        ctx.aws
+            .iam
+            .delete_instance_profile()
+            .instance_profile_name(&have.id)
+            .send()
+            .await
+            .call("DeleteInstanceProfile", resource)
+            .gone_ok()?;
+        Ok(())
+    }
+}
+
+async fn discover_one(ctx: &Ctx, address: &str, name: &str) -> Result<Option<Actual>, Error> {
+    let iam = &ctx.aws.iam;
+    let found = iam.get_instance_profile().instance_profile_name(name).send().await;
     let profile = found.call("GetInstanceProfile", name).found()?.and_then(|out| out.instance_profile().cloned());
     let Some(profile) = profile else { return Ok(None) };
     let tags = read_tags(profile.tags());
@@ -21,62 +144,18 @@ async fn discover_one(ctx: &Ctx, address: &str, name: &str) -> Result<Option<Act
     let role = profile.roles().first().map(|r| r.role_name()).unwrap_or_default();
     Ok(Some(
         Actual::new(Address::new(address), Kind::InstanceProfile, name)
-            .prop("name", Value::str(name))
-            .prop("role", Value::str(role))
-            .prop("tags", tags::to_value(&tags))
+            .prop(&NAME, Value::str(name))
+            .prop(&ROLE, Value::str(role))
+            .prop(&TAGS, tags::to_value(&tags))
             .attr("arn", profile.arn()),
     ))
 }
 
-pub async fn create(ctx: &Ctx, want: &Desired) -> Result<Actual, AwsError> {
-    let name = want.text("name");
-    let resource = want.address.as_str();
-    let created = ctx
-        .aws
-        .iam
-        .create_instance_profile()
-        .instance_profile_name(name)
-        .set_tags(Some(iam_tags(want)?))
-        .send()
-        .await
-        .call("CreateInstanceProfile", resource);
-    let (arn, roles) = match created {
-        Ok(out) => (out.instance_profile().map(|p| p.arn().to_owned()).unwrap_or_default(), Vec::new()),
-        Err(err) if err.is(ErrorClass::AlreadyExists) => {
-            let out = ctx
-                .aws
-                .iam
-                .get_instance_profile()
-                .instance_profile_name(name)
-                .send()
-                .await
-                .call("GetInstanceProfile", name)?;
-            let profile = out.instance_profile().cloned();
-            check_owner(
-                ctx,
-                "instance profile",
-                name,
-                &read_tags(profile.as_ref().map(|p| p.tags()).unwrap_or_default()),
-            )?;
-            let roles = profile
-                .as_ref()
-                .map(|p| p.roles().iter().map(|r| r.role_name().to_owned()).collect())
-                .unwrap_or_default();
-            (profile.map(|p| p.arn().to_owned()).unwrap_or_default(), roles)
-        }
-        Err(err) => return Err(err),
-    };
-    let have = Actual::new(want.address.clone(), Kind::InstanceProfile, name)
-        .prop("role", Value::str(roles.first().cloned().unwrap_or_default()));
-    set_role(ctx, &have, want).await?;
-    Ok(Actual { props: want.props.clone(), ..have }.attr("arn", arn))
-}
-
 /// A profile holds one role: swap it if it is another.
-async fn set_role(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), AwsError> {
+async fn set_role(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), Error> {
     let resource = have.address.as_str();
-    let current = have.props.get("role").and_then(Value::as_str).unwrap_or_default();
-    let wanted = want.text("role");
+    let current = have.text(&ROLE).unwrap_or_default();
+    let wanted = want.text(&ROLE)?;
     if current == wanted {
         return Ok(());
     }
@@ -99,56 +178,4 @@ async fn set_role(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), AwsErr
         .await
         .call("AddRoleToInstanceProfile", resource)?;
     Ok(())
-}
-
-pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<Actual, AwsError> {
-    set_role(ctx, have, want).await?;
-    if let Some(change) = tags::change(have.props.get("tags"), want.props.get("tags")) {
-        let resource = have.address.as_str();
-        let iam = &ctx.aws.iam;
-        if !change.set.is_empty() {
-            iam.tag_instance_profile()
-                .instance_profile_name(&have.id)
-                .set_tags(Some(iam_tags(want)?))
-                .send()
-                .await
-                .call("TagInstanceProfile", resource)?;
-        }
-        if !change.remove.is_empty() {
-            iam.untag_instance_profile()
-                .instance_profile_name(&have.id)
-                .set_tag_keys(Some(change.remove))
-                .send()
-                .await
-                .call("UntagInstanceProfile", resource)?;
-        }
-    }
-    Ok(Actual { props: want.props.clone(), ..have.clone() })
-}
-
-pub async fn delete(ctx: &Ctx, have: &Actual) -> Result<(), AwsError> {
-    let resource = have.address.as_str();
-    if let Some(role) = have.props.get("role").and_then(Value::as_str).filter(|r| !r.is_empty()) {
-        match ctx
-            .aws
-            .iam
-            .remove_role_from_instance_profile()
-            .instance_profile_name(&have.id)
-            .role_name(role)
-            .send()
-            .await
-            .call("RemoveRoleFromInstanceProfile", resource)
-        {
-            Err(err) if !err.is(ErrorClass::NotFound) => return Err(err),
-            _ => {}
-        }
-    }
-    ctx.aws
-        .iam
-        .delete_instance_profile()
-        .instance_profile_name(&have.id)
-        .send()
-        .await
-        .call("DeleteInstanceProfile", resource)
-        .gone_ok()
 }

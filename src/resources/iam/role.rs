@@ -1,19 +1,147 @@
-use super::{canonical_from_aws, iam_name, iam_tags, policy_name, read_tags, spec, RoleSpec, ROLES};
-use crate::aws::{AwsError, ErrorClass, Outcome, ResultExt};
-use crate::model::{tags, Actual, Address, Desired, Kind, Value};
-use crate::resources::{check_owner, concurrently, Ctx};
+//! IAM roles: who may assume each (its trust policy) and the one inline policy clusterup manages on it.
 
-/// Every role of the deployment, each looked up by its name (IAM has no tag filter), all at once.
-pub async fn discover(ctx: &Ctx) -> Result<Vec<Actual>, AwsError> {
-    let found = concurrently(ctx, ROLES, |ctx, spec| async move { discover_one(&ctx, spec).await }).await?;
-    Ok(found.into_iter().flatten().collect())
+use super::{iam_tags, read_tags};
+use crate::aws::{ErrorClass, Outcome, PollPolicy, ResultExt, Service};
+use crate::model::json::canonical;
+use crate::model::names::{self, iam::ROLES};
+use crate::model::{tags, Actual, Address, Desired, Kind, Op, Prop, Value, NAME, TAGS};
+use std::collections::BTreeMap;
+
+use crate::resources::support::{self, check_owner, concurrently, returned_id};
+use crate::resources::{tag_pairs, Ctx, Error, Latency, Progress, ResourceKind, Spec};
+
+/// Who may assume the role, as canonical JSON.
+pub const TRUST: Prop = Prop::new("trust");
+/// The inline policy, as canonical JSON; a role without one has none.
+pub const POLICY: Prop = Prop::new("policy");
+
+pub struct Role;
+
+const SPEC: Spec = Spec::new(Kind::IamRole, "IAM role", Service::Iam, PollPolicy::FAST, latency)
+    .props(&[&NAME, &TRUST, &POLICY, &TAGS])
+    // EMR uses its service role until the cluster has terminated.
+    .deleted_after(&[Kind::InstanceProfile, Kind::EmrCluster]);
+
+fn latency(op: Op, _: Option<&Desired>) -> Latency {
+    match op {
+        // Until EC2 and EMR accept it: 5-10 s (U, gh:hashicorp/terraform/pull/2037); the call
+        // answers at once, the estimate counts the wait that follows.
+        Op::Create => Latency { typical: std::time::Duration::from_secs(10), ready_after: None },
+        _ => Latency::at_once(op),
+    }
 }
 
-async fn discover_one(ctx: &Ctx, spec: &'static RoleSpec) -> Result<Option<Actual>, AwsError> {
-    let name = iam_name(&ctx.deployment, &ctx.aws.region, spec.suffix);
-    let role = ctx
-        .aws
-        .iam
+impl ResourceKind for Role {
+    const SPEC: &'static Spec = &SPEC;
+
+    /// Every role of the deployment, each looked up by its name (IAM has no tag filter), all at once.
+    async fn discover(ctx: &Ctx, _parent: Option<&Actual>) -> Result<Vec<Actual>, Error> {
+        let found = concurrently(ctx, ROLES, |ctx, spec| async move { discover_one(&ctx, spec).await }).await?;
+        Ok(found.into_iter().flatten().collect())
+    }
+
+    async fn create(ctx: &Ctx, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
+        let iam = &ctx.aws.iam;
+        let name = want.text(&NAME)?;
+        let spec = spec_of(&want.address)?;
+        let created = iam
+            .create_role()
+            .role_name(name)
+            .description(format!("clusterup {}: {}", ctx.deployment, spec.description))
+            .assume_role_policy_document(want.text(&TRUST)?)
+            .set_tags(Some(iam_tags(&tag_pairs(want), want.address.as_str())?))
+            .send()
+            .await
+            .call("CreateRole", want.address.as_str());
+        let arn = match created {
+            Ok(out) => returned_id(out.role().map(|r| r.arn()), want.address.as_str(), "CreateRole")?,
+            // Made by a run that was interrupted before it heard the answer: take it if it is ours.
+            Err(err) if err.is(ErrorClass::AlreadyExists) => {
+                let out = iam.get_role().role_name(name).send().await.call("GetRole", name)?;
+                let role = out.role().cloned();
+                check_owner(ctx, "role", name, &read_tags(role.as_ref().map(|r| r.tags()).unwrap_or_default()))?;
+                role.map(|r| r.arn().to_owned()).unwrap_or_default()
+            }
+            Err(err) => return Err(err.into()),
+        };
+        put_policy(ctx, want).await?;
+        Ok(Actual::made(want, name).attr("arn", arn))
+    }
+
+    async fn update(ctx: &Ctx, have: &Actual, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
+        let resource = have.address.as_str();
+        if want.differs_from(have, &TRUST) {
+            ctx.aws
+                .iam
+                .update_assume_role_policy()
+                .role_name(&have.id)
+                .policy_document(want.text(&TRUST)?)
+                .send()
+                .await
+                .call("UpdateAssumeRolePolicy", resource)?;
+        }
+        if have.props.get(POLICY.name) != want.props.get(POLICY.name) {
+            put_policy(ctx, want).await?;
+        }
+        let (iam, name) = (&ctx.aws.iam, &have.id);
+        let set = move |tags: BTreeMap<String, String>| async move {
+            iam.tag_role()
+                .role_name(name)
+                .set_tags(Some(iam_tags(&tags, resource)?))
+                .send()
+                .await
+                .call("TagRole", resource)?;
+            Ok(())
+        };
+        let remove = move |keys: Vec<String>| async move {
+            iam.untag_role().role_name(name).set_tag_keys(Some(keys)).send().await.call("UntagRole", resource)?;
+            Ok(())
+        };
+        support::sync_tags(have, want, set, remove).await?;
+        Ok(have.updated_to(want))
+    }
+
+    async fn delete(ctx: &Ctx, have: &Actual, _progress: &dyn Progress) -> Result<(), Error> {
+        let resource = have.address.as_str();
+        let iam = &ctx.aws.iam;
+        // A role goes only without inline policies and outside every instance profile.
+        let policies =
+            match iam.list_role_policies().role_name(&have.id).send().await.call("ListRolePolicies", resource) {
+                Ok(out) => out.policy_names().to_vec(),
+                Err(err) if err.is(ErrorClass::NotFound) => return Ok(()),
+                Err(err) => return Err(err.into()),
+            };
+        for policy in policies {
+            iam.delete_role_policy()
+                .role_name(&have.id)
+                .policy_name(policy)
+                .send()
+                .await
+                .call("DeleteRolePolicy", resource)?;
+        }
+        let profiles = iam
+            .list_instance_profiles_for_role()
+            .role_name(&have.id)
+            .send()
+            .await
+            .call("ListInstanceProfilesForRole", resource)?;
+        for profile in profiles.instance_profiles() {
+            iam.remove_role_from_instance_profile()
+                .instance_profile_name(profile.instance_profile_name())
+                .role_name(&have.id)
+                .send()
+                .await
+                .call("RemoveRoleFromInstanceProfile", resource)?;
+        }
+        iam.delete_role().role_name(&have.id).send().await.call("DeleteRole", resource).gone_ok()?;
+        Ok(())
+    }
+}
+
+async fn discover_one(ctx: &Ctx, spec: &'static names::iam::Role) -> Result<Option<Actual>, Error> {
+    let iam = &ctx.aws.iam;
+    let name = names::iam::name(&ctx.deployment, &ctx.aws.region, spec.suffix);
+    let role = iam
         .get_role()
         .role_name(&name)
         .send()
@@ -25,65 +153,35 @@ async fn discover_one(ctx: &Ctx, spec: &'static RoleSpec) -> Result<Option<Actua
     let tags = read_tags(role.tags());
     check_owner(ctx, "role", &name, &tags)?;
     let mut actual = Actual::new(Address::new(spec.address), Kind::IamRole, &name)
-        .prop("name", Value::str(&name))
-        .prop("trust", Value::str(canonical_from_aws(role.assume_role_policy_document().unwrap_or_default())))
-        .prop("tags", tags::to_value(&tags))
+        .prop(&NAME, Value::str(&name))
+        .prop(&TRUST, Value::str(canonical_from_aws(role.assume_role_policy_document().unwrap_or_default())))
+        .prop(&TAGS, tags::to_value(&tags))
         .attr("arn", role.arn());
-    match ctx
-        .aws
-        .iam
+    match iam
         .get_role_policy()
         .role_name(&name)
-        .policy_name(policy_name(spec))
+        .policy_name(names::iam::policy_name(spec.suffix))
         .send()
         .await
         .call("GetRolePolicy", &name)
     {
-        Ok(policy) => actual = actual.prop("policy", Value::str(canonical_from_aws(policy.policy_document()))),
+        Ok(policy) => actual = actual.prop(&POLICY, Value::str(canonical_from_aws(policy.policy_document()))),
         Err(err) if err.is(ErrorClass::NotFound) => {}
-        Err(err) => return Err(err),
+        Err(err) => return Err(err.into()),
     }
     Ok(Some(actual))
 }
 
-/// The spec of the role `want` describes.
-fn spec_of(address: &Address) -> Result<&'static RoleSpec, AwsError> {
-    spec(address.as_str()).ok_or_else(|| AwsError::local(address.as_str(), "CreateRole", "not a role clusterup knows"))
+/// The role `address` names: every role's address is one of [`names::iam::ROLES`].
+fn spec_of(address: &Address) -> Result<&'static names::iam::Role, Error> {
+    names::iam::role(address.as_str()).ok_or_else(|| Error::Bug(format!("{address}: not a role clusterup knows")))
 }
 
-pub async fn create(ctx: &Ctx, want: &Desired) -> Result<Actual, AwsError> {
-    let name = want.text("name");
-    let spec = spec_of(&want.address)?;
-    let created = ctx
-        .aws
-        .iam
-        .create_role()
-        .role_name(name)
-        .description(format!("clusterup {}: {}", ctx.deployment, spec.description))
-        .assume_role_policy_document(want.text("trust"))
-        .set_tags(Some(iam_tags(want)?))
-        .send()
-        .await
-        .call("CreateRole", want.address.as_str());
-    let arn = match created {
-        Ok(out) => out.role().map(|r| r.arn().to_owned()).unwrap_or_default(),
-        // Made by a run that was interrupted before it heard the answer: take it if it is ours.
-        Err(err) if err.is(ErrorClass::AlreadyExists) => {
-            let out = ctx.aws.iam.get_role().role_name(name).send().await.call("GetRole", name)?;
-            let role = out.role().cloned();
-            check_owner(ctx, "role", name, &read_tags(role.as_ref().map(|r| r.tags()).unwrap_or_default()))?;
-            role.map(|r| r.arn().to_owned()).unwrap_or_default()
-        }
-        Err(err) => return Err(err),
-    };
-    put_policy(ctx, want).await?;
-    Ok(Actual { props: want.props.clone(), ..Actual::new(want.address.clone(), Kind::IamRole, name) }.attr("arn", arn))
-}
-
-async fn put_policy(ctx: &Ctx, want: &Desired) -> Result<(), AwsError> {
-    let name = want.text("name");
-    let policy = policy_name(spec_of(&want.address)?);
-    match want.props.get("policy").and_then(Value::as_str) {
+async fn put_policy(ctx: &Ctx, want: &Desired) -> Result<(), Error> {
+    let iam = &ctx.aws.iam;
+    let name = want.text(&NAME)?;
+    let policy = names::iam::policy_name(spec_of(&want.address)?.suffix);
+    match want.value(&POLICY).is_some().then(|| want.text(&POLICY)).transpose()? {
         Some(document) => {
             ctx.aws
                 .iam
@@ -95,9 +193,7 @@ async fn put_policy(ctx: &Ctx, want: &Desired) -> Result<(), AwsError> {
                 .await
                 .call("PutRolePolicy", want.address.as_str())?;
         }
-        None => match ctx
-            .aws
-            .iam
+        None => match iam
             .delete_role_policy()
             .role_name(name)
             .policy_name(&policy)
@@ -105,83 +201,49 @@ async fn put_policy(ctx: &Ctx, want: &Desired) -> Result<(), AwsError> {
             .await
             .call("DeleteRolePolicy", want.address.as_str())
         {
-            Err(err) if !err.is(ErrorClass::NotFound) => return Err(err),
+            Err(err) if !err.is(ErrorClass::NotFound) => return Err(err.into()),
             _ => {}
         },
     }
     Ok(())
 }
 
-pub async fn update(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<Actual, AwsError> {
-    let resource = have.address.as_str();
-    if !have.props.get("trust").zip(want.props.get("trust")).is_some_and(|(a, b)| a.same_as(b)) {
-        ctx.aws
-            .iam
-            .update_assume_role_policy()
-            .role_name(&have.id)
-            .policy_document(want.text("trust"))
-            .send()
-            .await
-            .call("UpdateAssumeRolePolicy", resource)?;
-    }
-    if have.props.get("policy") != want.props.get("policy") {
-        put_policy(ctx, want).await?;
-    }
-    if let Some(change) = tags::change(have.props.get("tags"), want.props.get("tags")) {
-        if !change.set.is_empty() {
-            ctx.aws
-                .iam
-                .tag_role()
-                .role_name(&have.id)
-                .set_tags(Some(iam_tags(want)?))
-                .send()
-                .await
-                .call("TagRole", resource)?;
-        }
-        if !change.remove.is_empty() {
-            ctx.aws
-                .iam
-                .untag_role()
-                .role_name(&have.id)
-                .set_tag_keys(Some(change.remove))
-                .send()
-                .await
-                .call("UntagRole", resource)?;
-        }
-    }
-    Ok(Actual { props: want.props.clone(), ..have.clone() })
+/// A policy document as AWS returns it (URL-encoded JSON) in canonical form; unparseable text stays as is.
+fn canonical_from_aws(encoded: &str) -> String {
+    let decoded = percent_decode(encoded);
+    serde_json::from_str::<serde_json::Value>(&decoded).map(|v| canonical(&v)).unwrap_or(decoded)
 }
 
-pub async fn delete(ctx: &Ctx, have: &Actual) -> Result<(), AwsError> {
-    let resource = have.address.as_str();
-    let iam = &ctx.aws.iam;
-    // A role goes only without inline policies and outside every instance profile.
-    let policies = match iam.list_role_policies().role_name(&have.id).send().await.call("ListRolePolicies", resource) {
-        Ok(out) => out.policy_names().to_vec(),
-        Err(err) if err.is(ErrorClass::NotFound) => return Ok(()),
-        Err(err) => return Err(err),
-    };
-    for policy in policies {
-        iam.delete_role_policy()
-            .role_name(&have.id)
-            .policy_name(policy)
-            .send()
-            .await
-            .call("DeleteRolePolicy", resource)?;
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
     }
-    let profiles = iam
-        .list_instance_profiles_for_role()
-        .role_name(&have.id)
-        .send()
-        .await
-        .call("ListInstanceProfilesForRole", resource)?;
-    for profile in profiles.instance_profiles() {
-        iam.remove_role_from_instance_profile()
-            .instance_profile_name(profile.instance_profile_name())
-            .role_name(&have.id)
-            .send()
-            .await
-            .call("RemoveRoleFromInstanceProfile", resource)?;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_documents_decode_to_the_canonical_form() {
+        let encoded = "%7B%22Version%22%3A%20%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
+        assert_eq!(canonical_from_aws(encoded), r#"{"Statement":[],"Version":"2012-10-17"}"#);
+        assert_eq!(canonical_from_aws(r#"{"b":1,"a":2}"#), r#"{"a":2,"b":1}"#);
     }
-    iam.delete_role().role_name(&have.id).send().await.call("DeleteRole", resource).gone_ok()
 }

@@ -68,7 +68,7 @@ network:
 load_balancer:
   scheme: internal
   listeners: [{ port: 80 }, { port: 443, certificate_arn: "arn:aws:acm:us-east-1:123456789012:certificate/abc" }]
-  algorithm: weighted_random
+  algorithm: least_outstanding_requests
   stickiness: { enabled: true, type: app_cookie, cookie_name: JSESSIONID, duration: 2h }
   health_check: { path: /health, interval: 30s, timeout: 10s, healthy_threshold: 3, unhealthy_threshold: 4, matcher: "200,302" }
   idle_timeout: 120s
@@ -79,7 +79,7 @@ app:
   capacity: { min: 3, desired: 4, max: 6 }
   scaling: { requests_per_target: 1000 }
 database:
-  engine_version: "8.0.39"
+  engine_version: "8.4.3"
   instance_class: db.r6g.large
   storage_gb: 50
   multi_az: true
@@ -92,7 +92,7 @@ shared_storage:
   transition_to_ia: 30d
   backups: false
 spark:
-  release: emr-7.5.0
+  release: emr-7.13.0
   master: { instance_type: m5.2xlarge }
   core: { instance_type: r5.xlarge, count: 3 }
   task: { instance_type: c5.xlarge, count: 1 }
@@ -116,7 +116,7 @@ fn full_form_sets_every_field() {
     let lb = &t.load_balancer;
     assert_eq!(lb.scheme, Scheme::Internal);
     assert_eq!(lb.listeners[1].certificate_arn.as_deref(), Some("arn:aws:acm:us-east-1:123456789012:certificate/abc"));
-    assert_eq!(lb.algorithm, Algorithm::WeightedRandom);
+    assert_eq!(lb.algorithm, Algorithm::LeastOutstandingRequests);
     assert_eq!(
         lb.stickiness,
         Some(Stickiness::AppCookie { cookie_name: "JSESSIONID".into(), duration: Duration::from_secs(7200) })
@@ -130,7 +130,7 @@ fn full_form_sets_every_field() {
     assert_eq!(t.app.capacity, Capacity { min: 3, desired: 4, max: 6 });
     assert_eq!(t.app.scaling, Some(Scaling::RequestsPerTarget(1000)));
     let db = t.database.expect("database");
-    assert_eq!(db.engine_version, "8.0.39");
+    assert_eq!(db.engine_version, "8.4.3");
     assert_eq!((db.instance_class.as_str(), db.storage_gb, db.backup_retention_days), ("db.r6g.large", 50, 14));
     assert_eq!(db.deletion, DeletionPolicy::Delete);
     // An unquoted number keeps its spelling as a parameter value.
@@ -298,7 +298,7 @@ fn byte_order_mark_is_ignored() {
 fn sections_written_empty_get_their_defaults() {
     let t = ok(&minimal_with("network:\nload_balancer:\ndatabase:\nshared_storage:\n")).topology;
     let db = t.database.expect("`database:` with no value is a database with defaults");
-    assert_eq!((db.engine_version.as_str(), db.instance_class.as_str()), ("8.0", "db.t3.medium"));
+    assert_eq!((db.engine_version.as_str(), db.instance_class.as_str()), ("8.4", "db.t3.medium"));
     assert_eq!((db.storage_gb, db.multi_az, db.backup_retention_days), (20, true, 7));
     assert_eq!(db.deletion, DeletionPolicy::Snapshot);
     assert!(db.parameters.is_empty());

@@ -55,10 +55,103 @@ fn deep_nesting_is_an_error() {
     let flow = minimal_with(&format!("tags: {}{}\n", "[".repeat(5000), "]".repeat(5000)));
     let d = quick_err(&flow);
     assert!(d.message.contains("nested too deeply"), "{d}");
-    assert_eq!((d.line, d.column), (5, 134), "{d}");
+    // The 129th bracket: `tags: ` is 6 characters.
+    assert_eq!((d.line, d.column), (5, 6 + 129), "{d}");
     let block: String = (0..300).map(|i| format!("{}k{i}:\n", " ".repeat(2 * i))).collect();
     let d = quick_err(&block);
     assert!(d.message.contains("nested too deeply"), "{d}");
+    // 100,000 levels of block sequences cost the parser linear time; serde_yaml refuses them.
+    let dashes = format!("name:\n{}x\n", "- ".repeat(100_000));
+    let d = quick_err(&dashes);
+    assert!(d.message.contains("nested too deeply (serde_yaml stops at 128 levels)"), "{d}");
+}
+
+/// 100,000 nested brackets (200 KB) took the YAML parser minutes (its work grows with the square of
+/// the depth). The depth pre-scan refuses them before the parser sees them, at the bracket past the
+/// limit; its message (not serde_yaml's) shows which pass did.
+#[test]
+fn a_hundred_thousand_nested_brackets_are_refused_by_the_pre_scan() {
+    let text = format!("name: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let d = err(&text);
+    assert_eq!((d.line, d.column, d.field.as_str()), (1, 6 + 129, ""), "{d}");
+    assert_eq!(
+        d.message,
+        "the document is nested too deeply: more than 128 levels of [ ] or { } here; a topology needs a few"
+    );
+    // Braces, mixed, on several lines, count the same.
+    let text = format!("{MINIMAL}tags:\n  team: {}\n", "{a: [\n".repeat(50_000));
+    let d = err(&text);
+    // Two levels a line from line 6: the 129th is the `{` of line 70.
+    assert_eq!((d.line, d.column), (70, 1), "{d}");
+    assert!(d.message.contains("more than 128 levels"), "{d}");
+}
+
+/// Brackets in comments, quoted strings, block scalars and plain text are not nesting.
+#[test]
+fn brackets_that_are_text_do_not_count() {
+    let many = "[".repeat(300);
+    let braces = "{".repeat(300);
+    ok(&minimal_with(&format!("# {many}\n  # {braces}\n")));
+    let lb = |path: &str| {
+        minimal_with(&format!("network:\n  nat: per_az\nload_balancer:\n  health_check:\n    path: {path}\n"))
+    };
+    for (written, read) in [
+        (format!("\"/{many}\""), format!("/{many}")),
+        (format!("'/{many}'"), format!("/{many}")),
+        (format!("'/it''s{many}'"), format!("/it's{many}")),
+        (format!("\"/\\\"{many}\""), format!("/\"{many}")),
+        (format!("/{many}"), format!("/{many}")),
+        (format!("/a{braces}"), format!("/a{braces}")),
+    ] {
+        assert_eq!(ok(&lb(&written)).topology.load_balancer.health_check.path, read);
+    }
+    // In flow collections too.
+    ok(&minimal_with(&format!("load_balancer:\n  health_check: {{ path: \"/{many}\" }}  # {many}\n")));
+    ok(&minimal_with(&format!("load_balancer: {{ health_check: {{ path: '/{many}' }} }}\n")));
+}
+
+#[test]
+fn the_depth_pre_scan_reads_yaml_as_yaml() {
+    use crate::topology::depth::{check, TooDeep};
+    let deep = "[".repeat(129);
+    let refused = |text: &str| check(text).expect_err(text);
+    // Not nesting: comments, both quote styles (with their escapes), block scalars, plain scalars.
+    for text in [
+        format!("a: 1 # {deep}\n"),
+        format!("# {deep}\n"),
+        format!("a: \"{deep}\"\n"),
+        format!("a: \"x\\\"{deep}\"\n"),
+        format!("a: 'it''s {deep}'\n"),
+        format!("a: '\n  {deep}\n  '\n"),
+        format!("a: |\n  {deep}\n  {deep}\n\n  {deep}\nb: 1\n"),
+        format!("- >-\n   {deep}\n"),
+        format!("a:\n  - key: |\n      {deep}\n"),
+        format!("a: see {deep}\n"),
+        format!("a: it's {deep}\n"),
+        format!("a: [\"{deep}\", '{deep}', x # {deep}\n  ]\n"),
+        format!("{{\"a\":\"{deep}\"}}\n"),
+        format!("a: b\n  c {deep}\n"),
+        format!("%YAML 1.1\n--- |\n  {deep}\n"),
+    ] {
+        assert_eq!(check(&text), Ok(()), "{text}");
+    }
+    // Nesting wherever YAML reads a bracket as one.
+    assert_eq!(refused(&deep), TooDeep { line: 1, column: 129 });
+    assert_eq!(refused(&format!("a:\n  - {deep}")), TooDeep { line: 2, column: 133 });
+    assert_eq!(refused(&format!("? {deep}")), TooDeep { line: 1, column: 131 });
+    assert_eq!(refused(&format!("--- {deep}")), TooDeep { line: 1, column: 133 });
+    assert_eq!(refused(&format!("a: &x !!seq {deep}")), TooDeep { line: 1, column: 141 });
+    assert_eq!(refused(&format!("a: [x, 'y', \"z\", {deep}")).line, 1);
+    // After a block scalar ends, brackets count again.
+    assert_eq!(refused(&format!("a: |\n  text\nb: {deep}")).line, 3);
+    // A line that may continue a plain scalar: a bracket starting it counts, and what looks like a
+    // quote there does not hide the rest of the document.
+    assert_eq!(refused(&format!("a: b\n  {deep}")).line, 2);
+    assert_eq!(refused(&format!("a: b\n  \"c\nd: {deep}")).line, 3);
+    assert_eq!(refused(&format!("a:\n  b\n \"c\nd: {deep}")).line, 4);
+    assert_eq!(refused(&format!("a: b\n  [x, 'y\nd: {deep}")).line, 3);
+    // A quoted key at the start of a line is a quote.
+    assert_eq!(refused(&format!("a: b\n\"k # {deep}\": {deep}")).column, 5 + 129 + 3 + 129);
 }
 
 #[test]

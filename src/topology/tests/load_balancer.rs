@@ -204,3 +204,33 @@ fn health_check_timeout_must_be_shorter_than_interval() {
         "timeout (5s, the default) must be shorter than interval (5s)",
     );
 }
+
+/// ELBv2 refuses stickiness on a target group whose algorithm is weighted_random, only when the target
+/// group is modified; validate says so first, at the algorithm.
+#[test]
+fn weighted_random_cannot_be_sticky() {
+    expect_err(
+        &lb("  algorithm: weighted_random\n  stickiness: { duration: 1h }\n"),
+        6,
+        14,
+        "load_balancer.algorithm",
+        "weighted_random cannot be combined with load_balancer.stickiness",
+    );
+    // Stickiness first, or as an empty section (on, with defaults): the same.
+    let d = err(&lb("  stickiness:\n    type: app_cookie\n    cookie_name: SID\n  algorithm: weighted_random\n"));
+    assert_eq!((d.line, d.column, d.field.as_str()), (9, 14, "load_balancer.algorithm"), "{d}");
+    assert!(d.message.contains("You cannot have both stickiness and weighted random algorithm enabled"), "{d}");
+    expect_err(
+        &lb("  stickiness:\n  algorithm: weighted_random\n"),
+        7,
+        14,
+        "load_balancer.algorithm",
+        "cannot be combined",
+    );
+    // Without stickiness, or with it turned off, weighted_random is fine; so is stickiness with the others.
+    let t = ok(&lb("  algorithm: weighted_random\n  stickiness: { enabled: false }\n")).topology;
+    assert_eq!((t.load_balancer.algorithm, t.load_balancer.stickiness), (Algorithm::WeightedRandom, None));
+    ok(&lb("  algorithm: weighted_random\n"));
+    ok(&lb("  algorithm: round_robin\n  stickiness: { duration: 1h }\n"));
+    ok(&lb("  algorithm: least_outstanding_requests\n  stickiness: { duration: 1h }\n"));
+}

@@ -11,6 +11,7 @@ mod network;
 mod rules;
 mod schema;
 mod services;
+mod versions;
 mod warnings;
 
 use std::path::{Path, PathBuf};

@@ -112,7 +112,7 @@ fn versions_and_releases() {
     }
     assert_eq!(emr_release("emr-7.5.0"), Ok(()));
     for bad in ["emr-7.5", "7.5.0", "emr-7.5.0-beta", "EMR-7.5.0", "emr-a.b.c"] {
-        rejects(emr_release(bad), "expected e.g. emr-7.5.0");
+        rejects(emr_release(bad), "expected e.g. emr-7.14.0");
     }
 }
 

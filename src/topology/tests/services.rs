@@ -128,16 +128,11 @@ fn spark_defaults() {
 #[test]
 fn spark_rules() {
     let spark = |body: &str| minimal_with(&format!("spark:\n  release: emr-7.5.0\n{body}"));
-    expect_err(&minimal_with("spark:\n  release: 7.5.0\n"), 6, 12, "spark.release", "expected e.g. emr-7.5.0");
+    expect_err(&minimal_with("spark:\n  release: 7.5.0\n"), 6, 12, "spark.release", "expected e.g. emr-7.14.0");
     expect_err(&minimal_with("spark:\n  release: emr-7.5\n"), 6, 12, "spark.release", "not an EMR release label");
-    expect_err(
-        &minimal_with("spark:\n  core: { count: 3 }\n"),
-        6,
-        3,
-        "spark.release",
-        "missing required field `release`",
-    );
-    expect_err(&minimal_with("spark:\n"), 5, 7, "spark.release", "missing required field `release`");
+    // Without a release, the newest EMR 7 release clusterup knows.
+    let t = ok(&minimal_with("spark:\n  core: { count: 3 }\n")).topology;
+    assert_eq!(t.spark.map(|s| (s.release, s.core.count)), Some(("emr-7.14.0".into(), 3)));
     expect_err(
         &spark("  metastore: shared_database\n"),
         7,

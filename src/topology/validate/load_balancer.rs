@@ -19,11 +19,23 @@ pub fn load_balancer(raw: RawLoadBalancer, region: &str) -> Result<LoadBalancer>
         None => None,
         Some(s) => stickiness(s, &path.key("stickiness"))?,
     };
+    let algorithm = raw.algorithm.unwrap_or(Algorithm::RoundRobin);
+    if algorithm == Algorithm::WeightedRandom && stickiness.is_some() {
+        // ELBv2 refuses the pair in ModifyTargetGroupAttributes ("You cannot have both stickiness and
+        // weighted random algorithm enabled"), after the target group exists. weighted_random is never a
+        // default, so the algorithm key is in the file to point at.
+        return Err(Finding::new(
+            path.key("algorithm"),
+            "weighted_random cannot be combined with load_balancer.stickiness: AWS refuses both at once \
+             (\"You cannot have both stickiness and weighted random algorithm enabled\"); use round_robin \
+             or least_outstanding_requests with stickiness, or set stickiness.enabled: false",
+        ));
+    }
     let health_check = health_check(raw.health_check.unwrap_or_default(), &path.key("health_check"))?;
     Ok(LoadBalancer {
         scheme: raw.scheme.unwrap_or(Scheme::InternetFacing),
         listeners,
-        algorithm: raw.algorithm.unwrap_or(Algorithm::RoundRobin),
+        algorithm,
         stickiness,
         health_check,
         idle_timeout: raw.idle_timeout.map_or(DEFAULT_IDLE_TIMEOUT, |d| d.0),

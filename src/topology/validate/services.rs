@@ -8,9 +8,27 @@ use crate::topology::error::Finding;
 use crate::topology::locate::YamlPath;
 use crate::topology::model::*;
 use crate::topology::raw::*;
+use crate::topology::versions::{self, Date, PastSupport, AS_OF};
 
-pub fn database(raw: RawDatabase, warnings: &mut Vec<Finding>) -> Database {
+pub fn database(raw: RawDatabase, today: Date, warnings: &mut Vec<Finding>) -> Database {
     let path = YamlPath::root().key("database");
+    let engine_version = raw.engine_version.map_or_else(|| DEFAULT_ENGINE_VERSION.to_owned(), |v| v.0);
+    if let Some(past) = versions::mysql_past_support(&engine_version, today) {
+        let named = if engine_version == past.row.version {
+            format!("MySQL {engine_version}")
+        } else {
+            format!("MySQL {engine_version} ({})", past.row.version)
+        };
+        warnings.push(Finding::new(
+            path.key("engine_version"),
+            format!(
+                "{named} left RDS standard support on {}; RDS charges Extended Support for it from then on. \
+                 Use \"{DEFAULT_ENGINE_VERSION}\", the current LTS ({})",
+                past.ended,
+                table_note(&past)
+            ),
+        ));
+    }
     let multi_az = raw.multi_az.unwrap_or(true);
     if !multi_az {
         warnings.push(Finding::new(
@@ -26,7 +44,7 @@ pub fn database(raw: RawDatabase, warnings: &mut Vec<Finding>) -> Database {
         ));
     }
     Database {
-        engine_version: raw.engine_version.map_or_else(|| DEFAULT_ENGINE_VERSION.to_owned(), |v| v.0),
+        engine_version,
         instance_class: raw.instance_class.map_or_else(|| DEFAULT_DB_CLASS.to_owned(), |c| c.0),
         storage_gb: raw.storage_gb.map_or(DEFAULT_STORAGE_GB, |s| s.0),
         multi_az,
@@ -34,6 +52,11 @@ pub fn database(raw: RawDatabase, warnings: &mut Vec<Finding>) -> Database {
         deletion: raw.deletion.unwrap_or(DeletionPolicy::Snapshot),
         parameters: raw.parameters.unwrap_or_default().into_iter().map(|(k, v)| (k.0, v.0)).collect::<BTreeMap<_, _>>(),
     }
+}
+
+/// Where a lifecycle date comes from, and how fresh the table is.
+fn table_note(past: &PastSupport) -> String {
+    format!("clusterup's version table as of {AS_OF}; source: {}", past.row.source)
 }
 
 pub fn shared_storage(raw: RawSharedStorage) -> SharedStorage {
@@ -56,14 +79,23 @@ fn managed_scaling_available(release: &str) -> bool {
     }
 }
 
-pub fn spark(raw: RawSpark, has_database: bool) -> Result<Spark> {
+pub fn spark(raw: RawSpark, has_database: bool, today: Date, warnings: &mut Vec<Finding>) -> Result<Spark> {
     let path = YamlPath::root().key("spark");
-    let Some(release) = raw.release else {
-        return Err(Finding::new(
+    let release = raw.release.map_or_else(|| DEFAULT_SPARK_RELEASE.to_owned(), |r| r.0);
+    if let Some(past) = versions::emr_past_support(&release, today) {
+        let what = if release == past.row.version {
+            format!("{release} left EMR standard support on {}", past.ended)
+        } else {
+            format!("{release} is older than {}, which left EMR standard support on {}", past.row.version, past.ended)
+        };
+        warnings.push(Finding::new(
             path.key("release"),
-            "missing required field `release`, an EMR release label such as emr-7.5.0",
+            format!(
+                "{what}: no more fixes for it. Use {DEFAULT_SPARK_RELEASE}, the newest EMR 7 release ({})",
+                table_note(&past)
+            ),
         ));
-    };
+    }
     let group = |raw: Option<RawInstanceGroup>, default_count: u32| {
         let raw = raw.unwrap_or_default();
         InstanceGroup {
@@ -95,14 +127,14 @@ pub fn spark(raw: RawSpark, has_database: bool) -> Result<Spark> {
             .at(path.key("scaling").key("max")));
         }
         Some(s) => {
-            let managed_available = managed_scaling_available(&release.0);
+            let managed_available = managed_scaling_available(&release);
             let mode = match s.mode {
                 Some(SparkScalingMode::Managed) if !managed_available => {
                     return Err(Finding::new(
                         path.key("scaling").key("mode"),
                         format!(
                             "EMR managed scaling needs release emr-5.30.0 or later (emr-6.1.0 or later in 6.x), not {}; use mode: custom",
-                            release.0
+                            release
                         ),
                     ));
                 }
@@ -134,5 +166,5 @@ pub fn spark(raw: RawSpark, has_database: bool) -> Result<Spark> {
         None if has_database => Metastore::SharedDatabase,
         None => Metastore::Local,
     };
-    Ok(Spark { release: release.0, master, core, task, scaling, metastore })
+    Ok(Spark { release, master, core, task, scaling, metastore })
 }

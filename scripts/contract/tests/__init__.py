@@ -1,0 +1,1 @@
+"""Self-tests of the contract checks: each check fails on a planted defect."""

@@ -1,0 +1,62 @@
+//! The app tier: the launch template the nodes boot from (with the rendered user data), the Auto Scaling
+//! group in the private subnets registered with the target group, and a target-tracking scaling policy.
+
+use super::network::refs;
+use super::template::{user_data, TemplateError};
+use super::{id_of, named};
+use crate::model::names::{app as names, iam::APP_INSTANCE_PROFILE, load_balancer, network::APP_SECURITY_GROUP};
+use crate::model::{tags, Address, Desired, Facts, Kind, Value, NAME};
+use crate::resources::autoscaling::group;
+use crate::resources::autoscaling::scaling_policy::{self, CPU, REQUESTS};
+use crate::resources::ec2::launch_template;
+use crate::topology::{Scaling, Topology};
+
+pub fn desired(topology: &Topology, facts: &Facts) -> Result<Vec<Desired>, TemplateError> {
+    let name = &topology.name;
+    let group_name = names::group_name(name);
+    let app = &topology.app;
+    let net = refs(topology, facts);
+    let instance_tags = tags::for_resource(&topology.tags, name, &Address::new(names::AUTO_SCALING_GROUP), &group_name);
+    let mut out = vec![named(topology, names::LAUNCH_TEMPLATE, Kind::LaunchTemplate, &group_name)
+        .prop(&NAME, Value::str(&group_name))
+        .prop(&launch_template::IMAGE, Value::str(&facts.image_id))
+        .prop(&launch_template::INSTANCE_TYPE, Value::str(&app.instance_type))
+        .prop(&launch_template::SECURITY_GROUPS, Value::List(vec![id_of(APP_SECURITY_GROUP)]))
+        .prop(&launch_template::USER_DATA, user_data(topology)?)
+        .prop(&launch_template::INSTANCE_PROFILE, id_of(APP_INSTANCE_PROFILE))
+        .create_only(&launch_template::INSTANCE_TAGS, tags::to_value(&instance_tags))];
+    let mut asg = named(topology, names::AUTO_SCALING_GROUP, Kind::AutoScalingGroup, &group_name)
+        .prop(&NAME, Value::str(&group_name))
+        .prop(&group::LAUNCH_TEMPLATE, id_of(names::LAUNCH_TEMPLATE))
+        .prop(&group::MIN, Value::Int(i64::from(app.capacity.min)))
+        .prop(&group::MAX, Value::Int(i64::from(app.capacity.max)))
+        .prop(&group::SUBNETS, Value::List(net.private_subnets))
+        .prop(&group::TARGET_GROUPS, Value::List(vec![id_of(load_balancer::TARGET_GROUP)]))
+        .prop(&group::HEALTH_CHECK, Value::str("ELB"));
+    // With a scaling policy the autoscaler owns the desired capacity: set it once, never fight it.
+    let desired = Value::Int(i64::from(app.capacity.desired));
+    asg = match app.scaling {
+        Some(_) => asg.create_only(&group::DESIRED, desired),
+        None => asg.prop(&group::DESIRED, desired),
+    };
+    out.push(asg);
+    if let Some(scaling) = app.scaling {
+        let (leaf, metric, target) = match scaling {
+            Scaling::CpuTarget(pct) => ("cpu", CPU, format!("{pct:.1}")),
+            Scaling::RequestsPerTarget(n) => ("requests", REQUESTS, format!("{:.1}", f64::from(n))),
+        };
+        // Scaling policies have no tags of their own; they are found through their group.
+        let mut policy = Desired::new(names::scaling_policy(leaf), Kind::ScalingPolicy)
+            .prop(&scaling_policy::GROUP, id_of(names::AUTO_SCALING_GROUP))
+            .prop(&NAME, Value::str(format!("{name}-{leaf}-target")))
+            .prop(&scaling_policy::METRIC, Value::str(metric))
+            .prop(&scaling_policy::TARGET, Value::str(target));
+        if matches!(scaling, Scaling::RequestsPerTarget(_)) {
+            policy = policy
+                .create_only(&scaling_policy::LOAD_BALANCER, id_of(load_balancer::LOAD_BALANCER))
+                .create_only(&scaling_policy::TARGET_GROUP, id_of(load_balancer::TARGET_GROUP));
+        }
+        out.push(policy);
+    }
+    Ok(out)
+}

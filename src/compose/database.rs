@@ -1,0 +1,68 @@
+//! The shared MySQL metadata database: its security group (3306 from the app and Spark nodes only), its
+//! subnet group over the private subnets, its parameter group, and the instance.
+
+use super::network::{data_tier_clients, refs, security_group};
+use super::{id_of, named};
+use crate::model::names::{database as names, network::DATABASE_SECURITY_GROUP};
+use crate::model::{Desired, Facts, Kind, Value, NAME};
+use crate::resources::ec2::security_group::{ingress_from_group, INGRESS};
+use crate::resources::rds::{instance, parameter_group, subnet_group};
+use crate::topology::Topology;
+
+/// The parameter group family of an engine version: `mysql8.4` for `8.4` or `8.4.3`.
+pub fn family(engine_version: &str) -> String {
+    let major_minor: Vec<&str> = engine_version.split('.').take(2).collect();
+    format!("mysql{}", major_minor.join("."))
+}
+
+pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
+    let Some(db) = &topology.database else { return vec![] };
+    let name = names::identifier(&topology.name);
+    let net = refs(topology, facts);
+    vec![
+        security_group(topology, facts, DATABASE_SECURITY_GROUP, &name, "database, reached only from the app").prop(
+            &INGRESS,
+            Value::List(data_tier_clients(topology).into_iter().map(|g| ingress_from_group(3306, g)).collect()),
+        ),
+        named(topology, names::SUBNET_GROUP, Kind::DbSubnetGroup, &name)
+            .prop(&NAME, Value::str(&name))
+            .prop(&subnet_group::SUBNETS, Value::List(net.private_subnets)),
+        named(topology, names::PARAMETER_GROUP, Kind::DbParameterGroup, &name)
+            .prop(&NAME, Value::str(&name))
+            .prop(&parameter_group::FAMILY, Value::str(family(&db.engine_version)))
+            .prop(
+                &parameter_group::PARAMETERS,
+                Value::Map(db.parameters.iter().map(|(k, v)| (k.clone(), Value::str(v))).collect()),
+            ),
+        named(topology, names::INSTANCE, Kind::DbInstance, &name)
+            .prop(&instance::IDENTIFIER, Value::str(&name))
+            .prop(&instance::ENGINE, Value::str("mysql"))
+            .prop(&instance::ENGINE_VERSION, Value::str(&db.engine_version))
+            .prop(&instance::INSTANCE_CLASS, Value::str(&db.instance_class))
+            .prop(&instance::STORAGE_GB, Value::Int(i64::from(db.storage_gb)))
+            .prop(&instance::STORAGE_TYPE, Value::str("gp3"))
+            .prop(&instance::ENCRYPTED, Value::Bool(true))
+            .prop(&instance::MULTI_AZ, Value::Bool(db.multi_az))
+            .prop(&instance::BACKUP_RETENTION_DAYS, Value::Int(i64::from(db.backup_retention_days)))
+            .prop(&instance::SUBNET_GROUP, id_of(names::SUBNET_GROUP))
+            // Set at creation and never compared: its name is fixed by the deployment, and the emulator
+            // does not report an instance's parameter groups (AWS does).
+            .create_only(&instance::PARAMETER_GROUP, id_of(names::PARAMETER_GROUP))
+            .prop(&instance::SECURITY_GROUPS, Value::List(vec![id_of(DATABASE_SECURITY_GROUP)]))
+            .prop(&instance::DELETION_PROTECTION, Value::Bool(true))
+            .prop(&instance::MANAGED_PASSWORD, Value::Bool(true))
+            .create_only(&instance::MASTER_USERNAME, Value::str("admin")),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::family;
+
+    #[test]
+    fn family_follows_major_and_minor() {
+        assert_eq!(family("8.0"), "mysql8.0");
+        assert_eq!(family("8.0.39"), "mysql8.0");
+        assert_eq!(family("8.4.3"), "mysql8.4");
+    }
+}

@@ -1,0 +1,100 @@
+//! The Application Load Balancer in the public subnets (or private, when internal), the app target group
+//! with its health check, algorithm and stickiness, and one listener per port.
+
+use std::collections::BTreeMap;
+
+use super::network::refs;
+use super::{id_of, named};
+use crate::model::names::{load_balancer as names, network::ALB_SECURITY_GROUP};
+use crate::model::{Desired, Facts, Kind, Value, NAME};
+use crate::resources::elbv2::target_group::HealthCheck;
+use crate::resources::elbv2::{listener, load_balancer, target_group};
+use crate::topology::{Algorithm, Scheme, Stickiness, Topology};
+
+/// Target group attributes clusterup manages; every other attribute keeps AWS's default.
+fn target_group_attributes(topology: &Topology) -> Value {
+    let lb = &topology.load_balancer;
+    let algorithm = match lb.algorithm {
+        Algorithm::RoundRobin => "round_robin",
+        Algorithm::LeastOutstandingRequests => "least_outstanding_requests",
+        Algorithm::WeightedRandom => "weighted_random",
+    };
+    let mut attrs = BTreeMap::from([("load_balancing.algorithm.type".to_owned(), Value::str(algorithm))]);
+    match &lb.stickiness {
+        None => {
+            attrs.insert("stickiness.enabled".into(), Value::str("false"));
+        }
+        Some(Stickiness::LbCookie { duration }) => {
+            attrs.insert("stickiness.enabled".into(), Value::str("true"));
+            attrs.insert("stickiness.type".into(), Value::str("lb_cookie"));
+            attrs.insert("stickiness.lb_cookie.duration_seconds".into(), Value::str(duration.as_secs().to_string()));
+        }
+        Some(Stickiness::AppCookie { cookie_name, duration }) => {
+            attrs.insert("stickiness.enabled".into(), Value::str("true"));
+            attrs.insert("stickiness.type".into(), Value::str("app_cookie"));
+            attrs.insert("stickiness.app_cookie.cookie_name".into(), Value::str(cookie_name));
+            attrs.insert("stickiness.app_cookie.duration_seconds".into(), Value::str(duration.as_secs().to_string()));
+        }
+    }
+    Value::Map(attrs)
+}
+
+fn health_check(topology: &Topology) -> HealthCheck {
+    let hc = &topology.load_balancer.health_check;
+    // The topology's rules keep these within AWS's ranges (5-300 s, 2-120 s), far inside an i32.
+    let secs = |d: std::time::Duration| i32::try_from(d.as_secs()).unwrap_or(i32::MAX);
+    HealthCheck {
+        path: hc.path.clone(),
+        interval_seconds: secs(hc.interval),
+        timeout_seconds: secs(hc.timeout),
+        healthy_threshold: i32::from(hc.healthy_threshold),
+        unhealthy_threshold: i32::from(hc.unhealthy_threshold),
+        matcher: hc.matcher.clone(),
+    }
+}
+
+pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
+    let name = &topology.name;
+    let net = refs(topology, facts);
+    let lb = &topology.load_balancer;
+    let (scheme, subnets) = match lb.scheme {
+        Scheme::InternetFacing => ("internet-facing", net.public_subnets),
+        Scheme::Internal => ("internal", net.private_subnets),
+    };
+    let mut out = vec![
+        named(topology, names::TARGET_GROUP, Kind::TargetGroup, &names::target_group_name(name))
+            .prop(&NAME, Value::str(names::target_group_name(name)))
+            .prop(&target_group::VPC, net.vpc)
+            .prop(&target_group::PORT, Value::Int(i64::from(topology.app.port)))
+            .prop(&target_group::PROTOCOL, Value::str("HTTP"))
+            .prop(&target_group::HEALTH_CHECK, health_check(topology).to_value())
+            .prop(&target_group::ATTRIBUTES, target_group_attributes(topology)),
+        named(topology, names::LOAD_BALANCER, Kind::LoadBalancer, &names::load_balancer_name(name))
+            .prop(&NAME, Value::str(names::load_balancer_name(name)))
+            .prop(&load_balancer::SCHEME, Value::str(scheme))
+            .prop(&load_balancer::SUBNETS, Value::List(subnets))
+            .prop(&load_balancer::SECURITY_GROUPS, Value::List(vec![id_of(ALB_SECURITY_GROUP)]))
+            .prop(
+                &load_balancer::ATTRIBUTES,
+                Value::Map(BTreeMap::from([(
+                    "idle_timeout.timeout_seconds".to_owned(),
+                    Value::str(lb.idle_timeout.as_secs().to_string()),
+                )])),
+            ),
+    ];
+    for spec in &lb.listeners {
+        let port = i64::from(spec.port);
+        let mut desired = named(topology, &names::listener(port), Kind::Listener, &format!("{name}-{port}"))
+            .prop(&listener::LOAD_BALANCER, id_of(names::LOAD_BALANCER))
+            .prop(&listener::PORT, Value::Int(port))
+            .prop(&listener::TARGET_GROUP, id_of(names::TARGET_GROUP));
+        desired = match &spec.certificate_arn {
+            Some(arn) => {
+                desired.prop(&listener::PROTOCOL, Value::str("HTTPS")).prop(&listener::CERTIFICATE, Value::str(arn))
+            }
+            None => desired.prop(&listener::PROTOCOL, Value::str("HTTP")),
+        };
+        out.push(desired);
+    }
+    out
+}

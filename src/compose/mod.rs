@@ -1,0 +1,72 @@
+//! From a checked topology to the resources it needs ([`Desired`]), with their properties and the
+//! references between them. This layer knows every section of the topology and which kinds of resources
+//! each one makes; the resource kinds know nothing of each other or of the topology.
+//!
+//! One module per section; the order of [`desired`] is the order plans list resources in.
+
+mod app;
+mod database;
+mod iam;
+mod load_balancer;
+mod network;
+mod outputs;
+mod policies;
+mod spark;
+mod storage;
+pub mod template;
+
+use crate::model::{tags, Address, Desired, Facts, Kind, TAGS};
+use crate::topology::{Image, Network, Topology, Zones};
+
+pub use outputs::outputs;
+pub use spark::METASTORE_CREDENTIALS;
+pub use template::TemplateError;
+
+/// Every resource the topology asks for. Fails only on a template (user data, bootstrap script) that
+/// does not render, before anything is sent to AWS.
+pub fn desired(topology: &Topology, facts: &Facts) -> Result<Vec<Desired>, TemplateError> {
+    let mut all = network::desired(topology, facts);
+    all.extend(iam::desired(topology, facts));
+    all.extend(database::desired(topology, facts));
+    all.extend(storage::desired(topology, facts));
+    all.extend(load_balancer::desired(topology, facts));
+    all.extend(app::desired(topology, facts)?);
+    all.extend(spark::desired(topology, facts)?);
+    Ok(all)
+}
+
+/// Facts without AWS, for offline views (`validate`, `graph`): zones named after the region, a
+/// placeholder image and account.
+pub fn offline_facts(topology: &Topology) -> Facts {
+    let zones = match &topology.network {
+        Network::Managed(m) => match &m.zones {
+            Zones::Names(names) => names.clone(),
+            Zones::Count(n) => (0..*n).map(|i| format!("{}{}", topology.region, char::from(b'a' + i))).collect(),
+        },
+        Network::Existing(_) => Vec::new(),
+    };
+    let image_id = match &topology.app.image {
+        Image::AmiId(id) => id.clone(),
+        Image::SsmParameter(name) => format!("(resolved from {name})"),
+    };
+    let (vpc_cidr, private_subnet_zones) = match &topology.network {
+        Network::Managed(m) => (m.cidr.to_string(), zones.clone()),
+        Network::Existing(e) => ("(the VPC's CIDR)".to_owned(), e.private_subnet_ids.clone()),
+    };
+    Facts { zones, image_id, vpc_cidr, private_subnet_zones, account_id: "(account)".into() }
+}
+
+/// A resource with the standard tags: the user's, a `Name`, and clusterup's two.
+fn named(topology: &Topology, address: &str, kind: Kind, name: &str) -> Desired {
+    let desired = Desired::new(address, kind);
+    let tags = tags::for_resource(&topology.tags, &topology.name, &desired.address, name);
+    desired.prop(&TAGS, tags::to_value(&tags))
+}
+
+/// A reference to the id of the resource at `address`.
+fn id_of(address: impl Into<String>) -> crate::model::Value {
+    crate::model::Value::Ref(Address::new(address))
+}
+
+#[cfg(test)]
+mod tests;

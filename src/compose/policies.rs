@@ -1,0 +1,185 @@
+//! The inline policies, as canonical JSON. ARNs of resources that do not exist yet are references, cut
+//! into the text at marker strings and filled in when the role is written.
+
+use serde_json::json;
+
+use crate::model::json::canonical;
+use crate::model::{names, Address, Facts, Value};
+use crate::topology::Topology;
+
+const SECRET: &str = "@@SECRET@@";
+const FILE_SYSTEM: &str = "@@FILE_SYSTEM@@";
+const ACCESS_POINT: &str = "@@ACCESS_POINT@@";
+const NODE_ROLE: &str = "@@NODE_ROLE@@";
+
+/// A policy of these statements, its markers replaced by references.
+fn document(statements: Vec<serde_json::Value>) -> Value {
+    let text = canonical(&json!({"Version": "2012-10-17", "Statement": statements}));
+    let marks = [
+        (SECRET, Value::Attr(Address::new(names::database::INSTANCE), "secret_arn".into())),
+        (FILE_SYSTEM, Value::Attr(Address::new(names::storage::FILE_SYSTEM), "arn".into())),
+        (ACCESS_POINT, Value::Attr(Address::new(names::storage::ACCESS_POINT), "arn".into())),
+        (NODE_ROLE, Value::Attr(Address::new(names::iam::SPARK_NODE_ROLE), "arn".into())),
+    ];
+    Value::with_references(text, &marks)
+}
+
+/// The statements every node that uses the shared data tier needs: read the database's managed secret,
+/// mount the file system through its access point (and nothing else of it).
+fn data_tier_statements(topology: &Topology, read_secret: bool) -> Vec<serde_json::Value> {
+    let mut statements = Vec::new();
+    if topology.database.is_some() && read_secret {
+        statements.push(json!({
+            "Sid": "ReadDatabaseSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": SECRET
+        }));
+    }
+    if topology.shared_storage.is_some() {
+        statements.push(json!({
+            "Sid": "MountSharedData", "Effect": "Allow",
+            "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+            "Resource": FILE_SYSTEM,
+            "Condition": {"StringEquals": {"elasticfilesystem:AccessPointArn": ACCESS_POINT}}
+        }));
+    }
+    statements
+}
+
+/// Condition: the resource carries this deployment's tag (EMR copies the cluster's tags to its instances).
+fn owned_by(topology: &Topology) -> serde_json::Value {
+    json!({"StringEquals": {"aws:ResourceTag/clusterup:deployment": topology.name}})
+}
+
+/// The app nodes: the data tier and, with a Spark cluster, submitting and following steps on it.
+pub fn app(topology: &Topology) -> Option<Value> {
+    let mut statements = data_tier_statements(topology, true);
+    if topology.spark.is_some() {
+        statements.push(json!({
+            "Sid": "SubmitSparkSteps", "Effect": "Allow",
+            "Action": [
+                "elasticmapreduce:AddJobFlowSteps", "elasticmapreduce:CancelSteps", "elasticmapreduce:DescribeCluster",
+                "elasticmapreduce:DescribeStep", "elasticmapreduce:ListSteps"
+            ],
+            "Resource": "*",
+            "Condition": owned_by(topology)
+        }));
+        statements.push(json!({
+            "Sid": "FindSparkCluster", "Effect": "Allow", "Action": "elasticmapreduce:ListClusters", "Resource": "*"
+        }));
+    }
+    (!statements.is_empty()).then(|| document(statements))
+}
+
+/// EMR itself, modelled on AWS's `AmazonEMRServicePolicy_v2` but scoped to this deployment: it may read
+/// the account's EC2 state, launch instances into our subnet and groups, and change or terminate only
+/// what carries the deployment's tag (EMR tags what it launches with the cluster's tags).
+pub fn spark_service(topology: &Topology) -> Value {
+    document(vec![
+        json!({
+            "Sid": "ReadEc2", "Effect": "Allow",
+            "Action": [
+                "ec2:DescribeAccountAttributes", "ec2:DescribeAvailabilityZones", "ec2:DescribeCapacityReservations",
+                "ec2:DescribeDhcpOptions", "ec2:DescribeImages", "ec2:DescribeInstanceTypeOfferings",
+                "ec2:DescribeInstances", "ec2:DescribeLaunchTemplates", "ec2:DescribeNetworkAcls",
+                "ec2:DescribeNetworkInterfaces", "ec2:DescribePlacementGroups", "ec2:DescribePrefixLists",
+                "ec2:DescribeRouteTables", "ec2:DescribeSecurityGroups", "ec2:DescribeSpotInstanceRequests",
+                "ec2:DescribeSpotPriceHistory", "ec2:DescribeSubnets", "ec2:DescribeTags", "ec2:DescribeVolumes",
+                "ec2:DescribeVpcAttribute", "ec2:DescribeVpcEndpoints", "ec2:DescribeVpcs",
+                "cloudwatch:DescribeAlarms", "iam:GetRole"
+            ],
+            "Resource": "*"
+        }),
+        json!({
+            "Sid": "LaunchNodes", "Effect": "Allow",
+            "Action": [
+                "ec2:CreateFleet", "ec2:CreateLaunchTemplate", "ec2:CreateLaunchTemplateVersion",
+                "ec2:CreateNetworkInterface", "ec2:CreateTags", "ec2:RunInstances"
+            ],
+            "Resource": "*"
+        }),
+        json!({
+            "Sid": "ManageOwnNodesAndGroups", "Effect": "Allow",
+            "Action": [
+                "ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress", "ec2:DeleteLaunchTemplate",
+                "ec2:DeleteNetworkInterface", "ec2:DeleteTags", "ec2:DetachNetworkInterface",
+                "ec2:ModifyInstanceAttribute", "ec2:ModifyNetworkInterfaceAttribute",
+                "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress", "ec2:TerminateInstances"
+            ],
+            "Resource": "*",
+            "Condition": owned_by(topology)
+        }),
+        json!({
+            "Sid": "ScalingAlarms", "Effect": "Allow",
+            "Action": ["cloudwatch:DeleteAlarms", "cloudwatch:PutMetricAlarm"],
+            "Resource": "*"
+        }),
+        json!({
+            "Sid": "PassNodeRole", "Effect": "Allow", "Action": "iam:PassRole", "Resource": NODE_ROLE,
+            "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}
+        }),
+    ])
+}
+
+/// The cluster's nodes: the bootstrap script and logs in the deployment's bucket, EMR's own software
+/// repositories, reading their cluster, and the shared data tier (the secret only for the Hive metastore).
+pub fn spark_node(topology: &Topology, facts: &Facts) -> Value {
+    let bucket = names::spark::bucket_name(&topology.name, &facts.account_id, &topology.region);
+    let shared_metastore = super::spark::shared_metastore(topology);
+    let mut statements = vec![
+        json!({
+            "Sid": "ReadBootstrap", "Effect": "Allow", "Action": "s3:GetObject",
+            "Resource": format!("arn:aws:s3:::{bucket}/{}*", names::spark::BOOTSTRAP_PREFIX)
+        }),
+        json!({
+            "Sid": "WriteLogs", "Effect": "Allow", "Action": "s3:PutObject",
+            "Resource": format!("arn:aws:s3:::{bucket}/{}*", names::spark::LOG_PREFIX)
+        }),
+        json!({"Sid": "ListBucket", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": format!("arn:aws:s3:::{bucket}")}),
+        json!({
+            "Sid": "EmrSoftware", "Effect": "Allow", "Action": "s3:GetObject",
+            "Resource": format!("arn:aws:s3:::{}.elasticmapreduce/*", topology.region)
+        }),
+        json!({
+            "Sid": "ReadOwnCluster", "Effect": "Allow",
+            "Action": [
+                "ec2:DescribeInstances", "ec2:DescribeTags", "elasticmapreduce:DescribeCluster",
+                "elasticmapreduce:ListBootstrapActions", "elasticmapreduce:ListInstanceGroups",
+                "elasticmapreduce:ListInstances", "elasticmapreduce:ListSteps", "cloudwatch:PutMetricData"
+            ],
+            "Resource": "*"
+        }),
+    ];
+    statements.extend(data_tier_statements(topology, shared_metastore));
+    document(statements)
+}
+
+/// Instance-group automatic scaling (custom mode): read the alarms, resize this deployment's groups.
+pub fn spark_autoscaling(topology: &Topology) -> Value {
+    document(vec![
+        json!({"Sid": "ReadAlarms", "Effect": "Allow", "Action": "cloudwatch:DescribeAlarms", "Resource": "*"}),
+        json!({
+            "Sid": "ResizeOwnGroups", "Effect": "Allow",
+            "Action": ["elasticmapreduce:ListInstanceGroups", "elasticmapreduce:ModifyInstanceGroups"],
+            "Resource": "*",
+            "Condition": owned_by(topology)
+        }),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_become_references() {
+        let doc = document(vec![json!({"Resource": SECRET}), json!({"Resource": NODE_ROLE})]);
+        let Value::Template(parts) = doc else { panic!("expected a template: {doc:?}") };
+        let refs: Vec<&Value> = parts.iter().filter(|p| !matches!(p, Value::Str(_))).collect();
+        assert_eq!(
+            refs,
+            [
+                &Value::Attr(Address::new(names::database::INSTANCE), "secret_arn".into()),
+                &Value::Attr(Address::new(names::iam::SPARK_NODE_ROLE), "arn".into())
+            ]
+        );
+    }
+}

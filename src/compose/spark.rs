@@ -1,0 +1,207 @@
+//! The Spark cluster: an EMR cluster (Spark on YARN) in a private subnet that shares the app's database
+//! (as its Hive metastore) and mounts the same EFS data folder, the S3 bucket that holds its logs and
+//! the bootstrap script every node runs, and its three security groups.
+//!
+//! EMR insists on managing the rules of its master, core and service-access groups itself (it adds
+//! cross-references between them), so clusterup creates the three groups, tagged, and never manages
+//! their ingress. The database and file-system groups admit the master and core groups.
+
+use std::collections::BTreeMap;
+
+use super::network::{refs, security_group};
+use super::template::{render, TemplateError};
+use super::{id_of, named};
+use crate::model::json::canonical;
+use crate::model::names::network::{
+    SPARK_CORE_SECURITY_GROUP, SPARK_MASTER_SECURITY_GROUP, SPARK_SERVICE_SECURITY_GROUP,
+};
+use crate::model::names::{self, zone_letter};
+use crate::model::{tags, Address, Desired, Facts, Kind, Prop, Value, NAME, TAGS};
+use crate::resources::emr::cluster;
+use crate::resources::s3::object;
+use crate::topology::{Metastore, SparkScalingMode, Topology};
+
+const BOOTSTRAP_TEMPLATE: &str = include_str!("../../templates/spark-bootstrap.sh");
+
+/// Whether the topology's Spark cluster keeps its Hive metastore on the shared database.
+pub fn shared_metastore(topology: &Topology) -> bool {
+    topology.spark.as_ref().is_some_and(|s| s.metastore == Metastore::SharedDatabase)
+}
+
+/// The Hive metastore's JDBC URL on the shared database (schema `hive`, made on first start).
+fn metastore_configurations(topology: &Topology) -> Value {
+    if !shared_metastore(topology) {
+        return Value::str("[]");
+    }
+    const ENDPOINT: &str = "@@ENDPOINT@@";
+    const PORT: &str = "@@PORT@@";
+    // The password is not here: the bootstrap script reads it from the managed secret at boot and gives
+    // it to Hive through a Hadoop credential store (see templates/spark-bootstrap.sh).
+    let doc = serde_json::json!([{
+        "Classification": "hive-site",
+        "Properties": {
+            "javax.jdo.option.ConnectionURL": format!("jdbc:mysql://{ENDPOINT}:{PORT}/hive?createDatabaseIfNotExist=true"),
+            "javax.jdo.option.ConnectionDriverName": "org.mariadb.jdbc.Driver",
+            "javax.jdo.option.ConnectionUserName": "admin",
+            "hadoop.security.credential.provider.path": METASTORE_CREDENTIALS,
+        }
+    }]);
+    let db = Address::new(names::database::INSTANCE);
+    Value::with_references(
+        canonical(&doc),
+        &[(ENDPOINT, Value::Attr(db.clone(), "endpoint".into())), (PORT, Value::Attr(db, "port".into()))],
+    )
+}
+
+/// The Hadoop credential store Hive reads the metastore password from: written before every start of the
+/// metastore by the systemd unit the bootstrap script installs (see templates/spark-bootstrap.sh).
+pub const METASTORE_CREDENTIALS: &str = "jceks://file/etc/hive/conf/clusterup-metastore.jceks";
+
+/// The bootstrap script's placeholders.
+fn bootstrap_variables(topology: &Topology) -> BTreeMap<&'static str, Value> {
+    let shared = shared_metastore(topology);
+    let storage = topology.shared_storage.as_ref();
+    let when = |present: bool, value: Value| if present { value } else { Value::str("") };
+    BTreeMap::from([
+        ("deployment", Value::str(&topology.name)),
+        ("region", Value::str(&topology.region)),
+        ("efs_id", when(storage.is_some(), id_of(names::storage::FILE_SYSTEM))),
+        ("efs_access_point_id", when(storage.is_some(), id_of(names::storage::ACCESS_POINT))),
+        ("mount_path", Value::str(storage.map(|s| s.mount_path.as_str()).unwrap_or_default())),
+        (
+            "metastore_secret_arn",
+            when(shared, Value::Attr(Address::new(names::database::INSTANCE), "secret_arn".into())),
+        ),
+        ("metastore_credentials", Value::str(METASTORE_CREDENTIALS)),
+    ])
+}
+
+/// The bootstrap script for this topology (its ids filled in at apply time).
+pub fn bootstrap_script(topology: &Topology) -> Result<Value, TemplateError> {
+    render(BOOTSTRAP_TEMPLATE, "templates/spark-bootstrap.sh", &bootstrap_variables(topology))
+}
+
+/// The cluster's tags: the standard ones plus how it scales.
+fn with_scaling_tag(desired: Desired, mode: &str) -> Desired {
+    let mut tags = tags::from_value(desired.props.get(TAGS.name));
+    tags.insert(tags::SPARK_SCALING.to_owned(), mode.to_owned());
+    desired.prop(&TAGS, tags::to_value(&tags))
+}
+
+pub fn desired(topology: &Topology, facts: &Facts) -> Result<Vec<Desired>, TemplateError> {
+    let Some(spark) = &topology.spark else { return Ok(vec![]) };
+    let name = &topology.name;
+    let net = refs(topology, facts);
+    let bucket = names::spark::bucket_name(name, &facts.account_id, &topology.region);
+    // No `ingress`: EMR writes these groups' rules itself and clusterup leaves them alone.
+    let group = |address: &str, suffix: &str, what: &str| {
+        security_group(
+            topology,
+            facts,
+            address,
+            &format!("{name}-spark-{suffix}"),
+            &format!("Spark {what} (rules managed by EMR)"),
+        )
+    };
+    let mut applications = vec![Value::str("Hadoop"), Value::str("Spark")];
+    if spark.metastore == Metastore::SharedDatabase {
+        applications.push(Value::str("Hive"));
+    }
+    let scaling_mode = match spark.scaling.map(|s| s.mode) {
+        Some(SparkScalingMode::Managed) => "managed",
+        Some(SparkScalingMode::Custom) => "custom",
+        None => "none",
+    };
+    let cluster_name = names::spark::cluster_name(name);
+    let mut cluster =
+        with_scaling_tag(named(topology, names::spark::CLUSTER, Kind::EmrCluster, &cluster_name), scaling_mode)
+            .prop(&NAME, Value::str(&cluster_name))
+            .prop(&cluster::RELEASE, Value::str(&spark.release))
+            .prop(&cluster::APPLICATIONS, Value::List(applications))
+            // Instance groups live in one subnet (one zone); the first private subnet.
+            .prop(&cluster::SUBNET, net.private_subnets.first().cloned().unwrap_or_else(|| Value::str("")))
+            .prop(&cluster::MASTER_SECURITY_GROUP, id_of(SPARK_MASTER_SECURITY_GROUP))
+            .prop(&cluster::CORE_SECURITY_GROUP, id_of(SPARK_CORE_SECURITY_GROUP))
+            .prop(&cluster::SERVICE_SECURITY_GROUP, id_of(SPARK_SERVICE_SECURITY_GROUP))
+            .prop(&cluster::SERVICE_ROLE, id_of(names::iam::SPARK_SERVICE_ROLE))
+            .prop(&cluster::INSTANCE_PROFILE, id_of(names::iam::SPARK_INSTANCE_PROFILE))
+            .prop(
+                &cluster::LOG_URI,
+                Value::Template(vec![
+                    Value::str("s3://"),
+                    id_of(names::spark::BUCKET),
+                    Value::str(format!("/{}", names::spark::LOG_PREFIX)),
+                ]),
+            )
+            .prop(&cluster::BOOTSTRAP, id_of(names::spark::BOOTSTRAP_OBJECT))
+            .prop(&cluster::CONFIGURATIONS, metastore_configurations(topology))
+            .prop(&cluster::MASTER_TYPE, Value::str(&spark.master.instance_type))
+            .prop(&cluster::CORE_TYPE, Value::str(&spark.core.instance_type))
+            .prop(&cluster::STATE, Value::str(cluster::READY));
+    // With scaling on, EMR owns the node counts after creation.
+    let counts = |d: Desired, prop: &Prop, count: u32| match spark.scaling {
+        Some(_) => d.create_only(prop, Value::Int(i64::from(count))),
+        None => d.prop(prop, Value::Int(i64::from(count))),
+    };
+    cluster = counts(cluster, &cluster::CORE_COUNT, spark.core.count);
+    if let Some(task) = &spark.task {
+        cluster = counts(
+            cluster.prop(&cluster::TASK_TYPE, Value::str(&task.instance_type)),
+            &cluster::TASK_COUNT,
+            task.count,
+        );
+    }
+    if let Some(scaling) = spark.scaling {
+        cluster = cluster.prop(
+            &cluster::SCALING,
+            Value::Map(BTreeMap::from([
+                ("mode".to_owned(), Value::str(scaling_mode)),
+                ("min".to_owned(), Value::Int(i64::from(scaling.min))),
+                ("max".to_owned(), Value::Int(i64::from(scaling.max))),
+            ])),
+        );
+        if scaling.mode == SparkScalingMode::Custom {
+            cluster = cluster.prop(&cluster::AUTOSCALING_ROLE, id_of(names::iam::SPARK_AUTOSCALING_ROLE));
+        }
+    }
+    // The database and file system must be there when the nodes boot (metastore, mount), although
+    // only some of their ids appear in the cluster's own properties.
+    if topology.database.is_some() {
+        cluster = cluster.after(&Address::new(names::database::INSTANCE));
+    }
+    if topology.shared_storage.is_some() {
+        for zone in &facts.private_subnet_zones {
+            let letter = zone_letter(&topology.region, zone);
+            cluster = cluster.after(&Address::new(names::storage::mount_target(&letter)));
+        }
+    }
+    Ok(vec![
+        named(topology, names::spark::BUCKET, Kind::Bucket, &bucket).prop(&NAME, Value::str(&bucket)),
+        // The object is the bucket's child, found through it: no tags of its own.
+        Desired::new(names::spark::BOOTSTRAP_OBJECT, Kind::BucketObject)
+            .prop(&object::BUCKET, id_of(names::spark::BUCKET))
+            .prop(&object::KEY, Value::str(names::spark::BOOTSTRAP_KEY))
+            .prop(&object::CONTENT, bootstrap_script(topology)?),
+        group(SPARK_MASTER_SECURITY_GROUP, "master", "master node"),
+        group(SPARK_CORE_SECURITY_GROUP, "core", "core and task nodes"),
+        group(SPARK_SERVICE_SECURITY_GROUP, "service", "service access"),
+        cluster,
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bootstrap_template_renders() {
+        let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten-spark.yaml");
+        let topology = crate::topology::load(&example).expect("valid example").topology;
+        let script = bootstrap_script(&topology).expect("renders");
+        let Value::Template(parts) = &script else { panic!("expected references: {script:?}") };
+        let text: String = parts.iter().filter_map(Value::as_str).collect();
+        assert!(!text.contains("{{"), "every placeholder is known");
+        assert!(parts.contains(&id_of(names::storage::FILE_SYSTEM)));
+        assert!(parts.contains(&Value::Attr(Address::new(names::database::INSTANCE), "secret_arn".into())));
+    }
+}

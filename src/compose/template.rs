@@ -1,0 +1,184 @@
+//! Rendering the scripts clusterup hands to nodes (the app's user data, the Spark bootstrap action):
+//! `{{ name }}` placeholders, nothing else, so that a shell script stays a shell script. An unknown
+//! placeholder is an error before any AWS call.
+
+use std::collections::BTreeMap;
+
+use crate::model::{names, Address, Value};
+use crate::topology::Topology;
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("{origin}: line {line}: {message}")]
+pub struct TemplateError {
+    pub origin: String,
+    pub line: usize,
+    pub message: String,
+}
+
+/// The values a template can use, by name. Values of resources that do not exist yet (the database
+/// endpoint, the file system id) are references, filled in when the launch template is written. Sections
+/// the topology does not have give empty strings, so a script can test `[ -n "$X" ]`.
+pub fn user_data_variables(topology: &Topology) -> BTreeMap<&'static str, Value> {
+    let db = Address::new(names::database::INSTANCE);
+    let fs = Address::new(names::storage::FILE_SYSTEM);
+    let ap = Address::new(names::storage::ACCESS_POINT);
+    let has_db = topology.database.is_some();
+    let storage = topology.shared_storage.as_ref();
+    let when = |present: bool, value: Value| if present { value } else { Value::str("") };
+    BTreeMap::from([
+        ("deployment", Value::str(&topology.name)),
+        ("region", Value::str(&topology.region)),
+        ("app_port", Value::str(topology.app.port.to_string())),
+        ("health_check_path", Value::str(&topology.load_balancer.health_check.path)),
+        ("db_endpoint", when(has_db, Value::Attr(db.clone(), "endpoint".into()))),
+        ("db_port", when(has_db, Value::Attr(db.clone(), "port".into()))),
+        ("db_secret_arn", when(has_db, Value::Attr(db, "secret_arn".into()))),
+        ("efs_id", when(storage.is_some(), Value::Ref(fs))),
+        ("efs_access_point_id", when(storage.is_some(), Value::Ref(ap))),
+        ("mount_path", Value::str(storage.map(|s| s.mount_path.as_str()).unwrap_or_default())),
+    ])
+}
+
+/// Render the topology's user-data template: a string, or a template still waiting for references.
+pub fn user_data(topology: &Topology) -> Result<Value, TemplateError> {
+    render(&topology.app.user_data_template, &topology.app.user_data_origin, &user_data_variables(topology))
+}
+
+pub fn render(template: &str, origin: &str, vars: &BTreeMap<&'static str, Value>) -> Result<Value, TemplateError> {
+    let mut parts: Vec<Value> = Vec::new();
+    let mut push = |value: Value| match (parts.last_mut(), value) {
+        (Some(Value::Str(last)), Value::Str(more)) => last.push_str(&more),
+        (_, value) => parts.push(value),
+    };
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        push(Value::str(&rest[..start]));
+        let line = template.len() - rest.len() + start;
+        let line = template[..line].matches('\n').count() + 1;
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            return Err(TemplateError { origin: origin.into(), line, message: "`{{` without a closing `}}`".into() });
+        };
+        let name = after[..end].trim();
+        match vars.get(name) {
+            Some(value) => push(value.clone()),
+            None => {
+                let known: Vec<&str> = vars.keys().copied().collect();
+                return Err(TemplateError {
+                    origin: origin.into(),
+                    line,
+                    message: format!("unknown placeholder `{{{{ {name} }}}}`; available: {}", known.join(", ")),
+                });
+            }
+        }
+        rest = &after[end + 2..];
+    }
+    push(Value::str(rest));
+    Ok(match parts.len() {
+        1 => parts.remove(0),
+        _ => Value::Template(parts),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars() -> BTreeMap<&'static str, Value> {
+        BTreeMap::from([
+            ("deployment", Value::str("demo")),
+            ("app_port", Value::str("8080")),
+            ("db_endpoint", Value::Attr(Address::new("database/instance"), "endpoint".into())),
+        ])
+    }
+
+    #[test]
+    fn replaces_placeholders_with_or_without_spaces() {
+        let out = render("name={{deployment}} port={{ app_port }}\n", "t", &vars()).expect("renders");
+        assert_eq!(out, Value::str("name=demo port=8080\n"));
+    }
+
+    #[test]
+    fn references_stay_until_apply() {
+        let out = render("db={{ db_endpoint }}:3306", "t", &vars()).expect("renders");
+        let db = Address::new("database/instance");
+        assert_eq!(
+            out,
+            Value::Template(vec![Value::str("db="), Value::Attr(db, "endpoint".into()), Value::str(":3306")])
+        );
+    }
+
+    #[test]
+    fn unknown_placeholder_names_line_and_choices() {
+        let err = render("#!/bin/bash\n\necho {{ db_password }}\n", "app.sh", &vars()).expect_err("unknown");
+        assert_eq!(err.line, 3);
+        assert!(
+            err.to_string()
+                .contains("unknown placeholder `{{ db_password }}`; available: app_port, db_endpoint, deployment"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unclosed_placeholder_is_an_error() {
+        assert!(render("echo {{ deployment", "t", &vars()).is_err());
+    }
+
+    #[test]
+    fn shell_braces_pass_through() {
+        let out = render("echo ${HOME} { x; }", "t", &vars()).expect("renders");
+        assert_eq!(out, Value::str("echo ${HOME} { x; }"));
+    }
+}
+
+#[cfg(test)]
+mod default_template_tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// The default template for the full example, with every reference resolved as apply would.
+    fn rendered_smarten() -> String {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten.yaml");
+        let topology = crate::topology::load(&path).expect("example loads").topology;
+        let value = user_data(&topology).expect("renders");
+        let resolved = value.resolve(&|address, attr| match (address.as_str(), attr) {
+            ("database/instance", Some("endpoint")) => Value::str("smarten-db.abc.us-east-1.rds.amazonaws.com"),
+            ("database/instance", Some("port")) => Value::str("3306"),
+            ("database/instance", Some("secret_arn")) => {
+                Value::str("arn:aws:secretsmanager:us-east-1:1:secret:rds!db-x")
+            }
+            ("storage/file-system", None) => Value::str("fs-0123"),
+            ("storage/access-point", None) => Value::str("fsap-0456"),
+            other => panic!("unexpected reference {other:?}"),
+        });
+        resolved.as_str().expect("fully rendered").to_owned()
+    }
+
+    #[test]
+    fn default_template_wires_database_and_shared_folder() {
+        let script = rendered_smarten();
+        assert!(!script.contains("{{"), "placeholder left:\n{script}");
+        assert!(script.contains("DB_HOST=smarten-db.abc.us-east-1.rds.amazonaws.com\nDB_PORT=3306\n"), "{script}");
+        assert!(script.contains("DB_SECRET_ARN=arn:aws:secretsmanager:us-east-1:1:secret:rds!db-x"), "{script}");
+        assert!(script.contains("EFS_ID=\"fs-0123\""), "{script}");
+        assert!(
+            script.contains("$EFS_ID:/ /srv/smarten-data efs _netdev,noresvport,tls,iam,accesspoint=fsap-0456 0 0"),
+            "{script}"
+        );
+        assert!(!script.to_ascii_lowercase().contains("password="), "no password in user data");
+    }
+
+    #[test]
+    fn rendered_default_template_is_valid_bash() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("user-data.sh");
+        std::fs::write(&file, rendered_smarten()).expect("write");
+        let status = std::process::Command::new("bash").arg("-n").arg(&file).status().expect("run bash -n");
+        assert!(status.success(), "bash -n rejects the rendered user data");
+        // shellcheck is optional on the machine; when present it must pass too.
+        if let Ok(out) = std::process::Command::new("shellcheck").arg("-S").arg("warning").arg(&file).output() {
+            assert!(out.status.success(), "shellcheck:\n{}", String::from_utf8_lossy(&out.stdout));
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! The composition against the kinds' own declarations: every property it sets is one its kind declares.
+
+use std::path::Path;
+
+use super::{desired, offline_facts};
+use crate::resources::registry;
+
+fn topologies() -> Vec<(String, crate::topology::Topology)> {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(&examples).expect("examples") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("example");
+        // Each example as it is, and with the options it leaves out: HTTPS, requests-based scaling, a
+        // task group, managed Spark scaling.
+        let variants = [
+            text.clone(),
+            text.replace(
+                "    - port: 80",
+                "    - port: 80\n    - port: 443\n      certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/abc",
+            )
+            .replace("cpu_target: 60", "requests_per_target: 1000"),
+            text.replace(
+                "  core: { instance_type: m5.xlarge, count: 2 }",
+                "  core: { instance_type: m5.xlarge, count: 2 }\n  task: { instance_type: m5.xlarge, count: 1 }",
+            )
+            .replace("    mode: custom", "    mode: managed"),
+        ];
+        for (n, variant) in variants.iter().enumerate() {
+            let checked = crate::topology::parse(&path, variant).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            out.push((format!("{} variant {n}", path.display()), checked.topology));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_property_the_composition_sets_is_declared_by_its_kind() {
+    for (name, topology) in topologies() {
+        for want in desired(&topology, &offline_facts(&topology)).expect("composes") {
+            for prop in want.props.keys().chain(want.create_only.keys()) {
+                assert!(
+                    registry::prop(want.kind, prop).is_some(),
+                    "{name}: {} sets `{prop}`, which {:?} does not declare",
+                    want.address,
+                    want.kind
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn addresses_are_unique() {
+    for (name, topology) in topologies() {
+        let wanted = desired(&topology, &offline_facts(&topology)).expect("composes");
+        let mut addresses: Vec<&str> = wanted.iter().map(|d| d.address.as_str()).collect();
+        addresses.sort_unstable();
+        let before = addresses.len();
+        addresses.dedup();
+        assert_eq!(addresses.len(), before, "{name}: two resources share an address");
+    }
+}
+
+#[test]
+fn a_template_that_does_not_render_fails_the_composition() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/web-tier.yaml");
+    let text = std::fs::read_to_string(&path).expect("example");
+    let mut topology = crate::topology::parse(&path, &text).expect("valid").topology;
+    topology.app.user_data_template = "#!/bin/bash\necho {{ no_such_thing }}\n".into();
+    let err = desired(&topology, &offline_facts(&topology)).expect_err("an unknown placeholder is an error");
+    assert!(err.to_string().contains("unknown placeholder `{{ no_such_thing }}`"), "{err}");
+}

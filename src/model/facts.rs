@@ -1,0 +1,14 @@
+/// Facts about the account that the desired state depends on, read once per plan (or made up offline).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facts {
+    /// The availability zones to use, in order.
+    pub zones: Vec<String>,
+    /// The AMI the app nodes boot (an SSM parameter resolved at plan time).
+    pub image_id: String,
+    /// The CIDR of the VPC the deployment lives in (managed or existing).
+    pub vpc_cidr: String,
+    /// The zone of each private subnet, in order (mount targets are named after them).
+    pub private_subnet_zones: Vec<String>,
+    /// The AWS account id, read only when a resource name needs it (the Spark bucket).
+    pub account_id: String,
+}

@@ -1,0 +1,196 @@
+//! Where every resource lives in a plan (its address) and what it is called in AWS, in one leaf module that
+//! the composition, the resource kinds and the outputs all read. Names are derived from the deployment
+//! name, so discovery can find by name what has no tag filter, and two deployments never collide.
+
+/// `a` for `us-east-1a`: the suffix used in addresses and names.
+pub fn zone_letter(region: &str, zone: &str) -> String {
+    zone.strip_prefix(region).filter(|l| !l.is_empty()).unwrap_or(zone).to_owned()
+}
+
+pub mod network {
+    pub const VPC: &str = "network/vpc";
+    pub const INTERNET_GATEWAY: &str = "network/internet-gateway";
+    pub const ALB_SECURITY_GROUP: &str = "network/security-group/alb";
+    pub const APP_SECURITY_GROUP: &str = "network/security-group/app";
+    pub const DATABASE_SECURITY_GROUP: &str = "network/security-group/database";
+    pub const EFS_SECURITY_GROUP: &str = "network/security-group/efs";
+    pub const SPARK_MASTER_SECURITY_GROUP: &str = "network/security-group/spark-master";
+    pub const SPARK_CORE_SECURITY_GROUP: &str = "network/security-group/spark-core";
+    pub const SPARK_SERVICE_SECURITY_GROUP: &str = "network/security-group/spark-service";
+
+    /// `network/subnet/public-a`; `tier` is `public` or `private`.
+    pub fn subnet(tier: &str, letter: &str) -> String {
+        format!("network/subnet/{tier}-{letter}")
+    }
+
+    pub fn elastic_ip(letter: &str) -> String {
+        format!("network/eip/nat-{letter}")
+    }
+
+    pub fn nat_gateway(letter: &str) -> String {
+        format!("network/nat-gateway/{letter}")
+    }
+
+    /// `network/route-table/public`, `.../private` or `.../private-a`.
+    pub fn route_table(table: &str) -> String {
+        format!("network/route-table/{table}")
+    }
+}
+
+pub mod iam {
+    pub const APP_ROLE: &str = "iam/role/app";
+    pub const APP_INSTANCE_PROFILE: &str = "iam/instance-profile/app";
+    pub const SPARK_SERVICE_ROLE: &str = "iam/role/spark-service";
+    pub const SPARK_NODE_ROLE: &str = "iam/role/spark-node";
+    pub const SPARK_AUTOSCALING_ROLE: &str = "iam/role/spark-autoscaling";
+    pub const SPARK_INSTANCE_PROFILE: &str = "iam/instance-profile/spark-node";
+
+    /// One role a deployment can have: where it lives in the plan, what its name ends with, what it is for.
+    pub struct Role {
+        pub address: &'static str,
+        pub suffix: &'static str,
+        pub description: &'static str,
+    }
+
+    /// Every role a deployment can have. Discovery looks for all of them, so a role whose section left the
+    /// topology (or a destroy by name) is still found.
+    pub const ROLES: &[Role] = &[
+        Role { address: APP_ROLE, suffix: "app", description: "app nodes" },
+        Role {
+            address: SPARK_SERVICE_ROLE,
+            suffix: "spark-service",
+            description: "EMR service role of the Spark cluster",
+        },
+        Role { address: SPARK_NODE_ROLE, suffix: "spark-node", description: "Spark cluster nodes" },
+        Role {
+            address: SPARK_AUTOSCALING_ROLE,
+            suffix: "spark-autoscaling",
+            description: "automatic scaling of the Spark cluster's instance groups",
+        },
+    ];
+
+    /// Every instance profile: its address and the suffix of the role it holds.
+    pub const PROFILES: &[(&str, &str)] = &[(APP_INSTANCE_PROFILE, "app"), (SPARK_INSTANCE_PROFILE, "spark-node")];
+
+    pub fn role(address: &str) -> Option<&'static Role> {
+        ROLES.iter().find(|r| r.address == address)
+    }
+
+    /// `<deployment>-<region>-<suffix>`: IAM is global, so the region keeps one deployment name usable in
+    /// several regions.
+    pub fn name(deployment: &str, region: &str, suffix: &str) -> String {
+        format!("{deployment}-{region}-{suffix}")
+    }
+
+    /// The one inline policy clusterup manages on a role: `clusterup-app` on the app's role.
+    pub fn policy_name(suffix: &str) -> String {
+        format!("clusterup-{suffix}")
+    }
+}
+
+pub mod database {
+    pub const INSTANCE: &str = "database/instance";
+    pub const SUBNET_GROUP: &str = "database/subnet-group";
+    pub const PARAMETER_GROUP: &str = "database/parameter-group";
+
+    /// The instance's identifier, and its subnet and parameter groups' names.
+    pub fn identifier(deployment: &str) -> String {
+        format!("{deployment}-db")
+    }
+}
+
+pub mod storage {
+    pub const FILE_SYSTEM: &str = "storage/file-system";
+    pub const ACCESS_POINT: &str = "storage/access-point";
+
+    /// `storage/mount-target/a`: one per zone.
+    pub fn mount_target(letter: &str) -> String {
+        format!("storage/mount-target/{letter}")
+    }
+
+    /// EFS's idempotency token for the file system: one file system per deployment, ever.
+    pub fn creation_token(deployment: &str) -> String {
+        format!("clusterup-{deployment}-data")
+    }
+}
+
+pub mod load_balancer {
+    pub const LOAD_BALANCER: &str = "load_balancer/alb";
+    pub const TARGET_GROUP: &str = "load_balancer/target-group/app";
+
+    pub fn listener(port: i64) -> String {
+        format!("load_balancer/listener/{port}")
+    }
+
+    /// Load balancer names are unique per account and region, at most 32 characters.
+    pub fn load_balancer_name(deployment: &str) -> String {
+        format!("{deployment}-alb")
+    }
+
+    pub fn target_group_name(deployment: &str) -> String {
+        format!("{deployment}-app")
+    }
+}
+
+pub mod app {
+    pub const LAUNCH_TEMPLATE: &str = "app/launch-template";
+    pub const AUTO_SCALING_GROUP: &str = "app/auto-scaling-group";
+
+    /// `app/scaling-policy/cpu` or `.../requests`.
+    pub fn scaling_policy(metric: &str) -> String {
+        format!("app/scaling-policy/{metric}")
+    }
+
+    /// The Auto Scaling group's and the launch template's name.
+    pub fn group_name(deployment: &str) -> String {
+        format!("{deployment}-app")
+    }
+}
+
+pub mod spark {
+    pub const BUCKET: &str = "spark/bucket";
+    pub const BOOTSTRAP_OBJECT: &str = "spark/bootstrap-script";
+    pub const CLUSTER: &str = "spark/cluster";
+
+    /// Where in the bucket the bootstrap script and EMR's logs live.
+    pub const BOOTSTRAP_PREFIX: &str = "bootstrap/";
+    pub const LOG_PREFIX: &str = "logs/";
+    pub const BOOTSTRAP_KEY: &str = "bootstrap/clusterup-node.sh";
+
+    /// `clusterup-<deployment>-<account>-<region>`: bucket names are global, so the account keeps two
+    /// accounts' deployments of the same name apart, and the region two regions'.
+    pub fn bucket_name(deployment: &str, account: &str, region: &str) -> String {
+        format!("clusterup-{deployment}-{account}-{region}")
+    }
+
+    /// Whether `name` is this deployment's bucket name in this region, for any account.
+    pub fn is_bucket_name(name: &str, deployment: &str, region: &str) -> bool {
+        let Some(rest) = name.strip_prefix(&format!("clusterup-{deployment}-")) else { return false };
+        let Some(account) = rest.strip_suffix(&format!("-{region}")) else { return false };
+        account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
+    }
+
+    pub fn cluster_name(deployment: &str) -> String {
+        format!("{deployment}-spark")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spark::{bucket_name, is_bucket_name};
+
+    #[test]
+    fn bucket_names_fit_the_s3_limit_for_the_longest_inputs() {
+        let name = bucket_name("a23456789012345678901", "123456789012", "ap-southeast-2");
+        assert!(name.len() <= 63, "{name} is {} characters", name.len());
+    }
+
+    #[test]
+    fn bucket_names_of_other_deployments_are_not_ours() {
+        assert!(is_bucket_name("clusterup-a-123456789012-us-east-1", "a", "us-east-1"));
+        // Deployment `a-b`'s bucket starts like deployment `a`'s.
+        assert!(!is_bucket_name("clusterup-a-b-123456789012-us-east-1", "a", "us-east-1"));
+        assert!(!is_bucket_name("clusterup-a-123456789012-eu-west-1", "a", "us-east-1"));
+        assert!(!is_bucket_name("clusterup-a-12345-us-east-1", "a", "us-east-1"));
+    }
+}

@@ -1,0 +1,307 @@
+//! The Auto Scaling group of app nodes: private subnets, ELB health checks, registered in the target group.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_autoscaling::types::{AutoScalingGroup as Group, Filter, LaunchTemplateSpecification, Tag};
+use aws_sdk_elasticloadbalancingv2::types::TargetHealthStateEnum;
+
+use crate::aws::{AwsError, ErrorClass, PollPolicy, PollStatus, ResultExt, Service};
+use crate::model::{tags, Actual, Desired, Kind, Op, Prop, Value, NAME, TAGS};
+use crate::resources::support::{self, owned_address, wait_for};
+use crate::resources::{tag_pairs, Ctx, Error, Latency, Progress, ResourceKind, Spec};
+
+/// The launch template's id; the group launches its `$Default` version.
+pub const LAUNCH_TEMPLATE: Prop = Prop::new("launch_template");
+pub const MIN: Prop = Prop::new("min");
+pub const MAX: Prop = Prop::new("max");
+/// Compared only without a scaling policy; with one, it is a create-only input the autoscaler then owns.
+pub const DESIRED: Prop = Prop::new("desired");
+pub const SUBNETS: Prop = Prop::new("subnets");
+pub const TARGET_GROUPS: Prop = Prop::new("target_groups");
+/// `ELB`: a node the load balancer finds unhealthy is replaced.
+pub const HEALTH_CHECK: Prop = Prop::new("health_check");
+
+/// Seconds a new node may fail health checks while it boots before Auto Scaling replaces it.
+const HEALTH_CHECK_GRACE_SECONDS: i32 = 300;
+
+pub struct AutoScalingGroup;
+
+const SPEC: Spec =
+    Spec::new(Kind::AutoScalingGroup, "auto scaling group", Service::AutoScaling, PollPolicy::MINUTES, latency)
+        .props(&[&NAME, &LAUNCH_TEMPLATE, &MIN, &MAX, &DESIRED, &SUBNETS, &TARGET_GROUPS, &HEALTH_CHECK, &TAGS])
+        .deleted_after(&[Kind::ScalingPolicy]);
+
+fn latency(op: Op, _: Option<&Desired>) -> Latency {
+    match op {
+        // Nodes InService 30-60 s (E, daemonology.net/blog/2021-08-12-EC2-boot-time-benchmarking.html)
+        // plus one passing health check at the default 30 s interval (D, aws:elasticloadbalancing/
+        // latest/application/target-group-health-checks.html); the estimate allows for a slow boot.
+        Op::Create => Latency::waits(120, 60.0, 90.0),
+        // Nodes shut down and terminate (E, the reverse of the boot figures above).
+        Op::Delete => Latency::waits(120, 60.0, 120.0),
+        Op::Update => Latency::at_once(op),
+    }
+}
+
+impl ResourceKind for AutoScalingGroup {
+    const SPEC: &'static Spec = &SPEC;
+
+    async fn discover(ctx: &Ctx, _parent: Option<&Actual>) -> Result<Vec<Actual>, Error> {
+        let autoscaling = &ctx.aws.autoscaling;
+        let groups: Vec<_> = autoscaling
+            .describe_auto_scaling_groups()
+            .filters(Filter::builder().name(format!("tag:{}", tags::DEPLOYMENT)).values(&ctx.deployment).build())
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .call("DescribeAutoScalingGroups", &ctx.deployment)?;
+        Ok(groups.iter().filter_map(|group| from_aws(ctx, group)).collect())
+    }
+
+    async fn create(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -> Result<Actual, Error> {
+        let autoscaling = &ctx.aws.autoscaling;
+        let resource = want.address.as_str();
+        let name = want.text(&NAME)?;
+        let min = want.int32(&MIN)?;
+        // The first size is the topology's `desired`; without one the group starts at its minimum.
+        let desired = if want.value(&DESIRED).is_some() { want.int32(&DESIRED)? } else { min };
+        let created = autoscaling
+            .create_auto_scaling_group()
+            .auto_scaling_group_name(name)
+            .launch_template(template_spec(want)?)
+            .min_size(min)
+            .max_size(want.int32(&MAX)?)
+            .desired_capacity(desired)
+            .vpc_zone_identifier(want.strings(&SUBNETS)?.join(","))
+            .set_target_group_arns(Some(want.strings(&TARGET_GROUPS)?))
+            .health_check_type(want.text(&HEALTH_CHECK)?)
+            .health_check_grace_period(HEALTH_CHECK_GRACE_SECONDS)
+            .set_tags(Some(asg_tags(name, &tag_pairs(want))))
+            .send()
+            .await
+            .call("CreateAutoScalingGroup", resource);
+        match created {
+            // A run interrupted between this call and its answer made it already: the name is ours.
+            Err(err) if err.is(ErrorClass::AlreadyExists) => {}
+            other => {
+                other?;
+            }
+        }
+        wait_for_capacity(ctx, want, progress).await?;
+        Ok(Actual::made(want, name))
+    }
+
+    async fn update(ctx: &Ctx, have: &Actual, want: &Desired, progress: &dyn Progress) -> Result<Actual, Error> {
+        let resource = have.address.as_str();
+        let asg = &ctx.aws.autoscaling;
+        let group_changed = [&LAUNCH_TEMPLATE, &MIN, &MAX, &DESIRED, &SUBNETS, &HEALTH_CHECK]
+            .iter()
+            .any(|p| want.differs_from(have, p));
+        if group_changed {
+            let mut call = asg
+                .update_auto_scaling_group()
+                .auto_scaling_group_name(&have.id)
+                .launch_template(template_spec(want)?)
+                .min_size(want.int32(&MIN)?)
+                .max_size(want.int32(&MAX)?)
+                .vpc_zone_identifier(want.strings(&SUBNETS)?.join(","))
+                .health_check_type(want.text(&HEALTH_CHECK)?);
+            // Only a compared `desired` is sent: a create-only one belongs to the autoscaler now.
+            if want.props.contains_key(DESIRED.name) {
+                call = call.desired_capacity(want.int32(&DESIRED)?);
+            }
+            call.send().await.call("UpdateAutoScalingGroup", resource)?;
+        }
+
+        let had_tgs = have.strings(&TARGET_GROUPS);
+        let want_tgs = want.strings(&TARGET_GROUPS)?;
+        let attach: Vec<String> = want_tgs.iter().filter(|t| !had_tgs.contains(t)).cloned().collect();
+        let detach: Vec<String> = had_tgs.iter().filter(|t| !want_tgs.contains(t)).cloned().collect();
+        if !attach.is_empty() {
+            asg.attach_load_balancer_target_groups()
+                .auto_scaling_group_name(&have.id)
+                .set_target_group_arns(Some(attach))
+                .send()
+                .await
+                .call("AttachLoadBalancerTargetGroups", resource)?;
+        }
+        if !detach.is_empty() {
+            asg.detach_load_balancer_target_groups()
+                .auto_scaling_group_name(&have.id)
+                .set_target_group_arns(Some(detach))
+                .send()
+                .await
+                .call("DetachLoadBalancerTargetGroups", resource)?;
+        }
+
+        let (id, had) = (&have.id, tags::from_value(have.props.get(TAGS.name)));
+        let set = move |tags: BTreeMap<String, String>| async move {
+            asg.create_or_update_tags()
+                .set_tags(Some(asg_tags(id, &tags)))
+                .send()
+                .await
+                .call("CreateOrUpdateTags", resource)?;
+            Ok(())
+        };
+        // Auto Scaling deletes a tag by its key and value.
+        let remove = move |keys: Vec<String>| async move {
+            let removed: BTreeMap<String, String> = had.into_iter().filter(|(k, _)| keys.contains(k)).collect();
+            asg.delete_tags().set_tags(Some(asg_tags(id, &removed))).send().await.call("DeleteTags", resource)?;
+            Ok(())
+        };
+        support::sync_tags(have, want, set, remove).await?;
+        wait_for_capacity(ctx, want, progress).await?;
+        Ok(have.updated_to(want))
+    }
+
+    async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), Error> {
+        let autoscaling = &ctx.aws.autoscaling;
+        let resource = have.address.as_str();
+        // Look first: Auto Scaling answers a delete of a group that is gone, or already going, with a plain
+        // ValidationError that only its message text tells apart.
+        let Some(group) = describe(ctx, &have.id, resource).await? else { return Ok(()) };
+        if group.status() != Some(DELETING) {
+            // Force: terminate the nodes with the group instead of draining to zero first.
+            match autoscaling
+                .delete_auto_scaling_group()
+                .auto_scaling_group_name(&have.id)
+                .force_delete(true)
+                .send()
+                .await
+                .call("DeleteAutoScalingGroup", resource)
+            {
+                // A scaling activity of an earlier, interrupted delete is still running: wait for it below.
+                Err(err) if err.code_is("ScalingActivityInProgress") => {}
+                other => {
+                    other?;
+                }
+            }
+        }
+        // The group stays visible while its nodes terminate; subnets and security groups stay pinned until then.
+        wait_for(SPEC.wait, resource, "DescribeAutoScalingGroups", progress, || async {
+            Ok(match describe(ctx, &have.id, resource).await? {
+                None => PollStatus::Ready(()),
+                Some(group) => PollStatus::Pending(format!(
+                    "{} ({} nodes left)",
+                    group.status().unwrap_or("deleting"),
+                    group.instances().len()
+                )),
+            })
+        })
+        .await?;
+        Ok(())
+    }
+}
+
+fn from_aws(ctx: &Ctx, group: &Group) -> Option<Actual> {
+    let tags = tags::from_pairs(group.tags().iter().map(|t| (t.key(), t.value())));
+    let address = owned_address(ctx, &tags)?;
+    let subnets =
+        group.vpc_zone_identifier().unwrap_or_default().split(',').filter(|s| !s.is_empty()).map(Value::str).collect();
+    let template = group.launch_template().and_then(|t| t.launch_template_id()).unwrap_or_default();
+    let in_service =
+        group.instances().iter().filter(|i| i.lifecycle_state().map(|s| s.as_str()) == Some("InService")).count();
+    Some(
+        Actual::new(address, Kind::AutoScalingGroup, group.auto_scaling_group_name()?)
+            .prop(&NAME, Value::str(group.auto_scaling_group_name()?))
+            .prop(&LAUNCH_TEMPLATE, Value::str(template))
+            .prop(&MIN, Value::Int(i64::from(group.min_size()?)))
+            .prop(&MAX, Value::Int(i64::from(group.max_size()?)))
+            .prop(&DESIRED, Value::Int(i64::from(group.desired_capacity()?)))
+            .prop(&SUBNETS, Value::List(subnets))
+            .prop(&TARGET_GROUPS, Value::List(group.target_group_arns().iter().map(Value::str).collect()))
+            .prop(&HEALTH_CHECK, Value::str(group.health_check_type().unwrap_or_default()))
+            .prop(&TAGS, tags::to_value(&tags))
+            .attr("in_service", in_service.to_string())
+            .attr("status", group.status().unwrap_or("active")),
+    )
+}
+
+fn asg_tags(name: &str, tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .resource_id(name)
+                .resource_type("auto-scaling-group")
+                .key(k)
+                .value(v)
+                .propagate_at_launch(false)
+                .build()
+        })
+        .collect()
+}
+
+fn template_spec(want: &Desired) -> Result<LaunchTemplateSpecification, Error> {
+    Ok(LaunchTemplateSpecification::builder()
+        .launch_template_id(want.text(&LAUNCH_TEMPLATE)?)
+        .version("$Default")
+        .build())
+}
+
+/// Wait until at least `min` nodes are InService and healthy in every target group: the cluster serves.
+async fn wait_for_capacity(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -> Result<(), Error> {
+    let elb = &ctx.aws.elb;
+    let autoscaling = &ctx.aws.autoscaling;
+    let resource = want.address.as_str();
+    let name = want.text(&NAME)?;
+    let needed = usize::try_from(want.int(&MIN)?).unwrap_or(0);
+    if needed == 0 {
+        return Ok(());
+    }
+    let target_groups = want.strings(&TARGET_GROUPS)?;
+    wait_for(SPEC.wait, resource, "DescribeAutoScalingGroups", progress, || async {
+        let out = autoscaling
+            .describe_auto_scaling_groups()
+            .auto_scaling_group_names(name)
+            .send()
+            .await
+            .call("DescribeAutoScalingGroups", resource)?;
+        let in_service: Vec<String> = out
+            .auto_scaling_groups()
+            .iter()
+            .flat_map(|g| g.instances())
+            .filter(|i| i.lifecycle_state().map(|s| s.as_str()) == Some("InService"))
+            .filter_map(|i| i.instance_id().map(str::to_owned))
+            .collect();
+        if in_service.len() < needed {
+            return Ok(PollStatus::Pending(format!("{}/{needed} nodes in service", in_service.len())));
+        }
+        for tg in &target_groups {
+            let health = elb
+                .describe_target_health()
+                .target_group_arn(tg)
+                .send()
+                .await
+                .call("DescribeTargetHealth", resource)?;
+            let healthy = health
+                .target_health_descriptions()
+                .iter()
+                .filter(|d| d.target_health().and_then(|h| h.state()) == Some(&TargetHealthStateEnum::Healthy))
+                .filter(|d| d.target().and_then(|t| t.id()).is_some_and(|id| in_service.iter().any(|i| i == id)))
+                .count();
+            if healthy < needed {
+                return Ok(PollStatus::Pending(format!("{healthy}/{needed} nodes healthy in the target group")));
+            }
+        }
+        Ok(PollStatus::Ready(()))
+    })
+    .await?;
+    Ok(())
+}
+
+/// The group as Auto Scaling describes it now, if it still exists.
+async fn describe(ctx: &Ctx, name: &str, resource: &str) -> Result<Option<Group>, AwsError> {
+    let autoscaling = &ctx.aws.autoscaling;
+    let out = autoscaling
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(name)
+        .send()
+        .await
+        .call("DescribeAutoScalingGroups", resource)?;
+    Ok(out.auto_scaling_groups().first().cloned())
+}
+
+/// Auto Scaling reports a group that is being deleted with this status.
+const DELETING: &str = "Delete in progress";

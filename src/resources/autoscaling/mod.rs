@@ -1,0 +1,4 @@
+//! Auto Scaling's kinds: the group of app nodes and its target-tracking scaling policy.
+
+pub mod group;
+pub mod scaling_policy;

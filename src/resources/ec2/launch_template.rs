@@ -1,0 +1,216 @@
+//! The launch template the app nodes boot from. A change makes a new version and sets it as default; the
+//! Auto Scaling group always launches `$Default`.
+
+use aws_sdk_ec2::types::{
+    InstanceType, LaunchTemplateHttpTokensState, LaunchTemplateIamInstanceProfileSpecificationRequest,
+    LaunchTemplateInstanceMetadataEndpointState, LaunchTemplateInstanceMetadataOptionsRequest,
+    LaunchTemplateTagSpecificationRequest, RequestLaunchTemplateData, ResourceType,
+};
+use base64::Engine as _;
+
+use super::{deployment_filter, ec2_tags, read_tags, sync_tags, tag_spec};
+use crate::aws::{AwsError, Outcome, PollPolicy, ResultExt, Service};
+use crate::model::{tags, Actual, Desired, Kind, Prop, Value, NAME, TAGS};
+use crate::resources::support::{client_token, owned_address, returned_id, settle};
+use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
+
+/// The AMI id.
+pub const IMAGE: Prop = Prop::new("image");
+pub const INSTANCE_TYPE: Prop = Prop::new("instance_type");
+pub const SECURITY_GROUPS: Prop = Prop::new("security_groups");
+/// The script every node runs at first boot, as text (sent base64-encoded).
+pub const USER_DATA: Prop = Prop::new("user_data");
+/// The instance profile's name.
+pub const INSTANCE_PROFILE: Prop = Prop::new("instance_profile");
+/// Tags the nodes and their volumes get at launch (create-only: AWS does not report them back as such).
+pub const INSTANCE_TAGS: Prop = Prop::new("instance_tags").not_a_dependency();
+
+pub struct LaunchTemplate;
+
+const SPEC: Spec = Spec::new(Kind::LaunchTemplate, "launch template", Service::Ec2, PollPolicy::FAST, at_once)
+    .props(&[&NAME, &IMAGE, &INSTANCE_TYPE, &SECURITY_GROUPS, &USER_DATA, &INSTANCE_PROFILE, &INSTANCE_TAGS, &TAGS])
+    .deleted_after(&[Kind::AutoScalingGroup]);
+
+impl ResourceKind for LaunchTemplate {
+    const SPEC: &'static Spec = &SPEC;
+
+    async fn discover(ctx: &Ctx, _parent: Option<&Actual>) -> Result<Vec<Actual>, Error> {
+        let ec2 = &ctx.aws.ec2;
+        let templates: Vec<_> = ec2
+            .describe_launch_templates()
+            .filters(deployment_filter(&ctx.deployment))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .call("DescribeLaunchTemplates", &ctx.deployment)?;
+        // Tags come from DescribeTags (one call for every template): it is what AWS updates on CreateTags,
+        // and the emulator does not reflect tag changes in DescribeLaunchTemplates.
+        let ids: Vec<String> = templates.iter().filter_map(|t| t.launch_template_id().map(str::to_owned)).collect();
+        let mut tags_by_id: std::collections::BTreeMap<String, Vec<aws_sdk_ec2::types::Tag>> = Default::default();
+        if !ids.is_empty() {
+            let described = ec2
+                .describe_tags()
+                .filters(aws_sdk_ec2::types::Filter::builder().name("resource-id").set_values(Some(ids)).build())
+                .send()
+                .await
+                .call("DescribeTags", &ctx.deployment)?;
+            for tag in described.tags() {
+                let id = tag.resource_id().unwrap_or_default().to_owned();
+                tags_by_id.entry(id).or_default().push(
+                    aws_sdk_ec2::types::Tag::builder()
+                        .set_key(tag.key().map(str::to_owned))
+                        .set_value(tag.value().map(str::to_owned))
+                        .build(),
+                );
+            }
+        }
+        let mut out = Vec::new();
+        for template in templates {
+            let tags = read_tags(
+                tags_by_id
+                    .get(template.launch_template_id().unwrap_or_default())
+                    .map(Vec::as_slice)
+                    .unwrap_or_default(),
+            );
+            let (Some(address), Some(id)) = (owned_address(ctx, &tags), template.launch_template_id()) else {
+                continue;
+            };
+            let versions = ec2
+                .describe_launch_template_versions()
+                .launch_template_id(id)
+                .versions("$Default")
+                .send()
+                .await
+                .call("DescribeLaunchTemplateVersions", address.as_str())?;
+            let data = versions.launch_template_versions().first().and_then(|v| v.launch_template_data());
+            let user_data = data
+                .and_then(|d| d.user_data())
+                .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                .unwrap_or_default();
+            out.push(
+                Actual::new(address, Kind::LaunchTemplate, id)
+                    .prop(&NAME, Value::str(template.launch_template_name().unwrap_or_default()))
+                    .prop(&IMAGE, Value::str(data.and_then(|d| d.image_id()).unwrap_or_default()))
+                    .prop(
+                        &INSTANCE_TYPE,
+                        Value::str(data.and_then(|d| d.instance_type()).map(|t| t.as_str()).unwrap_or_default()),
+                    )
+                    .prop(
+                        &SECURITY_GROUPS,
+                        Value::List(
+                            data.map(|d| d.security_group_ids()).unwrap_or_default().iter().map(Value::str).collect(),
+                        ),
+                    )
+                    .prop(&USER_DATA, Value::str(user_data))
+                    .prop(
+                        &INSTANCE_PROFILE,
+                        Value::str(
+                            data.and_then(|d| d.iam_instance_profile()).and_then(|p| p.name()).unwrap_or_default(),
+                        ),
+                    )
+                    .prop(&TAGS, tags::to_value(&tags))
+                    .attr("default_version", template.default_version_number().unwrap_or(0).to_string()),
+            );
+        }
+        Ok(out)
+    }
+
+    async fn create(ctx: &Ctx, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
+        let resource = want.address.as_str();
+        let name = want.text(&NAME)?;
+        let data = template_data(want)?;
+        let out = settle(resource, "CreateLaunchTemplate", || async {
+            ctx.aws
+                .ec2
+                .create_launch_template()
+                .launch_template_name(name)
+                .client_token(client_token(&ctx.deployment, resource, &[name]))
+                .launch_template_data(data.clone())
+                .tag_specifications(tag_spec(ResourceType::LaunchTemplate, want))
+                .send()
+                .await
+                .call("CreateLaunchTemplate", resource)
+        })
+        .await?;
+        let id =
+            returned_id(out.launch_template().and_then(|t| t.launch_template_id()), resource, "CreateLaunchTemplate")?;
+        Ok(Actual::made(want, id))
+    }
+
+    async fn update(ctx: &Ctx, have: &Actual, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
+        let ec2 = &ctx.aws.ec2;
+        let resource = have.address.as_str();
+        let content_changed = [&IMAGE, &INSTANCE_TYPE, &SECURITY_GROUPS, &USER_DATA, &INSTANCE_PROFILE]
+            .iter()
+            .any(|p| want.differs_from(have, p));
+        if content_changed {
+            let out = ec2
+                .create_launch_template_version()
+                .launch_template_id(&have.id)
+                .launch_template_data(template_data(want)?)
+                .send()
+                .await
+                .call("CreateLaunchTemplateVersion", resource)?;
+            let version = out.launch_template_version().and_then(|v| v.version_number()).ok_or_else(|| {
+                AwsError::local(
+                    resource,
+                    "CreateLaunchTemplateVersion",
+                    "AWS answered without the new version's number",
+                )
+            })?;
+            ctx.aws
+                .ec2
+                .modify_launch_template()
+                .launch_template_id(&have.id)
+                .default_version(version.to_string())
+                .send()
+                .await
+                .call("ModifyLaunchTemplate", resource)?;
+        }
+        sync_tags(ctx, have, want).await?;
+        Ok(have.updated_to(want))
+    }
+
+    async fn delete(ctx: &Ctx, have: &Actual, _progress: &dyn Progress) -> Result<(), Error> {
+        ctx.aws
+            .ec2
+            .delete_launch_template()
+            .launch_template_id(&have.id)
+            .send()
+            .await
+            .call("DeleteLaunchTemplate", have.address.as_str())
+            .gone_ok()?;
+        Ok(())
+    }
+}
+
+fn template_data(want: &Desired) -> Result<RequestLaunchTemplateData, Error> {
+    let instance_tags = ec2_tags(&tags::from_value(want.value(&INSTANCE_TAGS)));
+    let tag = |kind| {
+        LaunchTemplateTagSpecificationRequest::builder()
+            .resource_type(kind)
+            .set_tags(Some(instance_tags.clone()))
+            .build()
+    };
+    Ok(RequestLaunchTemplateData::builder()
+        .image_id(want.text(&IMAGE)?)
+        .instance_type(InstanceType::from(want.text(&INSTANCE_TYPE)?))
+        .set_security_group_ids(Some(want.strings(&SECURITY_GROUPS)?))
+        .user_data(base64::engine::general_purpose::STANDARD.encode(want.text(&USER_DATA)?))
+        .iam_instance_profile(
+            LaunchTemplateIamInstanceProfileSpecificationRequest::builder().name(want.text(&INSTANCE_PROFILE)?).build(),
+        )
+        // IMDSv2 only: the instance role's credentials are not readable by a simple SSRF.
+        .metadata_options(
+            LaunchTemplateInstanceMetadataOptionsRequest::builder()
+                .http_endpoint(LaunchTemplateInstanceMetadataEndpointState::Enabled)
+                .http_tokens(LaunchTemplateHttpTokensState::Required)
+                .build(),
+        )
+        .tag_specifications(tag(ResourceType::Instance))
+        .tag_specifications(tag(ResourceType::Volume))
+        .build())
+}

@@ -1,0 +1,45 @@
+//! EFS's kinds: the file system every app and Spark node mounts as the shared data folder, a mount
+//! target in every private subnet, and the access point for the data folder. EFS has no SDK waiters;
+//! clusterup's poller follows their states.
+
+pub mod access_point;
+pub mod file_system;
+pub mod mount_target;
+
+use std::collections::BTreeMap;
+
+use aws_sdk_efs::types::Tag;
+
+use super::support::{self, built};
+use super::{tag_pairs, Ctx, Error};
+use crate::aws::ResultExt;
+use crate::model::{tags, Actual, Desired};
+
+fn efs_tags(want: &Desired) -> Result<Vec<Tag>, Error> {
+    tag_pairs(want)
+        .iter()
+        .map(|(k, v)| built(Tag::builder().key(k).value(v).build(), want.address.as_str(), "TagResource"))
+        .collect()
+}
+
+fn read_tags(list: &[Tag]) -> BTreeMap<String, String> {
+    tags::from_pairs(list.iter().map(|t| (Some(t.key()), Some(t.value()))))
+}
+
+/// Tags of an EFS resource (file system or access point), by id.
+async fn sync_tags(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), Error> {
+    let (efs, id, resource) = (&ctx.aws.efs, &have.id, have.address.as_str());
+    let set = move |tags: BTreeMap<String, String>| async move {
+        let tags = tags
+            .iter()
+            .map(|(k, v)| built(Tag::builder().key(k).value(v).build(), resource, "TagResource"))
+            .collect::<Result<Vec<_>, _>>()?;
+        efs.tag_resource().resource_id(id).set_tags(Some(tags)).send().await.call("TagResource", resource)?;
+        Ok(())
+    };
+    let remove = move |keys: Vec<String>| async move {
+        efs.untag_resource().resource_id(id).set_tag_keys(Some(keys)).send().await.call("UntagResource", resource)?;
+        Ok(())
+    };
+    support::sync_tags(have, want, set, remove).await
+}

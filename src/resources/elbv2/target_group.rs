@@ -1,0 +1,214 @@
+//! The target group the app nodes register in: health check, algorithm and stickiness.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_elasticloadbalancingv2::types::{Matcher, ProtocolEnum, TargetGroupAttribute, TargetTypeEnum};
+
+use super::{elb_tags, read_tags, sync_tags};
+use crate::aws::{ErrorClass, PollPolicy, ResultExt, Service};
+use crate::model::names::load_balancer::{target_group_name, TARGET_GROUP};
+use crate::model::{tags, Actual, Address, Compare, Desired, Kind, Prop, PropError, Value, NAME, TAGS};
+use crate::resources::support::{check_owner, delete_when_free, returned_id};
+use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
+
+pub const VPC: Prop = Prop::new("vpc").replaces();
+pub const PORT: Prop = Prop::new("port").replaces();
+pub const PROTOCOL: Prop = Prop::new("protocol").replaces();
+/// The health check, as one map ([`HealthCheck::to_value`]).
+pub const HEALTH_CHECK: Prop = Prop::new("health_check");
+/// The attributes clusterup manages (algorithm, stickiness); the others keep AWS's defaults.
+pub const ATTRIBUTES: Prop = Prop::new("attributes").compared(Compare::WantedKeys);
+
+pub struct TargetGroup;
+
+const SPEC: Spec = Spec::new(Kind::TargetGroup, "target group", Service::Elbv2, PollPolicy::FAST, at_once)
+    .props(&[&NAME, &VPC, &PORT, &PROTOCOL, &HEALTH_CHECK, &ATTRIBUTES, &TAGS])
+    .deleted_after(&[Kind::Listener, Kind::AutoScalingGroup]);
+
+impl ResourceKind for TargetGroup {
+    const SPEC: &'static Spec = &SPEC;
+
+    async fn discover(ctx: &Ctx, _parent: Option<&Actual>) -> Result<Vec<Actual>, Error> {
+        let elb = &ctx.aws.elb;
+        let name = target_group_name(&ctx.deployment);
+        let found = elb.describe_target_groups().names(&name).send().await.call("DescribeTargetGroups", &name);
+        let groups = match found {
+            Ok(out) => out.target_groups().to_vec(),
+            Err(err) if err.is(ErrorClass::NotFound) => return Ok(vec![]),
+            Err(err) => return Err(err.into()),
+        };
+        let arns: Vec<String> = groups.iter().filter_map(|g| g.target_group_arn().map(str::to_owned)).collect();
+        let all_tags = read_tags(ctx, &arns).await?;
+        let mut out = Vec::new();
+        for group in groups {
+            let Some(arn) = group.target_group_arn() else { continue };
+            let tags = all_tags.get(arn).cloned().unwrap_or_default();
+            check_owner(ctx, "target group", &name, &tags)?;
+            let attributes = elb
+                .describe_target_group_attributes()
+                .target_group_arn(arn)
+                .send()
+                .await
+                .call("DescribeTargetGroupAttributes", arn)?;
+            let attributes: BTreeMap<String, Value> = attributes
+                .attributes()
+                .iter()
+                .filter_map(|a| Some((a.key()?.to_owned(), Value::str(a.value().unwrap_or_default()))))
+                .collect();
+            let health = HealthCheck {
+                path: group.health_check_path().unwrap_or_default().to_owned(),
+                interval_seconds: group.health_check_interval_seconds().unwrap_or(0),
+                timeout_seconds: group.health_check_timeout_seconds().unwrap_or(0),
+                healthy_threshold: group.healthy_threshold_count().unwrap_or(0),
+                unhealthy_threshold: group.unhealthy_threshold_count().unwrap_or(0),
+                matcher: group.matcher().and_then(|m| m.http_code()).unwrap_or_default().to_owned(),
+            };
+            let address = tags.get(tags::RESOURCE).map(Address::new).unwrap_or_else(|| Address::new(TARGET_GROUP));
+            out.push(
+                Actual::new(address, Kind::TargetGroup, arn)
+                    .prop(&NAME, Value::str(group.target_group_name().unwrap_or_default()))
+                    .prop(&VPC, Value::str(group.vpc_id().unwrap_or_default()))
+                    .prop(&PORT, Value::Int(i64::from(group.port().unwrap_or(0))))
+                    .prop(&PROTOCOL, Value::str(group.protocol().map(|p| p.as_str()).unwrap_or_default()))
+                    .prop(&HEALTH_CHECK, health.to_value())
+                    .prop(&ATTRIBUTES, Value::Map(attributes))
+                    .prop(&TAGS, tags::to_value(&tags)),
+            );
+        }
+        Ok(out)
+    }
+
+    async fn create(ctx: &Ctx, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
+        let elb = &ctx.aws.elb;
+        let resource = want.address.as_str();
+        let health = HealthCheck::of(want)?;
+        let out = elb
+            .create_target_group()
+            .name(want.text(&NAME)?)
+            .protocol(ProtocolEnum::from(want.text(&PROTOCOL)?))
+            .port(want.int32(&PORT)?)
+            .vpc_id(want.text(&VPC)?)
+            .target_type(TargetTypeEnum::Instance)
+            .health_check_path(&health.path)
+            .health_check_interval_seconds(health.interval_seconds)
+            .health_check_timeout_seconds(health.timeout_seconds)
+            .healthy_threshold_count(health.healthy_threshold)
+            .unhealthy_threshold_count(health.unhealthy_threshold)
+            .matcher(Matcher::builder().http_code(&health.matcher).build())
+            .set_tags(Some(elb_tags(want)))
+            .send()
+            .await
+            .call("CreateTargetGroup", resource)?;
+        let arn =
+            returned_id(out.target_groups().first().and_then(|g| g.target_group_arn()), resource, "CreateTargetGroup")?;
+        set_attributes(ctx, &arn, want).await?;
+        Ok(Actual::made(want, arn))
+    }
+
+    async fn update(ctx: &Ctx, have: &Actual, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
+        if want.differs_from(have, &HEALTH_CHECK) {
+            let health = HealthCheck::of(want)?;
+            ctx.aws
+                .elb
+                .modify_target_group()
+                .target_group_arn(&have.id)
+                .health_check_path(&health.path)
+                .health_check_interval_seconds(health.interval_seconds)
+                .health_check_timeout_seconds(health.timeout_seconds)
+                .healthy_threshold_count(health.healthy_threshold)
+                .unhealthy_threshold_count(health.unhealthy_threshold)
+                .matcher(Matcher::builder().http_code(&health.matcher).build())
+                .send()
+                .await
+                .call("ModifyTargetGroup", have.address.as_str())?;
+        }
+        if want.differs_from(have, &ATTRIBUTES) {
+            set_attributes(ctx, &have.id, want).await?;
+        }
+        sync_tags(ctx, have, want).await?;
+        Ok(have.updated_to(want))
+    }
+
+    async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), Error> {
+        // ResourceInUse while a listener (or a dying load balancer) still forwards to it.
+        delete_when_free(have.address.as_str(), "DeleteTargetGroup", progress, || async {
+            ctx.aws
+                .elb
+                .delete_target_group()
+                .target_group_arn(&have.id)
+                .send()
+                .await
+                .call("DeleteTargetGroup", have.address.as_str())
+                .map(|_| ())
+        })
+        .await?;
+        Ok(())
+    }
+}
+
+/// The target group's health check, as the composition states it and AWS reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthCheck {
+    pub path: String,
+    pub interval_seconds: i32,
+    pub timeout_seconds: i32,
+    pub healthy_threshold: i32,
+    pub unhealthy_threshold: i32,
+    /// HTTP codes that count as healthy: `200` or `200-399`.
+    pub matcher: String,
+}
+
+impl HealthCheck {
+    pub fn to_value(&self) -> Value {
+        Value::Map(BTreeMap::from([
+            ("path".to_owned(), Value::str(&self.path)),
+            ("interval_seconds".to_owned(), Value::Int(i64::from(self.interval_seconds))),
+            ("timeout_seconds".to_owned(), Value::Int(i64::from(self.timeout_seconds))),
+            ("healthy_threshold".to_owned(), Value::Int(i64::from(self.healthy_threshold))),
+            ("unhealthy_threshold".to_owned(), Value::Int(i64::from(self.unhealthy_threshold))),
+            ("matcher".to_owned(), Value::str(&self.matcher)),
+        ]))
+    }
+
+    fn of(want: &Desired) -> Result<HealthCheck, PropError> {
+        let map = want.map(&HEALTH_CHECK)?;
+        let wrong = |key: &str| PropError {
+            address: want.address.clone(),
+            prop: HEALTH_CHECK.name,
+            expected: "a complete health check",
+            found: format!("no usable {key}"),
+        };
+        let text = |key: &str| map.get(key).and_then(Value::as_str).map(str::to_owned).ok_or_else(|| wrong(key));
+        let int = |key: &str| {
+            map.get(key).and_then(Value::as_int).and_then(|n| i32::try_from(n).ok()).ok_or_else(|| wrong(key))
+        };
+        Ok(HealthCheck {
+            path: text("path")?,
+            interval_seconds: int("interval_seconds")?,
+            timeout_seconds: int("timeout_seconds")?,
+            healthy_threshold: int("healthy_threshold")?,
+            unhealthy_threshold: int("unhealthy_threshold")?,
+            matcher: text("matcher")?,
+        })
+    }
+}
+
+async fn set_attributes(ctx: &Ctx, arn: &str, want: &Desired) -> Result<(), Error> {
+    let attributes = want
+        .map(&ATTRIBUTES)?
+        .iter()
+        .map(|(k, v)| match v {
+            Value::Str(value) => Ok(TargetGroupAttribute::builder().key(k).value(value).build()),
+            other => Err(Error::Bug(format!("{}: attribute {k} is {other}, expected text", want.address))),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    ctx.aws
+        .elb
+        .modify_target_group_attributes()
+        .target_group_arn(arn)
+        .set_attributes(Some(attributes))
+        .send()
+        .await
+        .call("ModifyTargetGroupAttributes", want.address.as_str())?;
+    Ok(())
+}

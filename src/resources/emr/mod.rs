@@ -1,0 +1,3 @@
+//! EMR's kind: the Spark (YARN) cluster.
+
+pub mod cluster;

@@ -1,0 +1,138 @@
+//! Facts about the account that the desired state depends on: the zones, the AMI, the VPC's CIDR, the
+//! account id. Read once per plan.
+
+use aws_sdk_ec2::types::Filter;
+
+use super::ec2::subnet::ZONE;
+use crate::aws::{Aws, AwsError, ErrorClass, ResultExt};
+use crate::model::{Actual, Facts, Kind};
+use crate::topology::{Image, Network, Topology, Zones};
+
+/// Read what the desired state depends on: the zones, the AMI, the VPC's CIDR.
+///
+/// Zones stick to what exists: if the deployment's public subnets already span the wanted number of
+/// zones, those zones are kept, so a zone that AWS lists differently tomorrow never replaces subnets.
+pub async fn gather(aws: &Aws, topology: &Topology, existing: &[Actual]) -> Result<Facts, AwsError> {
+    let zones = match &topology.network {
+        Network::Managed(m) => match &m.zones {
+            Zones::Names(names) => {
+                check_zones_exist(aws, names).await?;
+                names.clone()
+            }
+            Zones::Count(n) => {
+                let n = usize::from(*n);
+                let used = zones_in_use(existing);
+                if used.len() == n {
+                    used
+                } else {
+                    let available = available_zones(aws).await?;
+                    if available.len() < n {
+                        return Err(AwsError::local(
+                            &topology.region,
+                            "DescribeAvailabilityZones",
+                            format!(
+                                "network.availability_zones asks for {n} zones but {} has only {} available: {}",
+                                topology.region,
+                                available.len(),
+                                available.join(", ")
+                            ),
+                        ));
+                    }
+                    available.into_iter().take(n).collect()
+                }
+            }
+        },
+        Network::Existing(_) => Vec::new(),
+    };
+    let image_id = match &topology.app.image {
+        Image::AmiId(id) => id.clone(),
+        Image::SsmParameter(name) => {
+            let out =
+                aws.ssm.get_parameter().name(name).send().await.call("GetParameter", name).map_err(|mut err| {
+                    if err.is(ErrorClass::NotFound) || err.code_is("ParameterNotFound") {
+                        err.message = format!(
+                            "{} (app.image names an SSM parameter that does not exist in {})",
+                            err.message, topology.region
+                        );
+                    }
+                    err
+                })?;
+            out.parameter().and_then(|p| p.value()).unwrap_or_default().to_owned()
+        }
+    };
+    let (vpc_cidr, private_subnet_zones) = match &topology.network {
+        Network::Managed(m) => (m.cidr.to_string(), zones.clone()),
+        Network::Existing(e) => {
+            let out = aws.ec2.describe_vpcs().vpc_ids(&e.vpc_id).send().await.call("DescribeVpcs", &e.vpc_id)?;
+            let cidr = out.vpcs().first().and_then(|v| v.cidr_block()).unwrap_or_default().to_owned();
+            let subnets = aws
+                .ec2
+                .describe_subnets()
+                .set_subnet_ids(Some(e.private_subnet_ids.clone()))
+                .send()
+                .await
+                .call("DescribeSubnets", &e.vpc_id)?;
+            let zone_of = |id: &str| {
+                subnets
+                    .subnets()
+                    .iter()
+                    .find(|s| s.subnet_id() == Some(id))
+                    .and_then(|s| s.availability_zone())
+                    .unwrap_or(id)
+                    .to_owned()
+            };
+            (cidr, e.private_subnet_ids.iter().map(|id| zone_of(id)).collect())
+        }
+    };
+    // Only the Spark bucket's name needs the account (bucket names are global).
+    let account_id = match &topology.spark {
+        Some(_) => aws
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .call("GetCallerIdentity", &topology.region)?
+            .account()
+            .unwrap_or_default()
+            .to_owned(),
+        None => String::new(),
+    };
+    Ok(Facts { zones, image_id, vpc_cidr, private_subnet_zones, account_id })
+}
+
+fn zones_in_use(existing: &[Actual]) -> Vec<String> {
+    let mut zones: Vec<(String, String)> = existing
+        .iter()
+        .filter(|a| a.kind == Kind::Subnet && a.address.leaf().starts_with("public-"))
+        .filter_map(|a| Some((a.address.to_string(), a.text(&ZONE)?.to_owned())))
+        .collect();
+    zones.sort();
+    zones.into_iter().map(|(_, zone)| zone).collect()
+}
+
+async fn available_zones(aws: &Aws) -> Result<Vec<String>, AwsError> {
+    let out = aws
+        .ec2
+        .describe_availability_zones()
+        .filters(Filter::builder().name("state").values("available").build())
+        .filters(Filter::builder().name("zone-type").values("availability-zone").build())
+        .send()
+        .await
+        .call("DescribeAvailabilityZones", &aws.region)?;
+    let mut zones: Vec<String> =
+        out.availability_zones().iter().filter_map(|z| z.zone_name().map(str::to_owned)).collect();
+    zones.sort();
+    Ok(zones)
+}
+
+async fn check_zones_exist(aws: &Aws, names: &[String]) -> Result<(), AwsError> {
+    let available = available_zones(aws).await?;
+    if let Some(missing) = names.iter().find(|n| !available.contains(n)) {
+        return Err(AwsError::local(
+            missing,
+            "DescribeAvailabilityZones",
+            format!("zone {missing} is not available in {}; available: {}", aws.region, available.join(", ")),
+        ));
+    }
+    Ok(())
+}

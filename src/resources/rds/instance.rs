@@ -1,0 +1,304 @@
+//! The database instance: MySQL, encrypted, in the private subnets, deletion-protected while the
+//! deployment lives, with its password managed by RDS in Secrets Manager.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_rds::types::DbInstance as Instance;
+
+use super::{rds_tags, read_tags, sync_tags};
+use crate::aws::clock::utc_stamp;
+use crate::aws::{AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, ResultExt, Service};
+use crate::model::names::database::{identifier, INSTANCE};
+use crate::model::{tags, Actual, Address, Compare, Desired, Kind, Op, Prop, Value, TAGS};
+use crate::resources::support::check_owner;
+use crate::resources::support::wait_for;
+use crate::resources::{Ctx, Error, Latency, Progress, ResourceKind, Spec};
+
+/// The instance's name. Its subnet and parameter groups share it, so it also orders the deletion of the
+/// instance before theirs.
+pub const IDENTIFIER: Prop = Prop::new("identifier").replaces();
+pub const ENGINE: Prop = Prop::new("engine").replaces();
+/// `8.4` matches whatever `8.4.x` RDS picked.
+pub const ENGINE_VERSION: Prop = Prop::new("engine_version").compared(Compare::VersionPrefix);
+pub const INSTANCE_CLASS: Prop = Prop::new("instance_class");
+pub const STORAGE_GB: Prop = Prop::new("storage_gb");
+pub const STORAGE_TYPE: Prop = Prop::new("storage_type");
+pub const ENCRYPTED: Prop = Prop::new("encrypted").replaces();
+pub const MULTI_AZ: Prop = Prop::new("multi_az");
+pub const BACKUP_RETENTION_DAYS: Prop = Prop::new("backup_retention_days");
+/// The subnet group's name.
+pub const SUBNET_GROUP: Prop = Prop::new("subnet_group");
+/// The parameter group's name (create-only: set at creation, fixed by the deployment's name).
+pub const PARAMETER_GROUP: Prop = Prop::new("parameter_group");
+pub const SECURITY_GROUPS: Prop = Prop::new("security_groups");
+pub const DELETION_PROTECTION: Prop = Prop::new("deletion_protection");
+/// The master password is RDS's, kept in Secrets Manager (always true).
+pub const MANAGED_PASSWORD: Prop = Prop::new("managed_password");
+/// Create-only: RDS does not let it change.
+pub const MASTER_USERNAME: Prop = Prop::new("master_username");
+
+pub struct DbInstance;
+
+// Multi-AZ creation takes 15-20 minutes.
+const SPEC: Spec = Spec::new(Kind::DbInstance, "database", Service::Rds, PollPolicy::LONG, latency)
+    .props(&[
+        &IDENTIFIER,
+        &ENGINE,
+        &ENGINE_VERSION,
+        &INSTANCE_CLASS,
+        &STORAGE_GB,
+        &STORAGE_TYPE,
+        &ENCRYPTED,
+        &MULTI_AZ,
+        &BACKUP_RETENTION_DAYS,
+        &SUBNET_GROUP,
+        &PARAMETER_GROUP,
+        &SECURITY_GROUPS,
+        &DELETION_PROTECTION,
+        &MANAGED_PASSWORD,
+        &MASTER_USERNAME,
+        &TAGS,
+    ])
+    // App and Spark nodes use the database until they are gone.
+    .deleted_after(&[Kind::AutoScalingGroup, Kind::EmrCluster]);
+
+fn latency(op: Op, want: Option<&Desired>) -> Latency {
+    match op {
+        // Multi-AZ 15-20 min, single-AZ 4-6 (U, gh:hashicorp/terraform/issues/498, gh:tpa/issues/43322).
+        Op::Create if matches!(want.map(|w| w.bool(&MULTI_AZ)), Some(Ok(true))) => {
+            Latency::waits(18 * 60, 15.0 * 60.0, 20.0 * 60.0)
+        }
+        Op::Create => Latency::waits(5 * 60, 4.0 * 60.0, 6.0 * 60.0),
+        // A class or storage change applied at once (E).
+        Op::Update => Latency { typical: std::time::Duration::from_secs(10 * 60), ready_after: None },
+        // 4-6 min, plus 2-5 min for the final snapshot clusterup takes by default
+        // (U, gh:hashicorp/terraform/issues/32358 and /5161; E for the snapshot).
+        Op::Delete => Latency::waits(8 * 60, 6.0 * 60.0, 11.0 * 60.0),
+    }
+}
+
+impl ResourceKind for DbInstance {
+    const SPEC: &'static Spec = &SPEC;
+
+    async fn discover(ctx: &Ctx, _parent: Option<&Actual>) -> Result<Vec<Actual>, Error> {
+        let name = identifier(&ctx.deployment);
+        let Some(db) = describe(ctx, &name, &name).await? else { return Ok(vec![]) };
+        // An instance on its way out is gone as far as the deployment is concerned.
+        if db.db_instance_status() == Some(DELETING) {
+            return Ok(vec![]);
+        }
+        let tags = read_tags(db.tag_list());
+        check_owner(ctx, "database", &name, &tags)?;
+        Ok(vec![from_aws(&db, &tags)])
+    }
+
+    async fn create(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -> Result<Actual, Error> {
+        let rds = &ctx.aws.rds;
+        let resource = want.address.as_str();
+        let id = want.text(&IDENTIFIER)?;
+        let created = rds
+            .create_db_instance()
+            .db_instance_identifier(id)
+            .engine(want.text(&ENGINE)?)
+            .engine_version(want.text(&ENGINE_VERSION)?)
+            .db_instance_class(want.text(&INSTANCE_CLASS)?)
+            .allocated_storage(want.int32(&STORAGE_GB)?)
+            .storage_type(want.text(&STORAGE_TYPE)?)
+            .storage_encrypted(want.bool(&ENCRYPTED)?)
+            .multi_az(want.bool(&MULTI_AZ)?)
+            .backup_retention_period(want.int32(&BACKUP_RETENTION_DAYS)?)
+            .db_subnet_group_name(want.text(&SUBNET_GROUP)?)
+            .db_parameter_group_name(want.text(&PARAMETER_GROUP)?)
+            .set_vpc_security_group_ids(Some(want.strings(&SECURITY_GROUPS)?))
+            .publicly_accessible(false)
+            .deletion_protection(want.bool(&DELETION_PROTECTION)?)
+            .copy_tags_to_snapshot(true)
+            .master_username(want.text(&MASTER_USERNAME)?)
+            // RDS makes the password and keeps it in Secrets Manager; clusterup never holds one.
+            .manage_master_user_password(true)
+            .set_tags(Some(rds_tags(want)))
+            .send()
+            .await
+            .call("CreateDBInstance", resource);
+        match created {
+            // An interrupted run made it: wait for it like for our own.
+            Err(err) if err.is(ErrorClass::AlreadyExists) => {}
+            other => {
+                other?;
+            }
+        }
+        Ok(wait_available(ctx, id, resource, progress).await?)
+    }
+
+    async fn update(ctx: &Ctx, have: &Actual, want: &Desired, progress: &dyn Progress) -> Result<Actual, Error> {
+        let rds = &ctx.aws.rds;
+        let resource = have.address.as_str();
+        let changed = |prop: &Prop| want.differs_from(have, prop);
+        let mut modify = rds.modify_db_instance().db_instance_identifier(&have.id).apply_immediately(true);
+        let mut any = false;
+        if changed(&ENGINE_VERSION) {
+            let running = have.text(&ENGINE_VERSION).unwrap_or_default();
+            let wanted = want.text(&ENGINE_VERSION)?;
+            let major = |v: &str| v.split('.').take(2).collect::<Vec<_>>().join(".");
+            modify = modify.engine_version(wanted).allow_major_version_upgrade(major(running) != major(wanted));
+            any = true;
+        }
+        if changed(&INSTANCE_CLASS) {
+            modify = modify.db_instance_class(want.text(&INSTANCE_CLASS)?);
+            any = true;
+        }
+        if changed(&STORAGE_GB) || changed(&STORAGE_TYPE) {
+            modify = modify.allocated_storage(want.int32(&STORAGE_GB)?).storage_type(want.text(&STORAGE_TYPE)?);
+            any = true;
+        }
+        if changed(&MULTI_AZ) {
+            modify = modify.multi_az(want.bool(&MULTI_AZ)?);
+            any = true;
+        }
+        if changed(&BACKUP_RETENTION_DAYS) {
+            modify = modify.backup_retention_period(want.int32(&BACKUP_RETENTION_DAYS)?);
+            any = true;
+        }
+        if changed(&SUBNET_GROUP) {
+            modify = modify.db_subnet_group_name(want.text(&SUBNET_GROUP)?);
+            any = true;
+        }
+        if changed(&SECURITY_GROUPS) {
+            modify = modify.set_vpc_security_group_ids(Some(want.strings(&SECURITY_GROUPS)?));
+            any = true;
+        }
+        if changed(&DELETION_PROTECTION) {
+            modify = modify.deletion_protection(want.bool(&DELETION_PROTECTION)?);
+            any = true;
+        }
+        if changed(&MANAGED_PASSWORD) {
+            modify = modify.manage_master_user_password(true);
+            any = true;
+        }
+        if any {
+            modify.send().await.call("ModifyDBInstance", resource)?;
+        }
+        sync_tags(ctx, have, want).await?;
+        let mut now = wait_available(ctx, &have.id, resource, progress).await?;
+        now.props = want.props.clone();
+        Ok(now)
+    }
+
+    /// Delete the database: protection off, then delete with a final snapshot named with the deployment and
+    /// the time, unless the topology said `deletion: delete` (and destroy was given --delete-data).
+    async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), Error> {
+        let resource = have.address.as_str();
+        let rds = &ctx.aws.rds;
+        if !ctx.data.db_final_snapshot && !ctx.data.delete_data {
+            return Err(Error::Refused {
+                resource: resource.to_owned(),
+                reason: format!("deleting {} without a final snapshot loses its data", have.id),
+                hint: "pass --delete-data if that is what you want, or set `deletion: snapshot` in the topology",
+            });
+        }
+        // Look first: an interrupted run may have started the deletion already, and RDS refuses a second one
+        // with an error whose message alone says why.
+        let Some(db) = describe(ctx, &have.id, resource).await? else { return Ok(()) };
+        if db.db_instance_status() != Some(DELETING) {
+            if db.deletion_protection() != Some(false) {
+                rds.modify_db_instance()
+                    .db_instance_identifier(&have.id)
+                    .deletion_protection(false)
+                    .apply_immediately(true)
+                    .send()
+                    .await
+                    .call("ModifyDBInstance", resource)
+                    .gone_ok()?;
+            }
+            let mut call = rds.delete_db_instance().db_instance_identifier(&have.id);
+            call = if ctx.data.db_final_snapshot {
+                call.final_db_snapshot_identifier(final_snapshot_name(&ctx.deployment))
+            } else {
+                call.skip_final_snapshot(true)
+            };
+            call.send().await.call("DeleteDBInstance", resource).gone_ok()?;
+        }
+        wait_for(SPEC.wait, resource, "DescribeDBInstances", progress, || async {
+            Ok(match describe(ctx, &have.id, resource).await? {
+                None => PollStatus::Ready(()),
+                Some(db) => PollStatus::Pending(format!("status {}", db.db_instance_status().unwrap_or("unknown"))),
+            })
+        })
+        .await?;
+        Ok(())
+    }
+}
+
+fn from_aws(db: &Instance, tags: &BTreeMap<String, String>) -> Actual {
+    let id = db.db_instance_identifier().unwrap_or_default();
+    let mut actual = Actual::new(Address::new(INSTANCE), Kind::DbInstance, id)
+        .prop(&IDENTIFIER, Value::str(id))
+        .prop(&ENGINE, Value::str(db.engine().unwrap_or_default()))
+        .prop(&ENGINE_VERSION, Value::str(db.engine_version().unwrap_or_default()))
+        .prop(&INSTANCE_CLASS, Value::str(db.db_instance_class().unwrap_or_default()))
+        .prop(&STORAGE_GB, Value::Int(i64::from(db.allocated_storage().unwrap_or(0))))
+        .prop(&STORAGE_TYPE, Value::str(db.storage_type().unwrap_or_default()))
+        .prop(&ENCRYPTED, Value::Bool(db.storage_encrypted().unwrap_or(false)))
+        .prop(&MULTI_AZ, Value::Bool(db.multi_az().unwrap_or(false)))
+        .prop(&BACKUP_RETENTION_DAYS, Value::Int(i64::from(db.backup_retention_period().unwrap_or(0))))
+        .prop(
+            &SUBNET_GROUP,
+            Value::str(db.db_subnet_group().and_then(|g| g.db_subnet_group_name()).unwrap_or_default()),
+        )
+        .prop(
+            &SECURITY_GROUPS,
+            Value::List(
+                db.vpc_security_groups().iter().filter_map(|g| g.vpc_security_group_id()).map(Value::str).collect(),
+            ),
+        )
+        .prop(&DELETION_PROTECTION, Value::Bool(db.deletion_protection().unwrap_or(false)))
+        .prop(&MANAGED_PASSWORD, Value::Bool(db.master_user_secret().is_some()))
+        .prop(&TAGS, tags::to_value(tags))
+        .attr("status", db.db_instance_status().unwrap_or("unknown"))
+        .attr("arn", db.db_instance_arn().unwrap_or_default());
+    if let Some(endpoint) = db.endpoint() {
+        actual = actual
+            .attr("endpoint", endpoint.address().unwrap_or_default())
+            .attr("port", endpoint.port().unwrap_or(3306).to_string());
+    }
+    if let Some(secret) = db.master_user_secret().and_then(|s| s.secret_arn()) {
+        actual = actual.attr("secret_arn", secret);
+    }
+    actual
+}
+
+/// The instance as RDS describes it now, if it exists.
+async fn describe(ctx: &Ctx, id: &str, resource: &str) -> Result<Option<Instance>, AwsError> {
+    let rds = &ctx.aws.rds;
+    let found = rds.describe_db_instances().db_instance_identifier(id).send().await;
+    Ok(found.call("DescribeDBInstances", resource).found()?.and_then(|out| out.db_instances().first().cloned()))
+}
+
+/// RDS's status of an instance on its way out.
+const DELETING: &str = "deleting";
+
+/// Wait until the instance is `available`, and return it as it is then (endpoint, secret).
+async fn wait_available(ctx: &Ctx, id: &str, resource: &str, progress: &dyn Progress) -> Result<Actual, AwsError> {
+    wait_for(SPEC.wait, resource, "DescribeDBInstances", progress, || async {
+        let Some(db) = describe(ctx, id, resource).await? else {
+            return Ok(PollStatus::Pending("not visible yet".into()));
+        };
+        match db.db_instance_status() {
+            Some("available") => Ok(PollStatus::Ready(from_aws(&db, &read_tags(db.tag_list())))),
+            Some(status @ ("failed" | "incompatible-parameters" | "incompatible-network" | "storage-full")) => {
+                Err(AwsError::local(
+                    resource,
+                    "CreateDBInstance",
+                    format!("database is {status}: look at its events in the RDS console"),
+                ))
+            }
+            other => Ok(PollStatus::Pending(format!("status {}", other.unwrap_or("unknown")))),
+        }
+    })
+    .await
+}
+
+/// `<deployment>-final-<YYYYMMDDhhmmss>`: unique, sorted by time, and says where it came from.
+pub fn final_snapshot_name(deployment: &str) -> String {
+    format!("{deployment}-final-{}", utc_stamp(std::time::SystemTime::now()))
+}

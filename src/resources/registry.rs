@@ -1,0 +1,95 @@
+//! The one list of kinds: every [`Kind`] to the module that implements it. The match is exhaustive, so a
+//! kind without an implementation does not compile, and a [`Spec`] has no optional fields, so a kind
+//! cannot be half described. The tests below check what the compiler cannot.
+
+use super::{autoscaling, ec2, efs, elbv2, emr, iam, rds, s3, AnyKind};
+use crate::model::{Kind, Prop};
+
+/// What clusterup knows about, and does with, resources of `kind`.
+pub fn of(kind: Kind) -> &'static dyn AnyKind {
+    match kind {
+        Kind::Vpc => &ec2::vpc::Vpc,
+        Kind::InternetGateway => &ec2::internet_gateway::InternetGateway,
+        Kind::Subnet => &ec2::subnet::Subnet,
+        Kind::ElasticIp => &ec2::elastic_ip::ElasticIp,
+        Kind::NatGateway => &ec2::nat_gateway::NatGateway,
+        Kind::RouteTable => &ec2::route_table::RouteTable,
+        Kind::SecurityGroup => &ec2::security_group::SecurityGroup,
+        Kind::TargetGroup => &elbv2::target_group::TargetGroup,
+        Kind::LoadBalancer => &elbv2::load_balancer::LoadBalancer,
+        Kind::Listener => &elbv2::listener::Listener,
+        Kind::IamRole => &iam::role::Role,
+        Kind::InstanceProfile => &iam::instance_profile::InstanceProfile,
+        Kind::DbSubnetGroup => &rds::subnet_group::DbSubnetGroup,
+        Kind::DbParameterGroup => &rds::parameter_group::DbParameterGroup,
+        Kind::DbInstance => &rds::instance::DbInstance,
+        Kind::FileSystem => &efs::file_system::FileSystem,
+        Kind::MountTarget => &efs::mount_target::MountTarget,
+        Kind::AccessPoint => &efs::access_point::AccessPoint,
+        Kind::LaunchTemplate => &ec2::launch_template::LaunchTemplate,
+        Kind::AutoScalingGroup => &autoscaling::group::AutoScalingGroup,
+        Kind::ScalingPolicy => &autoscaling::scaling_policy::ScalingPolicy,
+        Kind::Bucket => &s3::bucket::Bucket,
+        Kind::BucketObject => &s3::object::BucketObject,
+        Kind::EmrCluster => &emr::cluster::EmrCluster,
+    }
+}
+
+/// What plans and messages call `kind`: `security group`.
+pub fn label(kind: Kind) -> &'static str {
+    of(kind).spec().label
+}
+
+/// The property of `kind` called `name`, if it has one.
+pub fn prop(kind: Kind, name: &str) -> Option<&'static Prop> {
+    of(kind).spec().prop(name)
+}
+
+/// Whether an id inside `kind`'s property `name` orders deletions (see [`Prop::orders_deletion`]). A name
+/// the kind does not declare never comes from clusterup's own discovery; treat it as a dependency, the
+/// safe side.
+pub fn orders_deletion(kind: Kind, name: &str) -> bool {
+    prop(kind, name).is_none_or(|p| p.orders_deletion)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn every_kind_is_implemented_by_its_own_module() {
+        for &kind in Kind::ALL {
+            assert_eq!(of(kind).spec().kind, kind, "the registry maps {kind:?} to another kind's module");
+        }
+        let labels: BTreeSet<&str> = Kind::ALL.iter().map(|&k| label(k)).collect();
+        assert_eq!(labels.len(), Kind::ALL.len(), "two kinds share a label");
+    }
+
+    #[test]
+    fn properties_have_one_meaning_per_kind() {
+        for &kind in Kind::ALL {
+            let names: Vec<&str> = of(kind).spec().props.iter().map(|p| p.name).collect();
+            let unique: BTreeSet<&&str> = names.iter().collect();
+            assert_eq!(unique.len(), names.len(), "{kind:?} declares a property twice: {names:?}");
+        }
+    }
+
+    #[test]
+    fn children_hang_off_kinds_found_on_their_own() {
+        // Discovery finds the kinds without a parent first, then each child through its parent: two passes.
+        for &kind in Kind::ALL {
+            if let Some(parent) = of(kind).spec().parent {
+                assert_eq!(of(parent).spec().parent, None, "{kind:?}'s parent {parent:?} is itself a child");
+            }
+        }
+    }
+
+    #[test]
+    fn nothing_waits_for_its_own_kind_to_be_deleted() {
+        for &kind in Kind::ALL {
+            assert!(!of(kind).spec().deleted_after.contains(&kind), "{kind:?} would wait for itself");
+        }
+    }
+}

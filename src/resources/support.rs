@@ -1,0 +1,181 @@
+//! What many kinds need: ownership checks, retrying while AWS catches up, idempotency tokens, and
+//! looking several things up at once.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Duration;
+
+use super::{Ctx, Error, Progress};
+use crate::aws::{poll, AwsError, ErrorClass, PollPolicy, PollStatus};
+use crate::model::{tags, Actual, Address, Desired, TAGS};
+
+/// The address of a discovered resource, if it belongs to this deployment. Discovery already filters by
+/// the deployment tag on the server; checking again here means a filter an API (or an emulator) applies
+/// loosely can never make clusterup adopt, change or delete another deployment's resource.
+pub fn owned_address(ctx: &Ctx, tags: &BTreeMap<String, String>) -> Option<Address> {
+    if tags.get(tags::DEPLOYMENT) != Some(&ctx.deployment) {
+        return None;
+    }
+    tags.get(tags::RESOURCE).map(Address::new)
+}
+
+/// A resource found by its deterministic name must carry this deployment's tag; anything else is a name
+/// clash that clusterup must never adopt, change or delete.
+pub fn check_owner(ctx: &Ctx, what: &'static str, name: &str, tags: &BTreeMap<String, String>) -> Result<(), Error> {
+    match tags.get(tags::DEPLOYMENT) {
+        Some(owner) if owner == &ctx.deployment => Ok(()),
+        owner => Err(Error::NotOurs {
+            what,
+            name: name.to_owned(),
+            owner: owner.map(|o| format!("deployment {o}")).unwrap_or_else(|| "no clusterup deployment".into()),
+        }),
+    }
+}
+
+/// A request shape clusterup could not build (a required field left empty): a bug, reported as one.
+pub fn built<T>(
+    result: Result<T, aws_smithy_types::error::operation::BuildError>,
+    resource: &str,
+    call: &'static str,
+) -> Result<T, Error> {
+    result.map_err(|err| Error::Bug(format!("{resource}: cannot build the {call} request: {err}")))
+}
+
+/// One lookup per item, all at once, results in item order. Each lookup gets its own handle on the context.
+pub async fn concurrently<I, T, F, Fut>(
+    ctx: &Ctx,
+    items: impl IntoIterator<Item = I>,
+    lookup: F,
+) -> Result<Vec<T>, Error>
+where
+    I: Send + 'static,
+    T: Send + 'static,
+    F: Fn(Ctx, I) -> Fut,
+    Fut: Future<Output = Result<T, Error>> + Send + 'static,
+{
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, item) in items.into_iter().enumerate() {
+        let lookup = lookup(ctx.clone(), item);
+        tasks.spawn(async move { (index, lookup.await) });
+    }
+    let mut found = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (index, result) = joined.map_err(|e| Error::Bug(format!("a lookup of {} stopped: {e}", ctx.deployment)))?;
+        found.push((index, result?));
+    }
+    found.sort_by_key(|(index, _)| *index);
+    Ok(found.into_iter().map(|(_, value)| value).collect())
+}
+
+/// AWS is eventually consistent: an id a create call just returned may answer NotFound for a few
+/// seconds (EC2 documents it). Retry `call` while it says NotFound, for up to 30 s.
+pub async fn settle<T, F, Fut>(resource: &str, call: &'static str, mut f: F) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, AwsError>>,
+{
+    let policy = PollPolicy { timeout: Duration::from_secs(30), ..PollPolicy::FAST };
+    poll(
+        policy,
+        resource,
+        call,
+        |_, _| {},
+        || {
+            let attempt = f();
+            async {
+                match attempt.await {
+                    Ok(value) => Ok(PollStatus::Ready(value)),
+                    Err(err) if err.is(ErrorClass::NotFound) => Ok(PollStatus::Pending(err.message.clone())),
+                    Err(err) => Err(err),
+                }
+            }
+        },
+    )
+    .await
+}
+
+/// Delete with `f`, retrying while AWS says the resource is still in use (ENIs of a deleted load
+/// balancer or terminated instances linger for minutes). Already gone counts as done.
+pub async fn delete_when_free<F, Fut>(
+    resource: &str,
+    call: &'static str,
+    progress: &dyn Progress,
+    mut f: F,
+) -> Result<(), AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), AwsError>>,
+{
+    wait_for(PollPolicy::MINUTES, resource, call, progress, || {
+        let attempt = f();
+        async {
+            match attempt.await {
+                Ok(()) => Ok(PollStatus::Ready(())),
+                Err(err) if err.is(ErrorClass::NotFound) => Ok(PollStatus::Ready(())),
+                Err(err) if err.is(ErrorClass::DependencyViolation) => {
+                    Ok(PollStatus::Pending(format!("still in use: {}", err.message)))
+                }
+                Err(err) => Err(err),
+            }
+        }
+    })
+    .await
+}
+
+/// An idempotency token for a create call, the same for every retry of the same resource: a crashed
+/// apply that re-runs gets the resource the first run created instead of a second one. It includes the
+/// inputs that would make a different resource, so a replacement is not answered with the old one.
+pub fn client_token(deployment: &str, address: &str, inputs: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for part in [deployment, address].iter().chain(inputs) {
+        hash.update(part.as_bytes());
+        hash.update([0u8]);
+    }
+    let digest = hash.finalize();
+    // EC2 tokens are at most 64 ASCII characters.
+    digest.iter().take(24).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The id a create call returned. AWS always returns one; an answer without it is reported against the
+/// call rather than carried on as an empty id.
+pub fn returned_id(id: Option<&str>, resource: &str, call: &'static str) -> Result<String, AwsError> {
+    id.filter(|id| !id.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| AwsError::local(resource, call, "AWS answered without the new resource's id"))
+}
+
+/// Look with `check` until it answers ready, telling `progress` what each look saw: the wait every kind
+/// makes for a resource to become usable, or gone.
+pub async fn wait_for<T, F, Fut>(
+    policy: PollPolicy,
+    resource: &str,
+    call: &'static str,
+    progress: &dyn Progress,
+    check: F,
+) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<PollStatus<T>, AwsError>>,
+{
+    poll(policy, resource, call, |seen, waited| progress.waiting(seen, waited), check).await
+}
+
+/// Bring a resource's tags from what it has to what is wanted, with its service's own two calls: `set`
+/// adds or overwrites tags, `remove` deletes keys. Neither is called when there is nothing to change.
+pub async fn sync_tags<S, SetDone, R, RemoveDone>(have: &Actual, want: &Desired, set: S, remove: R) -> Result<(), Error>
+where
+    S: FnOnce(BTreeMap<String, String>) -> SetDone,
+    SetDone: Future<Output = Result<(), Error>>,
+    R: FnOnce(Vec<String>) -> RemoveDone,
+    RemoveDone: Future<Output = Result<(), Error>>,
+{
+    let Some(change) = tags::change(have.props.get(TAGS.name), want.props.get(TAGS.name)) else { return Ok(()) };
+    if !change.set.is_empty() {
+        set(change.set).await?;
+    }
+    if !change.remove.is_empty() {
+        remove(change.remove).await?;
+    }
+    Ok(())
+}

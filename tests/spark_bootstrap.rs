@@ -1,0 +1,241 @@
+//! The Spark bootstrap action (templates/spark-bootstrap.sh) run the way EMR runs it: as an unprivileged
+//! user with sudo, before Hive is installed, on a scratch node with stand-ins for the node's commands
+//! (tests/scripts/spark-bootstrap-harness.sh). Then what EMR does later: install Hive and start its
+//! metastore (the credential store unit runs first), and the refresh timer after a secret rotation.
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use clusterup::compose::METASTORE_CREDENTIALS;
+
+use crate::support::{assert_code, stderr, stdout};
+
+const ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0123abcd-AbCdEf";
+/// RDS never puts `"`, `/`, `@` or a space in a generated password; this one has most other characters
+/// a shell or JSON could trip on, around a core that is searched for everywhere it must not be.
+const PASSWORD: &str = r#"Zq7vK2mXw9$'`;*(x)!\~#&|<>"#;
+const PASSWORD_CORE: &str = "Zq7vK2mXw9";
+const ROTATED: &str = "Rt5yH8nLp3-after-rotation";
+const MOUNT_PATH: &str = "/srv/smarten-data";
+
+/// The template with its placeholders filled in, as clusterup renders it (an unknown name is an error).
+fn rendered() -> String {
+    let template = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/spark-bootstrap.sh"))
+        .expect("read the template");
+    let vars = [
+        ("deployment", "smarten-spark"),
+        ("region", "us-east-1"),
+        ("efs_id", "fs-0123456789abcdef0"),
+        ("efs_access_point_id", "fsap-0123456789abcdef0"),
+        ("mount_path", MOUNT_PATH),
+        ("metastore_secret_arn", ARN),
+        ("metastore_credentials", METASTORE_CREDENTIALS),
+    ];
+    let mut out = String::new();
+    let mut rest = template.as_str();
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find("}}").expect("`{{` without `}}`") + start;
+        let name = rest[start + 2..end].trim();
+        let value = vars.iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("unknown placeholder {name}"));
+        out.push_str(value.1);
+        rest = &rest[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A scratch node: the harness's directory, set up for a master or a core node, with the secret in place.
+struct Node {
+    dir: tempfile::TempDir,
+}
+
+impl Node {
+    fn new(role: &str) -> Node {
+        let node = Node { dir: tempfile::tempdir().expect("temp dir") };
+        assert_code(&node.harness(&["setup", role]), 0);
+        std::fs::write(node.path("bootstrap.sh"), rendered()).expect("write the script");
+        std::fs::set_permissions(node.path("bootstrap.sh"), std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        std::fs::write(node.path("state/secret-arn"), ARN).expect("write the ARN");
+        node.set_password(PASSWORD);
+        node
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    /// A path on the scratch node's file system.
+    fn on_node(&self, absolute: &str) -> PathBuf {
+        self.path("root").join(absolute.trim_start_matches('/'))
+    }
+
+    /// What `aws secretsmanager get-secret-value --query SecretString` prints: the RDS-managed JSON.
+    fn set_password(&self, password: &str) {
+        let secret = serde_json::json!({ "username": "admin", "password": password }).to_string();
+        let file = self.path("state/secret-string");
+        std::fs::write(&file, secret).expect("write the secret");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+
+    fn harness(&self, args: &[&str]) -> Output {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts/spark-bootstrap-harness.sh");
+        let (command, rest) = args.split_first().expect("a harness command");
+        let out = Command::new("bash")
+            .arg(script)
+            .arg(command)
+            .arg(self.dir.path())
+            .args(rest)
+            .output()
+            .expect("run the harness");
+        // Nothing a node prints ends up anywhere but its logs: the password must never be in it.
+        assert!(!stdout(&out).contains(PASSWORD_CORE) && !stderr(&out).contains(PASSWORD_CORE), "password printed");
+        out
+    }
+
+    fn bootstrap(&self) -> Output {
+        let script = self.path("bootstrap.sh").to_string_lossy().into_owned();
+        self.harness(&["bootstrap", &script])
+    }
+
+    /// Every stand-in call so far, one per line, arguments shell-quoted.
+    fn calls(&self) -> String {
+        std::fs::read_to_string(self.path("state/calls.log")).expect("calls log")
+    }
+
+    /// The uid the harness runs as: root's on a node where the tests run as root.
+    fn root_uid(&self) -> u32 {
+        std::fs::metadata(self.dir.path()).expect("stat").uid()
+    }
+
+    fn hive_uid(&self) -> u32 {
+        std::fs::read_to_string(self.path("state/hive-uid")).expect("hive uid").trim().parse().expect("uid")
+    }
+}
+
+#[track_caller]
+fn assert_file(path: &Path, mode: u32, uid: u32) -> String {
+    let meta = std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(meta.permissions().mode() & 0o7777, mode, "mode of {}", path.display());
+    assert_eq!(meta.uid(), uid, "owner of {}", path.display());
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+#[track_caller]
+fn assert_called(calls: &str, line: &str) {
+    assert!(calls.lines().any(|l| l == line), "no call `{line}` in:\n{calls}");
+}
+
+#[test]
+fn master_bootstrap_as_hadoop_writes_the_password_root_only_and_installs_the_units_and_the_timer() {
+    let node = Node::new("master");
+    let run = node.bootstrap();
+    assert_code(&run, 0);
+    let root = node.root_uid();
+    let lib = node.on_node("/usr/local/lib/clusterup");
+    let units = node.on_node("/etc/systemd/system");
+
+    // The password, read before Hive exists, in a file only root can read.
+    assert_file(&node.on_node("/etc/clusterup/metastore"), 0o700, root);
+    let password = assert_file(&node.on_node("/etc/clusterup/metastore/password"), 0o600, root);
+    assert_eq!(password, PASSWORD);
+    assert!(!node.on_node("/etc/clusterup/metastore/password.new").exists());
+
+    // What turns it into Hive's credential store, and what refreshes it.
+    assert_file(&lib.join("metastore-password"), 0o700, root);
+    let store = assert_file(&lib.join("metastore-store"), 0o700, root);
+    assert!(store.contains("hadoop credential create javax.jdo.option.ConnectionPassword"), "{store}");
+    assert!(!store.contains("-value"), "the password must not go on a command line:\n{store}");
+    assert_file(&lib.join("type-password.py"), 0o600, root);
+    let unit = assert_file(&units.join("clusterup-metastore-store.service"), 0o644, root);
+    assert!(unit.contains("Type=oneshot"), "{unit}");
+    assert!(unit.contains(&format!("ExecStart={}\n", lib.join("metastore-store").display())), "{unit}");
+    let drop_in = assert_file(&units.join("hive-hcatalog-server.service.d/clusterup-metastore.conf"), 0o644, root);
+    assert!(drop_in.contains("Requires=clusterup-metastore-store.service\n"), "{drop_in}");
+    assert!(drop_in.contains("After=clusterup-metastore-store.service\n"), "{drop_in}");
+    let refresh = assert_file(&units.join("clusterup-metastore-refresh.service"), 0o644, root);
+    assert!(refresh.contains(&format!("ExecStart={}\n", lib.join("metastore-password").display())), "{refresh}");
+    let timer = assert_file(&units.join("clusterup-metastore-refresh.timer"), 0o644, root);
+    assert!(timer.contains("OnUnitActiveSec=10min\n") && timer.contains("WantedBy=timers.target\n"), "{timer}");
+    assert!(node.path("state/active/clusterup-metastore-refresh.timer").exists(), "the timer was not started");
+    assert!(!node.on_node("/etc/cron.d").exists(), "cron is not installed on Amazon Linux 2023");
+
+    // Every step ran, through sudo where it needs root; Hadoop was not asked for (not installed yet).
+    let calls = node.calls();
+    let quoted = |path: PathBuf| path.to_string_lossy().into_owned();
+    assert_called(&calls, "yum install -y amazon-efs-utils");
+    assert_called(&calls, &format!("mount {}", quoted(node.on_node(MOUNT_PATH))));
+    assert_called(&calls, &format!("sudo {}", quoted(lib.join("metastore-password"))));
+    assert_called(
+        &calls,
+        &format!(
+            "aws secretsmanager get-secret-value --region us-east-1 --secret-id {} --query SecretString --output text",
+            ARN.replace('!', "\\!")
+        ),
+    );
+    assert_called(&calls, "systemctl daemon-reload");
+    assert_called(&calls, "systemctl enable --now clusterup-metastore-refresh.timer");
+    assert!(!calls.contains("hadoop"), "{calls}");
+    assert!(!calls.contains(PASSWORD_CORE), "the password was on a command line:\n{calls}");
+    let fstab = std::fs::read_to_string(node.on_node("/etc/fstab")).expect("fstab");
+    assert!(fstab.contains("fs-0123456789abcdef0:/ "), "{fstab}");
+    assert!(fstab.contains("accesspoint=fsap-0123456789abcdef0"), "{fstab}");
+}
+
+#[test]
+fn the_store_unit_writes_hives_credential_store_through_a_terminal_before_the_metastore_starts() {
+    let node = Node::new("master");
+    assert_code(&node.bootstrap(), 0);
+    // EMR installs the applications, then starts the metastore, which requires the store unit.
+    assert_code(&node.harness(&["install"]), 0);
+    let started = node.harness(&["unit", "clusterup-metastore-store.service"]);
+    assert_code(&started, 0);
+
+    let store_path = METASTORE_CREDENTIALS.strip_prefix("jceks://file").expect("a local jceks store");
+    let store = assert_file(&node.on_node(store_path), 0o400, node.hive_uid());
+    assert_eq!(store, PASSWORD, "the store holds what was typed at Hadoop's prompts");
+    let calls = node.calls();
+    assert_called(
+        &calls,
+        &format!(
+            "hadoop credential create javax.jdo.option.ConnectionPassword -provider jceks://file{}",
+            node.on_node(store_path).display()
+        ),
+    );
+    assert!(!calls.contains(PASSWORD_CORE), "the password was on a command line:\n{calls}");
+
+    // Every start rebuilds it (Hadoop refuses to create an alias that exists).
+    assert_code(&node.harness(&["unit", "clusterup-metastore-store.service"]), 0);
+}
+
+#[test]
+fn the_refresh_timer_takes_a_rotated_password_and_restarts_a_running_metastore_once() {
+    let node = Node::new("master");
+    assert_code(&node.bootstrap(), 0);
+    assert_code(&node.harness(&["install"]), 0);
+    assert_code(&node.harness(&["activate", "hive-hcatalog-server.service"]), 0);
+    let restart = "systemctl restart hive-hcatalog-server.service";
+
+    // Unchanged secret: nothing to do.
+    assert_code(&node.harness(&["unit", "clusterup-metastore-refresh.service"]), 0);
+    assert!(!node.calls().contains(restart), "{}", node.calls());
+
+    node.set_password(ROTATED);
+    assert_code(&node.harness(&["unit", "clusterup-metastore-refresh.service"]), 0);
+    let password = assert_file(&node.on_node("/etc/clusterup/metastore/password"), 0o600, node.root_uid());
+    assert_eq!(password, ROTATED);
+    assert_code(&node.harness(&["unit", "clusterup-metastore-refresh.service"]), 0);
+    assert_eq!(node.calls().lines().filter(|l| *l == restart).count(), 1, "{}", node.calls());
+}
+
+#[test]
+fn a_core_node_mounts_the_data_folder_and_leaves_the_metastore_alone() {
+    let node = Node::new("core");
+    assert_code(&node.bootstrap(), 0);
+    let calls = node.calls();
+    assert_called(&calls, &format!("mount {}", node.on_node(MOUNT_PATH).display()));
+    assert!(!calls.contains("secretsmanager") && !calls.contains("systemctl"), "{calls}");
+    assert!(!node.on_node("/usr/local/lib/clusterup").exists());
+    assert!(!node.on_node("/etc/clusterup").exists());
+}
