@@ -40,7 +40,7 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
             names::APP_ROLE => (true, policies::app(topology)),
             names::SPARK_SERVICE_ROLE => (spark.is_some(), Some(policies::spark_service(topology))),
             names::SPARK_NODE_ROLE => (spark.is_some(), Some(policies::spark_node(topology, facts))),
-            names::SPARK_AUTOSCALING_ROLE => (custom_scaling, Some(policies::spark_autoscaling(topology))),
+            names::SPARK_AUTOSCALING_ROLE => (custom_scaling, Some(policies::spark_autoscaling(topology, facts))),
             _ => (false, None),
         };
         if !wanted {

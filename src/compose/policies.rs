@@ -11,6 +11,7 @@ const SECRET: &str = "@@SECRET@@";
 const FILE_SYSTEM: &str = "@@FILE_SYSTEM@@";
 const ACCESS_POINT: &str = "@@ACCESS_POINT@@";
 const NODE_ROLE: &str = "@@NODE_ROLE@@";
+const AUTOSCALING_ROLE: &str = "@@AUTOSCALING_ROLE@@";
 
 /// A policy of these statements, its markers replaced by references.
 fn document(statements: Vec<serde_json::Value>) -> Value {
@@ -20,6 +21,7 @@ fn document(statements: Vec<serde_json::Value>) -> Value {
         (FILE_SYSTEM, Value::Attr(Address::new(names::storage::FILE_SYSTEM), "arn".into())),
         (ACCESS_POINT, Value::Attr(Address::new(names::storage::ACCESS_POINT), "arn".into())),
         (NODE_ROLE, Value::Attr(Address::new(names::iam::SPARK_NODE_ROLE), "arn".into())),
+        (AUTOSCALING_ROLE, Value::Attr(Address::new(names::iam::SPARK_AUTOSCALING_ROLE), "arn".into())),
     ];
     Value::with_references(text, &marks)
 }
@@ -71,9 +73,18 @@ pub fn app(topology: &Topology) -> Option<Value> {
 
 /// EMR itself, modelled on AWS's `AmazonEMRServicePolicy_v2` but scoped to this deployment: it may read
 /// the account's EC2 state, launch instances into our subnet and groups, and change or terminate only
-/// what carries the deployment's tag (EMR tags what it launches with the cluster's tags).
+/// what carries the deployment's tag (EMR tags what it launches with the cluster's tags). With custom
+/// scaling it also registers the instance groups with Application Auto Scaling, passing it the
+/// autoscaling role, as the v2 policy's `AutoScaling` and `PassRoleForAutoScaling` statements allow
+/// (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonEMRServicePolicy_v2.html):
+/// without them the cluster starts but its scaling policies never attach.
 pub fn spark_service(topology: &Topology) -> Value {
-    document(vec![
+    let custom_scaling = topology
+        .spark
+        .as_ref()
+        .and_then(|s| s.scaling)
+        .is_some_and(|s| s.mode == crate::topology::SparkScalingMode::Custom);
+    let mut statements = vec![
         json!({
             "Sid": "ReadEc2", "Effect": "Allow",
             "Action": [
@@ -82,8 +93,8 @@ pub fn spark_service(topology: &Topology) -> Value {
                 "ec2:DescribeInstances", "ec2:DescribeLaunchTemplates", "ec2:DescribeNetworkAcls",
                 "ec2:DescribeNetworkInterfaces", "ec2:DescribePlacementGroups", "ec2:DescribePrefixLists",
                 "ec2:DescribeRouteTables", "ec2:DescribeSecurityGroups", "ec2:DescribeSpotInstanceRequests",
-                "ec2:DescribeSpotPriceHistory", "ec2:DescribeSubnets", "ec2:DescribeTags", "ec2:DescribeVolumes",
-                "ec2:DescribeVpcAttribute", "ec2:DescribeVpcEndpoints", "ec2:DescribeVpcs",
+                "ec2:DescribeSpotPriceHistory", "ec2:DescribeSubnets", "ec2:DescribeTags", "ec2:DescribeVolumeStatus",
+                "ec2:DescribeVolumes", "ec2:DescribeVpcAttribute", "ec2:DescribeVpcEndpoints", "ec2:DescribeVpcs",
                 "cloudwatch:DescribeAlarms", "iam:GetRole"
             ],
             "Resource": "*"
@@ -116,7 +127,23 @@ pub fn spark_service(topology: &Topology) -> Value {
             "Sid": "PassNodeRole", "Effect": "Allow", "Action": "iam:PassRole", "Resource": NODE_ROLE,
             "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}
         }),
-    ])
+    ];
+    if custom_scaling {
+        statements.push(json!({
+            "Sid": "AutoScaling", "Effect": "Allow",
+            "Action": [
+                "application-autoscaling:DeleteScalingPolicy", "application-autoscaling:DeregisterScalableTarget",
+                "application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies",
+                "application-autoscaling:PutScalingPolicy", "application-autoscaling:RegisterScalableTarget"
+            ],
+            "Resource": "*"
+        }));
+        statements.push(json!({
+            "Sid": "PassAutoScalingRole", "Effect": "Allow", "Action": "iam:PassRole", "Resource": AUTOSCALING_ROLE,
+            "Condition": {"StringLike": {"iam:PassedToService": "application-autoscaling.amazonaws.com*"}}
+        }));
+    }
+    document(statements)
 }
 
 /// The cluster's nodes: the bootstrap script and logs in the deployment's bucket, EMR's own software
@@ -152,15 +179,18 @@ pub fn spark_node(topology: &Topology, facts: &Facts) -> Value {
     document(statements)
 }
 
-/// Instance-group automatic scaling (custom mode): read the alarms, resize this deployment's groups.
-pub fn spark_autoscaling(topology: &Topology) -> Value {
+/// Instance-group automatic scaling (custom mode): read the alarms, resize the account's clusters in this
+/// region. Not behind a tag condition: Application Auto Scaling calls ModifyInstanceGroups on its own
+/// (the AWS managed `AmazonElasticMapReduceforAutoScalingRole` allows it on `*`), and the cluster's id is
+/// not known when the role is written; the ARN pattern keeps it to this account and region.
+pub fn spark_autoscaling(topology: &Topology, facts: &Facts) -> Value {
+    let clusters = format!("arn:aws:elasticmapreduce:{}:{}:cluster/*", topology.region, facts.account_id);
     document(vec![
         json!({"Sid": "ReadAlarms", "Effect": "Allow", "Action": "cloudwatch:DescribeAlarms", "Resource": "*"}),
         json!({
-            "Sid": "ResizeOwnGroups", "Effect": "Allow",
+            "Sid": "ResizeGroups", "Effect": "Allow",
             "Action": ["elasticmapreduce:ListInstanceGroups", "elasticmapreduce:ModifyInstanceGroups"],
-            "Resource": "*",
-            "Condition": owned_by(topology)
+            "Resource": clusters
         }),
     ])
 }
@@ -168,6 +198,55 @@ pub fn spark_autoscaling(topology: &Topology) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn custom_scaling_example() -> (Topology, Facts) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten-spark.yaml");
+        let text = std::fs::read_to_string(&path).expect("example");
+        assert!(text.contains("mode: custom"), "the full example scales Spark with custom rules");
+        let topology = crate::topology::parse(&path, &text).expect("valid").topology;
+        let facts = Facts { account_id: "123456789012".into(), ..crate::compose::offline_facts(&topology) };
+        (topology, facts)
+    }
+
+    /// The policy text with its references filled in as AWS would see it.
+    fn text(doc: &Value) -> serde_json::Value {
+        let filled = doc.resolve(&|address, attr| {
+            Value::str(format!("arn:aws:iam::123456789012:role/{address}-{}", attr.unwrap_or("id")))
+        });
+        serde_json::from_str(filled.as_str().expect("resolved")).expect("JSON")
+    }
+
+    fn statement<'a>(doc: &'a serde_json::Value, sid: &str) -> &'a serde_json::Value {
+        doc["Statement"]
+            .as_array()
+            .expect("statements")
+            .iter()
+            .find(|s| s["Sid"] == sid)
+            .unwrap_or_else(|| panic!("no {sid}: {doc}"))
+    }
+
+    #[test]
+    fn custom_scaling_lets_emr_register_the_groups_and_pass_the_autoscaling_role() {
+        let (topology, _) = custom_scaling_example();
+        let service = text(&spark_service(&topology));
+        let actions = statement(&service, "AutoScaling")["Action"].to_string();
+        for action in ["RegisterScalableTarget", "PutScalingPolicy", "DescribeScalableTargets"] {
+            assert!(actions.contains(&format!("application-autoscaling:{action}")), "{actions}");
+        }
+        let pass = statement(&service, "PassAutoScalingRole");
+        assert!(pass["Resource"].as_str().is_some_and(|r| r.contains("iam/role/spark-autoscaling")), "{pass}");
+        assert_eq!(pass["Condition"]["StringLike"]["iam:PassedToService"], "application-autoscaling.amazonaws.com*");
+        assert!(statement(&service, "ReadEc2")["Action"].to_string().contains("ec2:DescribeVolumeStatus"));
+    }
+
+    #[test]
+    fn the_autoscaling_role_resizes_groups_without_a_tag_condition_it_cannot_match() {
+        let (topology, facts) = custom_scaling_example();
+        let role = text(&spark_autoscaling(&topology, &facts));
+        let resize = statement(&role, "ResizeGroups");
+        assert!(resize.get("Condition").is_none(), "{resize}");
+        assert_eq!(resize["Resource"], "arn:aws:elasticmapreduce:us-east-1:123456789012:cluster/*");
+    }
 
     #[test]
     fn markers_become_references() {

@@ -97,7 +97,7 @@ pub fn from_yaml(
     let inner = err.into_inner();
     let raw = inner.to_string();
     let (line, column) = match inner.location() {
-        Some(loc) => (loc.line(), loc.column()),
+        Some(loc) => position(text, &loc),
         None => fallback_position(text, &raw),
     };
     let mut message = strip_prefix_path(&strip_positions(&raw), &path);
@@ -107,6 +107,19 @@ pub fn from_yaml(
     }
     let field = if with_field { path.to_string() } else { String::new() };
     Diagnostic { file: file.to_owned(), line, column, field, message }
+}
+
+/// Line and column of a parser position, as an editor counts them: lines end at `\n` only. The YAML
+/// parser also ends lines at `\r`, U+0085, U+2028 and U+2029, so its own line numbers can point past
+/// what the user sees; its byte index does not.
+pub(crate) fn position(text: &str, loc: &serde_yaml::Location) -> (usize, usize) {
+    let mut end = loc.index().min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (before.matches('\n').count() + 1, before[line_start..].chars().count() + 1)
 }
 
 fn yaml_path(path: &serde_path_to_error::Path) -> YamlPath {

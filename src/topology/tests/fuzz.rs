@@ -114,3 +114,14 @@ proptest! {
         check(&text)?;
     }
 }
+
+/// Found by the proptest above: the YAML parser ends lines at U+2028 too (and counts it as two), but
+/// editors do not; the location must stay inside the file as the user sees it.
+#[test]
+fn a_unicode_line_separator_does_not_move_the_location_past_the_file() {
+    check("$: 0\u{2028}¡").expect("located inside the text");
+    let Err(TopologyError::Invalid(d)) = parse(source(), "name: demo\nregion: [\u{2028}x") else {
+        panic!("must be rejected")
+    };
+    assert_eq!(d.line, 2, "{d}");
+}
