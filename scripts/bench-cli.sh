@@ -12,8 +12,7 @@ cd "$root"
 rounds="${1:-3}"
 example=examples/smarten-spark.yaml
 
-cargo build --quiet --locked
-clusterup="$root/target/debug/clusterup"
+clusterup="$(scripts/build.sh)"
 scripts/emulator.sh install
 endpoint_line="$(scripts/emulator.sh start)"
 work="$(mktemp -d)"
@@ -21,11 +20,11 @@ trap 'scripts/emulator.sh stop; rm -rf "$work"' EXIT
 eval "$endpoint_line"
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
 
-# One command: prints "<seconds> <calls>".
+# One command: prints "<seconds> <calls>". Its output goes to files (progress as plain lines).
 measure() {
   local started ended calls
   started="$(date +%s.%N)"
-  "$clusterup" --no-progress "$@" >"$work/out" 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
+  "$clusterup" "$@" >"$work/out" 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
   ended="$(date +%s.%N)"
   calls="$(sed -n 's/.*AWS calls: \([0-9]*\).*/\1/p' "$work/err" | tail -n1)"
   echo "$(awk "BEGIN { printf \"%.2f\", $ended - $started }") ${calls:-?}"
@@ -46,10 +45,10 @@ for round in $(seq 1 "$rounds"); do
     for step in plan apply destroy; do
       case "$step" in
         plan) args=(plan "$topology") ;;
-        apply) args=(apply --yes "$topology") ;;
-        destroy) args=(destroy --yes --delete-data "$topology") ;;
+        apply) args=(apply --yes --parallelism "$parallelism" "$topology") ;;
+        destroy) args=(destroy --yes --delete-data --parallelism "$parallelism" "$topology") ;;
       esac
-      read -r secs calls < <(measure --parallelism "$parallelism" "${args[@]}")
+      read -r secs calls < <(measure "${args[@]}")
       echo "round $round $engine $step: ${secs}s, $calls calls" >&2
       total[$engine.$step.secs]="$(awk "BEGIN { print ${total[$engine.$step.secs]:-0} + $secs }")"
       total[$engine.$step.calls]="$calls"

@@ -12,13 +12,13 @@ topology="${1:-examples/smarten-spark.yaml}"
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 step "building clusterup"
-cargo build --quiet --locked
-clusterup="$root/target/debug/clusterup"
+clusterup="$(scripts/build.sh)"
 
 step "starting the local AWS emulator"
 scripts/emulator.sh install
 endpoint_line="$(scripts/emulator.sh start)"
-trap 'scripts/emulator.sh stop' EXIT
+work="$(mktemp -d)"
+trap 'scripts/emulator.sh stop; rm -rf "$work"' EXIT
 eval "$endpoint_line"
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
 
@@ -27,19 +27,21 @@ name="$(sed -n 's/^name: *//p' "$topology" | head -n1)"
 step "clusterup validate $topology   (offline: no AWS call)"
 "$clusterup" validate "$topology"
 
-step "clusterup plan $topology"
-"$clusterup" plan "$topology"
+# The plan is shown once, one line per resource (`plan` without --compact lists every property), and
+# saved; apply then runs exactly that plan, so it does not show it again or ask.
+step "clusterup plan --compact --out demo.plan $topology"
+"$clusterup" plan --compact --out "$work/demo.plan" "$topology"
 
-step "clusterup apply --yes $topology"
-"$clusterup" apply --yes "$topology"
+step "clusterup apply demo.plan   (exactly the plan above)"
+"$clusterup" apply "$work/demo.plan"
 
 step "clusterup plan --detailed-exitcode $topology   (a second run has nothing to do: exit 0)"
 "$clusterup" plan --detailed-exitcode "$topology"
 
-step "clusterup output $name"
-"$clusterup" output --region us-east-1 "$name"
+step "clusterup output --json $name   (read back from AWS, not from a local file; here just the URL)"
+"$clusterup" output --json "$name" | "${PYTHON:-python3}" -c 'import json, sys; print(json.load(sys.stdin)["url"])'
 
-step "clusterup destroy --yes --delete-data $topology   (the database gets a final snapshot; --delete-data agrees to lose the shared folder)"
-"$clusterup" destroy --yes --delete-data "$topology"
+step "clusterup destroy --compact --yes --delete-data $topology   (the database gets a final snapshot; --delete-data agrees to lose the shared folder)"
+"$clusterup" destroy --compact --yes --delete-data "$topology"
 
 step "demo complete"

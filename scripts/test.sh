@@ -22,6 +22,22 @@ if [ "$#" -eq 0 ]; then
   # server of their own), so a broken patch shows as itself, not as a puzzling integration failure.
   scripts/emulator.sh test
 fi
+
+# The terminal tests (tests/terminal.rs) run clusterup in a tmux pane. Install tmux from Debian's
+# packages when it is missing (CI runs as root or with passwordless sudo); without it they fail.
+if ! command -v tmux >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "tests: installing tmux (Debian package) for the terminal tests" >&2
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
+      $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tmux >&2 ||
+      echo "tests: could not install tmux; the terminal tests will fail (install tmux and re-run)" >&2
+  else
+    echo "tests: tmux is missing and this is not a Debian system; the terminal tests will fail" >&2
+  fi
+fi
+
 endpoint_line="$(scripts/emulator.sh start)"
 trap 'scripts/emulator.sh stop' EXIT
 eval "$endpoint_line"

@@ -1,4 +1,9 @@
 //! Command-line definitions (clap), nothing else.
+//!
+//! Options sit where they mean something: `-v`, `-q` and `--color` on every command ("Global options");
+//! where AWS calls go and as whom on the commands that make them ("AWS options"); how changes run on
+//! `apply` and `destroy` ("Run options"). The help, the shell completions and the man page are all
+//! generated from these definitions.
 
 use std::path::PathBuf;
 
@@ -17,41 +22,90 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// Whether `--no-progress` was given (only apply and destroy take it).
+    pub fn no_progress(&self) -> bool {
+        match &self.command {
+            Command::Apply { run, .. } | Command::Destroy { run, .. } => run.no_progress,
+            _ => false,
+        }
+    }
+}
+
+/// What every command takes: how much to say, and in which colours.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// AWS region for commands without a topology (`destroy --name`, `output`); with a topology it must
-    /// match the topology's `region`
-    #[arg(long, global = true, value_name = "REGION")]
-    pub region: Option<String>,
-    /// AWS shared-config profile to take credentials from
-    #[arg(long, global = true, value_name = "NAME")]
-    pub profile: Option<String>,
-    /// Send every AWS call to this endpoint (LocalStack, moto); AWS_ENDPOINT_URL does the same
-    #[arg(long, global = true, env = "AWS_ENDPOINT_URL", value_name = "URL", value_parser = crate::aws::parse_endpoint_url)]
-    pub endpoint_url: Option<String>,
     /// More detail on stderr (-v: info, -vv: debug, -vvv: AWS SDK debug)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Only results and errors
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// When to use colours
+    /// When to use colours (NO_COLOR in the environment means never, for `auto`)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
-    /// No live progress lines during apply and destroy
-    #[arg(long, global = true)]
-    pub no_progress: bool,
-    /// Allow apply and destroy to delete data: the shared file system, and a database whose topology says
-    /// `deletion: delete` (without it, such plans are refused; databases otherwise get a final snapshot)
-    #[arg(long, global = true)]
-    pub delete_data: bool,
-    /// How many AWS actions run at once during apply and destroy (each is rate-limited per service)
-    #[arg(long, global = true, default_value_t = crate::engine::DEFAULT_PARALLELISM, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+}
+
+/// Where AWS calls go, and as whom: for the commands that call AWS.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "AWS options")]
+pub struct AwsArgs {
+    /// AWS region for commands without a topology (`destroy --name`, `output`); with a topology it must
+    /// match the topology's `region`. Default: AWS_REGION, else the profile's region
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// AWS shared-config profile to take credentials (and the default region) from
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Send every AWS call to this endpoint (LocalStack, moto); AWS_ENDPOINT_URL does the same
+    #[arg(long, env = "AWS_ENDPOINT_URL", value_name = "URL", value_parser = crate::aws::parse_endpoint_url)]
+    pub endpoint_url: Option<String>,
+}
+
+/// How apply and destroy carry out their changes.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Run options")]
+pub struct RunArgs {
+    /// How many AWS actions run at once (each is rate-limited per service)
+    #[arg(long, default_value_t = crate::engine::DEFAULT_PARALLELISM, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,
+    /// No live view redrawn in place: one plain line per step instead (as when stderr is not a
+    /// terminal, CI=true or NO_COLOR is set)
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Allow deleting data: the shared file system, and a database whose topology says
+    /// `deletion: delete` (without it, such plans are refused; databases otherwise get a final snapshot)
+    #[arg(long)]
+    pub delete_data: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write a commented starter topology that validates as written
+    Init {
+        /// The deployment name: lowercase letters, digits and hyphens, at most 21 characters
+        #[arg(value_parser = deployment_name)]
+        name: String,
+        /// Add the shared metadata database (RDS MySQL, Multi-AZ)
+        #[arg(long)]
+        database: bool,
+        /// Add the shared data folder (EFS), mounted on every node
+        #[arg(long)]
+        storage: bool,
+        /// Add a Spark cluster (EMR); with --database its Hive metastore lives in that database
+        #[arg(long)]
+        spark: bool,
+        /// The AWS region to deploy to
+        #[arg(long, default_value = "us-east-1", value_name = "REGION")]
+        region: String,
+        /// Where to write the topology [default: NAME.yaml]
+        #[arg(short, long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Overwrite the file if it exists
+        #[arg(long)]
+        force: bool,
+    },
     /// Check a topology offline: syntax, types, and the rules AWS enforces (no credentials needed)
     Validate {
         /// The topology file
@@ -70,6 +124,11 @@ pub enum Command {
         /// Exit 2 when there are changes, 0 when there are none (1 stays an error)
         #[arg(long)]
         detailed_exitcode: bool,
+        /// One line per resource, without properties (the summary and estimate stay)
+        #[arg(long, conflicts_with = "json")]
+        compact: bool,
+        #[command(flatten)]
+        aws: AwsArgs,
     },
     /// Create or update the deployment so it matches the topology
     Apply {
@@ -78,9 +137,16 @@ pub enum Command {
         /// Do not ask for confirmation (required without a terminal)
         #[arg(short, long)]
         yes: bool,
+        /// Show the plan as one line per resource, without properties
+        #[arg(long)]
+        compact: bool,
         /// Take the deployment's lock even if another run holds it (only when that run is gone)
         #[arg(long)]
         force_unlock: bool,
+        #[command(flatten)]
+        aws: AwsArgs,
+        #[command(flatten)]
+        run: RunArgs,
     },
     /// Delete every resource of a deployment, then check that nothing tagged with it is left
     Destroy {
@@ -88,36 +154,102 @@ pub enum Command {
         #[arg(required_unless_present = "name", conflicts_with = "name")]
         file: Option<PathBuf>,
         /// The deployment name, when the topology file is gone
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_name = "NAME", value_parser = deployment_name)]
         name: Option<String>,
-        /// Do not ask for confirmation (required without a terminal)
+        /// Do not ask to type the deployment name (required without a terminal)
         #[arg(short, long)]
         yes: bool,
+        /// Show the plan as one line per resource, without properties
+        #[arg(long)]
+        compact: bool,
         /// Take the deployment's lock even if another run holds it (only when that run is gone)
         #[arg(long)]
         force_unlock: bool,
+        #[command(flatten)]
+        aws: AwsArgs,
+        #[command(flatten)]
+        run: RunArgs,
     },
     /// Print a deployment's outputs (URL, ids), read from AWS
     Output {
         /// The deployment name
+        #[arg(value_parser = deployment_name)]
         name: String,
         /// Print them as a JSON object
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        aws: AwsArgs,
     },
     /// Print the resource dependency graph of a topology (offline)
     Graph {
         /// The topology file
         file: PathBuf,
+        /// Graphviz `dot` (render with `dot -Tsvg`) or a Mermaid flowchart (Markdown, GitHub)
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
     },
     /// Print the JSON Schema of the topology file, for editor completion
     Schema,
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    ///
+    /// Install it where your shell looks, e.g.
+    /// `clusterup completions bash > ~/.local/share/bash-completion/completions/clusterup`, or
+    /// `clusterup completions zsh > ~/.zfunc/_clusterup` (with ~/.zfunc in $fpath), or
+    /// `clusterup completions fish > ~/.config/fish/completions/clusterup.fish`.
+    Completions {
+        /// The shell to complete in
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), of clusterup or of one command
+    ///
+    /// Read it with `clusterup man | man -l -`, or install it:
+    /// `clusterup man > ~/.local/share/man/man1/clusterup.1` (and `clusterup man apply >
+    /// ~/.local/share/man/man1/clusterup-apply.1` for a command's own page).
+    Man {
+        /// A command to print the page of, instead of clusterup's own
+        command: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GraphFormat {
     Dot,
     Mermaid,
+}
+
+/// A deployment name given on the command line follows the same rule as the topology's `name`.
+fn deployment_name(text: &str) -> Result<String, String> {
+    crate::topology::check_deployment_name(text)?;
+    Ok(text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_command_and_option_has_a_description() {
+        let mut cli = Cli::command();
+        cli.build();
+        let mut missing = Vec::new();
+        for command in std::iter::once(&cli).chain(cli.get_subcommands()) {
+            if command.get_name() != "clusterup" && command.get_about().is_none() {
+                missing.push(command.get_name().to_owned());
+            }
+            for arg in command.get_arguments().filter(|a| !a.is_hide_set()) {
+                if arg.get_help().is_none() {
+                    missing.push(format!("{} {}", command.get_name(), arg.get_id()));
+                }
+            }
+        }
+        assert_eq!(missing, Vec::<String>::new(), "without a description");
+    }
 }

@@ -13,7 +13,7 @@ fn main() -> ExitCode {
         Err(err) => return usage(&err),
     };
     init_tracing(cli.global.verbose);
-    let printer = Printer::new(cli.global.quiet, cli.global.verbose, !cli.global.no_progress, cli.global.color);
+    let printer = Printer::new(cli.global.quiet, cli.global.verbose, !cli.no_progress(), cli.global.color);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {

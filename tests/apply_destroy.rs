@@ -263,3 +263,32 @@ fn deployments_side_by_side_never_touch_each_other() {
     assert_code(&clusterup(&["plan", "--detailed-exitcode", &tb]), 0);
     assert_code(&clusterup(&["destroy", "--yes", &tb]), 0);
 }
+
+#[test]
+fn destroying_a_deployment_that_does_not_exist_succeeds_and_says_where_it_looked() {
+    let name = crate::support::unique_name("nowhere");
+    let out = clusterup(&["destroy", "--yes", "--name", &name, "--region", "us-east-1"]);
+    assert_code(&out, 0);
+    let text = stderr(&out);
+    assert!(
+        text.contains(&format!("Nothing to destroy: no resource is tagged clusterup:deployment={name} in us-east-1")),
+        "{text}"
+    );
+    assert!(text.contains("wrong --region or --profile?"), "the same hint as `output`: {text}");
+}
+
+#[test]
+fn destroy_name_follows_the_topology_name_rules_before_any_aws_call() {
+    let counter = crate::support::CallCounter::start();
+    for (bad, why) in [
+        ("Web_Tier", "use lowercase letters, digits and hyphens only"),
+        ("web--tier", "two hyphens in a row"),
+        ("a-name-far-too-long-for-aws", "at most 21"),
+        ("9lives", "must start with a lowercase letter"),
+    ] {
+        let out = crate::support::clusterup_with_endpoint(&counter.url, &["destroy", "--yes", "--name", bad]);
+        assert!(!out.status.success(), "--name {bad} was accepted");
+        assert!(stderr(&out).contains(why), "--name {bad}: {}", stderr(&out));
+    }
+    assert_eq!(counter.connections(), 0, "a bad name must not reach AWS");
+}

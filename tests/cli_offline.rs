@@ -64,7 +64,7 @@ fn usage_errors_exit_1_and_help_exits_0() {
         &["plan", "--detailed-exitcod", "topology.yaml"],
         &["plan"],
         &["no-such-command"],
-        &["--parallelism", "0", "plan", "topology.yaml"],
+        &["apply", "--parallelism", "0", "topology.yaml"],
         &[],
     ];
     for args in usage {
@@ -87,7 +87,7 @@ fn usage_errors_exit_1_and_help_exits_0() {
 fn an_endpoint_without_a_scheme_is_refused_up_front() {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/web-tier.yaml");
     let example = example.to_string_lossy();
-    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["--endpoint-url", "127.0.0.1:4566", "plan", &example]);
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["plan", "--endpoint-url", "127.0.0.1:4566", &example]);
     assert_code(&out, 1);
     let text = stderr(&out);
     assert!(text.contains("`127.0.0.1:4566` has no scheme; write http://127.0.0.1:4566"), "{text}");
@@ -107,7 +107,7 @@ fn missing_credentials_are_reported_once_before_any_call() {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/web-tier.yaml");
     let run = |extra: &[&str]| {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_clusterup"));
-        cmd.args(extra).arg("plan").arg(&example);
+        cmd.arg("plan").args(extra).arg(&example);
         // Only the standard chain's own sources, all empty: no keys, no profile files, no instance role.
         for var in [
             "AWS_ACCESS_KEY_ID",
@@ -180,4 +180,145 @@ fn help_lists_every_command() {
     for command in ["validate", "plan", "apply", "destroy", "output", "graph", "schema"] {
         assert!(stdout(&out).contains(command), "help lacks {command}");
     }
+}
+
+/// The options that only make sense where AWS is called, or where changes run.
+const AWS_OPTIONS: [&str; 3] = ["--region", "--profile", "--endpoint-url"];
+const RUN_OPTIONS: [&str; 3] = ["--parallelism", "--no-progress", "--delete-data"];
+
+fn help_of(command: &str) -> String {
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &[command, "--help"]);
+    assert_code(&out, 0);
+    stdout(&out)
+}
+
+#[test]
+fn each_command_lists_only_the_options_that_apply_to_it_under_their_headings() {
+    for offline in ["schema", "validate", "graph", "completions", "man"] {
+        let help = help_of(offline);
+        for option in AWS_OPTIONS.iter().chain(&RUN_OPTIONS) {
+            assert!(!help.contains(option), "`{offline} --help` lists {option}:\n{help}");
+        }
+        assert!(help.contains("Global options:\n") && help.contains("--quiet"), "{help}");
+    }
+    // init writes a region into the file; it calls no AWS and runs nothing.
+    let help = help_of("init");
+    for option in ["--profile", "--endpoint-url"].iter().chain(&RUN_OPTIONS) {
+        assert!(!help.contains(option), "`init --help` lists {option}:\n{help}");
+    }
+    for reading in ["plan", "output"] {
+        let help = help_of(reading);
+        assert!(help.contains("AWS options:\n"), "{help}");
+        assert!(AWS_OPTIONS.iter().all(|o| help.contains(o)), "{help}");
+        assert!(!RUN_OPTIONS.iter().any(|o| help.contains(o)), "`{reading} --help` lists a run option:\n{help}");
+    }
+    for changing in ["apply", "destroy"] {
+        let help = help_of(changing);
+        for heading in ["AWS options:\n", "Run options:\n", "Global options:\n"] {
+            assert!(help.contains(heading), "`{changing} --help` lacks {heading:?}:\n{help}");
+        }
+        assert!(AWS_OPTIONS.iter().chain(&RUN_OPTIONS).all(|o| help.contains(o)), "{help}");
+    }
+    // ... and the parser agrees: an option a command does not take is an error, not silently ignored.
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["schema", "--delete-data"]);
+    assert!(!out.status.success(), "schema took --delete-data");
+    assert!(stderr(&out).contains("--delete-data"), "{}", stderr(&out));
+}
+
+#[test]
+fn completions_generate_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = clusterup_with_endpoint("http://127.0.0.1:9", &["completions", shell]);
+        assert_code(&out, 0);
+        let script = stdout(&out);
+        for word in ["init", "destroy", "delete-data", "detailed-exitcode"] {
+            assert!(script.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    // The bash script is valid bash.
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["completions", "bash"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("clusterup.bash");
+    std::fs::write(&script, out.stdout).expect("write");
+    let checked = std::process::Command::new("bash").arg("-n").arg(&script).output().expect("bash -n");
+    assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stderr));
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["completions", "tcsh"]);
+    assert!(!out.status.success(), "an unknown shell is refused");
+}
+
+#[test]
+fn man_pages_generate_for_clusterup_and_every_command() {
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["man"]);
+    assert_code(&out, 0);
+    let page = stdout(&out);
+    assert!(page.contains(".TH clusterup 1"), "{page}");
+    for command in ["init", "validate", "plan", "apply", "destroy", "output", "graph", "schema", "completions"] {
+        assert!(page.contains(command), "the main page lacks {command}");
+        let out = clusterup_with_endpoint("http://127.0.0.1:9", &["man", command]);
+        assert_code(&out, 0);
+        let page = stdout(&out);
+        assert!(page.contains(&format!(".TH clusterup-{command} 1")), "{page}");
+        assert!(page.contains(".SH SYNOPSIS") && page.contains(".SH OPTIONS"), "{page}");
+        // roff escapes hyphens: `\-\-delete\-data`.
+        assert_eq!(page.contains(r"delete\-data"), ["apply", "destroy"].contains(&command), "{command}:\n{page}");
+    }
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["man", "nope"]);
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains("no command named `nope`"), "{}", stderr(&out));
+}
+
+#[test]
+fn init_writes_starters_that_validate_without_warnings_and_never_overwrites_by_accident() {
+    let counter = CallCounter::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_clusterup"));
+        cmd.args(args).current_dir(dir.path()).env("AWS_ENDPOINT_URL", &counter.url).env("NO_COLOR", "1");
+        cmd.stdin(std::process::Stdio::null()).output().expect("run clusterup")
+    };
+    for bits in 0..8 {
+        let flags: Vec<&str> = [(1, "--database"), (2, "--storage"), (4, "--spark")]
+            .iter()
+            .filter(|(bit, _)| bits & bit != 0)
+            .map(|(_, flag)| *flag)
+            .collect();
+        let name = format!("starter-{bits}");
+        let mut args = vec!["init", name.as_str()];
+        args.extend(&flags);
+        let out = run(&args);
+        assert_code(&out, 0);
+        let file = format!("{name}.yaml");
+        let text = std::fs::read_to_string(dir.path().join(&file)).expect("init wrote NAME.yaml");
+        assert!(text.starts_with("# yaml-language-server: $schema=topology.schema.json\n"), "{text}");
+        assert!(text.contains("clusterup schema > topology.schema.json"), "says how to make the schema:\n{text}");
+
+        let validated = run(&["validate", &file]);
+        assert_code(&validated, 0);
+        assert!(stdout(&validated).contains(&format!("is valid: deployment {name} in us-east-1")), "{flags:?}");
+        assert_eq!(stderr(&validated), "", "{flags:?}: warnings or errors for\n{text}");
+        for (flag, section) in
+            [("--database", "\ndatabase:"), ("--storage", "\nshared_storage:"), ("--spark", "\nspark:")]
+        {
+            assert_eq!(text.contains(section), flags.contains(&flag), "{flags:?}: {section}");
+        }
+    }
+
+    // An existing file is kept unless --force.
+    std::fs::write(dir.path().join("mine.yaml"), "precious").expect("write");
+    let refused = run(&["init", "shop", "--out", "mine.yaml"]);
+    assert_code(&refused, 1);
+    assert!(stderr(&refused).contains("mine.yaml already exists; pass --force"), "{}", stderr(&refused));
+    assert_eq!(std::fs::read_to_string(dir.path().join("mine.yaml")).expect("read"), "precious");
+    assert_code(&run(&["init", "shop", "--out", "mine.yaml", "--force", "--region", "eu-west-1"]), 0);
+    assert_code(&run(&["validate", "mine.yaml"]), 0);
+    assert!(std::fs::read_to_string(dir.path().join("mine.yaml")).expect("read").contains("\nregion: eu-west-1\n"));
+
+    // Names and regions follow the topology's rules; nothing is written for a bad one.
+    let bad = run(&["init", "Shop_1"]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("lowercase letters, digits and hyphens"), "{}", stderr(&bad));
+    let bad = run(&["init", "shop2", "--region", "mars-1"]);
+    assert_code(&bad, 1);
+    assert!(!dir.path().join("shop2.yaml").exists(), "a starter that does not validate was written");
+    assert_eq!(counter.connections(), 0, "init and validate must not call AWS");
 }

@@ -15,3 +15,4 @@ mod plan_snapshots;
 mod reliability;
 mod spark;
 mod spark_bootstrap;
+mod terminal;

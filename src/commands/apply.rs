@@ -3,15 +3,18 @@ use std::sync::Arc;
 
 use anyhow::{bail, Result};
 
-use super::{confirm, context_for, guard_data, load_topology, locked, make_plan, read, stop_on_ctrl_c, ExitStatus};
-use crate::cli::GlobalArgs;
+use super::{
+    confirm, context_for, guard_data, load_topology, locked, make_plan, read, show_plan, stop_on_ctrl_c, Confirm,
+    ExitStatus,
+};
+use crate::cli::{AwsArgs, RunArgs};
 use crate::compose::outputs;
 use crate::engine::{execute, Report};
 use crate::model::Op;
-use crate::output::{render_outputs, render_plan, render_time_summary, Printer, ProgressView};
+use crate::output::{render_outputs, render_time_summary, Printer, ProgressView};
 use crate::plan::{sha256_hex, SavedPlan};
 
-pub async fn run(g: &GlobalArgs, file: &Path, yes: bool, force_unlock: bool, printer: &Printer) -> Result<ExitStatus> {
+pub async fn run(g: &AwsArgs, run: &RunArgs, file: &Path, how: Confirm, printer: &Printer) -> Result<ExitStatus> {
     let text = read(file)?;
     let saved =
         if SavedPlan::looks_like_plan(&String::from_utf8_lossy(&text)) { Some(SavedPlan::load(file)?) } else { None };
@@ -27,8 +30,8 @@ pub async fn run(g: &GlobalArgs, file: &Path, yes: bool, force_unlock: bool, pri
         }
     }
     let topology = load_topology(&topology_path, printer)?;
-    let ctx = context_for(g, &topology).await?;
-    locked(&ctx, "apply", force_unlock, printer, || async {
+    let ctx = context_for(g, run.delete_data, &topology).await?;
+    locked(&ctx, "apply", how.force_unlock, printer, || async {
         let plan = make_plan(&ctx, &topology).await?;
         if let Some(saved) = &saved {
             // Compare what was saved (and reviewed) with what would run now, in the saved form.
@@ -41,23 +44,24 @@ pub async fn run(g: &GlobalArgs, file: &Path, yes: bool, force_unlock: bool, pri
         }
 
         if !plan.has_changes() {
-            printer.out(&render_plan(&plan, printer.out_style()));
+            show_plan(&plan, how.compact, printer);
             printer.out(&render_outputs(&outputs(&plan.actuals())));
             return Ok(ExitStatus::Success);
         }
         guard_data(&plan, &ctx)?;
         // A saved plan was reviewed when it was made; otherwise show it and ask.
         if saved.is_none() {
-            printer.out(&render_plan(&plan, printer.out_style()));
-            if !yes && !confirm(printer, "Apply these changes?", "apply")? {
+            show_plan(&plan, how.compact, printer);
+            if !how.yes && !confirm(printer, "Apply these changes?", "apply")? {
                 printer.status("Apply cancelled; nothing was changed.");
                 return Ok(ExitStatus::Failure);
             }
         }
 
         let stop = stop_on_ctrl_c();
-        let view = Arc::new(ProgressView::new(printer.clone()));
-        let report = execute(&plan, Arc::new(ctx.clone()), usize::from(g.parallelism), view, stop).await;
+        let view = Arc::new(ProgressView::new(printer.clone(), &plan, "Applying"));
+        let report = execute(&plan, Arc::new(ctx.clone()), usize::from(run.parallelism), view.clone(), stop).await;
+        view.finish();
         finish(&report, printer, "apply", &format!("clusterup apply {}", topology_path.display()))?;
         if report.succeeded() {
             printer.status(&format!(

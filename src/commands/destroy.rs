@@ -1,55 +1,64 @@
+use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{bail, Context, Result};
 
 use super::apply::{finish, status_of};
 use super::{
-    confirm, context, context_for, guard_data, load_topology, locked, resolve_region, stop_on_ctrl_c, ExitStatus,
+    context, context_for, guard_data, load_topology, locked, resolve_region, show_plan, stop_on_ctrl_c, Confirm,
+    ExitStatus,
 };
-use crate::cli::GlobalArgs;
+use crate::cli::{AwsArgs, RunArgs};
 use crate::engine::execute;
-use crate::output::{render_plan, render_time_summary, Printer, ProgressView};
+use crate::output::{render_time_summary, Printer, ProgressView};
 use crate::plan::Plan;
 use crate::resources::leftovers::leftovers;
 use crate::resources::{discover_all, Ctx};
 
 pub async fn run(
-    g: &GlobalArgs,
+    g: &AwsArgs,
+    run: &RunArgs,
     file: Option<&Path>,
     name: Option<&str>,
-    yes: bool,
-    force_unlock: bool,
+    how: Confirm,
     printer: &Printer,
 ) -> Result<ExitStatus> {
     let ctx = match (file, name) {
-        (Some(file), _) => context_for(g, &load_topology(file, printer)?).await?,
-        (None, Some(name)) => context(g, name, resolve_region(g).await?, None).await?,
-        (None, None) => anyhow::bail!("name a topology file or pass --name"),
+        (Some(file), _) => context_for(g, run.delete_data, &load_topology(file, printer)?).await?,
+        (None, Some(name)) => context(g, run.delete_data, name, resolve_region(g).await?, None).await?,
+        (None, None) => bail!("name a topology file or pass --name"),
     };
     let resume = match file {
         Some(f) => format!("clusterup destroy {}", f.display()),
         None => format!("clusterup destroy --name {}", ctx.deployment),
     };
-    locked(&ctx, "destroy", force_unlock, printer, || async {
+    // Nothing found may mean the wrong place was searched: the region comes from the topology, or
+    // from --region and the AWS chain; the account from the credentials.
+    let hint = match file {
+        Some(_) => "wrong --profile or AWS account?",
+        None => "wrong --region or --profile?",
+    };
+    locked(&ctx, "destroy", how.force_unlock, printer, || async {
         let actuals = discover_all(&ctx).await?;
         if actuals.is_empty() {
             printer.status(&format!(
-                "Nothing to destroy: no resource is tagged clusterup:deployment={} in {}.",
+                "Nothing to destroy: no resource is tagged clusterup:deployment={} in {} ({hint}).",
                 ctx.deployment, ctx.aws.region
             ));
             return verify_nothing_left(&ctx, printer).await;
         }
         let plan = Plan::destroy_all(&ctx.deployment, &ctx.aws.region, actuals);
-        printer.out(&render_plan(&plan, printer.out_style()));
+        show_plan(&plan, how.compact, printer);
         guard_data(&plan, &ctx)?;
-        if !yes && !confirm(printer, &format!("Destroy every resource of deployment {}?", ctx.deployment), "destroy")? {
+        if !how.yes && !confirm_destroy(printer, &ctx.deployment, &ctx.aws.region)? {
             printer.status("Destroy cancelled; nothing was changed.");
             return Ok(ExitStatus::Failure);
         }
         let stop = stop_on_ctrl_c();
-        let view = Arc::new(ProgressView::new(printer.clone()));
-        let report = execute(&plan, Arc::new(ctx.clone()), usize::from(g.parallelism), view, stop).await;
+        let view = Arc::new(ProgressView::new(printer.clone(), &plan, "Destroying"));
+        let report = execute(&plan, Arc::new(ctx.clone()), usize::from(run.parallelism), view.clone(), stop).await;
+        view.finish();
         finish(&report, printer, "destroy", &resume)?;
         if !report.succeeded() {
             return Ok(status_of(&report));
@@ -59,6 +68,29 @@ pub async fn run(
         verify_nothing_left(&ctx, printer).await
     })
     .await
+}
+
+/// Destroying cannot be taken back, so a stray `y` or Enter must not do it: the deployment's name (or
+/// `yes`) has to be typed out. Without a terminal there is nobody to ask: refuse, and say how to proceed.
+fn confirm_destroy(printer: &Printer, deployment: &str, region: &str) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!("refusing to destroy without confirmation: standard input is not a terminal. Re-run with --yes to destroy non-interactively");
+    }
+    let style = printer.err_style();
+    printer.prompt(&format!(
+        "{}\nType the deployment name ({}) or yes to confirm: ",
+        style.bold(&format!("Destroy every resource of deployment {deployment} in {region}? This cannot be undone.")),
+        style.bold(deployment)
+    ));
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).context("reading the answer")?;
+    Ok(typed_consent(&answer, deployment))
+}
+
+/// The answer agrees to destroy `deployment`: its name or `yes`, typed in full.
+fn typed_consent(answer: &str, deployment: &str) -> bool {
+    let answer = answer.trim();
+    answer == deployment || answer.eq_ignore_ascii_case("yes")
 }
 
 /// Ask AWS again; anything still tagged with the deployment makes destroy fail, loudly, with its id.
@@ -79,4 +111,19 @@ async fn verify_nothing_left(ctx: &Ctx, printer: &Printer) -> Result<ExitStatus>
         left.len(),
         ctx.deployment
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::typed_consent;
+
+    #[test]
+    fn only_the_name_or_yes_typed_in_full_agrees_to_destroy() {
+        for yes in ["shop", "shop\n", "  shop \n", "yes", "YES\n", "Yes"] {
+            assert!(typed_consent(yes, "shop"), "{yes:?}");
+        }
+        for no in ["", "\n", "y", "Y\n", "ye", "no", "sho", "shop-prod", "Shop", "yes please", "n"] {
+            assert!(!typed_consent(no, "shop"), "{no:?}");
+        }
+    }
 }

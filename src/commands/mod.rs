@@ -3,7 +3,9 @@
 
 mod apply;
 mod destroy;
+mod docs;
 mod graph;
+mod init;
 mod output;
 mod plan;
 mod validate;
@@ -14,7 +16,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 
 use crate::aws::{check_credentials, connect, ConnectOptions};
-use crate::cli::{Cli, Command, GlobalArgs};
+use crate::cli::{AwsArgs, Cli, Command};
 use crate::compose;
 use crate::engine::StopSignal;
 use crate::output::Printer;
@@ -46,6 +48,17 @@ impl ExitStatus {
     }
 }
 
+/// How apply and destroy show their plan and get the go-ahead.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Confirm {
+    /// `--yes`: do not ask.
+    pub yes: bool,
+    /// `--compact`: the plan as one line per resource.
+    pub compact: bool,
+    /// `--force-unlock`: take the lock whatever its state.
+    pub force_unlock: bool,
+}
+
 /// Run `work` holding the deployment's lock, and give the lock back however `work` ends (a killed
 /// process leaves it; see [`crate::lock`] for how it is then taken over).
 pub(crate) async fn locked<F, Fut>(
@@ -71,22 +84,31 @@ where
 }
 
 pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
-    let g = &cli.global;
     match cli.command {
+        Command::Init { name, database, storage, spark, region, out, force } => {
+            let sections = init::Sections { database, storage, spark };
+            init::run(&name, &region, sections, out.as_deref(), force, printer)
+        }
         Command::Validate { file } => validate::run(&file, printer),
-        Command::Plan { file, out, json, detailed_exitcode } => {
-            plan::run(g, &file, out.as_deref(), json, detailed_exitcode, printer).await
+        Command::Plan { file, out, json, detailed_exitcode, compact, aws } => {
+            let view = plan::View { json, compact };
+            plan::run(&aws, &file, out.as_deref(), view, detailed_exitcode, printer).await
         }
-        Command::Apply { file, yes, force_unlock } => apply::run(g, &file, yes, force_unlock, printer).await,
-        Command::Destroy { file, name, yes, force_unlock } => {
-            destroy::run(g, file.as_deref(), name.as_deref(), yes, force_unlock, printer).await
+        Command::Apply { file, yes, compact, force_unlock, aws, run } => {
+            apply::run(&aws, &run, &file, Confirm { yes, compact, force_unlock }, printer).await
         }
-        Command::Output { name, json } => output::run(g, &name, json, printer).await,
+        Command::Destroy { file, name, yes, compact, force_unlock, aws, run } => {
+            let how = Confirm { yes, compact, force_unlock };
+            destroy::run(&aws, &run, file.as_deref(), name.as_deref(), how, printer).await
+        }
+        Command::Output { name, json, aws } => output::run(&aws, &name, json, printer).await,
         Command::Graph { file, format } => graph::run(&file, format, printer),
         Command::Schema => {
             printer.out(&format!("{:#}\n", topology::json_schema()));
             Ok(ExitStatus::Success)
         }
+        Command::Completions { shell } => docs::completions(shell, printer),
+        Command::Man { command } => docs::man(command.as_deref(), printer),
     }
 }
 
@@ -108,8 +130,15 @@ fn load_topology(path: &Path, printer: &Printer) -> Result<Topology> {
 }
 
 /// The AWS context for a deployment in a region, with credentials checked (once, before anything else
-/// is asked, so that a credential problem is reported as one, not as the first resource's failure).
-async fn context(g: &GlobalArgs, deployment: &str, region: String, topology: Option<&Topology>) -> Result<Ctx> {
+/// is asked, so that a credential problem is reported as one, not as the first resource's failure);
+/// `delete_data` is `--delete-data` (apply, destroy).
+async fn context(
+    g: &AwsArgs,
+    delete_data: bool,
+    deployment: &str,
+    region: String,
+    topology: Option<&Topology>,
+) -> Result<Ctx> {
     let aws =
         connect(&ConnectOptions { region, profile: g.profile.clone(), endpoint_url: g.endpoint_url.clone() }).await;
     let identity = check_credentials(&aws, g.profile.as_deref()).await?;
@@ -122,13 +151,13 @@ async fn context(g: &GlobalArgs, deployment: &str, region: String, topology: Opt
             db_final_snapshot: topology
                 .and_then(|t| t.database.as_ref())
                 .is_none_or(|db| db.deletion != crate::topology::DeletionPolicy::Delete),
-            delete_data: g.delete_data,
+            delete_data,
         },
     })
 }
 
 /// The context for a topology; `--region`, if given, must agree with the topology.
-async fn context_for(g: &GlobalArgs, topology: &Topology) -> Result<Ctx> {
+async fn context_for(g: &AwsArgs, delete_data: bool, topology: &Topology) -> Result<Ctx> {
     if let Some(region) = &g.region {
         if region != &topology.region {
             bail!(
@@ -137,11 +166,11 @@ async fn context_for(g: &GlobalArgs, topology: &Topology) -> Result<Ctx> {
             );
         }
     }
-    context(g, &topology.name, topology.region.clone(), Some(topology)).await
+    context(g, delete_data, &topology.name, topology.region.clone(), Some(topology)).await
 }
 
 /// The region for commands without a topology: `--region`, else the standard AWS chain.
-async fn resolve_region(g: &GlobalArgs) -> Result<String> {
+async fn resolve_region(g: &AwsArgs) -> Result<String> {
     if let Some(region) = &g.region {
         return Ok(region.clone());
     }
@@ -165,6 +194,16 @@ async fn make_plan(ctx: &Ctx, topology: &Topology) -> Result<Plan> {
     let facts = facts::gather(&ctx.aws, topology, &actuals).await?;
     let wanted = compose::desired(topology, &facts)?;
     Ok(diff(&topology.name, &topology.region, &wanted, actuals))
+}
+
+/// The plan on stdout, in full or (`--compact`) one line per resource.
+fn show_plan(plan: &Plan, compact: bool, printer: &Printer) {
+    let style = printer.out_style();
+    printer.out(&if compact {
+        crate::output::render_plan_compact(plan, style)
+    } else {
+        crate::output::render_plan(plan, style)
+    });
 }
 
 /// Refuse a plan that would lose data the user has not explicitly agreed to lose: deleting (or

@@ -2,26 +2,33 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::{context_for, load_topology, make_plan, read, ExitStatus};
-use crate::cli::GlobalArgs;
-use crate::output::{render_calls, render_plan, Printer};
+use super::{context_for, load_topology, make_plan, read, show_plan, ExitStatus};
+use crate::cli::AwsArgs;
+use crate::output::{render_calls, Printer};
 use crate::plan::SavedPlan;
 
+/// How the plan is shown: JSON, in full (the default) or compact.
+#[derive(Debug, Clone, Copy)]
+pub struct View {
+    pub json: bool,
+    pub compact: bool,
+}
+
 pub async fn run(
-    g: &GlobalArgs,
+    g: &AwsArgs,
     file: &Path,
     out: Option<&Path>,
-    json: bool,
+    view: View,
     detailed_exitcode: bool,
     printer: &Printer,
 ) -> Result<ExitStatus> {
     let topology = load_topology(file, printer)?;
     let bytes = read(file)?;
-    let ctx = context_for(g, &topology).await?;
+    let ctx = context_for(g, false, &topology).await?;
     let started = std::time::Instant::now();
     let plan = make_plan(&ctx, &topology).await?;
     let planned_in = started.elapsed();
-    if json {
+    if view.json {
         let body = serde_json::json!({
             "deployment": plan.deployment,
             "region": plan.region,
@@ -30,7 +37,7 @@ pub async fn run(
         });
         printer.out(&format!("{body:#}\n"));
     } else {
-        printer.out(&render_plan(&plan, printer.out_style()));
+        show_plan(&plan, view.compact, printer);
     }
     // Discovery costs a fixed number of calls per kind of resource, whatever the deployment's size.
     printer.status(&format!(

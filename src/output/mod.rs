@@ -7,11 +7,17 @@ mod progress;
 mod style;
 mod time_summary;
 
-pub use plan_view::{render_plan, render_summary};
+pub use plan_view::{render_plan, render_plan_compact, render_summary};
 pub use printer::{ColorChoice, Printer};
 pub use progress::ProgressView;
 pub use style::Style;
 pub use time_summary::{render_calls, render_time_summary};
+
+/// How long a plan takes on AWS. The one call into the estimator, for the plan view and the progress
+/// view alike.
+pub(crate) fn estimate(plan: &crate::plan::Plan) -> Option<crate::engine::Estimate> {
+    crate::engine::estimate(plan)
+}
 
 /// `4.2s` under a minute, `17m58s` above.
 pub(crate) fn secs(d: std::time::Duration) -> String {

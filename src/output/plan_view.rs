@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::Style;
-use crate::engine::{about, estimate, Estimate};
+use crate::engine::{about, Estimate};
 use crate::model::{Op, Value};
 use crate::plan::{sha256_hex, Action, Change, Plan, Summary};
 use crate::resources::registry;
@@ -31,15 +31,19 @@ fn symbol(style: Style, action: Action) -> String {
     }
 }
 
-fn render_change(out: &mut String, style: Style, change: &Change) {
+/// `  -/+ network/subnet/private-a (subnet) subnet-0abc`: the first line of a change.
+fn change_line(style: Style, change: &Change) -> String {
     let id = change.id().map(|id| format!(" {}", style.dim(id))).unwrap_or_default();
-    let _ = writeln!(
-        out,
+    format!(
         "  {:>3} {} ({}){id}",
         symbol(style, change.action),
         style.bold(change.address.as_str()),
         registry::label(change.kind)
-    );
+    )
+}
+
+fn render_change(out: &mut String, style: Style, change: &Change) {
+    let _ = writeln!(out, "{}", change_line(style, change));
     let width = change.changes.iter().map(|c| c.key.len()).max().unwrap_or(0);
     for prop in &change.changes {
         let after = prop.after.as_ref().map(show).unwrap_or_default();
@@ -71,11 +75,41 @@ pub fn render_plan(plan: &Plan, style: Style) -> String {
     for change in changes {
         render_change(&mut out, style, change);
     }
+    render_footer(&mut out, plan);
+    out
+}
+
+/// The plan as one line per change, without properties: the change's first line, and for an update or
+/// replacement the names of the properties that differ (those forcing the replacement marked `!`).
+/// Same header, summary and estimate as [`render_plan`].
+pub fn render_plan_compact(plan: &Plan, style: Style) -> String {
+    let changes: Vec<&Change> = plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
+    if changes.is_empty() {
+        return render_plan(plan, style);
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "Deployment {} in {}:\n", style.bold(&plan.deployment), plan.region);
+    for change in changes {
+        let keys: Vec<String> = match change.action {
+            Action::Update | Action::Replace => change
+                .changes
+                .iter()
+                .map(|p| if p.forces_replacement { format!("{}!", p.key) } else { p.key.clone() })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let keys = if keys.is_empty() { String::new() } else { format!(": {}", keys.join(", ")) };
+        let _ = writeln!(out, "{}{keys}", change_line(style, change));
+    }
+    render_footer(&mut out, plan);
+    out
+}
+
+fn render_footer(out: &mut String, plan: &Plan) {
     let _ = writeln!(out, "\n{}", render_summary(&plan.summary()));
-    if let Some(estimate) = estimate(plan) {
+    if let Some(estimate) = super::estimate(plan) {
         let _ = writeln!(out, "{}", render_estimate(&estimate));
     }
-    out
 }
 
 /// `Estimated time on AWS: about 28 min, along network/vpc -> ... -> spark/cluster (9 min)`: the longest
@@ -106,4 +140,83 @@ pub fn render_estimate(estimate: &Estimate) -> String {
 
 pub fn render_summary(s: &Summary) -> String {
     format!("Plan: {} to add, {} to change, {} to replace, {} to destroy.", s.add, s.change, s.replace, s.destroy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Actual, Address, Kind};
+    use crate::plan::PropChange;
+
+    fn change(address: &str, kind: Kind, action: Action, id: Option<&str>, props: &[(&str, bool)]) -> Change {
+        Change {
+            address: Address::new(address),
+            kind,
+            action,
+            changes: props
+                .iter()
+                .map(|(key, forces)| PropChange {
+                    key: (*key).to_owned(),
+                    before: Some(Value::Int(1)),
+                    after: Some(Value::Int(2)),
+                    forces_replacement: *forces,
+                })
+                .collect(),
+            desired: None,
+            actual: id.map(|id| Actual {
+                address: Address::new(address),
+                kind,
+                id: id.to_owned(),
+                props: Default::default(),
+                attrs: Default::default(),
+            }),
+        }
+    }
+
+    #[test]
+    fn the_compact_view_is_one_line_per_change_naming_what_differs() {
+        let plan = Plan {
+            deployment: "shop".into(),
+            region: "us-east-1".into(),
+            changes: vec![
+                change("network/vpc", Kind::Vpc, Action::Create, None, &[("cidr", false), ("tags", false)]),
+                change(
+                    "network/subnet/private-a",
+                    Kind::Subnet,
+                    Action::Replace,
+                    Some("subnet-1"),
+                    &[("cidr", true), ("tags", false)],
+                ),
+                change(
+                    "app/auto-scaling-group",
+                    Kind::AutoScalingGroup,
+                    Action::Update,
+                    Some("shop-app"),
+                    &[("max", false)],
+                ),
+                change("network/route-table/public", Kind::RouteTable, Action::NoOp, Some("rtb-1"), &[]),
+                change("network/eip/nat-a", Kind::ElasticIp, Action::Delete, Some("eipalloc-1"), &[]),
+            ],
+        };
+        let style = Style { enabled: false };
+        let compact = render_plan_compact(&plan, style);
+        let full = render_plan(&plan, style);
+        let body: Vec<&str> = compact.lines().skip(2).take(4).collect();
+        assert_eq!(
+            body,
+            [
+                "    + network/vpc (VPC)",
+                "  -/+ network/subnet/private-a (subnet) subnet-1: cidr!, tags",
+                "    ~ app/auto-scaling-group (auto scaling group) shop-app: max",
+                "    - network/eip/nat-a (Elastic IP) eipalloc-1",
+            ]
+        );
+        // Same header and footer (summary, estimate) as the full view, which lists every property.
+        let footer = |text: &str| text[text.find("\nPlan: ").unwrap_or(0)..].to_owned();
+        assert_eq!(compact.lines().next(), full.lines().next());
+        assert_eq!(footer(&compact), footer(&full));
+        assert!(footer(&compact).contains("Plan: 1 to add, 1 to change, 1 to replace, 1 to destroy."), "{compact}");
+        assert!(full.contains("cidr : 1 -> 2  # forces replacement"), "{full}");
+        assert_eq!(compact.lines().count() + 5, full.lines().count(), "{compact}\n{full}");
+    }
 }

@@ -18,6 +18,8 @@ pub enum ColorChoice {
 pub struct Printer {
     pub quiet: bool,
     pub verbose: u8,
+    /// Whether a live progress view may be drawn (false with `--no-progress`); plain progress lines are
+    /// shown either way, unless `--quiet`.
     pub progress: bool,
     color_out: bool,
     color_err: bool,
@@ -61,11 +63,34 @@ impl Printer {
         }
     }
 
-    /// Live progress on stderr, hidden by `--quiet` and `--no-progress`.
+    /// A plain progress line on stderr (when there is no live view), hidden by `--quiet`.
     pub fn progress(&self, text: &str) {
-        if self.progress && !self.quiet {
+        if !self.quiet {
             eprintln!("{text}");
         }
+    }
+
+    /// Whether apply and destroy may show their progress as a view redrawn in place: only for a person
+    /// at a terminal. Not with `--no-progress` or `--quiet`; not with `-v`, whose log lines would tear
+    /// the view; not in CI (`CI` set, as CI services do), with `NO_COLOR` or a dumb terminal, where
+    /// cursor movement is noise or unwanted.
+    pub fn live_progress(&self) -> bool {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let ci = env("CI").is_some_and(|v| v != "false" && v != "0");
+        self.progress
+            && !self.quiet
+            && self.verbose == 0
+            && std::io::stderr().is_terminal()
+            && !ci
+            && std::env::var_os("NO_COLOR").is_none()
+            && env("TERM").is_none_or(|t| t != "dumb")
+    }
+
+    /// A question on stderr, left open for the answer on the same line.
+    pub fn prompt(&self, text: &str) {
+        use std::io::Write;
+        eprint!("{text}");
+        let _ = std::io::stderr().flush();
     }
 
     /// A warning: always shown, on stderr.

@@ -32,6 +32,12 @@ pub use error::{Diagnostic, TopologyError};
 pub use model::*;
 pub use schema::json_schema;
 
+/// The rule of the topology's `name`, for deployment names given on the command line (`destroy --name`,
+/// `output`, `init`): a name the topology would refuse names no deployment.
+pub fn check_deployment_name(name: &str) -> Result<(), String> {
+    rules::deployment_name(name)
+}
+
 /// The user-data template used when `app.user_data` is not set.
 pub const DEFAULT_USER_DATA: &str = include_str!("../../templates/app-user-data.sh");
 

@@ -5,6 +5,7 @@
 
 pub mod fault_proxy;
 pub mod recording;
+pub mod terminal;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
