@@ -149,6 +149,11 @@ fn data_tier_is_built_shared_with_the_app_only_and_destroyed_safely() {
     let snapshots = block_on(final_snapshots(&c, &name));
     assert_eq!(snapshots.len(), 1, "{snapshots:?}");
     assert_eq!(snapshots[0].len(), format!("{name}-final-").len() + 14, "{snapshots:?}");
+    // Destroy names it, with what it costs and how to delete it, and still verifies the rest is gone.
+    let told = stderr(&destroyed);
+    assert!(told.contains(&format!("Kept: final database snapshot {} (", snapshots[0])), "{told}");
+    assert!(told.contains(&format!("delete-db-snapshot --db-snapshot-identifier {})", snapshots[0])), "{told}");
+    assert!(told.contains("Verified: nothing tagged"), "{told}");
     assert!(block_on(c.iam.get_role().role_name(&role).send()).is_err(), "role left behind");
 }
 

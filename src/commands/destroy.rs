@@ -13,7 +13,7 @@ use crate::cli::{AwsArgs, RunArgs};
 use crate::engine::execute;
 use crate::output::{render_time_summary, Printer, ProgressView};
 use crate::plan::Plan;
-use crate::resources::leftovers::leftovers;
+use crate::resources::leftovers::final_check;
 use crate::resources::{discover_all, Ctx};
 
 pub async fn run(
@@ -94,21 +94,28 @@ fn typed_consent(answer: &str, deployment: &str) -> bool {
 }
 
 /// Ask AWS again; anything still tagged with the deployment makes destroy fail, loudly, with its id.
+/// What AWS keeps on purpose (the final snapshot, EFS's backups) is named, with what it costs and the
+/// command that deletes it, and does not fail the run.
 async fn verify_nothing_left(ctx: &Ctx, printer: &Printer) -> Result<ExitStatus> {
-    let left = leftovers(ctx).await?;
-    if left.is_empty() {
+    let check = final_check(ctx).await?;
+    for kept in &check.kept {
+        printer.status(&format!("Kept: {} {} ({})", kept.what, kept.id, kept.note));
+    }
+    if check.left.is_empty() {
         printer.status(&format!(
-            "Verified: nothing tagged clusterup:deployment={} is left in {}.",
-            ctx.deployment, ctx.aws.region
+            "Verified: nothing tagged clusterup:deployment={} is left in {}{}.",
+            ctx.deployment,
+            ctx.aws.region,
+            if check.kept.is_empty() { "" } else { " but the data kept above" }
         ));
         return Ok(ExitStatus::Success);
     }
-    for item in &left {
+    for item in &check.left {
         printer.error(&format!("still exists: {} {}", item.what, item.id));
     }
     anyhow::bail!(
         "{} resources tagged clusterup:deployment={} are still there; run destroy again, or delete them by hand if clusterup cannot",
-        left.len(),
+        check.left.len(),
         ctx.deployment
     )
 }

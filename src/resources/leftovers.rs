@@ -3,10 +3,20 @@
 //! 1. Every kind's own discovery again (covers what the tagging API does not index: listeners, launch
 //!    templates, Auto Scaling groups, NAT gateways, Elastic IPs, route tables).
 //! 2. The Resource Groups Tagging API across all services, for anything tagged with the deployment that
-//!    no kind knows about (instances in particular). Terminated instances stay listed there for up to an
-//!    hour, EMR clusters for two months; those are gone and not reported.
+//!    no kind knows about (instances and their volumes in particular).
+//!
+//! The tagging API also lists what AWS keeps after destroy, on purpose or for a while. None of it is a
+//! leftover, and each exception is named here:
+//! - **Gone, still indexed**: terminated instances (about an hour), deleted NAT gateways (about an hour),
+//!   terminated EMR clusters (two months), volumes being deleted with their instance, network interfaces
+//!   that the service which made them (ELB, EFS, RDS, NAT) is still releasing. They cost nothing.
+//! - **Kept on purpose** (reported, never a failure): the database's final snapshot, and the recovery
+//!   points of EFS automatic backups, which AWS Backup keeps until their retention ends. Both hold the
+//!   deployment's data; both are billed as storage, so destroy names each with the command that deletes it.
+//!
+//! Anything else still tagged, costly or not, is a leftover and fails destroy.
 
-use aws_sdk_ec2::types::{InstanceStateName, NatGatewayState};
+use aws_sdk_ec2::types::{InstanceStateName, NatGatewayState, VolumeState};
 use aws_sdk_emr::types::ClusterState;
 use aws_sdk_resourcegroupstagging::types::TagFilter;
 
@@ -21,9 +31,25 @@ pub struct Leftover {
     pub id: String,
 }
 
-pub async fn leftovers(ctx: &Ctx) -> Result<Vec<Leftover>, Error> {
+/// Something of the deployment that AWS keeps on purpose after destroy: what it is, its name, and what
+/// it costs and how to delete it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kept {
+    pub what: &'static str,
+    pub id: String,
+    pub note: String,
+}
+
+/// What destroy's final look found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct FinalCheck {
+    pub left: Vec<Leftover>,
+    pub kept: Vec<Kept>,
+}
+
+pub async fn final_check(ctx: &Ctx) -> Result<FinalCheck, Error> {
     let tagging = &ctx.aws.tagging;
-    let mut out: Vec<Leftover> = discover_all(ctx)
+    let discovered: Vec<Leftover> = discover_all(ctx)
         .await?
         .into_iter()
         .map(|a| Leftover { what: format!("{} ({})", a.address, registry::label(a.kind)), id: a.id })
@@ -43,26 +69,63 @@ pub async fn leftovers(ctx: &Ctx) -> Result<Vec<Leftover>, Error> {
         .collect();
 
     let gone = gone_ids(ctx, &arns).await?;
+    Ok(sort_tagged(discovered, arns, &gone))
+}
+
+/// Sort the tagged ARNs into leftovers and what is kept on purpose, after what discovery found; `gone`
+/// holds the ids AWS still indexes but that no longer exist (or are on their way out at no charge).
+fn sort_tagged(discovered: Vec<Leftover>, arns: Vec<String>, gone: &[String]) -> FinalCheck {
+    let mut check = FinalCheck { left: discovered, kept: Vec::new() };
     for arn in arns {
-        let id = arn.rsplit(['/', ':']).next().unwrap_or_default();
+        let id = arn_id(&arn);
         if gone.iter().any(|g| g == id) {
             continue;
         }
-        // Final database snapshots are kept on purpose: they are the data's safety net.
-        if arn.contains(":snapshot:") {
+        if let Some(kept) = kept_on_purpose(&arn) {
+            check.kept.push(kept);
             continue;
         }
         // Skip what discovery already reported (same id inside the ARN).
-        if out.iter().any(|l| arn.ends_with(&l.id) || arn == l.id) {
+        if check.left.iter().any(|l| arn.ends_with(&l.id) || arn == l.id) {
             continue;
         }
-        out.push(Leftover { what: "tagged resource".to_owned(), id: arn });
+        check.left.push(Leftover { what: "tagged resource".to_owned(), id: arn });
     }
-    Ok(out)
+    check
 }
 
-/// Ids, among the tagged ARNs, of instances and NAT gateways that are terminated or deleted: AWS keeps
-/// listing those for about an hour, but they are gone and cost nothing.
+/// The resource's own id: the ARN's last `/` or `:` part.
+fn arn_id(arn: &str) -> &str {
+    arn.rsplit(['/', ':']).next().unwrap_or_default()
+}
+
+/// The database's final snapshot and EFS's automatic backups hold the deployment's data after destroy.
+fn kept_on_purpose(arn: &str) -> Option<Kept> {
+    if arn.starts_with("arn:aws:rds:") && arn.contains(":snapshot:") {
+        let name = arn_id(arn).to_owned();
+        return Some(Kept {
+            what: "final database snapshot",
+            note: format!(
+                "the database's data, billed as snapshot storage until deleted: aws rds delete-db-snapshot --db-snapshot-identifier {name}"
+            ),
+            id: name,
+        });
+    }
+    if arn.starts_with("arn:aws:backup:") && arn.contains(":recovery-point:") {
+        return Some(Kept {
+            what: "EFS automatic backup",
+            note: format!(
+                "AWS Backup keeps it until its retention ends (35 days), billed as backup storage; to delete it now: aws backup delete-recovery-point --backup-vault-name aws/efs/automatic-backup-vault --recovery-point-arn {arn}"
+            ),
+            id: arn.to_owned(),
+        });
+    }
+    None
+}
+
+/// Ids, among the tagged ARNs, of resources AWS still lists but that are gone or going at no charge:
+/// terminated instances, deleted NAT gateways, terminated EMR clusters, volumes being deleted, and
+/// network interfaces their owning service is releasing.
 async fn gone_ids(ctx: &Ctx, arns: &[String]) -> Result<Vec<String>, AwsError> {
     let ec2 = &ctx.aws.ec2;
     let emr = &ctx.aws.emr;
@@ -101,6 +164,29 @@ async fn gone_ids(ctx: &Ctx, arns: &[String]) -> Result<Vec<String>, AwsError> {
                 .filter_map(|n| n.nat_gateway_id().map(str::to_owned)),
         );
     }
+    // Volumes go with their instance (DeleteOnTermination); one by one, as a batch fails on any that
+    // is already gone.
+    for volume in ids_of(":volume/") {
+        let out = ec2.describe_volumes().volume_ids(&volume).send().await.call("DescribeVolumes", &volume);
+        let state = out.found()?.and_then(|o| o.volumes.unwrap_or_default().into_iter().next()).and_then(|v| v.state);
+        if matches!(state, None | Some(VolumeState::Deleting | VolumeState::Deleted)) {
+            gone.push(volume);
+        }
+    }
+    // A network interface made by a service for its own use (requester-managed) is released by that
+    // service, minutes after the load balancer, mount target or NAT gateway is deleted.
+    for interface in ids_of(":network-interface/") {
+        let out = ec2
+            .describe_network_interfaces()
+            .network_interface_ids(&interface)
+            .send()
+            .await
+            .call("DescribeNetworkInterfaces", &interface);
+        let found = out.found()?.and_then(|o| o.network_interfaces.unwrap_or_default().into_iter().next());
+        if found.is_none_or(|eni| eni.requester_managed() == Some(true)) {
+            gone.push(interface);
+        }
+    }
     // EMR lists terminated clusters (with their tags) for two months.
     for cluster in ids_of(":cluster/") {
         let out = emr.describe_cluster().cluster_id(&cluster).send().await.call("DescribeCluster", &cluster);
@@ -110,4 +196,127 @@ async fn gone_ids(ctx: &Ctx, arns: &[String]) -> Result<Vec<String>, AwsError> {
         }
     }
     Ok(gone)
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ec2::operation::describe_network_interfaces::{
+        DescribeNetworkInterfacesError, DescribeNetworkInterfacesOutput,
+    };
+    use aws_sdk_ec2::operation::describe_volumes::DescribeVolumesOutput;
+    use aws_sdk_ec2::types::{NetworkInterface, Volume};
+    use aws_sdk_ec2::Client;
+    use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+    use aws_smithy_types::error::ErrorMetadata;
+
+    use super::*;
+    use crate::aws::Aws;
+    use crate::resources::DataPolicy;
+
+    const SNAPSHOT: &str = "arn:aws:rds:us-east-1:123456789012:snapshot:shop-final-20261130120000";
+    const RECOVERY_POINT: &str =
+        "arn:aws:backup:us-east-1:123456789012:recovery-point:1EB3B5E7-9EB0-435A-A80B-108B488B0D45";
+
+    fn left(what: &str, id: &str) -> Leftover {
+        Leftover { what: what.into(), id: id.into() }
+    }
+
+    #[test]
+    fn the_final_snapshot_and_efs_backups_are_kept_and_named_not_leftovers() {
+        let arns = vec![SNAPSHOT.to_owned(), RECOVERY_POINT.to_owned()];
+        let check = sort_tagged(Vec::new(), arns, &[]);
+        assert!(check.left.is_empty(), "{:?}", check.left);
+        let kept: Vec<(&str, &str)> = check.kept.iter().map(|k| (k.what, k.id.as_str())).collect();
+        assert_eq!(
+            kept,
+            [("final database snapshot", "shop-final-20261130120000"), ("EFS automatic backup", RECOVERY_POINT)]
+        );
+        assert!(check.kept[0].note.contains("aws rds delete-db-snapshot --db-snapshot-identifier shop-final-"));
+        assert!(check.kept[1].note.contains("billed"), "says it costs: {}", check.kept[1].note);
+    }
+
+    #[test]
+    fn anything_else_still_tagged_is_a_leftover_once() {
+        let volume = "arn:aws:ec2:us-east-1:123456789012:volume/vol-0a1";
+        let vpc = "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-0b2";
+        let instance = "arn:aws:ec2:us-east-1:123456789012:instance/i-0c3";
+        // An RDS snapshot is kept; a snapshot ARN of another service is not an exception.
+        let ebs_snapshot = "arn:aws:ec2:us-east-1:123456789012:snapshot/snap-0d4";
+        let discovered = vec![left("network/vpc (VPC)", "vpc-0b2")];
+        let arns = [volume, vpc, instance, ebs_snapshot].map(str::to_owned).to_vec();
+        let check = sort_tagged(discovered, arns, &["i-0c3".to_owned()]);
+        assert_eq!(
+            check.left,
+            [
+                left("network/vpc (VPC)", "vpc-0b2"),
+                left("tagged resource", volume),
+                left("tagged resource", ebs_snapshot)
+            ]
+        );
+        assert!(check.kept.is_empty());
+    }
+
+    fn volume_in(id: &'static str, state: VolumeState) -> Rule {
+        mock!(Client::describe_volumes).match_requests(move |req| req.volume_ids() == [id]).then_output(move || {
+            DescribeVolumesOutput::builder()
+                .volumes(Volume::builder().volume_id(id).state(state.clone()).build())
+                .build()
+        })
+    }
+
+    fn interface(id: &'static str, requester_managed: bool) -> Rule {
+        mock!(Client::describe_network_interfaces)
+            .match_requests(move |req| req.network_interface_ids() == [id])
+            .then_output(move || {
+                DescribeNetworkInterfacesOutput::builder()
+                    .network_interfaces(
+                        NetworkInterface::builder()
+                            .network_interface_id(id)
+                            .requester_managed(requester_managed)
+                            .build(),
+                    )
+                    .build()
+            })
+    }
+
+    /// The emulator deletes volumes and releases interfaces at once, so the states AWS passes through
+    /// are checked with SDK mocks.
+    #[tokio::test]
+    async fn volumes_being_deleted_and_interfaces_aws_releases_are_gone_sdk_mock_emulator_gap() {
+        let arn = |what: &str| format!("arn:aws:ec2:us-east-1:123456789012:{what}");
+        let arns = [
+            "volume/vol-deleting",
+            "volume/vol-available",
+            "network-interface/eni-elb",
+            "network-interface/eni-released",
+            "network-interface/eni-ours",
+        ]
+        .map(arn)
+        .to_vec();
+        let released = mock!(Client::describe_network_interfaces)
+            .match_requests(|req| req.network_interface_ids() == ["eni-released"])
+            .then_error(|| {
+                DescribeNetworkInterfacesError::generic(
+                    ErrorMetadata::builder().code("InvalidNetworkInterfaceID.NotFound").build(),
+                )
+            });
+        let rules = [
+            volume_in("vol-deleting", VolumeState::Deleting),
+            volume_in("vol-available", VolumeState::Available),
+            interface("eni-elb", true),
+            released,
+            interface("eni-ours", false),
+        ];
+        let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, &rules);
+        let ctx = Ctx { aws: Aws { ec2, ..Aws::offline() }, deployment: "shop".into(), data: DataPolicy::default() };
+        let gone = gone_ids(&ctx, &arns).await.expect("looked");
+        assert_eq!(gone, ["vol-deleting", "eni-elb", "eni-released"]);
+        for rule in &rules {
+            assert_eq!(rule.num_calls(), 1);
+        }
+        // The available volume costs money and the interface is clusterup's own: both are leftovers.
+        let check = sort_tagged(Vec::new(), arns.clone(), &gone);
+        let left: Vec<&str> = check.left.iter().map(|l| l.id.as_str()).collect();
+        assert_eq!(left, [arns[1].as_str(), arns[4].as_str()]);
+    }
 }
