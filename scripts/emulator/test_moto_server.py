@@ -8,6 +8,7 @@ that is already running instead, e.g. plain `moto_server`, on which the patched 
 """
 
 import base64
+import math
 import os
 import socket
 import subprocess
@@ -19,6 +20,7 @@ import urllib.request
 import uuid
 
 import boto3
+import botocore.config
 import botocore.exceptions
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -184,6 +186,335 @@ class EmrTerminationTerminatesInstances(unittest.TestCase):
         with self.assertRaises(botocore.exceptions.ClientError):
             self.emr.terminate_job_flows(JobFlowIds=[cluster])
         self.assertEqual(self.states(instances), {i: "running" for i in instances})
+
+
+def error_of(call, *args, **kwargs):
+    """The (HTTP status, error code, message) a call is refused with; fails the test if it is not refused."""
+    try:
+        call(*args, **kwargs)
+    except botocore.exceptions.ClientError as refused:
+        error = refused.response["Error"]
+        return refused.response["ResponseMetadata"]["HTTPStatusCode"], error["Code"], error.get("Message", "")
+    raise AssertionError(f"{call.__name__} was not refused")
+
+
+class AutoScalingGroupFixture(unittest.TestCase):
+    """A VPC subnet, a target group, and a launch template with versions 1 (t3.micro) and 2 (t3.small)."""
+
+    def setUp(self):
+        self.ec2 = client("ec2")
+        self.elbv2 = client("elbv2")
+        # Plain moto answers the refresh calls with a 500; do not retry those for a minute.
+        self.autoscaling = boto3.client(
+            "autoscaling",
+            endpoint_url=endpoint,
+            region_name=REGION,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+            config=botocore.config.Config(retries={"max_attempts": 1}),
+        )
+        self.image = self.ec2.describe_images()["Images"][0]["ImageId"]
+        vpc = self.ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+        self.subnet = self.ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24", AvailabilityZone=f"{REGION}a")[
+            "Subnet"
+        ]["SubnetId"]
+        self.target_group = self.elbv2.create_target_group(
+            Name=f"pt-{uuid.uuid4().hex[:8]}", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="instance"
+        )["TargetGroups"][0]["TargetGroupArn"]
+        self.template = self.ec2.create_launch_template(
+            LaunchTemplateName=f"patch-test-{uuid.uuid4().hex[:8]}",
+            LaunchTemplateData={"ImageId": self.image, "InstanceType": "t3.micro"},
+        )["LaunchTemplate"]["LaunchTemplateId"]
+        self.ec2.create_launch_template_version(
+            LaunchTemplateId=self.template, LaunchTemplateData={"ImageId": self.image, "InstanceType": "t3.small"}
+        )
+        self.group = f"patch-test-{uuid.uuid4().hex[:8]}"
+
+    def create_group(self, version, capacity=4):
+        template = {"LaunchTemplateId": self.template}
+        if version is not None:
+            template["Version"] = version
+        self.autoscaling.create_auto_scaling_group(
+            AutoScalingGroupName=self.group,
+            LaunchTemplate=template,
+            MinSize=1,
+            MaxSize=capacity * 2,
+            DesiredCapacity=capacity,
+            VPCZoneIdentifier=self.subnet,
+            TargetGroupARNs=[self.target_group],
+        )
+
+    def described_group(self):
+        return self.autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[self.group])["AutoScalingGroups"][0]
+
+    def instance_versions(self):
+        """{instance id: launch template version} as DescribeAutoScalingGroups reports them."""
+        return {i["InstanceId"]: i["LaunchTemplate"]["Version"] for i in self.described_group()["Instances"]}
+
+    def healthy_targets(self):
+        health = self.elbv2.describe_target_health(TargetGroupArn=self.target_group)["TargetHealthDescriptions"]
+        return {t["Target"]["Id"] for t in health if t["TargetHealth"]["State"] == "healthy"}
+
+    def ec2_states(self, instance_ids):
+        described = self.ec2.describe_instances(InstanceIds=list(instance_ids))["Reservations"]
+        return {i["InstanceId"]: i["State"]["Name"] for r in described for i in r["Instances"]}
+
+
+class InstanceLaunchTemplateVersions(AutoScalingGroupFixture):
+    """restore_auto_scaling_instance_refresh: the version each instance was launched from"""
+
+    def test_instances_keep_reporting_their_version_after_a_new_one_is_made_default(self):
+        self.create_group("$Default", capacity=2)
+        first = self.instance_versions()
+        self.assertEqual(set(first.values()), {"1"})
+
+        self.ec2.modify_launch_template(LaunchTemplateId=self.template, DefaultVersion="2")
+        self.autoscaling.set_desired_capacity(AutoScalingGroupName=self.group, DesiredCapacity=3)
+
+        # Unpatched, all three read "2", the template's default version now.
+        versions = self.instance_versions()
+        self.assertEqual({i: versions[i] for i in first}, first)
+        (added,) = set(versions) - set(first)
+        self.assertEqual(versions[added], "2")
+        described = self.autoscaling.describe_auto_scaling_instances(InstanceIds=list(versions))
+        self.assertEqual(
+            {i["InstanceId"]: i["LaunchTemplate"]["Version"] for i in described["AutoScalingInstances"]}, versions
+        )
+        self.assertEqual(self.described_group()["LaunchTemplate"]["Version"], "$Default")
+
+    def test_a_group_on_a_numbered_version_launches_from_that_version(self):
+        tagged = self.ec2.create_launch_template_version(
+            LaunchTemplateId=self.template,
+            LaunchTemplateData={
+                "ImageId": self.image,
+                "InstanceType": "t3.large",
+                "TagSpecifications": [{"ResourceType": "instance", "Tags": [{"Key": "role", "Value": "v3"}]}],
+            },
+        )["LaunchTemplateVersion"]["VersionNumber"]
+        self.assertEqual(tagged, 3)
+        self.create_group("3", capacity=2)
+
+        group = self.described_group()
+        self.assertEqual(group["LaunchTemplate"]["Version"], "3")
+        self.assertEqual(set(self.instance_versions().values()), {"3"})
+        described = self.ec2.describe_instances(InstanceIds=list(self.instance_versions()))["Reservations"]
+        for instance in (i for r in described for i in r["Instances"]):
+            tags = {t["Key"]: t["Value"] for t in instance["Tags"]}
+            self.assertEqual(instance["InstanceType"], "t3.large")
+            # Unpatched: version 1's tags (the default), and "1".
+            self.assertEqual(tags["aws:ec2launchtemplate:version"], "3")
+            self.assertEqual(tags.get("role"), "v3")
+
+
+class InstanceRefresh(AutoScalingGroupFixture):
+    """restore_auto_scaling_instance_refresh: StartInstanceRefresh and what follows it"""
+
+    def start(self, version="2", **preferences):
+        return self.autoscaling.start_instance_refresh(
+            AutoScalingGroupName=self.group,
+            Strategy="Rolling",
+            DesiredConfiguration={"LaunchTemplate": {"LaunchTemplateId": self.template, "Version": version}},
+            Preferences=preferences,
+        )["InstanceRefreshId"]
+
+    def describe(self, refresh_id):
+        refreshes = self.autoscaling.describe_instance_refreshes(AutoScalingGroupName=self.group)["InstanceRefreshes"]
+        self.assertEqual(refreshes[0]["InstanceRefreshId"], refresh_id)
+        return refreshes[0]
+
+    def poll(self, refresh_id, minimum_healthy, until):
+        """Describe until the status is in `until`; check the target group after every describe. Returns
+        the answers in order."""
+        seen = []
+        for _ in range(20):
+            refresh = self.describe(refresh_id)
+            seen.append(refresh)
+            in_service = {i["InstanceId"] for i in self.described_group()["Instances"]}
+            healthy = self.healthy_targets() & in_service
+            self.assertGreaterEqual(len(healthy), minimum_healthy, f"after describe {len(seen)}: {refresh}")
+            if refresh["Status"] in until:
+                return seen
+        self.fail(f"still {seen[-1]['Status']} after 20 describes")
+
+    def test_a_refresh_replaces_every_instance_over_several_describes_above_the_minimum_healthy(self):
+        self.create_group("1")
+        original = set(self.instance_versions())
+        refresh_id = self.start(MinHealthyPercentage=75, MaxHealthyPercentage=125, InstanceWarmup=0)
+
+        seen = self.poll(refresh_id, minimum_healthy=math.ceil(4 * 0.75), until={"Successful"})
+
+        self.assertGreater(len(seen), 2, "one batch per describe, one instance per batch")
+        progress = [(r["Status"], r["PercentageComplete"], r["InstancesToUpdate"]) for r in seen]
+        self.assertEqual(
+            progress, [("InProgress", 25, 3), ("InProgress", 50, 2), ("InProgress", 75, 1), ("Successful", 100, 0)]
+        )
+        done = seen[-1]
+        self.assertLessEqual(done["StartTime"], done["EndTime"])
+        self.assertEqual(done["Strategy"], "Rolling")
+        self.assertEqual(done["DesiredConfiguration"]["LaunchTemplate"]["Version"], "2")
+        self.assertEqual(done["Preferences"]["MinHealthyPercentage"], 75)
+        self.assertEqual(done["Preferences"]["MaxHealthyPercentage"], 125)
+
+        group = self.described_group()
+        self.assertEqual(group["LaunchTemplate"]["Version"], "2")
+        self.assertEqual(len(group["Instances"]), 4)
+        self.assertEqual({i["LaunchTemplate"]["Version"] for i in group["Instances"]}, {"2"})
+        self.assertEqual({i["InstanceType"] for i in group["Instances"]}, {"t3.small"})
+        self.assertFalse(original & {i["InstanceId"] for i in group["Instances"]})
+        self.assertEqual(set(self.ec2_states(original).values()), {"terminated"})
+        self.assertEqual(self.healthy_targets(), {i["InstanceId"] for i in group["Instances"]})
+
+    def test_without_max_healthy_percentage_batches_stay_within_the_minimum(self):
+        self.create_group("1")
+        refresh_id = self.start(MinHealthyPercentage=50)
+        seen = self.poll(refresh_id, minimum_healthy=2, until={"Successful"})
+        self.assertEqual([r["PercentageComplete"] for r in seen], [50, 100])
+        self.assertEqual(set(self.instance_versions().values()), {"2"})
+
+    def test_skip_matching_with_nothing_to_replace_succeeds_on_the_first_describe(self):
+        self.create_group("1")
+        before = self.instance_versions()
+        refresh_id = self.start(version="1", SkipMatching=True)
+
+        refresh = self.describe(refresh_id)
+        self.assertEqual(
+            (refresh["Status"], refresh["PercentageComplete"], refresh["InstancesToUpdate"]), ("Successful", 100, 0)
+        )
+        self.assertIn("EndTime", refresh)
+        self.assertEqual(self.instance_versions(), before)
+
+    def test_skip_matching_replaces_only_the_instances_on_another_version(self):
+        self.create_group("2", capacity=2)
+        on_two = set(self.instance_versions())
+        self.autoscaling.update_auto_scaling_group(
+            AutoScalingGroupName=self.group, LaunchTemplate={"LaunchTemplateId": self.template, "Version": "1"}
+        )
+        self.autoscaling.set_desired_capacity(AutoScalingGroupName=self.group, DesiredCapacity=4)
+        on_one = set(self.instance_versions()) - on_two
+        self.assertEqual(len(on_one), 2)
+        refresh_id = self.start(version="2", SkipMatching=True, MinHealthyPercentage=75)
+
+        seen = self.poll(refresh_id, minimum_healthy=3, until={"Successful"})
+        # Two to replace, one at a time: the instances already on version 2 are not counted.
+        self.assertEqual([(r["PercentageComplete"], r["InstancesToUpdate"]) for r in seen], [(50, 1), (100, 0)])
+        versions = self.instance_versions()
+        self.assertEqual(set(versions.values()), {"2"})
+        self.assertLessEqual(on_two, set(versions))
+        self.assertEqual(set(self.ec2_states(on_one).values()), {"terminated"})
+
+    def test_a_second_start_while_one_is_active_is_refused(self):
+        self.create_group("1")
+        self.start(MinHealthyPercentage=75)
+        status, code, _ = error_of(self.start)
+        self.assertEqual((status, code), (400, "InstanceRefreshInProgress"))
+
+    def test_auto_rollback_needs_a_desired_configuration_with_a_numbered_version(self):
+        self.create_group("1")
+        status, code, _ = error_of(self.start, version="$Default", AutoRollback=True)
+        self.assertEqual((status, code), (400, "ValidationError"))
+        status, code, message = error_of(
+            self.autoscaling.start_instance_refresh, AutoScalingGroupName=self.group, Preferences={"AutoRollback": True}
+        )
+        self.assertEqual((status, code), (400, "ValidationError"))
+        self.assertIn("DesiredConfiguration parameter is empty", message)
+        self.assertEqual(
+            self.autoscaling.describe_instance_refreshes(AutoScalingGroupName=self.group)["InstanceRefreshes"], []
+        )
+
+    def test_healthy_percentages_outside_the_documented_ranges_are_refused(self):
+        self.create_group("1")
+        # botocore checks only the lower bounds itself; the Rust SDK checks none: send them as they are.
+        self.autoscaling = boto3.client(
+            "autoscaling",
+            endpoint_url=endpoint,
+            region_name=REGION,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+            config=botocore.config.Config(parameter_validation=False, retries={"max_attempts": 1}),
+        )
+        for preferences in (
+            {"MinHealthyPercentage": 50, "MaxHealthyPercentage": 90},
+            {"MinHealthyPercentage": 50, "MaxHealthyPercentage": 201},
+            {"MinHealthyPercentage": 101},
+            {"MinHealthyPercentage": 10, "MaxHealthyPercentage": 150},
+        ):
+            with self.subTest(preferences):
+                status, code, _ = error_of(self.start, **preferences)
+                self.assertEqual((status, code), (400, "ValidationError"))
+
+    def test_cancel_stops_the_refresh_and_keeps_what_it_replaced(self):
+        self.create_group("1")
+        refresh_id = self.start(MinHealthyPercentage=75, MaxHealthyPercentage=125)
+        self.assertEqual(self.describe(refresh_id)["InstancesToUpdate"], 3)
+
+        cancelled = self.autoscaling.cancel_instance_refresh(AutoScalingGroupName=self.group)
+        self.assertEqual(cancelled["InstanceRefreshId"], refresh_id)
+        for _ in range(2):
+            refresh = self.describe(refresh_id)
+            self.assertEqual(refresh["Status"], "Cancelled")
+            self.assertIn("EndTime", refresh)
+            self.assertEqual(sorted(self.instance_versions().values()), ["1", "1", "1", "2"])
+        self.assertEqual(self.described_group()["LaunchTemplate"]["Version"], "1")
+        status, code, _ = error_of(self.autoscaling.cancel_instance_refresh, AutoScalingGroupName=self.group)
+        self.assertEqual((status, code), (400, "ActiveInstanceRefreshNotFound"))
+        # A new refresh may start now.
+        self.assertNotEqual(self.start(), refresh_id)
+
+    def test_rollback_replaces_what_was_replaced_with_the_previous_version(self):
+        self.create_group("1")
+        status, code, _ = error_of(self.autoscaling.rollback_instance_refresh, AutoScalingGroupName=self.group)
+        self.assertEqual((status, code), (400, "ActiveInstanceRefreshNotFound"))
+        refresh_id = self.start(MinHealthyPercentage=75, MaxHealthyPercentage=125, AutoRollback=True)
+        self.describe(refresh_id)
+        self.describe(refresh_id)
+        self.assertEqual(sorted(self.instance_versions().values()), ["1", "1", "2", "2"])
+
+        rolled_back = self.autoscaling.rollback_instance_refresh(AutoScalingGroupName=self.group)
+        self.assertEqual(rolled_back["InstanceRefreshId"], refresh_id)
+        seen = self.poll(refresh_id, minimum_healthy=3, until={"RollbackSuccessful"})
+
+        self.assertEqual([r["Status"] for r in seen], ["RollbackInProgress", "RollbackSuccessful"])
+        details = seen[-1]["RollbackDetails"]
+        self.assertEqual((details["PercentageCompleteOnRollback"], details["InstancesToUpdateOnRollback"]), (50, 2))
+        self.assertIn("RollbackStartTime", details)
+        self.assertEqual([r["PercentageComplete"] for r in seen], [25, 0])
+        self.assertEqual(set(self.instance_versions().values()), {"1"})
+        self.assertEqual(self.described_group()["LaunchTemplate"]["Version"], "1")
+        self.assertEqual(len(self.instance_versions()), 4)
+
+    def test_a_refresh_whose_launches_fail_rolls_back_automatically(self):
+        self.create_group("1")
+        other = self.ec2.create_launch_template(
+            LaunchTemplateName=f"patch-test-{uuid.uuid4().hex[:8]}",
+            LaunchTemplateData={"ImageId": self.image, "InstanceType": "t3.medium"},
+        )["LaunchTemplate"]["LaunchTemplateId"]
+        refresh_id = self.autoscaling.start_instance_refresh(
+            AutoScalingGroupName=self.group,
+            DesiredConfiguration={"LaunchTemplate": {"LaunchTemplateId": other, "Version": "1"}},
+            Preferences={"MinHealthyPercentage": 75, "MaxHealthyPercentage": 125, "AutoRollback": True},
+        )["InstanceRefreshId"]
+        self.assertEqual(self.describe(refresh_id)["InstancesToUpdate"], 3)
+        # The next launch from the desired template fails: the refresh fails, and rolls back.
+        self.ec2.delete_launch_template(LaunchTemplateId=other)
+
+        seen = self.poll(refresh_id, minimum_healthy=3, until={"RollbackSuccessful", "RollbackFailed", "Failed"})
+        self.assertEqual([r["Status"] for r in seen], ["RollbackInProgress", "RollbackSuccessful"])
+        self.assertIn("StatusReason", seen[0])
+        group = self.described_group()
+        self.assertEqual(
+            (group["LaunchTemplate"]["LaunchTemplateId"], group["LaunchTemplate"]["Version"]), (self.template, "1")
+        )
+        self.assertEqual(
+            {(i["LaunchTemplate"]["LaunchTemplateId"], i["LaunchTemplate"]["Version"]) for i in group["Instances"]},
+            {(self.template, "1")},
+        )
+        self.assertEqual(len(group["Instances"]), 4)
+
+    def test_a_refresh_of_a_group_on_default_cannot_be_rolled_back(self):
+        self.create_group(None)
+        self.start(MinHealthyPercentage=75)
+        status, code, _ = error_of(self.autoscaling.rollback_instance_refresh, AutoScalingGroupName=self.group)
+        self.assertEqual((status, code), (400, "IrreversibleInstanceRefresh"))
 
 
 if __name__ == "__main__":
