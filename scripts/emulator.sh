@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Local AWS emulator for clusterup's demo and tests: a pinned moto server in a project-local virtualenv,
-# run through the project's launcher (scripts/emulator/moto_server.py), which restores three documented AWS
+# run through the project's launcher (scripts/emulator/moto_server.py), which restores four documented AWS
 # behaviours moto lacks (see docs/localstack.md).
 #
 #   scripts/emulator.sh install        create .venv and install the pinned moto[server] (idempotent)

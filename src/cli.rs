@@ -80,6 +80,16 @@ pub struct RunArgs {
     pub delete_data: bool,
 }
 
+/// What plan and apply compare.
+#[derive(Debug, Clone, Copy, Default, Args)]
+#[command(next_help_heading = "Plan options")]
+pub struct PlanArgs {
+    /// Set the group's desired node count to the topology's, even with a scaling policy (which
+    /// otherwise owns it after creation)
+    #[arg(long)]
+    pub set_desired: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write a commented starter topology that validates as written
@@ -128,6 +138,8 @@ pub enum Command {
         #[arg(long, conflicts_with = "json")]
         compact: bool,
         #[command(flatten)]
+        options: PlanArgs,
+        #[command(flatten)]
         aws: AwsArgs,
     },
     /// Create or update the deployment so it matches the topology
@@ -143,6 +155,8 @@ pub enum Command {
         /// Take the deployment's lock even if another run holds it (only when that run is gone)
         #[arg(long)]
         force_unlock: bool,
+        #[command(flatten)]
+        options: PlanArgs,
         #[command(flatten)]
         aws: AwsArgs,
         #[command(flatten)]

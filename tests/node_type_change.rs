@@ -1,60 +1,98 @@
-//! Changing the app nodes' instance type: the launch template gets a new default version, and nodes
-//! launched after the change come from it. On the emulator this needs the launcher's launch template
-//! patch (scripts/emulator/moto_server.py): unpatched moto answers a 500 to every launch from a version
-//! made by CreateLaunchTemplateVersion.
+//! Changing the app nodes' instance type: the launch template gets a new version, and apply rolls every
+//! node onto it with an instance refresh, keeping the group's minimum healthy share in service. On the
+//! emulator this runs through the launcher's instance refresh and launch template patches
+//! (scripts/emulator/moto_server.py; docs/localstack.md says how the emulated refresh advances).
 
-use base64::Engine;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_elasticloadbalancingv2::types::TargetHealthStateEnum;
 
 use crate::apply_destroy::{block_on, live_tagged};
-use crate::support::{assert_code, clients, clusterup, stdout, Workspace};
+use crate::support::{assert_code, clients, clusterup, stdout, Clients, Workspace};
+
+/// Healthy targets in the app's target group, as the load balancer sees them now.
+async fn healthy_targets(c: &Clients, target_group: &str) -> usize {
+    let health = c.elb.describe_target_health().target_group_arn(target_group).send().await.expect("health");
+    health
+        .target_health_descriptions()
+        .iter()
+        .filter(|d| d.target_health().and_then(|h| h.state()) == Some(&TargetHealthStateEnum::Healthy))
+        .count()
+}
 
 #[test]
-fn changing_the_node_type_launches_new_nodes_from_the_new_template_version() {
-    let ws = Workspace::from_example("web-tier.yaml", "ntype");
+fn changing_the_node_type_rolls_every_node_onto_the_new_version_keeping_min_healthy() {
+    let ws = Workspace::from_example("smarten.yaml", "roll");
     let topology = ws.topology().to_string_lossy().into_owned();
     assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
-
-    // A bigger node type, and one more node: the group launches it during this apply, from the new
-    // version (running nodes are not rolled; see docs/architecture.md, known gaps).
-    ws.edit("instance_type: t3.small", "instance_type: t3.medium");
-    ws.edit("min: 2", "min: 3");
-    ws.edit("desired: 2", "desired: 3");
-    let plan = clusterup(&["plan", "--detailed-exitcode", &topology]);
-    assert_code(&plan, 2);
-    assert!(stdout(&plan).contains("~ app/launch-template"), "{}", stdout(&plan));
-    assert!(stdout(&plan).contains("~ app/auto-scaling-group"), "{}", stdout(&plan));
-
-    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
-    let replan = clusterup(&["plan", "--detailed-exitcode", &topology]);
-    assert_code(&replan, 0);
-    assert!(stdout(&replan).contains("No changes."), "{}", stdout(&replan));
-
-    // Independently: version 2 is the default, and the node launched from it has its type and user data.
     let c = block_on(clients());
     let group = format!("{}-app", ws.name);
-    let groups = block_on(c.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&group).send())
+    let described = block_on(c.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&group).send())
         .expect("DescribeAutoScalingGroups");
-    let nodes = groups.auto_scaling_groups()[0].instances();
-    let mut types: Vec<&str> = nodes.iter().filter_map(|n| n.instance_type()).collect();
-    types.sort_unstable();
-    assert_eq!(types, ["t3.medium", "t3.small", "t3.small"], "{nodes:?}");
-    let template = block_on(c.ec2.describe_launch_templates().launch_template_names(&group).send())
-        .expect("DescribeLaunchTemplates");
-    assert_eq!(template.launch_templates()[0].default_version_number(), Some(2));
-    let new_node = nodes.iter().find(|n| n.instance_type() == Some("t3.medium")).and_then(|n| n.instance_id());
-    let user_data = block_on(
-        c.ec2
-            .describe_instance_attribute()
-            .instance_id(new_node.expect("new node id"))
-            .attribute(aws_sdk_ec2::types::InstanceAttributeName::UserData)
-            .send(),
-    )
-    .expect("DescribeInstanceAttribute");
-    let encoded = user_data.user_data().and_then(|v| v.value()).expect("user data");
-    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded).expect("base64 user data");
-    let text = String::from_utf8(decoded).expect("utf-8 user data");
-    assert!(text.contains(&format!("CLUSTERUP_DEPLOYMENT={}", ws.name)), "{text}");
+    let target_group = described.auto_scaling_groups()[0].target_group_arns()[0].clone();
+    let min = usize::try_from(described.auto_scaling_groups()[0].min_size().unwrap_or(0)).expect("size");
+    let before: Vec<String> = described.auto_scaling_groups()[0]
+        .instances()
+        .iter()
+        .filter_map(|i| i.instance_id().map(str::to_owned))
+        .collect();
+    assert_eq!(before.len(), 2);
 
-    assert_code(&clusterup(&["destroy", "--yes", &topology]), 0);
+    ws.edit("instance_type: t3.large", "instance_type: t3.xlarge");
+    let plan = clusterup(&["plan", "--detailed-exitcode", &topology]);
+    assert_code(&plan, 2);
+    let shown = stdout(&plan);
+    assert!(
+        shown.contains("# rolling replacement of 2 nodes (launch template v1 -> v2), keeping 90% healthy"),
+        "{shown}"
+    );
+
+    // Sample the load balancer's view all through the apply.
+    let done = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let (done, target_group) = (done.clone(), target_group.clone());
+        std::thread::spawn(move || {
+            let c = block_on(clients());
+            let mut fewest = usize::MAX;
+            let mut samples = 0;
+            while !done.load(Ordering::SeqCst) {
+                fewest = fewest.min(block_on(healthy_targets(&c, &target_group)));
+                samples += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            (fewest, samples)
+        })
+    };
+    let applied = clusterup(&["apply", "--yes", &topology]);
+    done.store(true, Ordering::SeqCst);
+    let (fewest, samples) = sampler.join().expect("sampler");
+    assert_code(&applied, 0);
+    assert!(samples > 10, "only {samples} samples");
+    assert!(fewest >= min, "the load balancer had {fewest} healthy targets during the change, fewer than min {min}");
+
+    // Every node is new, runs the new type, and reports the new version; so does the group.
+    let after = block_on(c.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&group).send())
+        .expect("DescribeAutoScalingGroups");
+    let asg = &after.auto_scaling_groups()[0];
+    assert_eq!(asg.launch_template().and_then(|t| t.version()), Some("2"));
+    let nodes = asg.instances();
+    assert_eq!(nodes.len(), 2, "{nodes:?}");
+    for node in nodes {
+        assert_eq!(node.launch_template().and_then(|t| t.version()), Some("2"), "{node:?}");
+        assert_eq!(node.instance_type(), Some("t3.xlarge"), "{node:?}");
+        assert!(!before.iter().any(|old| Some(old.as_str()) == node.instance_id()), "{node:?} was not replaced");
+    }
+    let ids: Vec<String> = nodes.iter().filter_map(|n| n.instance_id().map(str::to_owned)).collect();
+    let ec2 = block_on(c.ec2.describe_instances().set_instance_ids(Some(ids)).send()).expect("DescribeInstances");
+    for instance in ec2.reservations().iter().flat_map(|r| r.instances()) {
+        assert_eq!(instance.instance_type().map(|t| t.as_str()), Some("t3.xlarge"));
+    }
+    eprintln!("rolling replacement: fewest healthy targets {fewest} (min {min}) over {samples} samples");
+
+    let replan = clusterup(&["plan", "--detailed-exitcode", &topology]);
+    assert_code(&replan, 0);
+    assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &topology]), 0);
     assert_eq!(block_on(live_tagged(&c, &ws.name)), Vec::<String>::new());
 }

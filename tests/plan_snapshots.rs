@@ -9,9 +9,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use clusterup::model::{Actual, Address, Desired, Value};
+use clusterup::model::{Actual, Address, Desired, Kind, Value};
 use clusterup::output::{render_plan, Style};
 use clusterup::plan::{diff, Plan};
+use clusterup::resources::autoscaling::group;
 use clusterup::topology::Topology;
 
 fn example(name: &str) -> PathBuf {
@@ -31,7 +32,11 @@ fn desired(topology: &Topology) -> Vec<Desired> {
 /// references resolved to the other resources' made-up ids and attributes.
 fn made(wanted: &[Desired]) -> Vec<Actual> {
     let id = |address: &Address| format!("id-of-{address}");
-    let attr = |address: &Address, attr: &str| format!("{attr}-of-{address}");
+    // A launch template as made: version 1, the only one.
+    let attr = |address: &Address, attr: &str| match attr {
+        "default_version" | "latest_version" => "1".to_owned(),
+        _ => format!("{attr}-of-{address}"),
+    };
     let resolve = |address: &Address, name: Option<&str>| match name {
         None => Value::str(id(address)),
         Some(name) => Value::str(attr(address, name)),
@@ -49,6 +54,13 @@ fn made(wanted: &[Desired]) -> Vec<Actual> {
             actual.props = want.props.iter().map(|(k, v)| (k.clone(), v.resolve(&resolve))).collect();
             for name in attrs.get(&want.address).into_iter().flatten() {
                 actual = actual.attr(name, attr(&want.address, name));
+            }
+            if want.kind == Kind::LaunchTemplate {
+                actual = actual.attr("latest_version", "1");
+            }
+            // A group runs its desired number of nodes.
+            if let Some(Value::Int(nodes)) = want.value(&group::DESIRED) {
+                actual = actual.attr("nodes", nodes.to_string());
             }
             actual
         })

@@ -1,11 +1,12 @@
-"""clusterup's local AWS emulator: moto's server with three documented AWS behaviours restored.
+"""clusterup's local AWS emulator: moto's server with four documented AWS behaviours restored.
 
 Takes the same options as `moto_server` (`-H HOST -p PORT`, ...). scripts/emulator.sh and the Rust test
 support (tests/support/mod.rs) start it with the project virtualenv's python.
 
-moto 5.2.5 differs from AWS in three places that clusterup's tests cannot work around without testing
+moto 5.2.5 differs from AWS in four places that clusterup's tests cannot work around without testing
 something other than what runs on AWS: launch template versions' user data, EMR terminating its instances,
-and Auto Scaling instance refresh (with the launch template version each instance runs). Each function
+Auto Scaling instance refresh (with the launch template version each instance runs), and a group's
+instance maintenance policy and default warm-up. Each function
 below restores one documented AWS behaviour, and nothing else: no patch makes the emulator accept a request
 that AWS would reject. They are tested by scripts/emulator/test_moto_server.py (run by scripts/test.sh);
 docs/localstack.md explains why they exist.
@@ -278,6 +279,12 @@ def restore_auto_scaling_instance_refresh() -> None:
                 raise not_emulated(key)
         if prefs.get("BakeTime"):
             raise not_emulated("BakeTime")
+        # Unset preferences come from the group's instance maintenance policy, if it has one (see
+        # restore_instance_maintenance_policy), as RefreshPreferences documents.
+        policy = getattr(group, "instance_maintenance_policy", None) or {}
+        if "MinHealthyPercentage" not in prefs and "MaxHealthyPercentage" not in prefs and policy:
+            prefs.update(policy)
+            given = {**(given or {}), **policy}
         low = prefs.setdefault("MinHealthyPercentage", 90)
         if not 0 <= low <= 100:
             raise ValidationError("MinHealthyPercentage must be between 0 and 100.")
@@ -293,7 +300,8 @@ def restore_auto_scaling_instance_refresh() -> None:
                 raise ValidationError(
                     "The difference between MaxHealthyPercentage and MinHealthyPercentage cannot be greater than 100."
                 )
-        if prefs.setdefault("InstanceWarmup", group.health_check_grace_period or 0) < 0:
+        warmup = getattr(group, "default_instance_warmup", None)
+        if prefs.setdefault("InstanceWarmup", warmup if warmup is not None else group.health_check_grace_period or 0) < 0:
             raise ValidationError("InstanceWarmup must be 0 or more.")
         prefs.setdefault("SkipMatching", False)
         prefs.setdefault("AutoRollback", False)
@@ -603,6 +611,65 @@ def restore_auto_scaling_instance_refresh() -> None:
     AutoScalingResponse.rollback_instance_refresh = rollback_action
 
 
+def restore_instance_maintenance_policy() -> None:
+    """A group keeps the InstanceMaintenancePolicy and DefaultInstanceWarmup it is given, as AWS does.
+
+    AWS stores both on CreateAutoScalingGroup and UpdateAutoScalingGroup, returns them in
+    DescribeAutoScalingGroups, and an instance refresh that does not set its own healthy percentages or
+    warm-up uses them:
+    https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-maintenance-policy.html
+    https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_InstanceMaintenancePolicy.html
+    https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CreateAutoScalingGroup.html
+    https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_RefreshPreferences.html
+
+    moto 5.2.5 reads neither parameter: both are dropped without a word, and DescribeAutoScalingGroups never
+    returns them. The patch reads them after moto's own Create/Update (which have made or found the group),
+    checks them as the API reference does (MinHealthyPercentage 0-100, MaxHealthyPercentage 100-200, both
+    or neither, at most 100 apart, -1 for both clears the policy; DefaultInstanceWarmup 0 or more, -1
+    clears it) and keeps them on the group, where moto's serializer finds them by name. Ranges and rules
+    from InstanceMaintenancePolicy's reference; the messages are ours.
+    """
+    from moto.autoscaling.exceptions import ValidationError
+    from moto.autoscaling.responses import AutoScalingResponse
+
+    def checked_policy(given):
+        low, high = given.get("MinHealthyPercentage"), given.get("MaxHealthyPercentage")
+        if (low is None) != (high is None):
+            raise ValidationError("Both MinHealthyPercentage and MaxHealthyPercentage must be specified.")
+        if (low, high) == (-1, -1):
+            return None
+        if not 0 <= low <= 100:
+            raise ValidationError("MinHealthyPercentage must be between 0 and 100, or -1 to clear it.")
+        if not 100 <= high <= 200:
+            raise ValidationError("MaxHealthyPercentage must be between 100 and 200, or -1 to clear it.")
+        if high - low > 100:
+            raise ValidationError(
+                "The difference between MaxHealthyPercentage and MinHealthyPercentage cannot be greater than 100."
+            )
+        return {"MinHealthyPercentage": low, "MaxHealthyPercentage": high}
+
+    def keep(original):
+        def call(self):
+            given = self._get_param("InstanceMaintenancePolicy")
+            warmup = self._get_int_param("DefaultInstanceWarmup")
+            # Checked before moto acts, so a refused request changes nothing.
+            policy = checked_policy(given) if given else None
+            if warmup is not None and warmup < -1:
+                raise ValidationError("DefaultInstanceWarmup must be 0 or more, or -1 to clear it.")
+            result = original(self)
+            group = self.autoscaling_backend.autoscaling_groups[self._get_param("AutoScalingGroupName")]
+            if given:
+                group.instance_maintenance_policy = policy
+            if warmup is not None:
+                group.default_instance_warmup = None if warmup == -1 else warmup
+            return result
+
+        return call
+
+    AutoScalingResponse.create_auto_scaling_group = keep(AutoScalingResponse.create_auto_scaling_group)
+    AutoScalingResponse.update_auto_scaling_group = keep(AutoScalingResponse.update_auto_scaling_group)
+
+
 def main() -> None:
     if moto.__version__ != PATCHED_FOR:
         sys.exit(
@@ -612,6 +679,7 @@ def main() -> None:
     restore_launch_template_version_user_data()
     restore_emr_instance_termination()
     restore_auto_scaling_instance_refresh()
+    restore_instance_maintenance_policy()
     serve(sys.argv[1:])
 
 

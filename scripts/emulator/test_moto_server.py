@@ -306,8 +306,8 @@ class InstanceLaunchTemplateVersions(AutoScalingGroupFixture):
             self.assertEqual(tags.get("role"), "v3")
 
 
-class InstanceRefresh(AutoScalingGroupFixture):
-    """restore_auto_scaling_instance_refresh: StartInstanceRefresh and what follows it"""
+class RefreshCalls:
+    """Start, describe and follow an instance refresh of the fixture's group."""
 
     def start(self, version="2", **preferences):
         return self.autoscaling.start_instance_refresh(
@@ -335,6 +335,10 @@ class InstanceRefresh(AutoScalingGroupFixture):
             if refresh["Status"] in until:
                 return seen
         self.fail(f"still {seen[-1]['Status']} after 20 describes")
+
+
+class InstanceRefresh(RefreshCalls, AutoScalingGroupFixture):
+    """restore_auto_scaling_instance_refresh: StartInstanceRefresh and what follows it"""
 
     def test_a_refresh_replaces_every_instance_over_several_describes_above_the_minimum_healthy(self):
         self.create_group("1")
@@ -515,6 +519,74 @@ class InstanceRefresh(AutoScalingGroupFixture):
         self.start(MinHealthyPercentage=75)
         status, code, _ = error_of(self.autoscaling.rollback_instance_refresh, AutoScalingGroupName=self.group)
         self.assertEqual((status, code), (400, "IrreversibleInstanceRefresh"))
+
+
+class InstanceMaintenancePolicy(RefreshCalls, AutoScalingGroupFixture):
+    """restore_instance_maintenance_policy: the group keeps its policy and warm-up; refreshes use them"""
+
+    POLICY = {"MinHealthyPercentage": 90, "MaxHealthyPercentage": 190}
+
+    def test_create_and_update_keep_the_policy_and_warm_up_and_describe_returns_them(self):
+        self.autoscaling.create_auto_scaling_group(
+            AutoScalingGroupName=self.group,
+            LaunchTemplate={"LaunchTemplateId": self.template, "Version": "1"},
+            MinSize=1,
+            MaxSize=4,
+            VPCZoneIdentifier=self.subnet,
+            InstanceMaintenancePolicy=self.POLICY,
+            DefaultInstanceWarmup=150,
+        )
+        group = self.described_group()
+        self.assertEqual((group.get("InstanceMaintenancePolicy"), group.get("DefaultInstanceWarmup")), (self.POLICY, 150))
+        self.autoscaling.update_auto_scaling_group(
+            AutoScalingGroupName=self.group,
+            InstanceMaintenancePolicy={"MinHealthyPercentage": 50, "MaxHealthyPercentage": 150},
+        )
+        group = self.described_group()
+        self.assertEqual(group["InstanceMaintenancePolicy"], {"MinHealthyPercentage": 50, "MaxHealthyPercentage": 150})
+        self.assertEqual(group["DefaultInstanceWarmup"], 150, "an update without it leaves it")
+        # -1 for both clears the policy, -1 clears the warm-up.
+        self.autoscaling.update_auto_scaling_group(
+            AutoScalingGroupName=self.group,
+            InstanceMaintenancePolicy={"MinHealthyPercentage": -1, "MaxHealthyPercentage": -1},
+            DefaultInstanceWarmup=-1,
+        )
+        group = self.described_group()
+        self.assertNotIn("InstanceMaintenancePolicy", group)
+        self.assertNotIn("DefaultInstanceWarmup", group)
+
+    def test_a_policy_outside_the_documented_rules_is_refused_and_changes_nothing(self):
+        self.create_group("1", capacity=1)
+        for policy in (
+            {"MinHealthyPercentage": 90},
+            {"MinHealthyPercentage": 50, "MaxHealthyPercentage": 201},
+            {"MinHealthyPercentage": 101, "MaxHealthyPercentage": 150},
+            {"MinHealthyPercentage": 40, "MaxHealthyPercentage": 150},
+        ):
+            status, code, _ = error_of(
+                self.autoscaling.update_auto_scaling_group,
+                AutoScalingGroupName=self.group,
+                InstanceMaintenancePolicy=policy,
+                MaxSize=9,
+            )
+            self.assertEqual((status, code), (400, "ValidationError"), policy)
+        self.assertNotIn("InstanceMaintenancePolicy", self.described_group())
+        self.assertEqual(self.described_group()["MaxSize"], 2, "the refused update changed nothing")
+
+    def test_a_refresh_without_its_own_percentages_uses_the_groups_policy(self):
+        self.create_group("1")
+        self.autoscaling.update_auto_scaling_group(
+            AutoScalingGroupName=self.group,
+            InstanceMaintenancePolicy={"MinHealthyPercentage": 100, "MaxHealthyPercentage": 150},
+            DefaultInstanceWarmup=30,
+        )
+        refresh_id = self.start(SkipMatching=True)
+        preferences = self.describe(refresh_id)["Preferences"]
+        self.assertEqual(
+            (preferences["MinHealthyPercentage"], preferences["MaxHealthyPercentage"], preferences["InstanceWarmup"]),
+            (100, 150, 30),
+        )
+        self.poll(refresh_id, minimum_healthy=4, until={"Successful"})
 
 
 if __name__ == "__main__":

@@ -7,14 +7,21 @@ use super::{
     confirm, context_for, guard_data, load_topology, locked, make_plan, read, show_plan, stop_on_ctrl_c, Confirm,
     ExitStatus,
 };
-use crate::cli::{AwsArgs, RunArgs};
+use crate::cli::{AwsArgs, PlanArgs, RunArgs};
 use crate::compose::outputs;
 use crate::engine::{execute, Report};
 use crate::model::Op;
 use crate::output::{render_outputs, render_time_summary, Printer, ProgressView};
 use crate::plan::{sha256_hex, SavedPlan};
 
-pub async fn run(g: &AwsArgs, run: &RunArgs, file: &Path, how: Confirm, printer: &Printer) -> Result<ExitStatus> {
+pub async fn run(
+    g: &AwsArgs,
+    options: PlanArgs,
+    run: &RunArgs,
+    file: &Path,
+    how: Confirm,
+    printer: &Printer,
+) -> Result<ExitStatus> {
     let text = read(file)?;
     let saved =
         if SavedPlan::looks_like_plan(&String::from_utf8_lossy(&text)) { Some(SavedPlan::load(file)?) } else { None };
@@ -32,7 +39,9 @@ pub async fn run(g: &AwsArgs, run: &RunArgs, file: &Path, how: Confirm, printer:
     let topology = load_topology(&topology_path, printer)?;
     let ctx = context_for(g, run.delete_data, &topology).await?;
     locked(&ctx, "apply", how.force_unlock, printer, || async {
-        let plan = make_plan(&ctx, &topology).await?;
+        // A saved plan is compared with a fresh one made the same way.
+        let options = PlanArgs { set_desired: options.set_desired || saved.as_ref().is_some_and(|s| s.set_desired) };
+        let plan = make_plan(&ctx, &topology, options).await?;
         if let Some(saved) = &saved {
             // Compare what was saved (and reviewed) with what would run now, in the saved form.
             if serde_json::to_value(&saved.plan).ok() != serde_json::to_value(&plan).ok() {

@@ -16,7 +16,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 
 use crate::aws::{check_credentials, connect, ConnectOptions};
-use crate::cli::{AwsArgs, Cli, Command};
+use crate::cli::{AwsArgs, Cli, Command, PlanArgs};
 use crate::compose;
 use crate::engine::StopSignal;
 use crate::output::Printer;
@@ -90,12 +90,12 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
             init::run(&name, &region, sections, out.as_deref(), force, printer)
         }
         Command::Validate { file } => validate::run(&file, printer),
-        Command::Plan { file, out, json, detailed_exitcode, compact, aws } => {
+        Command::Plan { file, out, json, detailed_exitcode, compact, options, aws } => {
             let view = plan::View { json, compact };
-            plan::run(&aws, &file, out.as_deref(), view, detailed_exitcode, printer).await
+            plan::run(&aws, options, &file, out.as_deref(), view, detailed_exitcode, printer).await
         }
-        Command::Apply { file, yes, compact, force_unlock, aws, run } => {
-            apply::run(&aws, &run, &file, Confirm { yes, compact, force_unlock }, printer).await
+        Command::Apply { file, yes, compact, force_unlock, options, aws, run } => {
+            apply::run(&aws, options, &run, &file, Confirm { yes, compact, force_unlock }, printer).await
         }
         Command::Destroy { file, name, yes, compact, force_unlock, aws, run } => {
             let how = Confirm { yes, compact, force_unlock };
@@ -189,10 +189,13 @@ async fn resolve_region(g: &AwsArgs) -> Result<String> {
 }
 
 /// Discover, read facts, diff: the plan for a topology.
-async fn make_plan(ctx: &Ctx, topology: &Topology) -> Result<Plan> {
+async fn make_plan(ctx: &Ctx, topology: &Topology, options: PlanArgs) -> Result<Plan> {
     let actuals = discover_all(ctx).await?;
     let facts = facts::gather(&ctx.aws, topology, &actuals).await?;
-    let wanted = compose::desired(topology, &facts)?;
+    let mut wanted = compose::desired(topology, &facts)?;
+    if options.set_desired {
+        compose::set_desired(&mut wanted);
+    }
     Ok(diff(&topology.name, &topology.region, &wanted, actuals))
 }
 

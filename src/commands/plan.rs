@@ -3,7 +3,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use super::{context_for, load_topology, make_plan, read, show_plan, ExitStatus};
-use crate::cli::AwsArgs;
+use crate::cli::{AwsArgs, PlanArgs};
 use crate::output::{render_calls, Printer};
 use crate::plan::SavedPlan;
 
@@ -16,6 +16,7 @@ pub struct View {
 
 pub async fn run(
     g: &AwsArgs,
+    options: PlanArgs,
     file: &Path,
     out: Option<&Path>,
     view: View,
@@ -26,7 +27,7 @@ pub async fn run(
     let bytes = read(file)?;
     let ctx = context_for(g, false, &topology).await?;
     let started = std::time::Instant::now();
-    let plan = make_plan(&ctx, &topology).await?;
+    let plan = make_plan(&ctx, &topology, options).await?;
     let planned_in = started.elapsed();
     if view.json {
         let body = serde_json::json!({
@@ -46,7 +47,7 @@ pub async fn run(
         render_calls(&ctx.aws.calls.by_service())
     ));
     if let Some(path) = out {
-        let saved = SavedPlan::new(file, &bytes, plan.clone());
+        let saved = SavedPlan { set_desired: options.set_desired, ..SavedPlan::new(file, &bytes, plan.clone()) };
         std::fs::write(path, saved.to_json()).with_context(|| format!("writing the plan to {}", path.display()))?;
         printer.status(&format!(
             "Saved the plan to {}; apply exactly it with `clusterup apply {}`.",

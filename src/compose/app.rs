@@ -11,6 +11,30 @@ use crate::resources::autoscaling::scaling_policy::{self, CPU, REQUESTS};
 use crate::resources::ec2::launch_template;
 use crate::topology::{Scaling, Topology};
 
+/// `--set-desired`: compare the group's desired node count with the topology's even when a scaling
+/// policy owns it, so apply sets it.
+pub fn set_desired(desired: &mut [Desired]) {
+    for group in desired.iter_mut().filter(|d| d.kind == Kind::AutoScalingGroup) {
+        if let Some(value) = group.create_only.remove(group::DESIRED.name) {
+            group.props.insert(group::DESIRED.name.to_owned(), value);
+        }
+    }
+}
+
+/// While nodes are replaced, Auto Scaling may launch new ones before it terminates old ones, up to this
+/// share of `desired`: as far above the minimum as AWS allows (at most 100 points, at most 200%), so a
+/// small group keeps its capacity and a large one is replaced in few batches.
+fn max_healthy_percent(min_healthy: u8) -> u16 {
+    (u16::from(min_healthy) + 100).min(200)
+}
+
+/// A new node counts once the load balancer has seen it pass its health check `healthy_threshold` times
+/// in a row: the warm-up the group waits for before it moves on.
+fn warmup_seconds(topology: &Topology) -> i64 {
+    let hc = &topology.load_balancer.health_check;
+    i64::try_from(hc.interval.as_secs()).unwrap_or(300) * i64::from(hc.healthy_threshold)
+}
+
 pub fn desired(topology: &Topology, facts: &Facts) -> Result<Vec<Desired>, TemplateError> {
     let name = &topology.name;
     let group_name = names::group_name(name);
@@ -28,11 +52,18 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Result<Vec<Desired>, Templ
     let mut asg = named(topology, names::AUTO_SCALING_GROUP, Kind::AutoScalingGroup, &group_name)
         .prop(&NAME, Value::str(&group_name))
         .prop(&group::LAUNCH_TEMPLATE, id_of(names::LAUNCH_TEMPLATE))
+        .prop(
+            &group::LAUNCH_TEMPLATE_VERSION,
+            Value::Attr(Address::new(names::LAUNCH_TEMPLATE), launch_template::DEFAULT_VERSION.to_owned()),
+        )
         .prop(&group::MIN, Value::Int(i64::from(app.capacity.min)))
         .prop(&group::MAX, Value::Int(i64::from(app.capacity.max)))
         .prop(&group::SUBNETS, Value::List(net.private_subnets))
         .prop(&group::TARGET_GROUPS, Value::List(vec![id_of(load_balancer::TARGET_GROUP)]))
-        .prop(&group::HEALTH_CHECK, Value::str("ELB"));
+        .prop(&group::HEALTH_CHECK, Value::str("ELB"))
+        .prop(&group::MIN_HEALTHY, Value::Int(i64::from(app.min_healthy_percent)))
+        .prop(&group::MAX_HEALTHY, Value::Int(i64::from(max_healthy_percent(app.min_healthy_percent))))
+        .prop(&group::WARMUP, Value::Int(warmup_seconds(topology)));
     // With a scaling policy the autoscaler owns the desired capacity: set it once, never fight it.
     let desired = Value::Int(i64::from(app.capacity.desired));
     asg = match app.scaling {

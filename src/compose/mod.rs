@@ -18,6 +18,7 @@ pub mod template;
 use crate::model::{tags, Address, Desired, Facts, Kind, TAGS};
 use crate::topology::{Image, Network, Topology, Zones};
 
+pub use app::set_desired;
 pub use outputs::outputs;
 pub use spark::METASTORE_CREDENTIALS;
 pub use template::TemplateError;

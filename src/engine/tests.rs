@@ -109,6 +109,7 @@ fn plan(nodes: &[(&str, &[&str])]) -> Plan {
                 changes: Vec::new(),
                 desired: Some(desired),
                 actual: None,
+                notes: Vec::new(),
             }
         })
         .collect();

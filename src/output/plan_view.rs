@@ -44,6 +44,9 @@ fn change_line(style: Style, change: &Change) -> String {
 
 fn render_change(out: &mut String, style: Style, change: &Change) {
     let _ = writeln!(out, "{}", change_line(style, change));
+    for note in &change.notes {
+        let _ = writeln!(out, "        {}", style.yellow(&format!("# {note}")));
+    }
     let width = change.changes.iter().map(|c| c.key.len()).max().unwrap_or(0);
     for prop in &change.changes {
         let after = prop.after.as_ref().map(show).unwrap_or_default();
@@ -69,14 +72,25 @@ pub fn render_plan(plan: &Plan, style: Style) -> String {
             plan.region,
             plan.summary().unchanged
         );
+        render_notes_of_unchanged(&mut out, style, plan);
         return out;
     }
     let _ = writeln!(out, "Deployment {} in {}:\n", style.bold(&plan.deployment), plan.region);
     for change in changes {
         render_change(&mut out, style, change);
     }
+    render_notes_of_unchanged(&mut out, style, plan);
     render_footer(&mut out, plan);
     out
+}
+
+/// Notes on resources with nothing to change (a `desired` the autoscaler owns): said, not hidden.
+fn render_notes_of_unchanged(out: &mut String, style: Style, plan: &Plan) {
+    for change in plan.changes.iter().filter(|c| c.action == Action::NoOp) {
+        for note in &change.notes {
+            let _ = writeln!(out, "  note: {}: {}", style.bold(change.address.as_str()), note);
+        }
+    }
 }
 
 /// The plan as one line per change, without properties: the change's first line, and for an update or
@@ -99,8 +113,11 @@ pub fn render_plan_compact(plan: &Plan, style: Style) -> String {
             _ => Vec::new(),
         };
         let keys = if keys.is_empty() { String::new() } else { format!(": {}", keys.join(", ")) };
-        let _ = writeln!(out, "{}{keys}", change_line(style, change));
+        let notes: String = change.notes.iter().map(|n| format!("  # {n}")).collect();
+        let notes = if notes.is_empty() { notes } else { style.yellow(&notes) };
+        let _ = writeln!(out, "{}{keys}{notes}", change_line(style, change));
     }
+    render_notes_of_unchanged(&mut out, style, plan);
     render_footer(&mut out, plan);
     out
 }
@@ -170,6 +187,7 @@ mod tests {
                 props: Default::default(),
                 attrs: Default::default(),
             }),
+            notes: Vec::new(),
         }
     }
 

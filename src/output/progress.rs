@@ -424,6 +424,7 @@ mod tests {
             changes: Vec::new(),
             desired: None,
             actual: None,
+            notes: Vec::new(),
         }
     }
 

@@ -15,7 +15,9 @@ use crate::resources::registry;
 /// delete the rest.
 pub fn diff(deployment: &str, region: &str, desired: &[Desired], actuals: Vec<Actual>) -> Plan {
     let (current, duplicates) = pick_one_per_address(actuals);
-    let mut planned: BTreeMap<&Address, Action> = BTreeMap::new();
+    // Each resource's action and the properties it changes, in dependency order: what its dependents
+    // can know of it.
+    let mut planned: BTreeMap<&Address, (Action, Vec<&str>)> = BTreeMap::new();
     let mut changes = Vec::new();
 
     for want in topological(desired) {
@@ -25,10 +27,19 @@ pub fn diff(deployment: &str, region: &str, desired: &[Desired], actuals: Vec<Ac
                 None => Value::Ref(address.clone()),
                 Some(attr) => Value::Attr(address.clone(), attr.to_owned()),
             };
-            if matches!(planned.get(address), Some(Action::Create | Action::Replace)) {
-                return unknown();
+            let Some(have) = current.get(address) else { return unknown() };
+            match (planned.get(address), attr) {
+                (Some((Action::Create | Action::Replace, _)), _) => return unknown(),
+                // An attribute the update changes (a launch template's next version) is known already.
+                (Some((Action::Update, changed)), Some(attr)) => {
+                    let after_update = registry::of(have.kind).spec().attrs_after_update;
+                    if let Some(value) = after_update(attr, have, changed) {
+                        return value;
+                    }
+                }
+                _ => {}
             }
-            current.get(address).and_then(|have| have.reference(attr)).unwrap_or_else(unknown)
+            have.reference(attr).unwrap_or_else(unknown)
         };
         let resolved: BTreeMap<String, Value> =
             want.props.iter().map(|(k, v)| (k.clone(), v.resolve(&resolve))).collect();
@@ -45,8 +56,11 @@ pub fn diff(deployment: &str, region: &str, desired: &[Desired], actuals: Vec<Ac
                     .collect(),
                 desired: Some(want.clone()),
                 actual: None,
+                notes: Vec::new(),
             },
             Some(have) => {
+                let notes =
+                    (registry::of(want.kind).spec().notes)(have, &Desired { props: resolved.clone(), ..want.clone() });
                 let prop_changes: Vec<PropChange> = resolved
                     .into_iter()
                     .filter_map(|(key, after)| {
@@ -75,10 +89,12 @@ pub fn diff(deployment: &str, region: &str, desired: &[Desired], actuals: Vec<Ac
                     changes: prop_changes,
                     desired: Some(want.clone()),
                     actual: Some(have.clone()),
+                    notes,
                 }
             }
         };
-        planned.insert(&want.address, change.action);
+        let changed = change.changes.iter().map(|c| registry::prop(want.kind, &c.key).map_or("", |p| p.name)).collect();
+        planned.insert(&want.address, (change.action, changed));
         changes.push(change);
     }
 
@@ -215,5 +231,56 @@ mod tests {
             Value::Map(BTreeMap::from([("a".to_owned(), Value::str("1")), ("b".to_owned(), Value::str("x"))])),
         );
         assert!(!diff("d", "r", &[want], vec![have]).has_changes());
+    }
+}
+
+#[cfg(test)]
+mod rolling_tests {
+    use super::*;
+    use crate::model::Kind;
+    use crate::resources::autoscaling::group;
+    use crate::resources::ec2::launch_template::{DEFAULT_VERSION, LATEST_VERSION, USER_DATA};
+
+    fn template(user_data: &str) -> Desired {
+        Desired::new("app/launch-template", Kind::LaunchTemplate).prop(&USER_DATA, Value::str(user_data))
+    }
+
+    fn group_wanting_the_default_version() -> Desired {
+        Desired::new("app/auto-scaling-group", Kind::AutoScalingGroup).prop(
+            &group::LAUNCH_TEMPLATE_VERSION,
+            Value::Attr(Address::new("app/launch-template"), DEFAULT_VERSION.to_owned()),
+        )
+    }
+
+    fn existing(user_data: &str) -> Vec<Actual> {
+        vec![
+            Actual::new(Address::new("app/launch-template"), Kind::LaunchTemplate, "lt-1")
+                .prop(&USER_DATA, Value::str(user_data))
+                .attr(DEFAULT_VERSION, "3")
+                .attr(LATEST_VERSION, "5"),
+            Actual::new(Address::new("app/auto-scaling-group"), Kind::AutoScalingGroup, "shop-app")
+                .prop(&group::LAUNCH_TEMPLATE_VERSION, Value::str("3"))
+                .attr("nodes", "4"),
+        ]
+    }
+
+    #[test]
+    fn a_new_launch_template_version_rolls_the_nodes_onto_it_in_the_same_plan() {
+        let wanted = [template("v2 script"), group_wanting_the_default_version()];
+        let plan = diff("d", "r", &wanted, existing("v1 script"));
+        let rolled = &plan.changes[1];
+        assert_eq!(rolled.action, Action::Update);
+        let version = &rolled.changes[0];
+        // The next version is the latest plus one, whichever is the default now.
+        assert_eq!((version.before.clone(), version.after.clone()), (Some(Value::str("3")), Some(Value::str("6"))));
+        assert_eq!(rolled.notes, ["rolling replacement of 4 nodes (launch template v3 -> v6)"]);
+    }
+
+    #[test]
+    fn a_launch_template_change_that_makes_no_version_rolls_nothing() {
+        let tags_only = template("v1 script").prop(&crate::model::TAGS, Value::Map(Default::default()));
+        let wanted = [tags_only, group_wanting_the_default_version()];
+        let plan = diff("d", "r", &wanted, existing("v1 script"));
+        assert_eq!(plan.changes[1].action, Action::NoOp, "{:?}", plan.changes[1]);
     }
 }

@@ -62,6 +62,10 @@ pub struct Change {
     /// What exists (absent for creations).
     #[serde(skip)]
     pub actual: Option<Actual>,
+    /// What the change does beyond its properties, in the operator's words (`Spec::notes`): nodes
+    /// replaced, an outage, a value AWS leaves alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Change {
@@ -124,6 +128,7 @@ impl Plan {
                 changes: Vec::new(),
                 desired: None,
                 actual: Some(actual),
+                notes: Vec::new(),
             })
             .collect();
         changes.sort_by(|a, b| (b.kind, &b.address).cmp(&(a.kind, &a.address)));

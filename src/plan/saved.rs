@@ -17,6 +17,9 @@ pub struct SavedPlan {
     pub topology: PathBuf,
     /// SHA-256 of the topology file's bytes at plan time.
     pub topology_sha256: String,
+    /// Made with `--set-desired`: apply makes its fresh plan the same way.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub set_desired: bool,
     pub plan: Plan,
 }
 
@@ -40,6 +43,7 @@ impl SavedPlan {
             format: FORMAT.to_owned(),
             topology: topology.to_owned(),
             topology_sha256: sha256_hex(topology_bytes),
+            set_desired: false,
             plan,
         }
     }

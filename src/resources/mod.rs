@@ -31,7 +31,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use crate::aws::{Aws, PollPolicy, Service};
-use crate::model::{Actual, Desired, Kind, Op, Prop};
+use crate::model::{Actual, Desired, Kind, Op, Prop, Value};
 
 pub use discover::discover_all;
 pub use error::Error;
@@ -117,6 +117,14 @@ pub struct Spec {
     pub wait: PollPolicy,
     /// How long AWS takes for an action (`want` for create and update), with the sources cited.
     pub latency: fn(Op, Option<&Desired>) -> Latency,
+    /// What attribute `attr` of `have` will be once an update that changes the properties named in
+    /// `changed` is done, when the update changes it (a launch template's new default version); `None`
+    /// when it stays as it is. Plans use it for the resources that refer to that attribute.
+    pub attrs_after_update: fn(attr: &str, have: &Actual, changed: &[&str]) -> Option<Value>,
+    /// What an update from `have` to `want` (references resolved) will do beyond setting properties, in
+    /// the operator's words: nodes replaced, an outage, a value AWS leaves alone. Shown under the change
+    /// in plans, also for resources with nothing to change.
+    pub notes: fn(have: &Actual, want: &Desired) -> Vec<String>,
 }
 
 impl Spec {
@@ -129,7 +137,26 @@ impl Spec {
         wait: PollPolicy,
         latency: fn(Op, Option<&Desired>) -> Latency,
     ) -> Spec {
-        Spec { kind, label, service, props: &[], parent: None, deleted_after: &[], wait, latency }
+        Spec {
+            kind,
+            label,
+            service,
+            props: &[],
+            parent: None,
+            deleted_after: &[],
+            wait,
+            latency,
+            attrs_after_update: |_, _, _| None,
+            notes: |_, _| Vec::new(),
+        }
+    }
+
+    pub const fn attrs_after_update(self, attrs_after_update: fn(&str, &Actual, &[&str]) -> Option<Value>) -> Spec {
+        Spec { attrs_after_update, ..self }
+    }
+
+    pub const fn notes(self, notes: fn(&Actual, &Desired) -> Vec<String>) -> Spec {
+        Spec { notes, ..self }
     }
 
     pub const fn props(self, props: &'static [&'static Prop]) -> Spec {

@@ -12,6 +12,8 @@ pub const DEFAULT_IMAGE: &str = "/aws/service/ami-amazon-linux-latest/al2023-ami
 pub const DEFAULT_LISTENER_PORT: u16 = 80;
 pub const DEFAULT_APP_PORT: u16 = 8080;
 pub const DEFAULT_MIN_NODES: u32 = 2;
+/// Instance refresh's own default (RefreshPreferences.MinHealthyPercentage in the Auto Scaling API).
+pub const DEFAULT_MIN_HEALTHY_PERCENT: u8 = 90;
 pub const DEFAULT_MAX_NODES: u32 = 4;
 /// The current RDS for MySQL LTS (8.0 left standard support on 2026-07-31; see `versions.rs`).
 pub const DEFAULT_ENGINE_VERSION: &str = "8.4";

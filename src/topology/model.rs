@@ -144,6 +144,8 @@ pub struct App {
     pub user_data_template: String,
     /// Where the template came from, for messages: a path, or `built-in`.
     pub user_data_origin: String,
+    /// The share of `desired` nodes kept healthy while nodes are replaced by a new version, 0 ..= 100.
+    pub min_healthy_percent: u8,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

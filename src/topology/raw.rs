@@ -105,6 +105,7 @@ pub struct RawApp {
     pub capacity: Option<RawCapacity>,
     pub scaling: Option<RawScaling>,
     pub user_data: Option<UserDataPath>,
+    pub min_healthy_percent: Option<Percent>,
 }
 
 #[derive(Debug, Default, Deserialize)]

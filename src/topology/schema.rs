@@ -304,6 +304,17 @@ fn app() -> Value {
             ),
             ("scaling", scaling),
             (
+                "min_healthy_percent",
+                with_default(
+                    integer(
+                        "Share of the desired nodes kept healthy while nodes are replaced by a new version.",
+                        Percent::MIN.into(),
+                        Percent::MAX.into(),
+                    ),
+                    json!(d::DEFAULT_MIN_HEALTHY_PERCENT),
+                ),
+            ),
+            (
                 "user_data",
                 json!({ "type": "string", "description": "User-data template, relative to this file; default: the built-in one." }),
             ),

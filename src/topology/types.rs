@@ -266,6 +266,7 @@ bounded!(StorageGb: u32 = 20..=65536, "a storage size in GiB");
 bounded!(RetentionDays: u8 = 0..=35, "a number of days");
 bounded!(InstanceCount: u32 = 0..=1000, "an instance count");
 bounded!(CapacityUnits: u32 = 1..=10_000, "a number of instances");
+bounded!(Percent: u8 = 0..=100, "a percentage");
 
 /// Average CPU target in percent; fractions are allowed (target tracking takes a double).
 #[derive(Debug, Clone, Copy, PartialEq)]

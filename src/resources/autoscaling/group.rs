@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_autoscaling::types::{AutoScalingGroup as Group, Filter, LaunchTemplateSpecification, Tag};
+use aws_sdk_autoscaling::types::{
+    AutoScalingGroup as Group, Filter, InstanceMaintenancePolicy, LaunchTemplateSpecification, Tag,
+};
 use aws_sdk_elasticloadbalancingv2::types::TargetHealthStateEnum;
 
 use crate::aws::{AwsError, ErrorClass, PollPolicy, PollStatus, ResultExt, Service};
@@ -10,8 +12,20 @@ use crate::model::{tags, Actual, Desired, Kind, Op, Prop, Value, NAME, TAGS};
 use crate::resources::support::{self, once_iam_visible, owned_address, wait_for};
 use crate::resources::{tag_pairs, Ctx, Error, Latency, Progress, ResourceKind, Spec};
 
-/// The launch template's id; the group launches its `$Default` version.
+use super::refresh;
+
+/// The launch template's id.
 pub const LAUNCH_TEMPLATE: Prop = Prop::new("launch_template");
+/// The numbered version of the launch template new nodes boot from. Never `$Default`: a change of version
+/// is rolled out by an instance refresh, which can roll back only between numbered versions.
+pub const LAUNCH_TEMPLATE_VERSION: Prop = Prop::new("launch_template_version");
+/// The group's instance maintenance policy: the share of `desired` nodes kept healthy, and the most nodes
+/// (as a share of `desired`) in service or launching, while nodes are replaced.
+pub const MIN_HEALTHY: Prop = Prop::new("min_healthy_percent");
+pub const MAX_HEALTHY: Prop = Prop::new("max_healthy_percent");
+/// Seconds a new node is given, once in service, before it counts towards the group's capacity (the
+/// group's default instance warm-up; instance refreshes wait this long between batches).
+pub const WARMUP: Prop = Prop::new("instance_warmup");
 pub const MIN: Prop = Prop::new("min");
 pub const MAX: Prop = Prop::new("max");
 /// Compared only without a scaling policy; with one, it is a create-only input the autoscaler then owns.
@@ -28,8 +42,23 @@ pub struct AutoScalingGroup;
 
 const SPEC: Spec =
     Spec::new(Kind::AutoScalingGroup, "auto scaling group", Service::AutoScaling, PollPolicy::MINUTES, latency)
-        .props(&[&NAME, &LAUNCH_TEMPLATE, &MIN, &MAX, &DESIRED, &SUBNETS, &TARGET_GROUPS, &HEALTH_CHECK, &TAGS])
-        .deleted_after(&[Kind::ScalingPolicy]);
+        .props(&[
+            &NAME,
+            &LAUNCH_TEMPLATE,
+            &LAUNCH_TEMPLATE_VERSION,
+            &MIN,
+            &MAX,
+            &DESIRED,
+            &SUBNETS,
+            &TARGET_GROUPS,
+            &HEALTH_CHECK,
+            &MIN_HEALTHY,
+            &MAX_HEALTHY,
+            &WARMUP,
+            &TAGS,
+        ])
+        .deleted_after(&[Kind::ScalingPolicy])
+        .notes(notes);
 
 fn latency(op: Op, _: Option<&Desired>) -> Latency {
     match op {
@@ -39,9 +68,44 @@ fn latency(op: Op, _: Option<&Desired>) -> Latency {
         Op::Create => Latency::waits(120, 60.0, 90.0),
         // Nodes shut down and terminate (E, the reverse of the boot figures above).
         Op::Delete => Latency::waits(120, 60.0, 120.0),
+        // Most updates answer at once; a new launch template version replaces the nodes, batch by batch,
+        // each batch booting and warming up like a create (the plan's note says so).
         Op::Update => Latency::at_once(op),
     }
 }
+
+/// What a plan should say about an update beyond its properties: nodes replaced, and a `desired` the
+/// autoscaler owns.
+fn notes(have: &Actual, want: &Desired) -> Vec<String> {
+    let mut notes = Vec::new();
+    let version = |v: Option<&Value>| match v {
+        Some(Value::Str(n)) if n.parse::<u64>().is_ok() => format!("v{n}"),
+        Some(Value::Str(other)) => other.clone(),
+        Some(other) => other.to_string(),
+        None => "(none)".to_owned(),
+    };
+    let percent = |v: Option<&Value>| v.map_or_else(String::new, |v| format!(", keeping {v}% healthy"));
+    if want.differs_from(have, &LAUNCH_TEMPLATE_VERSION) {
+        let nodes = have.attrs.get(NODES).map_or("the", String::as_str);
+        notes.push(format!(
+            "rolling replacement of {nodes} nodes (launch template {} -> {}){}",
+            version(have.props.get(LAUNCH_TEMPLATE_VERSION.name)),
+            version(want.value(&LAUNCH_TEMPLATE_VERSION)),
+            percent(want.value(&MIN_HEALTHY)),
+        ));
+    }
+    if let (Some(now), Some(topology)) = (have.props.get(DESIRED.name), want.create_only.get(DESIRED.name)) {
+        if now != topology {
+            notes.push(format!(
+                "desired {now} -> {topology} ignored: auto scaling owns it; pass --set-desired to force"
+            ));
+        }
+    }
+    notes
+}
+
+/// How many nodes the group has, in service or on their way (an attribute, for plans).
+const NODES: &str = "nodes";
 
 impl ResourceKind for AutoScalingGroup {
     const SPEC: &'static Spec = &SPEC;
@@ -71,6 +135,8 @@ impl ResourceKind for AutoScalingGroup {
             .create_auto_scaling_group()
             .auto_scaling_group_name(name)
             .launch_template(template_spec(want)?)
+            .instance_maintenance_policy(maintenance_policy(want)?)
+            .default_instance_warmup(want.int32(&WARMUP)?)
             .min_size(min)
             .max_size(want.int32(&MAX)?)
             .desired_capacity(desired)
@@ -98,23 +164,28 @@ impl ResourceKind for AutoScalingGroup {
     async fn update(ctx: &Ctx, have: &Actual, want: &Desired, progress: &dyn Progress) -> Result<Actual, Error> {
         let resource = have.address.as_str();
         let asg = &ctx.aws.autoscaling;
-        let group_changed = [&LAUNCH_TEMPLATE, &MIN, &MAX, &DESIRED, &SUBNETS, &HEALTH_CHECK]
+        let group_changed = [&MIN, &MAX, &DESIRED, &SUBNETS, &HEALTH_CHECK, &MIN_HEALTHY, &MAX_HEALTHY, &WARMUP]
             .iter()
             .any(|p| want.differs_from(have, p));
         if group_changed {
+            // The launch template is not sent: a new version reaches the group through the refresh below.
             let mut call = asg
                 .update_auto_scaling_group()
                 .auto_scaling_group_name(&have.id)
-                .launch_template(template_spec(want)?)
                 .min_size(want.int32(&MIN)?)
                 .max_size(want.int32(&MAX)?)
                 .vpc_zone_identifier(want.strings(&SUBNETS)?.join(","))
-                .health_check_type(want.text(&HEALTH_CHECK)?);
-            // Only a compared `desired` is sent: a create-only one belongs to the autoscaler now.
-            if want.props.contains_key(DESIRED.name) {
-                call = call.desired_capacity(want.int32(&DESIRED)?);
+                .health_check_type(want.text(&HEALTH_CHECK)?)
+                .instance_maintenance_policy(maintenance_policy(want)?)
+                .default_instance_warmup(want.int32(&WARMUP)?);
+            if let Some(desired) = desired_to_send(have, want)? {
+                call = call.desired_capacity(desired);
             }
             call.send().await.call("UpdateAutoScalingGroup", resource)?;
+        }
+        if want.differs_from(have, &LAUNCH_TEMPLATE) || want.differs_from(have, &LAUNCH_TEMPLATE_VERSION) {
+            let version = want.text(&LAUNCH_TEMPLATE_VERSION)?;
+            refresh::roll_to(ctx, &have.id, want.text(&LAUNCH_TEMPLATE)?, version, resource, progress).await?;
         }
 
         let had_tgs = have.strings(&TARGET_GROUPS);
@@ -203,12 +274,26 @@ fn from_aws(ctx: &Ctx, group: &Group) -> Option<Actual> {
     let subnets =
         group.vpc_zone_identifier().unwrap_or_default().split(',').filter(|s| !s.is_empty()).map(Value::str).collect();
     let template = group.launch_template().and_then(|t| t.launch_template_id()).unwrap_or_default();
+    let version = group.launch_template().and_then(|t| t.version()).unwrap_or_default();
     let in_service =
         group.instances().iter().filter(|i| i.lifecycle_state().map(|s| s.as_str()) == Some("InService")).count();
+    let policy = group.instance_maintenance_policy();
+    let mut actual = Actual::new(address, Kind::AutoScalingGroup, group.auto_scaling_group_name()?);
+    // AWS omits what was never set; left out, the diff shows it as a change to make.
+    if let Some(min) = policy.and_then(|p| p.min_healthy_percentage()) {
+        actual = actual.prop(&MIN_HEALTHY, Value::Int(i64::from(min)));
+    }
+    if let Some(max) = policy.and_then(|p| p.max_healthy_percentage()) {
+        actual = actual.prop(&MAX_HEALTHY, Value::Int(i64::from(max)));
+    }
+    if let Some(warmup) = group.default_instance_warmup() {
+        actual = actual.prop(&WARMUP, Value::Int(i64::from(warmup)));
+    }
     Some(
-        Actual::new(address, Kind::AutoScalingGroup, group.auto_scaling_group_name()?)
+        actual
             .prop(&NAME, Value::str(group.auto_scaling_group_name()?))
             .prop(&LAUNCH_TEMPLATE, Value::str(template))
+            .prop(&LAUNCH_TEMPLATE_VERSION, Value::str(version))
             .prop(&MIN, Value::Int(i64::from(group.min_size()?)))
             .prop(&MAX, Value::Int(i64::from(group.max_size()?)))
             .prop(&DESIRED, Value::Int(i64::from(group.desired_capacity()?)))
@@ -217,6 +302,7 @@ fn from_aws(ctx: &Ctx, group: &Group) -> Option<Actual> {
             .prop(&HEALTH_CHECK, Value::str(group.health_check_type().unwrap_or_default()))
             .prop(&TAGS, tags::to_value(&tags))
             .attr("in_service", in_service.to_string())
+            .attr(NODES, group.instances().len().to_string())
             .attr("status", group.status().unwrap_or("active")),
     )
 }
@@ -238,8 +324,29 @@ fn asg_tags(name: &str, tags: &BTreeMap<String, String>) -> Vec<Tag> {
 fn template_spec(want: &Desired) -> Result<LaunchTemplateSpecification, Error> {
     Ok(LaunchTemplateSpecification::builder()
         .launch_template_id(want.text(&LAUNCH_TEMPLATE)?)
-        .version("$Default")
+        .version(want.text(&LAUNCH_TEMPLATE_VERSION)?)
         .build())
+}
+
+fn maintenance_policy(want: &Desired) -> Result<InstanceMaintenancePolicy, Error> {
+    Ok(InstanceMaintenancePolicy::builder()
+        .min_healthy_percentage(want.int32(&MIN_HEALTHY)?)
+        .max_healthy_percentage(want.int32(&MAX_HEALTHY)?)
+        .build())
+}
+
+/// The desired capacity an update must send, if any. A compared `desired` (no scaling policy, or
+/// `--set-desired`) is sent as the topology says. Otherwise the autoscaler owns it and it is left alone,
+/// unless the new `min` or `max` would leave it outside them (AWS refuses such an update): then it moves
+/// to the nearest bound.
+fn desired_to_send(have: &Actual, want: &Desired) -> Result<Option<i32>, Error> {
+    if want.props.contains_key(DESIRED.name) {
+        return Ok(Some(want.int32(&DESIRED)?));
+    }
+    let Some(Value::Int(now)) = have.props.get(DESIRED.name) else { return Ok(None) };
+    let now = i32::try_from(*now).unwrap_or(i32::MAX);
+    let (min, max) = (want.int32(&MIN)?, want.int32(&MAX)?);
+    Ok((now < min || now > max).then(|| now.clamp(min, max.max(min))))
 }
 
 /// Wait until at least `min` nodes are InService and healthy in every target group: the cluster serves.
@@ -307,3 +414,56 @@ async fn describe(ctx: &Ctx, name: &str, resource: &str) -> Result<Option<Group>
 
 /// Auto Scaling reports a group that is being deleted with this status.
 const DELETING: &str = "Delete in progress";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Address;
+
+    fn group(desired: i64) -> Actual {
+        Actual::new(Address::new("app/auto-scaling-group"), Kind::AutoScalingGroup, "shop-app")
+            .prop(&DESIRED, Value::Int(desired))
+            .prop(&LAUNCH_TEMPLATE_VERSION, Value::str("3"))
+            .attr(NODES, "4")
+    }
+
+    fn wanted(min: i64, max: i64) -> Desired {
+        Desired::new("app/auto-scaling-group", Kind::AutoScalingGroup)
+            .prop(&MIN, Value::Int(min))
+            .prop(&MAX, Value::Int(max))
+            .prop(&LAUNCH_TEMPLATE_VERSION, Value::str("3"))
+            .prop(&MIN_HEALTHY, Value::Int(90))
+    }
+
+    #[test]
+    fn a_desired_the_autoscaler_owns_moves_only_to_stay_within_min_and_max() {
+        let owned = |min, max| wanted(min, max).create_only(&DESIRED, Value::Int(2));
+        assert_eq!(desired_to_send(&group(5), &owned(2, 6)).expect("sent"), None, "left to the autoscaler");
+        assert_eq!(desired_to_send(&group(2), &owned(3, 6)).expect("sent"), Some(3), "raised with min");
+        assert_eq!(desired_to_send(&group(5), &owned(2, 4)).expect("sent"), Some(4), "lowered with max");
+        // Compared (no scaling policy, or --set-desired): the topology's value.
+        let compared = wanted(2, 6).prop(&DESIRED, Value::Int(3));
+        assert_eq!(desired_to_send(&group(5), &compared).expect("sent"), Some(3));
+    }
+
+    #[test]
+    fn plans_say_when_nodes_are_replaced_and_when_desired_is_left_alone() {
+        let new_version = wanted(2, 6).prop(&LAUNCH_TEMPLATE_VERSION, Value::str("4"));
+        assert_eq!(
+            notes(&group(4), &new_version),
+            ["rolling replacement of 4 nodes (launch template v3 -> v4), keeping 90% healthy"]
+        );
+        let owned = wanted(2, 6).create_only(&DESIRED, Value::Int(3));
+        assert_eq!(
+            notes(&group(2), &owned),
+            ["desired 2 -> 3 ignored: auto scaling owns it; pass --set-desired to force"]
+        );
+        assert!(notes(&group(3), &owned).is_empty(), "nothing to say when they agree");
+        // A group made before versions were pinned names `$Default`.
+        let unpinned = group(4).prop(&LAUNCH_TEMPLATE_VERSION, Value::str("$Default"));
+        assert_eq!(
+            notes(&unpinned, &new_version),
+            ["rolling replacement of 4 nodes (launch template $Default -> v4), keeping 90% healthy"]
+        );
+    }
+}

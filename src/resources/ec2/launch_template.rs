@@ -25,11 +25,30 @@ pub const INSTANCE_PROFILE: Prop = Prop::new("instance_profile");
 /// Tags the nodes and their volumes get at launch (create-only: AWS does not report them back as such).
 pub const INSTANCE_TAGS: Prop = Prop::new("instance_tags").not_a_dependency();
 
+/// The version new nodes launch from (the Auto Scaling group names it by number).
+pub const DEFAULT_VERSION: &str = "default_version";
+/// The highest version number made so far; the next change makes this plus one.
+pub const LATEST_VERSION: &str = "latest_version";
+
+/// What a node boots with: a change to any of these makes a new version, and the nodes are replaced.
+const CONTENT: [&Prop; 5] = [&IMAGE, &INSTANCE_TYPE, &SECURITY_GROUPS, &USER_DATA, &INSTANCE_PROFILE];
+
 pub struct LaunchTemplate;
 
 const SPEC: Spec = Spec::new(Kind::LaunchTemplate, "launch template", Service::Ec2, PollPolicy::FAST, at_once)
     .props(&[&NAME, &IMAGE, &INSTANCE_TYPE, &SECURITY_GROUPS, &USER_DATA, &INSTANCE_PROFILE, &INSTANCE_TAGS, &TAGS])
-    .deleted_after(&[Kind::AutoScalingGroup]);
+    .deleted_after(&[Kind::AutoScalingGroup])
+    .attrs_after_update(next_version);
+
+/// An update that changes what nodes boot with makes version `latest + 1` the default; any other leaves
+/// the versions as they are.
+fn next_version(attr: &str, have: &Actual, changed: &[&str]) -> Option<Value> {
+    if attr != DEFAULT_VERSION || !CONTENT.iter().any(|p| changed.contains(&p.name)) {
+        return None;
+    }
+    let latest: u64 = have.attrs.get(LATEST_VERSION)?.parse().ok()?;
+    Some(Value::str((latest + 1).to_string()))
+}
 
 impl ResourceKind for LaunchTemplate {
     const SPEC: &'static Spec = &SPEC;
@@ -112,7 +131,8 @@ impl ResourceKind for LaunchTemplate {
                         ),
                     )
                     .prop(&TAGS, tags::to_value(&tags))
-                    .attr("default_version", template.default_version_number().unwrap_or(0).to_string()),
+                    .attr(DEFAULT_VERSION, template.default_version_number().unwrap_or(0).to_string())
+                    .attr(LATEST_VERSION, template.latest_version_number().unwrap_or(0).to_string()),
             );
         }
         Ok(out)
@@ -135,18 +155,17 @@ impl ResourceKind for LaunchTemplate {
                 .call("CreateLaunchTemplate", resource)
         })
         .await?;
-        let id =
-            returned_id(out.launch_template().and_then(|t| t.launch_template_id()), resource, "CreateLaunchTemplate")?;
-        Ok(Actual::made(want, id))
+        let made = out.launch_template();
+        let id = returned_id(made.and_then(|t| t.launch_template_id()), resource, "CreateLaunchTemplate")?;
+        let version = made.and_then(|t| t.default_version_number()).unwrap_or(1).to_string();
+        Ok(Actual::made(want, id).attr(DEFAULT_VERSION, &version).attr(LATEST_VERSION, version))
     }
 
     async fn update(ctx: &Ctx, have: &Actual, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
         let ec2 = &ctx.aws.ec2;
         let resource = have.address.as_str();
-        let content_changed = [&IMAGE, &INSTANCE_TYPE, &SECURITY_GROUPS, &USER_DATA, &INSTANCE_PROFILE]
-            .iter()
-            .any(|p| want.differs_from(have, p));
-        if content_changed {
+        let mut updated = have.updated_to(want);
+        if CONTENT.iter().any(|p| want.differs_from(have, p)) {
             let out = ec2
                 .create_launch_template_version()
                 .launch_template_id(&have.id)
@@ -169,9 +188,10 @@ impl ResourceKind for LaunchTemplate {
                 .send()
                 .await
                 .call("ModifyLaunchTemplate", resource)?;
+            updated = updated.attr(DEFAULT_VERSION, version.to_string()).attr(LATEST_VERSION, version.to_string());
         }
         sync_tags(ctx, have, want).await?;
-        Ok(have.updated_to(want))
+        Ok(updated)
     }
 
     async fn delete(ctx: &Ctx, have: &Actual, _progress: &dyn Progress) -> Result<(), Error> {

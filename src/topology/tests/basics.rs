@@ -49,6 +49,7 @@ fn minimal_file_gets_every_default() {
             scaling: None,
             user_data_template: DEFAULT_USER_DATA.into(),
             user_data_origin: "built-in".into(),
+            min_healthy_percent: 90,
         }
     );
     assert_eq!((t.database, t.shared_storage, t.spark), (None, None, None));

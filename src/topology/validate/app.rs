@@ -29,6 +29,7 @@ pub fn app(raw: RawApp, source: &Path, default_user_data: &str, warnings: &mut V
         scaling,
         user_data_template,
         user_data_origin,
+        min_healthy_percent: raw.min_healthy_percent.map_or(DEFAULT_MIN_HEALTHY_PERCENT, |p| p.0),
     })
 }
 
