@@ -103,3 +103,53 @@ fn plan_discovery_calls_stay_the_same_when_app_capacity_grows_from_2_to_50() {
     assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &path]), 0);
     eprintln!("plan discovery: {with_2} calls for the full example with 2 app nodes and with 50");
 }
+
+/// Day 2 on the node count of a group that scales on CPU: the autoscaler owns `desired` after creation,
+/// the plan says so instead of hiding it, `--set-desired` sets it, and a new `min` above it raises it.
+#[test]
+fn desired_under_a_scaling_policy_is_reported_set_on_request_and_raised_with_min() {
+    let ws = Workspace::from_example("web-tier.yaml", "desired");
+    let topology = ws.topology().to_string_lossy().into_owned();
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+    let c = block_on(clients());
+    let group = format!("{}-app", ws.name);
+    let desired_now = || {
+        let out = block_on(c.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&group).send())
+            .expect("DescribeAutoScalingGroups");
+        out.auto_scaling_groups()[0].desired_capacity()
+    };
+
+    ws.edit("    min: 2\n    desired: 2", "    min: 2\n    desired: 3");
+    // Nothing to change (the autoscaler owns it), said in the plan and its JSON; -q prints just the line.
+    let plan = clusterup(&["plan", "--detailed-exitcode", &topology]);
+    assert_code(&plan, 0);
+    assert!(
+        stdout(&plan).contains("desired 2 -> 3 ignored: auto scaling owns it; pass --set-desired to force"),
+        "{}",
+        stdout(&plan)
+    );
+    let quiet = clusterup(&["plan", "-q", &topology]);
+    assert_eq!(stdout(&quiet), format!("No changes. Deployment {} (us-east-1) matches the topology.\n", ws.name));
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&clusterup(&["plan", "--json", &topology]))).expect("JSON plan");
+    assert_eq!(json["format_version"], 1);
+    assert_eq!(json["changes"][0]["address"], "app/auto-scaling-group", "{json:#}");
+    assert_eq!(json["changes"][0]["action"], "no_op", "{json:#}");
+    assert!(json["changes"][0]["notes"][0].as_str().is_some_and(|n| n.starts_with("desired 2 -> 3 ignored")));
+
+    // --set-desired sets it, through the real binary.
+    let forced = clusterup(&["plan", "-q", "--detailed-exitcode", "--set-desired", &topology]);
+    assert_code(&forced, 2);
+    assert_eq!(stdout(&forced), "Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.\n");
+    assert_code(&clusterup(&["apply", "--yes", "--set-desired", &topology]), 0);
+    assert_eq!(desired_now(), Some(3));
+
+    // A min above the current count raises it with min (AWS refuses a count below min).
+    ws.edit("    min: 2\n    desired: 3\n    max: 4", "    min: 4\n    desired: 4\n    max: 5");
+    let raised = clusterup(&["plan", &topology]);
+    assert!(stdout(&raised).contains("# desired 3 -> 4: kept within the new min and max"), "{}", stdout(&raised));
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+    assert_eq!(desired_now(), Some(4));
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
+    assert_code(&clusterup(&["destroy", "--yes", &topology]), 0);
+}

@@ -58,9 +58,17 @@ fn made(wanted: &[Desired]) -> Vec<Actual> {
             if want.kind == Kind::LaunchTemplate {
                 actual = actual.attr("latest_version", "1");
             }
-            // A group runs its desired number of nodes.
+            // AWS reports every attribute of a target group, clusterup manages a few.
+            if want.kind == Kind::TargetGroup {
+                if let Some(Value::Map(attributes)) = actual.props.get_mut("attributes") {
+                    attributes.insert("deregistration_delay.timeout_seconds".into(), Value::str("300"));
+                    attributes.insert("slow_start.duration_seconds".into(), Value::str("0"));
+                }
+            }
+            // A group runs its desired number of nodes, and AWS reports that count, whoever owns it.
             if let Some(Value::Int(nodes)) = want.value(&group::DESIRED) {
                 actual = actual.attr("nodes", nodes.to_string());
+                actual.props.insert(group::DESIRED.name.to_owned(), Value::Int(*nodes));
             }
             actual
         })
@@ -80,21 +88,27 @@ fn plain(plan: &Plan) -> String {
     render_plan(plan, Style { enabled: false })
 }
 
+/// What `plan --json` prints.
 fn json(plan: &Plan) -> String {
-    let changes: Vec<_> = plan.changes.iter().filter(|c| c.action != clusterup::plan::Action::NoOp).collect();
-    serde_json::to_string_pretty(&serde_json::json!({"summary": plan.summary(), "changes": changes}))
-        .expect("plan as JSON")
+    serde_json::to_string_pretty(&clusterup::output::plan_json(plan)).expect("plan as JSON")
 }
 
 /// The plan of `edit` (replace `from` by `to` in the example) against the example as it exists.
 fn edited(example_name: &str, from: &str, to: &str) -> String {
+    plain(&edited_plan(example_name, from, to, false))
+}
+
+fn edited_plan(example_name: &str, from: &str, to: &str, set_desired: bool) -> Plan {
     let path = example(example_name);
     let text = std::fs::read_to_string(&path).expect("example");
     assert!(text.contains(from), "{example_name} has no {from:?}");
     let before = topology(&path, &text);
     let after = topology(&path, &text.replacen(from, to, 1));
-    let plan = diff(&after.name, &after.region, &desired(&after), made(&desired(&before)));
-    plain(&plan)
+    let mut wanted = desired(&after);
+    if set_desired {
+        clusterup::compose::set_desired(&mut wanted);
+    }
+    diff(&after.name, &after.region, &wanted, made(&desired(&before)))
 }
 
 #[test]
@@ -134,6 +148,23 @@ fn plan_of_a_capacity_change() {
         "    min: 2\n    desired: 2\n    max: 4",
         "    min: 3\n    desired: 3\n    max: 6"
     ));
+}
+
+/// `plan --json` carries the same per-key changes as the text.
+#[test]
+fn plan_of_a_tag_change_as_json() {
+    insta::assert_snapshot!(json(&edited_plan("web-tier.yaml", "team: web", "team: webdev", false)));
+}
+
+/// web-tier scales on CPU: after creation the autoscaler owns `desired`.
+#[test]
+fn plan_of_a_desired_change_under_a_scaling_policy() {
+    let edit = ("    min: 2\n    desired: 2", "    min: 2\n    desired: 3");
+    insta::assert_snapshot!(
+        "desired_left_to_the_autoscaler",
+        plain(&edited_plan("web-tier.yaml", edit.0, edit.1, false))
+    );
+    insta::assert_snapshot!("desired_set_with_set_desired", plain(&edited_plan("web-tier.yaml", edit.0, edit.1, true)));
 }
 
 #[test]

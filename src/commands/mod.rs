@@ -199,10 +199,12 @@ async fn make_plan(ctx: &Ctx, topology: &Topology, options: PlanArgs) -> Result<
     Ok(diff(&topology.name, &topology.region, &wanted, actuals))
 }
 
-/// The plan on stdout, in full or (`--compact`) one line per resource.
+/// The plan on stdout, in full or (`--compact`) one line per resource; with `--quiet`, its summary line.
 fn show_plan(plan: &Plan, compact: bool, printer: &Printer) {
     let style = printer.out_style();
-    printer.out(&if compact {
+    printer.out(&if printer.quiet {
+        crate::output::render_plan_summary(plan)
+    } else if compact {
         crate::output::render_plan_compact(plan, style)
     } else {
         crate::output::render_plan(plan, style)

@@ -30,12 +30,7 @@ pub async fn run(
     let plan = make_plan(&ctx, &topology, options).await?;
     let planned_in = started.elapsed();
     if view.json {
-        let body = serde_json::json!({
-            "deployment": plan.deployment,
-            "region": plan.region,
-            "summary": plan.summary(),
-            "changes": plan.changes.iter().filter(|c| c.action != crate::plan::Action::NoOp).collect::<Vec<_>>(),
-        });
+        let body = crate::output::plan_json(&plan);
         printer.out(&format!("{body:#}\n"));
     } else {
         show_plan(&plan, view.compact, printer);

@@ -17,6 +17,6 @@ pub use address::Address;
 pub use facts::Facts;
 pub use kind::Kind;
 pub use op::Op;
-pub use prop::{Compare, Prop, NAME, TAGS};
+pub use prop::{Compare, EntryChange, Prop, NAME, TAGS};
 pub use resource::{Actual, Desired, PropError};
 pub use value::{Props, Value};

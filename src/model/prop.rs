@@ -8,7 +8,18 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use super::Value;
+
+/// One key of a map-valued property (a tag, a target group attribute) that a change adds, alters or
+/// removes: `None` before means added, `None` after means removed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntryChange {
+    pub key: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
 
 /// How the diff decides that a property already is what the topology wants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +83,28 @@ impl Prop {
             }
             _ => have.same_as(want),
         }
+    }
+
+    /// For a map-valued property, the keys that differ between `have` and `want`, the way this property
+    /// compares: only the wanted keys of a [`Compare::WantedKeys`] map (the rest is not clusterup's),
+    /// also the keys `have` has beyond `want` for an exact one (they will be removed). `None` when the
+    /// values are not both maps.
+    pub fn entry_changes(&self, have: &Value, want: &Value) -> Option<Vec<EntryChange>> {
+        let (Value::Map(have), Value::Map(want)) = (have, want) else { return None };
+        let mut changes: Vec<EntryChange> = want
+            .iter()
+            .filter(|(k, v)| !have.get(*k).is_some_and(|h| h.same_as(v)))
+            .map(|(k, v)| EntryChange { key: k.clone(), before: have.get(k).cloned(), after: Some(v.clone()) })
+            .collect();
+        if self.compare == Compare::Exact {
+            changes.extend(have.iter().filter(|(k, _)| !want.contains_key(*k)).map(|(k, v)| EntryChange {
+                key: k.clone(),
+                before: Some(v.clone()),
+                after: None,
+            }));
+            changes.sort_by(|a, b| a.key.cmp(&b.key));
+        }
+        Some(changes)
     }
 }
 

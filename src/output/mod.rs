@@ -1,13 +1,15 @@
 //! Everything users read: the printer (the only code that writes to the terminal), the plan view, the
 //! apply/destroy progress view and the outputs view.
 
+mod plan_json;
 mod plan_view;
 mod printer;
 mod progress;
 mod style;
 mod time_summary;
 
-pub use plan_view::{render_plan, render_plan_compact, render_summary};
+pub use plan_json::{plan_json, FORMAT_VERSION as PLAN_JSON_FORMAT_VERSION};
+pub use plan_view::{render_plan, render_plan_compact, render_plan_summary, render_summary};
 pub use printer::{ColorChoice, Printer};
 pub use progress::ProgressView;
 pub use style::Style;

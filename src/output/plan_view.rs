@@ -47,15 +47,38 @@ fn render_change(out: &mut String, style: Style, change: &Change) {
     for note in &change.notes {
         let _ = writeln!(out, "        {}", style.yellow(&format!("# {note}")));
     }
-    let width = change.changes.iter().map(|c| c.key.len()).max().unwrap_or(0);
-    for prop in &change.changes {
-        let after = prop.after.as_ref().map(show).unwrap_or_default();
-        let line = match (&prop.before, change.action) {
-            (_, Action::Create) => format!("{:<width$} = {after}", prop.key),
-            (Some(before), _) => format!("{:<width$} : {} -> {after}", prop.key, show(before)),
-            (None, _) => format!("{:<width$} : (unset) -> {after}", prop.key),
+    // A map that changes in place shows just its keys that change, one line each: `tags.team`.
+    let lines: Vec<(String, Option<String>, Option<String>, bool)> = change
+        .changes
+        .iter()
+        .flat_map(|prop| {
+            let whole = (
+                prop.key.clone(),
+                prop.before.as_ref().map(show),
+                prop.after.as_ref().map(show),
+                prop.forces_replacement,
+            );
+            if prop.entries.is_empty() || change.action == Action::Create {
+                return vec![whole];
+            }
+            prop.entries
+                .iter()
+                .map(|e| {
+                    let key = format!("{}.{}", prop.key, e.key);
+                    (key, e.before.as_ref().map(show), e.after.as_ref().map(show), prop.forces_replacement)
+                })
+                .collect()
+        })
+        .collect();
+    let width = lines.iter().map(|(key, ..)| key.len()).max().unwrap_or(0);
+    for (key, before, after, forces) in lines {
+        let line = match (before, after, change.action) {
+            (_, after, Action::Create) => format!("{key:<width$} = {}", after.unwrap_or_default()),
+            (Some(before), Some(after), _) => format!("{key:<width$} : {before} -> {after}"),
+            (None, after, _) => format!("{key:<width$} : (unset) -> {}", after.unwrap_or_default()),
+            (Some(before), None, _) => format!("{key:<width$} : {before} -> (removed)"),
         };
-        let forces = if prop.forces_replacement { style.magenta("  # forces replacement") } else { String::new() };
+        let forces = if forces { style.magenta("  # forces replacement") } else { String::new() };
         let _ = writeln!(out, "        {line}{forces}");
     }
 }
@@ -155,6 +178,15 @@ pub fn render_estimate(estimate: &Estimate) -> String {
     )
 }
 
+/// The plan in one line, for `--quiet`: its summary, or that nothing changes.
+pub fn render_plan_summary(plan: &Plan) -> String {
+    if plan.has_changes() {
+        format!("{}\n", render_summary(&plan.summary()))
+    } else {
+        format!("No changes. Deployment {} ({}) matches the topology.\n", plan.deployment, plan.region)
+    }
+}
+
 pub fn render_summary(s: &Summary) -> String {
     format!("Plan: {} to add, {} to change, {} to replace, {} to destroy.", s.add, s.change, s.replace, s.destroy)
 }
@@ -177,6 +209,7 @@ mod tests {
                     before: Some(Value::Int(1)),
                     after: Some(Value::Int(2)),
                     forces_replacement: *forces,
+                    entries: Vec::new(),
                 })
                 .collect(),
             desired: None,

@@ -52,7 +52,13 @@ pub fn diff(deployment: &str, region: &str, desired: &[Desired], actuals: Vec<Ac
                 changes: resolved
                     .into_iter()
                     .chain(want.create_only.iter().map(|(k, v)| (format!("{k} (initial)"), v.resolve(&resolve))))
-                    .map(|(key, after)| PropChange { key, before: None, after: Some(after), forces_replacement: false })
+                    .map(|(key, after)| PropChange {
+                        key,
+                        before: None,
+                        after: Some(after),
+                        forces_replacement: false,
+                        entries: Vec::new(),
+                    })
                     .collect(),
                 desired: Some(want.clone()),
                 actual: None,
@@ -72,7 +78,15 @@ pub fn diff(deployment: &str, region: &str, desired: &[Desired], actuals: Vec<Ac
                             return None;
                         }
                         let forces_replacement = prop.is_some_and(|p| p.replaces);
-                        Some(PropChange { key, before: before.cloned(), after: Some(after), forces_replacement })
+                        let entries =
+                            prop.zip(before).and_then(|(p, b)| p.entry_changes(b, &after)).unwrap_or_default();
+                        Some(PropChange {
+                            key,
+                            before: before.cloned(),
+                            after: Some(after),
+                            forces_replacement,
+                            entries,
+                        })
                     })
                     .collect();
                 let action = if prop_changes.iter().any(|c| c.forces_replacement) {

@@ -12,7 +12,7 @@ pub use saved::{sha256_hex, SavedPlan, SavedPlanError};
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Actual, Address, Desired, Kind, Value};
+use crate::model::{Actual, Address, Desired, EntryChange, Kind, Value};
 
 /// What happens to one resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +46,9 @@ pub struct PropChange {
     pub before: Option<Value>,
     pub after: Option<Value>,
     pub forces_replacement: bool,
+    /// For a map (tags, attributes) that exists on both sides: just the keys that change.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entries: Vec<EntryChange>,
 }
 
 /// One resource's planned action.

@@ -95,10 +95,12 @@ fn notes(have: &Actual, want: &Desired) -> Vec<String> {
         ));
     }
     if let (Some(now), Some(topology)) = (have.props.get(DESIRED.name), want.create_only.get(DESIRED.name)) {
-        if now != topology {
-            notes.push(format!(
+        match desired_to_send(have, want) {
+            Ok(Some(moved)) => notes.push(format!("desired {now} -> {moved}: kept within the new min and max")),
+            _ if now != topology => notes.push(format!(
                 "desired {now} -> {topology} ignored: auto scaling owns it; pass --set-desired to force"
-            ));
+            )),
+            _ => {}
         }
     }
     notes
