@@ -1,12 +1,13 @@
-"""clusterup's local AWS emulator: moto's server with four documented AWS behaviours restored.
+"""clusterup's local AWS emulator: moto's server with five documented AWS behaviours restored.
 
 Takes the same options as `moto_server` (`-H HOST -p PORT`, ...). scripts/emulator.sh and the Rust test
 support (tests/support/mod.rs) start it with the project virtualenv's python.
 
-moto 5.2.5 differs from AWS in four places that clusterup's tests cannot work around without testing
+moto 5.2.5 differs from AWS in five places that clusterup's tests cannot work around without testing
 something other than what runs on AWS: launch template versions' user data, EMR terminating its instances,
-Auto Scaling instance refresh (with the launch template version each instance runs), and a group's
-instance maintenance policy and default warm-up. Each function
+Auto Scaling instance refresh (with the launch template version each instance runs), a group's
+instance maintenance policy and default warm-up, and CloudWatch's Smithy RPC v2 CBOR protocol (the only
+one the AWS SDK for Rust speaks to CloudWatch). Each function
 below restores one documented AWS behaviour, and nothing else: no patch makes the emulator accept a request
 that AWS would reject. They are tested by scripts/emulator/test_moto_server.py (run by scripts/test.sh);
 docs/localstack.md explains why they exist.
@@ -670,6 +671,107 @@ def restore_instance_maintenance_policy() -> None:
     AutoScalingResponse.update_auto_scaling_group = keep(AutoScalingResponse.update_auto_scaling_group)
 
 
+def restore_cloudwatch_rpc_v2_cbor() -> None:
+    """CloudWatch answers requests in the Smithy RPC v2 CBOR protocol, as AWS does.
+
+    AWS CloudWatch takes three protocols: AWS Query, AWS JSON 1.0 and Smithy RPC v2 CBOR, and each SDK
+    uses the fastest one it has; the AWS SDK for Rust (aws-sdk-cloudwatch, which clusterup's canary
+    rollout reads metrics with) speaks only RPC v2 CBOR: `POST /service/GraniteServiceVersion20100801/
+    operation/<Operation>` with `smithy-protocol: rpc-v2-cbor` and a CBOR body, answered in kind.
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-protocols-faq.html
+    https://smithy.io/2.0/additional-specs/protocols/smithy-rpc-v2.html
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
+
+    moto 5.2.5 serves CloudWatch over Query and JSON only (botocore, its own client, picks JSON): a CBOR
+    request finds no route and gets a 404 HTML page.
+
+    How the patch works: a CBOR request for CloudWatch is translated into the same request in AWS JSON
+    1.0, using botocore's own (de)serializers and CloudWatch's service model, so the request is read by the
+    operation's input shape and anything the shape does not know is dropped, as a JSON request's would be.
+    moto's CloudWatch then handles it as it handles botocore's JSON requests, and its answer is translated
+    back: a result through the operation's output shape (timestamps as CBOR epoch-seconds tags), an error
+    as a CBOR map with the same `__type` and `message` (and the same `x-amzn-query-error` header). Every
+    other request passes untouched.
+    """
+    import io
+    import json
+    import re
+
+    import botocore.session
+    from botocore.parsers import JSONParser, RpcV2CBORParser
+    from botocore.serialize import JSONSerializer, RpcV2CBORSerializer
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    route = re.compile(r"^/service/GraniteServiceVersion20100801/operation/([A-Za-z]+)$")
+    model = botocore.session.Session().get_service_model("cloudwatch")
+    cbor = RpcV2CBORSerializer()
+    original = DomainDispatcherApplication.__call__
+
+    def cbor_map_of_text(values):
+        """A CBOR map of text to text (an error's `__type` and `message`)."""
+        out = bytearray(cbor._get_initial_byte(cbor.MAP_MAJOR_TYPE, len(values)))
+        for key, value in values.items():
+            cbor._serialize_type_string(out, str(key), None, None)
+            cbor._serialize_type_string(out, str(value), None, None)
+        return bytes(out)
+
+    def call(self, environ, start_response):
+        found = route.match(environ.get("PATH_INFO", ""))
+        if not found or environ.get("HTTP_SMITHY_PROTOCOL") != "rpc-v2-cbor" or found.group(1) not in model.operation_names:
+            return original(self, environ, start_response)
+        operation = model.operation_model(found.group(1))
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        params = {}
+        if body and operation.input_shape is not None:
+            params = RpcV2CBORParser().parse({"body": body, "headers": {}, "status_code": 200}, operation.input_shape)
+            params.pop("ResponseMetadata", None)
+        as_json = JSONSerializer().serialize_to_request(params, operation)
+        environ = dict(environ)
+        environ["PATH_INFO"] = "/"
+        environ["CONTENT_TYPE"] = as_json["headers"]["Content-Type"]
+        environ["HTTP_X_AMZ_TARGET"] = as_json["headers"]["X-Amz-Target"]
+        environ["CONTENT_LENGTH"] = str(len(as_json["body"]))
+        environ["wsgi.input"] = io.BytesIO(as_json["body"])
+
+        answered = {}
+
+        def keep(status, headers, exc_info=None):
+            answered["status"], answered["headers"] = status, headers
+            return lambda _data: None
+
+        chunks = original(self, environ, keep)
+        text = b"".join(chunks)
+        if hasattr(chunks, "close"):
+            chunks.close()
+        status = answered["status"]
+        passed_on = [(k, v) for k, v in answered["headers"] if k.lower() in ("x-amzn-requestid", "x-amzn-query-error")]
+        code = int(status.split()[0])
+        if code < 300:
+            result = {}
+            if operation.output_shape is not None:
+                result = JSONParser().parse({"body": text, "headers": {}, "status_code": code}, operation.output_shape)
+                result.pop("ResponseMetadata", None)
+            out = bytearray()
+            if operation.output_shape is not None:
+                cbor._serialize_data_item(out, result, operation.output_shape)
+            else:
+                out.extend(cbor_map_of_text({}))
+            out = bytes(out)
+        else:
+            error = json.loads(text or b"{}")
+            out = cbor_map_of_text({k: v for k, v in error.items() if k in ("__type", "message", "Message")})
+        headers = passed_on + [
+            ("Content-Type", "application/cbor"),
+            ("smithy-protocol", "rpc-v2-cbor"),
+            ("Content-Length", str(len(out))),
+        ]
+        start_response(status, headers)
+        return [out]
+
+    DomainDispatcherApplication.__call__ = call
+
+
 def main() -> None:
     if moto.__version__ != PATCHED_FOR:
         sys.exit(
@@ -680,6 +782,7 @@ def main() -> None:
     restore_emr_instance_termination()
     restore_auto_scaling_instance_refresh()
     restore_instance_maintenance_policy()
+    restore_cloudwatch_rpc_v2_cbor()
     serve(sys.argv[1:])
 
 

@@ -589,5 +589,112 @@ class InstanceMaintenancePolicy(RefreshCalls, AutoScalingGroupFixture):
         self.poll(refresh_id, minimum_healthy=4, until={"Successful"})
 
 
+class CloudWatchRpcV2Cbor(unittest.TestCase):
+    """restore_cloudwatch_rpc_v2_cbor: requests as the AWS SDK for Rust sends them (botocore's own client
+    speaks JSON to CloudWatch, so these are built with botocore's CBOR serializer and signed by hand)."""
+
+    DIMENSIONS = [
+        {"Name": "LoadBalancer", "Value": "app/patch-test-alb/50dc6c495c0c9188"},
+        {"Name": "TargetGroup", "Value": f"targetgroup/patch-test-{uuid.uuid4().hex[:8]}/73e2d6bc24d8a067"},
+    ]
+
+    def cbor(self, operation, params):
+        """(status, parsed answer, headers) of `operation` sent in Smithy RPC v2 CBOR."""
+        import botocore.auth
+        import botocore.awsrequest
+        import botocore.credentials
+        import botocore.parsers
+        import botocore.serialize
+        import botocore.session
+
+        model = botocore.session.Session().get_service_model("cloudwatch").operation_model(operation)
+        request = botocore.serialize.RpcV2CBORSerializer().serialize_to_request(params, model)
+        aws_request = botocore.awsrequest.AWSRequest(
+            method="POST", url=endpoint + request["url_path"], data=request["body"], headers=request["headers"]
+        )
+        credentials = botocore.credentials.Credentials("test", "test")
+        botocore.auth.SigV4Auth(credentials, "monitoring", REGION).add_auth(aws_request)
+        prepared = aws_request.prepare()
+        sent = urllib.request.Request(prepared.url, data=prepared.body, method="POST", headers=dict(prepared.headers))
+        try:
+            with urllib.request.urlopen(sent, timeout=10) as answer:
+                status, body, headers = answer.status, answer.read(), dict(answer.headers)
+        except urllib.error.HTTPError as refused:
+            status, body, headers = refused.code, refused.read(), dict(refused.headers)
+        headers = {k.lower(): v for k, v in headers.items()}
+        parsed = botocore.parsers.RpcV2CBORParser().parse(
+            {"body": body, "headers": headers, "status_code": status}, model.output_shape
+        )
+        return status, parsed, headers
+
+    def query(self, query_id, metric):
+        return {
+            "Id": query_id,
+            "MetricStat": {
+                "Metric": {"Namespace": "AWS/ApplicationELB", "MetricName": metric, "Dimensions": self.DIMENSIONS},
+                "Period": 60,
+                "Stat": "Sum",
+            },
+            "ReturnData": True,
+        }
+
+    def test_get_metric_data_in_cbor_answers_what_was_put_in_cbor(self):
+        import datetime
+
+        now = datetime.datetime.now(datetime.timezone.utc).replace(second=30, microsecond=0)
+        client("cloudwatch").put_metric_data(
+            Namespace="AWS/ApplicationELB",
+            MetricData=[
+                {"MetricName": "RequestCount", "Dimensions": self.DIMENSIONS, "Value": 40.0, "Timestamp": now},
+                {"MetricName": "HTTPCode_Target_5XX_Count", "Dimensions": self.DIMENSIONS, "Value": 2.0, "Timestamp": now},
+            ],
+        )
+        params = {
+            "MetricDataQueries": [self.query("requests", "RequestCount"), self.query("errors", "HTTPCode_Target_5XX_Count")],
+            "StartTime": now - datetime.timedelta(minutes=5),
+            "EndTime": now + datetime.timedelta(minutes=1),
+        }
+        status, answer, headers = self.cbor("GetMetricData", params)
+        self.assertEqual((status, headers["content-type"], headers["smithy-protocol"]), (200, "application/cbor", "rpc-v2-cbor"))
+        results = {r["Id"]: r for r in answer["MetricDataResults"]}
+        self.assertEqual((results["requests"]["Values"], results["errors"]["Values"]), ([40.0], [2.0]))
+        # The same answer as botocore's JSON request gets; timestamps travel as CBOR epoch-seconds tags.
+        as_json = {r["Id"]: r for r in client("cloudwatch").get_metric_data(**params)["MetricDataResults"]}
+        self.assertEqual(
+            [t.timestamp() for t in results["requests"]["Timestamps"]],
+            [t.timestamp() for t in as_json["requests"]["Timestamps"]],
+        )
+
+    def test_no_datapoints_is_an_empty_result_not_an_error(self):
+        import datetime
+
+        now = datetime.datetime.now(datetime.timezone.utc)
+        other = [{"Name": "TargetGroup", "Value": f"targetgroup/none-{uuid.uuid4().hex[:8]}/1"}]
+        query = self.query("requests", "RequestCount")
+        query["MetricStat"]["Metric"]["Dimensions"] = other
+        status, answer, _ = self.cbor(
+            "GetMetricData",
+            {"MetricDataQueries": [query], "StartTime": now - datetime.timedelta(minutes=5), "EndTime": now},
+        )
+        self.assertEqual(status, 200)
+        self.assertEqual(answer["MetricDataResults"][0]["Values"], [])
+
+    def test_a_refused_request_is_a_cbor_error_with_its_code(self):
+        import datetime
+
+        now = datetime.datetime.now(datetime.timezone.utc)
+        status, answer, headers = self.cbor(
+            "GetMetricData",
+            {
+                "MetricDataQueries": [self.query("requests", "RequestCount")],
+                "StartTime": now,
+                "EndTime": now - datetime.timedelta(minutes=5),
+            },
+        )
+        self.assertEqual((status, headers["content-type"]), (400, "application/cbor"))
+        self.assertEqual(answer["Error"]["Code"], "ValidationError")
+        self.assertIn("EndTime", answer["Error"]["Message"])
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
