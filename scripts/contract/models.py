@@ -1,8 +1,8 @@
 """AWS's service models as botocore ships them, and which operation of which model a request calls.
 
 The service comes from the SigV4 signing name in the recording; the operation from the protocol's own
-rule: the `Action` form field (query, ec2), `X-Amz-Target` (json), or method + request URI template
-(rest-json, rest-xml).
+rule: the `Action` form field (query, ec2), `X-Amz-Target` (json), `/service/<service>/operation/
+<operation>` (smithy-rpc-v2-cbor), or method + request URI template (rest-json, rest-xml).
 """
 
 import re
@@ -15,6 +15,7 @@ SERVICES = {
     "ec2": "ec2",
     "elasticloadbalancing": "elbv2",
     "autoscaling": "autoscaling",
+    "monitoring": "cloudwatch",
     "iam": "iam",
     "rds": "rds",
     "elasticfilesystem": "efs",
@@ -42,6 +43,8 @@ def service_model(name):
 def protocol_of(request):
     """The protocol the request was sent in, told from the request itself."""
     content_type = request.header("content-type") or ""
+    if request.header("smithy-protocol") == "rpc-v2-cbor" or "application/cbor" in content_type:
+        return "smithy-rpc-v2-cbor"
     if request.header("x-amz-target") or "x-amz-json" in content_type:
         return "json"
     if request.method == "POST" and "x-www-form-urlencoded" in content_type:
@@ -70,6 +73,12 @@ def identify(request):
         if prefix != model.metadata.get("targetPrefix") or name not in model.operation_names:
             raise Unidentified(f"X-Amz-Target {target!r} is no {model.service_name} operation")
         return model, model.operation_model(name), protocol
+    if protocol == "smithy-rpc-v2-cbor":
+        # Smithy RPC v2: the service's shape name (botocore's targetPrefix) and the operation in the path.
+        found = re.fullmatch(r"/service/([^/]+)/operation/([^/]+)", request.path)
+        if not found or found.group(1) != model.metadata.get("targetPrefix") or found.group(2) not in model.operation_names:
+            raise Unidentified(f"POST {request.path} is no {model.service_name} operation")
+        return model, model.operation_model(found.group(2)), protocol
     op = match_rest(model, request)
     return model, op, protocol
 

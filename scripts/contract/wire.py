@@ -12,6 +12,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import botocore.serialize
+from botocore.parsers import RpcV2CBORParser
 
 from models import match_path, template_parts
 
@@ -27,6 +28,8 @@ def parse(request, op, protocol):
         return _parse_query(request, op, protocol)
     if protocol == "json":
         return _parse_json_body(request.body, shape)
+    if protocol == "smithy-rpc-v2-cbor":
+        return _parse_cbor_body(request.body, shape)
     return _parse_rest(request, op, protocol)
 
 
@@ -195,6 +198,19 @@ def _parse_json_body(body, shape):
         document = json.loads(text or "{}")
     except json.JSONDecodeError as e:
         return {}, [("", "invalid-body", f"not JSON: {e}")]
+    return _read_json(document, shape, problems, "") or {}, problems
+
+
+def _parse_cbor_body(body, shape):
+    """A Smithy RPC v2 CBOR body: CBOR's own types (maps, text, numbers, epoch-seconds timestamps) read
+    by botocore's CBOR reader, then walked like a JSON document (unknown members, nested shapes)."""
+    if shape is None or not body:
+        return {}, []
+    try:
+        document = RpcV2CBORParser()._initial_body_parse(body)
+    except Exception as e:  # botocore raises several kinds on a malformed item
+        return {}, [("", "invalid-body", f"not CBOR: {e}")]
+    problems = []
     return _read_json(document, shape, problems, "") or {}, problems
 
 
