@@ -6,10 +6,12 @@
 //! generated from these definitions.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::output::ColorChoice;
+use crate::rollout::Steps;
 
 /// Build a highly available application cluster on AWS from one YAML topology: a load balancer in front
 /// of auto-scaled app nodes, with shared storage and database; preview, apply, destroy.
@@ -90,6 +92,28 @@ pub struct PlanArgs {
     pub set_desired: bool,
 }
 
+/// How a canary rollout goes (`rollout`).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Run options")]
+pub struct RolloutArgs {
+    /// The canary's share of the traffic at each step, in percent: rising, the last one 100
+    /// (e.g. 10,50,100). Give the same steps again to resume a rollout that was interrupted
+    #[arg(long, value_name = "STEPS", required_unless_present = "rollback", value_parser = clap::value_parser!(Steps))]
+    pub canary: Option<Steps>,
+    /// How long each step is watched before the next: every canary target must stay healthy for all of
+    /// it (30s, 5m, 1h; 1s to 1d)
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = step_time)]
+    pub step_time: Duration,
+    /// A step fails when more than this share of the canary's answers are 5xx (CloudWatch's count for
+    /// its target group; none counted is none failed)
+    #[arg(long, value_name = "PERCENT", default_value_t = 1.0, value_parser = percent)]
+    pub max_5xx_percent: f64,
+    /// Undo the rollout in progress instead: all traffic back to the app group at once, the canary group
+    /// and target group deleted, the launch template's default version put back
+    #[arg(long, conflicts_with = "canary")]
+    pub rollback: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write a commented starter topology that validates as written
@@ -162,6 +186,23 @@ pub enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Roll a new launch template version out through a weighted canary: a second group on the new
+    /// version takes a growing share of the traffic, each step gated on its health, and the rollout ends
+    /// with the app group on the new version and the canary gone (or, on a failure, back where it began)
+    Rollout {
+        /// The topology file
+        file: PathBuf,
+        /// Do not ask for confirmation (required without a terminal)
+        #[arg(short, long)]
+        yes: bool,
+        /// Take the deployment's lock even if another run holds it (only when that run is gone)
+        #[arg(long)]
+        force_unlock: bool,
+        #[command(flatten)]
+        rollout: RolloutArgs,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
     /// Delete every resource of a deployment, then check that nothing tagged with it is left
     Destroy {
         /// The topology file (or use --name)
@@ -230,6 +271,24 @@ pub enum Command {
 pub enum GraphFormat {
     Dot,
     Mermaid,
+}
+
+/// A step time: a duration as the topology writes them, from a second to a day.
+fn step_time(text: &str) -> Result<Duration, String> {
+    let time = crate::topology::parse_duration(text)?;
+    if (1..=86_400).contains(&time.as_secs()) {
+        Ok(time)
+    } else {
+        Err(format!("`{text}` is out of range: expected 1s to 1d"))
+    }
+}
+
+/// A percentage from 0 to 100, fractions allowed.
+fn percent(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(n) if (0.0..=100.0).contains(&n) => Ok(n),
+        _ => Err(format!("`{text}` is not a percentage from 0 to 100")),
+    }
 }
 
 /// A deployment name given on the command line follows the same rule as the topology's `name`.

@@ -14,4 +14,5 @@ pub mod model;
 pub mod output;
 pub mod plan;
 pub mod resources;
+pub mod rollout;
 pub mod topology;

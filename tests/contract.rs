@@ -1,6 +1,6 @@
 //! Contract with real AWS: the emulator accepts requests AWS refuses, so every request clusterup sends in
-//! the full lifecycle of examples/smarten-spark.yaml (plan, apply, output, an update, destroy) is
-//! recorded through the proxy and checked outside the emulator (scripts/contract/):
+//! the full lifecycle of examples/smarten-spark.yaml (plan, apply, output, an update, a canary rollout,
+//! destroy) is recorded through the proxy and checked outside the emulator (scripts/contract/):
 //!
 //! - against AWS's own service models (botocore): operation, members, required, enums, lengths, ranges,
 //!   patterns;
@@ -49,6 +49,10 @@ fn record_lifecycle(path: &Path) {
     ws.edit("team: bi", "team: analytics");
     ws.edit("instance_type: t3.large", "instance_type: t3.xlarge");
     run("update", &["apply", "--yes", &topology], 0);
+    // The next node type through a weighted canary: its target group, weighted forwards, the canary
+    // group, the gate's health and CloudWatch reads (Smithy RPC v2 CBOR), the app group's refresh.
+    ws.edit("instance_type: t3.xlarge", "instance_type: t3.2xlarge");
+    run("rollout", &["rollout", "--yes", "--canary", "50,100", "--step-time", "1s", &topology], 0);
     run("destroy", &["destroy", "--yes", "--delete-data", &topology], 0);
     proxy.set_phase("");
     let lines = std::fs::read_to_string(path).expect("read recording").lines().count();

@@ -4,6 +4,7 @@
 mod support;
 
 mod apply_destroy;
+mod canary_rollout;
 mod cli_offline;
 mod contract;
 mod data_tier;

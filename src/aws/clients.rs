@@ -26,6 +26,8 @@ pub struct Aws {
     pub ec2: aws_sdk_ec2::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
     pub autoscaling: aws_sdk_autoscaling::Client,
+    /// Metrics only: a canary rollout's 5xx gate reads the load balancer's per-target-group counts.
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub ssm: aws_sdk_ssm::Client,
     pub iam: aws_sdk_iam::Client,
     pub rds: aws_sdk_rds::Client,
@@ -101,6 +103,7 @@ impl Aws {
             ec2: client!(aws_sdk_ec2, config, http, calls, kill, default),
             elb: client!(aws_sdk_elasticloadbalancingv2, config, http, calls, kill, default),
             autoscaling: client!(aws_sdk_autoscaling, config, http, calls, kill, default),
+            cloudwatch: client!(aws_sdk_cloudwatch, config, http, calls, kill, default),
             ssm: client!(aws_sdk_ssm, config, http, calls, kill, default),
             iam: client!(aws_sdk_iam, config, http, calls, kill, default),
             rds: client!(aws_sdk_rds, config, http, calls, kill, default),

@@ -41,7 +41,11 @@ pub async fn run(
     locked(&ctx, "apply", how.force_unlock, printer, || async {
         // A saved plan is compared with a fresh one made the same way.
         let options = PlanArgs { set_desired: options.set_desired || saved.as_ref().is_some_and(|s| s.set_desired) };
-        let plan = make_plan(&ctx, &topology, options).await?;
+        let (plan, rollout) = make_plan(&ctx, &topology, &topology_path, options).await?;
+        if let Some(why) = crate::rollout::refusal(&plan, &rollout, &topology_path.display().to_string()) {
+            show_plan(&plan, how.compact, printer);
+            bail!(why);
+        }
         if let Some(saved) = &saved {
             // Compare what was saved (and reviewed) with what would run now, in the saved form.
             if serde_json::to_value(&saved.plan).ok() != serde_json::to_value(&plan).ok() {

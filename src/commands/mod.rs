@@ -8,6 +8,7 @@ mod graph;
 mod init;
 mod output;
 mod plan;
+mod rollout;
 mod validate;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -22,6 +23,7 @@ use crate::engine::StopSignal;
 use crate::output::Printer;
 use crate::plan::{diff, Plan};
 use crate::resources::{discover_all, facts, Ctx};
+use crate::rollout::State;
 use crate::topology::{self, Topology};
 
 /// How the process ends. Documented in docs/reliability.md and README.md.
@@ -96,6 +98,9 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
         }
         Command::Apply { file, yes, compact, force_unlock, options, aws, run } => {
             apply::run(&aws, options, &run, &file, Confirm { yes, compact, force_unlock }, printer).await
+        }
+        Command::Rollout { file, yes, force_unlock, rollout, aws } => {
+            rollout::run(&aws, rollout, &file, Confirm { yes, compact: false, force_unlock }, printer).await
         }
         Command::Destroy { file, name, yes, compact, force_unlock, aws, run } => {
             let how = Confirm { yes, compact, force_unlock };
@@ -188,15 +193,19 @@ async fn resolve_region(g: &AwsArgs) -> Result<String> {
     }
 }
 
-/// Discover, read facts, diff: the plan for a topology.
-async fn make_plan(ctx: &Ctx, topology: &Topology, options: PlanArgs) -> Result<Plan> {
+/// Discover, read facts, diff: the plan for the topology at `path`, and where a canary rollout stands.
+/// While one is in progress, the plan holds what it holds (`rollout::hold`), with notes that name `path`.
+async fn make_plan(ctx: &Ctx, topology: &Topology, path: &Path, options: PlanArgs) -> Result<(Plan, State)> {
     let actuals = discover_all(ctx).await?;
     let facts = facts::gather(&ctx.aws, topology, &actuals).await?;
     let mut wanted = compose::desired(topology, &facts)?;
     if options.set_desired {
         compose::set_desired(&mut wanted);
     }
-    Ok(diff(&topology.name, &topology.region, &wanted, actuals))
+    let state = State::read(&actuals);
+    let mut plan = diff(&topology.name, &topology.region, &wanted, actuals);
+    crate::rollout::hold(&mut plan, &state, &path.display().to_string());
+    Ok((plan, state))
 }
 
 /// The plan on stdout, in full or (`--compact`) one line per resource; with `--quiet`, its summary line.

@@ -27,7 +27,7 @@ pub async fn run(
     let bytes = read(file)?;
     let ctx = context_for(g, false, &topology).await?;
     let started = std::time::Instant::now();
-    let plan = make_plan(&ctx, &topology, options).await?;
+    let (plan, rollout) = make_plan(&ctx, &topology, file, options).await?;
     let planned_in = started.elapsed();
     if view.json {
         let body = crate::output::plan_json(&plan);
@@ -50,5 +50,8 @@ pub async fn run(
             path.display()
         ));
     }
-    Ok(if detailed_exitcode && plan.has_changes() { ExitStatus::Changes } else { ExitStatus::Success })
+    // A rollout in progress is a difference from what apply would build (a second group, a split
+    // forward) even when the plan holds it rather than change it.
+    let differs = plan.has_changes() || rollout.in_progress();
+    Ok(if detailed_exitcode && differs { ExitStatus::Changes } else { ExitStatus::Success })
 }

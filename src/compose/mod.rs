@@ -5,6 +5,7 @@
 //! One module per section; the order of [`desired`] is the order plans list resources in.
 
 mod app;
+mod canary;
 mod database;
 mod iam;
 mod load_balancer;
@@ -19,6 +20,7 @@ use crate::model::{tags, Address, Desired, Facts, Kind, TAGS};
 use crate::topology::{Image, Network, Topology, Zones};
 
 pub use app::set_desired;
+pub use canary::{canary, Canary};
 pub use outputs::outputs;
 pub use spark::METASTORE_CREDENTIALS;
 pub use template::TemplateError;

@@ -145,6 +145,22 @@ pub mod app {
     pub fn group_name(deployment: &str) -> String {
         format!("{deployment}-app")
     }
+
+    /// A weighted canary rollout's second group, running the new launch template version, and its own
+    /// target group: they exist only while a rollout is in progress (`clusterup rollout`).
+    pub const CANARY_GROUP: &str = "app/canary/auto-scaling-group";
+    pub const CANARY_TARGET_GROUP: &str = "app/canary/target-group";
+
+    /// Whether `address` is one of a canary rollout's resources.
+    pub fn is_canary(address: &str) -> bool {
+        address.starts_with("app/canary/")
+    }
+
+    /// The canary group's and its target group's name (at most 28 characters: target group names may
+    /// have 32, and deployment names 21).
+    pub fn canary_name(deployment: &str) -> String {
+        format!("{deployment}-canary")
+    }
 }
 
 pub mod spark {

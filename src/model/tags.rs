@@ -8,6 +8,9 @@ pub const DEPLOYMENT: &str = "clusterup:deployment";
 pub const RESOURCE: &str = "clusterup:resource";
 /// On the file system: where nodes mount it, so `output` can say so without the topology.
 pub const MOUNT_PATH: &str = "clusterup:mount-path";
+/// On a canary rollout's group and target group: the launch template version the canary runs, so a later
+/// run knows what the rollout in progress rolls out.
+pub const LAUNCH_TEMPLATE_VERSION: &str = "clusterup:launch-template-version";
 /// On the EMR cluster: how it scales (`managed`, `custom` or `none`). AWS answers "how does this cluster
 /// scale" with two different APIs, and the emulator only has one of them.
 pub const SPARK_SCALING: &str = "clusterup:scaling";

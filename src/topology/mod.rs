@@ -30,6 +30,7 @@ use std::path::Path;
 
 pub use error::{Diagnostic, TopologyError};
 pub use model::*;
+pub use rules::{duration as parse_duration, format_duration};
 pub use schema::json_schema;
 
 /// The rule of the topology's `name`, for deployment names given on the command line (`destroy --name`,

@@ -1,5 +1,5 @@
 //! Auto Scaling's kinds: the group of app nodes and its target-tracking scaling policy.
 
 pub mod group;
-mod refresh;
+pub mod refresh;
 pub mod scaling_policy;

@@ -154,7 +154,7 @@ async fn start(ctx: &Ctx, name: &str, template: &str, version: &str, resource: &
 }
 
 /// The group's refresh that has not ended, if any (AWS allows one at a time).
-async fn active_refresh(ctx: &Ctx, name: &str, resource: &str) -> Result<Option<InstanceRefresh>, AwsError> {
+pub async fn active_refresh(ctx: &Ctx, name: &str, resource: &str) -> Result<Option<InstanceRefresh>, AwsError> {
     let out = ctx
         .aws
         .autoscaling

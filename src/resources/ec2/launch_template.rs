@@ -207,6 +207,20 @@ impl ResourceKind for LaunchTemplate {
     }
 }
 
+/// Make `version` the template's default again (a canary rollout that is undone puts back the version the
+/// nodes run, so that plans compare the topology with what the nodes boot from).
+pub async fn set_default_version(ctx: &Ctx, id: &str, version: &str, resource: &str) -> Result<(), Error> {
+    ctx.aws
+        .ec2
+        .modify_launch_template()
+        .launch_template_id(id)
+        .default_version(version)
+        .send()
+        .await
+        .call("ModifyLaunchTemplate", resource)?;
+    Ok(())
+}
+
 fn template_data(want: &Desired) -> Result<RequestLaunchTemplateData, Error> {
     let instance_tags = ec2_tags(&tags::from_value(want.value(&INSTANCE_TAGS)));
     let tag = |kind| {

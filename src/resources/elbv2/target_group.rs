@@ -6,6 +6,7 @@ use aws_sdk_elasticloadbalancingv2::types::{Matcher, ProtocolEnum, TargetGroupAt
 
 use super::{elb_tags, read_tags, sync_tags};
 use crate::aws::{ErrorClass, PollPolicy, ResultExt, Service};
+use crate::model::names::app::canary_name;
 use crate::model::names::load_balancer::{target_group_name, TARGET_GROUP};
 use crate::model::{tags, Actual, Address, Compare, Desired, Kind, Prop, PropError, Value, NAME, TAGS};
 use crate::resources::support::{check_owner, delete_when_free, returned_id};
@@ -28,22 +29,20 @@ const SPEC: Spec = Spec::new(Kind::TargetGroup, "target group", Service::Elbv2, 
 impl ResourceKind for TargetGroup {
     const SPEC: &'static Spec = &SPEC;
 
+    /// The app's target group and, while a canary rollout is in progress, the canary's: one call per name
+    /// (AWS answers a call naming a missing group with TargetGroupNotFound for all of them).
     async fn discover(ctx: &Ctx, _parent: Option<&Actual>) -> Result<Vec<Actual>, Error> {
         let elb = &ctx.aws.elb;
-        let name = target_group_name(&ctx.deployment);
-        let found = elb.describe_target_groups().names(&name).send().await.call("DescribeTargetGroups", &name);
-        let groups = match found {
-            Ok(out) => out.target_groups().to_vec(),
-            Err(err) if err.is(ErrorClass::NotFound) => return Ok(vec![]),
-            Err(err) => return Err(err.into()),
-        };
+        let names = [target_group_name(&ctx.deployment), canary_name(&ctx.deployment)];
+        let (app, canary) = tokio::join!(by_name(ctx, &names[0]), by_name(ctx, &names[1]));
+        let groups: Vec<_> = app?.into_iter().chain(canary?).collect();
         let arns: Vec<String> = groups.iter().filter_map(|g| g.target_group_arn().map(str::to_owned)).collect();
         let all_tags = read_tags(ctx, &arns).await?;
         let mut out = Vec::new();
         for group in groups {
             let Some(arn) = group.target_group_arn() else { continue };
             let tags = all_tags.get(arn).cloned().unwrap_or_default();
-            check_owner(ctx, "target group", &name, &tags)?;
+            check_owner(ctx, "target group", group.target_group_name().unwrap_or_default(), &tags)?;
             let attributes = elb
                 .describe_target_group_attributes()
                 .target_group_arn(arn)
@@ -143,6 +142,16 @@ impl ResourceKind for TargetGroup {
         })
         .await?;
         Ok(())
+    }
+}
+
+/// The target groups called `name` (one at most: names are unique per account and region).
+async fn by_name(ctx: &Ctx, name: &str) -> Result<Vec<aws_sdk_elasticloadbalancingv2::types::TargetGroup>, Error> {
+    let found = ctx.aws.elb.describe_target_groups().names(name).send().await.call("DescribeTargetGroups", name);
+    match found {
+        Ok(out) => Ok(out.target_groups().to_vec()),
+        Err(err) if err.is(ErrorClass::NotFound) => Ok(Vec::new()),
+        Err(err) => Err(err.into()),
     }
 }
 

@@ -1,0 +1,361 @@
+//! `clusterup rollout FILE --canary 10,50,100`: a new launch template version through a weighted canary
+//! (see `crate::rollout`), or `--rollback` of the one in progress. This file decides what to do from the
+//! plan and the rollout's state, asks, and prints; the rollout itself is the library's.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Result};
+
+use super::apply::finish;
+use super::{confirm, context_for, load_topology, locked, make_plan, show_plan, stop_on_ctrl_c, Confirm, ExitStatus};
+use crate::cli::{AwsArgs, PlanArgs, RolloutArgs};
+use crate::compose;
+use crate::engine::execute;
+use crate::model::names::app;
+use crate::model::{Kind, Value};
+use crate::output::{Printer, ProgressView};
+use crate::plan::{Action, Change, Plan};
+use crate::resources::autoscaling::group;
+use crate::resources::{discover_all, Ctx};
+use crate::rollout::{self, Event, Hook, Input, Options, Outcome, Phase, State, Steps};
+use crate::topology::{Stickiness, Topology};
+
+pub async fn run(g: &AwsArgs, args: RolloutArgs, file: &Path, how: Confirm, printer: &Printer) -> Result<ExitStatus> {
+    let topology = load_topology(file, printer)?;
+    let ctx = context_for(g, false, &topology).await?;
+    let shown = file.display().to_string();
+    locked(&ctx, "rollout", how.force_unlock, printer, || async {
+        let (plan, state) = make_plan(&ctx, &topology, file, PlanArgs::default()).await?;
+        let hook = Lines::new(printer.clone());
+        if args.rollback {
+            return undo(&ctx, &state, &hook, printer, &shown).await;
+        }
+        let Some(steps) = args.canary.clone() else {
+            bail!("give the steps with --canary (e.g. --canary 10,50,100), or --rollback to undo a rollout");
+        };
+        let options = Options {
+            steps,
+            step_time: args.step_time,
+            max_5xx_percent: args.max_5xx_percent,
+            sticky: topology.load_balancer.stickiness.as_ref().map(|s| match s {
+                Stickiness::LbCookie { duration } | Stickiness::AppCookie { duration, .. } => *duration,
+            }),
+        };
+        let started = Instant::now();
+        let stop = stop_on_ctrl_c();
+        let (state, actuals, version) = match state.phase() {
+            Phase::Idle => {
+                let version = match start(&ctx, &topology, &plan, &state, &options, how, printer, &stop, &shown).await? {
+                    Started::Version(version) => version,
+                    Started::Nothing => return Ok(ExitStatus::Success),
+                    Started::Cancelled => return Ok(ExitStatus::Failure),
+                };
+                // What the launch template change made, read back from AWS.
+                let actuals = discover_all(&ctx).await?;
+                let state = State::read(&actuals);
+                if state.default_version().as_deref() != Some(version.as_str()) {
+                    bail!(
+                        "the launch template's default version is {:?} after the change, expected {version}; run the rollout again",
+                        state.default_version()
+                    );
+                }
+                (state, actuals, version)
+            }
+            _ => {
+                let version = resumable(&plan, &state, &shown)?;
+                printer.status(&format!("Resuming the rollout of launch template v{version}: {}.", state.summary()));
+                (state, plan.actuals(), version)
+            }
+        };
+        let capacity = [&state.canary_group, &state.app_group]
+            .into_iter()
+            .flatten()
+            .find_map(|g| g.props.get(group::DESIRED.name).and_then(Value::as_int))
+            .unwrap_or(0);
+        let composed: Vec<_> = plan.changes.iter().filter_map(|c| c.desired.clone()).collect();
+        let Some(canary) = compose::canary(&topology, &composed, &version, capacity) else {
+            bail!("the topology has no app group to roll out (a bug: every topology has one)");
+        };
+        let input = Input { canary: &canary, known: &actuals, state: &state };
+        let outcome = rollout::forward(&ctx, input, &options, &hook, &stop, &shown).await?;
+        report(&outcome, &state, &options.steps, started.elapsed(), printer, &shown)
+    })
+    .await
+}
+
+/// How the start of a new rollout went.
+enum Started {
+    /// The launch template has this new version, which the app group does not run.
+    Version(String),
+    /// The nodes run what the topology asks for.
+    Nothing,
+    /// The operator said no.
+    Cancelled,
+}
+
+/// A new rollout: what the plan changes must be a new launch template version and nothing else. Shows
+/// it, asks, and makes the new version (not the app group's replacement).
+#[allow(clippy::too_many_arguments)]
+async fn start(
+    ctx: &Ctx,
+    topology: &Topology,
+    plan: &Plan,
+    state: &State,
+    options: &Options,
+    how: Confirm,
+    printer: &Printer,
+    stop: &crate::engine::StopSignal,
+    shown: &str,
+) -> Result<Started> {
+    let Some(app_group) = &state.app_group else {
+        bail!("deployment {} has no app group yet: build it with `clusterup apply` first", topology.name);
+    };
+    let is_version_change = |c: &Change| {
+        c.address.as_str() == app::AUTO_SCALING_GROUP
+            && c.changes.iter().all(|p| p.key == group::LAUNCH_TEMPLATE_VERSION.name)
+    };
+    let others: Vec<String> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp && c.address.as_str() != app::LAUNCH_TEMPLATE && !is_version_change(c))
+        .map(|c| format!("{} {}", c.action.symbol().trim(), c.address))
+        .collect();
+    if !others.is_empty() {
+        bail!(
+            "a rollout changes only what the nodes boot from (a new launch template version), and this topology also changes: {}. \
+             Apply those first on their own (`clusterup apply` with the nodes' instance type, image and user data as they run now), then roll out",
+            others.join(", ")
+        );
+    }
+    let template_change =
+        plan.changes.iter().find(|c| c.address.as_str() == app::LAUNCH_TEMPLATE && c.action != Action::NoOp);
+    let version_change = plan.changes.iter().find(|c| is_version_change(c) && c.action == Action::Update);
+    let running = state.app_version().unwrap_or_default();
+    let Some(version_change) = version_change else {
+        if template_change.is_some() {
+            bail!("the launch template change makes no new version (nothing the nodes boot from changes): apply it with `clusterup apply`");
+        }
+        printer.status(&format!(
+            "Nothing to roll out: the app nodes run launch template v{running}, which matches the topology."
+        ));
+        return Ok(Started::Nothing);
+    };
+    let version = match version_change.changes.iter().find_map(|p| p.after.clone()) {
+        Some(Value::Str(version)) if version.parse::<u64>().is_ok() => version,
+        other => bail!("cannot tell which launch template version the change makes (the plan says {other:?}); run `clusterup plan` and check the launch template"),
+    };
+
+    // Show what will happen, and ask.
+    if let Some(change) = template_change {
+        show_plan(&only(plan, change), how.compact, printer);
+    }
+    printer.out(&format!(
+        "\nRollout of launch template v{version} (the app group {} runs v{running}, {} nodes):\n  \
+         canary: {} nodes on v{version} in group {}, behind target group {}\n  \
+         steps: {}, {} each; a step fails when a canary target is not healthy or more than {}% of its answers are 5xx, and then all traffic goes back at once\n  \
+         end: the app group moves to v{version} (instance refresh, while it takes no traffic), takes the traffic back, and the canary is deleted\n",
+        app_group.id,
+        app_group.props.get(group::DESIRED.name).map_or_else(|| "?".to_owned(), ToString::to_string),
+        app_group.props.get(group::DESIRED.name).map_or_else(|| "?".to_owned(), ToString::to_string),
+        app::canary_name(&topology.name),
+        app::canary_name(&topology.name),
+        options.steps,
+        crate::topology::format_duration(options.step_time),
+        options.max_5xx_percent,
+    ));
+    if !how.yes && !confirm(printer, "Roll out?", "roll out")? {
+        printer.status("Rollout cancelled; nothing was changed.");
+        return Ok(Started::Cancelled);
+    }
+
+    // The new version first; the app group is left on the one it runs.
+    if let Some(change) = template_change {
+        let lt_plan = only(plan, change);
+        let view = Arc::new(ProgressView::new(printer.clone(), &lt_plan, "Applying"));
+        let report = execute(&lt_plan, Arc::new(ctx.clone()), 1, view.clone(), stop.clone()).await;
+        view.finish();
+        finish(
+            &report,
+            printer,
+            "rollout",
+            &format!("clusterup rollout {shown} --canary {}", steps_arg(&options.steps)),
+        )?;
+        if !report.succeeded() {
+            bail!("the launch template change did not complete; nothing else was changed");
+        }
+    }
+    Ok(Started::Version(version))
+}
+
+/// `10,50,100`: the steps as `--canary` takes them.
+fn steps_arg(steps: &Steps) -> String {
+    steps.as_slice().iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// `plan` with only `change` to make: everything else unchanged (and known, for references).
+fn only(plan: &Plan, change: &Change) -> Plan {
+    let changes = plan
+        .changes
+        .iter()
+        .filter(|c| c.actual.is_some() || c.address == change.address)
+        .map(|c| {
+            if c.address == change.address {
+                c.clone()
+            } else {
+                Change { action: Action::NoOp, changes: Vec::new(), notes: Vec::new(), ..c.clone() }
+            }
+        })
+        .collect();
+    Plan { changes, ..plan.clone() }
+}
+
+/// The version a rollout in progress rolls out, if this run may take it on.
+fn resumable(plan: &Plan, state: &State, shown: &str) -> Result<String> {
+    let Some(version) = state.canary_version() else {
+        bail!(
+            "a listener splits traffic ({}), but there is no canary of clusterup's to go with it; undo it with `clusterup rollout {shown} --rollback`",
+            state.summary()
+        );
+    };
+    if state.phase() != Phase::Finishing {
+        if state.default_version().as_deref() != Some(version.as_str()) {
+            bail!(
+                "the canary runs launch template v{version}, but the template's default version is now v{}; undo the rollout with `clusterup rollout {shown} --rollback`, then roll out again",
+                state.default_version().unwrap_or_default()
+            );
+        }
+        let template_changes = plan.changes.iter().any(|c| c.kind == Kind::LaunchTemplate && c.action != Action::NoOp);
+        if template_changes {
+            bail!(
+                "a rollout of launch template v{version} is in progress ({}), and the topology now asks for another version. \
+                 Finish it first with the topology it started with, or undo it with `clusterup rollout {shown} --rollback`; then roll out the new change",
+                state.summary()
+            );
+        }
+    }
+    Ok(version)
+}
+
+async fn undo(ctx: &Ctx, state: &State, hook: &Lines, printer: &Printer, shown: &str) -> Result<ExitStatus> {
+    if !state.in_progress() && state.default_version() == state.app_version() {
+        printer.status("No rollout in progress: nothing to undo.");
+        return Ok(ExitStatus::Success);
+    }
+    printer.status(&format!("Undoing the rollout ({}).", state.summary()));
+    rollout::undo(ctx, state, hook, shown).await?;
+    printer.status(&format!(
+        "Rolled back: all traffic is on the app group (launch template v{}), and the canary is gone.",
+        state.app_version().unwrap_or_default()
+    ));
+    Ok(ExitStatus::Success)
+}
+
+fn report(
+    outcome: &Outcome,
+    state: &State,
+    steps: &Steps,
+    took: Duration,
+    printer: &Printer,
+    shown: &str,
+) -> Result<ExitStatus> {
+    match outcome {
+        Outcome::Done { version, nodes } => {
+            printer.status(&format!(
+                "\nRollout complete in {}: the app group's {nodes} nodes run launch template v{version}, the canary is gone, and all traffic goes to the app group.",
+                crate::output::secs(took)
+            ));
+            Ok(ExitStatus::Success)
+        }
+        Outcome::RolledBack { version, reason } => {
+            printer.error(&format!(
+                "the rollout of launch template v{version} failed: {reason}.\n  \
+                 Rolled back: all traffic is on the app group (launch template v{}), the canary group and target group are deleted, and the launch template's default version is v{} again.\n  \
+                 hint: find out why the new version failed (its nodes' logs, the load balancer's access logs), fix the topology and run `clusterup rollout {shown} --canary {}` again; or change the topology back to what the nodes run",
+                state.app_version().unwrap_or_default(),
+                state.app_version().unwrap_or_default(),
+                steps_arg(steps),
+            ));
+            Ok(ExitStatus::Failure)
+        }
+        Outcome::Stopped { percent } => {
+            printer.status(&format!(
+                "\nInterrupted: the canary keeps {percent}% of the traffic. {}.",
+                crate::rollout::hold::how_to_end(shown)
+            ));
+            Ok(ExitStatus::Interrupted)
+        }
+    }
+}
+
+/// The rollout's events as plain lines on stderr: what it does, long waits (again when what is seen
+/// changes, or every 15 s), and the canary's gate readings (each step's first, then on a change or
+/// every 30 s).
+struct Lines {
+    printer: Printer,
+    last: Mutex<Option<(String, Instant)>>,
+}
+
+const REPEAT_EVERY: Duration = Duration::from_secs(30);
+const REPEAT_WAIT_EVERY: Duration = Duration::from_secs(15);
+
+impl Lines {
+    fn new(printer: Printer) -> Lines {
+        Lines { printer, last: Mutex::new(None) }
+    }
+
+    /// Print `line` unless it says the same as the last one (`key`) within `every`.
+    fn say(&self, key: String, line: &str, every: Duration) {
+        let Ok(mut last) = self.last.lock() else { return };
+        let repeat = last.as_ref().is_some_and(|(k, at)| *k == key && at.elapsed() < every);
+        if !repeat {
+            self.printer.progress(line);
+            *last = Some((key, Instant::now()));
+        }
+    }
+}
+
+impl Hook for Lines {
+    fn event(&self, event: &Event<'_>) {
+        match event {
+            Event::Doing(text) => self.say((*text).to_owned(), &format!("  {text}"), Duration::ZERO),
+            Event::Waiting { address, seen, waited } => self.say(
+                format!("{address}: {seen}"),
+                &format!("  waiting  {address}: {seen} ({})", crate::output::secs(*waited)),
+                REPEAT_WAIT_EVERY,
+            ),
+            Event::Watched { percent, reading, left } => {
+                let seen = format!(
+                    "canary at {percent}%: {}/{} healthy, {:.1}% 5xx",
+                    reading.healthy,
+                    reading.expected,
+                    reading.five_xx_percent()
+                );
+                self.say(seen.clone(), &format!("  {seen}, {} left", left_text(*left)), REPEAT_EVERY);
+            }
+        }
+    }
+}
+
+/// `4m12s`, `42s`, `0s`: whole seconds, as a countdown reads.
+fn left_text(left: Duration) -> String {
+    let secs = left.as_secs() + u64::from(left.subsec_millis() >= 500);
+    if secs >= 60 {
+        format!("{}m{:02}s", secs / 60, secs % 60)
+    } else {
+        format!("{secs}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_left_reads_as_a_countdown() {
+        assert_eq!(left_text(Duration::from_secs(252)), "4m12s");
+        assert_eq!(left_text(Duration::from_millis(41_600)), "42s");
+        assert_eq!(left_text(Duration::ZERO), "0s");
+    }
+}

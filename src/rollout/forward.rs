@@ -1,0 +1,298 @@
+//! A rollout from wherever it stands to its end:
+//!
+//! 1. the canary target group (the app target group's health check and attributes), then every listener
+//!    forwarding to both, the canary at weight 0: AWS health-checks a target group only once a listener
+//!    names it, so the canary's nodes can be seen healthy before they get a request;
+//! 2. the canary group on the new version, as many nodes as the app group has, waited for until they
+//!    are in service and healthy;
+//! 3. each step: the weights set (app 100 - w, canary w), then the canary watched for the step's time
+//!    ([`super::gate`]); a failure goes back at once ([`super::undo`]);
+//! 4. once the canary has carried all the traffic for a step, the app group (now taking none) is moved
+//!    to the new version by an instance refresh, the traffic goes back to it in one move, and the canary
+//!    group and target group are deleted. The deployment is then what apply builds for the topology.
+//!
+//! A run that finds part of this done (a kill, Ctrl-C) picks up where AWS says it stopped.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime};
+
+use super::gate::{self, Target};
+use super::state::{Phase, State};
+use super::undo::back;
+use super::{Error, Event, Hook, Input, Options, Outcome, Waits};
+use crate::engine::StopSignal;
+use crate::model::{Actual, Address, Desired, Value};
+use crate::resources::autoscaling::{group, refresh};
+use crate::resources::elbv2::listener;
+use crate::resources::{registry, Ctx};
+
+/// How a walk through the steps ended, short of an error.
+enum Walked {
+    /// The canary carried all the traffic for a whole step.
+    Passed,
+    Failed(String),
+    Stopped(u32),
+}
+
+/// Take the rollout `input` describes to its end, or back if the canary fails.
+pub async fn forward(
+    ctx: &Ctx,
+    input: Input<'_>,
+    options: &Options,
+    hook: &dyn Hook,
+    stop: &StopSignal,
+    topology: &str,
+) -> Result<Outcome, Error> {
+    let version = input.canary.group.text(&group::LAUNCH_TEMPLATE_VERSION)?;
+    let mut run = Run {
+        ctx,
+        hook,
+        stop,
+        options,
+        state: input.state.clone(),
+        known: input.known.iter().map(|a| (a.address.clone(), a.clone())).collect(),
+        version: version.to_owned(),
+    };
+    let walked = match run.walk(input).await {
+        Ok(Walked::Passed) => match run.finish().await {
+            Ok(nodes) => {
+                // Done whatever happens next: a failed delete is finished by the next run, never undone.
+                run.clean_up().await?;
+                return Ok(Outcome::Done { version: run.version, nodes });
+            }
+            Err(err) => Err(err),
+        },
+        Ok(Walked::Stopped(percent)) => return Ok(Outcome::Stopped { percent }),
+        Ok(Walked::Failed(reason)) => Ok(reason),
+        Err(err) => Err(err),
+    };
+    let reason = match walked {
+        Ok(reason) => reason,
+        Err(err) => err.to_string(),
+    };
+    hook.event(&Event::Doing(&format!("the canary failed: {reason}; going back")));
+    match back(ctx, &run.state, hook).await {
+        Ok(()) => Ok(Outcome::RolledBack { version: run.version, reason }),
+        Err(undo) => Err(Error::UndoFailed { cause: reason, undo: Box::new(undo), topology: topology.to_owned() }),
+    }
+}
+
+struct Run<'a> {
+    ctx: &'a Ctx,
+    hook: &'a dyn Hook,
+    stop: &'a StopSignal,
+    options: &'a Options,
+    /// Where the rollout stands, kept up to date as this run makes things (what [`back`] undoes).
+    state: State,
+    /// Every resource known so far, by address, to resolve the canary's references.
+    known: BTreeMap<Address, Actual>,
+    version: String,
+}
+
+impl Run<'_> {
+    fn doing(&self, text: &str) {
+        self.hook.event(&Event::Doing(text));
+    }
+
+    fn waits(&self, address: &Address) -> Waits<'_> {
+        Waits { hook: self.hook, address: address.clone() }
+    }
+
+    /// `want` with its references replaced by the ids (or attributes) of what exists.
+    fn resolved(&self, want: &Desired) -> Desired {
+        let resolve = |address: &Address, attr: Option<&str>| {
+            self.known.get(address).and_then(|a| a.reference(attr)).unwrap_or(Value::Unknown)
+        };
+        Desired {
+            props: want.props.iter().map(|(k, v)| (k.clone(), v.resolve(&resolve))).collect(),
+            create_only: want.create_only.iter().map(|(k, v)| (k.clone(), v.resolve(&resolve))).collect(),
+            ..want.clone()
+        }
+    }
+
+    fn required<'s>(&self, found: &'s Option<Actual>, what: &str) -> Result<&'s Actual, Error> {
+        found.as_ref().ok_or_else(|| {
+            Error::Refused(format!(
+                "the deployment has no {what}: apply the topology first (`clusterup apply`), then roll out"
+            ))
+        })
+    }
+
+    /// The canary made (where missing) and taken through the steps it has not passed.
+    async fn walk(&mut self, input: Input<'_>) -> Result<Walked, Error> {
+        let app_tg = self.required(&self.state.app_target_group, "app target group")?.id.clone();
+        let load_balancer = self.required(&self.state.load_balancer, "load balancer")?.id.clone();
+        if self.state.phase() == Phase::Finishing {
+            return Ok(Walked::Passed);
+        }
+
+        // 1. The canary's target group, named by every listener (at weight 0 until the first step).
+        let canary_tg = match self.state.canary_target_group.clone() {
+            Some(tg) => tg,
+            None => {
+                let want = self.resolved(&input.canary.target_group);
+                self.doing(&format!(
+                    "creating the canary target group {}",
+                    want.text(&crate::model::NAME).unwrap_or("")
+                ));
+                let made = registry::of(want.kind).create(self.ctx, &want, &self.waits(&want.address)).await?;
+                self.known.insert(made.address.clone(), made.clone());
+                self.state.canary_target_group = Some(made.clone());
+                made
+            }
+        };
+        let start = self.options.steps.resume_at(self.state.canary_percent());
+        if self.state.canary_percent() == 0 {
+            self.weigh(&app_tg, &canary_tg.id, 0).await?;
+        }
+
+        // 2. The canary group; made again when it exists already, which waits for its nodes (a run killed
+        // while they booted resumes here).
+        let want = self.resolved(&input.canary.group);
+        let nodes = usize::try_from(want.int(&group::DESIRED)?).unwrap_or(0);
+        self.doing(&format!(
+            "{} the canary group {} ({nodes} nodes, launch template v{})",
+            if self.state.canary_group.is_some() { "waiting for" } else { "creating" },
+            want.text(&crate::model::NAME).unwrap_or(""),
+            self.version
+        ));
+        // Recorded before the call: a group whose creation failed half-way is still there to delete.
+        self.state
+            .canary_group
+            .get_or_insert_with(|| Actual::made(&want, want.text(&crate::model::NAME).unwrap_or("")));
+        let made = registry::of(want.kind).create(self.ctx, &want, &self.waits(&want.address)).await?;
+        self.state.canary_group = Some(made);
+
+        // 3. The steps.
+        let target = Target {
+            target_group: &canary_tg.id,
+            load_balancer: &load_balancer,
+            expected: nodes,
+            resource: canary_tg.address.as_str(),
+        };
+        if self.state.canary_percent() > 0 {
+            self.doing(&format!("resuming at {}%", self.options.steps.as_slice()[start]));
+        }
+        for &percent in &self.options.steps.as_slice()[start..] {
+            if self.stop.is_stopped() {
+                return Ok(Walked::Stopped(self.state.canary_percent()));
+            }
+            self.weigh(&app_tg, &canary_tg.id, percent).await?;
+            match self.watch(percent, target).await? {
+                Watch::Passed => {}
+                Watch::Failed(why) => return Ok(Walked::Failed(format!("canary at {percent}%: {why}"))),
+                Watch::Stopped => return Ok(Walked::Stopped(percent)),
+            }
+        }
+        if self.stop.is_stopped() {
+            return Ok(Walked::Stopped(100));
+        }
+        Ok(Walked::Passed)
+    }
+
+    /// Every listener forwarding `percent` of its requests to the canary, the rest to the app group.
+    async fn weigh(&mut self, app_tg: &str, canary_tg: &str, percent: u32) -> Result<(), Error> {
+        if percent > 0 {
+            self.doing(&format!("canary at {percent}%: {}% of requests to the new version", percent));
+        }
+        for l in &mut self.state.listeners {
+            let targets = [(app_tg, 100 - percent), (canary_tg, percent)];
+            listener::forward_weighted(self.ctx, &l.id, l.address.as_str(), &targets, self.options.sticky).await?;
+            *l = l.clone().prop(&listener::TARGET_GROUP, listener::weighted(&targets));
+        }
+        Ok(())
+    }
+
+    /// Look at the canary until the step's time is up, or it fails.
+    async fn watch(&self, percent: u32, target: Target<'_>) -> Result<Watch, Error> {
+        let step = self.options.step_time;
+        let every = (step / 10).clamp(Duration::from_secs(1), Duration::from_secs(10));
+        let started = tokio::time::Instant::now();
+        let since = SystemTime::now();
+        loop {
+            let reading = gate::read(self.ctx, target, since, SystemTime::now()).await?;
+            let elapsed = started.elapsed();
+            let left = step.saturating_sub(elapsed);
+            self.hook.event(&Event::Watched { percent, reading: &reading, left });
+            if let Some(why) = reading.failure(self.options.max_5xx_percent) {
+                return Ok(Watch::Failed(why));
+            }
+            if left.is_zero() {
+                return Ok(Watch::Passed);
+            }
+            if self.stop.is_stopped() {
+                return Ok(Watch::Stopped);
+            }
+            tokio::time::sleep(every.min(left)).await;
+        }
+    }
+
+    /// The app group onto the new version, the traffic back to it, the canary deleted. Returns the nodes.
+    async fn finish(&mut self) -> Result<usize, Error> {
+        let app = self.required(&self.state.app_group, "app group")?.clone();
+        let template = self.required(&self.state.launch_template, "launch template")?.id.clone();
+        let app_tg = self.required(&self.state.app_target_group, "app target group")?.clone();
+        let load_balancer = self.required(&self.state.load_balancer, "load balancer")?.id.clone();
+        if self.state.app_version().as_deref() != Some(self.version.as_str()) {
+            self.doing(&format!(
+                "the canary carries all the traffic: moving the app group {} to launch template v{}",
+                app.id, self.version
+            ));
+            refresh::roll_to(
+                self.ctx,
+                &app.id,
+                &template,
+                &self.version,
+                app.address.as_str(),
+                &self.waits(&app.address),
+            )
+            .await?;
+        }
+        // The app group takes the traffic back only with as many healthy nodes as it should have. The
+        // nodes the refresh replaced may still be listed, draining, for the target group's deregistration
+        // delay: they do not count either way.
+        let nodes = app.props.get(group::DESIRED.name).and_then(Value::as_int).unwrap_or(0);
+        let nodes = usize::try_from(nodes).unwrap_or(0);
+        let target = Target {
+            target_group: &app_tg.id,
+            load_balancer: &load_balancer,
+            expected: nodes,
+            resource: app_tg.address.as_str(),
+        };
+        let (healthy, not_healthy) = gate::target_health(self.ctx, target).await?;
+        if healthy < nodes {
+            let mut why = format!("after its refresh the app group has {healthy}/{nodes} healthy targets");
+            if !not_healthy.is_empty() {
+                why.push_str(&format!(" ({})", not_healthy.join("; ")));
+            }
+            return Err(Error::Refused(why));
+        }
+        self.doing("all traffic back to the app group, now on the new version");
+        for l in &mut self.state.listeners {
+            listener::forward_all(self.ctx, &l.id, l.address.as_str(), &app_tg.id).await?;
+            *l = l.clone().prop(&listener::TARGET_GROUP, Value::str(&app_tg.id));
+        }
+        self.state.app_group = Some(app.prop(&group::LAUNCH_TEMPLATE_VERSION, Value::str(&self.version)));
+        Ok(nodes)
+    }
+
+    /// The canary group and target group deleted, once nothing forwards to them.
+    async fn clean_up(&mut self) -> Result<(), Error> {
+        for canary in [self.state.canary_group.take(), self.state.canary_target_group.take()].into_iter().flatten() {
+            self.doing(&format!("deleting {} {}", registry::label(canary.kind), canary.id));
+            registry::of(canary.kind).delete(self.ctx, &canary, &self.waits(&canary.address)).await.map_err(|err| {
+                Error::Refused(format!(
+                    "the rollout is done (every node runs launch template v{}), but deleting the canary failed: {err}\n  hint: run the same `clusterup rollout` again to finish cleaning up",
+                    self.version
+                ))
+            })?;
+        }
+        Ok(())
+    }
+}
+
+enum Watch {
+    Passed,
+    Failed(String),
+    Stopped,
+}

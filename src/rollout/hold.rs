@@ -1,0 +1,160 @@
+//! While a rollout is in progress, `plan` and `apply` leave its resources alone: the canary group and
+//! target group are not planned for deletion and the weighted listeners are not drift to undo. The plan
+//! says so in notes instead; apply refuses to change what the rollout holds (the app group, the launch
+//! template, the listeners) and says how to end the rollout.
+
+use super::state::State;
+use crate::model::names::app;
+use crate::model::Kind;
+use crate::plan::{Action, Plan};
+use crate::resources::elbv2::listener;
+
+/// How the operator ends a rollout of `topology` (a path as they typed it).
+pub fn how_to_end(topology: &str) -> String {
+    format!(
+        "`clusterup rollout {topology} --canary STEPS` resumes it, `clusterup rollout {topology} --rollback` undoes it"
+    )
+}
+
+/// Mark what the rollout holds in `plan`: its resources and weighted listeners become unchanged, with a
+/// note; a change to the app group or the launch template stays, with a note that it waits.
+pub fn hold(plan: &mut Plan, state: &State, topology: &str) {
+    if !state.in_progress() {
+        return;
+    }
+    let note = format!("rollout in progress: {}; {}", state.summary(), how_to_end(topology));
+    let canary_tg = state.canary_target_group.as_ref().map(|tg| tg.id.as_str());
+    for change in &mut plan.changes {
+        if app::is_canary(change.address.as_str()) && change.action == Action::Delete {
+            change.action = Action::NoOp;
+            change.notes.push(note.clone());
+        } else if change.kind == Kind::Listener && change.action == Action::Update {
+            let Some(have) = &change.actual else { continue };
+            let weights = listener::weights(have);
+            // Only the forward differs, and it is the rollout's split: held. Anything else is still a
+            // change, which apply refuses while the rollout runs.
+            let only_forward = change.changes.iter().all(|c| c.key == listener::TARGET_GROUP.name);
+            let split = weights.len() > 1
+                && (canary_tg.is_none() || weights.iter().any(|(arn, _)| Some(arn.as_str()) == canary_tg));
+            if only_forward && split {
+                let canary_share = weights.iter().find(|(arn, _)| Some(arn.as_str()) == canary_tg).map_or(0, |w| w.1);
+                change.action = Action::NoOp;
+                change.changes.clear();
+                change.notes.push(format!("{canary_share}% of requests go to the canary: {note}"));
+            }
+        } else if change.action != Action::NoOp
+            && matches!(change.address.as_str(), app::AUTO_SCALING_GROUP | app::LAUNCH_TEMPLATE)
+        {
+            change.notes.push(format!("held until the rollout ends ({}); {}", state.summary(), how_to_end(topology)));
+        }
+    }
+}
+
+/// Why apply must not run `plan` now, if it must not: it changes what a rollout in progress holds.
+pub fn refusal(plan: &Plan, state: &State, topology: &str) -> Option<String> {
+    if !state.in_progress() {
+        return None;
+    }
+    let held: Vec<String> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .filter(|c| {
+            c.kind == Kind::Listener
+                || app::is_canary(c.address.as_str())
+                || matches!(c.address.as_str(), app::AUTO_SCALING_GROUP | app::LAUNCH_TEMPLATE)
+        })
+        .map(|c| format!("{} {}", c.action.symbol().trim(), c.address))
+        .collect();
+    if held.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "a canary rollout is in progress ({}), and this plan changes what it holds: {}. \
+         End the rollout first: {}; then apply again",
+        state.summary(),
+        held.join(", "),
+        how_to_end(topology)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::names::load_balancer;
+    use crate::model::{Desired, Value};
+    use crate::plan::diff;
+    use crate::resources::autoscaling::group;
+    use crate::rollout::state::tests::deployment;
+
+    /// What the topology asks for: the app group on v4, each listener forwarding to the app target group.
+    fn wanted(listeners: usize) -> Vec<Desired> {
+        let mut out = vec![Desired::new(app::AUTO_SCALING_GROUP, Kind::AutoScalingGroup)
+            .prop(&group::LAUNCH_TEMPLATE_VERSION, Value::str("4"))];
+        out.push(Desired::new(load_balancer::TARGET_GROUP, Kind::TargetGroup));
+        out.push(Desired::new(app::LAUNCH_TEMPLATE, Kind::LaunchTemplate));
+        for i in 0..listeners {
+            let port = 80 + i64::try_from(i).unwrap_or(0);
+            out.push(
+                Desired::new(load_balancer::listener(port), Kind::Listener)
+                    .prop(&listener::TARGET_GROUP, Value::Ref(crate::model::Address::new(load_balancer::TARGET_GROUP))),
+            );
+        }
+        out
+    }
+
+    fn actions(plan: &Plan) -> Vec<(String, Action)> {
+        plan.changes.iter().map(|c| (c.address.to_string(), c.action)).collect()
+    }
+
+    #[test]
+    fn a_plan_during_a_rollout_keeps_the_canary_and_the_split_and_says_so() {
+        let actuals = deployment(true, &[50]);
+        let state = State::read(&actuals);
+        let mut plan = diff("shop", "us-east-1", &wanted(1), actuals);
+        assert!(plan.changes.iter().any(|c| c.action == Action::Delete), "without hold the canary would go");
+        hold(&mut plan, &state, "shop.yaml");
+        let acted: Vec<(String, Action)> = actions(&plan).into_iter().filter(|(_, a)| *a != Action::NoOp).collect();
+        assert_eq!(acted, [(app::AUTO_SCALING_GROUP.to_owned(), Action::Update)], "only the app group's version");
+        let note_of = |address: &str| {
+            plan.changes.iter().find(|c| c.address.as_str() == address).map(|c| c.notes.join("\n")).unwrap_or_default()
+        };
+        let canary = note_of(app::CANARY_GROUP);
+        assert!(canary.starts_with("rollout in progress: canary at 50% (launch template v4); "), "{canary}");
+        assert!(canary.contains("`clusterup rollout shop.yaml --rollback` undoes it"), "{canary}");
+        assert!(note_of(app::CANARY_TARGET_GROUP).starts_with("rollout in progress"));
+        assert!(note_of(&load_balancer::listener(80)).starts_with("50% of requests go to the canary"));
+        assert!(note_of(app::AUTO_SCALING_GROUP).contains("held until the rollout ends (canary at 50%"));
+
+        let refused = refusal(&plan, &state, "shop.yaml").expect("apply refuses");
+        assert!(refused.contains("changes what it holds: ~ app/auto-scaling-group."), "{refused}");
+        assert!(refused.contains("`clusterup rollout shop.yaml --canary STEPS` resumes it"), "{refused}");
+    }
+
+    #[test]
+    fn without_a_rollout_nothing_is_held_and_a_split_listener_is_drift() {
+        let mut actuals = deployment(false, &[]);
+        actuals.push(crate::rollout::state::tests::forwarding(80, &[("tg-app", 1)]));
+        let state = State::read(&actuals);
+        let mut plan = diff("shop", "us-east-1", &wanted(1), actuals);
+        let before = plan.clone();
+        hold(&mut plan, &state, "shop.yaml");
+        assert_eq!(plan, before);
+        assert_eq!(refusal(&plan, &state, "shop.yaml"), None);
+    }
+
+    #[test]
+    fn apply_may_change_what_the_rollout_does_not_hold() {
+        let actuals = deployment(true, &[10]);
+        let state = State::read(&actuals);
+        // The app group already on v4 (as wanted); only the target group's tags differ.
+        let mut wanted = wanted(1);
+        wanted[0] = Desired::new(app::AUTO_SCALING_GROUP, Kind::AutoScalingGroup)
+            .prop(&group::LAUNCH_TEMPLATE_VERSION, Value::str("3"));
+        wanted[1] = wanted[1].clone().prop(&crate::model::TAGS, Value::Map(Default::default()));
+        let mut plan = diff("shop", "us-east-1", &wanted, actuals);
+        hold(&mut plan, &state, "shop.yaml");
+        assert!(plan.has_changes());
+        assert_eq!(refusal(&plan, &state, "shop.yaml"), None);
+    }
+}

@@ -1,0 +1,210 @@
+//! Where a rollout stands, read from AWS alone: the canary group and target group exist (found by their
+//! `clusterup:resource` tags, each tagged with the launch template version it runs), and the listeners'
+//! weighted forwards say which share of the traffic the canary has reached.
+
+use crate::model::names::{app, load_balancer};
+use crate::model::{tags, Actual, Kind, TAGS};
+use crate::resources::autoscaling::group;
+use crate::resources::ec2::launch_template;
+use crate::resources::elbv2::listener;
+
+/// The deployment's resources a rollout deals with, as discovered.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct State {
+    pub launch_template: Option<Actual>,
+    pub load_balancer: Option<Actual>,
+    pub app_group: Option<Actual>,
+    pub app_target_group: Option<Actual>,
+    pub canary_group: Option<Actual>,
+    pub canary_target_group: Option<Actual>,
+    pub listeners: Vec<Actual>,
+}
+
+/// What a run of `clusterup rollout` has to do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// No rollout in progress.
+    Idle,
+    /// A canary exists and gets this share of the traffic (0 before the first step).
+    Canary(u32),
+    /// The canary carried all the traffic and the app group runs its version already: what is left is to
+    /// send the traffic back to the app group and delete the canary.
+    Finishing,
+}
+
+impl State {
+    pub fn read(actuals: &[Actual]) -> State {
+        let at = |address: &str| actuals.iter().find(|a| a.address.as_str() == address).cloned();
+        State {
+            launch_template: at(app::LAUNCH_TEMPLATE),
+            load_balancer: at(load_balancer::LOAD_BALANCER),
+            app_group: at(app::AUTO_SCALING_GROUP),
+            app_target_group: at(load_balancer::TARGET_GROUP),
+            canary_group: at(app::CANARY_GROUP),
+            canary_target_group: at(app::CANARY_TARGET_GROUP),
+            listeners: actuals.iter().filter(|a| a.kind == Kind::Listener).cloned().collect(),
+        }
+    }
+
+    /// A rollout has begun and not ended: a canary resource exists, or a listener still splits traffic.
+    pub fn in_progress(&self) -> bool {
+        self.canary_group.is_some()
+            || self.canary_target_group.is_some()
+            || self.listeners.iter().any(|l| listener::weights(l).len() > 1)
+    }
+
+    /// The launch template version the canary runs (its group's tag, else its target group's).
+    pub fn canary_version(&self) -> Option<String> {
+        [&self.canary_group, &self.canary_target_group]
+            .into_iter()
+            .flatten()
+            .find_map(|a| tags::from_value(a.props.get(TAGS.name)).get(tags::LAUNCH_TEMPLATE_VERSION).cloned())
+    }
+
+    /// The numbered launch template version the app group launches.
+    pub fn app_version(&self) -> Option<String> {
+        self.app_group.as_ref().and_then(|g| g.text(&group::LAUNCH_TEMPLATE_VERSION)).map(str::to_owned)
+    }
+
+    /// The launch template's default version: what the topology's launch template is now.
+    pub fn default_version(&self) -> Option<String> {
+        self.launch_template.as_ref().and_then(|t| t.attrs.get(launch_template::DEFAULT_VERSION)).cloned()
+    }
+
+    /// The share of the traffic the canary gets: the smallest over the listeners (a run stopped while it
+    /// moved the listeners one by one resumes at the step every listener has reached).
+    pub fn canary_percent(&self) -> u32 {
+        let Some(canary) = &self.canary_target_group else { return 0 };
+        self.listeners
+            .iter()
+            .map(|l| listener::weights(l).iter().find(|(arn, _)| *arn == canary.id).map_or(0, |(_, w)| *w))
+            .min()
+            .unwrap_or(0)
+    }
+
+    pub fn phase(&self) -> Phase {
+        if !self.in_progress() {
+            Phase::Idle
+        } else if self.canary_version().is_some() && self.canary_version() == self.app_version() {
+            Phase::Finishing
+        } else {
+            Phase::Canary(self.canary_percent())
+        }
+    }
+
+    /// `canary at 50% (launch template v4)`, for notes and messages.
+    pub fn summary(&self) -> String {
+        let version = self
+            .canary_version()
+            .map_or_else(|| "launch template unknown".to_owned(), |v| format!("launch template v{v}"));
+        match self.phase() {
+            Phase::Finishing => format!("canary done, cleaning up ({version})"),
+            _ => format!("canary at {}% ({version})", self.canary_percent()),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::model::{Address, Value};
+
+    pub fn tagged(address: &str, kind: Kind, id: &str, version: Option<&str>) -> Actual {
+        let mut tags = BTreeMap::from([(tags::RESOURCE.to_owned(), address.to_owned())]);
+        if let Some(v) = version {
+            tags.insert(tags::LAUNCH_TEMPLATE_VERSION.to_owned(), v.to_owned());
+        }
+        Actual::new(Address::new(address), kind, id).prop(&TAGS, tags::to_value(&tags))
+    }
+
+    pub fn forwarding(port: i64, targets: &[(&str, i64)]) -> Actual {
+        let value = match targets {
+            [(arn, _)] => Value::str(*arn),
+            many => Value::List(
+                many.iter()
+                    .map(|(arn, w)| {
+                        Value::Map(BTreeMap::from([
+                            ("target_group".to_owned(), Value::str(*arn)),
+                            ("weight".to_owned(), Value::Int(*w)),
+                        ]))
+                    })
+                    .collect(),
+            ),
+        };
+        Actual::new(Address::new(load_balancer::listener(port)), Kind::Listener, format!("listener-{port}"))
+            .prop(&listener::TARGET_GROUP, value)
+    }
+
+    /// An app on v3 with the launch template at v4, and, with `canary`, a canary on v4 getting `percent`.
+    pub fn deployment(canary: bool, listeners: &[u32]) -> Vec<Actual> {
+        let mut all = vec![
+            Actual::new(Address::new(app::LAUNCH_TEMPLATE), Kind::LaunchTemplate, "lt-1")
+                .attr(launch_template::DEFAULT_VERSION, "4"),
+            tagged(app::AUTO_SCALING_GROUP, Kind::AutoScalingGroup, "shop-app", None)
+                .prop(&group::LAUNCH_TEMPLATE_VERSION, Value::str("3")),
+            tagged(load_balancer::TARGET_GROUP, Kind::TargetGroup, "tg-app", None),
+        ];
+        if canary {
+            all.push(tagged(app::CANARY_GROUP, Kind::AutoScalingGroup, "shop-canary", Some("4")));
+            all.push(tagged(app::CANARY_TARGET_GROUP, Kind::TargetGroup, "tg-canary", Some("4")));
+        }
+        for (i, &percent) in listeners.iter().enumerate() {
+            let port = 80 + i64::try_from(i).unwrap_or(0);
+            let listener = if percent == 0 && !canary {
+                forwarding(port, &[("tg-app", 1)])
+            } else {
+                forwarding(port, &[("tg-app", i64::from(100 - percent)), ("tg-canary", i64::from(percent))])
+            };
+            all.push(listener);
+        }
+        all
+    }
+
+    #[test]
+    fn no_canary_and_plain_forwards_is_no_rollout() {
+        let state = State::read(&deployment(false, &[0]));
+        assert!(!state.in_progress());
+        assert_eq!(state.phase(), Phase::Idle);
+        assert_eq!((state.app_version().as_deref(), state.default_version().as_deref()), (Some("3"), Some("4")));
+    }
+
+    #[test]
+    fn the_listeners_weights_say_which_step_the_canary_reached() {
+        let state = State::read(&deployment(true, &[50]));
+        assert_eq!(state.phase(), Phase::Canary(50));
+        assert_eq!(state.canary_version().as_deref(), Some("4"));
+        assert_eq!(state.summary(), "canary at 50% (launch template v4)");
+        // Stopped between two listeners: the step both have reached.
+        assert_eq!(State::read(&deployment(true, &[50, 10])).phase(), Phase::Canary(10));
+        // Made but not yet weighted in: step 0.
+        let mut made = deployment(true, &[]);
+        made.push(forwarding(80, &[("tg-app", 1)]));
+        assert_eq!(State::read(&made).phase(), Phase::Canary(0));
+    }
+
+    #[test]
+    fn an_app_group_already_on_the_canarys_version_is_the_end_of_the_rollout() {
+        let mut all = deployment(true, &[100]);
+        all[1] = all[1].clone().prop(&group::LAUNCH_TEMPLATE_VERSION, Value::str("4"));
+        assert_eq!(State::read(&all).phase(), Phase::Finishing);
+        // Traffic back on the app group, the canary group already deleted: still finishing.
+        let rest: Vec<Actual> = all
+            .into_iter()
+            .filter(|a| a.address.as_str() != app::CANARY_GROUP)
+            .map(|a| if a.kind == Kind::Listener { forwarding(80, &[("tg-app", 1)]) } else { a })
+            .collect();
+        assert_eq!(State::read(&rest).phase(), Phase::Finishing);
+    }
+
+    #[test]
+    fn a_listener_still_split_between_target_groups_is_a_rollout_in_progress() {
+        let mut all = deployment(false, &[]);
+        all.push(forwarding(80, &[("tg-app", 100), ("tg-other", 0)]));
+        let state = State::read(&all);
+        assert!(state.in_progress());
+        assert_eq!(state.phase(), Phase::Canary(0));
+        assert_eq!(state.summary(), "canary at 0% (launch template unknown)");
+    }
+}

@@ -1,0 +1,338 @@
+//! The weighted canary rollout through the real binary on the emulator: a rollout to 100% that ends with
+//! one group on the new version, a canary made to fail (one of its nodes stopped, which the load balancer
+//! reports as it does on AWS) that goes back to where it began, and a rollout killed at a step that the
+//! next run resumes, with plan and apply holding off meanwhile. Each ends with a clean
+//! `plan --detailed-exitcode` and a destroy that leaves nothing.
+//!
+//! The 5xx gate reads CloudWatch, which has no load balancer metrics on the emulator (no datapoints: no
+//! errors); it is covered by SDK mocks in src/rollout/gate.rs.
+
+use std::collections::BTreeSet;
+use std::process::Child;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::apply_destroy::{block_on, live_tagged};
+use crate::support::{
+    assert_code, clients, clusterup, endpoint, spawn_clusterup, stderr, stdout, CallCounter, Clients, Workspace,
+};
+
+const EXAMPLE: &str = "web-tier.yaml";
+const OLD_TYPE: &str = "instance_type: t3.small";
+const NEW_TYPE: &str = "instance_type: t3.medium";
+
+/// A deployment of the example, applied, with its topology changed to a new node type.
+fn deployed(prefix: &str) -> (Workspace, String, Clients) {
+    let ws = Workspace::from_example(EXAMPLE, prefix);
+    let topology = ws.topology().to_string_lossy().into_owned();
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+    ws.edit(OLD_TYPE, NEW_TYPE);
+    (ws, topology, block_on(clients()))
+}
+
+/// Each listener's forward: (target group name, weight) pairs; one pair at weight 100 for a plain forward.
+async fn forwards(c: &Clients, deployment: &str) -> Vec<Vec<(String, i32)>> {
+    let lbs = c.elb.describe_load_balancers().names(format!("{deployment}-alb")).send().await.expect("lb");
+    let lb = lbs.load_balancers()[0].load_balancer_arn().expect("arn").to_owned();
+    let listeners = c.elb.describe_listeners().load_balancer_arn(lb).send().await.expect("listeners");
+    let name = |arn: &str| arn.split('/').nth(1).unwrap_or(arn).to_owned();
+    listeners
+        .listeners()
+        .iter()
+        .map(|l| {
+            let action = &l.default_actions()[0];
+            let tuples = action.forward_config().map(|f| f.target_groups()).unwrap_or_default();
+            if tuples.len() > 1 {
+                tuples
+                    .iter()
+                    .map(|t| (name(t.target_group_arn().unwrap_or_default()), t.weight().unwrap_or(1)))
+                    .collect()
+            } else {
+                let arn = action.target_group_arn().or_else(|| tuples.first().and_then(|t| t.target_group_arn()));
+                vec![(name(arn.unwrap_or_default()), 100)]
+            }
+        })
+        .collect()
+}
+
+/// The share of traffic the canary gets on the first listener.
+async fn canary_share(c: &Clients, deployment: &str) -> i32 {
+    let canary = format!("{deployment}-canary");
+    forwards(c, deployment).await[0].iter().find(|(tg, _)| *tg == canary).map_or(0, |(_, w)| *w)
+}
+
+/// Wait until the canary gets `share` percent; fails the test after two minutes or if `child` ends first.
+fn wait_for_share(c: &Clients, deployment: &str, share: i32, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while block_on(canary_share(c, deployment)) != share {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the rollout ended ({status}) before the canary reached {share}%");
+        }
+        assert!(Instant::now() < deadline, "the canary never reached {share}%");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The deployment's Auto Scaling groups: (name, launch template version, nodes as (id, version, type)).
+async fn groups(c: &Clients, deployment: &str) -> Vec<(String, String, Vec<(String, String, String)>)> {
+    let filter =
+        aws_sdk_autoscaling::types::Filter::builder().name("tag:clusterup:deployment").values(deployment).build();
+    let out = c.autoscaling.describe_auto_scaling_groups().filters(filter).send().await.expect("groups");
+    let mut found = Vec::new();
+    for group in out.auto_scaling_groups() {
+        let nodes: Vec<(String, String)> = group
+            .instances()
+            .iter()
+            .map(|i| {
+                (
+                    i.instance_id().unwrap_or_default().to_owned(),
+                    i.launch_template().and_then(|t| t.version()).unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        let ids: Vec<String> = nodes.iter().map(|(id, _)| id.clone()).collect();
+        let types = c.ec2.describe_instances().set_instance_ids(Some(ids)).send().await.expect("instances");
+        let type_of = |id: &str| {
+            types
+                .reservations()
+                .iter()
+                .flat_map(|r| r.instances())
+                .find(|i| i.instance_id() == Some(id))
+                .and_then(|i| i.instance_type())
+                .map(|t| t.as_str().to_owned())
+                .unwrap_or_default()
+        };
+        found.push((
+            group.auto_scaling_group_name().unwrap_or_default().to_owned(),
+            group.launch_template().and_then(|t| t.version()).unwrap_or_default().to_owned(),
+            nodes.into_iter().map(|(id, version)| (id.clone(), version, type_of(&id))).collect(),
+        ));
+    }
+    found
+}
+
+async fn target_group_exists(c: &Clients, name: &str) -> bool {
+    c.elb.describe_target_groups().names(name).send().await.is_ok_and(|out| !out.target_groups().is_empty())
+}
+
+async fn default_version(c: &Clients, deployment: &str) -> i64 {
+    let out = c
+        .ec2
+        .describe_launch_templates()
+        .launch_template_names(format!("{deployment}-app"))
+        .send()
+        .await
+        .expect("templates");
+    out.launch_templates()[0].default_version_number().unwrap_or(0)
+}
+
+fn destroyed(c: &Clients, ws: &Workspace, topology: &str) {
+    assert_code(&clusterup(&["destroy", "--yes", "--delete-data", topology]), 0);
+    assert_eq!(block_on(live_tagged(c, &ws.name)), Vec::<String>::new());
+}
+
+#[test]
+fn a_canary_rollout_to_100_ends_with_one_group_on_the_new_version_and_a_clean_plan() {
+    let ws = Workspace::from_example(EXAMPLE, "canary");
+    let topology = ws.topology().to_string_lossy().into_owned();
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+    let c = block_on(clients());
+    let before = block_on(groups(&c, &ws.name));
+
+    // The nodes run what the topology says: nothing to roll out.
+    let nothing = clusterup(&["rollout", "--yes", "--canary", "10,50,100", &topology]);
+    assert_code(&nothing, 0);
+    assert!(
+        stderr(&nothing).contains("Nothing to roll out: the app nodes run launch template v1"),
+        "{}",
+        stderr(&nothing)
+    );
+
+    ws.edit(OLD_TYPE, NEW_TYPE);
+    // Watch the listener's weights all through the rollout.
+    let done = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let (done, name) = (done.clone(), ws.name.clone());
+        std::thread::spawn(move || {
+            let c = block_on(clients());
+            let mut seen = Vec::new();
+            while !done.load(Ordering::SeqCst) {
+                let now = block_on(forwards(&c, &name));
+                if seen.last() != Some(&now) {
+                    seen.push(now);
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            seen
+        })
+    };
+    let rolled = clusterup(&["rollout", "--yes", "--canary", "10,50,100", "--step-time", "2s", &topology]);
+    done.store(true, Ordering::SeqCst);
+    let seen = sampler.join().expect("sampler");
+    assert_code(&rolled, 0);
+    let log = stderr(&rolled);
+    for line in [
+        "creating the canary target group",
+        "canary at 10%: 2/2 healthy, 0.0% 5xx, ",
+        "canary at 50%: 2/2 healthy, 0.0% 5xx",
+        "canary at 100%: 2/2 healthy, 0.0% 5xx",
+        "moving the app group",
+        "Rollout complete in",
+    ] {
+        assert!(log.contains(line), "no {line:?} in:\n{log}");
+    }
+    // The traffic moved step by step, and came back to the app group alone.
+    let (app, canary) = (format!("{}-app", ws.name), format!("{}-canary", ws.name));
+    let shares: Vec<i32> =
+        seen.iter().map(|listeners| listeners[0].iter().find(|(tg, _)| *tg == canary).map_or(0, |(_, w)| *w)).collect();
+    let mut steps: Vec<i32> = shares.clone();
+    steps.dedup();
+    for step in [10, 50, 100] {
+        assert!(steps.contains(&step), "the canary never got {step}%: {shares:?}");
+    }
+    assert_eq!(seen.last().map(|l| l[0].clone()), Some(vec![(app.clone(), 100)]), "{seen:?}");
+
+    // One group, on the new version, every node new and of the new type; the canary is gone.
+    let after = block_on(groups(&c, &ws.name));
+    assert_eq!(after.len(), 1, "{after:?}");
+    let (name, version, nodes) = &after[0];
+    assert_eq!((name, version.as_str()), (&app, "2"));
+    assert_eq!(nodes.len(), 2);
+    let old: BTreeSet<&String> = before[0].2.iter().map(|(id, ..)| id).collect();
+    for (id, version, kind) in nodes {
+        assert_eq!((version.as_str(), kind.as_str()), ("2", "t3.medium"), "{id}");
+        assert!(!old.contains(id), "{id} was not replaced");
+    }
+    assert!(!block_on(target_group_exists(&c, &canary)), "the canary target group is left");
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
+    destroyed(&c, &ws, &topology);
+}
+
+#[test]
+fn a_canary_that_fails_its_step_is_rolled_back_to_the_old_version() {
+    let (ws, topology, c) = deployed("canback");
+    let before = block_on(groups(&c, &ws.name));
+    let mut child =
+        spawn_clusterup(endpoint(), &["rollout", "--yes", "--canary", "10,50,100", "--step-time", "60s", &topology]);
+    wait_for_share(&c, &ws.name, 10, &mut child);
+
+    // One canary node goes down: the load balancer reports it `unused` (Target.InvalidState), as AWS
+    // reports a stopped instance.
+    let canary = format!("{}-canary", ws.name);
+    let canary_nodes = block_on(groups(&c, &ws.name)).into_iter().find(|(n, ..)| *n == canary).expect("canary").2;
+    block_on(c.ec2.stop_instances().instance_ids(&canary_nodes[0].0).send()).expect("StopInstances");
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the rollout did not stop on an unhealthy canary");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut log = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().expect("stderr"), &mut log).expect("read stderr");
+    assert_eq!(status.code(), Some(1), "{log}");
+    for line in [
+        "the rollout of launch template v2 failed: canary at 10%: 1/2 canary targets healthy",
+        "Target.InvalidState",
+        "Rolled back: all traffic is on the app group (launch template v1)",
+        "hint: find out why the new version failed",
+    ] {
+        assert!(log.contains(line), "no {line:?} in:\n{log}");
+    }
+
+    // Back where it began: all traffic to the app group, one group on the old version with the same
+    // nodes, no canary, the launch template's default back on v1.
+    let app = format!("{}-app", ws.name);
+    assert_eq!(block_on(forwards(&c, &ws.name)), vec![vec![(app.clone(), 100)]]);
+    let after = block_on(groups(&c, &ws.name));
+    assert_eq!(after, before, "the app group changed");
+    assert_eq!(after[0].1, "1");
+    assert!(after[0].2.iter().all(|(_, version, kind)| version == "1" && kind == "t3.small"), "{after:?}");
+    assert!(!block_on(target_group_exists(&c, &canary)), "the canary target group is left");
+    assert_eq!(block_on(default_version(&c, &ws.name)), 1);
+
+    // The topology still asks for the new type: plans say so. Changed back, the deployment matches it.
+    let replan = clusterup(&["plan", "--detailed-exitcode", &topology]);
+    assert_code(&replan, 2);
+    assert!(stdout(&replan).contains("instance_type : \"t3.small\" -> \"t3.medium\""), "{}", stdout(&replan));
+    ws.edit(NEW_TYPE, OLD_TYPE);
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
+    destroyed(&c, &ws, &topology);
+}
+
+#[test]
+fn a_killed_rollout_is_held_by_plan_and_apply_and_resumed_by_the_next_run() {
+    let (ws, topology, c) = deployed("canresume");
+    let mut child =
+        spawn_clusterup(endpoint(), &["rollout", "--yes", "--canary", "50,100", "--step-time", "60s", &topology]);
+    wait_for_share(&c, &ws.name, 50, &mut child);
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+
+    // What the rollout made carries the deployment's tags, its own address and the version it runs.
+    let canary = format!("{}-canary", ws.name);
+    let described =
+        block_on(c.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&canary).send()).expect("group");
+    let tags: BTreeSet<(String, String)> = described.auto_scaling_groups()[0]
+        .tags()
+        .iter()
+        .map(|t| (t.key().unwrap_or_default().to_owned(), t.value().unwrap_or_default().to_owned()))
+        .collect();
+    for tag in [
+        ("clusterup:deployment", ws.name.as_str()),
+        ("clusterup:resource", "app/canary/auto-scaling-group"),
+        ("clusterup:launch-template-version", "2"),
+    ] {
+        assert!(tags.contains(&(tag.0.to_owned(), tag.1.to_owned())), "no {tag:?} in {tags:?}");
+    }
+
+    // plan shows the rollout and plans nothing against it; apply refuses to touch it.
+    let plan = clusterup(&["plan", "--detailed-exitcode", &topology]);
+    assert_code(&plan, 2);
+    let shown = stdout(&plan);
+    assert!(shown.contains("rollout in progress: canary at 50% (launch template v2)"), "{shown}");
+    assert!(!shown.contains("  - app/canary"), "the canary is planned for deletion:\n{shown}");
+    let applied = clusterup(&["apply", "--yes", &topology]);
+    assert_code(&applied, 1);
+    let refused = stderr(&applied);
+    assert!(refused.contains("a canary rollout is in progress (canary at 50% (launch template v2))"), "{refused}");
+    assert!(refused.contains(&format!("`clusterup rollout {topology} --rollback` undoes it")), "{refused}");
+    assert_eq!(block_on(canary_share(&c, &ws.name)), 50, "apply changed the weights");
+
+    // The next run picks up at 50% and finishes.
+    let resumed = clusterup(&["rollout", "--yes", "--canary", "50,100", "--step-time", "1s", &topology]);
+    assert_code(&resumed, 0);
+    let log = stderr(&resumed);
+    assert!(log.contains("Resuming the rollout of launch template v2: canary at 50% (launch template v2)."), "{log}");
+    assert!(log.contains("resuming at 50%"), "{log}");
+    assert!(!log.contains("creating the canary"), "made the canary again:\n{log}");
+    let after = block_on(groups(&c, &ws.name));
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert!(after[0].2.iter().all(|(_, version, kind)| version == "2" && kind == "t3.medium"), "{after:?}");
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
+    destroyed(&c, &ws, &topology);
+}
+
+#[test]
+fn bad_canary_steps_are_refused_before_any_aws_call() {
+    let ws = Workspace::from_example(EXAMPLE, "cansteps");
+    let topology = ws.topology().to_string_lossy().into_owned();
+    let counter = CallCounter::start();
+    for (steps, message) in [
+        ("10,50", "the last step must be 100"),
+        ("50,10,100", "steps must rise: 10 comes after 50"),
+        ("10,x,100", "`x` is not a whole percentage"),
+    ] {
+        let out =
+            crate::support::clusterup_with_endpoint(&counter.url, &["rollout", "--yes", "--canary", steps, &topology]);
+        assert_code(&out, 1);
+        assert!(stderr(&out).contains(message), "{steps}: {}", stderr(&out));
+    }
+    let out = crate::support::clusterup_with_endpoint(&counter.url, &["rollout", "--yes", &topology]);
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains("--canary"), "{}", stderr(&out));
+    assert_eq!(counter.connections(), 0, "an AWS call was made");
+}
