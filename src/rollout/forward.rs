@@ -146,22 +146,26 @@ impl Run<'_> {
             self.weigh(&app_tg, &canary_tg.id, 0).await?;
         }
 
-        // 2. The canary group; made again when it exists already, which waits for its nodes (a run killed
-        // while they booted resumes here).
+        // 2. The canary group, waited for until its nodes serve (a run killed while they booted resumes
+        // here). One that exists already is only waited for, never created again: CreateAutoScalingGroup
+        // is not something to repeat blindly (the emulator replaces a group of the same name, orphaning
+        // its nodes, where AWS answers AlreadyExists).
         let want = self.resolved(&input.canary.group);
         let nodes = usize::try_from(want.int(&group::DESIRED)?).unwrap_or(0);
-        self.doing(&format!(
-            "{} the canary group {} ({nodes} nodes, launch template v{})",
-            if self.state.canary_group.is_some() { "waiting for" } else { "creating" },
-            want.text(&crate::model::NAME).unwrap_or(""),
-            self.version
-        ));
-        // Recorded before the call: a group whose creation failed half-way is still there to delete.
-        self.state
-            .canary_group
-            .get_or_insert_with(|| Actual::made(&want, want.text(&crate::model::NAME).unwrap_or("")));
-        let made = registry::of(want.kind).create(self.ctx, &want, &self.waits(&want.address)).await?;
-        self.state.canary_group = Some(made);
+        let name = want.text(&crate::model::NAME).unwrap_or("").to_owned();
+        if self.state.canary_group.is_some() {
+            self.doing(&format!(
+                "waiting for the canary group {name} ({nodes} nodes, launch template v{})",
+                self.version
+            ));
+            group::wait_for_capacity(self.ctx, &want, &self.waits(&want.address)).await?;
+        } else {
+            self.doing(&format!("creating the canary group {name} ({nodes} nodes, launch template v{})", self.version));
+            // Recorded before the call: a group whose creation failed half-way is still there to delete.
+            self.state.canary_group = Some(Actual::made(&want, &name));
+            let made = registry::of(want.kind).create(self.ctx, &want, &self.waits(&want.address)).await?;
+            self.state.canary_group = Some(made);
+        }
 
         // 3. The steps.
         let target = Target {

@@ -352,7 +352,8 @@ fn desired_to_send(have: &Actual, want: &Desired) -> Result<Option<i32>, Error> 
 }
 
 /// Wait until at least `min` nodes are InService and healthy in every target group: the cluster serves.
-async fn wait_for_capacity(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -> Result<(), Error> {
+/// Also what a canary rollout resumed after a kill waits on for a canary group that exists already.
+pub async fn wait_for_capacity(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -> Result<(), Error> {
     let elb = &ctx.aws.elb;
     let autoscaling = &ctx.aws.autoscaling;
     let resource = want.address.as_str();
