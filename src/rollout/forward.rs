@@ -60,6 +60,9 @@ pub async fn forward(
                 run.clean_up().await?;
                 return Ok(Outcome::Done { version: run.version, nodes });
             }
+            // Past the app group's refresh there is nothing to go back to (it runs the new version, and
+            // the canary still carries the traffic): the next run finishes instead.
+            Err(err) if run.state.phase() == Phase::Finishing => return Err(err),
             Err(err) => Err(err),
         },
         Ok(Walked::Stopped(percent)) => return Ok(Outcome::Stopped { percent }),
@@ -251,6 +254,8 @@ impl Run<'_> {
                 &self.waits(&app.address),
             )
             .await?;
+            // From here on the rollout can only be finished, never undone (see `forward`).
+            self.state.app_group = Some(app.clone().prop(&group::LAUNCH_TEMPLATE_VERSION, Value::str(&self.version)));
         }
         // The app group takes the traffic back only with as many healthy nodes as it should have. The
         // nodes the refresh replaced may still be listed, draining, for the target group's deregistration
@@ -269,6 +274,10 @@ impl Run<'_> {
             if !not_healthy.is_empty() {
                 why.push_str(&format!(" ({})", not_healthy.join("; ")));
             }
+            why.push_str(&format!(
+                "; the canary still carries all the traffic\n  hint: once the app group's nodes are healthy, run the same `clusterup rollout` again to finish (launch template v{})",
+                self.version
+            ));
             return Err(Error::Refused(why));
         }
         self.doing("all traffic back to the app group, now on the new version");
