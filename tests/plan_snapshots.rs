@@ -181,6 +181,21 @@ fn plan_of_database_changes() {
     ));
 }
 
+/// A class change left for the maintenance window, and a parameter change (dynamic or static is only
+/// known once AWS has described the parameter).
+#[test]
+fn plan_of_database_changes_for_the_maintenance_window() {
+    insta::assert_snapshot!(edited(
+        "smarten.yaml",
+        "instance_class: db.t3.medium\n  storage_gb: 50",
+        "instance_class: db.r6g.large\n  apply_changes: maintenance_window\n  storage_gb: 50"
+    ));
+    insta::assert_snapshot!(
+        "database_parameter_change",
+        edited("smarten.yaml", "max_connections: \"500\"", "max_connections: \"800\"")
+    );
+}
+
 #[test]
 fn plan_of_a_spark_release_change() {
     insta::assert_snapshot!(edited(

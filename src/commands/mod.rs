@@ -8,6 +8,7 @@ mod graph;
 mod init;
 mod output;
 mod plan;
+mod refusals;
 mod validate;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -196,7 +197,12 @@ async fn make_plan(ctx: &Ctx, topology: &Topology, options: PlanArgs) -> Result<
     if options.set_desired {
         compose::set_desired(&mut wanted);
     }
-    Ok(diff(&topology.name, &topology.region, &wanted, actuals))
+    let plan = diff(&topology.name, &topology.region, &wanted, actuals);
+    // What AWS would refuse stops here, at its place in the file, before anything runs.
+    if let Some(refused) = refusals::refused(&plan, topology) {
+        bail!("{refused}");
+    }
+    Ok(plan)
 }
 
 /// The plan on stdout, in full or (`--compact`) one line per resource; with `--quiet`, its summary line.

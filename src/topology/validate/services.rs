@@ -50,6 +50,7 @@ pub fn database(raw: RawDatabase, today: Date, warnings: &mut Vec<Finding>) -> D
         multi_az,
         backup_retention_days,
         deletion: raw.deletion.unwrap_or(DeletionPolicy::Snapshot),
+        apply_changes: raw.apply_changes.unwrap_or(ApplyChanges::Immediately),
         parameters: raw.parameters.unwrap_or_default().into_iter().map(|(k, v)| (k.0, v.0)).collect::<BTreeMap<_, _>>(),
     }
 }
