@@ -19,7 +19,13 @@ pub struct Estimate {
 
 /// The typical time of one node of a plan.
 pub fn typical_time(node: &Node) -> Duration {
-    registry::of(node.kind).latency(node.op, node.desired.as_ref()).typical
+    let kind = registry::of(node.kind);
+    // Some updates take as long as what they change (nodes replaced batch by batch).
+    let update = match (&node.op, &node.actual) {
+        (Op::Update, Some(have)) => (kind.spec().update_latency)(have, &node.changed),
+        _ => None,
+    };
+    update.unwrap_or_else(|| kind.latency(node.op, node.desired.as_ref())).typical
 }
 
 /// The estimate of a plan with changes; None without changes.

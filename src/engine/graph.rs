@@ -14,6 +14,8 @@ pub struct Node {
     pub op: Op,
     pub desired: Option<Desired>,
     pub actual: Option<Actual>,
+    /// The properties an update changes (their names), for how long it takes.
+    pub changed: Vec<String>,
     /// Indexes of the nodes that must succeed first.
     pub deps: Vec<usize>,
 }
@@ -34,6 +36,7 @@ pub fn build_nodes(plan: &Plan) -> Vec<Node> {
             op,
             desired: change.desired.clone(),
             actual: change.actual.clone(),
+            changed: change.changes.iter().map(|c| c.key.clone()).collect(),
             deps: Vec::new(),
         };
         match change.action {

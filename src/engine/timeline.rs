@@ -73,7 +73,15 @@ mod tests {
     use crate::model::{Address, Kind, Op};
 
     fn node(address: &str, kind: Kind, deps: &[usize]) -> Node {
-        Node { address: Address::new(address), kind, op: Op::Create, desired: None, actual: None, deps: deps.to_vec() }
+        Node {
+            address: Address::new(address),
+            kind,
+            op: Op::Create,
+            desired: None,
+            actual: None,
+            changed: Vec::new(),
+            deps: deps.to_vec(),
+        }
     }
 
     #[test]

@@ -71,6 +71,7 @@ mod tests {
             op: Op::Create,
             desired: None,
             actual: None,
+            changed: Vec::new(),
             deps: deps.to_vec(),
         };
         let done =

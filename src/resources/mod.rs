@@ -125,6 +125,10 @@ pub struct Spec {
     /// the operator's words: nodes replaced, an outage, a value AWS leaves alone. Shown under the change
     /// in plans, also for resources with nothing to change.
     pub notes: fn(have: &Actual, want: &Desired) -> Vec<String>,
+    /// How long an update of `have` that changes the properties named in `changed` takes, when that
+    /// depends on what changes (a new launch template version replaces every node); `None` for `latency`'s
+    /// figure.
+    pub update_latency: fn(have: &Actual, changed: &[String]) -> Option<Latency>,
 }
 
 impl Spec {
@@ -148,7 +152,12 @@ impl Spec {
             latency,
             attrs_after_update: |_, _, _| None,
             notes: |_, _| Vec::new(),
+            update_latency: |_, _| None,
         }
+    }
+
+    pub const fn update_latency(self, update_latency: fn(&Actual, &[String]) -> Option<Latency>) -> Spec {
+        Spec { update_latency, ..self }
     }
 
     pub const fn attrs_after_update(self, attrs_after_update: fn(&str, &Actual, &[&str]) -> Option<Value>) -> Spec {
