@@ -9,8 +9,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use clusterup::cost::{Estimate, Item};
 use clusterup::model::{Actual, Address, Desired, Value};
-use clusterup::output::{render_plan, Style};
+use clusterup::output::{render_cost, render_plan, Style};
 use clusterup::plan::{diff, Plan};
 use clusterup::topology::Topology;
 
@@ -68,10 +69,21 @@ fn plain(plan: &Plan) -> String {
     render_plan(plan, Style { enabled: false })
 }
 
-fn json(plan: &Plan) -> String {
+/// What `clusterup plan` prints: the plan, then the cost of the wanted state at the repository's
+/// price table (offline, so the figures are pinned with the plan).
+fn plain_with_cost(plan: &Plan, wanted: &[Desired]) -> String {
+    format!("{}{}", plain(plan), render_cost(&cost(plan, wanted), Some(plan), Style { enabled: false }))
+}
+
+fn cost(plan: &Plan, wanted: &[Desired]) -> Estimate {
+    let items: Vec<Item<'_>> = wanted.iter().map(Item::from).collect();
+    clusterup::cost::estimate(&items, &clusterup::cost::table::prices(&plan.region))
+}
+
+fn json(plan: &Plan, wanted: &[Desired]) -> String {
     let changes: Vec<_> = plan.changes.iter().filter(|c| c.action != clusterup::plan::Action::NoOp).collect();
-    serde_json::to_string_pretty(&serde_json::json!({"summary": plan.summary(), "changes": changes}))
-        .expect("plan as JSON")
+    let body = serde_json::json!({"summary": plan.summary(), "changes": changes, "cost": cost(plan, wanted)});
+    serde_json::to_string_pretty(&body).expect("plan as JSON")
 }
 
 /// The plan of `edit` (replace `from` by `to` in the example) against the example as it exists.
@@ -81,8 +93,9 @@ fn edited(example_name: &str, from: &str, to: &str) -> String {
     assert!(text.contains(from), "{example_name} has no {from:?}");
     let before = topology(&path, &text);
     let after = topology(&path, &text.replacen(from, to, 1));
-    let plan = diff(&after.name, &after.region, &desired(&after), made(&desired(&before)));
-    plain(&plan)
+    let wanted = desired(&after);
+    let plan = diff(&after.name, &after.region, &wanted, made(&desired(&before)));
+    plain_with_cost(&plan, &wanted)
 }
 
 #[test]
@@ -94,8 +107,8 @@ fn plans_of_every_example_from_nothing_and_back() {
         let t = topology(&path, &std::fs::read_to_string(&path).expect("example"));
         let wanted = desired(&t);
         let create = diff(&t.name, &t.region, &wanted, Vec::new());
-        insta::assert_snapshot!(format!("{name}-create"), plain(&create));
-        insta::assert_snapshot!(format!("{name}-create-json"), json(&create));
+        insta::assert_snapshot!(format!("{name}-create"), plain_with_cost(&create, &wanted));
+        insta::assert_snapshot!(format!("{name}-create-json"), json(&create, &wanted));
         let existing = made(&wanted);
         let unchanged = diff(&t.name, &t.region, &wanted, existing.clone());
         assert!(!unchanged.has_changes(), "{name}: a deployment that matches plans no change:\n{}", plain(&unchanged));

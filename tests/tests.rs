@@ -15,3 +15,5 @@ mod plan_snapshots;
 mod reliability;
 mod spark;
 mod spark_bootstrap;
+mod spark_jobs;
+mod status;

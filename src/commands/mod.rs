@@ -6,6 +6,8 @@ mod destroy;
 mod graph;
 mod output;
 mod plan;
+mod spark;
+mod status;
 mod validate;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -14,7 +16,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 
 use crate::aws::{check_credentials, connect, ConnectOptions};
-use crate::cli::{Cli, Command, GlobalArgs};
+use crate::cli::{Cli, Command, GlobalArgs, SparkCommand};
 use crate::compose;
 use crate::engine::StopSignal;
 use crate::output::Printer;
@@ -31,6 +33,8 @@ pub enum ExitStatus {
     Failure,
     /// `plan --detailed-exitcode` found changes.
     Changes,
+    /// `status`: a tier is degraded or down (the verdict line says which and why).
+    Unhealthy,
     /// Stopped by Ctrl-C after finishing the actions in flight.
     Interrupted,
 }
@@ -41,6 +45,7 @@ impl ExitStatus {
             ExitStatus::Success => 0,
             ExitStatus::Failure => 1,
             ExitStatus::Changes => 2,
+            ExitStatus::Unhealthy => 3,
             ExitStatus::Interrupted => 130,
         }
     }
@@ -74,14 +79,40 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
     let g = &cli.global;
     match cli.command {
         Command::Validate { file } => validate::run(&file, printer),
-        Command::Plan { file, out, json, detailed_exitcode } => {
-            plan::run(g, &file, out.as_deref(), json, detailed_exitcode, printer).await
+        Command::Plan { file, out, json, detailed_exitcode, pricing_api } => {
+            plan::run(g, &file, out.as_deref(), json, detailed_exitcode, pricing_api, printer).await
         }
         Command::Apply { file, yes, force_unlock } => apply::run(g, &file, yes, force_unlock, printer).await,
         Command::Destroy { file, name, yes, force_unlock } => {
             destroy::run(g, file.as_deref(), name.as_deref(), yes, force_unlock, printer).await
         }
         Command::Output { name, json } => output::run(g, &name, json, printer).await,
+        Command::Status { target, json, watch, interval, count, cost, pricing_api } => {
+            let options = status::Options {
+                json,
+                watch,
+                interval: std::time::Duration::from_secs(interval),
+                count,
+                cost,
+                pricing_api,
+            };
+            status::run(g, &target, &options, printer).await
+        }
+        Command::Spark(SparkCommand::Submit { target, job, args, class, name, no_wait, timeout }) => {
+            let submit = spark::Submit {
+                target: &target,
+                job: &job,
+                args: &args,
+                class: class.as_deref(),
+                name: name.as_deref(),
+                no_wait,
+                timeout,
+            };
+            spark::submit(g, &submit, printer).await
+        }
+        Command::Spark(SparkCommand::Jobs { target, limit, json }) => {
+            spark::jobs(g, &target, limit, json, printer).await
+        }
         Command::Graph { file, format } => graph::run(&file, format, printer),
         Command::Schema => {
             printer.out(&format!("{:#}\n", topology::json_schema()));

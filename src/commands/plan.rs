@@ -2,9 +2,12 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
+use super::status::estimate;
 use super::{context_for, load_topology, make_plan, read, ExitStatus};
 use crate::cli::GlobalArgs;
-use crate::output::{render_calls, render_plan, Printer};
+use crate::compose;
+use crate::cost::Item;
+use crate::output::{render_calls, render_cost, render_plan, Printer};
 use crate::plan::SavedPlan;
 
 pub async fn run(
@@ -13,6 +16,7 @@ pub async fn run(
     out: Option<&Path>,
     json: bool,
     detailed_exitcode: bool,
+    pricing_api: bool,
     printer: &Printer,
 ) -> Result<ExitStatus> {
     let topology = load_topology(file, printer)?;
@@ -21,16 +25,23 @@ pub async fn run(
     let started = std::time::Instant::now();
     let plan = make_plan(&ctx, &topology).await?;
     let planned_in = started.elapsed();
+    // What the deployment costs once applied: the topology's resources (instance types, counts,
+    // Multi-AZ, storage do not depend on the account's facts, so the offline composition prices them).
+    let wanted = compose::desired(&topology, &compose::offline_facts(&topology))?;
+    let items: Vec<Item<'_>> = wanted.iter().map(Item::from).collect();
+    let cost = estimate(&ctx, &items, pricing_api).await?;
     if json {
         let body = serde_json::json!({
             "deployment": plan.deployment,
             "region": plan.region,
             "summary": plan.summary(),
             "changes": plan.changes.iter().filter(|c| c.action != crate::plan::Action::NoOp).collect::<Vec<_>>(),
+            "cost": cost,
         });
         printer.out(&format!("{body:#}\n"));
     } else {
         printer.out(&render_plan(&plan, printer.out_style()));
+        printer.out(&render_cost(&cost, Some(&plan), printer.out_style()));
     }
     // Discovery costs a fixed number of calls per kind of resource, whatever the deployment's size.
     printer.status(&format!(

@@ -266,12 +266,22 @@ struct Charge {
     note: Option<PriceKey>,
 }
 
+/// A rate as prices are written: at least two decimals (`$0.30`), all that the price has (`$0.0225`).
+fn rate_text(rate: f64) -> String {
+    let text = format!("{rate}");
+    match text.split_once('.') {
+        Some((_, decimals)) if decimals.len() >= 2 => format!("${text}"),
+        _ => format!("${rate:.2}"),
+    }
+}
+
 fn note_for(key: &PriceKey, rate: f64) -> String {
+    let rate = rate_text(rate);
     match key {
-        PriceKey::NatGatewayGb => format!("plus ${rate} per GB processed"),
-        PriceKey::AlbLcuHour => format!("plus ${rate} per LCU-hour of traffic"),
-        PriceKey::EfsStandardGbMonth => format!("${rate} per GB-month of data stored"),
-        other => format!("plus {} at ${rate}", other.describe()),
+        PriceKey::NatGatewayGb => format!("plus {rate} per GB processed"),
+        PriceKey::AlbLcuHour => format!("plus {rate} per LCU-hour of traffic"),
+        PriceKey::EfsStandardGbMonth => format!("{rate} per GB-month of data stored"),
+        other => format!("plus {} at {rate}", other.describe()),
     }
 }
 
@@ -361,24 +371,24 @@ fn file_system(item: &Item<'_>) -> Charge {
 
 /// The cluster's nodes: one master, the core and task counts, each at its EC2 price plus EMR's.
 fn spark(item: &Item<'_>) -> Charge {
-    let mut groups: Vec<(i64, &str)> = Vec::new();
-    for (count, type_prop) in [
-        (Some(1), &cluster::MASTER_TYPE),
-        (item.int(&cluster::CORE_COUNT), &cluster::CORE_TYPE),
-        (item.int(&cluster::TASK_COUNT), &cluster::TASK_TYPE),
+    let mut groups: Vec<(&str, i64, &str)> = Vec::new();
+    for (role, count, type_prop) in [
+        ("master", Some(1), &cluster::MASTER_TYPE),
+        ("core", item.int(&cluster::CORE_COUNT), &cluster::CORE_TYPE),
+        ("task", item.int(&cluster::TASK_COUNT), &cluster::TASK_TYPE),
     ] {
         if let (Some(count), Some(t)) = (count, item.text(type_prop)) {
             if count > 0 {
-                groups.push((count, t));
+                groups.push((role, count, t));
             }
         }
     }
     let mut parts = Vec::new();
-    for (count, t) in &groups {
+    for (_, count, t) in &groups {
         parts.push((PriceKey::Ec2Instance((*t).to_owned()), Quantity::Hours(*count as f64)));
         parts.push((PriceKey::EmrUplift((*t).to_owned()), Quantity::Hours(*count as f64)));
     }
-    let what = groups.iter().map(|(count, t)| format!("{count} x {t}")).collect::<Vec<_>>().join(" + ");
+    let what = groups.iter().map(|(role, count, t)| format!("{role} {count} x {t}")).collect::<Vec<_>>().join(" + ");
     Charge { what: format!("{what} (EC2 + EMR)"), parts, note: None }
 }
 

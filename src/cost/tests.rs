@@ -39,7 +39,7 @@ fn smarten_spark_costs_what_the_table_says() {
     assert!(close(db.monthly, 2.0 * 0.068 * 730.0 + 11.5), "{db:?}");
     // One master and two core m5.xlarge: $0.192 EC2 + $0.048 EMR each.
     let spark = line(&estimate, "spark/cluster");
-    assert_eq!(spark.what, "1 x m5.xlarge + 2 x m5.xlarge (EC2 + EMR)");
+    assert_eq!(spark.what, "master 1 x m5.xlarge + core 2 x m5.xlarge (EC2 + EMR)");
     assert!(close(spark.hourly, 3.0 * 0.24), "{spark:?}");
     // nat: per_az over two zones: two gateways at $0.045 and their two addresses at $0.005.
     assert!(close(line(&estimate, "network/nat-gateway/a").hourly, 0.045));
@@ -48,7 +48,7 @@ fn smarten_spark_costs_what_the_table_says() {
     assert!(close(line(&estimate, "load_balancer/alb").hourly, 0.0225));
     // The file system costs what is stored: nothing before apply, its rate shown.
     let fs = line(&estimate, "storage/file-system");
-    assert_eq!((fs.hourly, fs.note.as_deref()), (0.0, Some("$0.3 per GB-month of data stored")));
+    assert_eq!((fs.hourly, fs.note.as_deref()), (0.0, Some("$0.30 per GB-month of data stored")));
     assert!(estimate.complete);
     let hourly = 0.1664 + 0.09 + 0.01 + 0.0225 + 0.136 + 11.5 / 730.0 + 0.72;
     assert!(close(estimate.total_hourly, hourly), "{}", estimate.total_hourly);

@@ -23,7 +23,7 @@ pub const JOB_PREFIX: &str = "jobs/";
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{0}")]
+    #[error(transparent)]
     Aws(#[from] AwsError),
     #[error(transparent)]
     Resources(#[from] crate::resources::Error),
@@ -31,6 +31,8 @@ pub enum Error {
     NoCluster { deployment: String, region: String, hint: String },
     #[error("{path}: {reason}\n  hint: {hint}")]
     Job { path: String, reason: String, hint: &'static str },
+    #[error("step {step} is still {state} after {}s of waiting; it goes on without clusterup\n  hint: follow it with `clusterup spark jobs` (or the EMR console); its logs will be under {logs}", waited.as_secs())]
+    StillRunning { step: String, state: String, waited: Duration, logs: String },
 }
 
 /// `90s`, `30m`, `2h`: how long to follow a step.
@@ -104,10 +106,10 @@ pub async fn find(ctx: &Ctx) -> Result<Cluster, Error> {
     })
 }
 
-/// The key a job is copied to: its own folder per submission (UTC time), so a resubmitted job never
-/// overwrites the file a running step reads.
+/// The key a job is copied to: its own folder per submission (UTC time and a random suffix, for two
+/// submissions within a second), so a resubmitted job never overwrites the file a running step reads.
 pub fn job_key(file_name: &str, stamp: &str) -> String {
-    format!("{JOB_PREFIX}{stamp}/{file_name}")
+    format!("{JOB_PREFIX}{stamp}-{:04x}/{file_name}", fastrand::u16(..))
 }
 
 /// spark-submit's arguments for a job at `job_url`: cluster deploy mode (the driver runs on the cluster,
@@ -237,13 +239,24 @@ pub async fn wait(
     timeout: Duration,
     mut progress: impl FnMut(&str, Duration),
 ) -> Result<StepInfo, Error> {
-    let policy =
-        PollPolicy { first_delay: Duration::from_secs(2), factor: 1.5, max_delay: Duration::from_secs(10), timeout };
-    let step = poll(
+    // The deadline is kept here rather than by the poller: running out of patience is not an AWS failure.
+    let policy = PollPolicy {
+        first_delay: Duration::from_secs(2),
+        factor: 1.5,
+        max_delay: Duration::from_secs(10),
+        timeout: Duration::MAX,
+    };
+    let last_seen = std::sync::Mutex::new(String::from("PENDING"));
+    let following = poll(
         policy,
         step_id,
         "DescribeStep",
-        |seen, waited| progress(seen, waited),
+        |seen, waited| {
+            if let Ok(mut last) = last_seen.lock() {
+                seen.clone_into(&mut last);
+            }
+            progress(seen, waited)
+        },
         || async {
             let step = describe(ctx, cluster, step_id).await.map_err(|err| match err {
                 Error::Aws(err) => err,
@@ -251,9 +264,16 @@ pub async fn wait(
             })?;
             Ok(if step.finished() { PollStatus::Ready(step) } else { PollStatus::Pending(step.state.clone()) })
         },
-    )
-    .await?;
-    Ok(step)
+    );
+    match tokio::time::timeout(timeout, following).await {
+        Ok(step) => Ok(step?),
+        Err(_) => Err(Error::StillRunning {
+            step: step_id.to_owned(),
+            state: last_seen.lock().map(|s| s.clone()).unwrap_or_default(),
+            waited: timeout,
+            logs: step_logs(&cluster.log_uri, &cluster.id, step_id),
+        }),
+    }
 }
 
 /// The cluster's most recent steps (EMR lists newest first), at most `limit`.

@@ -69,8 +69,10 @@ async fn describe_step_sdk_mock_a_step_that_never_ends_times_out_naming_its_stat
     let running = mock!(Client::describe_step).then_output(|| step(StepState::Running, None));
     let emr = mock_client!(aws_sdk_emr, RuleMode::MatchAny, [&running]);
     let err = wait(&ctx(emr), &cluster(), "s-1", Duration::from_secs(30), |_, _| {}).await.expect_err("times out");
-    let text = err.to_string();
-    assert!(text.contains("s-1: DescribeStep failed") && text.contains("last seen: RUNNING"), "{text}");
+    assert_eq!(
+        err.to_string(),
+        "step s-1 is still RUNNING after 30s of waiting; it goes on without clusterup\n  hint: follow it with `clusterup spark jobs` (or the EMR console); its logs will be under s3://clusterup-demo-123456789012-us-east-1/logs/j-1/steps/s-1/"
+    );
 }
 
 #[test]

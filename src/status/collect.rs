@@ -84,6 +84,16 @@ fn gone(reason: &str) -> Judged {
     judged
 }
 
+/// A failed advisory read in a few words: the call and AWS's code (or the HTTP status and endpoint of an
+/// answer without one), not the whole body of an error page.
+fn brief(err: &AwsError) -> String {
+    let why = match &err.code {
+        Some(code) => format!("{code}: {}", err.message),
+        None => err.message.split(", with no AWS error code").next().unwrap_or_default().to_owned(),
+    };
+    format!("{} failed: {}", err.call, why.chars().take(160).collect::<String>())
+}
+
 fn now_text() -> String {
     DateTime::from(SystemTime::now()).fmt(Format::DateTime).unwrap_or_default()
 }
@@ -284,8 +294,7 @@ async fn refreshes(ctx: &Ctx, groups: &[String]) -> Refreshes {
                 reason: r.status_reason().map(str::to_owned),
             })),
             Err(err) => {
-                let first = err.to_string().lines().next().unwrap_or_default().to_owned();
-                return Refreshes { readable: false, items, note: Some(format!("not readable: {first}")) };
+                return Refreshes { readable: false, items, note: Some(format!("not readable: {}", brief(&err))) }
             }
         }
     }
@@ -361,12 +370,12 @@ async fn database_tier(ctx: &Ctx, db: &Actual) -> Result<Database, Error> {
                 format!("{}{when}: {}", a.action().unwrap_or("maintenance"), a.description().unwrap_or_default())
             })
             .collect(),
-        Err(err) => vec![format!("not readable: {}", err.to_string().lines().next().unwrap_or_default())],
+        Err(err) => vec![format!("not readable: {}", brief(&err))],
     };
     let (free_storage_gb, free_storage_note) = match free_storage(ctx, &db.id, resource).await {
         Ok(Some(bytes)) => (Some(bytes / 1e9), None),
         Ok(None) => (None, Some("CloudWatch has no FreeStorageSpace datapoint in the last 15 minutes".to_owned())),
-        Err(err) => (None, Some(format!("not readable: {}", err.to_string().lines().next().unwrap_or_default()))),
+        Err(err) => (None, Some(format!("not readable: {}", brief(&err)))),
     };
     let mut tier = Database {
         judged: Judged::healthy(),
@@ -586,6 +595,96 @@ mod tests {
         let refreshes = refreshes(&ctx(mock_client!(aws_sdk_autoscaling, [&failing])), &["web-app".into()]).await;
         assert!(!refreshes.readable);
         let note = refreshes.note.expect("a note");
-        assert!(note.starts_with("not readable: web-app: DescribeInstanceRefreshes failed: AccessDenied"), "{note}");
+        assert_eq!(note, "not readable: DescribeInstanceRefreshes failed: AccessDenied: not allowed");
+    }
+
+    /// A CloudWatch client answering from `rules`. The SDK speaks CloudWatch's rpcv2Cbor protocol, which
+    /// the emulator (moto 5.2.5) does not route (404): the free-storage read is covered here.
+    fn cloudwatch(rule: &aws_smithy_mocks::Rule) -> aws_sdk_cloudwatch::Client {
+        use aws_sdk_cloudwatch::config::{BehaviorVersion, Credentials, Region};
+        let config = aws_sdk_cloudwatch::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+            .http_client(aws_smithy_mocks::create_mock_http_client())
+            .interceptor(aws_smithy_mocks::MockResponseInterceptor::new().with_rule(rule))
+            .build();
+        aws_sdk_cloudwatch::Client::from_conf(config)
+    }
+
+    #[tokio::test]
+    async fn get_metric_statistics_and_pending_maintenance_sdk_mock_emulator_gap_judge_the_database() {
+        use aws_sdk_cloudwatch::operation::get_metric_statistics::GetMetricStatisticsOutput;
+        use aws_sdk_cloudwatch::types::Datapoint;
+        use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
+        use aws_sdk_rds::operation::describe_pending_maintenance_actions::DescribePendingMaintenanceActionsOutput;
+        use aws_sdk_rds::types::{
+            DbInstance, PendingMaintenanceAction, PendingModifiedValues, ResourcePendingMaintenanceActions,
+        };
+
+        let described = mock!(aws_sdk_rds::Client::describe_db_instances)
+            .match_requests(|r| r.db_instance_identifier() == Some("web-db"))
+            .then_output(|| {
+                DescribeDbInstancesOutput::builder()
+                    .db_instances(
+                        DbInstance::builder()
+                            .db_instance_identifier("web-db")
+                            .db_instance_arn("arn:aws:rds:us-east-1:123456789012:db:web-db")
+                            .db_instance_status("available")
+                            .engine_version("8.4.3")
+                            .db_instance_class("db.t3.medium")
+                            .multi_az(true)
+                            .allocated_storage(50)
+                            .pending_modified_values(
+                                PendingModifiedValues::builder().db_instance_class("db.t3.large").build(),
+                            )
+                            .build(),
+                    )
+                    .build()
+            });
+        let maintenance = mock!(aws_sdk_rds::Client::describe_pending_maintenance_actions)
+            .match_requests(|r| r.resource_identifier() == Some("arn:aws:rds:us-east-1:123456789012:db:web-db"))
+            .then_output(|| {
+                DescribePendingMaintenanceActionsOutput::builder()
+                    .pending_maintenance_actions(
+                        ResourcePendingMaintenanceActions::builder()
+                            .pending_maintenance_action_details(
+                                PendingMaintenanceAction::builder()
+                                    .action("system-update")
+                                    .description("New Operating System update is available")
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build()
+            });
+        let metric = mock!(aws_sdk_cloudwatch::Client::get_metric_statistics)
+            .match_requests(|r| {
+                r.namespace() == Some("AWS/RDS")
+                    && r.metric_name() == Some("FreeStorageSpace")
+                    && r.dimensions()
+                        .iter()
+                        .any(|d| d.name() == Some("DBInstanceIdentifier") && d.value() == Some("web-db"))
+            })
+            .then_output(|| {
+                let at = |secs| aws_smithy_types::DateTime::from_secs(secs);
+                GetMetricStatisticsOutput::builder()
+                    .datapoints(Datapoint::builder().timestamp(at(1_000)).minimum(30.0e9).build())
+                    .datapoints(Datapoint::builder().timestamp(at(2_000)).minimum(4.0e9).build())
+                    .build()
+            });
+        let rds = mock_client!(aws_sdk_rds, aws_smithy_mocks::RuleMode::MatchAny, [&described, &maintenance]);
+        let ctx = Ctx {
+            aws: Aws { rds, cloudwatch: cloudwatch(&metric), ..Aws::offline() },
+            deployment: "web".into(),
+            data: DataPolicy::default(),
+        };
+        let db = Actual::new(crate::model::Address::new("database/instance"), Kind::DbInstance, "web-db");
+        let tier = database_tier(&ctx, &db).await.expect("read");
+        assert_eq!(tier.free_storage_gb, Some(4.0), "the newest datapoint");
+        assert_eq!(tier.pending_modifications, vec!["instance class -> db.t3.large"]);
+        assert_eq!(tier.maintenance, vec!["system-update: New Operating System update is available"]);
+        assert_eq!(tier.judged.health, Health::Degraded);
+        assert_eq!(tier.judged.reasons, vec!["web-db has 4.0 GB of 50 GB storage free"]);
     }
 }
