@@ -114,6 +114,21 @@ fn status_is_healthy_then_names_the_tier_and_reason_of_each_fault_with_exit_3() 
         assert!(schema().is_valid(&doc));
     }
 
+    // On a terminal (a pseudo-terminal from script(1)), each read redraws the screen in place.
+    let command = format!("{} status --watch --interval 1 --count 2 {topology}", env!("CARGO_BIN_EXE_clusterup"));
+    let mut tty = std::process::Command::new("script");
+    tty.args(["-qec", &command, "/dev/null"])
+        .env("AWS_ENDPOINT_URL", crate::support::endpoint())
+        .env_remove("CI")
+        .env_remove("NO_COLOR")
+        .stdin(std::process::Stdio::null());
+    if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+        tty.env("AWS_ACCESS_KEY_ID", "test").env("AWS_SECRET_ACCESS_KEY", "test");
+    }
+    let on_tty = tty.output().expect("run under script(1)");
+    let text = stdout(&on_tty);
+    assert_eq!(text.matches("\x1b[H\x1b[2J").count(), 2, "one redraw per read:\n{text:?}");
+
     // What it costs now: the two t3.small nodes, the load balancer, the NAT gateway and its address.
     let priced = clusterup(&["status", "--cost", &topology]);
     assert_code(&priced, 3);
