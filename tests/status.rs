@@ -149,3 +149,15 @@ fn status_is_healthy_then_names_the_tier_and_reason_of_each_fault_with_exit_3() 
     assert_code(&gone, 1);
     assert!(crate::support::stderr(&gone).contains(&format!("no deployment named {name} in us-east-1")));
 }
+
+/// The Price List API is on AWS only: asked elsewhere, `--pricing-api` fails naming the call and the
+/// price, and says how to do without (its answers are read with SDK mocks in src/cost/api.rs).
+#[test]
+fn plan_pricing_api_where_there_is_none_names_the_call_and_the_way_out() {
+    let ws = Workspace::from_example("web-tier.yaml", "pricing");
+    let out = clusterup(&["plan", "--pricing-api", &ws.topology().to_string_lossy()]);
+    assert_code(&out, 1);
+    let err = crate::support::stderr(&out);
+    assert!(err.contains("per hour: GetProducts failed:"), "{err}");
+    assert!(err.contains("without --pricing-api the estimate uses the price table in the repository"), "{err}");
+}

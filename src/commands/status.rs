@@ -2,7 +2,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
 
 use super::{context, context_for, load_topology, read, resolve_region, ExitStatus};
 use crate::cli::GlobalArgs;
@@ -113,7 +113,15 @@ pub(super) async fn estimate(ctx: &Ctx, items: &[Item<'_>], pricing_api: bool) -
         let read_at = aws_smithy_types::DateTime::from(std::time::SystemTime::now())
             .fmt(aws_smithy_types::date_time::Format::DateTime)
             .unwrap_or_default();
-        cost::api::prices(&ctx.aws.pricing, &ctx.aws.region, &cost::needed(items), read_at).await?
+        cost::api::prices(&ctx.aws.pricing, &ctx.aws.region, &cost::needed(items), read_at).await.map_err(|err| {
+            anyhow!(
+                "{}: {} failed: {}{}\n  hint: the AWS Price List API is on AWS itself (not on emulators) and needs pricing:GetProducts; without --pricing-api the estimate uses the price table in the repository",
+                err.resource,
+                err.call,
+                err.code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default(),
+                err.message
+            )
+        })?
     } else {
         cost::table::prices(&ctx.aws.region)
     };
