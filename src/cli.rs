@@ -19,8 +19,8 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// AWS region for commands without a topology (`destroy --name`, `output`); with a topology it must
-    /// match the topology's `region`
+    /// AWS region for commands without a topology (`destroy --name`, `output`, `status NAME`, `spark ...
+    /// NAME`); with a topology it must match the topology's `region`
     #[arg(long, global = true, value_name = "REGION")]
     pub region: Option<String>,
     /// AWS shared-config profile to take credentials from
