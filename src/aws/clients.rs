@@ -34,6 +34,10 @@ pub struct Aws {
     pub s3: aws_sdk_s3::Client,
     pub sts: aws_sdk_sts::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
+    /// The database's free storage for `status`.
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    /// The Price List API for `--pricing-api`: served from us-east-1 whatever the deployment's region.
+    pub pricing: aws_sdk_pricing::Client,
     /// Every HTTP request the clients have sent, per service.
     pub calls: Arc<ApiCalls>,
     /// Where the clients get their credentials (the standard chain, or `--profile`); `check_credentials`
@@ -109,6 +113,14 @@ impl Aws {
             s3: client!(aws_sdk_s3, s3, http, calls, kill),
             sts: client!(aws_sdk_sts, config, http, calls, kill, default),
             tagging: client!(aws_sdk_resourcegroupstagging, config, http, calls, kill, default),
+            cloudwatch: client!(aws_sdk_cloudwatch, config, http, calls, kill, default),
+            pricing: client!(
+                aws_sdk_pricing,
+                aws_sdk_pricing::config::Builder::from(config).region(Region::new("us-east-1")),
+                http,
+                calls,
+                kill
+            ),
             calls,
             credentials: config.credentials_provider(),
         }
