@@ -5,10 +5,10 @@ use anyhow::{bail, Result};
 
 use super::{confirm, context_for, guard_data, load_topology, locked, make_plan, read, stop_on_ctrl_c, ExitStatus};
 use crate::cli::GlobalArgs;
-use crate::compose::outputs;
+use crate::compose::{outputs, serving};
 use crate::engine::{execute, Report};
 use crate::model::Op;
-use crate::output::{render_outputs, render_plan, render_time_summary, Printer, ProgressView};
+use crate::output::{render_outputs, render_plan, render_serving, render_time_summary, Printer, ProgressView};
 use crate::plan::{sha256_hex, SavedPlan};
 
 pub async fn run(g: &GlobalArgs, file: &Path, yes: bool, force_unlock: bool, printer: &Printer) -> Result<ExitStatus> {
@@ -67,6 +67,9 @@ pub async fn run(g: &GlobalArgs, file: &Path, yes: bool, force_unlock: bool, pri
                 report.count(Op::Update),
                 report.count(Op::Delete)
             ));
+            if let Some(line) = render_serving(report.reached(&serving(&topology)), report.elapsed) {
+                printer.status(&line);
+            }
             printer.status(&render_time_summary(&report, &ctx.aws.calls.by_service(), printer.err_style()));
             printer.out(&render_outputs(&outputs(&report.resources)));
         }

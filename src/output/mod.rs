@@ -11,7 +11,7 @@ pub use plan_view::{render_plan, render_summary};
 pub use printer::{ColorChoice, Printer};
 pub use progress::ProgressView;
 pub use style::Style;
-pub use time_summary::{render_calls, render_time_summary};
+pub use time_summary::{render_calls, render_serving, render_time_summary};
 
 /// `4.2s` under a minute, `17m58s` above.
 pub(crate) fn secs(d: std::time::Duration) -> String {
