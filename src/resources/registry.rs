@@ -32,6 +32,7 @@ pub fn of(kind: Kind) -> &'static dyn AnyKind {
         Kind::Bucket => &s3::bucket::Bucket,
         Kind::BucketObject => &s3::object::BucketObject,
         Kind::EmrCluster => &emr::cluster::EmrCluster,
+        Kind::HiveMetastore => &emr::metastore::HiveMetastore,
     }
 }
 
