@@ -13,7 +13,7 @@ rounds="${1:-3}"
 example=examples/smarten-spark.yaml
 
 cargo build --quiet --locked
-clusterup="$root/target/debug/clusterup"
+clusterup="${CARGO_TARGET_DIR:-$root/target}/debug/clusterup"
 scripts/emulator.sh install
 endpoint_line="$(scripts/emulator.sh start)"
 work="$(mktemp -d)"

@@ -192,11 +192,13 @@ fn simulate(plan: &Plan, wanted: &[Desired], serving_at: &[Address], seed: u64, 
 }
 
 fn mmss(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s >= 60.0 {
-        format!("{}m{:04.1}s", (s / 60.0).floor(), s % 60.0)
+    // Rounded to tenths first, so that 479.96 s reads 8m00.0s, not 7m60.0s.
+    let tenths = (d.as_secs_f64() * 10.0).round() as u64;
+    let (minutes, rest) = (tenths / 600, tenths % 600);
+    if minutes > 0 {
+        format!("{minutes}m{:02}.{}s", rest / 10, rest % 10)
     } else {
-        format!("{s:.1}s")
+        format!("{}.{}s", rest / 10, rest % 10)
     }
 }
 
