@@ -1,7 +1,8 @@
 //! The executor: runs a plan's actions in parallel as their dependencies allow.
 //!
 //! Every change becomes one or two nodes (a replacement is a delete node and a create node). A node runs
-//! once every node it depends on has succeeded; when a node fails, everything that depends on it is
+//! once every node it depends on has succeeded (or, for a deletion's `after_stop` edges, once that
+//! deletion said its resource stopped working); when a node fails, everything that depends on it is
 //! skipped and reported as such, so only the root cause is an error. A semaphore bounds how many AWS
 //! actions run at once. A stop request (Ctrl-C) starts nothing new, lets running actions finish, and
 //! reports what did not start. When more nodes are ready than may run, the ones with the longest chain
