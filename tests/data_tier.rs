@@ -102,14 +102,29 @@ fn data_tier_is_built_shared_with_the_app_only_and_destroyed_safely() {
     assert_eq!(block_on(ingress(&c, &name, "db")), vec![(3306, vec![app.clone()], 0)]);
     assert_eq!(block_on(ingress(&c, &name, "efs")), vec![(2049, vec![app], 0)]);
 
-    // The app role may read that secret and mount that file system, nothing else.
+    // The app role may read that secret (the RDS-managed secret tagged with this database's ARN: the
+    // policy is written before the secret exists), find that database, and mount that file system,
+    // nothing else.
     let role = format!("{name}-us-east-1-app");
     let policy =
         block_on(c.iam.get_role_policy().role_name(&role).policy_name("clusterup-app").send()).expect("policy");
     let document = policy.policy_document().to_owned();
-    let secret_arn = db.master_user_secret().and_then(|s| s.secret_arn()).expect("secret").to_owned();
-    let decoded = document.replace("%22", "\"").replace("%3A", ":").replace("%2F", "/").replace("%21", "!");
-    assert!(decoded.contains(&secret_arn), "{document}");
+    let decoded = percent_decoded(&document);
+    let db_arn = db.db_instance_arn().expect("database ARN");
+    let secret_arn = db.master_user_secret().and_then(|s| s.secret_arn()).expect("secret");
+    let account = db_arn.split(':').nth(4).expect("account");
+    assert!(secret_arn.contains(":secret:rds!db-"), "RDS names its secrets rds!db-...: {secret_arn}");
+    assert!(decoded.contains(&format!("arn:aws:secretsmanager:us-east-1:{account}:secret:rds!db-*")), "{decoded}");
+    assert!(decoded.contains(&format!("\"aws:ResourceTag/aws:rds:primaryDBInstanceArn\":\"{db_arn}\"")), "{decoded}");
+    assert!(
+        decoded.contains(&format!("\"rds:DescribeDBInstances\",\"Effect\":\"Allow\",\"Resource\":\"{db_arn}\"")),
+        "{decoded}"
+    );
+    // The condition matches the secret: RDS tags it with the instance's ARN (the emulator does too).
+    let described = block_on(c.secrets.describe_secret().secret_id(secret_arn).send()).expect("secret");
+    let tagged =
+        described.tags().iter().any(|t| t.key() == Some("aws:rds:primaryDBInstanceArn") && t.value() == Some(db_arn));
+    assert!(tagged, "{:?}", described.tags());
     assert!(decoded.contains(fs.file_system_arn().expect("fs arn")), "{document}");
     let profile = block_on(c.iam.get_instance_profile().instance_profile_name(&role).send()).expect("profile");
     assert_eq!(profile.instance_profile().map(|p| p.roles()[0].role_name()), Some(role.as_str()));
@@ -295,4 +310,25 @@ fn database_changes_say_what_they_do_refuse_a_shrink_and_upgrade_across_majors()
     assert!(old.map_or(true, |o| o.db_parameter_groups().is_empty()), "the 8.0 parameter group is gone");
     assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
     assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &topology]), 0);
+}
+
+/// IAM returns policy documents URL-encoded.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -169,6 +169,9 @@ pub mod spark {
     pub const BUCKET: &str = "spark/bucket";
     pub const BOOTSTRAP_OBJECT: &str = "spark/bootstrap-script";
     pub const CLUSTER: &str = "spark/cluster";
+    /// The cluster's Hive metastore on the shared database: its own step, after the cluster and the
+    /// database (see `resources::emr::metastore`).
+    pub const METASTORE: &str = "spark/metastore";
 
     /// Where in the bucket the bootstrap script and EMR's logs live.
     pub const BOOTSTRAP_PREFIX: &str = "bootstrap/";

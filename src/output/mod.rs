@@ -19,7 +19,7 @@ pub use progress::ProgressView;
 pub use spark_view::{render_step, render_steps};
 pub use status_view::{clear_screen, render_status};
 pub use style::Style;
-pub use time_summary::{render_calls, render_time_summary};
+pub use time_summary::{render_calls, render_serving, render_time_summary};
 
 /// How long a plan takes on AWS. The one call into the estimator, for the plan view and the progress
 /// view alike.

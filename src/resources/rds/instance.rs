@@ -62,8 +62,12 @@ const SPEC: Spec = Spec::new(Kind::DbInstance, "database", Service::Rds, PollPol
         &APPLY_CHANGES,
         &TAGS,
     ])
-    // App and Spark nodes use the database until they are gone.
-    .deleted_after(&[Kind::AutoScalingGroup, Kind::EmrCluster])
+    // App nodes use the database until they are gone. Spark uses it through its work (steps, the Hive
+    // metastore), which ends when its termination is accepted: the final snapshot need not wait the
+    // minutes until the cluster's instances are gone (the metastore attachment, which names the
+    // database, goes first too).
+    .deleted_after(&[Kind::AutoScalingGroup])
+    .deleted_after_stop(&[Kind::EmrCluster])
     .notes(changes::effects);
 
 fn latency(op: Op, want: Option<&Desired>) -> Latency {
