@@ -135,14 +135,8 @@ mod tests {
     fn a_stop_edge_counts_the_stop_not_the_whole_deletion() {
         use crate::model::{Address, Kind};
         let node = |address: &str, kind, deps: Vec<usize>, after_stop: Vec<usize>| Node {
-            address: Address::new(address),
-            kind,
-            op: Op::Delete,
-            desired: None,
-            actual: None,
-            changed: Vec::new(),
-            deps,
             after_stop,
+            ..Node::bare(address, kind, Op::Delete, &deps)
         };
         let nodes = vec![
             node("spark/cluster", Kind::EmrCluster, vec![], vec![]),

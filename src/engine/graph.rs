@@ -23,6 +23,23 @@ pub struct Node {
     pub after_stop: Vec<usize>,
 }
 
+impl Node {
+    /// An action on nothing in particular: for tests of what walks the graph.
+    #[cfg(test)]
+    pub fn bare(address: &str, kind: Kind, op: Op, deps: &[usize]) -> Node {
+        Node {
+            address: Address::new(address),
+            kind,
+            op,
+            desired: None,
+            actual: None,
+            changed: Vec::new(),
+            deps: deps.to_vec(),
+            after_stop: Vec::new(),
+        }
+    }
+}
+
 /// Build the nodes of a plan.
 ///
 /// - create/update X waits for the create/update of everything X's properties refer to, and for the

@@ -230,14 +230,9 @@ fn deletions(nodes: &[(&str, &[usize])]) -> Vec<Node> {
     nodes
         .iter()
         .map(|(address, after_stop)| Node {
-            address: Address::new(*address),
-            kind: Kind::SecurityGroup,
-            op: crate::model::Op::Delete,
-            desired: None,
             actual: Some(Actual::new(Address::new(*address), Kind::SecurityGroup, format!("id-{address}"))),
-            changed: Vec::new(),
-            deps: Vec::new(),
             after_stop: after_stop.to_vec(),
+            ..Node::bare(address, Kind::SecurityGroup, crate::model::Op::Delete, &[])
         })
         .collect()
 }

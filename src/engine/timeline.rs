@@ -89,19 +89,10 @@ pub fn longest_chain(nodes: &[(Node, Outcome)]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Address, Kind, Op};
+    use crate::model::{Kind, Op};
 
     fn node(address: &str, kind: Kind, deps: &[usize]) -> Node {
-        Node {
-            address: Address::new(address),
-            kind,
-            op: Op::Create,
-            desired: None,
-            actual: None,
-            changed: Vec::new(),
-            deps: deps.to_vec(),
-            after_stop: Vec::new(),
-        }
+        Node::bare(address, kind, Op::Create, deps)
     }
 
     #[test]

@@ -78,7 +78,7 @@ mod tests {
 
     use super::*;
     use crate::engine::{Node, Span};
-    use crate::model::{Address, Kind, Op};
+    use crate::model::{Kind, Op};
 
     #[test]
     fn serving_is_told_apart_from_the_end_of_the_apply() {
@@ -94,16 +94,7 @@ mod tests {
 
     #[test]
     fn names_the_chain_the_longest_actions_and_the_calls() {
-        let node = |address: &str, kind, deps: &[usize]| Node {
-            address: Address::new(address),
-            kind,
-            op: Op::Create,
-            desired: None,
-            actual: None,
-            changed: Vec::new(),
-            deps: deps.to_vec(),
-            after_stop: Vec::new(),
-        };
+        let node = |address: &str, kind, deps: &[usize]| Node::bare(address, kind, Op::Create, deps);
         let done = |start, end| {
             Outcome::Done(Span { start: Duration::from_secs(start), end: Duration::from_secs(end), stopped: None })
         };
