@@ -53,8 +53,9 @@ pub struct GlobalArgs {
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "AWS options")]
 pub struct AwsArgs {
-    /// AWS region for commands without a topology (`destroy --name`, `output`); with a topology it must
-    /// match the topology's `region`. Default: AWS_REGION, else the profile's region
+    /// AWS region for commands without a topology (`destroy --name`, `output`, `status NAME`, `spark ...
+    /// NAME`); with a topology it must match the topology's `region`. Default: AWS_REGION, else the
+    /// profile's region
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
     /// AWS shared-config profile to take credentials (and the default region) from
@@ -161,6 +162,9 @@ pub enum Command {
         /// One line per resource, without properties (the summary and estimate stay)
         #[arg(long, conflicts_with = "json")]
         compact: bool,
+        /// Price the cost estimate with the AWS Price List API instead of the dated table in the repository
+        #[arg(long)]
+        pricing_api: bool,
         #[command(flatten)]
         options: PlanArgs,
         #[command(flatten)]
@@ -236,6 +240,35 @@ pub enum Command {
         #[command(flatten)]
         aws: AwsArgs,
     },
+    /// Is every tier healthy right now: read live from AWS. Exit 0 healthy, 3 degraded or down, 1 error
+    Status {
+        /// The deployment name, or its topology file
+        #[arg(value_name = "NAME|FILE")]
+        target: String,
+        /// Print the report as JSON (schema: docs/status.schema.json)
+        #[arg(long)]
+        json: bool,
+        /// Keep reading and redraw the report (in place on a terminal), until Ctrl-C
+        #[arg(long)]
+        watch: bool,
+        /// Seconds between reads with --watch
+        #[arg(long, default_value_t = 10, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600), requires = "watch")]
+        interval: u64,
+        /// Stop --watch after this many reads (the exit code is the last read's)
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), requires = "watch")]
+        count: Option<u64>,
+        /// Add what the deployment costs per hour and month
+        #[arg(long)]
+        cost: bool,
+        /// With --cost: price with the AWS Price List API instead of the dated table in the repository
+        #[arg(long, requires = "cost")]
+        pricing_api: bool,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// Run work on the deployment's Spark cluster
+    #[command(subcommand)]
+    Spark(SparkCommand),
     /// Print the resource dependency graph of a topology (offline)
     Graph {
         /// The topology file
@@ -264,6 +297,50 @@ pub enum Command {
     Man {
         /// A command to print the page of, instead of clusterup's own
         command: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SparkCommand {
+    /// Copy a job (.py or .jar) to the deployment's bucket, run it as an EMR step (spark-submit, cluster
+    /// mode) and follow it to its end
+    Submit {
+        /// The deployment name, or its topology file
+        #[arg(value_name = "NAME|FILE")]
+        target: String,
+        /// The job: a PySpark script (.py) or an application jar (.jar)
+        job: PathBuf,
+        /// Arguments passed to the job
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+        /// The main class of a jar (without it, the jar's manifest names it)
+        #[arg(long, value_name = "CLASS")]
+        class: Option<String>,
+        /// The step's name (default: `clusterup: <job file name>`)
+        #[arg(long)]
+        name: Option<String>,
+        /// Add the step and return at once, printing its id and where its logs will be
+        #[arg(long)]
+        no_wait: bool,
+        /// Stop following the step after this long (the step goes on): 90s, 30m, 2h
+        #[arg(long, default_value = "6h", value_name = "DURATION", value_parser = crate::spark::parse_duration, conflicts_with = "no_wait")]
+        timeout: std::time::Duration,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// List the recent steps of the deployment's Spark cluster
+    Jobs {
+        /// The deployment name, or its topology file
+        #[arg(value_name = "NAME|FILE")]
+        target: String,
+        /// How many steps, newest first
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=50))]
+        limit: u16,
+        /// Print them as JSON
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        aws: AwsArgs,
     },
 }
 

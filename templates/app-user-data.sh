@@ -8,21 +8,74 @@
 set -euo pipefail
 
 install -d -m 0755 /etc/clusterup
-# No password here, ever: the app reads it at run time from Secrets Manager by DB_SECRET_ARN, with the
-# node's instance role (e.g. `aws secretsmanager get-secret-value --secret-id "$DB_SECRET_ARN"`).
 cat > /etc/clusterup/app.env <<'ENV'
 CLUSTERUP_DEPLOYMENT={{ deployment }}
 CLUSTERUP_REGION={{ region }}
 APP_PORT={{ app_port }}
 HEALTH_CHECK_PATH={{ health_check_path }}
-DB_HOST={{ db_endpoint }}
-DB_PORT={{ db_port }}
-DB_SECRET_ARN={{ db_secret_arn }}
+DB_IDENTIFIER={{ db_identifier }}
 EFS_ID={{ efs_id }}
 EFS_ACCESS_POINT_ID={{ efs_access_point_id }}
 DATA_DIR={{ mount_path }}
 ENV
 chmod 0644 /etc/clusterup/app.env
+
+# The shared database. The nodes start beside it (a Multi-AZ database takes 15-20 minutes; the nodes
+# serve through the load balancer long before), so its endpoint is not known yet: they look it up by its
+# name once it is available. clusterup-database.service waits for it with the node's instance role
+# (rds:DescribeDBInstances on this one instance) and writes /etc/clusterup/database.env with DB_HOST,
+# DB_PORT and DB_SECRET_ARN. No password here, ever: the app reads it at run time from Secrets Manager by
+# DB_SECRET_ARN (e.g. `aws secretsmanager get-secret-value --secret-id "$DB_SECRET_ARN"`). An app that
+# needs the database orders its unit `After=clusterup-database.service` and `Wants=` it, and reads
+# /etc/clusterup/database.env; its health check should not need the database, or the load balancer
+# marks the nodes unhealthy until the database is there.
+DB_IDENTIFIER="{{ db_identifier }}"
+if [ -n "$DB_IDENTIFIER" ]; then
+  install -d -m 0755 /usr/local/lib/clusterup
+  cat > /usr/local/lib/clusterup/database-env <<'SCRIPT'
+#!/bin/bash
+# Installed by clusterup's user data: waits until the deployment's database is available, then writes its
+# endpoint and secret ARN (never the password) to /etc/clusterup/database.env.
+set -euo pipefail
+# shellcheck disable=SC1091
+. /etc/clusterup/app.env
+query='DBInstances[0].[DBInstanceStatus,Endpoint.Address,Endpoint.Port,MasterUserSecret.SecretArn]'
+while :; do
+  if found=$(aws rds describe-db-instances --region "$CLUSTERUP_REGION" --db-instance-identifier "$DB_IDENTIFIER" \
+      --query "$query" --output text 2>/dev/null); then
+    read -r status host port secret <<<"$found"
+    if [ "$status" = available ] && [ -n "$host" ] && [ "$host" != None ]; then
+      break
+    fi
+  fi
+  sleep 15
+done
+printf 'DB_HOST=%s\nDB_PORT=%s\nDB_SECRET_ARN=%s\n' "$host" "$port" "$secret" >/etc/clusterup/database.env.new
+chmod 0644 /etc/clusterup/database.env.new
+mv -f /etc/clusterup/database.env.new /etc/clusterup/database.env
+echo "clusterup: database $DB_IDENTIFIER is available at $host:$port"
+SCRIPT
+  chmod 0755 /usr/local/lib/clusterup/database-env
+  cat > /etc/systemd/system/clusterup-database.service <<'UNIT'
+[Unit]
+Description=clusterup: wait for the deployment's database, write its endpoint to /etc/clusterup/database.env
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/lib/clusterup/database-env
+TimeoutStartSec=infinity
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  systemctl daemon-reload
+  systemctl enable clusterup-database.service
+  # Not waited for here: the node serves (and passes its health check) before the database is there.
+  systemctl start --no-block clusterup-database.service
+fi
 
 # Shared data folder: the EFS access point, over TLS, authorised by the instance role, in fstab so it
 # comes back after a reboot. Mount targets can take a minute or two after creation: retry, then fail

@@ -6,16 +6,22 @@
 # https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-plan-bootstrap.html
 # It
 #  1. mounts the shared EFS data folder at the same path as on the app nodes, and
-#  2. on the master, with the Hive metastore on the shared database, gives Hive the database password.
+#  2. on the master, with the Hive metastore on the shared database, prepares how Hive gets the database
+#     password.
 #
-# How the password reaches Hive (docs/spark.md explains the choice):
-#  - now, synchronously, as root: read it from the RDS-managed secret with the node's instance role and
-#    keep it in a root-only file (the bootstrap fails, and with it the cluster, if that is not possible);
+# The cluster starts beside the database, not after it: when this runs, the database (and its secret)
+# may not exist yet, and Hive starts on EMR's default local metastore. Once both exist, clusterup's
+# spark/metastore step reconfigures the master group (EMR ModifyInstanceGroups): hive-site then names the
+# database, the credential store below and the secret's ARN ({{ metastore_secret_property }}), and EMR
+# restarts the metastore. How the password reaches Hive (docs/spark.md explains the choice):
 #  - before every start of the metastore (hive-hcatalog-server.service, installed later by EMR): a
-#    oneshot unit, required by and ordered before the metastore through a drop-in, turns that file into
-#    the Hadoop credential store the cluster configuration names (hive-site
-#    hadoop.security.credential.provider.path), readable by hive only. `hadoop credential` exists only
-#    once the applications are installed, hence the unit;
+#    oneshot unit, required by and ordered before the metastore through a drop-in, reads the secret named
+#    in hive-site with the node's instance role into a root-only file, and turns that file into the
+#    Hadoop credential store hive-site names (hadoop.security.credential.provider.path), readable by hive
+#    only. Without the property (the local metastore, before the attachment) it does nothing. When the
+#    secret cannot be read, the unit fails, the metastore does not start, and EMR rolls the
+#    reconfiguration back: spark/metastore reports it. `hadoop credential` exists only once the
+#    applications are installed, hence the unit;
 #  - every 10 minutes (RDS rotates managed passwords): a systemd timer re-reads the secret and restarts a
 #    running metastore when the password changed (cron is not installed on Amazon Linux 2023, EMR 7's OS).
 # The password is never in the cluster's configuration, in this script, in the bucket, on a command line
@@ -31,7 +37,8 @@ REGION="{{ region }}"
 EFS_ID="{{ efs_id }}"
 ACCESS_POINT="{{ efs_access_point_id }}"
 MOUNT_PATH="{{ mount_path }}"
-SECRET_ARN="{{ metastore_secret_arn }}"
+METASTORE_SHARED="{{ metastore_shared }}"
+SECRET_PROPERTY="{{ metastore_secret_property }}"
 CREDENTIALS="{{ metastore_credentials }}"
 
 # Writes stdin to a root-owned file with the given mode. Only scripts and units pass through here, never
@@ -60,7 +67,7 @@ is_master() {
   grep -q '"isMaster": *true' "$ROOT/mnt/var/lib/info/instance.json" 2>/dev/null
 }
 
-if [ -z "$SECRET_ARN" ] || ! is_master; then
+if [ -z "$METASTORE_SHARED" ] || ! is_master; then
   exit 0
 fi
 
@@ -72,25 +79,51 @@ lib="$ROOT/usr/local/lib/clusterup"
 units="$ROOT/etc/systemd/system"
 password_file="$ROOT/etc/clusterup/metastore/password"
 store="$ROOT${CREDENTIALS#jceks://file}"
+hive_site="$ROOT/etc/hive/conf/hive-site.xml"
 metastore_unit="hive-hcatalog-server.service"
 
 sudo install -d -m 0755 "$lib"
 
-# Reads the password from the secret into the root-only file; restarts a running metastore when it
-# changed (its start rebuilds the credential store first).
+# Prints the ARN of the database secret hive-site names (clusterup's property), or nothing: EMR writes
+# hive-site.xml from the hive-site classification, clusterup's properties included.
+install_root_file 0700 "$lib/metastore-secret-arn" <<SCRIPT
+#!/bin/bash
+# Installed by clusterup's bootstrap action. Prints the $SECRET_PROPERTY property of $hive_site.
+set -euo pipefail
+[ -f "$hive_site" ] || exit 0
+python3 - "$hive_site" "$SECRET_PROPERTY" <<'PYTHON'
+import sys
+import xml.etree.ElementTree as tree
+
+path, name = sys.argv[1], sys.argv[2]
+for prop in tree.parse(path).getroot().iter("property"):
+    if (prop.findtext("name") or "").strip() == name:
+        sys.stdout.write((prop.findtext("value") or "").strip())
+PYTHON
+SCRIPT
+
+# Reads the password from the secret hive-site names into the root-only file; with
+# --restart-if-changed (the timer), restarts a running metastore when it changed (its start rebuilds the
+# credential store first). Without a secret in hive-site (the local metastore), removes the file.
 install_root_file 0700 "$lib/metastore-password" <<SCRIPT
 #!/bin/bash
-# Installed by clusterup's bootstrap action; run once by it, then by clusterup-metastore-refresh.timer.
-# Keeps the metastore password of the RDS-managed secret in $password_file (root only).
+# Installed by clusterup's bootstrap action; run by clusterup-metastore-store.service before every start
+# of the metastore, and by clusterup-metastore-refresh.timer. Keeps the metastore password of the
+# RDS-managed secret that $hive_site names in $password_file (root only).
 set -euo pipefail
 umask 077
+secret_arn=\$("$lib/metastore-secret-arn")
+if [ -z "\$secret_arn" ]; then
+  rm -f "$password_file"
+  exit 0
+fi
 install -d -m 0700 "${password_file%/*}"
 trap 'rm -f "$password_file.new"' EXIT
-secret=\$(aws secretsmanager get-secret-value --region "$REGION" --secret-id "$SECRET_ARN" --query SecretString --output text)
+secret=\$(aws secretsmanager get-secret-value --region "$REGION" --secret-id "\$secret_arn" --query SecretString --output text)
 # The password goes through a pipe and a file, never through a command line.
 printf '%s' "\$secret" | python3 -c 'import json, sys; sys.stdout.write(json.load(sys.stdin)["password"])' >"$password_file.new"
 if [ ! -s "$password_file.new" ]; then
-  echo "clusterup: the secret $SECRET_ARN holds no password" >&2
+  echo "clusterup: the secret \$secret_arn holds no password" >&2
   exit 1
 fi
 # \$(<file) is bash's own read: no command line holds the password.
@@ -98,10 +131,16 @@ if [ -f "$password_file" ] && [ "\$(<"$password_file.new")" = "\$(<"$password_fi
   exit 0
 fi
 mv -f "$password_file.new" "$password_file"
-echo "clusterup: metastore password updated from $SECRET_ARN"
-if systemctl is-active --quiet $metastore_unit; then
+echo "clusterup: metastore password updated from \$secret_arn"
+if [ "\${1:-}" = --restart-if-changed ] && systemctl is-active --quiet $metastore_unit; then
   systemctl restart $metastore_unit
 fi
+SCRIPT
+
+install_root_file 0700 "$lib/metastore-refresh" <<SCRIPT
+#!/bin/bash
+# Installed by clusterup's bootstrap action; run by clusterup-metastore-refresh.timer.
+exec "$lib/metastore-password" --restart-if-changed
 SCRIPT
 
 # Turns the password file into Hive's credential store. `hadoop credential create` takes the value from
@@ -111,10 +150,13 @@ SCRIPT
 install_root_file 0700 "$lib/metastore-store" <<SCRIPT
 #!/bin/bash
 # Installed by clusterup's bootstrap action; run by clusterup-metastore-store.service before every start
-# of the Hive metastore. Writes $store (hive only) from $password_file.
+# of the Hive metastore. Writes $store (hive only) from the secret hive-site names; with none (the local
+# metastore), removes it.
 set -euo pipefail
 umask 077
 rm -f "$store"
+"$lib/metastore-password"
+[ -f "$password_file" ] || exit 0
 python3 "$lib/type-password.py" "$password_file" \\
   hadoop credential create javax.jdo.option.ConnectionPassword -provider "jceks://file$store"
 chown "\$(id -u hive):\$(id -g hive)" "$store"
@@ -210,7 +252,7 @@ Description=clusterup: refresh the Hive metastore password from the database sec
 
 [Service]
 Type=oneshot
-ExecStart=$lib/metastore-password
+ExecStart=$lib/metastore-refresh
 UNIT
 
 install_root_file 0644 "$units/clusterup-metastore-refresh.timer" <<UNIT
@@ -225,7 +267,7 @@ OnUnitActiveSec=10min
 WantedBy=timers.target
 UNIT
 
-# The first write, before Hive exists: the store unit finds the password when the metastore first starts.
-sudo "$lib/metastore-password"
+# Nothing to read now: the secret is named in hive-site only once spark/metastore has attached the
+# database, and the store unit reads it at the metastore's restart that causes.
 sudo systemctl daemon-reload
 sudo systemctl enable --now clusterup-metastore-refresh.timer

@@ -138,6 +138,8 @@ fn apply_builds_exactly_the_topology_reapply_changes_nothing_destroy_leaves_noth
     assert!(summary.contains("Where the time went"), "{summary}");
     assert!(summary.contains("longest chain: ") && summary.contains("longest actions: "), "{summary}");
     assert!(summary.contains("AWS calls: ") && summary.contains("ec2 "), "{summary}");
+    // When the URL first served with every node healthy, apart from the end of the apply.
+    assert!(summary.contains("Serving after ") && summary.contains("every node healthy"), "{summary}");
 
     let built = block_on(inventory(&c, &ws.name));
     assert_eq!(

@@ -38,8 +38,10 @@ fn every_example_validates_offline() {
 /// One line, the cause once, and the same words whichever command was given the file.
 #[test]
 fn a_missing_file_is_one_clear_line_for_every_command() {
-    let commands: [&[&str]; 6] = [
+    let commands: [&[&str]; 8] = [
         &["validate"],
+        &["status"],
+        &["spark", "jobs"],
         &["plan"],
         &["plan", "--detailed-exitcode"],
         &["apply", "--yes"],
@@ -177,7 +179,7 @@ fn schema_is_json_with_the_top_level_fields() {
 fn help_lists_every_command() {
     let out = clusterup_with_endpoint("http://127.0.0.1:9", &["--help"]);
     assert_code(&out, 0);
-    for command in ["validate", "plan", "apply", "destroy", "output", "graph", "schema"] {
+    for command in ["validate", "plan", "apply", "destroy", "output", "status", "spark", "graph", "schema"] {
         assert!(stdout(&out).contains(command), "help lacks {command}");
     }
 }

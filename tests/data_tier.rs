@@ -62,9 +62,10 @@ fn data_tier_is_built_shared_with_the_app_only_and_destroyed_safely() {
     assert_eq!(db.deletion_protection(), Some(true));
     assert_eq!(db.db_subnet_group().and_then(|g| g.db_subnet_group_name()), Some(format!("{name}-db").as_str()));
     assert!(db.master_user_secret().and_then(|s| s.secret_arn()).is_some(), "password must be managed by RDS");
-    let set =
-        block_on(c.rds.describe_db_parameters().db_parameter_group_name(format!("{name}-db")).source("user").send())
-            .expect("parameters");
+    let set = block_on(
+        c.rds.describe_db_parameters().db_parameter_group_name(format!("{name}-db-mysql8-4")).source("user").send(),
+    )
+    .expect("parameters");
     let set: Vec<(&str, &str)> =
         set.parameters().iter().filter_map(|p| Some((p.parameter_name()?, p.parameter_value()?))).collect();
     assert_eq!(set, [("max_connections", "500")]);
@@ -101,14 +102,29 @@ fn data_tier_is_built_shared_with_the_app_only_and_destroyed_safely() {
     assert_eq!(block_on(ingress(&c, &name, "db")), vec![(3306, vec![app.clone()], 0)]);
     assert_eq!(block_on(ingress(&c, &name, "efs")), vec![(2049, vec![app], 0)]);
 
-    // The app role may read that secret and mount that file system, nothing else.
+    // The app role may read that secret (the RDS-managed secret tagged with this database's ARN: the
+    // policy is written before the secret exists), find that database, and mount that file system,
+    // nothing else.
     let role = format!("{name}-us-east-1-app");
     let policy =
         block_on(c.iam.get_role_policy().role_name(&role).policy_name("clusterup-app").send()).expect("policy");
     let document = policy.policy_document().to_owned();
-    let secret_arn = db.master_user_secret().and_then(|s| s.secret_arn()).expect("secret").to_owned();
-    let decoded = document.replace("%22", "\"").replace("%3A", ":").replace("%2F", "/").replace("%21", "!");
-    assert!(decoded.contains(&secret_arn), "{document}");
+    let decoded = percent_decoded(&document);
+    let db_arn = db.db_instance_arn().expect("database ARN");
+    let secret_arn = db.master_user_secret().and_then(|s| s.secret_arn()).expect("secret");
+    let account = db_arn.split(':').nth(4).expect("account");
+    assert!(secret_arn.contains(":secret:rds!db-"), "RDS names its secrets rds!db-...: {secret_arn}");
+    assert!(decoded.contains(&format!("arn:aws:secretsmanager:us-east-1:{account}:secret:rds!db-*")), "{decoded}");
+    assert!(decoded.contains(&format!("\"aws:ResourceTag/aws:rds:primaryDBInstanceArn\":\"{db_arn}\"")), "{decoded}");
+    assert!(
+        decoded.contains(&format!("\"rds:DescribeDBInstances\",\"Effect\":\"Allow\",\"Resource\":\"{db_arn}\"")),
+        "{decoded}"
+    );
+    // The condition matches the secret: RDS tags it with the instance's ARN (the emulator does too).
+    let described = block_on(c.secrets.describe_secret().secret_id(secret_arn).send()).expect("secret");
+    let tagged =
+        described.tags().iter().any(|t| t.key() == Some("aws:rds:primaryDBInstanceArn") && t.value() == Some(db_arn));
+    assert!(tagged, "{:?}", described.tags());
     assert!(decoded.contains(fs.file_system_arn().expect("fs arn")), "{document}");
     let profile = block_on(c.iam.get_instance_profile().instance_profile_name(&role).send()).expect("profile");
     assert_eq!(profile.instance_profile().map(|p| p.roles()[0].role_name()), Some(role.as_str()));
@@ -220,7 +236,7 @@ fn tag_changes_reach_every_family_in_place() {
         "iam/instance-profile/app",
         "database/instance",
         "database/subnet-group",
-        "database/parameter-group",
+        "database/parameter-group/mysql8-4",
         "storage/file-system",
         "storage/access-point",
     ] {
@@ -239,4 +255,80 @@ fn tag_changes_reach_every_family_in_place() {
     assert!(tags.contains(&("team", "analytics")), "{tags:?}");
     assert!(!tags.iter().any(|(k, _)| *k == "cost-center"), "{tags:?}");
     assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &topology]), 0);
+}
+
+/// Day 2 on the database: what a change will do is in the plan, a shrink is refused at its line in the
+/// file before anything runs, and a major version upgrade moves the instance to a parameter group of the
+/// new family (made first, the old one deleted after).
+#[test]
+fn database_changes_say_what_they_do_refuse_a_shrink_and_upgrade_across_majors() {
+    let ws = Workspace::from_example("smarten.yaml", "dbday2");
+    ws.edit("engine_version: \"8.4\"", "engine_version: \"8.0\"");
+    let topology = ws.topology().to_string_lossy().into_owned();
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+    let c = block_on(clients());
+    let id = format!("{}-db", ws.name);
+
+    // Storage can only grow: refused, located, and nothing changes.
+    ws.edit("storage_gb: 50", "storage_gb: 30");
+    let shrink = clusterup(&["apply", "--yes", &topology]);
+    assert_code(&shrink, 1);
+    let said = stderr(&shrink);
+    let line =
+        std::fs::read_to_string(ws.topology()).expect("topology").lines().position(|l| l.contains("storage_gb: 30"));
+    let at = format!("{}:{}:", ws.topology().display(), line.expect("the edited line") + 1);
+    assert!(said.contains(&at), "located at {at}: {said}");
+    assert!(said.contains("database.storage_gb: 30 GiB is less than the 50 GiB the database has"), "{said}");
+    ws.edit("storage_gb: 30", "storage_gb: 50");
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
+
+    // A bigger class on a Multi-AZ database: a failover, said before it happens.
+    ws.edit("instance_class: db.t3.medium", "instance_class: db.r6g.large");
+    let plan = clusterup(&["plan", &topology]);
+    assert!(
+        stdout(&plan).contains("# instance class db.t3.medium -> db.r6g.large: no outage beyond a failover"),
+        "{}",
+        stdout(&plan)
+    );
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+
+    // 8.0 -> 8.4: a new family's parameter group, the instance moved to it, the old group gone.
+    ws.edit("engine_version: \"8.0\"", "engine_version: \"8.4\"");
+    let plan = clusterup(&["plan", &topology]);
+    let shown = stdout(&plan);
+    assert!(shown.contains("+ database/parameter-group/mysql8-4"), "{shown}");
+    assert!(shown.contains("- database/parameter-group/mysql8-0"), "{shown}");
+    assert!(shown.contains("a major version upgrade"), "{shown}");
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+    let db = block_on(c.rds.describe_db_instances().db_instance_identifier(&id).send()).expect("DescribeDBInstances");
+    let db = &db.db_instances()[0];
+    assert!(db.engine_version().is_some_and(|v| v.starts_with("8.4")), "{db:?}");
+    let groups: Vec<&str> = db.db_parameter_groups().iter().filter_map(|g| g.db_parameter_group_name()).collect();
+    assert_eq!(groups, [format!("{id}-mysql8-4")]);
+    let old = block_on(c.rds.describe_db_parameter_groups().db_parameter_group_name(format!("{id}-mysql8-0")).send());
+    // AWS answers DBParameterGroupNotFound; the emulator an empty list.
+    assert!(old.map_or(true, |o| o.db_parameter_groups().is_empty()), "the 8.0 parameter group is gone");
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
+    assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &topology]), 0);
+}
+
+/// IAM returns policy documents URL-encoded.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

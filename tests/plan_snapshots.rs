@@ -9,8 +9,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use clusterup::cost::{Estimate, Item};
 use clusterup::model::{Actual, Address, Desired, Kind, Value};
-use clusterup::output::{render_plan, Style};
+use clusterup::output::{render_cost, render_plan, Style};
 use clusterup::plan::{diff, Plan};
 use clusterup::resources::autoscaling::group;
 use clusterup::topology::Topology;
@@ -88,17 +89,32 @@ fn plain(plan: &Plan) -> String {
     render_plan(plan, Style { enabled: false })
 }
 
-/// What `plan --json` prints.
-fn json(plan: &Plan) -> String {
-    serde_json::to_string_pretty(&clusterup::output::plan_json(plan)).expect("plan as JSON")
+/// What `clusterup plan` prints: the plan, then the cost of the wanted state at the repository's
+/// price table (offline, so the figures are pinned with the plan).
+fn plain_with_cost(plan: &Plan, wanted: &[Desired]) -> String {
+    format!("{}{}", plain(plan), render_cost(&cost(plan, wanted), Some(plan), Style { enabled: false }))
+}
+
+fn cost(plan: &Plan, wanted: &[Desired]) -> Estimate {
+    let items: Vec<Item<'_>> = wanted.iter().map(Item::from).collect();
+    clusterup::cost::estimate(&items, &clusterup::cost::table::prices(&plan.region))
+}
+
+/// What `plan --json` prints: the plan, then its cost.
+fn json(plan: &Plan, wanted: &[Desired]) -> String {
+    let mut body = clusterup::output::plan_json(plan);
+    body["cost"] = serde_json::to_value(cost(plan, wanted)).expect("cost as JSON");
+    serde_json::to_string_pretty(&body).expect("plan as JSON")
 }
 
 /// The plan of `edit` (replace `from` by `to` in the example) against the example as it exists.
 fn edited(example_name: &str, from: &str, to: &str) -> String {
-    plain(&edited_plan(example_name, from, to, false))
+    let (plan, wanted) = edited_plan(example_name, from, to, false);
+    plain_with_cost(&plan, &wanted)
 }
 
-fn edited_plan(example_name: &str, from: &str, to: &str, set_desired: bool) -> Plan {
+/// The plan of an edit, and the desired state it was planned towards.
+fn edited_plan(example_name: &str, from: &str, to: &str, set_desired: bool) -> (Plan, Vec<Desired>) {
     let path = example(example_name);
     let text = std::fs::read_to_string(&path).expect("example");
     assert!(text.contains(from), "{example_name} has no {from:?}");
@@ -108,7 +124,8 @@ fn edited_plan(example_name: &str, from: &str, to: &str, set_desired: bool) -> P
     if set_desired {
         clusterup::compose::set_desired(&mut wanted);
     }
-    diff(&after.name, &after.region, &wanted, made(&desired(&before)))
+    let plan = diff(&after.name, &after.region, &wanted, made(&desired(&before)));
+    (plan, wanted)
 }
 
 #[test]
@@ -120,15 +137,15 @@ fn plans_of_every_example_from_nothing_and_back() {
         let t = topology(&path, &std::fs::read_to_string(&path).expect("example"));
         let wanted = desired(&t);
         let create = diff(&t.name, &t.region, &wanted, Vec::new());
-        insta::assert_snapshot!(format!("{name}-create"), plain(&create));
-        insta::assert_snapshot!(format!("{name}-create-json"), json(&create));
+        insta::assert_snapshot!(format!("{name}-create"), plain_with_cost(&create, &wanted));
+        insta::assert_snapshot!(format!("{name}-create-json"), json(&create, &wanted));
         let existing = made(&wanted);
         let unchanged = diff(&t.name, &t.region, &wanted, existing.clone());
         assert!(!unchanged.has_changes(), "{name}: a deployment that matches plans no change:\n{}", plain(&unchanged));
         insta::assert_snapshot!(format!("{name}-destroy"), plain(&Plan::destroy_all(&t.name, &t.region, existing)));
         seen += 1;
     }
-    assert_eq!(seen, 3, "every example has its snapshots");
+    assert_eq!(seen, 4, "every example has its snapshots");
 }
 
 #[test]
@@ -153,7 +170,8 @@ fn plan_of_a_capacity_change() {
 /// `plan --json` carries the same per-key changes as the text.
 #[test]
 fn plan_of_a_tag_change_as_json() {
-    insta::assert_snapshot!(json(&edited_plan("web-tier.yaml", "team: web", "team: webdev", false)));
+    let (plan, wanted) = edited_plan("web-tier.yaml", "team: web", "team: webdev", false);
+    insta::assert_snapshot!(json(&plan, &wanted));
 }
 
 /// web-tier scales on CPU: after creation the autoscaler owns `desired`.
@@ -162,9 +180,12 @@ fn plan_of_a_desired_change_under_a_scaling_policy() {
     let edit = ("    min: 2\n    desired: 2", "    min: 2\n    desired: 3");
     insta::assert_snapshot!(
         "desired_left_to_the_autoscaler",
-        plain(&edited_plan("web-tier.yaml", edit.0, edit.1, false))
+        plain(&edited_plan("web-tier.yaml", edit.0, edit.1, false).0)
     );
-    insta::assert_snapshot!("desired_set_with_set_desired", plain(&edited_plan("web-tier.yaml", edit.0, edit.1, true)));
+    insta::assert_snapshot!(
+        "desired_set_with_set_desired",
+        plain(&edited_plan("web-tier.yaml", edit.0, edit.1, true).0)
+    );
 }
 
 #[test]
@@ -179,6 +200,21 @@ fn plan_of_database_changes() {
         "instance_class: db.t3.medium\n  storage_gb: 50",
         "instance_class: db.r6g.large\n  storage_gb: 80"
     ));
+}
+
+/// A class change left for the maintenance window, and a parameter change (dynamic or static is only
+/// known once AWS has described the parameter).
+#[test]
+fn plan_of_database_changes_for_the_maintenance_window() {
+    insta::assert_snapshot!(edited(
+        "smarten.yaml",
+        "instance_class: db.t3.medium\n  storage_gb: 50",
+        "instance_class: db.r6g.large\n  apply_changes: maintenance_window\n  storage_gb: 50"
+    ));
+    insta::assert_snapshot!(
+        "database_parameter_change",
+        edited("smarten.yaml", "max_connections: \"500\"", "max_connections: \"800\"")
+    );
 }
 
 #[test]

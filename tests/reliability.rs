@@ -238,6 +238,99 @@ fn apply_and_destroy_killed_after_every_mutating_call_converge_and_leave_nothing
     );
 }
 
+/// The master group's requested and applied configuration versions, and whether its hive-site names the
+/// database: what spark/metastore did to the running cluster.
+fn master_configuration(c: &Clients, name: &str) -> (i64, i64, bool) {
+    let clusters = block_on(crate::spark::active_clusters(c, name));
+    assert_eq!(clusters.len(), 1, "one cluster: {clusters:?}");
+    let id = clusters[0].id().expect("id");
+    let groups = block_on(c.emr.list_instance_groups().cluster_id(id).send()).expect("groups");
+    let master = groups
+        .instance_groups()
+        .iter()
+        .find(|g| g.instance_group_type() == Some(&aws_sdk_emr::types::InstanceGroupType::Master))
+        .expect("master group");
+    let names_database = master.configurations().iter().any(|conf| {
+        conf.properties()
+            .and_then(|p| p.get("javax.jdo.option.ConnectionURL"))
+            .is_some_and(|u| u.contains(&format!("{name}-db")))
+    });
+    (
+        master.configurations_version().unwrap_or_default(),
+        master.last_successfully_applied_configurations_version().unwrap_or_default(),
+        names_database,
+    )
+}
+
+/// The metastore attachment (spark/metastore) killed before it (the database just requested), during it
+/// (right after ModifyInstanceGroups: the reconfiguration requested, never seen applied) and after it
+/// (at the next mutating call, or the end of the run when it was the last): each re-apply converges to
+/// the metastore on the database, reconfigured once (EMR restarts Hive for every request), with nothing
+/// left to change; destroy then leaves nothing.
+#[test]
+fn apply_killed_before_during_and_after_the_metastore_attachment_converges_and_reconfigures_once() {
+    let c = block_on(clients());
+    let mut attach_call = None;
+    for (point, kill) in [
+        ("before", "CreateDBInstance".to_owned()),
+        ("during", "ModifyInstanceGroups".to_owned()),
+        ("after", String::new()),
+    ] {
+        let ws = Workspace::from_example(EXAMPLE, &format!("meta-{point}"));
+        let path = ws.topology().to_string_lossy().into_owned();
+        // After: the mutating call that followed ModifyInstanceGroups in the run killed during it.
+        let kill = if point == "after" {
+            let k: usize = attach_call.expect("the run killed during the attachment said where");
+            (k + 1).to_string()
+        } else {
+            kill
+        };
+        let first =
+            clusterup_with_env(endpoint(), &["apply", "--yes", &path], &[("CLUSTERUP_KILL_AFTER", kill.as_str())]);
+        let text = stderr(&first);
+        match point {
+            "after" => assert!(
+                first.status.code() == Some(0) || text.contains("aborting after mutating call"),
+                "{point}: {text}"
+            ),
+            _ => {
+                assert_ne!(first.status.code(), Some(0), "{point}: the kill switch must stop the run");
+                assert!(text.contains(&format!("({kill})")), "{point}: {text}");
+            }
+        }
+        if point == "during" {
+            // `aborting after mutating call K (ModifyInstanceGroups)`
+            let k = text
+                .split("aborting after mutating call ")
+                .nth(1)
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|k| k.parse::<usize>().ok());
+            attach_call = k;
+            let (requested, _, names_database) = master_configuration(&c, &ws.name);
+            assert_eq!((requested, names_database), (1, true), "{point}: the request reached EMR before the kill");
+        }
+        if point == "before" {
+            let (requested, _, _) = master_configuration_if_any(&c, &ws.name);
+            assert_eq!(requested, 0, "{point}: nothing attached before the database exists");
+        }
+        assert_code(&clusterup(&["apply", "--yes", &path]), 0);
+        assert_code(&clusterup(&["plan", "--detailed-exitcode", &path]), 0);
+        let (requested, applied, names_database) = master_configuration(&c, &ws.name);
+        assert!(names_database, "{point}: the metastore is on the database");
+        assert_eq!((requested, applied), (1, 1), "{point}: reconfigured exactly once, and applied");
+        assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &path]), 0);
+        assert_gone(&c, &ws.name, &format!("destroy after the kill {point} the attachment"));
+    }
+}
+
+/// Like [`master_configuration`], for a deployment whose cluster may not exist yet: zeros then.
+fn master_configuration_if_any(c: &Clients, name: &str) -> (i64, i64, bool) {
+    if block_on(crate::spark::active_clusters(c, name)).is_empty() {
+        return (0, 0, false);
+    }
+    master_configuration(c, name)
+}
+
 #[test]
 fn apply_killed_by_a_real_signal_at_a_random_time_converges() {
     let c = block_on(clients());

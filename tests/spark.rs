@@ -1,7 +1,10 @@
 //! The Spark cluster (examples/smarten-spark.yaml) against the emulator: what EMR was asked for, how it
-//! reaches the shared data tier, adoption after a crash right after RunJobFlow, and a clean destroy.
+//! reaches the shared data tier (the metastore attached to the running cluster's master group),
+//! adoption after a crash right after RunJobFlow, and a clean destroy.
 
 use aws_sdk_emr::types::{Cluster, ClusterState, InstanceGroupType};
+
+use clusterup::resources::emr::metastore::SECRET_PROPERTY;
 
 use crate::apply_destroy::{block_on, live_tagged, tag_filter};
 use crate::support::{
@@ -100,15 +103,34 @@ fn spark_cluster_shares_the_data_tier_and_is_adopted_after_a_kill_right_after_ru
     assert_eq!(cluster.auto_scaling_role(), Some(format!("{name}-us-east-1-spark-autoscaling").as_str()));
     assert_eq!(cluster.service_role(), Some(format!("{name}-us-east-1-spark-service").as_str()));
 
-    // The metastore on the shared database, without its password anywhere in the configuration.
+    // The metastore on the shared database: not in the cluster's own configuration (the cluster started
+    // beside the database), but in its master group's, which spark/metastore set once both existed;
+    // without its password anywhere.
+    assert!(
+        !cluster.configurations().iter().any(|c| c.classification() == Some("hive-site")),
+        "the cluster starts without the database: {:?}",
+        cluster.configurations()
+    );
     let db = block_on(c.rds.describe_db_instances().db_instance_identifier(format!("{name}-db")).send()).expect("db");
     let db = &db.db_instances()[0];
     let endpoint_address = db.endpoint().and_then(|e| e.address()).expect("db endpoint");
-    let hive = cluster.configurations().iter().find(|c| c.classification() == Some("hive-site")).expect("hive-site");
+    let master_group = groups
+        .instance_groups()
+        .iter()
+        .find(|g| g.instance_group_type() == Some(&InstanceGroupType::Master))
+        .expect("master group");
+    assert_eq!(master_group.configurations_version(), Some(1), "reconfigured once, across the kill and the re-run");
+    assert_eq!(master_group.last_successfully_applied_configurations_version(), Some(1));
+    let hive = master_group
+        .configurations()
+        .iter()
+        .find(|c| c.classification() == Some("hive-site"))
+        .expect("hive-site on the master group");
     let props = hive.properties().expect("properties");
     assert!(props["javax.jdo.option.ConnectionURL"].contains(endpoint_address), "{props:?}");
     assert!(!props.contains_key("javax.jdo.option.ConnectionPassword"), "no password in the configuration");
     let secret_arn = db.master_user_secret().and_then(|s| s.secret_arn()).expect("managed secret");
+    assert_eq!(props.get(SECRET_PROPERTY).map(String::as_str), Some(secret_arn), "the master reads this secret");
     let secret = block_on(c.secrets.get_secret_value().secret_id(secret_arn).send()).expect("secret");
     let password = serde_json::from_str::<serde_json::Value>(secret.secret_string().expect("secret text"))
         .expect("json")["password"]
@@ -136,7 +158,10 @@ fn spark_cluster_shares_the_data_tier_and_is_adopted_after_a_kill_right_after_ru
         block_on(c.efs.describe_file_systems().creation_token(format!("clusterup-{name}-data")).send()).expect("fs");
     let fs_id = fs.file_systems()[0].file_system_id().to_owned();
     assert!(script.contains(&format!("EFS_ID=\"{fs_id}\"")), "the script mounts the shared file system");
-    assert!(script.contains(secret_arn) && !script.contains(&password), "the script reads the secret at boot");
+    // The nodes boot before the database exists: the script names no secret, the master reads the one
+    // hive-site names when the metastore restarts.
+    assert!(!script.contains(secret_arn) && !script.contains(&password), "{script}");
+    assert!(script.contains(SECRET_PROPERTY), "{script}");
     assert_eq!(cluster.log_uri(), Some(format!("s3://{bucket}/logs/").as_str()));
 
     // The cluster's own groups (tagged, in our VPC) and the data tier admitting them.

@@ -1,13 +1,17 @@
 //! The Spark bootstrap action (templates/spark-bootstrap.sh) run the way EMR runs it: as an unprivileged
-//! user with sudo, before Hive is installed, on a scratch node with stand-ins for the node's commands
-//! (tests/scripts/spark-bootstrap-harness.sh). Then what EMR does later: install Hive and start its
-//! metastore (the credential store unit runs first), and the refresh timer after a secret rotation.
+//! user with sudo, before Hive is installed and before the database exists, on a scratch node with
+//! stand-ins for the node's commands (tests/scripts/spark-bootstrap-harness.sh). Then what EMR does
+//! later: install Hive and start its metastore on the local default (the credential store unit runs
+//! first, and finds no database to read a password for); write hive-site from the configuration
+//! spark/metastore sends once the database is there, and restart the metastore (the unit now reads the
+//! secret hive-site names); and the refresh timer after a secret rotation.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use clusterup::compose::METASTORE_CREDENTIALS;
+use clusterup::resources::emr::metastore::SECRET_PROPERTY;
 
 use crate::support::{assert_code, stderr, stdout};
 
@@ -29,7 +33,8 @@ fn rendered() -> String {
         ("efs_id", "fs-0123456789abcdef0"),
         ("efs_access_point_id", "fsap-0123456789abcdef0"),
         ("mount_path", MOUNT_PATH),
-        ("metastore_secret_arn", ARN),
+        ("metastore_shared", "yes"),
+        ("metastore_secret_property", SECRET_PROPERTY),
         ("metastore_credentials", METASTORE_CREDENTIALS),
     ];
     let mut out = String::new();
@@ -94,6 +99,15 @@ impl Node {
         out
     }
 
+    /// What EMR does when spark/metastore reconfigures the master group: hive-site.xml written from the
+    /// hive-site classification, clusterup's property naming the secret `arn` among the others.
+    fn attach(&self, arn: &str) {
+        let xml = format!(
+            "<?xml version=\"1.0\"?>\n<configuration>\n  <property>\n    <name>javax.jdo.option.ConnectionURL</name>\n    <value>jdbc:mysql://smarten-spark-db.abc.us-east-1.rds.amazonaws.com:3306/hive?createDatabaseIfNotExist=true</value>\n  </property>\n  <property>\n    <name>hadoop.security.credential.provider.path</name>\n    <value>{METASTORE_CREDENTIALS}</value>\n  </property>\n  <property>\n    <name>{SECRET_PROPERTY}</name>\n    <value>{arn}</value>\n  </property>\n</configuration>\n"
+        );
+        std::fs::write(self.on_node("/etc/hive/conf/hive-site.xml"), xml).expect("write hive-site.xml");
+    }
+
     fn bootstrap(&self) -> Output {
         let script = self.path("bootstrap.sh").to_string_lossy().into_owned();
         self.harness(&["bootstrap", &script])
@@ -128,7 +142,7 @@ fn assert_called(calls: &str, line: &str) {
 }
 
 #[test]
-fn master_bootstrap_as_hadoop_writes_the_password_root_only_and_installs_the_units_and_the_timer() {
+fn master_bootstrap_as_hadoop_installs_the_units_and_the_timer_without_reading_any_secret() {
     let node = Node::new("master");
     let run = node.bootstrap();
     assert_code(&run, 0);
@@ -136,14 +150,15 @@ fn master_bootstrap_as_hadoop_writes_the_password_root_only_and_installs_the_uni
     let lib = node.on_node("/usr/local/lib/clusterup");
     let units = node.on_node("/etc/systemd/system");
 
-    // The password, read before Hive exists, in a file only root can read.
-    assert_file(&node.on_node("/etc/clusterup/metastore"), 0o700, root);
-    let password = assert_file(&node.on_node("/etc/clusterup/metastore/password"), 0o600, root);
-    assert_eq!(password, PASSWORD);
-    assert!(!node.on_node("/etc/clusterup/metastore/password.new").exists());
+    // The database may not exist yet: nothing is read now, no password is on the node.
+    assert!(!node.on_node("/etc/clusterup/metastore/password").exists());
 
-    // What turns it into Hive's credential store, and what refreshes it.
-    assert_file(&lib.join("metastore-password"), 0o700, root);
+    // What reads the secret hive-site will name and turns it into Hive's credential store, and what
+    // refreshes it.
+    assert_file(&lib.join("metastore-secret-arn"), 0o700, root);
+    let password = assert_file(&lib.join("metastore-password"), 0o700, root);
+    assert!(password.contains("metastore-secret-arn"), "{password}");
+    assert_file(&lib.join("metastore-refresh"), 0o700, root);
     let store = assert_file(&lib.join("metastore-store"), 0o700, root);
     assert!(store.contains("hadoop credential create javax.jdo.option.ConnectionPassword"), "{store}");
     assert!(!store.contains("-value"), "the password must not go on a command line:\n{store}");
@@ -155,18 +170,58 @@ fn master_bootstrap_as_hadoop_writes_the_password_root_only_and_installs_the_uni
     assert!(drop_in.contains("Requires=clusterup-metastore-store.service\n"), "{drop_in}");
     assert!(drop_in.contains("After=clusterup-metastore-store.service\n"), "{drop_in}");
     let refresh = assert_file(&units.join("clusterup-metastore-refresh.service"), 0o644, root);
-    assert!(refresh.contains(&format!("ExecStart={}\n", lib.join("metastore-password").display())), "{refresh}");
+    assert!(refresh.contains(&format!("ExecStart={}\n", lib.join("metastore-refresh").display())), "{refresh}");
     let timer = assert_file(&units.join("clusterup-metastore-refresh.timer"), 0o644, root);
     assert!(timer.contains("OnUnitActiveSec=10min\n") && timer.contains("WantedBy=timers.target\n"), "{timer}");
     assert!(node.path("state/active/clusterup-metastore-refresh.timer").exists(), "the timer was not started");
     assert!(!node.on_node("/etc/cron.d").exists(), "cron is not installed on Amazon Linux 2023");
 
-    // Every step ran, through sudo where it needs root; Hadoop was not asked for (not installed yet).
+    // Every step ran, through sudo where it needs root; neither Hadoop (not installed yet) nor Secrets
+    // Manager (nothing to read yet) was asked for.
     let calls = node.calls();
-    let quoted = |path: PathBuf| path.to_string_lossy().into_owned();
     assert_called(&calls, "yum install -y amazon-efs-utils");
-    assert_called(&calls, &format!("mount {}", quoted(node.on_node(MOUNT_PATH))));
-    assert_called(&calls, &format!("sudo {}", quoted(lib.join("metastore-password"))));
+    assert_called(&calls, &format!("mount {}", node.on_node(MOUNT_PATH).display()));
+    assert_called(&calls, "systemctl daemon-reload");
+    assert_called(&calls, "systemctl enable --now clusterup-metastore-refresh.timer");
+    assert!(!calls.contains("hadoop") && !calls.contains("secretsmanager"), "{calls}");
+    let fstab = std::fs::read_to_string(node.on_node("/etc/fstab")).expect("fstab");
+    assert!(fstab.contains("fs-0123456789abcdef0:/ "), "{fstab}");
+    assert!(fstab.contains("accesspoint=fsap-0123456789abcdef0"), "{fstab}");
+}
+
+/// Before spark/metastore, Hive starts on EMR's local metastore: the store unit reads no secret, writes
+/// no store, and lets the metastore start.
+#[test]
+fn before_the_attachment_the_store_unit_lets_the_local_metastore_start() {
+    let node = Node::new("master");
+    assert_code(&node.bootstrap(), 0);
+    assert_code(&node.harness(&["install"]), 0);
+    assert_code(&node.harness(&["unit", "clusterup-metastore-store.service"]), 0);
+    let store_path = METASTORE_CREDENTIALS.strip_prefix("jceks://file").expect("a local jceks store");
+    assert!(!node.on_node(store_path).exists());
+    assert!(!node.on_node("/etc/clusterup/metastore/password").exists());
+    let calls = node.calls();
+    assert!(!calls.contains("secretsmanager") && !calls.contains("hadoop"), "{calls}");
+}
+
+#[test]
+fn after_the_attachment_the_store_unit_reads_the_secret_hive_site_names_and_writes_the_store_through_a_terminal() {
+    let node = Node::new("master");
+    assert_code(&node.bootstrap(), 0);
+    assert_code(&node.harness(&["install"]), 0);
+    // EMR writes hive-site from spark/metastore's configuration, then restarts the metastore, which
+    // requires the store unit.
+    node.attach(ARN);
+    let started = node.harness(&["unit", "clusterup-metastore-store.service"]);
+    assert_code(&started, 0);
+
+    let password = assert_file(&node.on_node("/etc/clusterup/metastore/password"), 0o600, node.root_uid());
+    assert_eq!(password, PASSWORD);
+    assert_file(&node.on_node("/etc/clusterup/metastore"), 0o700, node.root_uid());
+    let store_path = METASTORE_CREDENTIALS.strip_prefix("jceks://file").expect("a local jceks store");
+    let store = assert_file(&node.on_node(store_path), 0o400, node.hive_uid());
+    assert_eq!(store, PASSWORD, "the store holds what was typed at Hadoop's prompts");
+    let calls = node.calls();
     assert_called(
         &calls,
         &format!(
@@ -174,28 +229,6 @@ fn master_bootstrap_as_hadoop_writes_the_password_root_only_and_installs_the_uni
             ARN.replace('!', "\\!")
         ),
     );
-    assert_called(&calls, "systemctl daemon-reload");
-    assert_called(&calls, "systemctl enable --now clusterup-metastore-refresh.timer");
-    assert!(!calls.contains("hadoop"), "{calls}");
-    assert!(!calls.contains(PASSWORD_CORE), "the password was on a command line:\n{calls}");
-    let fstab = std::fs::read_to_string(node.on_node("/etc/fstab")).expect("fstab");
-    assert!(fstab.contains("fs-0123456789abcdef0:/ "), "{fstab}");
-    assert!(fstab.contains("accesspoint=fsap-0123456789abcdef0"), "{fstab}");
-}
-
-#[test]
-fn the_store_unit_writes_hives_credential_store_through_a_terminal_before_the_metastore_starts() {
-    let node = Node::new("master");
-    assert_code(&node.bootstrap(), 0);
-    // EMR installs the applications, then starts the metastore, which requires the store unit.
-    assert_code(&node.harness(&["install"]), 0);
-    let started = node.harness(&["unit", "clusterup-metastore-store.service"]);
-    assert_code(&started, 0);
-
-    let store_path = METASTORE_CREDENTIALS.strip_prefix("jceks://file").expect("a local jceks store");
-    let store = assert_file(&node.on_node(store_path), 0o400, node.hive_uid());
-    assert_eq!(store, PASSWORD, "the store holds what was typed at Hadoop's prompts");
-    let calls = node.calls();
     assert_called(
         &calls,
         &format!(
@@ -204,9 +237,26 @@ fn the_store_unit_writes_hives_credential_store_through_a_terminal_before_the_me
         ),
     );
     assert!(!calls.contains(PASSWORD_CORE), "the password was on a command line:\n{calls}");
+    // Starting the store unit does not restart the metastore it runs for.
+    assert!(!calls.contains("systemctl restart"), "{calls}");
 
     // Every start rebuilds it (Hadoop refuses to create an alias that exists).
     assert_code(&node.harness(&["unit", "clusterup-metastore-store.service"]), 0);
+}
+
+/// A secret the node cannot read fails the unit, so the metastore does not start on the database
+/// without its password, and EMR rolls the reconfiguration back (spark/metastore then reports it).
+#[test]
+fn an_unreadable_secret_fails_the_store_unit_and_leaves_no_store() {
+    let node = Node::new("master");
+    assert_code(&node.bootstrap(), 0);
+    assert_code(&node.harness(&["install"]), 0);
+    node.attach("arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-someone-elses");
+    let started = node.harness(&["unit", "clusterup-metastore-store.service"]);
+    assert_ne!(started.status.code(), Some(0), "{}", stderr(&started));
+    let store_path = METASTORE_CREDENTIALS.strip_prefix("jceks://file").expect("a local jceks store");
+    assert!(!node.on_node(store_path).exists());
+    assert!(!node.on_node("/etc/clusterup/metastore/password").exists());
 }
 
 #[test]
@@ -214,6 +264,8 @@ fn the_refresh_timer_takes_a_rotated_password_and_restarts_a_running_metastore_o
     let node = Node::new("master");
     assert_code(&node.bootstrap(), 0);
     assert_code(&node.harness(&["install"]), 0);
+    node.attach(ARN);
+    assert_code(&node.harness(&["unit", "clusterup-metastore-store.service"]), 0);
     assert_code(&node.harness(&["activate", "hive-hcatalog-server.service"]), 0);
     let restart = "systemctl restart hive-hcatalog-server.service";
 

@@ -16,4 +16,6 @@ mod plan_snapshots;
 mod reliability;
 mod spark;
 mod spark_bootstrap;
+mod spark_jobs;
+mod status;
 mod terminal;

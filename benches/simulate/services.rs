@@ -75,6 +75,9 @@ struct Record {
     waits: Vec<Wait>,
     /// The time each action needs with no overhead at all: its call, then AWS's own readiness time.
     intrinsic: BTreeMap<(Address, Op), Duration>,
+    /// For deletions, the time until AWS accepted them (their call): from then the resource does no
+    /// more work (`Progress::stopped`).
+    stops: BTreeMap<(Address, Op), Duration>,
     next_id: u64,
 }
 
@@ -93,6 +96,7 @@ pub struct Observed {
     pub calls: BTreeMap<&'static str, u64>,
     pub waits: Vec<Wait>,
     pub intrinsic: BTreeMap<(Address, Op), Duration>,
+    pub stops: BTreeMap<(Address, Op), Duration>,
 }
 
 impl SimulatedAws {
@@ -119,7 +123,7 @@ impl SimulatedAws {
         let mut record = self.record.lock().expect("simulation record");
         let taken = std::mem::take(&mut *record);
         record.next_id = taken.next_id;
-        Observed { calls: taken.calls, waits: taken.waits, intrinsic: taken.intrinsic }
+        Observed { calls: taken.calls, waits: taken.waits, intrinsic: taken.intrinsic, stops: taken.stops }
     }
 
     /// One API call of `kind`'s service: rate-limited like the real clients, then one round trip.
@@ -157,6 +161,12 @@ impl SimulatedAws {
         progress: &dyn Progress,
     ) -> Result<(), Error> {
         let took = self.call(kind).await;
+        if op == Op::Delete {
+            // AWS accepted the deletion: the resource stops working now (an EMR cluster's steps are
+            // cancelled), however long it takes to be gone.
+            progress.stopped();
+            self.record.lock().expect("simulation record").stops.insert((address.clone(), op), took);
+        }
         let mut intrinsic = took;
         if let Some(ready_in) = self.readiness(address, kind, op, want) {
             intrinsic += ready_in;

@@ -47,6 +47,8 @@ PREFIX = {
     "sts": "sts",
     "ssm": "ssm",
     "resourcegroupstaggingapi": "tag",
+    "cloudwatch": "cloudwatch",
+    "pricing": "pricing",
 }
 
 # Operations whose IAM action has another name (Service Authorization Reference, Amazon S3: "Actions").
@@ -197,6 +199,7 @@ def allows(patterns, name):
 CLIENTS = {
     "ec2": "ec2", "elb": "elbv2", "autoscaling": "autoscaling", "cloudwatch": "cloudwatch", "ssm": "ssm", "iam": "iam", "rds": "rds",
     "efs": "efs", "emr": "emr", "s3": "s3", "sts": "sts", "tagging": "resourcegroupstaggingapi",
+    "cloudwatch": "cloudwatch", "pricing": "pricing",
     # a client passed by type (`ec2: &aws_sdk_ec2::Client`)
     "elasticloadbalancingv2": "elbv2", "resourcegroupstagging": "resourcegroupstaggingapi",
 }

@@ -1,15 +1,15 @@
-"""clusterup's local AWS emulator: moto's server with five documented AWS behaviours restored.
+"""clusterup's local AWS emulator: moto's server with six documented AWS behaviours restored.
 
 Takes the same options as `moto_server` (`-H HOST -p PORT`, ...). scripts/emulator.sh and the Rust test
 support (tests/support/mod.rs) start it with the project virtualenv's python.
 
-moto 5.2.5 differs from AWS in five places that clusterup's tests cannot work around without testing
+moto 5.2.5 differs from AWS in six places that clusterup's tests cannot work around without testing
 something other than what runs on AWS: launch template versions' user data, EMR terminating its instances,
-Auto Scaling instance refresh (with the launch template version each instance runs), a group's
-instance maintenance policy and default warm-up, and CloudWatch's Smithy RPC v2 CBOR protocol (the only
-one the AWS SDK for Rust speaks to CloudWatch). Each function
-below restores one documented AWS behaviour, and nothing else: no patch makes the emulator accept a request
-that AWS would reject. They are tested by scripts/emulator/test_moto_server.py (run by scripts/test.sh);
+Auto Scaling instance refresh (with the launch template version each instance runs), a group's instance
+maintenance policy and default warm-up, EMR's reconfiguration of a running instance group, and
+CloudWatch's Smithy RPC v2 CBOR protocol (the only one the AWS SDK for Rust speaks to CloudWatch). Each
+function below restores one documented AWS behaviour, and nothing else: no patch makes the emulator accept
+a request that AWS would reject. They are tested by scripts/emulator/test_moto_server.py (run by scripts/test.sh);
 docs/localstack.md explains why they exist.
 """
 
@@ -772,6 +772,62 @@ def restore_cloudwatch_rpc_v2_cbor() -> None:
     DomainDispatcherApplication.__call__ = call
 
 
+def restore_emr_instance_group_reconfiguration() -> None:
+    """ModifyInstanceGroups reconfigures a running cluster's instance group, as AWS does from emr-5.21.0.
+
+    AWS: an InstanceGroupModifyConfig may carry Configurations (with or without an InstanceCount); EMR
+    numbers each request and ListInstanceGroups reports the group's Configurations, ConfigurationsVersion,
+    and the last applied ones (LastSuccessfullyAppliedConfigurations, ...Version). Only for release
+    emr-5.21.0 and later, and only while the cluster is running or waiting; the call succeeds or fails
+    atomically.
+    https://docs.aws.amazon.com/emr/latest/ReleaseGuide/emr-configure-apps-running-cluster.html
+    https://docs.aws.amazon.com/emr/latest/APIReference/API_ModifyInstanceGroups.html
+    https://docs.aws.amazon.com/emr/latest/APIReference/API_InstanceGroup.html
+
+    moto's `modify_instance_groups` reads every request's InstanceCount (a request with configurations
+    only is a KeyError and an empty 500) and its instance groups have no configurations. Validate every
+    request first, then apply it: the count as before, the configurations stored with the next version
+    number. Nothing takes time in the emulator, so a reconfiguration is applied at once (the group stays
+    RUNNING; clusterup's SDK-mock tests cover RECONFIGURING and a rollback).
+    """
+    from moto.emr.exceptions import ValidationException
+    from moto.emr.models import ElasticMapReduceBackend, InstanceGroup
+    from moto.emr.utils import ReleaseLabel
+
+    # Read by moto's response serialiser for ListInstanceGroups; a group never reconfigured has none.
+    InstanceGroup.configurations = []
+    InstanceGroup.configurations_version = 0
+    InstanceGroup.last_successfully_applied_configurations = []
+    InstanceGroup.last_successfully_applied_configurations_version = 0
+
+    def modify_instance_groups(self, instance_groups):
+        for request in instance_groups:
+            group = self.instance_groups[request["instance_group_id"]]
+            if request.get("configurations") is None:
+                continue
+            cluster = self.clusters[group.cluster_id]
+            if cluster.state not in ("RUNNING", "WAITING"):
+                raise ValidationException(
+                    "An instance group may only be modified when the cluster is running or waiting."
+                )
+            if cluster.release_label and ReleaseLabel(cluster.release_label) < ReleaseLabel("emr-5.21.0"):
+                raise ValidationException(
+                    f"Instance group reconfiguration is not supported for release {cluster.release_label}."
+                )
+        for request in instance_groups:
+            group = self.instance_groups[request["instance_group_id"]]
+            if request.get("instance_count") is not None:
+                group.set_instance_count(int(request["instance_count"]))
+            configurations = request.get("configurations")
+            if configurations is not None:
+                group.configurations = list(configurations)
+                group.configurations_version += 1
+                group.last_successfully_applied_configurations = list(configurations)
+                group.last_successfully_applied_configurations_version = group.configurations_version
+
+    ElasticMapReduceBackend.modify_instance_groups = modify_instance_groups
+
+
 def main() -> None:
     if moto.__version__ != PATCHED_FOR:
         sys.exit(
@@ -782,6 +838,7 @@ def main() -> None:
     restore_emr_instance_termination()
     restore_auto_scaling_instance_refresh()
     restore_instance_maintenance_policy()
+    restore_emr_instance_group_reconfiguration()
     restore_cloudwatch_rpc_v2_cbor()
     serve(sys.argv[1:])
 

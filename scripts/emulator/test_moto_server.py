@@ -696,5 +696,68 @@ class CloudWatchRpcV2Cbor(unittest.TestCase):
         self.assertIn("EndTime", answer["Error"]["Message"])
 
 
+class EmrInstanceGroupReconfiguration(unittest.TestCase):
+    """restore_emr_instance_group_reconfiguration"""
+
+    HIVE_SITE = [{"Classification": "hive-site", "Properties": {"javax.jdo.option.ConnectionUserName": "admin"}}]
+
+    def setUp(self):
+        self.emr = client("emr")
+
+    def start_cluster(self, release="emr-7.14.0"):
+        groups = [
+            {"InstanceRole": "MASTER", "InstanceType": "m5.xlarge", "InstanceCount": 1, "Market": "ON_DEMAND"},
+            {"InstanceRole": "CORE", "InstanceType": "m5.xlarge", "InstanceCount": 2, "Market": "ON_DEMAND"},
+        ]
+        cluster = self.emr.run_job_flow(
+            Name=f"patch-test-{uuid.uuid4().hex[:8]}",
+            ReleaseLabel=release,
+            Applications=[{"Name": "Hive"}],
+            Instances={"InstanceGroups": groups, "KeepJobFlowAliveWhenNoSteps": True},
+            JobFlowRole="EMR_EC2_DefaultRole",
+            ServiceRole="EMR_DefaultRole",
+        )["JobFlowId"]
+        return cluster, self.group(cluster, "MASTER")
+
+    def group(self, cluster, kind):
+        groups = self.emr.list_instance_groups(ClusterId=cluster)["InstanceGroups"]
+        return next(g for g in groups if g["InstanceGroupType"] == kind)
+
+    def test_a_master_group_takes_configurations_and_reports_them_applied(self):
+        cluster, master = self.start_cluster()
+        self.assertEqual(master.get("ConfigurationsVersion", 0), 0)
+        # Unpatched: an empty 500 (moto reads an InstanceCount that is not there).
+        self.emr.modify_instance_groups(
+            ClusterId=cluster, InstanceGroups=[{"InstanceGroupId": master["Id"], "Configurations": self.HIVE_SITE}]
+        )
+        master = self.group(cluster, "MASTER")
+        self.assertEqual(master["Configurations"], self.HIVE_SITE)
+        self.assertEqual(master["ConfigurationsVersion"], 1)
+        self.assertEqual(master["LastSuccessfullyAppliedConfigurations"], self.HIVE_SITE)
+        self.assertEqual(master["LastSuccessfullyAppliedConfigurationsVersion"], 1)
+        self.assertEqual(master["Status"]["State"], "RUNNING")
+        # The next request gets the next number; counts still change as before.
+        self.emr.modify_instance_groups(
+            ClusterId=cluster, InstanceGroups=[{"InstanceGroupId": master["Id"], "Configurations": self.HIVE_SITE}]
+        )
+        self.assertEqual(self.group(cluster, "MASTER")["ConfigurationsVersion"], 2)
+        core = self.group(cluster, "CORE")
+        self.emr.modify_instance_groups(ClusterId=cluster, InstanceGroups=[{"InstanceGroupId": core["Id"], "InstanceCount": 3}])
+        self.assertEqual(self.group(cluster, "CORE")["RequestedInstanceCount"], 3)
+
+    def test_releases_before_5_21_and_clusters_that_ended_are_refused(self):
+        for release, terminate in [("emr-5.20.0", False), ("emr-7.14.0", True)]:
+            cluster, master = self.start_cluster(release)
+            if terminate:
+                self.emr.terminate_job_flows(JobFlowIds=[cluster])
+            with self.assertRaises(botocore.exceptions.ClientError) as refused:
+                self.emr.modify_instance_groups(
+                    ClusterId=cluster,
+                    InstanceGroups=[{"InstanceGroupId": master["Id"], "Configurations": self.HIVE_SITE}],
+                )
+            self.assertEqual(refused.exception.response["Error"]["Code"], "ValidationException", release)
+            self.assertEqual(self.group(cluster, "MASTER").get("ConfigurationsVersion", 0), 0)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -26,8 +26,6 @@ pub struct Aws {
     pub ec2: aws_sdk_ec2::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
     pub autoscaling: aws_sdk_autoscaling::Client,
-    /// Metrics only: a canary rollout's 5xx gate reads the load balancer's per-target-group counts.
-    pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub ssm: aws_sdk_ssm::Client,
     pub iam: aws_sdk_iam::Client,
     pub rds: aws_sdk_rds::Client,
@@ -36,6 +34,11 @@ pub struct Aws {
     pub s3: aws_sdk_s3::Client,
     pub sts: aws_sdk_sts::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
+    /// Metrics: the database's free storage for `status`, and a canary rollout's 5xx gate (the load
+    /// balancer's per-target-group counts).
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    /// The Price List API for `--pricing-api`: served from us-east-1 whatever the deployment's region.
+    pub pricing: aws_sdk_pricing::Client,
     /// Every HTTP request the clients have sent, per service.
     pub calls: Arc<ApiCalls>,
     /// Where the clients get their credentials (the standard chain, or `--profile`); `check_credentials`
@@ -103,7 +106,6 @@ impl Aws {
             ec2: client!(aws_sdk_ec2, config, http, calls, kill, default),
             elb: client!(aws_sdk_elasticloadbalancingv2, config, http, calls, kill, default),
             autoscaling: client!(aws_sdk_autoscaling, config, http, calls, kill, default),
-            cloudwatch: client!(aws_sdk_cloudwatch, config, http, calls, kill, default),
             ssm: client!(aws_sdk_ssm, config, http, calls, kill, default),
             iam: client!(aws_sdk_iam, config, http, calls, kill, default),
             rds: client!(aws_sdk_rds, config, http, calls, kill, default),
@@ -112,6 +114,14 @@ impl Aws {
             s3: client!(aws_sdk_s3, s3, http, calls, kill),
             sts: client!(aws_sdk_sts, config, http, calls, kill, default),
             tagging: client!(aws_sdk_resourcegroupstagging, config, http, calls, kill, default),
+            cloudwatch: client!(aws_sdk_cloudwatch, config, http, calls, kill, default),
+            pricing: client!(
+                aws_sdk_pricing,
+                aws_sdk_pricing::config::Builder::from(config).region(Region::new("us-east-1")),
+                http,
+                calls,
+                kill
+            ),
             calls,
             credentials: config.credentials_provider(),
         }

@@ -8,10 +8,10 @@ use super::{
     ExitStatus,
 };
 use crate::cli::{AwsArgs, PlanArgs, RunArgs};
-use crate::compose::outputs;
+use crate::compose::{outputs, serving};
 use crate::engine::{execute, Report};
 use crate::model::Op;
-use crate::output::{render_outputs, render_time_summary, Printer, ProgressView};
+use crate::output::{render_outputs, render_serving, render_time_summary, Printer, ProgressView};
 use crate::plan::{sha256_hex, SavedPlan};
 
 pub async fn run(
@@ -84,6 +84,9 @@ pub async fn run(
                 report.count(Op::Update),
                 report.count(Op::Delete)
             ));
+            if let Some(line) = render_serving(report.reached(&serving(&topology)), report.elapsed) {
+                printer.status(&line);
+            }
             printer.status(&render_time_summary(&report, &ctx.aws.calls.by_service(), printer.err_style()));
             printer.out(&render_outputs(&outputs(&report.resources)));
         }

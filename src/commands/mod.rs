@@ -8,7 +8,10 @@ mod graph;
 mod init;
 mod output;
 mod plan;
+mod refusals;
 mod rollout;
+mod spark;
+mod status;
 mod validate;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -17,7 +20,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 
 use crate::aws::{check_credentials, connect, ConnectOptions};
-use crate::cli::{AwsArgs, Cli, Command, PlanArgs};
+use crate::cli::{AwsArgs, Cli, Command, PlanArgs, SparkCommand};
 use crate::compose;
 use crate::engine::StopSignal;
 use crate::output::Printer;
@@ -35,6 +38,8 @@ pub enum ExitStatus {
     Failure,
     /// `plan --detailed-exitcode` found changes.
     Changes,
+    /// `status`: a tier is degraded or down (the verdict line says which and why).
+    Unhealthy,
     /// Stopped by Ctrl-C after finishing the actions in flight.
     Interrupted,
 }
@@ -45,6 +50,7 @@ impl ExitStatus {
             ExitStatus::Success => 0,
             ExitStatus::Failure => 1,
             ExitStatus::Changes => 2,
+            ExitStatus::Unhealthy => 3,
             ExitStatus::Interrupted => 130,
         }
     }
@@ -92,9 +98,9 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
             init::run(&name, &region, sections, out.as_deref(), force, printer)
         }
         Command::Validate { file } => validate::run(&file, printer),
-        Command::Plan { file, out, json, detailed_exitcode, compact, options, aws } => {
-            let view = plan::View { json, compact };
-            plan::run(&aws, options, &file, out.as_deref(), view, detailed_exitcode, printer).await
+        Command::Plan { file, out, json, detailed_exitcode, compact, pricing_api, options, aws } => {
+            let view = plan::View { json, compact, pricing_api, detailed_exitcode };
+            plan::run(&aws, options, &file, out.as_deref(), view, printer).await
         }
         Command::Apply { file, yes, compact, force_unlock, options, aws, run } => {
             apply::run(&aws, options, &run, &file, Confirm { yes, compact, force_unlock }, printer).await
@@ -107,6 +113,32 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
             destroy::run(&aws, &run, file.as_deref(), name.as_deref(), how, printer).await
         }
         Command::Output { name, json, aws } => output::run(&aws, &name, json, printer).await,
+        Command::Status { target, json, watch, interval, count, cost, pricing_api, aws } => {
+            let options = status::Options {
+                json,
+                watch,
+                interval: std::time::Duration::from_secs(interval),
+                count,
+                cost,
+                pricing_api,
+            };
+            status::run(&aws, &target, &options, printer).await
+        }
+        Command::Spark(SparkCommand::Submit { target, job, args, class, name, no_wait, timeout, aws }) => {
+            let submit = spark::Submit {
+                target: &target,
+                job: &job,
+                args: &args,
+                class: class.as_deref(),
+                name: name.as_deref(),
+                no_wait,
+                timeout,
+            };
+            spark::submit(&aws, &submit, printer).await
+        }
+        Command::Spark(SparkCommand::Jobs { target, limit, json, aws }) => {
+            spark::jobs(&aws, &target, limit, json, printer).await
+        }
         Command::Graph { file, format } => graph::run(&file, format, printer),
         Command::Schema => {
             printer.out(&format!("{:#}\n", topology::json_schema()));
@@ -205,6 +237,10 @@ async fn make_plan(ctx: &Ctx, topology: &Topology, path: &Path, options: PlanArg
     let state = State::read(&actuals);
     let mut plan = diff(&topology.name, &topology.region, &wanted, actuals);
     crate::rollout::hold(&mut plan, &state, &path.display().to_string());
+    // What AWS would refuse stops here, at its place in the file, before anything runs.
+    if let Some(refused) = refusals::refused(&plan, topology) {
+        bail!("{refused}");
+    }
     Ok((plan, state))
 }
 

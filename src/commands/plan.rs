@@ -2,16 +2,23 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
+use super::status::estimate;
 use super::{context_for, load_topology, make_plan, read, show_plan, ExitStatus};
 use crate::cli::{AwsArgs, PlanArgs};
-use crate::output::{render_calls, Printer};
+use crate::compose;
+use crate::cost::Item;
+use crate::output::{render_calls, render_cost, Printer};
 use crate::plan::SavedPlan;
 
-/// How the plan is shown: JSON, in full (the default) or compact.
+/// How the plan is shown (JSON, in full by default, or compact), priced and answered.
 #[derive(Debug, Clone, Copy)]
 pub struct View {
     pub json: bool,
     pub compact: bool,
+    /// Price with the AWS Price List API instead of the repository's dated table.
+    pub pricing_api: bool,
+    /// Exit 2 when the plan has changes.
+    pub detailed_exitcode: bool,
 }
 
 pub async fn run(
@@ -20,7 +27,6 @@ pub async fn run(
     file: &Path,
     out: Option<&Path>,
     view: View,
-    detailed_exitcode: bool,
     printer: &Printer,
 ) -> Result<ExitStatus> {
     let topology = load_topology(file, printer)?;
@@ -29,11 +35,20 @@ pub async fn run(
     let started = std::time::Instant::now();
     let (plan, rollout) = make_plan(&ctx, &topology, file, options).await?;
     let planned_in = started.elapsed();
+    // What the deployment costs once applied: the topology's resources (instance types, counts,
+    // Multi-AZ, storage do not depend on the account's facts, so the offline composition prices them).
+    let wanted = compose::desired(&topology, &compose::offline_facts(&topology))?;
+    let items: Vec<Item<'_>> = wanted.iter().map(Item::from).collect();
+    let cost = estimate(&ctx, &items, view.pricing_api).await?;
     if view.json {
-        let body = crate::output::plan_json(&plan);
+        let mut body = crate::output::plan_json(&plan);
+        body["cost"] = serde_json::to_value(&cost)?;
         printer.out(&format!("{body:#}\n"));
     } else {
         show_plan(&plan, view.compact, printer);
+        if !printer.quiet {
+            printer.out(&render_cost(&cost, Some(&plan), printer.out_style()));
+        }
     }
     // Discovery costs a fixed number of calls per kind of resource, whatever the deployment's size.
     printer.status(&format!(
@@ -53,5 +68,5 @@ pub async fn run(
     // A rollout in progress is a difference from what apply would build (a second group, a split
     // forward) even when the plan holds it rather than change it.
     let differs = plan.has_changes() || rollout.in_progress();
-    Ok(if detailed_exitcode && differs { ExitStatus::Changes } else { ExitStatus::Success })
+    Ok(if view.detailed_exitcode && differs { ExitStatus::Changes } else { ExitStatus::Success })
 }

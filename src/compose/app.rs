@@ -1,10 +1,12 @@
 //! The app tier: the launch template the nodes boot from (with the rendered user data), the Auto Scaling
 //! group in the private subnets registered with the target group, and a target-tracking scaling policy.
 
-use super::network::refs;
+use super::network::{private_route_tables, refs};
 use super::template::{user_data, TemplateError};
 use super::{id_of, named};
-use crate::model::names::{app as names, iam::APP_INSTANCE_PROFILE, load_balancer, network::APP_SECURITY_GROUP};
+use crate::model::names::{
+    app as names, iam::APP_INSTANCE_PROFILE, load_balancer, network::APP_SECURITY_GROUP, storage, zone_letter,
+};
 use crate::model::{tags, Address, Desired, Facts, Kind, Value, NAME};
 use crate::resources::autoscaling::group;
 use crate::resources::autoscaling::scaling_policy::{self, CPU, REQUESTS};
@@ -64,6 +66,23 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Result<Vec<Desired>, Templ
         .prop(&group::MIN_HEALTHY, Value::Int(i64::from(app.min_healthy_percent)))
         .prop(&group::MAX_HEALTHY, Value::Int(i64::from(max_healthy_percent(app.min_healthy_percent))))
         .prop(&group::WARMUP, Value::Int(warmup_seconds(topology)));
+    // The group's create waits until its nodes pass the target group's health checks, and they can only
+    // once (a) a listener forwards to the target group (targets of a group no listener uses stay
+    // `unused`: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html),
+    // (b) the nodes can install and start what they serve (their private subnets route out through the
+    // NAT gateway) and (c) the data folder mounts (the user data waits for it). Naming these makes the
+    // graph say what AWS does; the database is not among them (the nodes look it up when it is there).
+    for port in topology.load_balancer.listeners.iter().map(|l| i64::from(l.port)) {
+        asg = asg.after(&Address::new(load_balancer::listener(port)));
+    }
+    for table in private_route_tables(topology, facts) {
+        asg = asg.after(&table);
+    }
+    if topology.shared_storage.is_some() {
+        for zone in &facts.private_subnet_zones {
+            asg = asg.after(&Address::new(storage::mount_target(&zone_letter(&topology.region, zone))));
+        }
+    }
     // With a scaling policy the autoscaler owns the desired capacity: set it once, never fight it.
     let desired = Value::Int(i64::from(app.capacity.desired));
     asg = match app.scaling {

@@ -18,6 +18,9 @@ pub fn family(engine_version: &str) -> String {
 pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
     let Some(db) = &topology.database else { return vec![] };
     let name = names::identifier(&topology.name);
+    let family = family(&db.engine_version);
+    let (parameter_group_address, parameter_group_name) =
+        (names::parameter_group(&family), names::parameter_group_name(&topology.name, &family));
     let net = refs(topology, facts);
     vec![
         security_group(topology, facts, DATABASE_SECURITY_GROUP, &name, "database, reached only from the app").prop(
@@ -27,9 +30,9 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
         named(topology, names::SUBNET_GROUP, Kind::DbSubnetGroup, &name)
             .prop(&NAME, Value::str(&name))
             .prop(&subnet_group::SUBNETS, Value::List(net.private_subnets)),
-        named(topology, names::PARAMETER_GROUP, Kind::DbParameterGroup, &name)
-            .prop(&NAME, Value::str(&name))
-            .prop(&parameter_group::FAMILY, Value::str(family(&db.engine_version)))
+        named(topology, &parameter_group_address, Kind::DbParameterGroup, &parameter_group_name)
+            .prop(&NAME, Value::str(&parameter_group_name))
+            .prop(&parameter_group::FAMILY, Value::str(&family))
             .prop(
                 &parameter_group::PARAMETERS,
                 Value::Map(db.parameters.iter().map(|(k, v)| (k.clone(), Value::str(v))).collect()),
@@ -45,12 +48,13 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
             .prop(&instance::MULTI_AZ, Value::Bool(db.multi_az))
             .prop(&instance::BACKUP_RETENTION_DAYS, Value::Int(i64::from(db.backup_retention_days)))
             .prop(&instance::SUBNET_GROUP, id_of(names::SUBNET_GROUP))
-            // Set at creation and never compared: its name is fixed by the deployment, and the emulator
-            // does not report an instance's parameter groups (AWS does).
-            .create_only(&instance::PARAMETER_GROUP, id_of(names::PARAMETER_GROUP))
+            // The family's group: a major version upgrade moves the instance to the new family's group
+            // in the same ModifyDBInstance call, as RDS requires.
+            .prop(&instance::PARAMETER_GROUP, id_of(&parameter_group_address))
             .prop(&instance::SECURITY_GROUPS, Value::List(vec![id_of(DATABASE_SECURITY_GROUP)]))
             .prop(&instance::DELETION_PROTECTION, Value::Bool(true))
             .prop(&instance::MANAGED_PASSWORD, Value::Bool(true))
+            .prop(&instance::APPLY_CHANGES, Value::str(db.apply_changes.as_str()))
             .create_only(&instance::MASTER_USERNAME, Value::str("admin")),
     ]
 }

@@ -38,6 +38,21 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Result<Vec<Desired>, Templ
     Ok(all)
 }
 
+/// What must be done for the app to serve through the load balancer with every node healthy: the
+/// listeners (the URL answers) and the Auto Scaling group (its create waits until `min` nodes pass the
+/// target group's health checks, which needs a listener too). `apply` reports when the last of them
+/// finished (`engine::Report::reached`), apart from the end of the whole apply.
+pub fn serving(topology: &Topology) -> Vec<Address> {
+    let mut addresses: Vec<Address> = topology
+        .load_balancer
+        .listeners
+        .iter()
+        .map(|l| Address::new(crate::model::names::load_balancer::listener(i64::from(l.port))))
+        .collect();
+    addresses.push(Address::new(crate::model::names::app::AUTO_SCALING_GROUP));
+    addresses
+}
+
 /// Facts without AWS, for offline views (`validate`, `graph`): zones named after the region, a
 /// placeholder image and account.
 pub fn offline_facts(topology: &Topology) -> Facts {

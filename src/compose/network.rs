@@ -45,6 +45,20 @@ pub fn data_tier_clients(topology: &Topology) -> Vec<Value> {
     groups
 }
 
+/// The managed network's private route tables (none for an existing VPC): a node in a private subnet
+/// reaches the internet, S3 and AWS's APIs only once its table routes to the NAT gateway, so what boots
+/// there waits for them.
+pub fn private_route_tables(topology: &Topology, facts: &Facts) -> Vec<Address> {
+    let Network::Managed(managed) = &topology.network else { return Vec::new() };
+    match managed.nat {
+        NatMode::PerAz => zone_letters(topology, facts)
+            .iter()
+            .map(|z| Address::new(names::route_table(&format!("private-{z}"))))
+            .collect(),
+        NatMode::Single | NatMode::None => vec![Address::new(names::route_table("private"))],
+    }
+}
+
 /// A security group of the deployment: its name, what it is for, the VPC.
 pub fn security_group(topology: &Topology, facts: &Facts, address: &str, name: &str, what: &str) -> Desired {
     named(topology, address, Kind::SecurityGroup, name)

@@ -7,7 +7,6 @@ use crate::model::json::canonical;
 use crate::model::{names, Address, Facts, Value};
 use crate::topology::Topology;
 
-const SECRET: &str = "@@SECRET@@";
 const FILE_SYSTEM: &str = "@@FILE_SYSTEM@@";
 const ACCESS_POINT: &str = "@@ACCESS_POINT@@";
 const NODE_ROLE: &str = "@@NODE_ROLE@@";
@@ -17,7 +16,6 @@ const AUTOSCALING_ROLE: &str = "@@AUTOSCALING_ROLE@@";
 fn document(statements: Vec<serde_json::Value>) -> Value {
     let text = canonical(&json!({"Version": "2012-10-17", "Statement": statements}));
     let marks = [
-        (SECRET, Value::Attr(Address::new(names::database::INSTANCE), "secret_arn".into())),
         (FILE_SYSTEM, Value::Attr(Address::new(names::storage::FILE_SYSTEM), "arn".into())),
         (ACCESS_POINT, Value::Attr(Address::new(names::storage::ACCESS_POINT), "arn".into())),
         (NODE_ROLE, Value::Attr(Address::new(names::iam::SPARK_NODE_ROLE), "arn".into())),
@@ -26,14 +24,31 @@ fn document(statements: Vec<serde_json::Value>) -> Value {
     Value::with_references(text, &marks)
 }
 
+/// The database instance's ARN, known from its name before it exists.
+fn database_arn(topology: &Topology, facts: &Facts) -> String {
+    format!("arn:aws:rds:{}:{}:db:{}", topology.region, facts.account_id, names::database::identifier(&topology.name))
+}
+
+/// Reading the database's RDS-managed secret, without naming it: its ARN exists only once the database
+/// is being created, and a policy that named it would hold every role (and the nodes and cluster behind
+/// them) until the database is available. RDS names its secrets `rds!db-...` and tags each with the
+/// instance it belongs to, `aws:rds:primaryDBInstanceArn` (the tag keys RDS's service-linked role may
+/// set: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonRDSServiceRolePolicy.html),
+/// and the instance's ARN follows from its name: this statement admits that one secret only.
+fn read_database_secret(topology: &Topology, facts: &Facts) -> serde_json::Value {
+    json!({
+        "Sid": "ReadDatabaseSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+        "Resource": format!("arn:aws:secretsmanager:{}:{}:secret:rds!db-*", topology.region, facts.account_id),
+        "Condition": {"StringEquals": {"aws:ResourceTag/aws:rds:primaryDBInstanceArn": database_arn(topology, facts)}}
+    })
+}
+
 /// The statements every node that uses the shared data tier needs: read the database's managed secret,
 /// mount the file system through its access point (and nothing else of it).
-fn data_tier_statements(topology: &Topology, read_secret: bool) -> Vec<serde_json::Value> {
+fn data_tier_statements(topology: &Topology, facts: &Facts, read_secret: bool) -> Vec<serde_json::Value> {
     let mut statements = Vec::new();
     if topology.database.is_some() && read_secret {
-        statements.push(json!({
-            "Sid": "ReadDatabaseSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": SECRET
-        }));
+        statements.push(read_database_secret(topology, facts));
     }
     if topology.shared_storage.is_some() {
         statements.push(json!({
@@ -51,9 +66,17 @@ fn owned_by(topology: &Topology) -> serde_json::Value {
     json!({"StringEquals": {"aws:ResourceTag/clusterup:deployment": topology.name}})
 }
 
-/// The app nodes: the data tier and, with a Spark cluster, submitting and following steps on it.
-pub fn app(topology: &Topology) -> Option<Value> {
-    let mut statements = data_tier_statements(topology, true);
+/// The app nodes: the data tier, finding the database (its endpoint, once it is available: the nodes may
+/// boot before it, see templates/app-user-data.sh) and, with a Spark cluster, submitting and following
+/// steps on it.
+pub fn app(topology: &Topology, facts: &Facts) -> Option<Value> {
+    let mut statements = data_tier_statements(topology, facts, true);
+    if topology.database.is_some() {
+        statements.push(json!({
+            "Sid": "FindDatabase", "Effect": "Allow", "Action": "rds:DescribeDBInstances",
+            "Resource": database_arn(topology, facts)
+        }));
+    }
     if topology.spark.is_some() {
         statements.push(json!({
             "Sid": "SubmitSparkSteps", "Effect": "Allow",
@@ -175,7 +198,7 @@ pub fn spark_node(topology: &Topology, facts: &Facts) -> Value {
             "Resource": "*"
         }),
     ];
-    statements.extend(data_tier_statements(topology, shared_metastore));
+    statements.extend(data_tier_statements(topology, facts, shared_metastore));
     document(statements)
 }
 
@@ -250,15 +273,31 @@ mod tests {
 
     #[test]
     fn markers_become_references() {
-        let doc = document(vec![json!({"Resource": SECRET}), json!({"Resource": NODE_ROLE})]);
+        let doc = document(vec![json!({"Resource": FILE_SYSTEM}), json!({"Resource": NODE_ROLE})]);
         let Value::Template(parts) = doc else { panic!("expected a template: {doc:?}") };
         let refs: Vec<&Value> = parts.iter().filter(|p| !matches!(p, Value::Str(_))).collect();
         assert_eq!(
             refs,
             [
-                &Value::Attr(Address::new(names::database::INSTANCE), "secret_arn".into()),
+                &Value::Attr(Address::new(names::storage::FILE_SYSTEM), "arn".into()),
                 &Value::Attr(Address::new(names::iam::SPARK_NODE_ROLE), "arn".into())
             ]
         );
+    }
+
+    /// The roles of the full example name nothing of the database that exists only once it does: they
+    /// (and the instances and the cluster that use them) need not wait for it.
+    #[test]
+    fn no_role_waits_for_the_database() {
+        let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten-spark.yaml");
+        let topology = crate::topology::load(&example).expect("valid example").topology;
+        let facts = crate::compose::offline_facts(&topology);
+        for policy in [app(&topology, &facts).expect("app policy"), spark_node(&topology, &facts)] {
+            let mut refs = Vec::new();
+            policy.refs(&mut refs);
+            assert!(refs.iter().all(|r| r.as_str() != names::database::INSTANCE), "{refs:?}");
+            let text = format!("{policy:?}");
+            assert!(text.contains("aws:rds:primaryDBInstanceArn") && text.contains(":db:smarten-spark-db"), "{text}");
+        }
     }
 }

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::network::{refs, security_group};
+use super::network::{private_route_tables, refs, security_group};
 use super::template::{render, TemplateError};
 use super::{id_of, named};
 use crate::model::json::canonical;
@@ -17,7 +17,7 @@ use crate::model::names::network::{
 };
 use crate::model::names::{self, zone_letter};
 use crate::model::{tags, Address, Desired, Facts, Kind, Prop, Value, NAME, TAGS};
-use crate::resources::emr::cluster;
+use crate::resources::emr::{cluster, metastore};
 use crate::resources::s3::object;
 use crate::topology::{Metastore, SparkScalingMode, Topology};
 
@@ -28,28 +28,35 @@ pub fn shared_metastore(topology: &Topology) -> bool {
     topology.spark.as_ref().is_some_and(|s| s.metastore == Metastore::SharedDatabase)
 }
 
-/// The Hive metastore's JDBC URL on the shared database (schema `hive`, made on first start).
-fn metastore_configurations(topology: &Topology) -> Value {
-    if !shared_metastore(topology) {
-        return Value::str("[]");
-    }
+/// The master group's configurations that put Hive's metastore on the shared database (schema `hive`,
+/// made on first start), sent by the attachment (`spark/metastore`) once the cluster and the database
+/// exist. The password is not here: the master reads it from the secret this names when the metastore
+/// (re)starts, and gives it to Hive through a Hadoop credential store (see templates/spark-bootstrap.sh).
+fn metastore_configurations() -> Value {
     const ENDPOINT: &str = "@@ENDPOINT@@";
     const PORT: &str = "@@PORT@@";
-    // The password is not here: the bootstrap script reads it from the managed secret at boot and gives
-    // it to Hive through a Hadoop credential store (see templates/spark-bootstrap.sh).
+    const SECRET: &str = "@@SECRET@@";
+    const DATABASE: &str = "@@DATABASE@@";
     let doc = serde_json::json!([{
-        "Classification": "hive-site",
+        "Classification": metastore::HIVE_SITE,
         "Properties": {
             "javax.jdo.option.ConnectionURL": format!("jdbc:mysql://{ENDPOINT}:{PORT}/hive?createDatabaseIfNotExist=true"),
             "javax.jdo.option.ConnectionDriverName": "org.mariadb.jdbc.Driver",
             "javax.jdo.option.ConnectionUserName": "admin",
             "hadoop.security.credential.provider.path": METASTORE_CREDENTIALS,
+            metastore::DATABASE_PROPERTY: DATABASE,
+            metastore::SECRET_PROPERTY: SECRET,
         }
     }]);
     let db = Address::new(names::database::INSTANCE);
     Value::with_references(
         canonical(&doc),
-        &[(ENDPOINT, Value::Attr(db.clone(), "endpoint".into())), (PORT, Value::Attr(db, "port".into()))],
+        &[
+            (ENDPOINT, Value::Attr(db.clone(), "endpoint".into())),
+            (PORT, Value::Attr(db.clone(), "port".into())),
+            (SECRET, Value::Attr(db.clone(), "secret_arn".into())),
+            (DATABASE, Value::Ref(db)),
+        ],
     )
 }
 
@@ -68,10 +75,10 @@ fn bootstrap_variables(topology: &Topology) -> BTreeMap<&'static str, Value> {
         ("efs_id", when(storage.is_some(), id_of(names::storage::FILE_SYSTEM))),
         ("efs_access_point_id", when(storage.is_some(), id_of(names::storage::ACCESS_POINT))),
         ("mount_path", Value::str(storage.map(|s| s.mount_path.as_str()).unwrap_or_default())),
-        (
-            "metastore_secret_arn",
-            when(shared, Value::Attr(Address::new(names::database::INSTANCE), "secret_arn".into())),
-        ),
+        // The secret is not known yet when the nodes boot (the cluster starts beside the database): the
+        // master reads its ARN from hive-site once spark/metastore has written it.
+        ("metastore_shared", when(shared, Value::str("yes"))),
+        ("metastore_secret_property", Value::str(metastore::SECRET_PROPERTY)),
         ("metastore_credentials", Value::str(METASTORE_CREDENTIALS)),
     ])
 }
@@ -134,7 +141,9 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Result<Vec<Desired>, Templ
                 ]),
             )
             .prop(&cluster::BOOTSTRAP, id_of(names::spark::BOOTSTRAP_OBJECT))
-            .prop(&cluster::CONFIGURATIONS, metastore_configurations(topology))
+            // Nothing of the database: EMR fixes the cluster's configurations when it starts, and the
+            // cluster starts before the database is there (spark/metastore attaches it afterwards).
+            .prop(&cluster::CONFIGURATIONS, Value::str("[]"))
             .prop(&cluster::MASTER_TYPE, Value::str(&spark.master.instance_type))
             .prop(&cluster::CORE_TYPE, Value::str(&spark.core.instance_type))
             .prop(&cluster::STATE, Value::str(cluster::READY));
@@ -164,18 +173,20 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Result<Vec<Desired>, Templ
             cluster = cluster.prop(&cluster::AUTOSCALING_ROLE, id_of(names::iam::SPARK_AUTOSCALING_ROLE));
         }
     }
-    // The database and file system must be there when the nodes boot (metastore, mount), although
-    // only some of their ids appear in the cluster's own properties.
-    if topology.database.is_some() {
-        cluster = cluster.after(&Address::new(names::database::INSTANCE));
-    }
+    // What the nodes need when they boot, beyond the ids in the cluster's own properties: the file
+    // system's mount targets (the bootstrap action mounts it) and the private subnets' way out (EMR in a
+    // private subnet reaches S3 and its own service through the NAT gateway). Not the database: the
+    // metastore is attached once it is there (spark/metastore).
     if topology.shared_storage.is_some() {
         for zone in &facts.private_subnet_zones {
             let letter = zone_letter(&topology.region, zone);
             cluster = cluster.after(&Address::new(names::storage::mount_target(&letter)));
         }
     }
-    Ok(vec![
+    for table in private_route_tables(topology, facts) {
+        cluster = cluster.after(&table);
+    }
+    let mut out = vec![
         named(topology, names::spark::BUCKET, Kind::Bucket, &bucket).prop(&NAME, Value::str(&bucket)),
         // The object is the bucket's child, found through it: no tags of its own.
         Desired::new(names::spark::BOOTSTRAP_OBJECT, Kind::BucketObject)
@@ -186,7 +197,21 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Result<Vec<Desired>, Templ
         group(SPARK_CORE_SECURITY_GROUP, "core", "core and task nodes"),
         group(SPARK_SERVICE_SECURITY_GROUP, "service", "service access"),
         cluster,
-    ])
+    ];
+    if spark.metastore == Metastore::SharedDatabase {
+        // After the cluster (its id and master group) and the database (its id, endpoint and secret):
+        // never pointed at a database that is not available yet.
+        let cluster_address = Address::new(names::spark::CLUSTER);
+        out.push(
+            Desired::new(names::spark::METASTORE, Kind::HiveMetastore)
+                .prop(&metastore::CLUSTER, id_of(names::spark::CLUSTER))
+                .prop(&metastore::INSTANCE_GROUP, Value::Attr(cluster_address, cluster::MASTER_GROUP_ID.into()))
+                .prop(&metastore::DATABASE, id_of(names::database::INSTANCE))
+                .prop(&metastore::CONFIGURATIONS, metastore_configurations())
+                .prop(&metastore::STATE, Value::str(metastore::APPLIED)),
+        );
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -202,6 +227,28 @@ mod tests {
         let text: String = parts.iter().filter_map(Value::as_str).collect();
         assert!(!text.contains("{{"), "every placeholder is known");
         assert!(parts.contains(&id_of(names::storage::FILE_SYSTEM)));
-        assert!(parts.contains(&Value::Attr(Address::new(names::database::INSTANCE), "secret_arn".into())));
+        // Nothing of the database: the nodes boot before it exists.
+        let mut refs = Vec::new();
+        script.refs(&mut refs);
+        assert!(refs.iter().all(|r| r.as_str() != names::database::INSTANCE), "{refs:?}");
+    }
+
+    /// The cluster starts without the database; the metastore attachment waits for both, and for the
+    /// database's availability (its endpoint), never for less.
+    #[test]
+    fn the_cluster_does_not_wait_for_the_database_and_the_metastore_waits_for_both() {
+        let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten-spark.yaml");
+        let topology = crate::topology::load(&example).expect("valid example").topology;
+        let wanted = desired(&topology, &crate::compose::offline_facts(&topology)).expect("composes");
+        let of = |address: &str| wanted.iter().find(|d| d.address.as_str() == address).expect(address);
+        let db = Address::new(names::database::INSTANCE);
+        let cluster = of(names::spark::CLUSTER);
+        assert!(!cluster.depends_on().contains(&db), "{:?}", cluster.depends_on());
+        let attach = of(names::spark::METASTORE);
+        let deps = attach.depends_on();
+        assert!(deps.contains(&db) && deps.contains(&Address::new(names::spark::CLUSTER)), "{deps:?}");
+        let mut refs = Vec::new();
+        attach.props[metastore::CONFIGURATIONS.name].refs(&mut refs);
+        assert!(refs.iter().any(|r| **r == db), "the configuration names the database: {refs:?}");
     }
 }

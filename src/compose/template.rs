@@ -30,6 +30,10 @@ pub fn user_data_variables(topology: &Topology) -> BTreeMap<&'static str, Value>
         ("region", Value::str(&topology.region)),
         ("app_port", Value::str(topology.app.port.to_string())),
         ("health_check_path", Value::str(&topology.load_balancer.health_check.path)),
+        // Known before the database exists: a script that looks the database up by it at run time lets
+        // the nodes start beside the database. The three below are known only once it is available, so
+        // naming them makes the launch template (and the nodes) wait for it.
+        ("db_identifier", when(has_db, Value::str(names::database::identifier(&topology.name)))),
         ("db_endpoint", when(has_db, Value::Attr(db.clone(), "endpoint".into()))),
         ("db_port", when(has_db, Value::Attr(db.clone(), "port".into()))),
         ("db_secret_arn", when(has_db, Value::Attr(db, "secret_arn".into()))),
@@ -143,11 +147,6 @@ mod default_template_tests {
         let topology = crate::topology::load(&path).expect("example loads").topology;
         let value = user_data(&topology).expect("renders");
         let resolved = value.resolve(&|address, attr| match (address.as_str(), attr) {
-            ("database/instance", Some("endpoint")) => Value::str("smarten-db.abc.us-east-1.rds.amazonaws.com"),
-            ("database/instance", Some("port")) => Value::str("3306"),
-            ("database/instance", Some("secret_arn")) => {
-                Value::str("arn:aws:secretsmanager:us-east-1:1:secret:rds!db-x")
-            }
             ("storage/file-system", None) => Value::str("fs-0123"),
             ("storage/access-point", None) => Value::str("fsap-0456"),
             other => panic!("unexpected reference {other:?}"),
@@ -159,14 +158,33 @@ mod default_template_tests {
     fn default_template_wires_database_and_shared_folder() {
         let script = rendered_smarten();
         assert!(!script.contains("{{"), "placeholder left:\n{script}");
-        assert!(script.contains("DB_HOST=smarten-db.abc.us-east-1.rds.amazonaws.com\nDB_PORT=3306\n"), "{script}");
-        assert!(script.contains("DB_SECRET_ARN=arn:aws:secretsmanager:us-east-1:1:secret:rds!db-x"), "{script}");
+        // The database by its name, looked up on the node once available (the nodes boot before it).
+        assert!(script.contains("DB_IDENTIFIER=smarten-db\n"), "{script}");
+        assert!(script.contains("aws rds describe-db-instances"), "{script}");
+        assert!(script.contains("systemctl start --no-block clusterup-database.service"), "{script}");
         assert!(script.contains("EFS_ID=\"fs-0123\""), "{script}");
         assert!(
             script.contains("$EFS_ID:/ /srv/smarten-data efs _netdev,noresvport,tls,iam,accesspoint=fsap-0456 0 0"),
             "{script}"
         );
         assert!(!script.to_ascii_lowercase().contains("password="), "no password in user data");
+    }
+
+    /// The default script names nothing of the database that exists only once it is available, so the
+    /// launch template and the nodes do not wait for it; a script of the user's that names the endpoint
+    /// makes them wait, as it must.
+    #[test]
+    fn the_launch_template_waits_for_the_database_only_when_the_script_names_its_endpoint() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten.yaml");
+        let mut topology = crate::topology::load(&path).expect("example loads").topology;
+        let database = |value: &Value| {
+            let mut refs = Vec::new();
+            value.refs(&mut refs);
+            refs.iter().any(|r| r.as_str() == names::database::INSTANCE)
+        };
+        assert!(!database(&user_data(&topology).expect("renders")));
+        topology.app.user_data_template = "#!/bin/bash\necho {{ db_endpoint }}\n".into();
+        assert!(database(&user_data(&topology).expect("renders")));
     }
 
     #[test]

@@ -71,3 +71,36 @@ fn a_template_that_does_not_render_fails_the_composition() {
     let err = desired(&topology, &offline_facts(&topology)).expect_err("an unknown placeholder is an error");
     assert!(err.to_string().contains("unknown placeholder `{{ no_such_thing }}`"), "{err}");
 }
+
+/// The app tier serves before the database is there: nothing on the way to its nodes waits for the
+/// database; the group waits for what its nodes need to pass the health checks (a listener, the way out
+/// of the private subnets, the data folder's mount targets).
+#[test]
+fn the_app_tier_waits_for_what_its_health_checks_need_and_not_for_the_database() {
+    use crate::model::{names, Address, Desired};
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten-spark.yaml");
+    let topology = crate::topology::load(&path).expect("valid").topology;
+    let wanted = desired(&topology, &offline_facts(&topology)).expect("composes");
+    let of = |address: &str| wanted.iter().find(|d| d.address.as_str() == address).expect(address);
+    // Everything the group waits for, directly or through what it waits for.
+    let mut seen: Vec<Address> = Vec::new();
+    let mut todo = vec![Address::new(names::app::AUTO_SCALING_GROUP)];
+    while let Some(next) = todo.pop() {
+        let Some(want): Option<&Desired> = wanted.iter().find(|d| d.address == next) else { continue };
+        for dep in want.depends_on() {
+            if !seen.contains(&dep) {
+                seen.push(dep.clone());
+                todo.push(dep);
+            }
+        }
+    }
+    assert!(!seen.iter().any(|a| a.as_str() == names::database::INSTANCE), "{seen:?}");
+    let group = of(names::app::AUTO_SCALING_GROUP).depends_on();
+    for needed in ["load_balancer/listener/80", "network/route-table/private-a", "storage/mount-target/a"] {
+        assert!(group.contains(&Address::new(needed)), "{needed} missing from {group:?}");
+    }
+    assert_eq!(
+        super::serving(&topology),
+        vec![Address::new("load_balancer/listener/80"), Address::new(names::app::AUTO_SCALING_GROUP)]
+    );
+}

@@ -14,8 +14,30 @@ pub struct Node {
     pub op: Op,
     pub desired: Option<Desired>,
     pub actual: Option<Actual>,
+    /// The properties an update changes (their names), for how long it takes.
+    pub changed: Vec<String>,
     /// Indexes of the nodes that must succeed first.
     pub deps: Vec<usize>,
+    /// Indexes of deletions that must have stopped their resource's work first (reported through
+    /// `Progress::stopped`, or finished): a kind's `Spec::deleted_after_stop`. Never also in `deps`.
+    pub after_stop: Vec<usize>,
+}
+
+impl Node {
+    /// An action on nothing in particular: for tests of what walks the graph.
+    #[cfg(test)]
+    pub fn bare(address: &str, kind: Kind, op: Op, deps: &[usize]) -> Node {
+        Node {
+            address: Address::new(address),
+            kind,
+            op,
+            desired: None,
+            actual: None,
+            changed: Vec::new(),
+            deps: deps.to_vec(),
+            after_stop: Vec::new(),
+        }
+    }
 }
 
 /// Build the nodes of a plan.
@@ -24,7 +46,8 @@ pub struct Node {
 ///   deletion of the old X when X is replaced;
 /// - delete X waits for the deletion of everything that refers to X's id, of the kinds AWS links to X
 ///   without an id (its kind's `deleted_after`), and for the update of any resource that refers to X now
-///   and will stop referring to it.
+///   and will stop referring to it; and, only until they have stopped working, for the deletions of the
+///   kinds its kind's `deleted_after_stop` names.
 pub fn build_nodes(plan: &Plan) -> Vec<Node> {
     let mut nodes = Vec::new();
     for change in &plan.changes {
@@ -34,7 +57,9 @@ pub fn build_nodes(plan: &Plan) -> Vec<Node> {
             op,
             desired: change.desired.clone(),
             actual: change.actual.clone(),
+            changed: change.changes.iter().map(|c| c.key.clone()).collect(),
             deps: Vec::new(),
+            after_stop: Vec::new(),
         };
         match change.action {
             Action::NoOp => {}
@@ -54,6 +79,7 @@ pub fn build_nodes(plan: &Plan) -> Vec<Node> {
 
     for i in 0..nodes.len() {
         let mut deps = Vec::new();
+        let mut after_stop = Vec::new();
         let node = &nodes[i];
         match node.op {
             Op::Create | Op::Update => {
@@ -70,8 +96,11 @@ pub fn build_nodes(plan: &Plan) -> Vec<Node> {
                     }
                     let other = &nodes[d];
                     let refers = other.actual.as_ref().is_some_and(|a| refers_to(a, &me.id));
-                    if refers || registry::of(me.kind).spec().deleted_after.contains(&other.kind) {
+                    let spec = registry::of(me.kind).spec();
+                    if refers || spec.deleted_after.contains(&other.kind) {
                         deps.push(d);
+                    } else if spec.deleted_after_stop.contains(&other.kind) {
+                        after_stop.push(d);
                     }
                 }
                 // An updated resource that refers to me today moves off me first, unless its update
@@ -88,7 +117,9 @@ pub fn build_nodes(plan: &Plan) -> Vec<Node> {
         }
         deps.sort_unstable();
         deps.dedup();
+        after_stop.retain(|d| !deps.contains(d));
         nodes[i].deps = deps;
+        nodes[i].after_stop = after_stop;
     }
     nodes
 }
@@ -193,8 +224,9 @@ mod tests {
         let mut done = vec![false; nodes.len()];
         let mut order = Vec::new();
         while order.len() < nodes.len() {
-            let ready: Vec<usize> =
-                (0..nodes.len()).filter(|&i| !done[i] && nodes[i].deps.iter().all(|&d| done[d])).collect();
+            let ready: Vec<usize> = (0..nodes.len())
+                .filter(|&i| !done[i] && nodes[i].deps.iter().chain(&nodes[i].after_stop).all(|&d| done[d]))
+                .collect();
             assert!(
                 !ready.is_empty(),
                 "dependency cycle among {:?}",

@@ -1,7 +1,8 @@
 //! The executor: runs a plan's actions in parallel as their dependencies allow.
 //!
 //! Every change becomes one or two nodes (a replacement is a delete node and a create node). A node runs
-//! once every node it depends on has succeeded; when a node fails, everything that depends on it is
+//! once every node it depends on has succeeded (or, for a deletion's `after_stop` edges, once that
+//! deletion said its resource stopped working); when a node fails, everything that depends on it is
 //! skipped and reported as such, so only the root cause is an error. A semaphore bounds how many AWS
 //! actions run at once. A stop request (Ctrl-C) starts nothing new, lets running actions finish, and
 //! reports what did not start. When more nodes are ready than may run, the ones with the longest chain
@@ -26,7 +27,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 pub use backend::Backend;
-pub use estimate::{about, estimate, longest_path, typical_time, Estimate};
+pub use estimate::{about, estimate, longest_path, typical_stop, typical_time, Estimate};
 pub use events::{Event, Hook};
 pub use failure::Failure;
 pub use graph::{build_nodes, Node};
@@ -80,6 +81,18 @@ impl Report {
     pub fn count(&self, op: Op) -> usize {
         self.nodes.iter().filter(|(n, o)| n.op == op && matches!(o, Outcome::Done(_))).count()
     }
+
+    /// When every action this run took on `addresses` had finished, from the start of the run: None when
+    /// it took none (they were there already) or one of them did not finish. `apply` reports the moment
+    /// the app first served through the load balancer this way (see `compose::serving`).
+    pub fn reached(&self, addresses: &[Address]) -> Option<Duration> {
+        let mut ends = self.nodes.iter().filter(|(n, _)| addresses.contains(&n.address)).map(|(_, o)| match o {
+            Outcome::Done(span) => Some(span.end),
+            _ => None,
+        });
+        let first = ends.next()??;
+        ends.try_fold(first, |latest, end| Some(latest.max(end?)))
+    }
 }
 
 /// A shared flag that asks a running execution to stop starting new actions.
@@ -99,11 +112,18 @@ impl StopSignal {
 struct NodeProgress {
     hook: Arc<dyn Hook>,
     address: Address,
+    /// Where to say that this node's resource stopped working: the scheduler, with the node's index.
+    stopped: (usize, tokio::sync::mpsc::UnboundedSender<usize>),
 }
 
 impl Progress for NodeProgress {
     fn waiting(&self, seen: &str, waited: Duration) {
         self.hook.event(&Event::Waiting { address: &self.address, seen, waited });
+    }
+
+    fn stopped(&self) {
+        // The scheduler outlives every action; a send can only fail once it is gone, when nobody waits.
+        let _ = self.stopped.1.send(self.stopped.0);
     }
 }
 
@@ -121,13 +141,29 @@ pub async fn execute(
     hook: Arc<dyn Hook>,
     stop: StopSignal,
 ) -> Report {
+    let known = plan.changes.iter().filter_map(|c| c.actual.clone()).collect();
+    execute_nodes(build_nodes(plan), known, backend, parallelism, hook, stop).await
+}
+
+/// Run `nodes` (a plan's, from [`build_nodes`], or a graph derived from them, as the benchmark's
+/// baselines do) through `backend`; `known` are the resources that exist already, whose ids references
+/// resolve to.
+pub async fn execute_nodes(
+    nodes: Vec<Node>,
+    known: Vec<Actual>,
+    backend: Arc<dyn Backend>,
+    parallelism: usize,
+    hook: Arc<dyn Hook>,
+    stop: StopSignal,
+) -> Report {
     let started = Instant::now();
-    let nodes = build_nodes(plan);
     let order = timeline::by_chain_ahead(&nodes);
     // Ids of every resource known so far: unchanged ones now, created ones as they finish.
-    let ids: Arc<Mutex<BTreeMap<Address, Actual>>> = Arc::new(Mutex::new(
-        plan.changes.iter().filter_map(|c| c.actual.clone()).map(|a| (a.address.clone(), a)).collect(),
-    ));
+    let ids: Arc<Mutex<BTreeMap<Address, Actual>>> =
+        Arc::new(Mutex::new(known.into_iter().map(|a| (a.address.clone(), a)).collect()));
+    // Deletions tell, through their progress, when their resource stopped working (`after_stop` edges).
+    let (stopped_tx, mut stopped_rx) = tokio::sync::mpsc::unbounded_channel::<usize>();
+    let mut stopped_at: Vec<Option<Duration>> = vec![None; nodes.len()];
     let mut states: Vec<State> = nodes.iter().map(|_| State::Pending).collect();
     let mut running = JoinSet::new();
     // Which node each task runs, so a task that panics still ends its own node (and its dependents).
@@ -145,9 +181,16 @@ pub async fn execute(
             if !matches!(states[i], State::Pending) {
                 continue;
             }
-            let failed_dep = nodes[i].deps.iter().find(|&&d| {
+            let cannot_run = |d: usize| {
                 matches!(states[d], State::Finished(Outcome::Failed(_) | Outcome::Skipped { .. } | Outcome::NotStarted))
-            });
+            };
+            // A deletion that stopped its resource's work before it failed has done what `after_stop`
+            // waits for.
+            let failed_dep = nodes[i]
+                .deps
+                .iter()
+                .find(|&&d| cannot_run(d))
+                .or_else(|| nodes[i].after_stop.iter().find(|&&d| cannot_run(d) && stopped_at[d].is_none()));
             if let Some(&dep) = failed_dep {
                 let because = match &states[dep] {
                     State::Finished(Outcome::Skipped { because }) => because.clone(),
@@ -161,7 +204,9 @@ pub async fn execute(
                 }
                 continue;
             }
-            let ready = nodes[i].deps.iter().all(|&d| matches!(states[d], State::Finished(Outcome::Done(_))));
+            let done = |d: usize| matches!(states[d], State::Finished(Outcome::Done(_)));
+            let ready = nodes[i].deps.iter().all(|&d| done(d))
+                && nodes[i].after_stop.iter().all(|&d| done(d) || stopped_at[d].is_some());
             if !ready || running.len() >= limit {
                 continue;
             }
@@ -173,19 +218,29 @@ pub async fn execute(
             hook.event(&Event::Started { address: &nodes[i].address, op: nodes[i].op });
             let node = nodes[i].clone();
             let backend = backend.clone();
-            let hook = hook.clone();
+            let progress =
+                NodeProgress { hook: hook.clone(), address: node.address.clone(), stopped: (i, stopped_tx.clone()) };
             let ids = ids.clone();
             let task = running.spawn(async move {
                 let start = started.elapsed();
-                let result = run_node(&node, backend.as_ref(), hook, &ids).await;
-                result.map(|()| Span { start, end: started.elapsed() })
+                let result = run_node(&node, backend.as_ref(), &progress, &ids).await;
+                result.map(|()| Span { start, end: started.elapsed(), stopped: None })
             });
             task_nodes.insert(task.id(), i);
         }
         if running.is_empty() {
             break;
         }
-        let Some(joined) = running.join_next_with_id().await else { break };
+        // Either an action ends, or a running deletion says its resource stopped working (which may
+        // make a node waiting on it ready): look again at what can start.
+        let joined = tokio::select! {
+            joined = running.join_next_with_id() => joined,
+            Some(i) = stopped_rx.recv() => {
+                stopped_at[i].get_or_insert(started.elapsed());
+                continue;
+            }
+        };
+        let Some(joined) = joined else { break };
         let (id, result) = match joined {
             Ok((id, result)) => (id, result),
             // A panic inside an action is a bug: it fails that node, so its dependents are skipped as
@@ -197,8 +252,13 @@ pub async fn execute(
             }
         };
         let Some(i) = task_nodes.remove(&id) else { continue };
+        // A stop said just before the end may still be queued: take it first.
+        while let Ok(j) = stopped_rx.try_recv() {
+            stopped_at[j].get_or_insert(started.elapsed());
+        }
         let outcome = match result {
             Ok(span) => {
+                let span = Span { stopped: stopped_at[i], ..span };
                 hook.event(&Event::Finished { address: &nodes[i].address, op: nodes[i].op, elapsed: span.elapsed() });
                 Outcome::Done(span)
             }
@@ -241,14 +301,13 @@ pub async fn execute(
 async fn run_node(
     node: &Node,
     backend: &dyn Backend,
-    hook: Arc<dyn Hook>,
+    progress: &NodeProgress,
     ids: &Mutex<BTreeMap<Address, Actual>>,
 ) -> Result<(), Failure> {
-    let progress = NodeProgress { hook, address: node.address.clone() };
     match node.op {
         Op::Delete => {
             let Some(actual) = &node.actual else { return Ok(()) };
-            backend.delete(actual, &progress).await?;
+            backend.delete(actual, progress).await?;
             if let Ok(mut map) = ids.lock() {
                 if map.get(&node.address).is_some_and(|a| a.id == actual.id) {
                     map.remove(&node.address);
@@ -277,8 +336,8 @@ async fn run_node(
                 return Err(Failure::Unresolved { address: node.address.clone(), property: key.clone() });
             }
             let actual = match (node.op, &node.actual) {
-                (Op::Update, Some(have)) => backend.update(have, &resolved, &progress).await?,
-                _ => backend.create(&resolved, &progress).await?,
+                (Op::Update, Some(have)) => backend.update(have, &resolved, progress).await?,
+                _ => backend.create(&resolved, progress).await?,
             };
             if let Ok(mut map) = ids.lock() {
                 map.insert(node.address.clone(), actual);

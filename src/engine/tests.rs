@@ -19,6 +19,8 @@ struct FakeAws {
     panics: BTreeSet<&'static str>,
     /// Asked to stop after this action finishes (an operator's Ctrl-C, at a known moment).
     stop_after: Option<(&'static str, StopSignal)>,
+    /// Deletions that say their resource stopped working this long after they start.
+    stops_working_after: BTreeMap<&'static str, Duration>,
     log: Mutex<Vec<String>>,
     running: Mutex<(usize, usize)>,
 }
@@ -32,14 +34,21 @@ impl FakeAws {
         self.running.lock().expect("running").1
     }
 
-    async fn act(&self, address: &str) -> Result<(), Error> {
+    async fn act(&self, address: &str, progress: &dyn Progress) -> Result<(), Error> {
         {
             let mut running = self.running.lock().expect("running");
             running.0 += 1;
             running.1 = running.1.max(running.0);
         }
         self.log.lock().expect("log").push(format!("start {address}"));
-        tokio::time::sleep(self.takes.get(address).copied().unwrap_or(Duration::from_secs(1))).await;
+        let mut takes = self.takes.get(address).copied().unwrap_or(Duration::from_secs(1));
+        if let Some(&stops) = self.stops_working_after.get(address) {
+            tokio::time::sleep(stops).await;
+            self.log.lock().expect("log").push(format!("stopped {address}"));
+            progress.stopped();
+            takes = takes.saturating_sub(stops);
+        }
+        tokio::time::sleep(takes).await;
         self.running.lock().expect("running").0 -= 1;
         self.log.lock().expect("log").push(format!("end {address}"));
         if let Some((after, stop)) = &self.stop_after {
@@ -56,9 +65,9 @@ impl FakeAws {
 }
 
 impl Backend for FakeAws {
-    fn create<'a>(&'a self, want: &'a Desired, _: &'a dyn Progress) -> Fut<'a, Actual> {
+    fn create<'a>(&'a self, want: &'a Desired, progress: &'a dyn Progress) -> Fut<'a, Actual> {
         Box::pin(async move {
-            self.act(want.address.as_str()).await?;
+            self.act(want.address.as_str(), progress).await?;
             Ok(Actual::made(want, format!("id-{}", want.address)))
         })
     }
@@ -67,8 +76,8 @@ impl Backend for FakeAws {
         self.create(want, &Quiet)
     }
 
-    fn delete<'a>(&'a self, have: &'a Actual, _: &'a dyn Progress) -> Fut<'a, ()> {
-        Box::pin(self.act(have.address.as_str()))
+    fn delete<'a>(&'a self, have: &'a Actual, progress: &'a dyn Progress) -> Fut<'a, ()> {
+        Box::pin(self.act(have.address.as_str(), progress))
     }
 }
 
@@ -214,4 +223,76 @@ async fn a_panicking_action_fails_its_own_node_and_skips_its_dependents() {
     // Not a dependency cycle: the subnet is skipped because of the vpc, as for any failure.
     assert!(matches!(outcome(&report, "subnet"), Outcome::Skipped { because } if because.as_str() == "vpc"));
     assert!(matches!(outcome(&report, "bucket"), Outcome::Done(_)));
+}
+
+/// Deletions of `(address, after_stop)`: each waits only until the ones named have stopped working.
+fn deletions(nodes: &[(&str, &[usize])]) -> Vec<Node> {
+    nodes
+        .iter()
+        .map(|(address, after_stop)| Node {
+            actual: Some(Actual::new(Address::new(*address), Kind::SecurityGroup, format!("id-{address}"))),
+            after_stop: after_stop.to_vec(),
+            ..Node::bare(address, Kind::SecurityGroup, crate::model::Op::Delete, &[])
+        })
+        .collect()
+}
+
+async fn run_nodes(nodes: Vec<Node>, aws: Arc<FakeAws>) -> Report {
+    execute_nodes(nodes, Vec::new(), aws, 16, Arc::new(Recorder::default()), StopSignal::default()).await
+}
+
+/// The database's final snapshot needs the Spark cluster's work stopped, not its instances gone: the
+/// dependent starts when the deletion says so, while that deletion goes on.
+#[tokio::test(start_paused = true)]
+async fn a_deletion_waiting_for_another_to_stop_starts_when_it_says_so() {
+    let aws = Arc::new(FakeAws {
+        takes: BTreeMap::from([("cluster", Duration::from_secs(600)), ("database", Duration::from_secs(300))]),
+        stops_working_after: BTreeMap::from([("cluster", Duration::from_secs(2))]),
+        ..FakeAws::default()
+    });
+    let report = run_nodes(deletions(&[("cluster", &[]), ("database", &[0])]), aws.clone()).await;
+    assert!(report.succeeded(), "{:?}", report.nodes);
+    let log = aws.log();
+    let at = |line: &str| log.iter().position(|l| l == line).unwrap_or_else(|| panic!("{line} not in {log:?}"));
+    assert!(at("stopped cluster") < at("start database") && at("start database") < at("end cluster"), "{log:?}");
+    assert_eq!(report.elapsed, Duration::from_secs(600), "side by side, not 600 + 300");
+    let Outcome::Done(span) = outcome(&report, "cluster") else { panic!("the cluster's deletion finished") };
+    assert_eq!(span.stopped, Some(Duration::from_secs(2)));
+    assert_eq!(crate::engine::longest_chain(&report.nodes).len(), 1, "the chain is the cluster's deletion alone");
+}
+
+/// A deletion that fails before its resource stopped working holds back what waits for the stop; one
+/// that fails after does not (the stop happened).
+#[tokio::test(start_paused = true)]
+async fn a_deletion_that_fails_before_it_stopped_skips_what_waits_for_the_stop() {
+    let before = Arc::new(FakeAws { fails: BTreeSet::from(["cluster"]), ..FakeAws::default() });
+    let report = run_nodes(deletions(&[("cluster", &[]), ("database", &[0])]), before).await;
+    assert!(matches!(outcome(&report, "database"), Outcome::Skipped { because } if because.as_str() == "cluster"));
+
+    let after = Arc::new(FakeAws {
+        fails: BTreeSet::from(["cluster"]),
+        stops_working_after: BTreeMap::from([("cluster", Duration::from_millis(200))]),
+        ..FakeAws::default()
+    });
+    let report = run_nodes(deletions(&[("cluster", &[]), ("database", &[0])]), after).await;
+    assert!(matches!(outcome(&report, "cluster"), Outcome::Failed(_)));
+    assert!(matches!(outcome(&report, "database"), Outcome::Done(_)), "{:?}", outcome(&report, "database"));
+}
+
+/// Apply reports when the app served: the moment the last of the named actions finished, none when
+/// one of them did not finish or none ran.
+#[tokio::test(start_paused = true)]
+async fn the_serving_moment_is_when_the_last_named_action_finished() {
+    let aws = Arc::new(FakeAws {
+        takes: BTreeMap::from([("listener", Duration::from_secs(3)), ("group", Duration::from_secs(5))]),
+        ..FakeAws::default()
+    });
+    let plan = plan(&[("listener", &[]), ("group", &[]), ("database", &["listener"])]);
+    let (report, _) = run(&plan, aws, 16, StopSignal::default()).await;
+    let at = |names: &[&str]| report.reached(&names.iter().map(|n| Address::new(*n)).collect::<Vec<_>>());
+    assert_eq!(at(&["listener", "group"]), Some(Duration::from_secs(5)));
+    assert_eq!(at(&["elsewhere"]), None, "nothing of it ran");
+    let failing = Arc::new(FakeAws { fails: BTreeSet::from(["group"]), ..FakeAws::default() });
+    let (report, _) = run(&plan, failing, 16, StopSignal::default()).await;
+    assert_eq!(report.reached(&[Address::new("listener"), Address::new("group")]), None);
 }

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use super::estimate::typical_stop;
 use super::{typical_time, Node, Outcome};
 
 /// When one action ran, from the start of the run.
@@ -10,6 +11,8 @@ use super::{typical_time, Node, Outcome};
 pub struct Span {
     pub start: Duration,
     pub end: Duration,
+    /// When a deletion said its resource stopped working (`Progress::stopped`), if it did.
+    pub stopped: Option<Duration>,
 }
 
 impl Span {
@@ -24,21 +27,28 @@ impl Span {
 /// positive, so a node always comes before its dependents: the engine's one pass over this order marks
 /// a failed node's dependents skipped in the same pass.
 pub(super) fn by_chain_ahead(nodes: &[Node]) -> Vec<usize> {
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    // Dependents of each node, and whether they wait only for it to stop working.
+    let mut dependents: Vec<Vec<(usize, bool)>> = vec![Vec::new(); nodes.len()];
     for (i, node) in nodes.iter().enumerate() {
         for &d in &node.deps {
-            dependents[d].push(i);
+            dependents[d].push((i, false));
+        }
+        for &d in &node.after_stop {
+            dependents[d].push((i, true));
         }
     }
     let mut ahead: Vec<Option<Duration>> = vec![None; nodes.len()];
     // Settle from the ends of the graph backwards; the bound stops a cycle (which the engine reports).
     for _ in 0..nodes.len() {
         for i in 0..nodes.len() {
-            if ahead[i].is_some() || dependents[i].iter().any(|&j| ahead[j].is_none()) {
+            if ahead[i].is_some() || dependents[i].iter().any(|&(j, _)| ahead[j].is_none()) {
                 continue;
             }
-            let after = dependents[i].iter().filter_map(|&j| ahead[j]).max().unwrap_or_default();
-            ahead[i] = Some(typical_time(&nodes[i]) + after);
+            let own = typical_time(&nodes[i]);
+            let stop = typical_stop(&nodes[i]).min(own);
+            // A dependent that waits for the stop only can start `stop` after this node does.
+            let through = |&(j, via_stop): &(usize, bool)| ahead[j].map(|a| a + if via_stop { stop } else { own });
+            ahead[i] = Some(dependents[i].iter().filter_map(through).max().unwrap_or(own).max(own));
         }
     }
     let mut order: Vec<usize> = (0..nodes.len()).collect();
@@ -57,8 +67,17 @@ pub fn longest_chain(nodes: &[(Node, Outcome)]) -> Vec<usize> {
         return Vec::new();
     };
     let mut chain = vec![at];
-    while let Some(previous) =
-        nodes[at].0.deps.iter().copied().filter(|&d| span(d).is_some()).max_by_key(|&d| span(d).map(|s| s.end))
+    // A dependency lets its dependent go at its end, or (a stop edge) when it stopped working.
+    let released =
+        |d: usize, via_stop: bool| span(d).map(|s| if via_stop { s.stopped.unwrap_or(s.end) } else { s.end });
+    while let Some((previous, _)) = nodes[at]
+        .0
+        .deps
+        .iter()
+        .map(|&d| (d, false))
+        .chain(nodes[at].0.after_stop.iter().map(|&d| (d, true)))
+        .filter(|&(d, _)| span(d).is_some())
+        .max_by_key(|&(d, via_stop)| released(d, via_stop))
     {
         chain.push(previous);
         at = previous;
@@ -70,10 +89,10 @@ pub fn longest_chain(nodes: &[(Node, Outcome)]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Address, Kind, Op};
+    use crate::model::{Kind, Op};
 
     fn node(address: &str, kind: Kind, deps: &[usize]) -> Node {
-        Node { address: Address::new(address), kind, op: Op::Create, desired: None, actual: None, deps: deps.to_vec() }
+        Node::bare(address, kind, Op::Create, deps)
     }
 
     #[test]
@@ -117,8 +136,9 @@ mod tests {
 
     #[test]
     fn the_chain_follows_the_dependency_that_finished_last() {
-        let done =
-            |start, end| Outcome::Done(Span { start: Duration::from_secs(start), end: Duration::from_secs(end) });
+        let done = |start, end| {
+            Outcome::Done(Span { start: Duration::from_secs(start), end: Duration::from_secs(end), stopped: None })
+        };
         let nodes = vec![
             (node("a", Kind::Vpc, &[]), done(0, 1)),
             (node("b", Kind::Subnet, &[0]), done(1, 2)),

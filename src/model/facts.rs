@@ -9,6 +9,7 @@ pub struct Facts {
     pub vpc_cidr: String,
     /// The zone of each private subnet, in order (mount targets are named after them).
     pub private_subnet_zones: Vec<String>,
-    /// The AWS account id, read only when a resource name needs it (the Spark bucket).
+    /// The AWS account id, read only when a name or ARN needs it (the Spark bucket, the database's and
+    /// its secret's ARNs in role policies).
     pub account_id: String,
 }

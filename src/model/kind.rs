@@ -44,4 +44,5 @@ kinds!(
     Bucket,
     BucketObject,
     EmrCluster,
+    HiveMetastore,
 );

@@ -91,11 +91,29 @@ pub mod iam {
 pub mod database {
     pub const INSTANCE: &str = "database/instance";
     pub const SUBNET_GROUP: &str = "database/subnet-group";
-    pub const PARAMETER_GROUP: &str = "database/parameter-group";
+    /// Where parameter groups live: one per engine family (`database/parameter-group/mysql8-4`), so a
+    /// major version upgrade makes the new family's group before the instance moves to it, and deletes the
+    /// old one after.
+    pub const PARAMETER_GROUPS: &str = "database/parameter-group/";
 
-    /// The instance's identifier, and its subnet and parameter groups' names.
+    /// The instance's identifier, and its subnet group's name.
     pub fn identifier(deployment: &str) -> String {
         format!("{deployment}-db")
+    }
+
+    /// `mysql8.4` -> `mysql8-4`: RDS names take no dots.
+    fn family_suffix(family: &str) -> String {
+        family.replace('.', "-")
+    }
+
+    /// The address of the parameter group for engine family `family` (`mysql8.4`).
+    pub fn parameter_group(family: &str) -> String {
+        format!("{PARAMETER_GROUPS}{}", family_suffix(family))
+    }
+
+    /// Its name: `shop-db-mysql8-4`.
+    pub fn parameter_group_name(deployment: &str, family: &str) -> String {
+        format!("{}-{}", identifier(deployment), family_suffix(family))
     }
 }
 
@@ -167,6 +185,9 @@ pub mod spark {
     pub const BUCKET: &str = "spark/bucket";
     pub const BOOTSTRAP_OBJECT: &str = "spark/bootstrap-script";
     pub const CLUSTER: &str = "spark/cluster";
+    /// The cluster's Hive metastore on the shared database: its own step, after the cluster and the
+    /// database (see `resources::emr::metastore`).
+    pub const METASTORE: &str = "spark/metastore";
 
     /// Where in the bucket the bootstrap script and EMR's logs live.
     pub const BOOTSTRAP_PREFIX: &str = "bootstrap/";

@@ -33,6 +33,9 @@ pub enum Compare {
     ContainsAll,
     /// A version: `8.0` matches whatever `8.0.x` AWS picked.
     VersionPrefix,
+    /// How clusterup makes its changes (apply them now or in the maintenance window), not something AWS
+    /// keeps: shown when the resource is created, never a difference.
+    Setting,
 }
 
 /// One property of one kind of resource.
@@ -72,6 +75,7 @@ impl Prop {
     /// share.
     pub fn matches(&self, have: &Value, want: &Value) -> bool {
         match (self.compare, have, want) {
+            (Compare::Setting, _, _) => true,
             (Compare::WantedKeys, Value::Map(have), Value::Map(want)) => {
                 want.iter().all(|(k, v)| have.get(k).is_some_and(|h| h.same_as(v)))
             }

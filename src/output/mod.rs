@@ -1,19 +1,25 @@
 //! Everything users read: the printer (the only code that writes to the terminal), the plan view, the
 //! apply/destroy progress view and the outputs view.
 
+mod cost_view;
 mod plan_json;
 mod plan_view;
 mod printer;
 mod progress;
+mod spark_view;
+mod status_view;
 mod style;
 mod time_summary;
 
+pub use cost_view::render_cost;
 pub use plan_json::{plan_json, FORMAT_VERSION as PLAN_JSON_FORMAT_VERSION};
 pub use plan_view::{render_plan, render_plan_compact, render_plan_summary, render_summary};
 pub use printer::{ColorChoice, Printer};
 pub use progress::ProgressView;
+pub use spark_view::{render_step, render_steps};
+pub use status_view::{clear_screen, render_status};
 pub use style::Style;
-pub use time_summary::{render_calls, render_time_summary};
+pub use time_summary::{render_calls, render_serving, render_time_summary};
 
 /// How long a plan takes on AWS. The one call into the estimator, for the plan view and the progress
 /// view alike.

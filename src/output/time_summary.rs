@@ -47,6 +47,23 @@ pub fn render_time_summary(report: &Report, calls: &BTreeMap<&'static str, u64>,
     text
 }
 
+/// When the app first served through the load balancer with every node healthy, apart from the end of
+/// the apply (what else was still being made then: the database, the Spark cluster). None when the apply
+/// made none of it (it was serving already).
+pub fn render_serving(serving: Option<std::time::Duration>, elapsed: std::time::Duration) -> Option<String> {
+    let at = serving?;
+    let rest = elapsed.saturating_sub(at);
+    Some(if rest.as_secs() >= 1 {
+        format!(
+            "Serving after {}: the load balancer answered with every node healthy, {} before the apply completed.",
+            secs(at),
+            secs(rest)
+        )
+    } else {
+        format!("Serving after {}: the load balancer answered with every node healthy.", secs(at))
+    })
+}
+
 /// `AWS calls: 212 (ec2 120, rds 40, ...)`, busiest service first.
 pub fn render_calls(calls: &BTreeMap<&'static str, u64>) -> String {
     let mut by_count: Vec<(&&str, &u64)> = calls.iter().collect();
@@ -61,20 +78,26 @@ mod tests {
 
     use super::*;
     use crate::engine::{Node, Span};
-    use crate::model::{Address, Kind, Op};
+    use crate::model::{Kind, Op};
+
+    #[test]
+    fn serving_is_told_apart_from_the_end_of_the_apply() {
+        let line = render_serving(Some(Duration::from_secs(432)), Duration::from_secs(1263)).expect("a line");
+        assert_eq!(
+            line,
+            "Serving after 7m12s: the load balancer answered with every node healthy, 13m51s before the apply completed."
+        );
+        let last = render_serving(Some(Duration::from_secs(200)), Duration::from_millis(200_400)).expect("a line");
+        assert_eq!(last, "Serving after 3m20s: the load balancer answered with every node healthy.");
+        assert_eq!(render_serving(None, Duration::from_secs(10)), None, "nothing of it was made: serving already");
+    }
 
     #[test]
     fn names_the_chain_the_longest_actions_and_the_calls() {
-        let node = |address: &str, kind, deps: &[usize]| Node {
-            address: Address::new(address),
-            kind,
-            op: Op::Create,
-            desired: None,
-            actual: None,
-            deps: deps.to_vec(),
+        let node = |address: &str, kind, deps: &[usize]| Node::bare(address, kind, Op::Create, deps);
+        let done = |start, end| {
+            Outcome::Done(Span { start: Duration::from_secs(start), end: Duration::from_secs(end), stopped: None })
         };
-        let done =
-            |start, end| Outcome::Done(Span { start: Duration::from_secs(start), end: Duration::from_secs(end) });
         let report = Report {
             nodes: vec![
                 (node("database/subnet-group", Kind::DbSubnetGroup, &[]), done(0, 1)),

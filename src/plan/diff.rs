@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use super::{order::topological, Action, Change, Plan, PropChange};
-use crate::model::{Actual, Address, Desired, Value};
+use crate::model::{Actual, Address, Compare, Desired, Value};
 use crate::resources::registry;
 
 /// Compare what the topology wants with what exists.
@@ -72,6 +72,9 @@ pub fn diff(deployment: &str, region: &str, desired: &[Desired], actuals: Vec<Ac
                     .filter_map(|(key, after)| {
                         // Every property the composition sets is declared by its kind (a unit test checks).
                         let prop = registry::prop(want.kind, &key);
+                        if prop.is_some_and(|p| p.compare == Compare::Setting) {
+                            return None;
+                        }
                         let before = have.props.get(&key);
                         let same = |b: &Value| prop.map_or_else(|| b.same_as(&after), |p| p.matches(b, &after));
                         if before.is_some_and(same) {

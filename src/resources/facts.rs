@@ -84,9 +84,11 @@ pub async fn gather(aws: &Aws, topology: &Topology, existing: &[Actual]) -> Resu
             (cidr, e.private_subnet_ids.iter().map(|id| zone_of(id)).collect())
         }
     };
-    // Only the Spark bucket's name needs the account (bucket names are global).
-    let account_id = match &topology.spark {
-        Some(_) => aws
+    // Only the Spark bucket's name (bucket names are global) and the ARNs of the database and its secret
+    // in the nodes' role policies (written before the database exists) need the account.
+    let account_id = match (&topology.spark, &topology.database) {
+        (None, None) => String::new(),
+        _ => aws
             .sts
             .get_caller_identity()
             .send()
@@ -95,7 +97,6 @@ pub async fn gather(aws: &Aws, topology: &Topology, existing: &[Actual]) -> Resu
             .account()
             .unwrap_or_default()
             .to_owned(),
-        None => String::new(),
     };
     Ok(Facts { zones, image_id, vpc_cidr, private_subnet_zones, account_id })
 }

@@ -69,6 +69,11 @@ impl Default for DataPolicy {
 /// Told about long waits, so the user sees what clusterup waits on.
 pub trait Progress: Send + Sync {
     fn waiting(&self, seen: &str, waited: Duration);
+    /// A deletion has been accepted and the resource does no more work for others, although AWS has not
+    /// finished removing it (an EMR cluster told to terminate has cancelled its steps; its instances go
+    /// minutes later). Deletions that only need that (a kind's [`Spec::deleted_after_stop`]) may start
+    /// now. Said at most once, by delete actions only.
+    fn stopped(&self) {}
 }
 
 /// How long AWS takes for one action on one resource: the plan's estimate counts `typical`; the
@@ -113,6 +118,10 @@ pub struct Spec {
     /// Kinds whose resources must be gone before one of this kind can be deleted, beyond the resources
     /// that name it in a property (AWS's hidden links: a subnet cannot go while instances live in it).
     pub deleted_after: &'static [Kind],
+    /// Kinds whose resources must have stopped working (their deletion accepted, see
+    /// [`Progress::stopped`]) before one of this kind is deleted; unlike [`Spec::deleted_after`], not
+    /// until they are gone.
+    pub deleted_after_stop: &'static [Kind],
     /// How to wait for one to become usable, or gone.
     pub wait: PollPolicy,
     /// How long AWS takes for an action (`want` for create and update), with the sources cited.
@@ -125,6 +134,10 @@ pub struct Spec {
     /// the operator's words: nodes replaced, an outage, a value AWS leaves alone. Shown under the change
     /// in plans, also for resources with nothing to change.
     pub notes: fn(have: &Actual, want: &Desired) -> Vec<String>,
+    /// How long an update of `have` that changes the properties named in `changed` takes, when that
+    /// depends on what changes (a new launch template version replaces every node); `None` for `latency`'s
+    /// figure.
+    pub update_latency: fn(have: &Actual, changed: &[String]) -> Option<Latency>,
 }
 
 impl Spec {
@@ -144,11 +157,17 @@ impl Spec {
             props: &[],
             parent: None,
             deleted_after: &[],
+            deleted_after_stop: &[],
             wait,
             latency,
             attrs_after_update: |_, _, _| None,
             notes: |_, _| Vec::new(),
+            update_latency: |_, _| None,
         }
+    }
+
+    pub const fn update_latency(self, update_latency: fn(&Actual, &[String]) -> Option<Latency>) -> Spec {
+        Spec { update_latency, ..self }
     }
 
     pub const fn attrs_after_update(self, attrs_after_update: fn(&str, &Actual, &[&str]) -> Option<Value>) -> Spec {
@@ -170,6 +189,10 @@ impl Spec {
 
     pub const fn deleted_after(self, kinds: &'static [Kind]) -> Spec {
         Spec { deleted_after: kinds, ..self }
+    }
+
+    pub const fn deleted_after_stop(self, kinds: &'static [Kind]) -> Spec {
+        Spec { deleted_after_stop: kinds, ..self }
     }
 
     /// The property called `name`, if this kind has it.

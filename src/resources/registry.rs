@@ -32,6 +32,7 @@ pub fn of(kind: Kind) -> &'static dyn AnyKind {
         Kind::Bucket => &s3::bucket::Bucket,
         Kind::BucketObject => &s3::object::BucketObject,
         Kind::EmrCluster => &emr::cluster::EmrCluster,
+        Kind::HiveMetastore => &emr::metastore::HiveMetastore,
     }
 }
 
@@ -89,7 +90,9 @@ mod tests {
     #[test]
     fn nothing_waits_for_its_own_kind_to_be_deleted() {
         for &kind in Kind::ALL {
-            assert!(!of(kind).spec().deleted_after.contains(&kind), "{kind:?} would wait for itself");
+            let spec = of(kind).spec();
+            assert!(!spec.deleted_after.contains(&kind), "{kind:?} would wait for itself");
+            assert!(!spec.deleted_after_stop.contains(&kind), "{kind:?} would wait for itself to stop");
         }
     }
 }

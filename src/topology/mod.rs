@@ -39,6 +39,14 @@ pub fn check_deployment_name(name: &str) -> Result<(), String> {
     rules::deployment_name(name)
 }
 
+/// A diagnostic about the field at `path` (`["database", "storage_gb"]`) of the topology `text` read from
+/// `file`, at its place: for rules that only a look at AWS can check (the database's storage can only
+/// grow), reported the way `validate` reports its own.
+pub fn diagnostic_at(file: &Path, text: &str, path: &[&str], message: impl Into<String>) -> Diagnostic {
+    let field = path.iter().fold(locate::YamlPath::root(), |p, key| p.key(key));
+    error::Finding::new(field, message).locate(file, text)
+}
+
 /// The user-data template used when `app.user_data` is not set.
 pub const DEFAULT_USER_DATA: &str = include_str!("../../templates/app-user-data.sh");
 

@@ -184,8 +184,27 @@ pub struct Database {
     /// 0 ..= 35.
     pub backup_retention_days: u8,
     pub deletion: DeletionPolicy,
+    /// When RDS makes a change to the instance: at once, or in its next maintenance window.
+    pub apply_changes: ApplyChanges,
     /// Optional DB parameter group settings.
     pub parameters: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplyChanges {
+    /// As apply runs (the default); some changes mean a brief outage, which the plan says.
+    Immediately,
+    /// In the instance's next weekly maintenance window; the plan shows them as pending until then.
+    MaintenanceWindow,
+}
+
+impl ApplyChanges {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApplyChanges::Immediately => "immediately",
+            ApplyChanges::MaintenanceWindow => "maintenance_window",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

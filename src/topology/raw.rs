@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
 
-use super::model::{Algorithm, Cidr, DeletionPolicy, Image, Metastore, NatMode, Scheme, SparkScalingMode};
+use super::model::{
+    Algorithm, ApplyChanges, Cidr, DeletionPolicy, Image, Metastore, NatMode, Scheme, SparkScalingMode,
+};
 use super::types::*;
 
 /// For optional sections: absent -> `None` (through `#[serde(default)]`), present but empty -> the
@@ -132,6 +134,7 @@ pub struct RawDatabase {
     pub multi_az: Option<bool>,
     pub backup_retention_days: Option<RetentionDays>,
     pub deletion: Option<DeletionPolicy>,
+    pub apply_changes: Option<ApplyChanges>,
     pub parameters: Option<BTreeMap<DbParameterName, DbParameterValue>>,
 }
 

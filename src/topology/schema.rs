@@ -8,7 +8,7 @@
 use serde_json::{json, Map, Value};
 
 use super::defaults as d;
-use super::model::{Algorithm, DeletionPolicy, Metastore, NatMode, Scheme, SparkScalingMode};
+use super::model::{Algorithm, ApplyChanges, DeletionPolicy, Metastore, NatMode, Scheme, SparkScalingMode};
 use super::rules;
 use super::types::*;
 
@@ -360,6 +360,13 @@ fn database() -> Value {
                 ),
             ),
             ("deletion", choice::<DeletionPolicy>("On destroy: keep a final snapshot, or not.", Some("snapshot"))),
+            (
+                "apply_changes",
+                choice::<ApplyChanges>(
+                    "When RDS makes changes to the instance: at once, or in its next maintenance window.",
+                    Some("immediately"),
+                ),
+            ),
             (
                 "parameters",
                 json!({

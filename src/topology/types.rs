@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::model::{Algorithm, Cidr, DeletionPolicy, Image, Metastore, NatMode, Scheme, SparkScalingMode};
+use super::model::{
+    Algorithm, ApplyChanges, Cidr, DeletionPolicy, Image, Metastore, NatMode, Scheme, SparkScalingMode,
+};
 use super::rules;
 
 // ---------------------------------------------------------------------------------------------
@@ -178,6 +180,10 @@ choice!(Algorithm, "routing algorithm", [
     "weighted_random" => Algorithm::WeightedRandom,
 ]);
 choice!(StickinessType, "stickiness type", ["lb_cookie" => StickinessType::LbCookie, "app_cookie" => StickinessType::AppCookie]);
+choice!(ApplyChanges, "apply_changes", [
+    "immediately" => ApplyChanges::Immediately,
+    "maintenance_window" => ApplyChanges::MaintenanceWindow,
+]);
 choice!(DeletionPolicy, "deletion policy", ["snapshot" => DeletionPolicy::Snapshot, "delete" => DeletionPolicy::Delete]);
 choice!(Metastore, "metastore", ["shared_database" => Metastore::SharedDatabase, "local" => Metastore::Local]);
 choice!(SparkScalingMode, "scaling mode", ["managed" => SparkScalingMode::Managed, "custom" => SparkScalingMode::Custom]);

@@ -58,7 +58,8 @@ const SPEC: Spec =
             &TAGS,
         ])
         .deleted_after(&[Kind::ScalingPolicy])
-        .notes(notes);
+        .notes(notes)
+        .update_latency(rolling_latency);
 
 fn latency(op: Op, _: Option<&Desired>) -> Latency {
     match op {
@@ -72,6 +73,26 @@ fn latency(op: Op, _: Option<&Desired>) -> Latency {
         // each batch booting and warming up like a create (the plan's note says so).
         Op::Update => Latency::at_once(op),
     }
+}
+
+/// A new launch template version replaces the nodes in batches: as many new nodes at once as the maximum
+/// healthy percentage leaves room for above `desired` (at least one), each batch booting like a create
+/// and then warming up.
+fn rolling_latency(have: &Actual, changed: &[String]) -> Option<Latency> {
+    if !changed.iter().any(|c| c == LAUNCH_TEMPLATE_VERSION.name) {
+        return None;
+    }
+    let int = |p: &Prop| match have.props.get(p.name) {
+        Some(Value::Int(n)) => u64::try_from(*n).ok(),
+        _ => None,
+    };
+    let nodes: u64 = have.attrs.get(NODES).and_then(|n| n.parse().ok()).unwrap_or(0);
+    let room = int(&MAX_HEALTHY).unwrap_or(100).saturating_sub(100);
+    let batch = (nodes * room / 100).max(1);
+    let batches = nodes.div_ceil(batch).max(1);
+    let create = latency(Op::Create, None).typical.as_secs();
+    let per_batch = create + int(&WARMUP).unwrap_or(0);
+    Some(Latency::waits(batches * per_batch, 60.0, (batches * per_batch) as f64))
 }
 
 /// What a plan should say about an update beyond its properties: nodes replaced, and a `desired` the
@@ -447,6 +468,17 @@ mod tests {
         // Compared (no scaling policy, or --set-desired): the topology's value.
         let compared = wanted(2, 6).prop(&DESIRED, Value::Int(3));
         assert_eq!(desired_to_send(&group(5), &compared).expect("sent"), Some(3));
+    }
+
+    #[test]
+    fn a_rolling_replacement_takes_a_boot_and_a_warm_up_per_batch() {
+        let have = group(4).prop(&MAX_HEALTHY, Value::Int(190)).prop(&WARMUP, Value::Int(30));
+        let changed = [LAUNCH_TEMPLATE_VERSION.name.to_owned()];
+        // Room for 3 new nodes above 4: two batches of a boot (120 s) and a warm-up (30 s).
+        assert_eq!(rolling_latency(&have, &changed).map(|l| l.typical.as_secs()), Some(300));
+        let one_at_a_time = group(4).prop(&MAX_HEALTHY, Value::Int(100)).prop(&WARMUP, Value::Int(30));
+        assert_eq!(rolling_latency(&one_at_a_time, &changed).map(|l| l.typical.as_secs()), Some(600));
+        assert!(rolling_latency(&have, &["min".to_owned()]).is_none(), "other updates answer at once");
     }
 
     #[test]

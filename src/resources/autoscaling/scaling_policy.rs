@@ -149,27 +149,31 @@ async fn put(ctx: &Ctx, want: &Desired) -> Result<Actual, Error> {
 
 /// The ARN of the group's policy called `name`.
 async fn policy_arn(ctx: &Ctx, group: &str, name: &str, resource: &str) -> Result<String, AwsError> {
-    let autoscaling = &ctx.aws.autoscaling;
-    let out = autoscaling
-        .describe_policies()
-        .auto_scaling_group_name(group)
-        .policy_names(name)
-        .send()
-        .await
-        .call("DescribePolicies", resource)?;
-    returned_id(out.scaling_policies().first().and_then(|p| p.policy_arn()), resource, "PutScalingPolicy")
+    let found = find_policy(ctx, group, name, resource).await?;
+    returned_id(found.as_ref().and_then(|p| p.policy_arn()), resource, "PutScalingPolicy")
 }
 
 async fn still_there(ctx: &Ctx, group: &str, name: &str, resource: &str) -> Result<bool, AwsError> {
-    let autoscaling = &ctx.aws.autoscaling;
-    let out = autoscaling
+    Ok(find_policy(ctx, group, name, resource).await?.is_some())
+}
+
+/// The group's policy called `name`, if it has one.
+async fn find_policy(
+    ctx: &Ctx,
+    group: &str,
+    name: &str,
+    resource: &str,
+) -> Result<Option<aws_sdk_autoscaling::types::ScalingPolicy>, AwsError> {
+    let out = ctx
+        .aws
+        .autoscaling
         .describe_policies()
         .auto_scaling_group_name(group)
         .policy_names(name)
         .send()
         .await
         .call("DescribePolicies", resource)?;
-    Ok(!out.scaling_policies().is_empty())
+    Ok(out.scaling_policies().first().cloned())
 }
 
 #[cfg(test)]

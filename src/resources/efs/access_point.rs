@@ -3,8 +3,8 @@
 
 use aws_sdk_efs::types::{CreationInfo, LifeCycleState, PosixUser, RootDirectory};
 
-use super::{efs_tags, read_tags, sync_tags};
-use crate::aws::{ErrorClass, Outcome, PollPolicy, PollStatus, ResultExt, Service};
+use super::{efs_tags, read_tags, sync_tags, until_available};
+use crate::aws::{Outcome, PollPolicy, ResultExt, Service};
 use crate::model::{tags, Actual, Desired, Kind, Op, Prop, Value, TAGS};
 use crate::resources::support::{built, client_token, owned_address, returned_id, wait_for};
 use crate::resources::{Ctx, Error, Latency, Progress, ResourceKind, Spec};
@@ -95,15 +95,9 @@ impl ResourceKind for AccessPoint {
         let arn = out.access_point_arn().unwrap_or_default().to_owned();
         wait_for(SPEC.wait, resource, "DescribeAccessPoints", progress, || async {
             let out = efs.describe_access_points().access_point_id(&id).send().await;
-            match out.call("DescribeAccessPoints", resource) {
-                Ok(out) => Ok(match out.access_points().first().and_then(|a| a.life_cycle_state()) {
-                    Some(LifeCycleState::Available) => PollStatus::Ready(()),
-                    Some(state) => PollStatus::Pending(format!("state {}", state.as_str())),
-                    None => PollStatus::Pending("not visible yet".into()),
-                }),
-                Err(err) if err.is(ErrorClass::NotFound) => Ok(PollStatus::Pending("not visible yet".into())),
-                Err(err) => Err(err),
-            }
+            until_available(out.call("DescribeAccessPoints", resource).map(|out| {
+                out.access_points().first().and_then(|a| a.life_cycle_state()).map(|state| (state.clone(), ()))
+            }))
         })
         .await?;
         Ok(Actual::made(want, id).attr("arn", arn))

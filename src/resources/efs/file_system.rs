@@ -3,7 +3,7 @@
 
 use aws_sdk_efs::types::{BackupPolicy, LifeCycleState, LifecyclePolicy, PerformanceMode, Status, TransitionToIaRules};
 
-use super::{efs_tags, read_tags, sync_tags};
+use super::{efs_tags, read_tags, sync_tags, until_available};
 use crate::aws::{AwsError, ErrorClass, PollPolicy, PollStatus, ResultExt, Service};
 use crate::model::names::storage::{creation_token, FILE_SYSTEM};
 use crate::model::{tags, Actual, Address, Desired, Kind, Op, Prop, Value, TAGS};
@@ -100,17 +100,11 @@ impl ResourceKind for FileSystem {
         };
         let arn = wait_for(SPEC.wait, resource, "DescribeFileSystems", progress, || async {
             let out = efs.describe_file_systems().file_system_id(&id).send().await;
-            match out.call("DescribeFileSystems", resource) {
-                Ok(out) => Ok(match out.file_systems().first() {
-                    Some(fs) if fs.life_cycle_state() == &LifeCycleState::Available => {
-                        PollStatus::Ready(fs.file_system_arn().unwrap_or_default().to_owned())
-                    }
-                    Some(fs) => PollStatus::Pending(format!("state {}", fs.life_cycle_state().as_str())),
-                    None => PollStatus::Pending("not visible yet".into()),
-                }),
-                Err(err) if err.is(ErrorClass::NotFound) => Ok(PollStatus::Pending("not visible yet".into())),
-                Err(err) => Err(err),
-            }
+            until_available(out.call("DescribeFileSystems", resource).map(|out| {
+                out.file_systems()
+                    .first()
+                    .map(|fs| (fs.life_cycle_state().clone(), fs.file_system_arn().unwrap_or_default().to_owned()))
+            }))
         })
         .await?;
         if !want.text(&TRANSITION_TO_IA)?.is_empty() {

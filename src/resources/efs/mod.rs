@@ -8,12 +8,25 @@ pub mod mount_target;
 
 use std::collections::BTreeMap;
 
-use aws_sdk_efs::types::Tag;
+use aws_sdk_efs::types::{LifeCycleState, Tag};
 
 use super::support::{self, built};
 use super::{tag_pairs, Ctx, Error};
-use crate::aws::ResultExt;
+use crate::aws::{AwsError, ErrorClass, PollStatus, ResultExt};
 use crate::model::{tags, Actual, Desired};
+
+/// One look at a new EFS resource, usable once `available`: the state seen (with what the caller wants
+/// back once ready), or none when EFS does not list it yet. A resource not found is not visible yet
+/// either: EFS lists what it just created a moment later.
+fn until_available<T>(looked: Result<Option<(LifeCycleState, T)>, AwsError>) -> Result<PollStatus<T>, AwsError> {
+    match looked {
+        Ok(Some((LifeCycleState::Available, ready))) => Ok(PollStatus::Ready(ready)),
+        Ok(Some((state, _))) => Ok(PollStatus::Pending(format!("state {}", state.as_str()))),
+        Ok(None) => Ok(PollStatus::Pending("not visible yet".into())),
+        Err(err) if err.is(ErrorClass::NotFound) => Ok(PollStatus::Pending("not visible yet".into())),
+        Err(err) => Err(err),
+    }
+}
 
 fn efs_tags(want: &Desired) -> Result<Vec<Tag>, Error> {
     tag_pairs(want)

@@ -3,6 +3,7 @@
 
 use aws_sdk_efs::types::LifeCycleState;
 
+use super::until_available;
 use crate::aws::{ErrorClass, PollPolicy, PollStatus, ResultExt, Service};
 use crate::model::names::{storage::mount_target, zone_letter};
 use crate::model::{Actual, Address, Desired, Kind, Op, Prop, Value};
@@ -102,15 +103,10 @@ impl ResourceKind for MountTarget {
         // Usable once `available` (1-2 minutes on AWS; clients should wait before mounting).
         wait_for(SPEC.wait, resource, "DescribeMountTargets", progress, || async {
             let out = efs.describe_mount_targets().mount_target_id(&id).send().await;
-            match out.call("DescribeMountTargets", resource) {
-                Ok(out) => Ok(match out.mount_targets().first().map(|t| t.life_cycle_state()) {
-                    Some(LifeCycleState::Available) => PollStatus::Ready(()),
-                    Some(state) => PollStatus::Pending(format!("state {}", state.as_str())),
-                    None => PollStatus::Pending("not visible yet".into()),
-                }),
-                Err(err) if err.is(ErrorClass::NotFound) => Ok(PollStatus::Pending("not visible yet".into())),
-                Err(err) => Err(err),
-            }
+            until_available(
+                out.call("DescribeMountTargets", resource)
+                    .map(|out| out.mount_targets().first().map(|t| (t.life_cycle_state().clone(), ()))),
+            )
         })
         .await?;
         Ok(Actual::made(want, id))

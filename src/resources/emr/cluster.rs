@@ -244,6 +244,12 @@ impl ResourceKind for EmrCluster {
             .call("SetTerminationProtection", resource)
             .gone_ok()?;
         emr.terminate_job_flows().job_flow_ids(&have.id).send().await.call("TerminateJobFlows", resource).gone_ok()?;
+        // From here the cluster does no more work: "any step not yet completed is canceled and the
+        // Amazon EC2 instances in the cluster are terminated" (TerminateJobFlows,
+        // https://docs.aws.amazon.com/emr/latest/APIReference/API_TerminateJobFlows.html). What only
+        // needs its work to have stopped (the database's final snapshot, through spark/metastore) need
+        // not wait the minutes until its instances are gone.
+        progress.stopped();
         wait_for(SPEC.wait, resource, "DescribeCluster", progress, || async {
             let out = emr.describe_cluster().cluster_id(&have.id).send().await.call("DescribeCluster", resource);
             let state = match out {
@@ -262,6 +268,14 @@ impl ResourceKind for EmrCluster {
 
 /// The `state` of a cluster that can take work.
 pub const READY: &str = "ready";
+
+/// Attributes of a discovered cluster about its master instance group: its requested configurations
+/// (canonical JSON), their version, the last version EMR applied, and the group's state.
+pub const MASTER_GROUP_ID: &str = "master_group_id";
+pub const MASTER_CONFIGURATIONS: &str = "master_configurations";
+pub const MASTER_REQUESTED_VERSION: &str = "master_configurations_version";
+pub const MASTER_APPLIED_VERSION: &str = "master_applied_configurations_version";
+pub const MASTER_GROUP_STATE: &str = "master_group_state";
 
 /// Clusters that exist and cost money; terminated ones stay listed for two months and are not ours to
 /// adopt or delete.
@@ -363,8 +377,9 @@ fn group_of(groups: &[InstanceGroup], kind: InstanceGroupType) -> Option<&Instan
     groups.iter().find(|g| g.instance_group_type() == Some(&kind))
 }
 
-/// The cluster's configurations in the canonical JSON the topology's are written in.
-fn configurations_json(configurations: &[Configuration]) -> String {
+/// Configurations in the canonical JSON the composition writes them in (a list of classifications with
+/// their properties), so that what EMR reports compares with what is wanted as text.
+pub(super) fn configurations_json(configurations: &[Configuration]) -> String {
     let list: Vec<serde_json::Value> = configurations
         .iter()
         .map(|c| {
@@ -418,10 +433,25 @@ fn from_aws(
         (InstanceGroupType::Core, "core", &CORE_TYPE, Some(&CORE_COUNT)),
         (InstanceGroupType::Task, "task", &TASK_TYPE, Some(&TASK_COUNT)),
     ] {
-        if let Some(group) = group_of(groups, kind) {
+        if let Some(group) = group_of(groups, kind.clone()) {
             actual = actual
                 .prop(type_prop, text(group.instance_type()))
                 .attr(&format!("{prefix}_group_id"), group.id().unwrap_or_default());
+            if kind == InstanceGroupType::Master {
+                // What the Hive metastore attachment (spark/metastore, found through this cluster) reads:
+                // the group's requested configurations and whether EMR has applied them.
+                actual = actual
+                    .attr(MASTER_CONFIGURATIONS, configurations_json(group.configurations()))
+                    .attr(MASTER_REQUESTED_VERSION, group.configurations_version().unwrap_or_default().to_string())
+                    .attr(
+                        MASTER_APPLIED_VERSION,
+                        group.last_successfully_applied_configurations_version().unwrap_or_default().to_string(),
+                    )
+                    .attr(
+                        MASTER_GROUP_STATE,
+                        group.status().and_then(|s| s.state()).map(|s| s.as_str()).unwrap_or_default(),
+                    );
+            }
             if let Some(count_prop) = count_prop {
                 let count = group.requested_instance_count().unwrap_or_default();
                 actual = actual.prop(count_prop, Value::Int(i64::from(count)));
@@ -486,9 +516,13 @@ fn wanted_scaling(want: &Desired) -> Result<Option<(String, i32, i32)>, Error> {
 
 /// The topology's configurations text as EMR's types.
 fn configurations(want: &Desired) -> Result<Vec<Configuration>, Error> {
-    let text = want.text(&CONFIGURATIONS)?;
+    parse_configurations(want.text(&CONFIGURATIONS)?, want.address.as_str())
+}
+
+/// Configurations in the composition's JSON (see [`configurations_json`]) as EMR's types.
+pub(super) fn parse_configurations(text: &str, resource: &str) -> Result<Vec<Configuration>, Error> {
     let parsed: Vec<serde_json::Value> = serde_json::from_str(text)
-        .map_err(|err| Error::Bug(format!("{}: configurations are not JSON: {err}", want.address)))?;
+        .map_err(|err| Error::Bug(format!("{resource}: configurations are not JSON: {err}")))?;
     Ok(parsed
         .iter()
         .map(|c| {

@@ -1,3 +1,4 @@
-//! EMR's kind: the Spark (YARN) cluster.
+//! EMR's kinds: the Spark (YARN) cluster, and its Hive metastore attachment to the shared database.
 
 pub mod cluster;
+pub mod metastore;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_rds::types::DbInstance as Instance;
 
-use super::{rds_tags, read_tags, sync_tags};
+use super::{changes, rds_tags, read_tags, sync_tags};
 use crate::aws::clock::utc_stamp;
 use crate::aws::{AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, ResultExt, Service};
 use crate::model::names::database::{identifier, INSTANCE};
@@ -28,8 +28,10 @@ pub const MULTI_AZ: Prop = Prop::new("multi_az");
 pub const BACKUP_RETENTION_DAYS: Prop = Prop::new("backup_retention_days");
 /// The subnet group's name.
 pub const SUBNET_GROUP: Prop = Prop::new("subnet_group");
-/// The parameter group's name (create-only: set at creation, fixed by the deployment's name).
+/// The name of the parameter group of the engine's family.
 pub const PARAMETER_GROUP: Prop = Prop::new("parameter_group");
+/// `immediately` or `maintenance_window`: when RDS makes changes (not something RDS keeps).
+pub const APPLY_CHANGES: Prop = Prop::new("apply_changes").compared(Compare::Setting);
 pub const SECURITY_GROUPS: Prop = Prop::new("security_groups");
 pub const DELETION_PROTECTION: Prop = Prop::new("deletion_protection");
 /// The master password is RDS's, kept in Secrets Manager (always true).
@@ -57,10 +59,16 @@ const SPEC: Spec = Spec::new(Kind::DbInstance, "database", Service::Rds, PollPol
         &DELETION_PROTECTION,
         &MANAGED_PASSWORD,
         &MASTER_USERNAME,
+        &APPLY_CHANGES,
         &TAGS,
     ])
-    // App and Spark nodes use the database until they are gone.
-    .deleted_after(&[Kind::AutoScalingGroup, Kind::EmrCluster]);
+    // App nodes use the database until they are gone. Spark uses it through its work (steps, the Hive
+    // metastore), which ends when its termination is accepted: the final snapshot need not wait the
+    // minutes until the cluster's instances are gone (the metastore attachment, which names the
+    // database, goes first too).
+    .deleted_after(&[Kind::AutoScalingGroup])
+    .deleted_after_stop(&[Kind::EmrCluster])
+    .notes(changes::effects);
 
 fn latency(op: Op, want: Option<&Desired>) -> Latency {
     match op {
@@ -134,13 +142,19 @@ impl ResourceKind for DbInstance {
         let rds = &ctx.aws.rds;
         let resource = have.address.as_str();
         let changed = |prop: &Prop| want.differs_from(have, prop);
-        let mut modify = rds.modify_db_instance().db_instance_identifier(&have.id).apply_immediately(true);
+        let now = want.text(&APPLY_CHANGES)? != "maintenance_window";
+        let mut modify = rds.modify_db_instance().db_instance_identifier(&have.id).apply_immediately(now);
         let mut any = false;
         if changed(&ENGINE_VERSION) {
             let running = have.text(&ENGINE_VERSION).unwrap_or_default();
             let wanted = want.text(&ENGINE_VERSION)?;
-            let major = |v: &str| v.split('.').take(2).collect::<Vec<_>>().join(".");
-            modify = modify.engine_version(wanted).allow_major_version_upgrade(major(running) != major(wanted));
+            let major = changes::major(running) != changes::major(wanted);
+            modify = modify.engine_version(wanted).allow_major_version_upgrade(major);
+            any = true;
+        }
+        // A new family's group goes with a major upgrade, in the same call (RDS requires it).
+        if changed(&PARAMETER_GROUP) {
+            modify = modify.db_parameter_group_name(want.text(&PARAMETER_GROUP)?);
             any = true;
         }
         if changed(&INSTANCE_CLASS) {
@@ -253,7 +267,16 @@ fn from_aws(db: &Instance, tags: &BTreeMap<String, String>) -> Actual {
         )
         .prop(&DELETION_PROTECTION, Value::Bool(db.deletion_protection().unwrap_or(false)))
         .prop(&MANAGED_PASSWORD, Value::Bool(db.master_user_secret().is_some()))
+        .prop(
+            &PARAMETER_GROUP,
+            Value::str(db.db_parameter_groups().first().and_then(|g| g.db_parameter_group_name()).unwrap_or_default()),
+        )
         .prop(&TAGS, tags::to_value(tags))
+        .attr(changes::MAINTENANCE_WINDOW, db.preferred_maintenance_window().unwrap_or_default())
+        .attr(
+            changes::PARAMETER_APPLY_STATUS,
+            db.db_parameter_groups().first().and_then(|g| g.parameter_apply_status()).unwrap_or_default(),
+        )
         .attr("status", db.db_instance_status().unwrap_or("unknown"))
         .attr("arn", db.db_instance_arn().unwrap_or_default());
     if let Some(endpoint) = db.endpoint() {
@@ -264,7 +287,13 @@ fn from_aws(db: &Instance, tags: &BTreeMap<String, String>) -> Actual {
     if let Some(secret) = db.master_user_secret().and_then(|s| s.secret_arn()) {
         actual = actual.attr("secret_arn", secret);
     }
-    actual
+    // What RDS will have after the maintenance window is what the plan compares with: an accepted change
+    // is not planned again, and the plan says it is pending.
+    let (pending, words) = changes::pending_values(db);
+    for (prop, value) in pending {
+        actual = actual.prop(prop, value);
+    }
+    actual.attr(changes::PENDING, words)
 }
 
 /// The instance as RDS describes it now, if it exists.

@@ -3,6 +3,7 @@
 //! clusterup never sees a password: RDS generates the master password and keeps it in Secrets Manager
 //! (`ManageMasterUserPassword`); app nodes read it by the secret's ARN with their instance role.
 
+mod changes;
 pub mod instance;
 pub mod parameter_group;
 pub mod subnet_group;

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use aws_sdk_rds::types::{ApplyMethod, Parameter};
 
 use super::{owned_group, rds_tags, sync_tags};
-use crate::aws::{ErrorClass, Outcome, PollPolicy, ResultExt, Service};
-use crate::model::names::database::{identifier, PARAMETER_GROUP};
+use crate::aws::{ErrorClass, PollPolicy, ResultExt, Service};
+use crate::model::names::database::{identifier, parameter_group, parameter_group_name};
 use crate::model::{Actual, Desired, Kind, Prop, Value, NAME, TAGS};
 use crate::resources::support::delete_when_free;
 use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
@@ -21,40 +21,64 @@ pub struct DbParameterGroup;
 
 const SPEC: Spec = Spec::new(Kind::DbParameterGroup, "DB parameter group", Service::Rds, PollPolicy::FAST, at_once)
     .props(&[&NAME, &FAMILY, &PARAMETERS, &TAGS])
-    .deleted_after(&[Kind::DbInstance]);
+    .deleted_after(&[Kind::DbInstance])
+    .notes(when_parameters_apply);
+
+/// When each changed parameter takes effect: dynamic ones at once, static ones (and removed ones, which
+/// go back to the engine default) at the database's next reboot, which clusterup never does on its own.
+fn when_parameters_apply(have: &Actual, want: &Desired) -> Vec<String> {
+    let (had, wanted) = (parameters(&have.props), parameters(&want.props));
+    let listed = |attr: &str| -> Vec<&str> {
+        have.attrs.get(attr).map(|s| s.split(',').filter(|p| !p.is_empty()).collect()).unwrap_or_default()
+    };
+    let (statics, dynamics) = (listed(STATIC_PARAMETERS), listed(DYNAMIC_PARAMETERS));
+    let mut notes = Vec::new();
+    for key in wanted.iter().filter(|(k, v)| had.get(*k) != Some(*v)).map(|(k, _)| k) {
+        notes.push(if statics.contains(&key.as_str()) {
+            format!("{key} is static: it takes effect at the database's next reboot (clusterup does not reboot it)")
+        } else if dynamics.contains(&key.as_str()) {
+            format!("{key} is dynamic: it takes effect at once")
+        } else {
+            format!("{key}: takes effect at once if it is dynamic, at the database's next reboot if it is static")
+        });
+    }
+    for key in had.keys().filter(|k| !wanted.contains_key(*k)) {
+        notes.push(format!("{key} goes back to the engine default at the database's next reboot"));
+    }
+    notes
+}
 
 impl ResourceKind for DbParameterGroup {
     const SPEC: &'static Spec = &SPEC;
 
+    /// The deployment's groups, one per engine family it has used: `<deployment>-db-mysql8-4`. RDS
+    /// cannot filter them by name or tag, so every group is listed and ours are picked by name, then
+    /// checked by tag.
     async fn discover(ctx: &Ctx, _parent: Option<&Actual>) -> Result<Vec<Actual>, Error> {
         let rds = &ctx.aws.rds;
-        let name = identifier(&ctx.deployment);
-        let found = rds.describe_db_parameter_groups().db_parameter_group_name(&name).send().await;
-        let group = found
-            .call("DescribeDBParameterGroups", &name)
-            .found()?
-            .and_then(|out| out.db_parameter_groups().first().cloned());
-        let Some(group) = group else { return Ok(vec![]) };
-        let arn = group.db_parameter_group_arn().unwrap_or_default();
-        let actual = owned_group(ctx, Kind::DbParameterGroup, PARAMETER_GROUP, &name, arn).await?;
-        // Only what a user set; the engine defaults are not clusterup's business.
-        let set: Vec<_> = rds
-            .describe_db_parameters()
-            .db_parameter_group_name(&name)
-            .source("user")
+        let prefix = format!("{}-", identifier(&ctx.deployment));
+        let groups: Vec<_> = rds
+            .describe_db_parameter_groups()
             .into_paginator()
             .items()
             .send()
             .collect::<Result<Vec<_>, _>>()
             .await
-            .call("DescribeDBParameters", &name)?;
-        let parameters = set
-            .iter()
-            .filter_map(|p| Some((p.parameter_name()?.to_owned(), Value::str(p.parameter_value()?))))
-            .collect();
-        Ok(vec![actual
-            .prop(&FAMILY, Value::str(group.db_parameter_group_family().unwrap_or_default()))
-            .prop(&PARAMETERS, Value::Map(parameters))])
+            .call("DescribeDBParameterGroups", &ctx.deployment)?;
+        let mut out = Vec::new();
+        for group in &groups {
+            let (Some(name), Some(family)) = (group.db_parameter_group_name(), group.db_parameter_group_family())
+            else {
+                continue;
+            };
+            if !name.starts_with(&prefix) || name != parameter_group_name(&ctx.deployment, family) {
+                continue;
+            }
+            let arn = group.db_parameter_group_arn().unwrap_or_default();
+            let actual = owned_group(ctx, Kind::DbParameterGroup, &parameter_group(family), name, arn).await?;
+            out.push(with_parameters(ctx, actual, name, family).await?);
+        }
+        Ok(out)
     }
 
     async fn create(ctx: &Ctx, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
@@ -103,6 +127,40 @@ impl ResourceKind for DbParameterGroup {
         Ok(())
     }
 }
+
+/// The group's parameters a user set (the engine defaults are not clusterup's business), and which of
+/// them only take effect at a reboot (AWS says `static`), for plans.
+async fn with_parameters(ctx: &Ctx, actual: Actual, name: &str, family: &str) -> Result<Actual, Error> {
+    let set: Vec<_> = ctx
+        .aws
+        .rds
+        .describe_db_parameters()
+        .db_parameter_group_name(name)
+        .source("user")
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .call("DescribeDBParameters", name)?;
+    let parameters =
+        set.iter().filter_map(|p| Some((p.parameter_name()?.to_owned(), Value::str(p.parameter_value()?)))).collect();
+    let of_type = |kind: &str| -> String {
+        let names: Vec<&str> =
+            set.iter().filter(|p| p.apply_type() == Some(kind)).filter_map(|p| p.parameter_name()).collect();
+        names.join(",")
+    };
+    Ok(actual
+        .prop(&FAMILY, Value::str(family))
+        .prop(&PARAMETERS, Value::Map(parameters))
+        .attr(STATIC_PARAMETERS, of_type("static"))
+        .attr(DYNAMIC_PARAMETERS, of_type("dynamic")))
+}
+
+/// The names of the set parameters AWS applies only at a reboot, and at once, comma-separated
+/// (attributes, for plans).
+const STATIC_PARAMETERS: &str = "static_parameters";
+const DYNAMIC_PARAMETERS: &str = "dynamic_parameters";
 
 fn parameters(props: &crate::model::Props) -> BTreeMap<String, String> {
     match props.get(PARAMETERS.name) {
@@ -179,9 +237,10 @@ mod tests {
             .then_output(|| ResetDbParameterGroupOutput::builder().db_parameter_group_name("demo-db").build());
         let rds = mock_client!(aws_sdk_rds, [&rule]);
         let ctx = Ctx { aws: Aws { rds, ..Aws::offline() }, deployment: "demo".into(), data: DataPolicy::default() };
-        let have = Actual::new(Address::new(PARAMETER_GROUP), Kind::DbParameterGroup, "demo-db")
+        let have = Actual::new(Address::new(parameter_group("mysql8.4")), Kind::DbParameterGroup, "demo-db")
             .prop(&PARAMETERS, Value::Map(BTreeMap::from([("max_connections".to_owned(), Value::str("500"))])));
-        let want = Desired::new(PARAMETER_GROUP, Kind::DbParameterGroup).prop(&PARAMETERS, Value::Map(BTreeMap::new()));
+        let want = Desired::new(parameter_group("mysql8.4"), Kind::DbParameterGroup)
+            .prop(&PARAMETERS, Value::Map(BTreeMap::new()));
         set_parameters(&ctx, &have, &want).await.expect("reset");
         assert_eq!(rule.num_calls(), 1);
     }

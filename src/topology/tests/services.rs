@@ -155,4 +155,17 @@ fn spark_rules() {
     );
     let with_db = ok(&minimal_with("database:\nspark:\n  release: emr-7.5.0\n  metastore: local\n")).topology;
     assert_eq!(with_db.spark.map(|s| s.metastore), Some(Metastore::Local));
+    // The shared metastore is attached by reconfiguring the running cluster: emr-5.21.0 and later.
+    let old = |release: &str, metastore: &str| {
+        minimal_with(&format!("database:\nspark:\n  release: {release}\n  metastore: {metastore}\n"))
+    };
+    expect_err(&old("emr-5.20.1", "shared_database"), 7, 12, "spark.release", "needs release emr-5.21.0 or later");
+    expect_err(&old("emr-4.9.6", "shared_database"), 7, 12, "spark.release", "needs release emr-5.21.0 or later");
+    for release in ["emr-5.21.0", "emr-6.15.0"] {
+        assert_eq!(
+            ok(&old(release, "shared_database")).topology.spark.map(|s| s.metastore),
+            Some(Metastore::SharedDatabase)
+        );
+    }
+    assert_eq!(ok(&old("emr-5.20.1", "local")).topology.spark.map(|s| s.metastore), Some(Metastore::Local));
 }

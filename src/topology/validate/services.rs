@@ -50,6 +50,7 @@ pub fn database(raw: RawDatabase, today: Date, warnings: &mut Vec<Finding>) -> D
         multi_az,
         backup_retention_days,
         deletion: raw.deletion.unwrap_or(DeletionPolicy::Snapshot),
+        apply_changes: raw.apply_changes.unwrap_or(ApplyChanges::Immediately),
         parameters: raw.parameters.unwrap_or_default().into_iter().map(|(k, v)| (k.0, v.0)).collect::<BTreeMap<_, _>>(),
     }
 }
@@ -75,6 +76,16 @@ fn managed_scaling_available(release: &str) -> bool {
         [5, minor, ..] => *minor >= 30,
         [6, minor, ..] => *minor >= 1,
         [major, ..] => *major > 6,
+        [] => false,
+    }
+}
+
+/// Reconfiguring a running cluster's instance groups exists from release 5.21.0.
+fn reconfiguration_available(release: &str) -> bool {
+    let numbers: Vec<u32> = release.trim_start_matches("emr-").split('.').map(|n| n.parse().unwrap_or(0)).collect();
+    match numbers.as_slice() {
+        [5, minor, ..] => *minor >= 21,
+        [major, ..] => *major > 5,
         [] => false,
     }
 }
@@ -166,5 +177,16 @@ pub fn spark(raw: RawSpark, has_database: bool, today: Date, warnings: &mut Vec<
         None if has_database => Metastore::SharedDatabase,
         None => Metastore::Local,
     };
+    // The cluster starts beside the database and the metastore is attached to it once both exist, by
+    // reconfiguring the running cluster's master group, which EMR supports from emr-5.21.0
+    // (https://docs.aws.amazon.com/emr/latest/ReleaseGuide/emr-configure-apps-running-cluster.html).
+    if metastore == Metastore::SharedDatabase && !reconfiguration_available(&release) {
+        return Err(Finding::new(
+            path.key("release"),
+            format!(
+                "the shared metastore is attached to the running cluster (EMR reconfiguration), which needs release emr-5.21.0 or later, not {release}; use a newer release or metastore: local"
+            ),
+        ));
+    }
     Ok(Spark { release, master, core, task, scaling, metastore })
 }

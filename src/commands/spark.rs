@@ -1,0 +1,74 @@
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use anyhow::{bail, Context, Result};
+
+use super::status::resolve;
+use super::ExitStatus;
+use crate::aws::clock::utc_stamp;
+use crate::cli::AwsArgs;
+use crate::output::{render_step, render_steps, Printer};
+use crate::spark::{self, JobKind};
+
+/// What `spark submit` was given.
+pub struct Submit<'a> {
+    pub target: &'a str,
+    pub job: &'a Path,
+    pub args: &'a [String],
+    pub class: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub no_wait: bool,
+    pub timeout: Duration,
+}
+
+pub async fn submit(g: &AwsArgs, submit: &Submit<'_>, printer: &Printer) -> Result<ExitStatus> {
+    // The job is checked before anything talks to AWS.
+    let kind = JobKind::of(submit.job)?;
+    let body = std::fs::read(submit.job).with_context(|| format!("reading the job {}", submit.job.display()))?;
+    let file_name = submit.job.file_name().and_then(|n| n.to_str()).unwrap_or("job").to_owned();
+    let (ctx, _) = resolve(g, submit.target, printer).await?;
+    let cluster = spark::find(&ctx).await?;
+    let url = spark::upload(&ctx, &cluster, &spark::job_key(&file_name, &utc_stamp(SystemTime::now())), body).await?;
+    printer.status(&format!("Copied {} to {url}", submit.job.display()));
+    let name = submit.name.map(str::to_owned).unwrap_or_else(|| format!("clusterup: {file_name}"));
+    let args = spark::submit_args(kind, &url, submit.class, submit.args);
+    let step_id = spark::add_step(&ctx, &cluster, &name, args).await?;
+    printer.status(&format!("Added step {step_id} ({name}) to cluster {}", cluster.id));
+    if submit.no_wait {
+        let step = spark::describe(&ctx, &cluster, &step_id).await?;
+        printer.out(&render_step(&step));
+        return Ok(ExitStatus::Success);
+    }
+    let step = spark::wait(&ctx, &cluster, &step_id, submit.timeout, |seen, waited| {
+        printer.progress(&format!("  step {step_id}: {seen} ({}s)", waited.as_secs()));
+    })
+    .await?;
+    printer.out(&render_step(&step));
+    if step.state != "COMPLETED" {
+        bail!(
+            "step {} ({}) on cluster {} ended {}{}\n  hint: read its logs under {} (stderr.gz), and the driver's under {}{}/containers/",
+            step.id,
+            step.name,
+            cluster.id,
+            step.state,
+            step.failure.as_ref().map(|f| format!(": {f}")).unwrap_or_default(),
+            step.logs,
+            if cluster.log_uri.ends_with('/') { cluster.log_uri.clone() } else { format!("{}/", cluster.log_uri) },
+            cluster.id
+        );
+    }
+    Ok(ExitStatus::Success)
+}
+
+pub async fn jobs(g: &AwsArgs, target: &str, limit: u16, json: bool, printer: &Printer) -> Result<ExitStatus> {
+    let (ctx, _) = resolve(g, target, printer).await?;
+    let cluster = spark::find(&ctx).await?;
+    let steps = spark::list(&ctx, &cluster, usize::from(limit)).await?;
+    if json {
+        let body = serde_json::json!({ "cluster_id": cluster.id, "steps": steps });
+        printer.out(&format!("{body:#}\n"));
+    } else {
+        printer.out(&render_steps(&cluster.id, &steps));
+    }
+    Ok(ExitStatus::Success)
+}

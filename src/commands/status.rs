@@ -1,0 +1,158 @@
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Result};
+
+use super::{context, context_for, load_topology, read, resolve_region, ExitStatus};
+use crate::cli::AwsArgs;
+use crate::cost::{self, Estimate, Item};
+use crate::output::{clear_screen, render_status, Printer};
+use crate::resources::Ctx;
+use crate::status::{self, Expect, Health, Report};
+use crate::topology::Topology;
+
+/// What `status` was given.
+pub struct Options {
+    pub json: bool,
+    pub watch: bool,
+    pub interval: Duration,
+    pub count: Option<u64>,
+    pub cost: bool,
+    pub pricing_api: bool,
+}
+
+/// A deployment named on the command line, by its topology file or its name: the AWS context, and the
+/// topology when there is one.
+pub(super) async fn resolve(g: &AwsArgs, target: &str, printer: &Printer) -> Result<(Ctx, Option<Topology>)> {
+    let path = Path::new(target);
+    if path.is_file() {
+        let topology = load_topology(path, printer)?;
+        let ctx = context_for(g, false, &topology).await?;
+        return Ok((ctx, Some(topology)));
+    }
+    let looks_like_file = target.contains('/') || target.ends_with(".yaml") || target.ends_with(".yml");
+    let is_name = !target.is_empty()
+        && target.len() <= 21
+        && target.starts_with(|c: char| c.is_ascii_lowercase())
+        && target.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if looks_like_file || !is_name {
+        // Worded as every command words a file it cannot read.
+        read(path)?;
+        bail!("{target}: neither a topology file nor a deployment name (lowercase letters, digits and hyphens, starting with a letter, at most 21)");
+    }
+    let region = resolve_region(g).await?;
+    Ok((context(g, false, target, region, None).await?, None))
+}
+
+pub async fn run(g: &AwsArgs, target: &str, options: &Options, printer: &Printer) -> Result<ExitStatus> {
+    let (ctx, topology) = resolve(g, target, printer).await?;
+    let expect = topology
+        .as_ref()
+        .map(|t| Expect {
+            database: t.database.is_some(),
+            storage: t.shared_storage.is_some(),
+            spark: t.spark.is_some(),
+        })
+        .unwrap_or_default();
+    if !options.watch {
+        let report = read_once(&ctx, expect, options).await?;
+        show(&report, options, printer, false);
+        return Ok(exit_status(&report));
+    }
+    // Redraw in place only for a person at a terminal; logs, CI and pipes get one report after another.
+    let in_place = !options.json
+        && printer.progress
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none()
+        && std::env::var("CI").map_or(true, |ci| ci != "true");
+    let mut reads = 0u64;
+    loop {
+        reads += 1;
+        let last = match read_once(&ctx, expect, options).await {
+            Ok(report) => {
+                show(&report, options, printer, in_place);
+                exit_status(&report)
+            }
+            // A failed read is shown and the watch goes on: the next read may succeed.
+            Err(err) => {
+                printer.error(&format!("{err:#}"));
+                ExitStatus::Failure
+            }
+        };
+        if options.count.is_some_and(|n| reads >= n) {
+            return Ok(last);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(options.interval) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(last),
+        }
+    }
+}
+
+async fn read_once(ctx: &Ctx, expect: Expect, options: &Options) -> Result<Report> {
+    let (mut report, resources) = status::collect(ctx, expect).await?;
+    if resources.is_empty() {
+        bail!(
+            "no deployment named {} in {}: nothing is tagged clusterup:deployment={} there (wrong --region or --profile?)",
+            ctx.deployment,
+            ctx.aws.region,
+            ctx.deployment
+        );
+    }
+    if options.cost {
+        let items: Vec<Item<'_>> = resources.iter().map(Item::from).collect();
+        report.cost = Some(estimate(ctx, &items, options.pricing_api).await?);
+    }
+    Ok(report)
+}
+
+/// The estimate of `items` in the context's region, priced by the table or the Price List API.
+pub(super) async fn estimate(ctx: &Ctx, items: &[Item<'_>], pricing_api: bool) -> Result<Estimate> {
+    let prices = if pricing_api {
+        let read_at = aws_smithy_types::DateTime::from(std::time::SystemTime::now())
+            .fmt(aws_smithy_types::date_time::Format::DateTime)
+            .unwrap_or_default();
+        cost::api::prices(&ctx.aws.pricing, &ctx.aws.region, &cost::needed(items), read_at).await.map_err(|err| {
+            anyhow!(
+                "{}: {} failed: {}{}\n  hint: the AWS Price List API is on AWS itself (not on emulators) and needs pricing:GetProducts; without --pricing-api the estimate uses the price table in the repository",
+                err.resource,
+                err.call,
+                err.code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default(),
+                err.message
+            )
+        })?
+    } else {
+        cost::table::prices(&ctx.aws.region)
+    };
+    Ok(cost::estimate(items, &prices))
+}
+
+fn show(report: &Report, options: &Options, printer: &Printer, in_place: bool) {
+    if options.json {
+        // One document per read: with --watch, one per line (JSON Lines).
+        let text = if options.watch {
+            serde_json::to_string(report).unwrap_or_default()
+        } else {
+            serde_json::to_string_pretty(report).unwrap_or_default()
+        };
+        printer.out(&format!("{text}\n"));
+        return;
+    }
+    let view = render_status(report, printer.out_style());
+    if in_place {
+        printer.out(&format!("{}{view}", clear_screen()));
+    } else if options.watch {
+        printer.out(&format!("{view}\n"));
+    } else {
+        printer.out(&view);
+    }
+}
+
+/// 0 healthy, 3 degraded or down (README: exit codes).
+fn exit_status(report: &Report) -> ExitStatus {
+    match report.verdict.health {
+        Health::Healthy => ExitStatus::Success,
+        Health::Degraded | Health::Down => ExitStatus::Unhealthy,
+    }
+}

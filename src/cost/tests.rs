@@ -1,0 +1,140 @@
+use std::path::Path;
+
+use super::*;
+use crate::compose;
+use crate::topology;
+
+fn desired(example: &str) -> Vec<Desired> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(example);
+    let topology = topology::load(&path).expect("example loads").topology;
+    compose::desired(&topology, &compose::offline_facts(&topology)).expect("composes")
+}
+
+fn line<'a>(estimate: &'a Estimate, address: &str) -> &'a Line {
+    estimate.lines.iter().find(|l| l.address == address).unwrap_or_else(|| panic!("no line for {address}"))
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}
+
+/// The figures for examples/smarten-spark.yaml, pinned to data/prices/us-east-1.json (read 2026-11-30).
+/// A change to the table or to what is priced shows here first.
+#[test]
+fn smarten_spark_costs_what_the_table_says() {
+    let wanted = desired("smarten-spark.yaml");
+    let items: Vec<Item<'_>> = wanted.iter().map(Item::from).collect();
+    let estimate = estimate(&items, &table::prices("us-east-1"));
+    assert_eq!(
+        estimate.basis,
+        Basis::Table { read_on: "2026-11-30".into(), file: "data/prices/us-east-1.json".into() }
+    );
+    // 2 x t3.large at $0.0832.
+    let app = line(&estimate, "app/auto-scaling-group");
+    assert_eq!(app.what, "2 x t3.large (scales to 6)");
+    assert!(close(app.hourly, 0.1664), "{app:?}");
+    // db.t3.medium Multi-AZ: two instances at $0.068, and 2 x 50 GB of gp3 at $0.115 per GB-month.
+    let db = line(&estimate, "database/instance");
+    assert!(close(db.hourly, 2.0 * 0.068 + 100.0 * 0.115 / 730.0), "{db:?}");
+    assert!(close(db.monthly, 2.0 * 0.068 * 730.0 + 11.5), "{db:?}");
+    // One master and two core m5.xlarge: $0.192 EC2 + $0.048 EMR each.
+    let spark = line(&estimate, "spark/cluster");
+    assert_eq!(spark.what, "master 1 x m5.xlarge + core 2 x m5.xlarge (EC2 + EMR)");
+    assert!(close(spark.hourly, 3.0 * 0.24), "{spark:?}");
+    // nat: per_az over two zones: two gateways at $0.045 and their two addresses at $0.005.
+    assert!(close(line(&estimate, "network/nat-gateway/a").hourly, 0.045));
+    assert_eq!(line(&estimate, "network/nat-gateway/a").note.as_deref(), Some("plus $0.045 per GB processed"));
+    assert!(close(line(&estimate, "network/eip/nat-b").hourly, 0.005));
+    assert!(close(line(&estimate, "load_balancer/alb").hourly, 0.0225));
+    // The file system costs what is stored: nothing before apply, its rate shown.
+    let fs = line(&estimate, "storage/file-system");
+    assert_eq!((fs.hourly, fs.note.as_deref()), (0.0, Some("$0.30 per GB-month of data stored")));
+    assert!(estimate.complete);
+    let hourly = 0.1664 + 0.09 + 0.01 + 0.0225 + 0.136 + 11.5 / 730.0 + 0.72;
+    assert!(close(estimate.total_hourly, hourly), "{}", estimate.total_hourly);
+    assert!(close(estimate.total_monthly, 847.277), "{}", estimate.total_monthly);
+    // Nothing free is listed: 9 priced resources of the 40-odd the example makes.
+    assert_eq!(estimate.lines.len(), 9, "{:#?}", estimate.lines);
+}
+
+#[test]
+fn a_region_without_a_table_says_so_on_every_line() {
+    let wanted = desired("web-tier.yaml");
+    let items: Vec<Item<'_>> = wanted.iter().map(Item::from).collect();
+    let estimate = estimate(&items, &table::prices("eu-west-3"));
+    assert!(!estimate.complete);
+    assert_eq!(estimate.total_hourly, 0.0);
+    let app = line(&estimate, "app/auto-scaling-group");
+    assert_eq!(app.unpriced.len(), 1);
+    assert!(
+        app.unpriced[0].contains("no price table for eu-west-3") && app.unpriced[0].contains("--pricing-api"),
+        "{:?}",
+        app.unpriced
+    );
+}
+
+#[test]
+fn an_instance_type_not_in_the_table_is_named_and_left_out_of_the_total() {
+    let mut wanted = desired("web-tier.yaml");
+    for d in wanted.iter_mut().filter(|d| d.kind == Kind::LaunchTemplate) {
+        d.props.insert(launch_template::INSTANCE_TYPE.name.into(), Value::str("m7g.large"));
+    }
+    let items: Vec<Item<'_>> = wanted.iter().map(Item::from).collect();
+    let estimate = estimate(&items, &table::prices("us-east-1"));
+    let app = line(&estimate, "app/auto-scaling-group");
+    assert_eq!(app.hourly, 0.0);
+    assert_eq!(
+        app.unpriced,
+        vec!["EC2 m7g.large per hour: not in the price table data/prices/us-east-1.json (read 2026-11-30)".to_owned()]
+    );
+    assert!(!estimate.complete);
+    // The rest is still priced: the load balancer, one NAT gateway and its address.
+    assert!(close(estimate.total_hourly, 0.0225 + 0.045 + 0.005), "{}", estimate.total_hourly);
+}
+
+#[test]
+fn what_exists_is_priced_from_what_aws_reports() {
+    use crate::model::names;
+    let template = Actual::new(Address::new(names::app::LAUNCH_TEMPLATE), Kind::LaunchTemplate, "lt-1")
+        .prop(&launch_template::INSTANCE_TYPE, Value::str("t3.small"));
+    // The autoscaler grew the group to 3: the cost follows.
+    let group = Actual::new(Address::new(names::app::AUTO_SCALING_GROUP), Kind::AutoScalingGroup, "web-app")
+        .prop(&group::LAUNCH_TEMPLATE, Value::str("lt-1"))
+        .prop(&group::DESIRED, Value::Int(3))
+        .prop(&group::MAX, Value::Int(3));
+    let fs = Actual::new(Address::new(names::storage::FILE_SYSTEM), Kind::FileSystem, "fs-1")
+        .attr("size_bytes", (10u64 * 1024 * 1024 * 1024).to_string());
+    let all = [template, group, fs];
+    let items: Vec<Item<'_>> = all.iter().map(Item::from).collect();
+    let estimate = estimate(&items, &table::prices("us-east-1"));
+    assert_eq!(line(&estimate, "app/auto-scaling-group").what, "3 x t3.small");
+    assert!(close(line(&estimate, "app/auto-scaling-group").hourly, 3.0 * 0.0208));
+    assert!(close(line(&estimate, "storage/file-system").monthly, 10.0 * 0.30));
+}
+
+#[test]
+fn every_table_parses_and_names_its_sources() {
+    for region in table::regions() {
+        let prices = table::prices(region);
+        assert!(!prices.values.is_empty(), "{region}: {}", prices.missing_reason);
+        let text =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("data/prices/{region}.json")))
+                .expect("table");
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+        for group in [
+            "ec2_instance_hour",
+            "rds_mysql_instance_hour",
+            "rds_storage_gb_month",
+            "emr_uplift_hour",
+            "nat_gateway",
+            "public_ipv4_hour",
+            "application_load_balancer",
+            "efs_standard_gb_month",
+        ] {
+            let source = &doc["sources"][group];
+            for field in ["aws_page", "read_from", "read_on"] {
+                assert!(source[field].as_str().is_some_and(|s| !s.is_empty()), "{region}: {group}.{field} missing");
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! The cost estimate: one line per billed resource (what, per hour, per month), the total, and what is
+//! not in it, with the date (or source) of the prices next to the figures.
+
+use std::fmt::Write as _;
+
+use super::Style;
+use crate::cost::Estimate;
+use crate::plan::{Action, Plan};
+
+fn money(value: f64, decimals: usize) -> String {
+    format!("${value:.decimals$}")
+}
+
+/// With a plan, each line carries the plan's symbol for that resource (`+` to be created).
+pub fn render_cost(estimate: &Estimate, plan: Option<&Plan>, style: Style) -> String {
+    let mut out = String::new();
+    let title = if plan.is_some() { "Estimated cost once applied" } else { "Estimated cost" };
+    let _ = writeln!(out, "\n{} ({}, on demand, {}):", style.bold(title), estimate.region, estimate.basis.describe());
+    let width = estimate.lines.iter().map(|l| l.address.len()).max().unwrap_or(0);
+    let what_width = estimate.lines.iter().map(|l| l.what.len()).max().unwrap_or(0);
+    for line in &estimate.lines {
+        let symbol = plan
+            .and_then(|p| p.changes.iter().find(|c| c.address.as_str() == line.address))
+            .map(|c| match c.action {
+                Action::NoOp => " ",
+                other => other.symbol(),
+            })
+            .unwrap_or(" ");
+        let figures = format!("{:>10}/h {:>10}/month", money(line.hourly, 4), money(line.monthly, 2));
+        let mut note = line.note.as_ref().map(|n| format!("  ({n})")).unwrap_or_default();
+        if !line.unpriced.is_empty() {
+            note.push_str(&format!("  not priced: {}", line.unpriced.join("; ")));
+        }
+        let _ = writeln!(out, "  {symbol:>3} {:<width$}  {:<what_width$}  {figures}{note}", line.address, line.what);
+    }
+    let partial = if estimate.complete { "" } else { "  (without what is marked not priced)" };
+    let _ = writeln!(
+        out,
+        "  {} {:>10}/h {:>10}/month{partial}",
+        style.bold(&format!("{:<w$}", "Total", w = width + what_width + 7)),
+        money(estimate.total_hourly, 4),
+        money(estimate.total_monthly, 2),
+    );
+    let _ = writeln!(
+        out,
+        "  Not included: the usage-based charges noted above, data transfer, EBS volumes of the nodes, backups and snapshots beyond the free allowance, CloudWatch and S3. A month is {} hours.",
+        estimate.hours_per_month
+    );
+    out
+}

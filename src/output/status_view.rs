@@ -1,0 +1,167 @@
+//! `status` on one screen: a block per tier (its health word, then its details), the cost if asked, and
+//! the verdict line last, where a glance (or `tail -1`) finds it.
+
+use std::fmt::Write as _;
+
+use super::{render_cost, Style};
+use crate::status::{Health, Judged, Report};
+
+/// Moves the cursor home and clears the screen: `--watch` redraws in place on a terminal.
+pub fn clear_screen() -> &'static str {
+    "\x1b[H\x1b[2J"
+}
+
+fn word(style: Style, health: Health) -> String {
+    let text = format!("{:<8}", health.word());
+    match health {
+        Health::Healthy => style.green(&text),
+        Health::Degraded => style.yellow(&text),
+        Health::Down => style.red(&text),
+    }
+}
+
+fn head(out: &mut String, style: Style, tier: &str, judged: &Judged, summary: &str) {
+    let _ = writeln!(out, "{}  {}  {summary}", style.bold(&format!("{tier:<14}")), word(style, judged.health));
+}
+
+fn detail(out: &mut String, label: &str, text: &str) {
+    let _ = writeln!(out, "  {label:<12} {text}");
+}
+
+pub fn render_status(report: &Report, style: Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Deployment {} in {}, read {}\n",
+        style.bold(&report.deployment),
+        report.region,
+        report.checked_at
+    );
+    let tiers = &report.tiers;
+    if let Some(lb) = &tiers.load_balancer {
+        head(&mut out, style, "load balancer", &lb.judged, &format!("{} {} {}", lb.name, lb.state, lb.dns_name));
+        let listeners: Vec<String> = lb.listeners.iter().map(|l| format!("{}:{}", l.protocol, l.port)).collect();
+        detail(&mut out, "listeners", &if listeners.is_empty() { "none".into() } else { listeners.join(", ") });
+        if lb.targets.is_empty() {
+            detail(&mut out, "targets", "none registered");
+        }
+        for (i, t) in lb.targets.iter().enumerate() {
+            let why = match (&t.reason, &t.description) {
+                (Some(code), Some(text)) => format!(" ({code}: {text})"),
+                (Some(code), None) => format!(" ({code})"),
+                _ => String::new(),
+            };
+            detail(&mut out, if i == 0 { "targets" } else { "" }, &format!("{} {}{why}", t.id, t.state));
+        }
+    }
+    if let Some(app) = &tiers.app {
+        let summary: Vec<String> = app
+            .groups
+            .iter()
+            .map(|g| format!("{} ({}) min {} / desired {} / max {}", g.name, g.role, g.min, g.desired, g.max))
+            .collect();
+        head(&mut out, style, "app", &app.judged, &summary.join(", "));
+        for group in &app.groups {
+            for node in &group.instances {
+                detail(
+                    &mut out,
+                    &node.zone,
+                    &format!("{} {} {} {}{}", node.id, node.lifecycle, node.health, node.state, role(&group.role)),
+                );
+            }
+        }
+        for (i, a) in app.activities.iter().enumerate() {
+            detail(
+                &mut out,
+                if i == 0 { "activities" } else { "" },
+                &format!("{} {} {}", a.started.as_deref().unwrap_or("-"), a.status, a.description),
+            );
+        }
+        let refreshes = if let Some(note) = &app.refreshes.note {
+            format!("instance refreshes {note}")
+        } else if let Some(r) = app.refreshes.items.iter().find(|r| r.in_progress()) {
+            format!(
+                "{} {} {}% (started {}){}",
+                r.id,
+                r.status,
+                r.percent_complete.unwrap_or(0),
+                r.started.as_deref().unwrap_or("-"),
+                r.reason.as_ref().map(|s| format!(": {s}")).unwrap_or_default()
+            )
+        } else {
+            "no instance refresh in progress".into()
+        };
+        detail(&mut out, "rollout", &refreshes);
+    }
+    if let Some(db) = &tiers.database {
+        let free = match (db.free_storage_gb, &db.free_storage_note) {
+            (Some(gb), _) => format!("{gb:.1} GB free"),
+            (None, Some(note)) => format!("free storage unknown: {note}"),
+            (None, None) => "free storage unknown".into(),
+        };
+        head(
+            &mut out,
+            style,
+            "database",
+            &db.judged,
+            &format!(
+                "{} {}, {}MySQL {} {}, {} GB, {free}",
+                db.identifier,
+                db.status,
+                if db.multi_az { "Multi-AZ, " } else { "Single-AZ, " },
+                db.engine_version,
+                db.instance_class,
+                db.allocated_gb
+            ),
+        );
+        let pending =
+            if db.pending_modifications.is_empty() { "none".into() } else { db.pending_modifications.join(", ") };
+        detail(&mut out, "pending", &pending);
+        let maintenance = if db.maintenance.is_empty() { "none".into() } else { db.maintenance.join("; ") };
+        detail(&mut out, "maintenance", &maintenance);
+    }
+    if let Some(fs) = &tiers.storage {
+        head(
+            &mut out,
+            style,
+            "shared storage",
+            &fs.judged,
+            &format!("{} {}, {} bytes", fs.id, fs.state, fs.size_bytes),
+        );
+        for (i, m) in fs.mount_targets.iter().enumerate() {
+            detail(&mut out, if i == 0 { "mounts" } else { "" }, &format!("{} {} {}", m.zone, m.id, m.state));
+        }
+    }
+    if let Some(spark) = &tiers.spark {
+        let reason = spark.state_reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default();
+        head(&mut out, style, "spark", &spark.judged, &format!("{} {} {}{reason}", spark.id, spark.name, spark.state));
+        let nodes: Vec<String> = spark
+            .groups
+            .iter()
+            .map(|g| format!("{} {}/{} {}", g.role, g.running, g.requested, g.instance_type))
+            .collect();
+        if !nodes.is_empty() {
+            detail(&mut out, "nodes", &nodes.join(", "));
+        }
+        let steps: Vec<String> = spark.steps.iter().map(|s| format!("{} {} {}", s.id, s.state, s.name)).collect();
+        detail(&mut out, "steps", &if steps.is_empty() { "none pending or running".into() } else { steps.join(", ") });
+    }
+    if let Some(cost) = &report.cost {
+        out.push_str(&render_cost(cost, None, style));
+    }
+    let verdict = match report.verdict.health {
+        Health::Healthy => style.green(&report.verdict.line),
+        Health::Degraded => style.yellow(&report.verdict.line),
+        Health::Down => style.red(&report.verdict.line),
+    };
+    let _ = writeln!(out, "\n{verdict}");
+    out
+}
+
+fn role(role: &str) -> String {
+    if role == "main" {
+        String::new()
+    } else {
+        format!(" [{role}]")
+    }
+}

@@ -1,0 +1,279 @@
+//! Is every tier healthy right now? The deployment read live from AWS, tier by tier (load balancer, app
+//! nodes, database, shared storage, Spark), each judged healthy, degraded or down with the reasons, and
+//! one verdict for the whole. Discovery is the plan's (`resources::discover_all`, a fixed number of calls
+//! per kind), then a fixed number of Describe calls per tier, never one per node.
+//!
+//! The report is data (serialised as `status --json`, whose schema is docs/status.schema.json); the
+//! terminal view is `output::render_status`.
+
+mod collect;
+mod judge;
+
+use serde::Serialize;
+
+use crate::cost::Estimate;
+
+pub use collect::{collect, Expect};
+
+/// How a tier, or the deployment, is doing. Ordered from best to worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    Healthy,
+    /// Serving, but with less than it should have (a node down, a target failing, a tier starting).
+    Degraded,
+    /// Not serving.
+    Down,
+}
+
+impl Health {
+    pub fn word(self) -> &'static str {
+        match self {
+            Health::Healthy => "healthy",
+            Health::Degraded => "degraded",
+            Health::Down => "down",
+        }
+    }
+}
+
+/// One reason a tier is not healthy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reason {
+    /// `load balancer`, `app`, `database`, `shared storage`, `spark`.
+    pub tier: &'static str,
+    pub health: Health,
+    pub reason: String,
+}
+
+/// The whole deployment in one line: healthy, or degraded/down with why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    pub health: Health,
+    /// `healthy: every tier is healthy`, `degraded: spark: cluster j-1 is TERMINATED (...)`.
+    pub line: String,
+    pub reasons: Vec<Reason>,
+}
+
+/// Everything `status` shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub deployment: String,
+    pub region: String,
+    /// When AWS was asked (UTC, RFC 3339).
+    pub checked_at: String,
+    pub verdict: Verdict,
+    pub tiers: Tiers,
+    /// What the deployment costs per hour and month (`--cost`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<Estimate>,
+}
+
+/// The tiers the deployment has (a missing one was never part of it).
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Tiers {
+    pub load_balancer: Option<LoadBalancer>,
+    pub app: Option<App>,
+    pub database: Option<Database>,
+    pub storage: Option<Storage>,
+    pub spark: Option<Spark>,
+}
+
+/// A tier's judgement.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Judged {
+    pub health: Health,
+    /// The reasons that make the tier down come first.
+    pub reasons: Vec<String>,
+    /// How many of `reasons`, at the front, are reasons for down.
+    #[serde(skip)]
+    down: usize,
+}
+
+impl Judged {
+    pub fn healthy() -> Judged {
+        Judged { health: Health::Healthy, reasons: vec![], down: 0 }
+    }
+
+    /// Worsen to `health` (never improves), with the reason.
+    pub fn flag(&mut self, health: Health, reason: impl Into<String>) {
+        self.health = self.health.max(health);
+        if health == Health::Down {
+            self.reasons.insert(self.down, reason.into());
+            self.down += 1;
+        } else {
+            self.reasons.push(reason.into());
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LoadBalancer {
+    #[serde(flatten)]
+    pub judged: Judged,
+    pub name: String,
+    /// ELBv2's state code: `active`, `provisioning`, `active_impaired`, `failed`, or `missing`.
+    pub state: String,
+    pub dns_name: String,
+    pub listeners: Vec<Listener>,
+    pub targets: Vec<Target>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Listener {
+    pub port: i64,
+    pub protocol: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Target {
+    pub id: String,
+    pub port: Option<i32>,
+    /// `healthy`, `unhealthy`, `initial`, `unused`, `draining`, `unavailable`.
+    pub state: String,
+    /// ELBv2's reason code (`Target.FailedHealthChecks`, `Target.InvalidState`, ...), when not healthy.
+    pub reason: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct App {
+    #[serde(flatten)]
+    pub judged: Judged,
+    /// The deployment's groups: the main one first, then any rollout group (a canary) found with it.
+    pub groups: Vec<Group>,
+    /// The main group's last scaling activities, newest first.
+    pub activities: Vec<Activity>,
+    pub refreshes: Refreshes,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Group {
+    pub name: String,
+    /// `main`, or what a rollout group is (its clusterup address's last part, e.g. `canary`).
+    pub role: String,
+    pub min: i32,
+    pub desired: i32,
+    pub max: i32,
+    pub instances: Vec<Instance>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Instance {
+    pub id: String,
+    pub zone: String,
+    /// Auto Scaling's lifecycle state: `InService`, `Pending`, `Terminating`, `Standby`, ...
+    pub lifecycle: String,
+    /// Auto Scaling's health status: `Healthy` or `Unhealthy`.
+    pub health: String,
+    /// EC2's state: `running`, `stopped`, ... (`unknown` if EC2 does not know the instance).
+    pub state: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Activity {
+    pub started: Option<String>,
+    pub status: String,
+    pub description: String,
+}
+
+/// Instance refreshes of the app groups (a rolling replacement of the nodes).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Refreshes {
+    /// Whether AWS could be asked: false when DescribeInstanceRefreshes failed (`note` says why).
+    pub readable: bool,
+    pub items: Vec<Refresh>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Refresh {
+    pub group: String,
+    pub id: String,
+    /// `Pending`, `InProgress`, `Successful`, `Failed`, `Cancelled`, `RollbackInProgress`, ...
+    pub status: String,
+    pub percent_complete: Option<i32>,
+    pub started: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl Refresh {
+    pub fn in_progress(&self) -> bool {
+        matches!(self.status.as_str(), "Pending" | "InProgress" | "Cancelling" | "RollbackInProgress" | "Baking")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Database {
+    #[serde(flatten)]
+    pub judged: Judged,
+    pub identifier: String,
+    /// RDS's status: `available`, `modifying`, `stopped`, ...
+    pub status: String,
+    pub engine_version: String,
+    pub instance_class: String,
+    pub multi_az: bool,
+    pub allocated_gb: i32,
+    /// CloudWatch's last FreeStorageSpace, in GB, if it could be read.
+    pub free_storage_gb: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub free_storage_note: Option<String>,
+    /// Modifications waiting for the next maintenance window or reboot: `instance class -> db.t3.large`.
+    pub pending_modifications: Vec<String>,
+    /// Maintenance RDS has scheduled: `system-update (auto-applied after 2026-12-01T00:00:00Z)`.
+    pub maintenance: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Storage {
+    #[serde(flatten)]
+    pub judged: Judged,
+    pub id: String,
+    /// EFS's life cycle state: `available`, `creating`, `updating`, `deleting`, `error`.
+    pub state: String,
+    pub size_bytes: i64,
+    pub mount_targets: Vec<MountTarget>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MountTarget {
+    pub id: String,
+    pub zone: String,
+    pub state: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Spark {
+    #[serde(flatten)]
+    pub judged: Judged,
+    pub id: String,
+    pub name: String,
+    /// EMR's state: `STARTING`, `BOOTSTRAPPING`, `RUNNING`, `WAITING`, `TERMINATING`, `TERMINATED`, ...
+    pub state: String,
+    /// EMR's reason for the last state change: `USER_REQUEST: Terminated by user request`.
+    pub state_reason: Option<String>,
+    pub groups: Vec<NodeGroup>,
+    /// Steps pending or running.
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeGroup {
+    /// `master`, `core`, `task`.
+    pub role: String,
+    pub instance_type: String,
+    pub requested: i32,
+    pub running: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    pub id: String,
+    pub name: String,
+    pub state: String,
+}
+
+pub use judge::verdict;
+
+#[cfg(test)]
+mod tests;

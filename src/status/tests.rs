@@ -1,0 +1,147 @@
+//! The report against its published schema (docs/status.schema.json) with every optional part filled
+//! in, which the emulator cannot produce (an instance refresh, pending maintenance, prices from the API,
+//! an unpriced line). The integration tests check real outputs against the same schema.
+
+use super::*;
+use crate::cost::{Basis, Line};
+
+fn schema() -> jsonschema::Validator {
+    let text = include_str!("../../docs/status.schema.json");
+    jsonschema::validator_for(&serde_json::from_str(text).expect("JSON")).expect("a valid schema")
+}
+
+fn full_report() -> Report {
+    let mut tiers = Tiers {
+        load_balancer: Some(LoadBalancer {
+            judged: Judged::healthy(),
+            name: "web-alb".into(),
+            state: "active".into(),
+            dns_name: "web-alb-1.us-east-1.elb.amazonaws.com".into(),
+            listeners: vec![Listener { port: 443, protocol: "HTTPS".into() }],
+            targets: vec![Target {
+                id: "i-1".into(),
+                port: Some(8080),
+                state: "unhealthy".into(),
+                reason: Some("Target.FailedHealthChecks".into()),
+                description: Some("Health checks failed".into()),
+            }],
+        }),
+        app: Some(App {
+            judged: Judged::healthy(),
+            groups: vec![
+                Group { name: "web-app".into(), role: "main".into(), min: 2, desired: 2, max: 4, instances: vec![] },
+                Group {
+                    name: "web-app-canary".into(),
+                    role: "canary".into(),
+                    min: 0,
+                    desired: 0,
+                    max: 1,
+                    instances: vec![],
+                },
+            ],
+            activities: vec![Activity {
+                started: Some("2026-11-30T10:00:00Z".into()),
+                status: "Successful".into(),
+                description: "Launching".into(),
+            }],
+            refreshes: Refreshes {
+                readable: true,
+                items: vec![Refresh {
+                    group: "web-app".into(),
+                    id: "r-1".into(),
+                    status: "InProgress".into(),
+                    percent_complete: Some(50),
+                    started: None,
+                    reason: Some("Waiting for instances to warm up".into()),
+                }],
+                note: None,
+            },
+        }),
+        database: Some(Database {
+            judged: Judged::healthy(),
+            identifier: "web-db".into(),
+            status: "modifying".into(),
+            engine_version: "8.4.3".into(),
+            instance_class: "db.t3.medium".into(),
+            multi_az: true,
+            allocated_gb: 50,
+            free_storage_gb: Some(42.5),
+            free_storage_note: None,
+            pending_modifications: vec!["instance class -> db.t3.large".into()],
+            maintenance: vec!["system-update (auto-applied after 2026-12-01T00:00:00Z): patch".into()],
+        }),
+        storage: Some(Storage {
+            judged: Judged::healthy(),
+            id: "fs-1".into(),
+            state: "available".into(),
+            size_bytes: 6144,
+            mount_targets: vec![],
+        }),
+        spark: Some(Spark {
+            judged: Judged::healthy(),
+            id: "j-1".into(),
+            name: "web-spark".into(),
+            state: "TERMINATED".into(),
+            state_reason: Some("USER_REQUEST: Terminated by user request".into()),
+            groups: vec![NodeGroup {
+                role: "master".into(),
+                instance_type: "m5.xlarge".into(),
+                requested: 1,
+                running: 0,
+            }],
+            steps: vec![Step { id: "s-1".into(), name: "clusterup: job.py".into(), state: "RUNNING".into() }],
+        }),
+    };
+    if let Some(lb) = tiers.load_balancer.as_mut() {
+        judge::load_balancer(lb, &["i-1".into()]);
+    }
+    if let Some(db) = tiers.database.as_mut() {
+        judge::database(db);
+    }
+    if let Some(spark) = tiers.spark.as_mut() {
+        judge::spark(spark);
+    }
+    let cost = Estimate {
+        region: "eu-west-1".into(),
+        currency: "USD",
+        basis: Basis::PriceListApi { read_at: "2026-11-30T12:00:00Z".into() },
+        hours_per_month: 730.0,
+        lines: vec![Line {
+            address: "app/auto-scaling-group".into(),
+            what: "2 x m7g.large".into(),
+            hourly: 0.0,
+            monthly: 0.0,
+            note: None,
+            unpriced: vec!["EC2 m7g.large per hour: the AWS Price List API has no such product in eu-west-1".into()],
+        }],
+        total_hourly: 0.0,
+        total_monthly: 0.0,
+        complete: false,
+    };
+    Report {
+        deployment: "web".into(),
+        region: "us-east-1".into(),
+        checked_at: "2026-11-30T12:00:00Z".into(),
+        verdict: verdict(&tiers),
+        tiers,
+        cost: Some(cost),
+    }
+}
+
+#[test]
+fn every_field_of_the_report_is_in_the_published_schema() {
+    let doc = serde_json::to_value(full_report()).expect("serialises");
+    let errors: Vec<String> = schema().iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(doc["verdict"]["health"], "down", "no healthy target: {doc:#}");
+}
+
+#[test]
+fn the_schema_rejects_a_report_that_drifts_from_it() {
+    let mut doc = serde_json::to_value(full_report()).expect("serialises");
+    doc["tiers"]["app"]["groups"][0]["surprise"] = serde_json::json!(1);
+    assert!(!schema().is_valid(&doc), "an unknown field must fail");
+    let mut doc = serde_json::to_value(full_report()).expect("serialises");
+    doc["verdict"]["health"] = serde_json::json!("fine");
+    assert!(!schema().is_valid(&doc), "an unknown health must fail");
+}
