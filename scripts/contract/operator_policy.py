@@ -38,7 +38,6 @@ PREFIX = {
     "ec2": "ec2",
     "elbv2": "elasticloadbalancing",
     "autoscaling": "autoscaling",
-    "cloudwatch": "cloudwatch",
     "iam": "iam",
     "rds": "rds",
     "efs": "elasticfilesystem",
@@ -197,7 +196,7 @@ def allows(patterns, name):
 
 # clusterup's client fields (src/aws/clients.rs) -> botocore model name
 CLIENTS = {
-    "ec2": "ec2", "elb": "elbv2", "autoscaling": "autoscaling", "cloudwatch": "cloudwatch", "ssm": "ssm", "iam": "iam", "rds": "rds",
+    "ec2": "ec2", "elb": "elbv2", "autoscaling": "autoscaling", "ssm": "ssm", "iam": "iam", "rds": "rds",
     "efs": "efs", "emr": "emr", "s3": "s3", "sts": "sts", "tagging": "resourcegroupstaggingapi",
     "cloudwatch": "cloudwatch", "pricing": "pricing",
     # a client passed by type (`ec2: &aws_sdk_ec2::Client`)
