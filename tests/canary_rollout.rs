@@ -1,7 +1,7 @@
 //! The weighted canary rollout through the real binary on the emulator: a rollout to 100% that ends with
 //! one group on the new version, a canary made to fail (one of its nodes stopped, which the load balancer
 //! reports as it does on AWS) that goes back to where it began, and a rollout killed at a step that the
-//! next run resumes, with plan and apply holding off meanwhile. Each ends with a clean
+//! next run resumes, with plan and apply holding off and status showing it meanwhile. Each ends with a clean
 //! `plan --detailed-exitcode` and a destroy that leaves nothing.
 //!
 //! The 5xx gate reads CloudWatch, which has no load balancer metrics on the emulator (no datapoints: no
@@ -301,6 +301,15 @@ fn a_killed_rollout_is_held_by_plan_and_apply_and_resumed_by_the_next_run() {
     assert!(refused.contains("a canary rollout is in progress (canary at 50% (launch template v2))"), "{refused}");
     assert!(refused.contains(&format!("`clusterup rollout {topology} --rollback` undoes it")), "{refused}");
     assert_eq!(block_on(canary_share(&c, &ws.name)), 50, "apply changed the weights");
+
+    // status shows the rollout in progress and the canary's group by its role; the canary's nodes are
+    // healthy targets of their own target group, so the deployment is healthy.
+    let status = clusterup(&["status", &topology]);
+    let shown = stdout(&status);
+    assert_code(&status, 0);
+    assert!(shown.contains("healthy: every tier is healthy"), "{shown}");
+    assert!(shown.contains("canary rollout in progress: canary at 50% (launch template v2)"), "{shown}");
+    assert!(shown.contains(&format!("{canary} (canary)")), "{shown}");
 
     // The next run picks up at 50% and finishes.
     let resumed = clusterup(&["rollout", "--yes", "--canary", "50,100", "--step-time", "1s", &topology]);

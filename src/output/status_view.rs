@@ -91,7 +91,10 @@ pub fn render_status(report: &Report, style: Style) -> String {
         } else {
             "no instance refresh in progress".into()
         };
-        detail(&mut out, "rollout", &refreshes);
+        if let Some(canary) = &app.canary {
+            detail(&mut out, "rollout", &format!("canary rollout in progress: {canary}"));
+        }
+        detail(&mut out, if app.canary.is_some() { "" } else { "rollout" }, &refreshes);
     }
     if let Some(db) = &tiers.database {
         let free = match (db.free_storage_gb, &db.free_storage_note) {

@@ -34,7 +34,13 @@ pub async fn collect(ctx: &Ctx, expect: Expect) -> Result<(Report, Vec<Actual>),
     let checked_at = now_text();
     let of = |kind: Kind| resources.iter().filter(move |r| r.kind == kind);
     let groups: Vec<&Actual> = of(Kind::AutoScalingGroup).collect();
-    let app = app_tier(ctx, &groups).await?;
+    let mut app = app_tier(ctx, &groups).await?;
+    // A canary rollout is read from what discovery found (its tagged resources, the listeners' weights):
+    // no call of its own.
+    let rollout = crate::rollout::State::read(&resources);
+    if let Some(app) = app.as_mut().filter(|_| rollout.in_progress()) {
+        app.canary = Some(rollout.summary());
+    }
     let in_service: Vec<String> = app
         .iter()
         .flat_map(|a| &a.groups)
@@ -108,8 +114,10 @@ async fn load_balancer_tier(
     in_service: &[String],
 ) -> Result<Option<LoadBalancer>, Error> {
     let lb = resources.iter().find(|r| r.kind == Kind::LoadBalancer);
-    let target_group = resources.iter().find(|r| r.kind == Kind::TargetGroup);
-    if lb.is_none() && target_group.is_none() {
+    // The app's target group and, during a canary rollout, the canary's: the canary's nodes are targets
+    // of its own group, not of the app's.
+    let target_groups: Vec<&Actual> = resources.iter().filter(|r| r.kind == Kind::TargetGroup).collect();
+    if lb.is_none() && target_groups.is_empty() {
         // Every deployment has one: its absence, with anything else left, is a tier down.
         return Ok((!resources.is_empty()).then(|| LoadBalancer {
             judged: gone("the load balancer does not exist; run apply to make it"),
@@ -130,7 +138,7 @@ async fn load_balancer_tier(
         .collect();
     listeners.sort_by_key(|l| l.port);
     let mut targets = Vec::new();
-    if let Some(tg) = target_group {
+    for tg in target_groups {
         let health = ctx
             .aws
             .elb
@@ -149,8 +157,8 @@ async fn load_balancer_tier(
                 description: th.and_then(|h| h.description()).map(str::to_owned),
             });
         }
-        targets.sort_by(|a, b| a.id.cmp(&b.id));
     }
+    targets.sort_by(|a, b| a.id.cmp(&b.id));
     let mut tier = LoadBalancer {
         judged: Judged::healthy(),
         name: lb.map(|l| l.text(&crate::model::NAME).unwrap_or(l.id.as_str()).to_owned()).unwrap_or_default(),
@@ -191,7 +199,11 @@ async fn app_tier(ctx: &Ctx, groups: &[&Actual]) -> Result<Option<App>, Error> {
         let role = groups
             .iter()
             .find(|g| g.id == name)
-            .map(|g| if g.address.as_str() == app::AUTO_SCALING_GROUP { "main" } else { g.address.leaf() })
+            .map(|g| match g.address.as_str() {
+                app::AUTO_SCALING_GROUP => "main",
+                other if app::is_canary(other) => "canary",
+                _ => g.address.leaf(),
+            })
             .unwrap_or("main")
             .to_owned();
         let mut instances: Vec<Instance> = group
@@ -240,7 +252,7 @@ async fn app_tier(ctx: &Ctx, groups: &[&Actual]) -> Result<Option<App>, Error> {
         })
         .collect();
     let refreshes = refreshes(ctx, &out.iter().map(|g| g.name.clone()).collect::<Vec<_>>()).await;
-    let mut tier = App { judged: Judged::healthy(), groups: out, activities, refreshes };
+    let mut tier = App { judged: Judged::healthy(), groups: out, activities, refreshes, canary: None };
     judge::app(&mut tier);
     Ok(Some(tier))
 }

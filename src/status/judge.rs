@@ -223,6 +223,7 @@ mod tests {
             }],
             activities: vec![],
             refreshes: Refreshes { readable: true, items: vec![], note: None },
+            canary: None,
         }
     }
 

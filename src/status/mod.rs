@@ -144,6 +144,10 @@ pub struct App {
     /// The main group's last scaling activities, newest first.
     pub activities: Vec<Activity>,
     pub refreshes: Refreshes,
+    /// A weighted canary rollout in progress (`clusterup rollout`), as its resources and the listeners'
+    /// weights say: `canary at 50% (launch template v4)`. None when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub canary: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -56,6 +56,7 @@ fn full_report() -> Report {
                 }],
                 note: None,
             },
+            canary: Some("canary at 50% (launch template v4)".into()),
         }),
         database: Some(Database {
             judged: Judged::healthy(),
@@ -144,4 +145,23 @@ fn the_schema_rejects_a_report_that_drifts_from_it() {
     let mut doc = serde_json::to_value(full_report()).expect("serialises");
     doc["verdict"]["health"] = serde_json::json!("fine");
     assert!(!schema().is_valid(&doc), "an unknown health must fail");
+}
+
+#[test]
+fn a_canary_rollout_in_progress_is_shown_beside_the_instance_refreshes() {
+    let text = crate::output::render_status(&full_report(), crate::output::Style { enabled: false });
+    let rollout: Vec<&str> =
+        text.lines().skip_while(|l| !l.contains("canary rollout in progress")).take(2).map(str::trim).collect();
+    assert_eq!(rollout.len(), 2, "{text}");
+    assert!(rollout[0].ends_with("canary rollout in progress: canary at 50% (launch template v4)"), "{text}");
+    assert!(rollout[1].starts_with("r-1 InProgress 50%"), "{text}");
+    assert!(text.contains("web-app-canary (canary)"), "{text}");
+
+    let mut none = full_report();
+    if let Some(app) = none.tiers.app.as_mut() {
+        app.canary = None;
+    }
+    let doc = serde_json::to_value(&none).expect("serialises");
+    assert!(doc["tiers"]["app"].get("canary").is_none(), "absent without a rollout: {doc:#}");
+    assert!(schema().is_valid(&doc));
 }
