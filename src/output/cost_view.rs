@@ -14,7 +14,7 @@ fn money(value: f64, decimals: usize) -> String {
 /// With a plan, each line carries the plan's symbol for that resource (`+` to be created).
 pub fn render_cost(estimate: &Estimate, plan: Option<&Plan>, style: Style) -> String {
     let mut out = String::new();
-    let title = if plan.is_some() { "Estimated cost once applied" } else { "Estimated cost" };
+    let title = if plan.is_some_and(Plan::has_changes) { "Estimated cost once applied" } else { "Estimated cost" };
     let _ = writeln!(out, "\n{} ({}, on demand, {}):", style.bold(title), estimate.region, estimate.basis.describe());
     let width = estimate.lines.iter().map(|l| l.address.len()).max().unwrap_or(0);
     let what_width = estimate.lines.iter().map(|l| l.what.len()).max().unwrap_or(0);
