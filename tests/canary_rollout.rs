@@ -325,6 +325,26 @@ fn a_killed_rollout_is_held_by_plan_and_apply_and_resumed_by_the_next_run() {
     destroyed(&c, &ws, &topology);
 }
 
+/// A rollout killed half way is destroyed with everything else: the canary's group and target group
+/// carry the deployment's tags, so destroy finds them, and the listener's weighted forward goes with
+/// the listener.
+#[test]
+fn a_killed_rollout_is_destroyed_with_everything_else() {
+    let (ws, topology, c) = deployed("candestroy");
+    let mut child =
+        spawn_clusterup(endpoint(), &["rollout", "--yes", "--canary", "50,100", "--step-time", "60s", &topology]);
+    wait_for_share(&c, &ws.name, 50, &mut child);
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    let plan = clusterup(&["destroy", "--yes", "--delete-data", &topology]);
+    assert_code(&plan, 0);
+    let said = stdout(&plan);
+    assert!(said.contains("app/canary/auto-scaling-group"), "the canary group is not destroyed:\n{said}");
+    assert!(said.contains("app/canary/target-group"), "the canary target group is not destroyed:\n{said}");
+    assert!(!block_on(target_group_exists(&c, &format!("{}-canary", ws.name))));
+    assert_eq!(block_on(live_tagged(&c, &ws.name)), Vec::<String>::new());
+}
+
 #[test]
 fn bad_canary_steps_are_refused_before_any_aws_call() {
     let ws = Workspace::from_example(EXAMPLE, "cansteps");

@@ -200,8 +200,12 @@ pub fn weights(have: &Actual) -> Vec<(String, u32)> {
 /// Forward all of listener `arn`'s default traffic to one target group (the plain forward apply makes).
 pub async fn forward_all(ctx: &Ctx, arn: &str, resource: &str, target_group: &str) -> Result<(), Error> {
     let action = Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(target_group).build();
-    // Only the default action is sent: ModifyListener leaves what it is not given (protocol, port,
-    // certificates) as it is.
+    set_default_action(ctx, arn, resource, action).await
+}
+
+/// Replace listener `arn`'s default action. Only the default action is sent: ModifyListener leaves what
+/// it is not given (protocol, port, certificates) as it is.
+async fn set_default_action(ctx: &Ctx, arn: &str, resource: &str, action: Action) -> Result<(), Error> {
     ctx.aws
         .elb
         .modify_listener()
@@ -241,15 +245,7 @@ pub async fn forward_weighted(
         .target_group_stickiness_config(stickiness)
         .build();
     let action = Action::builder().r#type(ActionTypeEnum::Forward).forward_config(config).build();
-    ctx.aws
-        .elb
-        .modify_listener()
-        .listener_arn(arn)
-        .default_actions(action)
-        .send()
-        .await
-        .call("ModifyListener", resource)?;
-    Ok(())
+    set_default_action(ctx, arn, resource, action).await
 }
 
 /// The HTTPS listener's certificate; plain HTTP listeners have none.
