@@ -83,7 +83,7 @@ const FOUND: &str = "\u{1}clusterup:locate:found";
 fn find(text: &str, segs: &[Seg], target: Target) -> Option<(usize, usize)> {
     let probe = Probe { segs, target };
     match probe.deserialize(serde_yaml::Deserializer::from_str(text)) {
-        Err(err) if err.to_string().contains(FOUND) => err.location().map(|loc| super::error::position(text, &loc)),
+        Err(err) if err.to_string().contains(FOUND) => err.location().map(|loc| super::position::position(text, &loc)),
         _ => None,
     }
 }

@@ -14,6 +14,7 @@ mod depth;
 mod error;
 mod locate;
 pub mod model;
+mod position;
 mod raw;
 mod rules;
 mod scan;
@@ -78,7 +79,7 @@ pub fn load(path: &Path) -> Result<Checked, TopologyError> {
         Err(err) => {
             let offset = err.utf8_error().valid_up_to();
             let bytes = err.as_bytes();
-            let (line, column) = error::position_of(bytes, offset);
+            let (line, column) = position::position_of(bytes, offset);
             let byte = bytes.get(offset).copied().unwrap_or_default();
             Err(TopologyError::Invalid(error::at(
                 path,

@@ -6,7 +6,7 @@
 
 use aws_sdk_rds::types::DbInstance as Instance;
 
-use super::instance::{
+use super::instance_props::{
     APPLY_CHANGES, BACKUP_RETENTION_DAYS, ENGINE_VERSION, INSTANCE_CLASS, MULTI_AZ, PARAMETER_GROUP, STORAGE_GB,
 };
 use crate::model::{Actual, Desired, Value};

@@ -5,39 +5,15 @@ use std::collections::BTreeMap;
 
 use aws_sdk_rds::types::DbInstance as Instance;
 
+pub use super::instance_props::*;
 use super::{changes, rds_tags, read_tags, sync_tags};
 use crate::aws::clock::utc_stamp;
 use crate::aws::{AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, ResultExt, Service};
 use crate::model::names::database::{identifier, INSTANCE};
-use crate::model::{tags, Actual, Address, Compare, Desired, Kind, Op, Prop, Value, TAGS};
+use crate::model::{tags, Actual, Address, Desired, Kind, Op, Prop, Value, TAGS};
 use crate::resources::support::check_owner;
 use crate::resources::support::wait_for;
 use crate::resources::{Ctx, Error, Latency, Progress, ResourceKind, Spec};
-
-/// The instance's name. Its subnet and parameter groups share it, so it also orders the deletion of the
-/// instance before theirs.
-pub const IDENTIFIER: Prop = Prop::new("identifier").replaces();
-pub const ENGINE: Prop = Prop::new("engine").replaces();
-/// `8.4` matches whatever `8.4.x` RDS picked.
-pub const ENGINE_VERSION: Prop = Prop::new("engine_version").compared(Compare::VersionPrefix);
-pub const INSTANCE_CLASS: Prop = Prop::new("instance_class");
-pub const STORAGE_GB: Prop = Prop::new("storage_gb");
-pub const STORAGE_TYPE: Prop = Prop::new("storage_type");
-pub const ENCRYPTED: Prop = Prop::new("encrypted").replaces();
-pub const MULTI_AZ: Prop = Prop::new("multi_az");
-pub const BACKUP_RETENTION_DAYS: Prop = Prop::new("backup_retention_days");
-/// The subnet group's name.
-pub const SUBNET_GROUP: Prop = Prop::new("subnet_group");
-/// The name of the parameter group of the engine's family.
-pub const PARAMETER_GROUP: Prop = Prop::new("parameter_group");
-/// `immediately` or `maintenance_window`: when RDS makes changes (not something RDS keeps).
-pub const APPLY_CHANGES: Prop = Prop::new("apply_changes").compared(Compare::Setting);
-pub const SECURITY_GROUPS: Prop = Prop::new("security_groups");
-pub const DELETION_PROTECTION: Prop = Prop::new("deletion_protection");
-/// The master password is RDS's, kept in Secrets Manager (always true).
-pub const MANAGED_PASSWORD: Prop = Prop::new("managed_password");
-/// Create-only: RDS does not let it change.
-pub const MASTER_USERNAME: Prop = Prop::new("master_username");
 
 pub struct DbInstance;
 

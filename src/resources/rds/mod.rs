@@ -5,6 +5,7 @@
 
 mod changes;
 pub mod instance;
+mod instance_props;
 pub mod parameter_group;
 pub mod subnet_group;
 
@@ -13,9 +14,9 @@ use std::collections::BTreeMap;
 use aws_sdk_rds::types::Tag;
 
 use super::support::{self, check_owner};
-use super::{registry, tag_pairs, Ctx, Error};
+use super::{tag_pairs, Ctx, Error, Spec};
 use crate::aws::ResultExt;
-use crate::model::{tags, Actual, Address, Desired, Kind, Value, NAME, TAGS};
+use crate::model::{tags, Actual, Address, Desired, Value, NAME, TAGS};
 
 fn rds_tags(want: &Desired) -> Vec<Tag> {
     tag_pairs(want).iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
@@ -28,11 +29,11 @@ fn read_tags(list: &[Tag]) -> BTreeMap<String, String> {
 /// The resource `name`, found by that name (the deployment's), as the deployment's: its address, its
 /// name as id and as property, its tags (read by `arn`, after checking they are this deployment's) and
 /// its ARN. RDS lists a group's tags only through a call of their own.
-async fn owned_group(ctx: &Ctx, kind: Kind, address: &str, name: &str, arn: &str) -> Result<Actual, Error> {
+async fn owned_group(ctx: &Ctx, spec: &Spec, address: &str, name: &str, arn: &str) -> Result<Actual, Error> {
     let tags = ctx.aws.rds.list_tags_for_resource().resource_name(arn).send().await;
     let tags = read_tags(tags.call("ListTagsForResource", name)?.tag_list());
-    check_owner(ctx, registry::label(kind), name, &tags)?;
-    Ok(Actual::new(Address::new(address), kind, name)
+    check_owner(ctx, spec.label, name, &tags)?;
+    Ok(Actual::new(Address::new(address), spec.kind, name)
         .prop(&NAME, Value::str(name))
         .prop(&TAGS, tags::to_value(&tags))
         .attr("arn", arn))

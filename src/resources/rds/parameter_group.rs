@@ -75,7 +75,7 @@ impl ResourceKind for DbParameterGroup {
                 continue;
             }
             let arn = group.db_parameter_group_arn().unwrap_or_default();
-            let actual = owned_group(ctx, Kind::DbParameterGroup, &parameter_group(family), name, arn).await?;
+            let actual = owned_group(ctx, &SPEC, &parameter_group(family), name, arn).await?;
             out.push(with_parameters(ctx, actual, name, family).await?);
         }
         Ok(out)

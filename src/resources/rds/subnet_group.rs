@@ -29,7 +29,7 @@ impl ResourceKind for DbSubnetGroup {
         let Some(group) = group else { return Ok(vec![]) };
         let arn = group.db_subnet_group_arn().unwrap_or_default();
         let subnets = group.subnets().iter().filter_map(|s| s.subnet_identifier()).map(Value::str).collect();
-        let actual = owned_group(ctx, Kind::DbSubnetGroup, SUBNET_GROUP, &name, arn).await?;
+        let actual = owned_group(ctx, &SPEC, SUBNET_GROUP, &name, arn).await?;
         Ok(vec![actual.prop(&SUBNETS, Value::List(subnets))])
     }
 
