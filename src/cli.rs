@@ -190,9 +190,11 @@ pub enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
-    /// Roll a new launch template version out through a weighted canary: a second group on the new
-    /// version takes a growing share of the traffic, each step gated on its health, and the rollout ends
-    /// with the app group on the new version and the canary gone (or, on a failure, back where it began)
+    /// Roll a new node version out through a weighted canary, each step gated on its health
+    ///
+    /// A second group on the new launch template version takes a growing share of the traffic, each
+    /// step gated on its health, and the rollout ends with the app group on the new version and the
+    /// canary gone (or, on a failure, back where it began).
     Rollout {
         /// The topology file
         file: PathBuf,
