@@ -67,13 +67,14 @@ def tearDownModule():
         _server.wait(timeout=10)
 
 
-def client(service):
+def client(service, config=None):
     return boto3.client(
         service,
         endpoint_url=endpoint,
         region_name=REGION,
         aws_access_key_id="test",
         aws_secret_access_key="test",
+        config=config,
     )
 
 
@@ -205,14 +206,7 @@ class AutoScalingGroupFixture(unittest.TestCase):
         self.ec2 = client("ec2")
         self.elbv2 = client("elbv2")
         # Plain moto answers the refresh calls with a 500; do not retry those for a minute.
-        self.autoscaling = boto3.client(
-            "autoscaling",
-            endpoint_url=endpoint,
-            region_name=REGION,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-            config=botocore.config.Config(retries={"max_attempts": 1}),
-        )
+        self.autoscaling = client("autoscaling", botocore.config.Config(retries={"max_attempts": 1}))
         self.image = self.ec2.describe_images()["Images"][0]["ImageId"]
         vpc = self.ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
         self.subnet = self.ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24", AvailabilityZone=f"{REGION}a")[
@@ -428,13 +422,8 @@ class InstanceRefresh(RefreshCalls, AutoScalingGroupFixture):
     def test_healthy_percentages_outside_the_documented_ranges_are_refused(self):
         self.create_group("1")
         # botocore checks only the lower bounds itself; the Rust SDK checks none: send them as they are.
-        self.autoscaling = boto3.client(
-            "autoscaling",
-            endpoint_url=endpoint,
-            region_name=REGION,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-            config=botocore.config.Config(parameter_validation=False, retries={"max_attempts": 1}),
+        self.autoscaling = client(
+            "autoscaling", botocore.config.Config(parameter_validation=False, retries={"max_attempts": 1})
         )
         for preferences in (
             {"MinHealthyPercentage": 50, "MaxHealthyPercentage": 90},
