@@ -5,7 +5,6 @@ use anyhow::{Context, Result};
 use super::status::estimate;
 use super::{context_for, load_topology, make_plan, read, show_plan, ExitStatus};
 use crate::cli::{AwsArgs, PlanArgs};
-use crate::compose;
 use crate::cost::Item;
 use crate::output::{render_calls, render_cost, Printer};
 use crate::plan::SavedPlan;
@@ -35,10 +34,8 @@ pub async fn run(
     let started = std::time::Instant::now();
     let (plan, rollout) = make_plan(&ctx, &topology, file, options).await?;
     let planned_in = started.elapsed();
-    // What the deployment costs once applied: the topology's resources (instance types, counts,
-    // Multi-AZ, storage do not depend on the account's facts, so the offline composition prices them).
-    let wanted = compose::desired(&topology, &compose::offline_facts(&topology))?;
-    let items: Vec<Item<'_>> = wanted.iter().map(Item::from).collect();
+    // What the deployment costs once applied: every resource the plan keeps, as the topology wants it.
+    let items: Vec<Item<'_>> = plan.changes.iter().filter_map(|c| c.desired.as_ref()).map(Item::from).collect();
     let cost = estimate(&ctx, &items, view.pricing_api).await?;
     if view.json {
         let mut body = crate::output::plan_json(&plan);
