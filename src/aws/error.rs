@@ -30,6 +30,9 @@ pub enum ErrorClass {
     /// An IAM role or instance profile made seconds ago is not visible yet to the service that was
     /// handed it (IAM is eventually consistent); the same call succeeds a little later.
     NotYetVisible,
+    /// The answer lacks a field AWS always returns: not AWS, or an emulator that does not implement the
+    /// call fully. Never read as an empty value, which would show as a change nobody made.
+    Incomplete,
     /// Anything else: a bad request, a quota, a state conflict.
     Other,
 }
@@ -72,6 +75,11 @@ impl AwsError {
             ErrorClass::DependencyViolation => format!(
                 "something still uses {}; if it is not managed by clusterup, remove it (or its reference) and re-run",
                 self.resource
+            ),
+            ErrorClass::Incomplete => format!(
+                "the endpoint answered {} without a field AWS always returns; if it is an emulator, it does not \
+                 implement this call fully (see docs/localstack.md), otherwise re-run, and report it if it repeats",
+                self.call
             ),
             _ if self.code.as_deref().is_some_and(|c| c.contains("LimitExceeded") || c.contains("QuotaExceeded")) => {
                 "an account quota was reached: raise it in Service Quotas or free capacity, then re-run".into()
@@ -156,6 +164,24 @@ fn classify_code(code: &str) -> ErrorClass {
         | "SignatureDoesNotMatch" => ErrorClass::Auth,
         "InternalError" | "InternalFailure" | "ServiceUnavailable" | "Unavailable" => ErrorClass::Transient,
         _ => ErrorClass::Other,
+    }
+}
+
+/// A field of an AWS answer that AWS always returns, read strictly: its absence is an error naming the call
+/// and the field, never a default (`""`, `0`) that a diff would then report as a change.
+pub trait Required<T> {
+    fn required(self, call: &'static str, field: &'static str, resource: &str) -> Result<T, AwsError>;
+}
+
+impl<T> Required<T> for Option<T> {
+    fn required(self, call: &'static str, field: &'static str, resource: &str) -> Result<T, AwsError> {
+        self.ok_or_else(|| AwsError {
+            resource: resource.to_owned(),
+            call,
+            code: None,
+            message: format!("the answer has no {field}"),
+            class: ErrorClass::Incomplete,
+        })
     }
 }
 

@@ -14,7 +14,7 @@ mod service;
 
 pub use clients::{connect, Aws, ConnectOptions};
 pub use endpoint::parse_endpoint_url;
-pub use error::{AwsError, ErrorClass, Outcome, ResultExt};
+pub use error::{AwsError, ErrorClass, Outcome, Required, ResultExt};
 pub use http::ApiCalls;
 pub use identity::{check_credentials, CredentialsError, Identity};
 pub use poll::{poll, PollPolicy, PollStatus};

@@ -7,7 +7,7 @@
 use crate::model::{Kind, Value};
 use crate::plan::{Action, Plan};
 use crate::resources::rds::instance::{ENGINE_VERSION, STORAGE_GB};
-use crate::topology::{diagnostic_at, Diagnostic, Topology};
+use crate::topology::{Diagnostic, Topology};
 
 /// The first change of `plan` that AWS would refuse, located in the topology file.
 pub fn refused(plan: &Plan, topology: &Topology) -> Option<Diagnostic> {
@@ -45,8 +45,7 @@ pub fn refused(plan: &Plan, topology: &Topology) -> Option<Diagnostic> {
             _ => None,
         }
     })?;
-    let text = std::fs::read_to_string(&topology.source).unwrap_or_default();
-    Some(diagnostic_at(&topology.source, &text, &path, message))
+    Some(topology.diagnostic(&path, message))
 }
 
 /// Whether version `wanted` (`8.0`, `8.0.39`) is older than `running` on the parts it names.

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::{Ctx, Error, Progress};
-use crate::aws::{poll, AwsError, ErrorClass, PollPolicy, PollStatus};
+use crate::aws::{poll, AwsError, ErrorClass, PollPolicy, PollStatus, Required};
 use crate::model::{tags, Actual, Address, Desired, TAGS};
 
 /// The address of a discovered resource, if it belongs to this deployment. Discovery already filters by
@@ -140,9 +140,7 @@ pub fn client_token(deployment: &str, address: &str, inputs: &[&str]) -> String 
 /// The id a create call returned. AWS always returns one; an answer without it is reported against the
 /// call rather than carried on as an empty id.
 pub fn returned_id(id: Option<&str>, resource: &str, call: &'static str) -> Result<String, AwsError> {
-    id.filter(|id| !id.is_empty())
-        .map(str::to_owned)
-        .ok_or_else(|| AwsError::local(resource, call, "AWS answered without the new resource's id"))
+    id.filter(|id| !id.is_empty()).map(str::to_owned).required(call, "the new resource's id", resource)
 }
 
 /// Look with `check` until it answers ready, telling `progress` what each look saw: the wait every kind

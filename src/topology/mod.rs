@@ -19,6 +19,7 @@ mod raw;
 mod rules;
 mod scan;
 mod schema;
+mod spans;
 mod types;
 mod validate;
 pub mod versions;
@@ -33,6 +34,7 @@ pub use error::{Diagnostic, TopologyError};
 pub use model::*;
 pub use rules::{duration as parse_duration, format_duration};
 pub use schema::json_schema;
+pub use spans::Spans;
 
 /// The rule of the topology's `name`, for deployment names given on the command line (`destroy --name`,
 /// `output`, `init`): a name the topology would refuse names no deployment.
@@ -40,12 +42,13 @@ pub fn check_deployment_name(name: &str) -> Result<(), String> {
     rules::deployment_name(name)
 }
 
-/// A diagnostic about the field at `path` (`["database", "storage_gb"]`) of the topology `text` read from
-/// `file`, at its place: for rules that only a look at AWS can check (the database's storage can only
-/// grow), reported the way `validate` reports its own.
-pub fn diagnostic_at(file: &Path, text: &str, path: &[&str], message: impl Into<String>) -> Diagnostic {
-    let field = path.iter().fold(locate::YamlPath::root(), |p, key| p.key(key));
-    error::Finding::new(field, message).locate(file, text)
+impl Topology {
+    /// A diagnostic about the field at `path` (`["database", "storage_gb"]`), at its place in the file
+    /// this topology was read from: for rules that only a look at AWS can check (the database's storage
+    /// can only grow), reported the way `validate` reports its own.
+    pub fn diagnostic(&self, path: &[&str], message: impl Into<String>) -> Diagnostic {
+        self.spans.diagnostic(&self.source, path, message)
+    }
 }
 
 /// The user-data template used when `app.user_data` is not set.
@@ -118,7 +121,8 @@ pub fn parse_on(source: &Path, text: &str, today: versions::Date) -> Result<Chec
     let Some(raw) = raw else {
         return Err(invalid(error::at(source, 1, 1, EMPTY)));
     };
-    let (topology, warnings) = validate::validate(raw, source, DEFAULT_USER_DATA, today)
+    let spans = spans::Spans::new(text);
+    let (topology, warnings) = validate::validate(raw, source, spans, DEFAULT_USER_DATA, today)
         .map_err(|finding| invalid(finding.locate(source, text)))?;
     let warnings = warnings.into_iter().map(|w| w.locate(source, text)).collect();
     Ok(Checked { topology, warnings })

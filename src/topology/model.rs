@@ -25,6 +25,8 @@ pub struct Topology {
     pub spark: Option<Spark>,
     /// The topology file this came from (for messages and for resolving relative paths).
     pub source: PathBuf,
+    /// Where each field is in that file, for findings made after loading ([`Topology::diagnostic`]).
+    pub spans: super::Spans,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -21,11 +21,12 @@ use super::versions::Date;
 
 type Result<T> = std::result::Result<T, Finding>;
 
-/// Checks `raw` (read from `source`) and returns the topology and its warnings, or the first problem.
+/// Checks `raw` (read from `source`, whose text `spans` keeps) and returns the topology and its warnings, or the first problem.
 /// `today` decides which versions are past their end of standard support.
 pub fn validate(
     raw: RawTopology,
     source: &Path,
+    spans: super::Spans,
     default_user_data: &str,
     today: Date,
 ) -> Result<(Topology, Vec<Finding>)> {
@@ -60,6 +61,7 @@ pub fn validate(
         shared_storage,
         spark,
         source: source.to_owned(),
+        spans,
     };
     Ok((topology, warnings))
 }

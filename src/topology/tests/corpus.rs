@@ -66,3 +66,18 @@ fn every_fixture_fails_where_it_says() {
     }
     assert!(failures.is_empty(), "{} fixture(s) wrong:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// Every fixture's whole message, as users read it: a change to any wording or position shows here as a
+/// reviewed snapshot change, not only a broken substring.
+#[test]
+fn corpus_messages_are_as_reviewed() {
+    let root = crate_dir();
+    let shown: Vec<String> = corpus()
+        .iter()
+        .map(|file| match load(file) {
+            Err(err) => err.to_string().replace(&format!("{}/", root.display()), ""),
+            Ok(_) => format!("{}: parsed without error", file.display()),
+        })
+        .collect();
+    insta::assert_snapshot!(shown.join("\n"));
+}
