@@ -2,6 +2,7 @@
 //! shared steps (load a topology, connect, plan, confirm, handle Ctrl-C) live here.
 
 mod apply;
+mod data_guard;
 mod destroy;
 mod docs;
 mod graph;
@@ -28,6 +29,8 @@ use crate::plan::{diff, Plan};
 use crate::resources::{discover_all, facts, Ctx};
 use crate::rollout::State;
 use crate::topology::{self, Topology};
+
+use data_guard::guard_data;
 
 /// How the process ends. Documented in docs/reliability.md and README.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -254,29 +257,6 @@ fn show_plan(plan: &Plan, compact: bool, printer: &Printer) {
     } else {
         crate::output::render_plan(plan, style)
     });
-}
-
-/// Refuse a plan that would lose data the user has not explicitly agreed to lose: deleting (or
-/// replacing) the shared file system, or deleting the database without a final snapshot.
-fn guard_data(plan: &Plan, ctx: &Ctx) -> Result<()> {
-    use crate::model::Kind;
-    use crate::plan::Action;
-    let losing = |c: &&crate::plan::Change| matches!(c.action, Action::Delete | Action::Replace);
-    for change in plan.changes.iter().filter(losing) {
-        let id = change.id().unwrap_or_default();
-        if change.kind == Kind::FileSystem && !ctx.data.delete_data {
-            bail!(
-                "this would delete the shared file system {id} ({}) and every file in it. If that is what you want, re-run with --delete-data",
-                change.address
-            );
-        }
-        if change.kind == Kind::DbInstance && !ctx.data.db_final_snapshot && !ctx.data.delete_data {
-            bail!(
-                "this would delete the database {id} without a final snapshot (the topology says `deletion: delete`). If that is what you want, re-run with --delete-data"
-            );
-        }
-    }
-    Ok(())
 }
 
 /// Ask y/N on the terminal. Without a terminal there is nobody to ask: refuse, and say how to proceed.

@@ -4,7 +4,7 @@
 use super::network::{data_tier_clients, refs, security_group};
 use super::{id_of, named};
 use crate::model::names::{database as names, network::DATABASE_SECURITY_GROUP};
-use crate::model::{Desired, Facts, Kind, Value, NAME};
+use crate::model::{Desired, Facts, Kind, Prop, Value, NAME};
 use crate::resources::ec2::security_group::{ingress_from_group, INGRESS};
 use crate::resources::rds::{instance, parameter_group, subnet_group};
 use crate::topology::Topology;
@@ -14,6 +14,16 @@ pub fn family(engine_version: &str) -> String {
     let major_minor: Vec<&str> = engine_version.split('.').take(2).collect();
     format!("mysql{}", major_minor.join("."))
 }
+
+/// Where the topology writes the instance's properties that come straight from its `database` section:
+/// a finding about one made after planning (RDS refuses to shrink storage) is shown at that field.
+pub(super) const INSTANCE_FIELDS: &[(&Prop, &[&str])] = &[
+    (&instance::ENGINE_VERSION, &["database", "engine_version"]),
+    (&instance::INSTANCE_CLASS, &["database", "instance_class"]),
+    (&instance::STORAGE_GB, &["database", "storage_gb"]),
+    (&instance::MULTI_AZ, &["database", "multi_az"]),
+    (&instance::BACKUP_RETENTION_DAYS, &["database", "backup_retention_days"]),
+];
 
 pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
     let Some(db) = &topology.database else { return vec![] };

@@ -7,6 +7,7 @@
 mod app;
 mod canary;
 mod database;
+mod fields;
 mod iam;
 mod load_balancer;
 mod network;
@@ -21,6 +22,7 @@ use crate::topology::{Image, Network, Topology, Zones};
 
 pub use app::set_desired;
 pub use canary::{canary, Canary};
+pub use fields::field;
 pub use outputs::outputs;
 pub use spark::METASTORE_CREDENTIALS;
 pub use template::TemplateError;

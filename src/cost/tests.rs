@@ -2,6 +2,9 @@ use std::path::Path;
 
 use super::*;
 use crate::compose;
+use crate::model::{Actual, Address, Desired, Kind, Value};
+use crate::resources::autoscaling::group;
+use crate::resources::ec2::launch_template;
 use crate::topology;
 
 fn desired(example: &str) -> Vec<Desired> {

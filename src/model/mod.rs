@@ -3,6 +3,7 @@
 //! [`Prop`] constants. Everything here is a leaf: it imports nothing else of clusterup.
 
 mod address;
+pub mod charge;
 mod facts;
 pub mod json;
 mod kind;
@@ -17,6 +18,6 @@ pub use address::Address;
 pub use facts::Facts;
 pub use kind::Kind;
 pub use op::Op;
-pub use prop::{Compare, EntryChange, Prop, NAME, TAGS};
+pub use prop::{Compare, EntryChange, Prop, INSTANCE_TYPE, NAME, TAGS};
 pub use resource::{Actual, Desired, PropError};
 pub use value::{Props, Value};

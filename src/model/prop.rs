@@ -122,6 +122,10 @@ impl fmt::Display for Prop {
 pub const TAGS: Prop = Prop::new("tags").not_a_dependency();
 /// A resource's own name, fixed when it is made.
 pub const NAME: Prop = Prop::new("name").replaces().not_a_dependency();
+/// The EC2 instance type of the nodes a resource launches (a launch template's). Shared, like [`NAME`],
+/// so that what refers to such a resource (an Auto Scaling group, pricing its nodes) reads it without
+/// knowing that resource's kind: kinds never import each other.
+pub const INSTANCE_TYPE: Prop = Prop::new("instance_type");
 
 #[cfg(test)]
 mod tests {

@@ -2,8 +2,9 @@
 //! kind implements [`ResourceKind`]: how to find the deployment's resources of that kind with a few
 //! tag- or name-filtered calls, how to create, update and delete one (waiting where AWS needs time),
 //! and the facts about it that planning and scheduling need (its properties and which of them force a
-//! replacement, what must be deleted before it, how long AWS takes, how to wait). [`registry::of`] is
-//! the one exhaustive list of kinds.
+//! replacement, what must be deleted before it, how long AWS takes, how to wait), and what the commands
+//! ask of it through its [`Spec`]'s hooks (its price, the changes AWS refuses, what deleting it loses).
+//! [`registry::of`] is the one exhaustive list of kinds.
 //!
 //! Kinds know nothing of each other: a kind reads its own properties (ids of other resources are plain
 //! values by then) and, for children such as mount targets, the parent resource discovery hands it.
@@ -31,6 +32,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use crate::aws::{Aws, PollPolicy, Service};
+use crate::model::charge::{Charge, Item};
 use crate::model::{Actual, Desired, Kind, Op, Prop, Value};
 
 pub use discover::discover_all;
@@ -64,6 +66,16 @@ impl Default for DataPolicy {
     fn default() -> Self {
         DataPolicy { db_final_snapshot: true, delete_data: false }
     }
+}
+
+/// A change AWS would refuse to make, found in the plan before anything runs (see [`Spec::refusal`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    /// The property the operator has to write otherwise. Kinds know nothing of the topology: the
+    /// composition says where it is written, and the refusal is shown at that place in the file.
+    pub prop: &'static Prop,
+    /// What AWS refuses, and what to write instead.
+    pub message: String,
 }
 
 /// Told about long waits, so the user sees what clusterup waits on.
@@ -138,6 +150,18 @@ pub struct Spec {
     /// depends on what changes (a new launch template version replaces every node); `None` for `latency`'s
     /// figure.
     pub update_latency: fn(have: &Actual, changed: &[String]) -> Option<Latency>,
+    /// What one resource is billed for, from its properties (create-only inputs count) and facts, with
+    /// `all` the resources priced with it (an Auto Scaling group's nodes run the instance type of the
+    /// launch template it names); `None` for what AWS does not bill by the hour (VPC, subnets, roles).
+    pub charge: fn(item: &Item<'_>, all: &[Item<'_>]) -> Option<Charge>,
+    /// A change in place from `have` to `want` that AWS would refuse (RDS storage cannot shrink), or
+    /// `None`. `want` is as the topology asks, references unresolved: refusals are about the values the
+    /// operator writes.
+    pub refusal: fn(have: &Actual, want: &Desired) -> Option<Refusal>,
+    /// Why deleting `have` (or replacing it, which deletes it first) loses data that `data` does not
+    /// allow losing, as the message that refuses the plan; `None` when it may go. The kind's `delete`
+    /// checks the same again, so that no other path loses data by accident.
+    pub data_guard: fn(have: &Actual, data: DataPolicy) -> Option<String>,
 }
 
 impl Spec {
@@ -163,7 +187,22 @@ impl Spec {
             attrs_after_update: |_, _, _| None,
             notes: |_, _| Vec::new(),
             update_latency: |_, _| None,
+            charge: |_, _| None,
+            refusal: |_, _| None,
+            data_guard: |_, _| None,
         }
+    }
+
+    pub const fn charge(self, charge: fn(&Item<'_>, &[Item<'_>]) -> Option<Charge>) -> Spec {
+        Spec { charge, ..self }
+    }
+
+    pub const fn refusal(self, refusal: fn(&Actual, &Desired) -> Option<Refusal>) -> Spec {
+        Spec { refusal, ..self }
+    }
+
+    pub const fn data_guard(self, data_guard: fn(&Actual, DataPolicy) -> Option<String>) -> Spec {
+        Spec { data_guard, ..self }
     }
 
     pub const fn update_latency(self, update_latency: fn(&Actual, &[String]) -> Option<Latency>) -> Spec {

@@ -59,7 +59,8 @@ const SPEC: Spec =
         ])
         .deleted_after(&[Kind::ScalingPolicy])
         .notes(notes)
-        .update_latency(rolling_latency);
+        .update_latency(rolling_latency)
+        .charge(super::cost::app_nodes);
 
 fn latency(op: Op, _: Option<&Desired>) -> Latency {
     match op {

@@ -13,7 +13,8 @@ pub struct ElasticIp;
 const SPEC: Spec = Spec::new(Kind::ElasticIp, "Elastic IP", Service::Ec2, PollPolicy::FAST, at_once)
     .props(&[&TAGS])
     // Released only once its NAT gateway is gone.
-    .deleted_after(&[Kind::NatGateway]);
+    .deleted_after(&[Kind::NatGateway])
+    .charge(super::cost::elastic_ip);
 
 impl ResourceKind for ElasticIp {
     const SPEC: &'static Spec = &SPEC;

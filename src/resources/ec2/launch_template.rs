@@ -16,7 +16,8 @@ use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
 
 /// The AMI id.
 pub const IMAGE: Prop = Prop::new("image");
-pub const INSTANCE_TYPE: Prop = Prop::new("instance_type");
+/// The nodes' instance type: a property every kind can read (the Auto Scaling group prices its nodes by it).
+pub use crate::model::INSTANCE_TYPE;
 pub const SECURITY_GROUPS: Prop = Prop::new("security_groups");
 /// The script every node runs at first boot, as text (sent base64-encoded).
 pub const USER_DATA: Prop = Prop::new("user_data");

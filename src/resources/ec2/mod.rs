@@ -1,6 +1,7 @@
 //! EC2's kinds, and what they share: the deployment tag filter, tags set in the create call, tag sync,
 //! and cleaning up the network interfaces AWS services leave behind.
 
+mod cost;
 pub mod elastic_ip;
 pub mod internet_gateway;
 pub mod launch_template;

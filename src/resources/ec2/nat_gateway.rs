@@ -17,7 +17,8 @@ pub struct NatGateway;
 
 const SPEC: Spec = Spec::new(Kind::NatGateway, "NAT gateway", Service::Ec2, PollPolicy::MINUTES, latency)
     .props(&[&SUBNET, &EIP, &TAGS])
-    .deleted_after(&[Kind::RouteTable]);
+    .deleted_after(&[Kind::RouteTable])
+    .charge(super::cost::nat_gateway);
 
 fn latency(op: Op, _: Option<&Desired>) -> Latency {
     match op {

@@ -3,7 +3,7 @@
 
 use aws_sdk_efs::types::{BackupPolicy, LifeCycleState, LifecyclePolicy, PerformanceMode, Status, TransitionToIaRules};
 
-use super::{efs_tags, read_tags, sync_tags, until_available};
+use super::{cost, efs_tags, guard, read_tags, sync_tags, until_available};
 use crate::aws::{AwsError, ErrorClass, PollPolicy, PollStatus, ResultExt, Service};
 use crate::model::names::storage::{creation_token, FILE_SYSTEM};
 use crate::model::{tags, Actual, Address, Desired, Kind, Op, Prop, Value, TAGS};
@@ -17,12 +17,16 @@ pub const PERFORMANCE_MODE: Prop = Prop::new("performance_mode").replaces();
 pub const TRANSITION_TO_IA: Prop = Prop::new("transition_to_ia");
 /// Automatic backups (AWS Backup's default plan).
 pub const BACKUPS: Prop = Prop::new("backups");
+/// The attribute holding the data stored, in bytes, as EFS last metered it (what the file system costs).
+pub const SIZE_BYTES: &str = "size_bytes";
 
 pub struct FileSystem;
 
 const SPEC: Spec = Spec::new(Kind::FileSystem, "file system", Service::Efs, PollPolicy::FAST, latency)
     .props(&[&CREATION_TOKEN, &ENCRYPTED, &PERFORMANCE_MODE, &TRANSITION_TO_IA, &BACKUPS, &TAGS])
-    .deleted_after(&[Kind::MountTarget, Kind::AccessPoint]);
+    .deleted_after(&[Kind::MountTarget, Kind::AccessPoint])
+    .charge(cost::file_system)
+    .data_guard(guard::data_guard);
 
 fn latency(op: Op, _: Option<&Desired>) -> Latency {
     match op {
@@ -63,7 +67,7 @@ impl ResourceKind for FileSystem {
                     .prop(&BACKUPS, Value::Bool(backups))
                     .prop(&TAGS, tags::to_value(&tags))
                     .attr("arn", fs.file_system_arn().unwrap_or_default())
-                    .attr("size_bytes", fs.size_in_bytes().map(|s| s.value()).unwrap_or(0).to_string()),
+                    .attr(SIZE_BYTES, fs.size_in_bytes().map(|s| s.value()).unwrap_or(0).to_string()),
             );
         }
         Ok(found)
@@ -129,7 +133,7 @@ impl ResourceKind for FileSystem {
     async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), Error> {
         let efs = &ctx.aws.efs;
         let resource = have.address.as_str();
-        if !ctx.data.delete_data {
+        if !guard::may_delete(ctx.data) {
             return Err(Error::Refused {
                 resource: resource.to_owned(),
                 reason: format!("{} holds the shared data; deleting it loses every file in it", have.id),

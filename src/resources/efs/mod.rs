@@ -3,7 +3,9 @@
 //! clusterup's poller follows their states.
 
 pub mod access_point;
+mod cost;
 pub mod file_system;
+mod guard;
 pub mod mount_target;
 
 use std::collections::BTreeMap;

@@ -24,7 +24,8 @@ pub struct LoadBalancer;
 
 const SPEC: Spec = Spec::new(Kind::LoadBalancer, "load balancer", Service::Elbv2, PollPolicy::MINUTES, latency)
     .props(&[&NAME, &SCHEME, &SUBNETS, &SECURITY_GROUPS, &ATTRIBUTES, &TAGS])
-    .deleted_after(&[Kind::Listener]);
+    .deleted_after(&[Kind::Listener])
+    .charge(super::cost::load_balancer);
 
 fn latency(op: Op, _: Option<&Desired>) -> Latency {
     match op {

@@ -4,6 +4,7 @@
 //! discovery asks for them by name (one call each) and then checks the ownership tag; listeners are
 //! children of the load balancer and are found through it.
 
+mod cost;
 pub mod listener;
 pub mod load_balancer;
 pub mod target_group;

@@ -80,7 +80,9 @@ const PROPS: &[&Prop] = &[
     &TAGS,
 ];
 
-const SPEC: Spec = Spec::new(Kind::EmrCluster, "EMR cluster", Service::Emr, PollPolicy::LONG, latency).props(PROPS);
+const SPEC: Spec = Spec::new(Kind::EmrCluster, "EMR cluster", Service::Emr, PollPolicy::LONG, latency)
+    .props(PROPS)
+    .charge(super::cost::cluster);
 
 fn latency(op: Op, _: Option<&Desired>) -> Latency {
     match op {

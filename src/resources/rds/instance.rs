@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use aws_sdk_rds::types::DbInstance as Instance;
 
 pub use super::instance_props::*;
-use super::{changes, rds_tags, read_tags, sync_tags};
+use super::{changes, cost, guard, rds_tags, read_tags, refusals, sync_tags};
 use crate::aws::clock::utc_stamp;
 use crate::aws::{AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, ResultExt, Service};
 use crate::model::names::database::{identifier, INSTANCE};
@@ -44,7 +44,10 @@ const SPEC: Spec = Spec::new(Kind::DbInstance, "database", Service::Rds, PollPol
     // database, goes first too).
     .deleted_after(&[Kind::AutoScalingGroup])
     .deleted_after_stop(&[Kind::EmrCluster])
-    .notes(changes::effects);
+    .notes(changes::effects)
+    .charge(cost::database)
+    .refusal(refusals::refusal)
+    .data_guard(guard::data_guard);
 
 fn latency(op: Op, want: Option<&Desired>) -> Latency {
     match op {
@@ -179,7 +182,7 @@ impl ResourceKind for DbInstance {
     async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), Error> {
         let resource = have.address.as_str();
         let rds = &ctx.aws.rds;
-        if !ctx.data.db_final_snapshot && !ctx.data.delete_data {
+        if !guard::may_delete(ctx.data) {
             return Err(Error::Refused {
                 resource: resource.to_owned(),
                 reason: format!("deleting {} without a final snapshot loses its data", have.id),

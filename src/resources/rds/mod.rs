@@ -4,9 +4,12 @@
 //! (`ManageMasterUserPassword`); app nodes read it by the secret's ARN with their instance role.
 
 mod changes;
+mod cost;
+mod guard;
 pub mod instance;
 mod instance_props;
 pub mod parameter_group;
+mod refusals;
 pub mod subnet_group;
 
 use std::collections::BTreeMap;
