@@ -1,6 +1,14 @@
-//! UTC timestamps for names (final snapshots), without a date-time dependency.
+//! UTC timestamps for names (final snapshots), without a date-time dependency, and AWS's times as text.
 
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_smithy_types::date_time::{DateTime, Format};
+
+/// A time AWS reported, as RFC 3339 text (`2026-11-30T10:00:00Z`); `None` for one outside what the format
+/// can write (years beyond 9999), which no answer about a live resource carries.
+pub fn rfc3339(time: &DateTime) -> Option<String> {
+    time.fmt(Format::DateTime).ok()
+}
 
 /// `YYYYMMDDhhmmss` in UTC, for resource names that must be unique and sort by time.
 pub fn utc_stamp(now: SystemTime) -> String {

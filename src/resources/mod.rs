@@ -4,7 +4,8 @@
 //! and the facts about it that planning and scheduling need (its properties and which of them force a
 //! replacement, what must be deleted before it, how long AWS takes, how to wait), and what the commands
 //! ask of it through its [`Spec`]'s hooks (its price, the changes AWS refuses, what deleting it loses).
-//! [`registry::of`] is the one exhaustive list of kinds.
+//! Beside a kind, its service's `status` module reads its live state for `status`. [`registry::of`] is
+//! the one exhaustive list of kinds.
 //!
 //! Kinds know nothing of each other: a kind reads its own properties (ids of other resources are plain
 //! values by then) and, for children such as mount targets, the parent resource discovery hands it.

@@ -1,7 +1,9 @@
 //! Is every tier healthy right now? The deployment read live from AWS, tier by tier (load balancer, app
 //! nodes, database, shared storage, Spark), each judged healthy, degraded or down with the reasons, and
 //! one verdict for the whole. Discovery is the plan's (`resources::discover_all`, a fixed number of calls
-//! per kind), then a fixed number of Describe calls per tier, never one per node.
+//! per kind), then a fixed number of Describe calls per tier, never one per node, each made by the
+//! module of the kind it is about (`resources::<service>::status`); `collect` puts the tiers together
+//! and `judge` judges them.
 //!
 //! The report is data (serialised as `status --json`, whose schema is docs/status.schema.json); the
 //! terminal view is `output::render_status`.
@@ -14,6 +16,11 @@ use serde::Serialize;
 use crate::cost::Estimate;
 
 pub use collect::{collect, Expect};
+// What the tiers are made of is read by the kinds' own modules (status reads AWS only through them).
+pub use crate::resources::autoscaling::status::{Activity, Group, Instance, Refresh};
+pub use crate::resources::efs::status::MountTarget;
+pub use crate::resources::elbv2::status::{Listener, Target};
+pub use crate::resources::emr::cluster_status::{NodeGroup, Step};
 
 /// How a tier, or the deployment, is doing. Ordered from best to worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -119,23 +126,6 @@ pub struct LoadBalancer {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Listener {
-    pub port: i64,
-    pub protocol: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Target {
-    pub id: String,
-    pub port: Option<i32>,
-    /// `healthy`, `unhealthy`, `initial`, `unused`, `draining`, `unavailable`.
-    pub state: String,
-    /// ELBv2's reason code (`Target.FailedHealthChecks`, `Target.InvalidState`, ...), when not healthy.
-    pub reason: Option<String>,
-    pub description: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct App {
     #[serde(flatten)]
     pub judged: Judged,
@@ -150,36 +140,6 @@ pub struct App {
     pub canary: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Group {
-    pub name: String,
-    /// `main`, or what a rollout group is (its clusterup address's last part, e.g. `canary`).
-    pub role: String,
-    pub min: i32,
-    pub desired: i32,
-    pub max: i32,
-    pub instances: Vec<Instance>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Instance {
-    pub id: String,
-    pub zone: String,
-    /// Auto Scaling's lifecycle state: `InService`, `Pending`, `Terminating`, `Standby`, ...
-    pub lifecycle: String,
-    /// Auto Scaling's health status: `Healthy` or `Unhealthy`.
-    pub health: String,
-    /// EC2's state: `running`, `stopped`, ... (`unknown` if EC2 does not know the instance).
-    pub state: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Activity {
-    pub started: Option<String>,
-    pub status: String,
-    pub description: String,
-}
-
 /// Instance refreshes of the app groups (a rolling replacement of the nodes).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Refreshes {
@@ -188,23 +148,6 @@ pub struct Refreshes {
     pub items: Vec<Refresh>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Refresh {
-    pub group: String,
-    pub id: String,
-    /// `Pending`, `InProgress`, `Successful`, `Failed`, `Cancelled`, `RollbackInProgress`, ...
-    pub status: String,
-    pub percent_complete: Option<i32>,
-    pub started: Option<String>,
-    pub reason: Option<String>,
-}
-
-impl Refresh {
-    pub fn in_progress(&self) -> bool {
-        matches!(self.status.as_str(), "Pending" | "InProgress" | "Cancelling" | "RollbackInProgress" | "Baking")
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -240,13 +183,6 @@ pub struct Storage {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MountTarget {
-    pub id: String,
-    pub zone: String,
-    pub state: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Spark {
     #[serde(flatten)]
     pub judged: Judged,
@@ -259,22 +195,6 @@ pub struct Spark {
     pub groups: Vec<NodeGroup>,
     /// Steps pending or running.
     pub steps: Vec<Step>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct NodeGroup {
-    /// `master`, `core`, `task`.
-    pub role: String,
-    pub instance_type: String,
-    pub requested: i32,
-    pub running: i32,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Step {
-    pub id: String,
-    pub name: String,
-    pub state: String,
 }
 
 pub use judge::verdict;

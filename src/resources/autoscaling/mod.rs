@@ -4,3 +4,4 @@ mod cost;
 pub mod group;
 pub mod refresh;
 pub mod scaling_policy;
+pub mod status;

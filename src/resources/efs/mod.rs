@@ -7,6 +7,7 @@ mod cost;
 pub mod file_system;
 mod guard;
 pub mod mount_target;
+pub mod status;
 
 use std::collections::BTreeMap;
 

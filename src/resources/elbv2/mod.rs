@@ -7,6 +7,7 @@
 mod cost;
 pub mod listener;
 pub mod load_balancer;
+pub mod status;
 pub mod target_group;
 
 use std::collections::BTreeMap;

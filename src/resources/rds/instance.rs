@@ -276,7 +276,7 @@ fn from_aws(db: &Instance, tags: &BTreeMap<String, String>) -> Actual {
 }
 
 /// The instance as RDS describes it now, if it exists.
-async fn describe(ctx: &Ctx, id: &str, resource: &str) -> Result<Option<Instance>, AwsError> {
+pub(super) async fn describe(ctx: &Ctx, id: &str, resource: &str) -> Result<Option<Instance>, AwsError> {
     let rds = &ctx.aws.rds;
     let found = rds.describe_db_instances().db_instance_identifier(id).send().await;
     Ok(found.call("DescribeDBInstances", resource).found()?.and_then(|out| out.db_instances().first().cloned()))
