@@ -1,7 +1,7 @@
 //! What the app nodes cost: the group's size (desired, else min) times the hourly price of the instance
 //! type its launch template gives them.
 
-use super::group::{DESIRED, LAUNCH_TEMPLATE, MAX, MIN};
+use super::group_props::{DESIRED, LAUNCH_TEMPLATE, MAX, MIN};
 use crate::model::charge::{Charge, Item, PriceKey, Quantity};
 use crate::model::INSTANCE_TYPE;
 

@@ -2,6 +2,7 @@
 
 mod cost;
 pub mod group;
+mod group_props;
 pub mod refresh;
 pub mod scaling_policy;
 pub mod status;

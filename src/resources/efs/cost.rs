@@ -1,9 +1,11 @@
 //! What the file system costs: the data it stores, by the GB-month (Standard storage).
 
-use super::file_system::SIZE_BYTES;
 use crate::model::charge::{Charge, Item, PriceKey, Quantity};
 
 const BYTES_PER_GB: f64 = 1024.0 * 1024.0 * 1024.0;
+
+/// The attribute discovery records the data stored in, in bytes, as EFS last metered it.
+pub const SIZE_BYTES: &str = "size_bytes";
 
 pub(super) fn file_system(item: &Item<'_>, _: &[Item<'_>]) -> Option<Charge> {
     let bytes = item.attr(SIZE_BYTES).and_then(|s| s.parse::<f64>().ok());

@@ -17,8 +17,6 @@ pub const PERFORMANCE_MODE: Prop = Prop::new("performance_mode").replaces();
 pub const TRANSITION_TO_IA: Prop = Prop::new("transition_to_ia");
 /// Automatic backups (AWS Backup's default plan).
 pub const BACKUPS: Prop = Prop::new("backups");
-/// The attribute holding the data stored, in bytes, as EFS last metered it (what the file system costs).
-pub const SIZE_BYTES: &str = "size_bytes";
 
 pub struct FileSystem;
 
@@ -67,7 +65,7 @@ impl ResourceKind for FileSystem {
                     .prop(&BACKUPS, Value::Bool(backups))
                     .prop(&TAGS, tags::to_value(&tags))
                     .attr("arn", fs.file_system_arn().unwrap_or_default())
-                    .attr(SIZE_BYTES, fs.size_in_bytes().map(|s| s.value()).unwrap_or(0).to_string()),
+                    .attr(cost::SIZE_BYTES, fs.size_in_bytes().map(|s| s.value()).unwrap_or(0).to_string()),
             );
         }
         Ok(found)

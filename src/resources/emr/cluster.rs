@@ -82,7 +82,14 @@ const PROPS: &[&Prop] = &[
 
 const SPEC: Spec = Spec::new(Kind::EmrCluster, "EMR cluster", Service::Emr, PollPolicy::LONG, latency)
     .props(PROPS)
-    .charge(super::cost::cluster);
+    .charge(|cluster, _| super::cost::nodes(cluster, &BILLED));
+
+/// The node groups a cluster is billed for, each node at its EC2 price plus EMR's.
+const BILLED: [super::cost::Billed; 3] = [
+    super::cost::Billed { role: "master", count: None, instance_type: &MASTER_TYPE },
+    super::cost::Billed { role: "core", count: Some(&CORE_COUNT), instance_type: &CORE_TYPE },
+    super::cost::Billed { role: "task", count: Some(&TASK_COUNT), instance_type: &TASK_TYPE },
+];
 
 fn latency(op: Op, _: Option<&Desired>) -> Latency {
     match op {

@@ -1,19 +1,29 @@
-//! What the Spark cluster costs: one master, the core and task counts, each node at its EC2 price plus
-//! EMR's charge for its instance type.
+//! What the Spark cluster costs: its node groups (one master, the core and task counts), each node at
+//! its EC2 price plus EMR's charge for its instance type.
 
-use super::cluster::{CORE_COUNT, CORE_TYPE, MASTER_TYPE, TASK_COUNT, TASK_TYPE};
 use crate::model::charge::{Charge, Item, PriceKey, Quantity};
+use crate::model::Prop;
 
-pub(super) fn cluster(item: &Item<'_>, _: &[Item<'_>]) -> Option<Charge> {
+/// A node group the cluster is billed for, named by the cluster's own properties (which stay in its
+/// module: this one reads them without importing it, so the two never import each other).
+pub(super) struct Billed {
+    pub role: &'static str,
+    /// The property holding how many nodes it has; `None` for the master, which is always one.
+    pub count: Option<&'static Prop>,
+    pub instance_type: &'static Prop,
+}
+
+/// The charge of `item`'s node groups `billed`, in the order given.
+pub(super) fn nodes(item: &Item<'_>, billed: &[Billed]) -> Option<Charge> {
     let mut groups: Vec<(&str, i64, &str)> = Vec::new();
-    for (role, count, type_prop) in [
-        ("master", Some(1), &MASTER_TYPE),
-        ("core", item.int(&CORE_COUNT), &CORE_TYPE),
-        ("task", item.int(&TASK_COUNT), &TASK_TYPE),
-    ] {
-        if let (Some(count), Some(t)) = (count, item.text(type_prop)) {
+    for group in billed {
+        let count = match group.count {
+            Some(prop) => item.int(prop),
+            None => Some(1),
+        };
+        if let (Some(count), Some(t)) = (count, item.text(group.instance_type)) {
             if count > 0 {
-                groups.push((role, count, t));
+                groups.push((group.role, count, t));
             }
         }
     }

@@ -1,7 +1,7 @@
 //! What the database costs: its instance class by the hour and its storage by the GB-month, twice for
 //! Multi-AZ, which bills the standby's instance hours and storage as well as the primary's.
 
-use super::instance::{INSTANCE_CLASS, MULTI_AZ, STORAGE_GB, STORAGE_TYPE};
+use super::instance_props::{INSTANCE_CLASS, MULTI_AZ, STORAGE_GB, STORAGE_TYPE};
 use crate::model::charge::{Charge, Item, PriceKey, Quantity};
 
 pub(super) fn database(item: &Item<'_>, _: &[Item<'_>]) -> Option<Charge> {

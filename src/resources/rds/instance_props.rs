@@ -1,5 +1,6 @@
 //! The database instance's properties, apart from its CRUD so that `changes` (what a change means while
-//! RDS makes it) reads them without the instance's module reading `changes` back in a circle.
+//! RDS makes it), `cost` and `refusals` read them without the instance's module reading them back in a
+//! circle.
 
 use crate::model::{Compare, Prop};
 

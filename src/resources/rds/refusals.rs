@@ -3,7 +3,7 @@
 //! engine cannot be downgraded
 //! (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_UpgradeDBInstance.Upgrading.html).
 
-use super::instance::{ENGINE_VERSION, STORAGE_GB};
+use super::instance_props::{ENGINE_VERSION, STORAGE_GB};
 use crate::model::{Actual, Desired, Value};
 use crate::resources::Refusal;
 
