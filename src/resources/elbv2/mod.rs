@@ -5,6 +5,7 @@
 //! children of the load balancer and are found through it.
 
 pub mod listener;
+pub mod listener_action;
 pub mod load_balancer;
 pub mod target_group;
 
