@@ -81,6 +81,7 @@ pub(super) fn wanted_scaling(want: &Desired) -> Result<Option<(String, i32, i32)
 pub(super) async fn set_scaling(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), Error> {
     let resource = have.address.as_str();
     let emr = &ctx.aws.emr;
+    // "" for a cluster that does not scale (as read) or is not to (as wanted).
     let had_mode = match have.props.get(SCALING.name) {
         Some(Value::Map(map)) => map.get("mode").and_then(Value::as_str).unwrap_or_default().to_owned(),
         _ => String::new(),
