@@ -467,6 +467,10 @@ mod tests {
     #[test]
     fn a_plain_forward_is_its_target_group_as_before_and_the_others_are_named() {
         assert_eq!(ListenerAction::Forward("arn:tg/app".into()).to_value(), Value::str("arn:tg/app"));
+        // What the composition writes for a target group still to be made becomes that once resolved.
+        let app = crate::model::Address::new("load_balancer/target-group/app");
+        let wanted = forward_to(Value::Ref(app)).resolve(&|_, _| Value::str("arn:tg/app"));
+        assert_eq!(ListenerAction::from_value(&wanted), Some(ListenerAction::Forward("arn:tg/app".into())));
         assert_eq!(
             redirect_to_https().to_value().to_string(),
             r#"{redirect: {port: "443", protocol: "HTTPS", status_code: "HTTP_301"}}"#
