@@ -1,6 +1,9 @@
 //! The full lifecycle against the emulator, checked through independent AWS calls, not clusterup's view.
 
 use aws_sdk_ec2::types::Filter;
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, RedirectActionConfig, RedirectActionStatusCodeEnum,
+};
 
 use crate::support::{assert_code, clients, clusterup, stderr, stdout, Clients, Workspace};
 
@@ -240,6 +243,31 @@ fn changes_apply_in_place_and_drift_is_repaired() {
     assert!(stdout(&plan).contains("Plan: 1 to add, 0 to change"), "{}", stdout(&plan));
     assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
     assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
+
+    // Someone makes the listener redirect to HTTPS: plan shows the redirect it found (not a forward to
+    // nothing), apply puts the forward back.
+    let listeners = block_on(c.elb.describe_listeners().load_balancer_arn(&lb_arn).send()).expect("listeners");
+    let listener = listeners.listeners()[0].listener_arn().expect("arn").to_owned();
+    let redirect = RedirectActionConfig::builder()
+        .protocol("HTTPS")
+        .port("443")
+        .status_code(RedirectActionStatusCodeEnum::Http301)
+        .build();
+    let action = Action::builder().r#type(ActionTypeEnum::Redirect).redirect_config(redirect).build();
+    block_on(c.elb.modify_listener().listener_arn(&listener).default_actions(action).send()).expect("redirect");
+    let plan = clusterup(&["plan", "--detailed-exitcode", &topology]);
+    assert_code(&plan, 2);
+    let text = stdout(&plan);
+    assert!(text.contains("~ load_balancer/listener/80"), "{text}");
+    assert!(
+        text.contains(r#"default_action : {redirect: {port: "443", protocol: "HTTPS", status_code: "HTTP_301"}} -> "#),
+        "{text}"
+    );
+    assert!(text.contains("Plan: 0 to add, 1 to change"), "{text}");
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
+    let listeners = block_on(c.elb.describe_listeners().listener_arns(&listener).send()).expect("listener");
+    assert_eq!(listeners.listeners()[0].default_actions()[0].r#type(), Some(&ActionTypeEnum::Forward));
 
     // The topology file is gone: destroy by name still finds everything through tags.
     std::fs::remove_file(ws.topology()).expect("remove topology");

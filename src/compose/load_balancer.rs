@@ -8,7 +8,7 @@ use super::{id_of, named};
 use crate::model::names::{load_balancer as names, network::ALB_SECURITY_GROUP};
 use crate::model::{Desired, Facts, Kind, Value, NAME};
 use crate::resources::elbv2::target_group::HealthCheck;
-use crate::resources::elbv2::{listener, load_balancer, target_group};
+use crate::resources::elbv2::{listener, listener_action, load_balancer, target_group};
 use crate::topology::{Algorithm, Scheme, Stickiness, Topology};
 
 /// Target group attributes clusterup manages; every other attribute keeps AWS's default.
@@ -87,7 +87,7 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
         let mut desired = named(topology, &names::listener(port), Kind::Listener, &format!("{name}-{port}"))
             .prop(&listener::LOAD_BALANCER, id_of(names::LOAD_BALANCER))
             .prop(&listener::PORT, Value::Int(port))
-            .prop(&listener::TARGET_GROUP, id_of(names::TARGET_GROUP));
+            .prop(&listener::DEFAULT_ACTION, listener_action::forward_to(id_of(names::TARGET_GROUP)));
         desired = match &spec.certificate_arn {
             Some(arn) => {
                 desired.prop(&listener::PROTOCOL, Value::str("HTTPS")).prop(&listener::CERTIFICATE, Value::str(arn))

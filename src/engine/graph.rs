@@ -187,7 +187,7 @@ mod tests {
                 "load_balancer/listener/80",
                 Kind::Listener,
                 "arn:l",
-                &[("load_balancer", s("arn:lb")), ("target_group", s("arn:tg"))],
+                &[("load_balancer", s("arn:lb")), ("default_action", s("arn:tg"))],
             ),
             actual(
                 "app/launch-template",

@@ -1,8 +1,9 @@
 //! A rollout from wherever it stands to its end:
 //!
 //! 1. the canary target group (the app target group's health check and attributes), then every listener
-//!    forwarding to both, the canary at weight 0: AWS health-checks a target group only once a listener
-//!    names it, so the canary's nodes can be seen healthy before they get a request;
+//!    that forwards to the app target group forwarding to both, the canary at weight 0: AWS health-checks
+//!    a target group only once a listener names it, so the canary's nodes can be seen healthy before they
+//!    get a request. Listeners that redirect or answer by themselves are never touched ([`State`]);
 //! 2. the canary group on the new version, as many nodes as the app group has, waited for until they
 //!    are in service and healthy;
 //! 3. each step: the weights set (app 100 - w, canary w), then the canary watched for the step's time
@@ -24,6 +25,7 @@ use crate::engine::StopSignal;
 use crate::model::{Actual, Address, Desired, Value};
 use crate::resources::autoscaling::{group, refresh};
 use crate::resources::elbv2::listener;
+use crate::resources::elbv2::listener_action::ListenerAction;
 use crate::resources::{registry, Ctx};
 
 /// How a walk through the steps ended, short of an error.
@@ -128,6 +130,12 @@ impl Run<'_> {
         if self.state.phase() == Phase::Finishing {
             return Ok(Walked::Passed);
         }
+        if self.state.listeners.is_empty() {
+            // The canary would get no request, and AWS would never health-check it.
+            return Err(Error::Refused(
+                "no listener of the load balancer forwards to the app target group, so no traffic could be shifted to a canary: apply the topology first (`clusterup apply`), then roll out".to_owned(),
+            ));
+        }
 
         // 1. The canary's target group, named by every listener (at weight 0 until the first step).
         let canary_tg = match self.state.canary_target_group.clone() {
@@ -197,15 +205,21 @@ impl Run<'_> {
         Ok(Walked::Passed)
     }
 
-    /// Every listener forwarding `percent` of its requests to the canary, the rest to the app group.
+    /// Every listener the rollout moves forwarding `percent` of its requests to the canary, the rest to
+    /// the app group.
     async fn weigh(&mut self, app_tg: &str, canary_tg: &str, percent: u32) -> Result<(), Error> {
         if percent > 0 {
             self.doing(&format!("canary at {percent}%: {}% of requests to the new version", percent));
         }
+        let split = ListenerAction::weighted(&[(app_tg, 100 - percent), (canary_tg, percent)], self.options.sticky);
+        self.set_listeners(&split).await
+    }
+
+    /// The default action of every listener the rollout moves (the others are not in its state).
+    async fn set_listeners(&mut self, action: &ListenerAction) -> Result<(), Error> {
         for l in &mut self.state.listeners {
-            let targets = [(app_tg, 100 - percent), (canary_tg, percent)];
-            listener::forward_weighted(self.ctx, &l.id, l.address.as_str(), &targets, self.options.sticky).await?;
-            *l = l.clone().prop(&listener::TARGET_GROUP, listener::weighted(&targets));
+            listener::set_default_action(self.ctx, &l.id, l.address.as_str(), action).await?;
+            *l = l.clone().prop(&listener::DEFAULT_ACTION, action.to_value());
         }
         Ok(())
     }
@@ -281,10 +295,7 @@ impl Run<'_> {
             return Err(Error::Refused(why));
         }
         self.doing("all traffic back to the app group, now on the new version");
-        for l in &mut self.state.listeners {
-            listener::forward_all(self.ctx, &l.id, l.address.as_str(), &app_tg.id).await?;
-            *l = l.clone().prop(&listener::TARGET_GROUP, Value::str(&app_tg.id));
-        }
+        self.set_listeners(&ListenerAction::Forward(app_tg.id.clone())).await?;
         self.state.app_group = Some(app.prop(&group::LAUNCH_TEMPLATE_VERSION, Value::str(&self.version)));
         Ok(nodes)
     }
@@ -308,4 +319,73 @@ enum Watch {
     Passed,
     Failed(String),
     Stopped,
+}
+
+/// What the steps send to AWS, recorded with SDK mocks: every ModifyListener call is matched by the
+/// listener it names, so a call to a listener the rollout does not move would show.
+#[cfg(test)]
+mod tests {
+    use aws_sdk_elasticloadbalancingv2::operation::modify_listener::ModifyListenerOutput;
+    use aws_sdk_elasticloadbalancingv2::Client;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+    use super::*;
+    use crate::aws::Aws;
+    use crate::resources::DataPolicy;
+    use crate::rollout::state::tests::{deployment, listening, redirect_to_https};
+
+    struct Silent;
+
+    impl Hook for Silent {
+        fn event(&self, _event: &Event<'_>) {}
+    }
+
+    /// The (app, canary) weights and stickiness of a request's weighted forward, if it is one.
+    fn split(
+        req: &aws_sdk_elasticloadbalancingv2::operation::modify_listener::ModifyListenerInput,
+    ) -> Option<ListenerAction> {
+        ListenerAction::from_sdk(req.default_actions(), "test").ok()
+    }
+
+    #[tokio::test]
+    async fn a_step_moves_the_forward_and_leaves_the_redirect_sdk_mock() {
+        let sticky = Some(Duration::from_secs(3600));
+        let wanted = ListenerAction::weighted(&[("tg-app", 90), ("tg-canary", 10)], sticky);
+        let expected = wanted.clone();
+        let forward = mock!(Client::modify_listener)
+            .match_requests(move |req| {
+                req.listener_arn() == Some("listener-80") && split(req) == Some(expected.clone())
+            })
+            .then_output(|| ModifyListenerOutput::builder().build());
+        let any_other = mock!(Client::modify_listener).then_output(|| ModifyListenerOutput::builder().build());
+        let elb = mock_client!(aws_sdk_elasticloadbalancingv2, RuleMode::MatchAny, [&forward, &any_other]);
+        let ctx = Ctx { aws: Aws { elb, ..Aws::offline() }, deployment: "shop".into(), data: DataPolicy::default() };
+
+        // A canary made, not yet weighted in, on listener 80; listener 81 redirects to HTTPS.
+        let mut actuals = deployment(true, &[0]);
+        actuals.push(listening(81, &redirect_to_https()));
+        let state = State::read(&actuals);
+        let options = Options {
+            steps: "10,100".parse().expect("steps"),
+            step_time: Duration::from_secs(60),
+            max_5xx_percent: 1.0,
+            sticky,
+        };
+        let stop = StopSignal::default();
+        let mut run = Run {
+            ctx: &ctx,
+            hook: &Silent,
+            stop: &stop,
+            options: &options,
+            state,
+            known: BTreeMap::new(),
+            version: "4".into(),
+        };
+        run.weigh("tg-app", "tg-canary", 10).await.expect("weighed");
+
+        assert_eq!((forward.num_calls(), any_other.num_calls()), (1, 0), "only the forward is modified");
+        assert_eq!(run.state.canary_percent(), 10);
+        let moved: Vec<Option<ListenerAction>> = run.state.listeners.iter().map(listener::default_action).collect();
+        assert_eq!(moved, [Some(wanted)]);
+    }
 }

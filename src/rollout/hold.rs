@@ -1,7 +1,8 @@
 //! While a rollout is in progress, `plan` and `apply` leave its resources alone: the canary group and
-//! target group are not planned for deletion and the weighted listeners are not drift to undo. The plan
-//! says so in notes instead; apply refuses to change what the rollout holds (the app group, the launch
-//! template, the listeners) and says how to end the rollout.
+//! target group are not planned for deletion and the weighted forwards of the listeners it moves are not
+//! drift to undo. The plan says so in notes instead; apply refuses to change what the rollout holds (the
+//! app group, the launch template, the listeners) and says how to end the rollout. A listener the rollout
+//! does not move (a redirect, a fixed response) keeps its planned change, with nothing held.
 
 use super::state::State;
 use crate::model::names::app;
@@ -28,16 +29,16 @@ pub fn hold(plan: &mut Plan, state: &State, topology: &str) {
         if app::is_canary(change.address.as_str()) && change.action == Action::Delete {
             change.action = Action::NoOp;
             change.notes.push(note.clone());
-        } else if change.kind == Kind::Listener && change.action == Action::Update {
-            let Some(have) = &change.actual else { continue };
-            let weights = listener::weights(have);
-            // Only the forward differs, and it is the rollout's split: held. Anything else is still a
-            // change, which apply refuses while the rollout runs.
-            let only_forward = change.changes.iter().all(|c| c.key == listener::TARGET_GROUP.name);
-            let split = weights.len() > 1
-                && (canary_tg.is_none() || weights.iter().any(|(arn, _)| Some(arn.as_str()) == canary_tg));
+        } else if change.kind == Kind::Listener && change.action == Action::Update && state.moves(&change.address) {
+            let Some(action) = change.actual.as_ref().and_then(listener::default_action) else { continue };
+            let weights = action.shares();
+            // Only the default action differs, and it is the rollout's split: held. Anything else is still
+            // a change, which apply refuses while the rollout runs.
+            let only_forward = change.changes.iter().all(|c| c.key == listener::DEFAULT_ACTION.name);
+            let split =
+                weights.len() > 1 && (canary_tg.is_none() || weights.iter().any(|(arn, _)| Some(*arn) == canary_tg));
             if only_forward && split {
-                let canary_share = weights.iter().find(|(arn, _)| Some(arn.as_str()) == canary_tg).map_or(0, |w| w.1);
+                let canary_share = weights.iter().find(|(arn, _)| Some(*arn) == canary_tg).map_or(0, |w| w.1);
                 change.action = Action::NoOp;
                 change.changes.clear();
                 change.notes.push(format!("{canary_share}% of requests go to the canary: {note}"));
@@ -96,8 +97,10 @@ mod tests {
         for i in 0..listeners {
             let port = 80 + i64::try_from(i).unwrap_or(0);
             out.push(
-                Desired::new(load_balancer::listener(port), Kind::Listener)
-                    .prop(&listener::TARGET_GROUP, Value::Ref(crate::model::Address::new(load_balancer::TARGET_GROUP))),
+                Desired::new(load_balancer::listener(port), Kind::Listener).prop(
+                    &listener::DEFAULT_ACTION,
+                    Value::Ref(crate::model::Address::new(load_balancer::TARGET_GROUP)),
+                ),
             );
         }
         out
@@ -156,5 +159,22 @@ mod tests {
         hold(&mut plan, &state, "shop.yaml");
         assert!(plan.has_changes());
         assert_eq!(refusal(&plan, &state, "shop.yaml"), None);
+    }
+
+    #[test]
+    fn a_listener_the_rollout_does_not_move_keeps_its_planned_change() {
+        use crate::rollout::state::tests::{listening, redirect_to_https};
+        // A rollout at 50% on listener 80; someone made listener 81 redirect where the topology forwards.
+        let mut actuals = deployment(true, &[50]);
+        actuals.push(listening(81, &redirect_to_https()));
+        let state = State::read(&actuals);
+        let mut plan = diff("shop", "us-east-1", &wanted(2), actuals);
+        hold(&mut plan, &state, "shop.yaml");
+        let redirect = plan.changes.iter().find(|c| c.address.as_str() == load_balancer::listener(81)).expect("81");
+        assert_eq!(redirect.action, Action::Update, "the redirect is not the rollout's split");
+        assert!(redirect.notes.is_empty(), "{:?}", redirect.notes);
+        let refused = refusal(&plan, &state, "shop.yaml").expect("apply still refuses listener changes meanwhile");
+        assert!(refused.contains("~ load_balancer/listener/81"), "{refused}");
+        assert!(!refused.contains("listener/80"), "the split on 80 is held: {refused}");
     }
 }

@@ -1,6 +1,8 @@
 //! Where a rollout stands, read from AWS alone: the canary group and target group exist (found by their
 //! `clusterup:resource` tags, each tagged with the launch template version it runs), and the listeners'
-//! weighted forwards say which share of the traffic the canary has reached.
+//! weighted forwards say which share of the traffic the canary has reached. Only the listeners that
+//! forward to the app's target group or the canary's are the rollout's: a redirect (HTTP to HTTPS), a
+//! fixed response or a forward elsewhere is neither read nor moved.
 
 use crate::model::names::{app, load_balancer};
 use crate::model::{tags, Actual, Kind, TAGS};
@@ -17,6 +19,8 @@ pub struct State {
     pub app_target_group: Option<Actual>,
     pub canary_group: Option<Actual>,
     pub canary_target_group: Option<Actual>,
+    /// The listeners the rollout moves: those whose default action forwards (plainly or weighted) to the
+    /// app's target group or the canary's.
     pub listeners: Vec<Actual>,
 }
 
@@ -35,22 +39,37 @@ pub enum Phase {
 impl State {
     pub fn read(actuals: &[Actual]) -> State {
         let at = |address: &str| actuals.iter().find(|a| a.address.as_str() == address).cloned();
+        let app_target_group = at(load_balancer::TARGET_GROUP);
+        let canary_target_group = at(app::CANARY_TARGET_GROUP);
+        let ours: Vec<&str> =
+            [&app_target_group, &canary_target_group].into_iter().flatten().map(|tg| tg.id.as_str()).collect();
+        let listeners = actuals
+            .iter()
+            .filter(|a| a.kind == Kind::Listener)
+            .filter(|l| listener::default_action(l).is_some_and(|action| ours.iter().any(|tg| action.forwards_to(tg))))
+            .cloned()
+            .collect();
         State {
             launch_template: at(app::LAUNCH_TEMPLATE),
             load_balancer: at(load_balancer::LOAD_BALANCER),
             app_group: at(app::AUTO_SCALING_GROUP),
-            app_target_group: at(load_balancer::TARGET_GROUP),
+            app_target_group,
             canary_group: at(app::CANARY_GROUP),
-            canary_target_group: at(app::CANARY_TARGET_GROUP),
-            listeners: actuals.iter().filter(|a| a.kind == Kind::Listener).cloned().collect(),
+            canary_target_group,
+            listeners,
         }
+    }
+
+    /// Whether the rollout moves `listener` (one of [`State::listeners`]).
+    pub fn moves(&self, listener: &crate::model::Address) -> bool {
+        self.listeners.iter().any(|l| &l.address == listener)
     }
 
     /// A rollout has begun and not ended: a canary resource exists, or a listener still splits traffic.
     pub fn in_progress(&self) -> bool {
         self.canary_group.is_some()
             || self.canary_target_group.is_some()
-            || self.listeners.iter().any(|l| listener::weights(l).len() > 1)
+            || self.listeners.iter().any(|l| shares(l).len() > 1)
     }
 
     /// The launch template version the canary runs (its group's tag, else its target group's).
@@ -77,7 +96,7 @@ impl State {
         let Some(canary) = &self.canary_target_group else { return 0 };
         self.listeners
             .iter()
-            .map(|l| listener::weights(l).iter().find(|(arn, _)| *arn == canary.id).map_or(0, |(_, w)| *w))
+            .map(|l| shares(l).iter().find(|(arn, _)| *arn == canary.id).map_or(0, |(_, w)| *w))
             .min()
             .unwrap_or(0)
     }
@@ -104,12 +123,19 @@ impl State {
     }
 }
 
+/// The target groups a listener forwards to, each with its share in percent (none when it does not).
+fn shares(listener: &Actual) -> Vec<(String, u32)> {
+    let action = listener::default_action(listener);
+    action.map(|a| a.shares().into_iter().map(|(tg, share)| (tg.to_owned(), share)).collect()).unwrap_or_default()
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
     use crate::model::{Address, Value};
+    use crate::resources::elbv2::listener_action::{FixedResponse, ListenerAction, Redirect};
 
     pub fn tagged(address: &str, kind: Kind, id: &str, version: Option<&str>) -> Actual {
         let mut tags = BTreeMap::from([(tags::RESOURCE.to_owned(), address.to_owned())]);
@@ -119,22 +145,29 @@ pub(crate) mod tests {
         Actual::new(Address::new(address), kind, id).prop(&TAGS, tags::to_value(&tags))
     }
 
-    pub fn forwarding(port: i64, targets: &[(&str, i64)]) -> Actual {
-        let value = match targets {
-            [(arn, _)] => Value::str(*arn),
-            many => Value::List(
-                many.iter()
-                    .map(|(arn, w)| {
-                        Value::Map(BTreeMap::from([
-                            ("target_group".to_owned(), Value::str(*arn)),
-                            ("weight".to_owned(), Value::Int(*w)),
-                        ]))
-                    })
-                    .collect(),
-            ),
+    /// A listener on `port` forwarding to one target group, or weighted between several.
+    pub fn forwarding(port: i64, targets: &[(&str, u32)]) -> Actual {
+        let action = match targets {
+            [(arn, _)] => ListenerAction::Forward((*arn).to_owned()),
+            many => ListenerAction::weighted(many, None),
         };
+        listening(port, &action)
+    }
+
+    /// A listener on `port` whose default action is `action`.
+    pub fn listening(port: i64, action: &ListenerAction) -> Actual {
         Actual::new(Address::new(load_balancer::listener(port)), Kind::Listener, format!("listener-{port}"))
-            .prop(&listener::TARGET_GROUP, value)
+            .prop(&listener::DEFAULT_ACTION, action.to_value())
+    }
+
+    /// The HTTP to HTTPS redirect a listener on 80 makes when there is a certificate.
+    pub fn redirect_to_https() -> ListenerAction {
+        ListenerAction::Redirect(Redirect {
+            protocol: Some("HTTPS".into()),
+            port: Some("443".into()),
+            status_code: "HTTP_301".into(),
+            ..Redirect::default()
+        })
     }
 
     /// An app on v3 with the launch template at v4, and, with `canary`, a canary on v4 getting `percent`.
@@ -155,7 +188,7 @@ pub(crate) mod tests {
             let listener = if percent == 0 && !canary {
                 forwarding(port, &[("tg-app", 1)])
             } else {
-                forwarding(port, &[("tg-app", i64::from(100 - percent)), ("tg-canary", i64::from(percent))])
+                forwarding(port, &[("tg-app", 100 - percent), ("tg-canary", percent)])
             };
             all.push(listener);
         }
@@ -206,5 +239,28 @@ pub(crate) mod tests {
         assert!(state.in_progress());
         assert_eq!(state.phase(), Phase::Canary(0));
         assert_eq!(state.summary(), "canary at 0% (launch template unknown)");
+    }
+
+    #[test]
+    fn only_the_listeners_forwarding_to_the_app_or_the_canary_are_the_rollouts() {
+        let mut all = deployment(true, &[50]);
+        all.push(listening(81, &redirect_to_https()));
+        let maintenance = FixedResponse { status_code: "503".into(), ..FixedResponse::default() };
+        all.push(listening(82, &ListenerAction::FixedResponse(maintenance)));
+        all.push(forwarding(83, &[("tg-someone-elses", 1)]));
+        all.push(listening(84, &ListenerAction::Unmodelled(vec!["authenticate-oidc".into(), "forward".into()])));
+        let state = State::read(&all);
+        let moved: Vec<&str> = state.listeners.iter().map(|l| l.address.as_str()).collect();
+        assert_eq!(moved, [load_balancer::listener(80)]);
+        assert!(state.moves(&Address::new(load_balancer::listener(80))));
+        assert!(!state.moves(&Address::new(load_balancer::listener(81))));
+        // The redirect gives the canary no share, and does not hold the rollout at 0% for that.
+        assert_eq!(state.phase(), Phase::Canary(50));
+
+        // Without a rollout, a redirect is no rollout either.
+        let mut idle = deployment(false, &[0]);
+        idle.push(listening(81, &redirect_to_https()));
+        assert_eq!(State::read(&idle).phase(), Phase::Idle);
+        assert_eq!(State::read(&idle).listeners.len(), 1);
     }
 }

@@ -1,5 +1,5 @@
 //! Going back to where a rollout began: all traffic to the app group at once (a plain forward, the same
-//! as weights 100/0), then the canary group and target group deleted, then the launch template's default
+//! as weights 100/0, on the listeners the rollout moves only: a redirect stays a redirect), then the canary group and target group deleted, then the launch template's default
 //! version put back to the one the app group runs, so that plans again compare the topology with what the
 //! nodes boot from. Each step is skipped when it is done already, so an interrupted undo is finished by
 //! the next run.
@@ -9,6 +9,7 @@ use super::{Error, Event, Hook, Waits};
 use crate::resources::autoscaling::refresh;
 use crate::resources::ec2::launch_template;
 use crate::resources::elbv2::listener;
+use crate::resources::elbv2::listener_action::ListenerAction;
 use crate::resources::{registry, Ctx};
 
 /// Undo the rollout `state` describes. `topology` is the path the operator gave, for messages.
@@ -37,11 +38,11 @@ pub async fn undo(ctx: &Ctx, state: &State, hook: &dyn Hook, topology: &str) -> 
 /// The steps back, without the checks of [`undo`] (a failed step of a running rollout goes back at once).
 pub(super) async fn back(ctx: &Ctx, state: &State, hook: &dyn Hook) -> Result<(), crate::resources::Error> {
     if let Some(app_tg) = &state.app_target_group {
+        let plain = ListenerAction::Forward(app_tg.id.clone());
         for l in &state.listeners {
-            let weights = listener::weights(l);
-            if weights.len() != 1 || weights[0].0 != app_tg.id {
+            if listener::default_action(l).as_ref() != Some(&plain) {
                 hook.event(&Event::Doing(&format!("{}: all traffic back to the app group", l.address)));
-                listener::forward_all(ctx, &l.id, l.address.as_str(), &app_tg.id).await?;
+                listener::set_default_action(ctx, &l.id, l.address.as_str(), &plain).await?;
             }
         }
     }
@@ -61,4 +62,52 @@ pub(super) async fn back(ctx: &Ctx, state: &State, hook: &dyn Hook) -> Result<()
         }
     }
     Ok(())
+}
+
+/// What going back sends to AWS, recorded with SDK mocks: every ModifyListener call is matched by the
+/// listener it names, so a call to a listener the rollout does not move would show.
+#[cfg(test)]
+mod tests {
+    use aws_sdk_elasticloadbalancingv2::operation::modify_listener::ModifyListenerOutput;
+    use aws_sdk_elasticloadbalancingv2::Client;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+    use super::*;
+    use crate::aws::Aws;
+    use crate::model::names::app;
+    use crate::model::Actual;
+    use crate::resources::DataPolicy;
+    use crate::rollout::state::tests::{deployment, listening, redirect_to_https};
+
+    struct Silent;
+
+    impl Hook for Silent {
+        fn event(&self, _event: &Event<'_>) {}
+    }
+
+    #[tokio::test]
+    async fn going_back_forwards_the_split_to_the_app_and_leaves_the_redirect_sdk_mock() {
+        let to_app = mock!(Client::modify_listener)
+            .match_requests(|req| {
+                req.listener_arn() == Some("listener-80")
+                    && ListenerAction::from_sdk(req.default_actions(), "test").ok()
+                        == Some(ListenerAction::Forward("tg-app".into()))
+            })
+            .then_output(|| ModifyListenerOutput::builder().build());
+        let any_other = mock!(Client::modify_listener).then_output(|| ModifyListenerOutput::builder().build());
+        let elb = mock_client!(aws_sdk_elasticloadbalancingv2, RuleMode::MatchAny, [&to_app, &any_other]);
+        let ctx = Ctx { aws: Aws { elb, ..Aws::offline() }, deployment: "shop".into(), data: DataPolicy::default() };
+
+        // Listener 80 still splits 50/50 (the canary already deleted by an interrupted undo, and the launch
+        // template's default version put back); listener 81 redirects to HTTPS.
+        let mut actuals: Vec<Actual> =
+            deployment(true, &[50]).into_iter().filter(|a| !app::is_canary(a.address.as_str())).collect();
+        actuals[0] = actuals[0].clone().attr(crate::resources::ec2::launch_template::DEFAULT_VERSION, "3");
+        actuals.push(listening(81, &redirect_to_https()));
+        let state = State::read(&actuals);
+        assert_eq!(state.listeners.len(), 1, "the split on 80 is the rollout's, the redirect is not");
+
+        back(&ctx, &state, &Silent).await.expect("went back");
+        assert_eq!((to_app.num_calls(), any_other.num_calls()), (1, 0), "only the forward is modified");
+    }
 }

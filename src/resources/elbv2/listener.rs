@@ -1,19 +1,15 @@
-//! Listeners: one per port, forwarding to the app target group. During a canary rollout
-//! (`crate::rollout`) the forward is weighted between the app target group and the canary's; discovery
-//! reports such a forward as a list of target groups with their weights, which never equals the plain
-//! forward the composition asks for.
+//! Listeners: one per port, each with its default action ([`ListenerAction`]): the composition's forward
+//! to the app target group, a forward weighted between the app's target group and the canary's during a
+//! canary rollout (`crate::rollout`), or a redirect or fixed response. Discovery reads every kind, so a
+//! plan shows what a listener really does.
 
-use std::collections::BTreeMap;
+use aws_sdk_elasticloadbalancingv2::types::{Certificate, ProtocolEnum};
 
-use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, Certificate, ForwardActionConfig, ProtocolEnum, TargetGroupStickinessConfig,
-    TargetGroupTuple,
-};
-
+use super::listener_action::ListenerAction;
 use super::{elb_tags, read_tags, sync_tags};
-use crate::aws::{Outcome, PollPolicy, ResultExt, Service};
+use crate::aws::{Outcome, PollPolicy, Required, ResultExt, Service};
 use crate::model::names::load_balancer::listener;
-use crate::model::{tags, Actual, Address, Desired, Kind, Prop, Value, TAGS};
+use crate::model::{tags, Actual, Address, Desired, Kind, Prop, PropError, Value, TAGS};
 use crate::resources::support::returned_id;
 use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
 
@@ -21,16 +17,17 @@ pub const LOAD_BALANCER: Prop = Prop::new("load_balancer").replaces();
 pub const PORT: Prop = Prop::new("port").replaces();
 /// `HTTP` or `HTTPS`.
 pub const PROTOCOL: Prop = Prop::new("protocol");
-/// The ARN of the target group it forwards to; as discovered, a weighted forward to several target groups
-/// is a list of `{target_group, weight}` maps instead ([`weights`] reads either).
-pub const TARGET_GROUP: Prop = Prop::new("target_group");
+/// What it does with a request no rule takes, as [`ListenerAction::to_value`] writes it: for a plain
+/// forward, the target group's ARN. Named after AWS's `DefaultActions`: it was `target_group` while
+/// listeners could only forward, which would misname a redirect.
+pub const DEFAULT_ACTION: Prop = Prop::new("default_action");
 /// The ACM certificate's ARN, for HTTPS.
 pub const CERTIFICATE: Prop = Prop::new("certificate");
 
 pub struct Listener;
 
 const SPEC: Spec = Spec::new(Kind::Listener, "listener", Service::Elbv2, PollPolicy::FAST, at_once)
-    .props(&[&LOAD_BALANCER, &PORT, &PROTOCOL, &TARGET_GROUP, &CERTIFICATE, &TAGS])
+    .props(&[&LOAD_BALANCER, &PORT, &PROTOCOL, &DEFAULT_ACTION, &CERTIFICATE, &TAGS])
     .child_of(Kind::LoadBalancer);
 
 impl ResourceKind for Listener {
@@ -51,25 +48,27 @@ impl ResourceKind for Listener {
             .call("DescribeListeners", lb.address.as_str())?;
         let arns: Vec<String> = listeners.iter().filter_map(|l| l.listener_arn().map(str::to_owned)).collect();
         let all_tags = read_tags(ctx, &arns).await?;
-        Ok(listeners
-            .iter()
-            .filter_map(|l| {
-                let arn = l.listener_arn()?;
-                let port = i64::from(l.port()?);
-                let tags = all_tags.get(arn).cloned().unwrap_or_default();
-                let forward = l.default_actions().iter().find(|a| a.r#type() == Some(&ActionTypeEnum::Forward));
-                let mut actual = Actual::new(Address::new(listener(port)), Kind::Listener, arn)
-                    .prop(&LOAD_BALANCER, Value::str(&lb.id))
-                    .prop(&PORT, Value::Int(port))
-                    .prop(&PROTOCOL, Value::str(l.protocol().map(|p| p.as_str()).unwrap_or_default()))
-                    .prop(&TARGET_GROUP, forward.map_or_else(|| Value::str(""), forwards_to))
-                    .prop(&TAGS, tags::to_value(&tags));
-                if let Some(cert) = l.certificates().iter().find_map(|c| c.certificate_arn()) {
-                    actual = actual.prop(&CERTIFICATE, Value::str(cert));
-                }
-                Some(actual)
-            })
-            .collect())
+        let mut found = Vec::new();
+        for l in &listeners {
+            // An Application Load Balancer's listener always has an ARN, a port and a protocol.
+            let arn = l.listener_arn().required("DescribeListeners", "ListenerArn", &lb.id)?;
+            let port = i64::from(l.port().required("DescribeListeners", "Port", arn)?);
+            let protocol = l.protocol().required("DescribeListeners", "Protocol", arn)?;
+            let action = ListenerAction::from_sdk(l.default_actions(), arn)?;
+            // A listener DescribeTags did not answer for has no tags.
+            let tags = all_tags.get(arn).cloned().unwrap_or_default();
+            let mut actual = Actual::new(Address::new(listener(port)), Kind::Listener, arn)
+                .prop(&LOAD_BALANCER, Value::str(&lb.id))
+                .prop(&PORT, Value::Int(port))
+                .prop(&PROTOCOL, Value::str(protocol.as_str()))
+                .prop(&DEFAULT_ACTION, action.to_value())
+                .prop(&TAGS, tags::to_value(&tags));
+            if let Some(cert) = l.certificates().iter().find_map(|c| c.certificate_arn()) {
+                actual = actual.prop(&CERTIFICATE, Value::str(cert));
+            }
+            found.push(actual);
+        }
+        Ok(found)
     }
 
     async fn create(ctx: &Ctx, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
@@ -81,7 +80,7 @@ impl ResourceKind for Listener {
             .port(want.int32(&PORT)?)
             .protocol(ProtocolEnum::from(want.text(&PROTOCOL)?))
             .set_certificates(certificates(want)?)
-            .default_actions(forward(want)?)
+            .default_actions(wanted_action(want)?.to_sdk(resource)?)
             .set_tags(Some(elb_tags(want)))
             .send()
             .await
@@ -93,14 +92,14 @@ impl ResourceKind for Listener {
     }
 
     async fn update(ctx: &Ctx, have: &Actual, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
-        if [&PROTOCOL, &CERTIFICATE, &TARGET_GROUP].iter().any(|p| want.differs_from(have, p)) {
+        if [&PROTOCOL, &CERTIFICATE, &DEFAULT_ACTION].iter().any(|p| want.differs_from(have, p)) {
             ctx.aws
                 .elb
                 .modify_listener()
                 .listener_arn(&have.id)
                 .protocol(ProtocolEnum::from(want.text(&PROTOCOL)?))
                 .set_certificates(certificates(want)?)
-                .default_actions(forward(want)?)
+                .default_actions(wanted_action(want)?.to_sdk(have.address.as_str())?)
                 .send()
                 .await
                 .call("ModifyListener", have.address.as_str())?;
@@ -122,130 +121,36 @@ impl ResourceKind for Listener {
     }
 }
 
-fn forward(want: &Desired) -> Result<Action, Error> {
-    Ok(Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(want.text(&TARGET_GROUP)?).build())
+/// The default action the composition asks for (its references resolved by now).
+fn wanted_action(want: &Desired) -> Result<ListenerAction, Error> {
+    let value = want.value(&DEFAULT_ACTION);
+    value.and_then(ListenerAction::from_value).ok_or_else(|| {
+        Error::from(PropError {
+            address: want.address.clone(),
+            prop: DEFAULT_ACTION.name,
+            expected: "a listener action (a target group ARN, or a map naming the action)",
+            found: value.map_or_else(|| "missing".to_owned(), Value::to_string),
+        })
+    })
 }
 
-/// Keys of one weighted target in [`TARGET_GROUP`].
-const WEIGHTED_ARN: &str = "target_group";
-const WEIGHT: &str = "weight";
-
-/// What a forward action sends traffic to, as the [`TARGET_GROUP`] property: the target group's ARN when
-/// there is one (AWS reports a plain forward both as `TargetGroupArn` and as a forward config of one
-/// target group), every target group with its weight when there are several.
-fn forwards_to(action: &Action) -> Value {
-    let tuples = action.forward_config().map(|c| c.target_groups()).unwrap_or_default();
-    if tuples.len() < 2 {
-        let single = action.target_group_arn().or_else(|| tuples.first().and_then(|t| t.target_group_arn()));
-        return Value::str(single.unwrap_or_default());
-    }
-    Value::List(
-        tuples
-            .iter()
-            .map(|t| {
-                Value::Map(BTreeMap::from([
-                    (WEIGHTED_ARN.to_owned(), Value::str(t.target_group_arn().unwrap_or_default())),
-                    // AWS's default weight is 1 when none is given.
-                    (WEIGHT.to_owned(), Value::Int(i64::from(t.weight().unwrap_or(1)))),
-                ]))
-            })
-            .collect(),
-    )
+/// The default action of a discovered listener; `None` for a resource without one (not a listener).
+pub fn default_action(have: &Actual) -> Option<ListenerAction> {
+    have.props.get(DEFAULT_ACTION.name).and_then(ListenerAction::from_value)
 }
 
-/// A weighted forward as discovery reports it (the [`TARGET_GROUP`] property of a listener that splits).
-pub fn weighted(targets: &[(&str, u32)]) -> Value {
-    Value::List(
-        targets
-            .iter()
-            .map(|(arn, weight)| {
-                Value::Map(BTreeMap::from([
-                    (WEIGHTED_ARN.to_owned(), Value::str(*arn)),
-                    (WEIGHT.to_owned(), Value::Int(i64::from(*weight))),
-                ]))
-            })
-            .collect(),
-    )
-}
-
-/// The target groups a discovered listener forwards to, each with its share of requests in percent
-/// (rounded down): one at 100 for a plain forward, none when it does not forward.
-pub fn weights(have: &Actual) -> Vec<(String, u32)> {
-    match have.props.get(TARGET_GROUP.name) {
-        Some(Value::Str(arn)) if !arn.is_empty() => vec![(arn.clone(), 100)],
-        Some(Value::List(items)) => {
-            let pairs: Vec<(String, i64)> = items
-                .iter()
-                .filter_map(|item| match item {
-                    Value::Map(map) => Some((
-                        map.get(WEIGHTED_ARN)?.as_str()?.to_owned(),
-                        map.get(WEIGHT).and_then(Value::as_int).unwrap_or(1).max(0),
-                    )),
-                    _ => None,
-                })
-                .collect();
-            let total: i64 = pairs.iter().map(|(_, w)| w).sum();
-            pairs
-                .into_iter()
-                .map(|(arn, w)| {
-                    let percent = if total > 0 { w * 100 / total } else { 0 };
-                    (arn, u32::try_from(percent).unwrap_or(0))
-                })
-                .collect()
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// Forward all of listener `arn`'s default traffic to one target group (the plain forward apply makes).
-pub async fn forward_all(ctx: &Ctx, arn: &str, resource: &str, target_group: &str) -> Result<(), Error> {
-    let action = Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(target_group).build();
-    set_default_action(ctx, arn, resource, action).await
-}
-
-/// Replace listener `arn`'s default action. Only the default action is sent: ModifyListener leaves what
-/// it is not given (protocol, port, certificates) as it is.
-async fn set_default_action(ctx: &Ctx, arn: &str, resource: &str, action: Action) -> Result<(), Error> {
+/// Replace listener `arn`'s default action (a rollout moving its traffic). Only the default action is
+/// sent: ModifyListener leaves what it is not given (protocol, port, certificates) as it is.
+pub async fn set_default_action(ctx: &Ctx, arn: &str, resource: &str, action: &ListenerAction) -> Result<(), Error> {
     ctx.aws
         .elb
         .modify_listener()
         .listener_arn(arn)
-        .default_actions(action)
+        .default_actions(action.to_sdk(resource)?)
         .send()
         .await
         .call("ModifyListener", resource)?;
     Ok(())
-}
-
-/// Split listener `arn`'s default traffic between target groups by weight (0 to 999 each; AWS sends each
-/// a share of requests proportional to its weight). `sticky` keeps a client on the target group it
-/// first reached for that long, so a session does not bounce between two versions of the app.
-pub async fn forward_weighted(
-    ctx: &Ctx,
-    arn: &str,
-    resource: &str,
-    targets: &[(&str, u32)],
-    sticky: Option<std::time::Duration>,
-) -> Result<(), Error> {
-    let tuples = targets
-        .iter()
-        .map(|(tg, weight)| {
-            TargetGroupTuple::builder().target_group_arn(*tg).weight(i32::try_from(*weight).unwrap_or(i32::MAX)).build()
-        })
-        .collect();
-    let stickiness = match sticky {
-        Some(duration) => TargetGroupStickinessConfig::builder()
-            .enabled(true)
-            .duration_seconds(i32::try_from(duration.as_secs()).unwrap_or(i32::MAX))
-            .build(),
-        None => TargetGroupStickinessConfig::builder().enabled(false).build(),
-    };
-    let config = ForwardActionConfig::builder()
-        .set_target_groups(Some(tuples))
-        .target_group_stickiness_config(stickiness)
-        .build();
-    let action = Action::builder().r#type(ActionTypeEnum::Forward).forward_config(config).build();
-    set_default_action(ctx, arn, resource, action).await
 }
 
 /// The HTTPS listener's certificate; plain HTTP listeners have none.

@@ -7,7 +7,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 
 use super::{elb_tags, read_tags, sync_tags};
-use crate::aws::{AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, ResultExt, Service};
+use crate::aws::{AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, Required, ResultExt, Service};
 use crate::model::names::load_balancer::{load_balancer_name, LOAD_BALANCER};
 use crate::model::{tags, Actual, Address, Compare, Desired, Kind, Op, Prop, Value, NAME, TAGS};
 use crate::resources::support::{check_owner, returned_id, wait_for};
@@ -53,7 +53,8 @@ impl ResourceKind for LoadBalancer {
         let all_tags = read_tags(ctx, &arns).await?;
         let mut out = Vec::new();
         for lb in lbs {
-            let Some(arn) = lb.load_balancer_arn() else { continue };
+            let arn = lb.load_balancer_arn().required(DESCRIBE, "LoadBalancerArn", &name)?;
+            // A load balancer DescribeTags did not answer for has no tags, so check_owner refuses it.
             let tags = all_tags.get(arn).cloned().unwrap_or_default();
             check_owner(ctx, "load balancer", &name, &tags)?;
             let attributes = elb
@@ -62,24 +63,19 @@ impl ResourceKind for LoadBalancer {
                 .send()
                 .await
                 .call("DescribeLoadBalancerAttributes", arn)?;
-            let attributes: BTreeMap<String, Value> = attributes
-                .attributes()
-                .iter()
-                .filter_map(|a| Some((a.key()?.to_owned(), Value::str(a.value().unwrap_or_default()))))
-                .filter(|(k, _)| MANAGED_ATTRIBUTES.contains(&k.as_str()))
-                .collect();
+            let attributes = managed_attributes(attributes.attributes(), arn)?;
             let subnets = lb.availability_zones().iter().filter_map(|z| z.subnet_id()).map(Value::str).collect();
             let groups = lb.security_groups().iter().map(Value::str).collect();
             let address = tags.get(tags::RESOURCE).map(Address::new).unwrap_or_else(|| Address::new(LOAD_BALANCER));
             out.push(
                 Actual::new(address, Kind::LoadBalancer, arn)
-                    .prop(&NAME, Value::str(lb.load_balancer_name().unwrap_or_default()))
-                    .prop(&SCHEME, Value::str(lb.scheme().map(|s| s.as_str()).unwrap_or_default()))
+                    .prop(&NAME, Value::str(lb.load_balancer_name().required(DESCRIBE, "LoadBalancerName", arn)?))
+                    .prop(&SCHEME, Value::str(lb.scheme().required(DESCRIBE, "Scheme", arn)?.as_str()))
                     .prop(&SUBNETS, Value::List(subnets))
                     .prop(&SECURITY_GROUPS, Value::List(groups))
                     .prop(&ATTRIBUTES, Value::Map(attributes))
                     .prop(&TAGS, tags::to_value(&tags))
-                    .attr("dns_name", lb.dns_name().unwrap_or_default())
+                    .attr("dns_name", lb.dns_name().required(DESCRIBE, "DNSName", arn)?)
                     .attr("state", lb.state().and_then(|s| s.code()).map(|c| c.as_str()).unwrap_or("unknown")),
             );
         }
@@ -102,7 +98,7 @@ impl ResourceKind for LoadBalancer {
             .call("CreateLoadBalancer", resource)?;
         let lb = out.load_balancers().first();
         let arn = returned_id(lb.and_then(|lb| lb.load_balancer_arn()), resource, "CreateLoadBalancer")?;
-        let dns = lb.and_then(|lb| lb.dns_name()).unwrap_or_default().to_owned();
+        let dns = lb.and_then(|lb| lb.dns_name()).required("CreateLoadBalancer", "DNSName", resource)?.to_owned();
         set_attributes(ctx, &arn, want).await?;
         wait_active(ctx, &arn, resource, progress).await?;
         Ok(Actual::made(want, arn).attr("dns_name", dns).attr("state", "active"))
@@ -167,6 +163,23 @@ impl ResourceKind for LoadBalancer {
 
 /// Attributes clusterup manages; the others keep AWS's defaults.
 const MANAGED_ATTRIBUTES: &[&str] = &["idle_timeout.timeout_seconds"];
+
+/// The call discovery reads a load balancer from.
+const DESCRIBE: &str = "DescribeLoadBalancers";
+
+/// The attributes clusterup manages, from DescribeLoadBalancerAttributes' answer for `arn` (which gives
+/// every attribute with its key and value).
+fn managed_attributes(attributes: &[LoadBalancerAttribute], arn: &str) -> Result<BTreeMap<String, Value>, AwsError> {
+    let mut managed = BTreeMap::new();
+    for attribute in attributes {
+        let call = "DescribeLoadBalancerAttributes";
+        let key = attribute.key().required(call, "Key", arn)?;
+        if MANAGED_ATTRIBUTES.contains(&key) {
+            managed.insert(key.to_owned(), Value::str(attribute.value().required(call, "Value", arn)?));
+        }
+    }
+    Ok(managed)
+}
 
 /// Provisioning takes 2-5 minutes on AWS; listeners can be added meanwhile, but the URL only answers once
 /// the load balancer is active.

@@ -6,6 +6,7 @@
 
 mod cost;
 pub mod listener;
+pub mod listener_action;
 pub mod load_balancer;
 pub mod status;
 pub mod target_group;
@@ -15,7 +16,7 @@ use std::collections::BTreeMap;
 use aws_sdk_elasticloadbalancingv2::types::Tag;
 
 use super::{support, tag_pairs, Ctx, Error};
-use crate::aws::{AwsError, ResultExt};
+use crate::aws::{AwsError, Required, ResultExt};
 use crate::model::{tags, Actual, Desired};
 
 fn elb_tags(want: &Desired) -> Vec<Tag> {
@@ -35,7 +36,8 @@ async fn read_tags(ctx: &Ctx, arns: &[String]) -> Result<BTreeMap<String, BTreeM
             .call("DescribeTags", &ctx.deployment)?;
         for desc in described.tag_descriptions() {
             let tags = tags::from_pairs(desc.tags().iter().map(|t| (t.key(), t.value())));
-            out.insert(desc.resource_arn().unwrap_or_default().to_owned(), tags);
+            // Each description answers for one of the ARNs asked about: without it, the tags are no one's.
+            out.insert(desc.resource_arn().required("DescribeTags", "ResourceArn", &ctx.deployment)?.to_owned(), tags);
         }
     }
     Ok(out)

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use aws_sdk_elasticloadbalancingv2::types::{Matcher, ProtocolEnum, TargetGroupAttribute, TargetTypeEnum};
 
 use super::{elb_tags, read_tags, sync_tags};
-use crate::aws::{ErrorClass, PollPolicy, ResultExt, Service};
+use crate::aws::{AwsError, ErrorClass, PollPolicy, Required, ResultExt, Service};
 use crate::model::names::app::canary_name;
 use crate::model::names::load_balancer::{target_group_name, TARGET_GROUP};
 use crate::model::{tags, Actual, Address, Compare, Desired, Kind, Prop, PropError, Value, NAME, TAGS};
@@ -40,36 +40,37 @@ impl ResourceKind for TargetGroup {
         let all_tags = read_tags(ctx, &arns).await?;
         let mut out = Vec::new();
         for group in groups {
-            let Some(arn) = group.target_group_arn() else { continue };
+            let arn = group.target_group_arn().required(DESCRIBE, "TargetGroupArn", ctx.deployment.as_str())?;
+            let name = group.target_group_name().required(DESCRIBE, "TargetGroupName", arn)?;
+            // A target group DescribeTags did not answer for has no tags, so check_owner refuses it.
             let tags = all_tags.get(arn).cloned().unwrap_or_default();
-            check_owner(ctx, "target group", group.target_group_name().unwrap_or_default(), &tags)?;
+            check_owner(ctx, "target group", name, &tags)?;
             let attributes = elb
                 .describe_target_group_attributes()
                 .target_group_arn(arn)
                 .send()
                 .await
                 .call("DescribeTargetGroupAttributes", arn)?;
-            let attributes: BTreeMap<String, Value> = attributes
+            let attributes = attributes
                 .attributes()
                 .iter()
-                .filter_map(|a| Some((a.key()?.to_owned(), Value::str(a.value().unwrap_or_default()))))
-                .collect();
-            let health = HealthCheck {
-                path: group.health_check_path().unwrap_or_default().to_owned(),
-                interval_seconds: group.health_check_interval_seconds().unwrap_or(0),
-                timeout_seconds: group.health_check_timeout_seconds().unwrap_or(0),
-                healthy_threshold: group.healthy_threshold_count().unwrap_or(0),
-                unhealthy_threshold: group.unhealthy_threshold_count().unwrap_or(0),
-                matcher: group.matcher().and_then(|m| m.http_code()).unwrap_or_default().to_owned(),
-            };
+                .map(|a| {
+                    let call = "DescribeTargetGroupAttributes";
+                    Ok((
+                        a.key().required(call, "Key", arn)?.to_owned(),
+                        Value::str(a.value().required(call, "Value", arn)?),
+                    ))
+                })
+                .collect::<Result<BTreeMap<String, Value>, AwsError>>()?;
             let address = tags.get(tags::RESOURCE).map(Address::new).unwrap_or_else(|| Address::new(TARGET_GROUP));
+            // An instance target group of HTTP always has a VPC, a port, a protocol and a health check.
             out.push(
                 Actual::new(address, Kind::TargetGroup, arn)
-                    .prop(&NAME, Value::str(group.target_group_name().unwrap_or_default()))
-                    .prop(&VPC, Value::str(group.vpc_id().unwrap_or_default()))
-                    .prop(&PORT, Value::Int(i64::from(group.port().unwrap_or(0))))
-                    .prop(&PROTOCOL, Value::str(group.protocol().map(|p| p.as_str()).unwrap_or_default()))
-                    .prop(&HEALTH_CHECK, health.to_value())
+                    .prop(&NAME, Value::str(name))
+                    .prop(&VPC, Value::str(group.vpc_id().required(DESCRIBE, "VpcId", arn)?))
+                    .prop(&PORT, Value::Int(i64::from(group.port().required(DESCRIBE, "Port", arn)?)))
+                    .prop(&PROTOCOL, Value::str(group.protocol().required(DESCRIBE, "Protocol", arn)?.as_str()))
+                    .prop(&HEALTH_CHECK, HealthCheck::reported(&group, arn)?.to_value())
                     .prop(&ATTRIBUTES, Value::Map(attributes))
                     .prop(&TAGS, tags::to_value(&tags)),
             );
@@ -145,6 +146,9 @@ impl ResourceKind for TargetGroup {
     }
 }
 
+/// The call discovery reads a target group from.
+const DESCRIBE: &str = "DescribeTargetGroups";
+
 /// The target groups called `name` (one at most: names are unique per account and region).
 async fn by_name(ctx: &Ctx, name: &str) -> Result<Vec<aws_sdk_elasticloadbalancingv2::types::TargetGroup>, Error> {
     let found = ctx.aws.elb.describe_target_groups().names(name).send().await.call("DescribeTargetGroups", name);
@@ -177,6 +181,38 @@ impl HealthCheck {
             ("unhealthy_threshold".to_owned(), Value::Int(i64::from(self.unhealthy_threshold))),
             ("matcher".to_owned(), Value::str(&self.matcher)),
         ]))
+    }
+
+    /// The health check DescribeTargetGroups reports for an HTTP target group (AWS fills in a default
+    /// for every part not given when it was made).
+    fn reported(
+        group: &aws_sdk_elasticloadbalancingv2::types::TargetGroup,
+        arn: &str,
+    ) -> Result<HealthCheck, AwsError> {
+        Ok(HealthCheck {
+            path: group.health_check_path().required(DESCRIBE, "HealthCheckPath", arn)?.to_owned(),
+            interval_seconds: group.health_check_interval_seconds().required(
+                DESCRIBE,
+                "HealthCheckIntervalSeconds",
+                arn,
+            )?,
+            timeout_seconds: group.health_check_timeout_seconds().required(
+                DESCRIBE,
+                "HealthCheckTimeoutSeconds",
+                arn,
+            )?,
+            healthy_threshold: group.healthy_threshold_count().required(DESCRIBE, "HealthyThresholdCount", arn)?,
+            unhealthy_threshold: group.unhealthy_threshold_count().required(
+                DESCRIBE,
+                "UnhealthyThresholdCount",
+                arn,
+            )?,
+            matcher: group
+                .matcher()
+                .and_then(|m| m.http_code())
+                .required(DESCRIBE, "Matcher.HttpCode", arn)?
+                .to_owned(),
+        })
     }
 
     fn of(want: &Desired) -> Result<HealthCheck, PropError> {
@@ -220,4 +256,86 @@ async fn set_attributes(ctx: &Ctx, arn: &str, want: &Desired) -> Result<(), Erro
         .await
         .call("ModifyTargetGroupAttributes", want.address.as_str())?;
     Ok(())
+}
+
+/// The emulator always answers in full, so an answer missing what AWS always returns is an SDK mock.
+#[cfg(test)]
+mod tests {
+    use aws_sdk_elasticloadbalancingv2::operation::describe_tags::DescribeTagsOutput;
+    use aws_sdk_elasticloadbalancingv2::operation::describe_target_group_attributes::DescribeTargetGroupAttributesOutput;
+    use aws_sdk_elasticloadbalancingv2::operation::describe_target_groups::DescribeTargetGroupsOutput;
+    use aws_sdk_elasticloadbalancingv2::types::{Tag, TagDescription, TargetGroupAttribute};
+    use aws_sdk_elasticloadbalancingv2::Client;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+    use super::*;
+    use crate::aws::Aws;
+    use crate::resources::DataPolicy;
+
+    const ARN: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-app/1";
+
+    /// Discovery of the app's target group when DescribeTargetGroups answers `group`.
+    async fn discovered(group: aws_sdk_elasticloadbalancingv2::types::TargetGroup) -> Result<Vec<Actual>, Error> {
+        let app = mock!(Client::describe_target_groups)
+            .match_requests(|req| req.names() == ["shop-app"])
+            .then_output(move || DescribeTargetGroupsOutput::builder().target_groups(group.clone()).build());
+        let no_canary =
+            mock!(Client::describe_target_groups).then_output(|| DescribeTargetGroupsOutput::builder().build());
+        let tags = mock!(Client::describe_tags).then_output(|| {
+            let owned = TagDescription::builder()
+                .resource_arn(ARN)
+                .tags(Tag::builder().key(tags::DEPLOYMENT).value("shop").build())
+                .build();
+            DescribeTagsOutput::builder().tag_descriptions(owned).build()
+        });
+        let attributes = mock!(Client::describe_target_group_attributes).then_output(|| {
+            let algorithm = TargetGroupAttribute::builder().key("load_balancing.algorithm.type").value("round_robin");
+            DescribeTargetGroupAttributesOutput::builder().attributes(algorithm.build()).build()
+        });
+        let elb =
+            mock_client!(aws_sdk_elasticloadbalancingv2, RuleMode::MatchAny, [&app, &no_canary, &tags, &attributes]);
+        let ctx = Ctx { aws: Aws { elb, ..Aws::offline() }, deployment: "shop".into(), data: DataPolicy::default() };
+        TargetGroup::discover(&ctx, None).await
+    }
+
+    fn as_aws_reports_it() -> aws_sdk_elasticloadbalancingv2::types::builders::TargetGroupBuilder {
+        aws_sdk_elasticloadbalancingv2::types::TargetGroup::builder()
+            .target_group_arn(ARN)
+            .target_group_name("shop-app")
+            .vpc_id("vpc-1")
+            .port(8080)
+            .protocol(ProtocolEnum::Http)
+            .health_check_path("/health")
+            .health_check_interval_seconds(15)
+            .health_check_timeout_seconds(5)
+            .healthy_threshold_count(2)
+            .unhealthy_threshold_count(2)
+            .matcher(Matcher::builder().http_code("200").build())
+    }
+
+    #[tokio::test]
+    async fn a_target_group_is_read_in_full_sdk_mock() {
+        let found = discovered(as_aws_reports_it().build()).await.expect("discovered");
+        let health = HealthCheck {
+            path: "/health".into(),
+            interval_seconds: 15,
+            timeout_seconds: 5,
+            healthy_threshold: 2,
+            unhealthy_threshold: 2,
+            matcher: "200".into(),
+        };
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].props.get(HEALTH_CHECK.name), Some(&health.to_value()));
+        assert_eq!(found[0].props.get(PORT.name), Some(&Value::Int(8080)));
+    }
+
+    #[tokio::test]
+    async fn a_target_group_without_its_health_check_is_incomplete_not_a_zero_sdk_mock() {
+        let mut group = as_aws_reports_it().build();
+        group.health_check_interval_seconds = None;
+        let err = discovered(group).await.expect_err("incomplete");
+        assert!(err.is(crate::aws::ErrorClass::Incomplete), "{err}");
+        let text = err.to_string();
+        assert!(text.contains("DescribeTargetGroups") && text.contains("HealthCheckIntervalSeconds"), "{text}");
+    }
 }

@@ -103,6 +103,8 @@ impl ResourceKind for HiveMetastore {
             return Ok(Vec::new());
         };
         let Some(database) = hive_site_property(configurations, DATABASE_PROPERTY) else { return Ok(Vec::new()) };
+        // The cluster's discovery records these with the master group (the versions as 0 until the group is
+        // first reconfigured); a cluster read without them is in no state of reconfiguration.
         let version = |key: &str| cluster.attrs.get(key).and_then(|v| v.parse::<i64>().ok()).unwrap_or_default();
         let state = state_of(
             cluster.attrs.get(MASTER_GROUP_STATE).map(String::as_str).unwrap_or_default(),
@@ -134,10 +136,8 @@ impl ResourceKind for HiveMetastore {
     /// a database about to be deleted.
     async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), Error> {
         let resource = have.address.as_str();
-        let cluster = have.text(&CLUSTER).unwrap_or_default();
-        if cluster.is_empty() {
-            return Ok(());
-        }
+        // An attachment to no cluster has nothing to detach from.
+        let Some(cluster) = have.text(&CLUSTER).filter(|c| !c.is_empty()) else { return Ok(()) };
         let emr = &ctx.aws.emr;
         // A termination just accepted may take a moment to show: look for up to a minute.
         let started = tokio::time::Instant::now();
@@ -181,6 +181,7 @@ async fn attach(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -> Result<Ac
     let wanted = parse_configurations(want.text(&CONFIGURATIONS)?, resource)?;
     let wanted_json = configurations_json(&wanted);
     let group = master_group(ctx, cluster, group_id, resource).await?;
+    // Both absent until the group is first reconfigured: version 0, the configurations it started with.
     let requested = group.configurations_version().unwrap_or_default();
     let applied = group.last_successfully_applied_configurations_version().unwrap_or_default();
     let reconfiguring = group_state(&group) == Some(&InstanceGroupState::Reconfiguring);
@@ -241,6 +242,7 @@ async fn wait_applied(
             Error::Aws(err) => err,
             other => AwsError::local(resource, "ListInstanceGroups", other.to_string()),
         })?;
+        // Absent until the group is first reconfigured: version 0.
         let requested = group.configurations_version().unwrap_or_default();
         let applied = group.last_successfully_applied_configurations_version().unwrap_or_default();
         let mut learnt = learnt.lock().map_err(|_| AwsError::local(resource, "ListInstanceGroups", "poisoned"))?;
