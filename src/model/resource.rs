@@ -160,6 +160,15 @@ impl Actual {
         self
     }
 
+    /// A property AWS reports only when it is set (a launch template version's image): left out when it
+    /// is not, so a diff shows it as missing rather than as an empty value.
+    pub fn prop_if_set(self, prop: &Prop, value: Option<Value>) -> Self {
+        match value {
+            Some(value) => self.prop(prop, value),
+            None => self,
+        }
+    }
+
     /// This resource after an update brought it in line with `want`: same id and attributes, `want`'s
     /// properties.
     pub fn updated_to(&self, want: &Desired) -> Actual {

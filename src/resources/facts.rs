@@ -4,7 +4,7 @@
 use aws_sdk_ec2::types::Filter;
 
 use super::ec2::subnet::ZONE;
-use crate::aws::{Aws, AwsError, ErrorClass, ResultExt};
+use crate::aws::{Aws, AwsError, ErrorClass, Required, ResultExt};
 use crate::model::{Actual, Facts, Kind};
 use crate::topology::{Image, Network, Topology, Zones};
 
@@ -57,14 +57,19 @@ pub async fn gather(aws: &Aws, topology: &Topology, existing: &[Actual]) -> Resu
                     }
                     err
                 })?;
-            out.parameter().and_then(|p| p.value()).unwrap_or_default().to_owned()
+            out.parameter().and_then(|p| p.value()).required("GetParameter", "Parameter.Value", name)?.to_owned()
         }
     };
     let (vpc_cidr, private_subnet_zones) = match &topology.network {
         Network::Managed(m) => (m.cidr.to_string(), zones.clone()),
         Network::Existing(e) => {
             let out = aws.ec2.describe_vpcs().vpc_ids(&e.vpc_id).send().await.call("DescribeVpcs", &e.vpc_id)?;
-            let cidr = out.vpcs().first().and_then(|v| v.cidr_block()).unwrap_or_default().to_owned();
+            let cidr = out
+                .vpcs()
+                .first()
+                .and_then(|v| v.cidr_block())
+                .required("DescribeVpcs", "CidrBlock", &e.vpc_id)?
+                .to_owned();
             let subnets = aws
                 .ec2
                 .describe_subnets()
@@ -95,7 +100,7 @@ pub async fn gather(aws: &Aws, topology: &Topology, existing: &[Actual]) -> Resu
             .await
             .call("GetCallerIdentity", &topology.region)?
             .account()
-            .unwrap_or_default()
+            .required("GetCallerIdentity", "Account", &topology.region)?
             .to_owned(),
     };
     Ok(Facts { zones, image_id, vpc_cidr, private_subnet_zones, account_id })

@@ -96,7 +96,8 @@ fn sort_tagged(discovered: Vec<Leftover>, arns: Vec<String>, gone: &[String]) ->
 
 /// The resource's own id: the ARN's last `/` or `:` part.
 fn arn_id(arn: &str) -> &str {
-    arn.rsplit(['/', ':']).next().unwrap_or_default()
+    // rsplit always yields at least one part (the whole ARN when it has no separator).
+    arn.rsplit(['/', ':']).next().unwrap_or(arn)
 }
 
 /// The database's final snapshot and EFS's automatic backups hold the deployment's data after destroy.
@@ -168,7 +169,7 @@ async fn gone_ids(ctx: &Ctx, arns: &[String]) -> Result<Vec<String>, AwsError> {
     // is already gone.
     for volume in ids_of(":volume/") {
         let out = ec2.describe_volumes().volume_ids(&volume).send().await.call("DescribeVolumes", &volume);
-        let state = out.found()?.and_then(|o| o.volumes.unwrap_or_default().into_iter().next()).and_then(|v| v.state);
+        let state = out.found()?.and_then(|o| o.volumes).and_then(|v| v.into_iter().next()).and_then(|v| v.state);
         if matches!(state, None | Some(VolumeState::Deleting | VolumeState::Deleted)) {
             gone.push(volume);
         }
@@ -182,7 +183,7 @@ async fn gone_ids(ctx: &Ctx, arns: &[String]) -> Result<Vec<String>, AwsError> {
             .send()
             .await
             .call("DescribeNetworkInterfaces", &interface);
-        let found = out.found()?.and_then(|o| o.network_interfaces.unwrap_or_default().into_iter().next());
+        let found = out.found()?.and_then(|o| o.network_interfaces).and_then(|n| n.into_iter().next());
         if found.is_none_or(|eni| eni.requester_managed() == Some(true)) {
             gone.push(interface);
         }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::{Ctx, Error, Progress};
 use crate::aws::{poll, AwsError, ErrorClass, PollPolicy, PollStatus, Required};
-use crate::model::{tags, Actual, Address, Desired, TAGS};
+use crate::model::{tags, Actual, Address, Desired, Value, TAGS};
 
 /// The address of a discovered resource, if it belongs to this deployment. Discovery already filters by
 /// the deployment tag on the server; checking again here means a filter an API (or an emulator) applies
@@ -141,6 +141,17 @@ pub fn client_token(deployment: &str, address: &str, inputs: &[&str]) -> String 
 /// call rather than carried on as an empty id.
 pub fn returned_id(id: Option<&str>, resource: &str, call: &'static str) -> Result<String, AwsError> {
     id.filter(|id| !id.is_empty()).map(str::to_owned).required(call, "the new resource's id", resource)
+}
+
+/// A text field AWS always returns in `call`'s answer about `actual`, as a property value; its absence is
+/// an error naming the call and the field (see [`Required`]).
+pub fn text_field(
+    value: Option<&str>,
+    call: &'static str,
+    field: &'static str,
+    actual: &Actual,
+) -> Result<Value, AwsError> {
+    value.map(Value::str).required(call, field, actual.address.as_str())
 }
 
 /// Look with `check` until it answers ready, telling `progress` what each look saw: the wait every kind

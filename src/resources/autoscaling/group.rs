@@ -7,7 +7,7 @@ use aws_sdk_autoscaling::types::{
 };
 use aws_sdk_elasticloadbalancingv2::types::TargetHealthStateEnum;
 
-use crate::aws::{AwsError, ErrorClass, PollPolicy, PollStatus, ResultExt, Service};
+use crate::aws::{AwsError, ErrorClass, PollPolicy, PollStatus, Required, ResultExt, Service};
 use crate::model::{tags, Actual, Desired, Kind, Op, Prop, Value, NAME, TAGS};
 use crate::resources::support::{self, once_iam_visible, owned_address, wait_for};
 use crate::resources::{tag_pairs, Ctx, Error, Latency, Progress, ResourceKind, Spec};
@@ -126,7 +126,9 @@ impl ResourceKind for AutoScalingGroup {
             .collect::<Result<Vec<_>, _>>()
             .await
             .call("DescribeAutoScalingGroups", &ctx.deployment)?;
-        Ok(groups.iter().filter_map(|group| from_aws(ctx, group)).collect())
+        let found: Result<Vec<Actual>, AwsError> =
+            groups.iter().map(|group| from_aws(ctx, group)).filter_map(Result::transpose).collect();
+        Ok(found?)
     }
 
     async fn create(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -> Result<Actual, Error> {
@@ -273,17 +275,39 @@ impl ResourceKind for AutoScalingGroup {
     }
 }
 
-fn from_aws(ctx: &Ctx, group: &Group) -> Option<Actual> {
+/// The group as discovery reports it, if it is this deployment's. Every field read strictly here is one
+/// DescribeAutoScalingGroups always returns for a group made from a launch template.
+fn from_aws(ctx: &Ctx, group: &Group) -> Result<Option<Actual>, AwsError> {
+    const CALL: &str = "DescribeAutoScalingGroups";
     let tags = tags::from_pairs(group.tags().iter().map(|t| (t.key(), t.value())));
-    let address = owned_address(ctx, &tags)?;
-    let subnets =
-        group.vpc_zone_identifier().unwrap_or_default().split(',').filter(|s| !s.is_empty()).map(Value::str).collect();
-    let template = group.launch_template().and_then(|t| t.launch_template_id()).unwrap_or_default();
-    let version = group.launch_template().and_then(|t| t.version()).unwrap_or_default();
+    let Some(address) = owned_address(ctx, &tags) else { return Ok(None) };
+    let at = address.as_str().to_owned();
+    let required = |value: Option<&str>, field: &'static str| value.map(Value::str).required(CALL, field, &at);
+    let count =
+        |value: Option<i32>, field: &'static str| value.map(|n| Value::Int(i64::from(n))).required(CALL, field, &at);
+    let subnets = group
+        .vpc_zone_identifier()
+        .required(CALL, "VPCZoneIdentifier", &at)?
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(Value::str)
+        .collect();
+    let template = group.launch_template();
     let in_service =
         group.instances().iter().filter(|i| i.lifecycle_state().map(|s| s.as_str()) == Some("InService")).count();
     let policy = group.instance_maintenance_policy();
-    let mut actual = Actual::new(address, Kind::AutoScalingGroup, group.auto_scaling_group_name()?);
+    let name = group.auto_scaling_group_name().required(CALL, "AutoScalingGroupName", &at)?;
+    let mut actual = Actual::new(address, Kind::AutoScalingGroup, name)
+        .prop(&NAME, Value::str(name))
+        .prop(
+            &LAUNCH_TEMPLATE,
+            required(template.and_then(|t| t.launch_template_id()), "LaunchTemplate.LaunchTemplateId")?,
+        )
+        .prop(&LAUNCH_TEMPLATE_VERSION, required(template.and_then(|t| t.version()), "LaunchTemplate.Version")?)
+        .prop(&MIN, count(group.min_size(), "MinSize")?)
+        .prop(&MAX, count(group.max_size(), "MaxSize")?)
+        .prop(&DESIRED, count(group.desired_capacity(), "DesiredCapacity")?)
+        .prop(&HEALTH_CHECK, required(group.health_check_type(), "HealthCheckType")?);
     // AWS omits what was never set; left out, the diff shows it as a change to make.
     if let Some(min) = policy.and_then(|p| p.min_healthy_percentage()) {
         actual = actual.prop(&MIN_HEALTHY, Value::Int(i64::from(min)));
@@ -294,22 +318,16 @@ fn from_aws(ctx: &Ctx, group: &Group) -> Option<Actual> {
     if let Some(warmup) = group.default_instance_warmup() {
         actual = actual.prop(&WARMUP, Value::Int(i64::from(warmup)));
     }
-    Some(
+    Ok(Some(
         actual
-            .prop(&NAME, Value::str(group.auto_scaling_group_name()?))
-            .prop(&LAUNCH_TEMPLATE, Value::str(template))
-            .prop(&LAUNCH_TEMPLATE_VERSION, Value::str(version))
-            .prop(&MIN, Value::Int(i64::from(group.min_size()?)))
-            .prop(&MAX, Value::Int(i64::from(group.max_size()?)))
-            .prop(&DESIRED, Value::Int(i64::from(group.desired_capacity()?)))
             .prop(&SUBNETS, Value::List(subnets))
             .prop(&TARGET_GROUPS, Value::List(group.target_group_arns().iter().map(Value::str).collect()))
-            .prop(&HEALTH_CHECK, Value::str(group.health_check_type().unwrap_or_default()))
             .prop(&TAGS, tags::to_value(&tags))
             .attr("in_service", in_service.to_string())
             .attr(NODES, group.instances().len().to_string())
+            // AWS sets a status only while the group is being deleted.
             .attr("status", group.status().unwrap_or("active")),
-    )
+    ))
 }
 
 fn asg_tags(name: &str, tags: &BTreeMap<String, String>) -> Vec<Tag> {

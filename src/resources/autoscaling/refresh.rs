@@ -13,7 +13,7 @@ use aws_sdk_autoscaling::types::{
     DesiredConfiguration, InstanceRefresh, InstanceRefreshStatus, LaunchTemplateSpecification, RefreshPreferences,
 };
 
-use crate::aws::{AwsError, PollPolicy, PollStatus, ResultExt};
+use crate::aws::{AwsError, PollPolicy, PollStatus, Required, ResultExt};
 use crate::resources::support::wait_for;
 use crate::resources::{Ctx, Error, Progress};
 
@@ -35,7 +35,10 @@ pub async fn roll_to(
         // An earlier, interrupted apply started it; it replaces towards the same version or an older
         // one. Either way, wait for it: the group then shows which version it runs, and the next plan
         // rolls again if that is not the one wanted.
-        Some(running) => running.instance_refresh_id().unwrap_or_default().to_owned(),
+        Some(running) => running
+            .instance_refresh_id()
+            .required("DescribeInstanceRefreshes", "InstanceRefreshId", resource)?
+            .to_owned(),
         None => start(ctx, name, template, version, resource).await?,
     };
     // The most nodes the refresh said it had left: the total, for "2 of 4 nodes replaced".
@@ -101,7 +104,7 @@ fn failed(
     resource: &str,
 ) -> AwsError {
     let reason = refresh.status_reason().unwrap_or("AWS gave no reason");
-    let id = refresh.instance_refresh_id().unwrap_or_default();
+    let id = refresh.instance_refresh_id().unwrap_or("(no id given)");
     let what = match status {
         Some(InstanceRefreshStatus::RollbackSuccessful) => {
             "failed and was rolled back: the nodes run the version they ran before".to_owned()
@@ -143,10 +146,15 @@ async fn start(ctx: &Ctx, name: &str, template: &str, version: &str, resource: &
         .await
         .call("StartInstanceRefresh", resource);
     match started {
-        Ok(out) => Ok(out.instance_refresh_id().unwrap_or_default().to_owned()),
+        Ok(out) => {
+            Ok(out.instance_refresh_id().required("StartInstanceRefresh", "InstanceRefreshId", resource)?.to_owned())
+        }
         // Started between our look and this call (another run, or the console): wait on that one.
         Err(err) if err.code_is("InstanceRefreshInProgress") => match active_refresh(ctx, name, resource).await? {
-            Some(running) => Ok(running.instance_refresh_id().unwrap_or_default().to_owned()),
+            Some(running) => Ok(running
+                .instance_refresh_id()
+                .required("DescribeInstanceRefreshes", "InstanceRefreshId", resource)?
+                .to_owned()),
             None => Err(err.into()),
         },
         Err(err) => Err(err.into()),

@@ -2,7 +2,7 @@
 
 use aws_sdk_autoscaling::types::{MetricType, PredefinedMetricSpecification, TargetTrackingConfiguration};
 
-use crate::aws::{AwsError, PollPolicy, ResultExt, Service};
+use crate::aws::{AwsError, PollPolicy, Required, ResultExt, Service};
 use crate::model::names::app::scaling_policy;
 use crate::model::{Actual, Address, Desired, Kind, Prop, Value, NAME};
 use crate::resources::support::returned_id;
@@ -43,25 +43,33 @@ impl ResourceKind for ScalingPolicy {
             .collect::<Result<Vec<_>, _>>()
             .await
             .call("DescribePolicies", group.address.as_str())?;
-        Ok(policies
-            .iter()
-            .filter_map(|policy| {
-                let config = policy.target_tracking_configuration()?;
-                let metric = config.predefined_metric_specification()?.predefined_metric_type()?.as_str();
-                let leaf = match metric {
-                    CPU => "cpu",
-                    REQUESTS => "requests",
-                    other => other,
-                };
-                Some(
-                    Actual::new(Address::new(scaling_policy(leaf)), Kind::ScalingPolicy, policy.policy_arn()?)
-                        .prop(&GROUP, Value::str(&group.id))
-                        .prop(&NAME, Value::str(policy.policy_name().unwrap_or_default()))
-                        .prop(&METRIC, Value::str(metric))
-                        .prop(&TARGET, Value::str(format!("{:.1}", config.target_value().unwrap_or_default()))),
-                )
-            })
-            .collect())
+        const CALL: &str = "DescribePolicies";
+        let at = group.address.as_str();
+        let mut found = Vec::new();
+        for policy in &policies {
+            // Only target tracking on a predefined metric is clusterup's; any other policy is not listed.
+            let Some(config) = policy.target_tracking_configuration() else { continue };
+            let Some(metric) = config.predefined_metric_specification().and_then(|m| m.predefined_metric_type()) else {
+                continue;
+            };
+            let metric = metric.as_str();
+            let leaf = match metric {
+                CPU => "cpu",
+                REQUESTS => "requests",
+                other => other,
+            };
+            let arn = policy.policy_arn().required(CALL, "PolicyARN", at)?;
+            let name = policy.policy_name().required(CALL, "PolicyName", at)?;
+            let target = config.target_value().required(CALL, "TargetTrackingConfiguration.TargetValue", at)?;
+            found.push(
+                Actual::new(Address::new(scaling_policy(leaf)), Kind::ScalingPolicy, arn)
+                    .prop(&GROUP, Value::str(&group.id))
+                    .prop(&NAME, Value::str(name))
+                    .prop(&METRIC, Value::str(metric))
+                    .prop(&TARGET, Value::str(format!("{target:.1}"))),
+            );
+        }
+        Ok(found)
     }
 
     async fn create(ctx: &Ctx, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
@@ -98,7 +106,7 @@ impl ResourceKind for ScalingPolicy {
 /// `app/<name>/<id>/targetgroup/<name>/<id>`: how ALBRequestCountPerTarget names its target group.
 fn resource_label(load_balancer_arn: &str, target_group_arn: &str) -> Option<String> {
     let lb = load_balancer_arn.split_once(":loadbalancer/")?.1;
-    let tg = target_group_arn.split_once(':').map(|_| target_group_arn.rsplit(':').next().unwrap_or_default())?;
+    let tg = target_group_arn.split_once(':').and_then(|_| target_group_arn.rsplit(':').next())?;
     Some(format!("{lb}/{tg}"))
 }
 

@@ -3,7 +3,7 @@
 use aws_sdk_ec2::types::{DomainType, ResourceType};
 
 use super::{deployment_filter, owned, tag_spec, update_tags};
-use crate::aws::{PollPolicy, ResultExt, Service};
+use crate::aws::{PollPolicy, Required, ResultExt, Service};
 use crate::model::{Actual, Desired, Kind, TAGS};
 use crate::resources::support::{delete_when_free, returned_id};
 use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
@@ -27,14 +27,14 @@ impl ResourceKind for ElasticIp {
             .send()
             .await
             .call("DescribeAddresses", &ctx.deployment)?;
-        Ok(out
-            .addresses()
-            .iter()
-            .filter_map(|eip| {
-                let actual = owned(ctx, Kind::ElasticIp, eip.allocation_id(), eip.tags())?;
-                Some(actual.attr("public_ip", eip.public_ip().unwrap_or_default()))
-            })
-            .collect())
+        const CALL: &str = "DescribeAddresses";
+        let mut found = Vec::new();
+        for eip in out.addresses() {
+            let Some(actual) = owned(ctx, Kind::ElasticIp, CALL, eip.allocation_id(), eip.tags())? else { continue };
+            let public_ip = eip.public_ip().required(CALL, "PublicIp", actual.address.as_str())?;
+            found.push(actual.attr("public_ip", public_ip));
+        }
+        Ok(found)
     }
 
     async fn create(ctx: &Ctx, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
@@ -48,7 +48,8 @@ impl ResourceKind for ElasticIp {
             .await
             .call("AllocateAddress", resource)?;
         let id = returned_id(out.allocation_id(), resource, "AllocateAddress")?;
-        Ok(Actual::made(want, id).attr("public_ip", out.public_ip().unwrap_or_default()))
+        let public_ip = out.public_ip().required("AllocateAddress", "PublicIp", resource)?;
+        Ok(Actual::made(want, id).attr("public_ip", public_ip))
     }
 
     async fn update(ctx: &Ctx, have: &Actual, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {

@@ -22,17 +22,17 @@ impl ResourceKind for InternetGateway {
     const SPEC: &'static Spec = &SPEC;
 
     async fn discover(ctx: &Ctx, _parent: Option<&Actual>) -> Result<Vec<Actual>, Error> {
-        let gateways = describe_tagged!(ctx, describe_internet_gateways, "DescribeInternetGateways")?;
-        Ok(gateways
-            .iter()
-            .filter_map(|igw| {
-                let vpc = igw.attachments().iter().find_map(|a| a.vpc_id()).unwrap_or_default();
-                Some(
-                    owned(ctx, Kind::InternetGateway, igw.internet_gateway_id(), igw.tags())?
-                        .prop(&VPC, Value::str(vpc)),
-                )
-            })
-            .collect())
+        const CALL: &str = "DescribeInternetGateways";
+        let mut found = Vec::new();
+        for igw in describe_tagged!(ctx, describe_internet_gateways, "DescribeInternetGateways")? {
+            let Some(actual) = owned(ctx, Kind::InternetGateway, CALL, igw.internet_gateway_id(), igw.tags())? else {
+                continue;
+            };
+            // No attachment means not attached (an apply stopped between create and attach): no VPC.
+            let vpc = igw.attachments().iter().find_map(|a| a.vpc_id()).unwrap_or_default();
+            found.push(actual.prop(&VPC, Value::str(vpc)));
+        }
+        Ok(found)
     }
 
     async fn create(ctx: &Ctx, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
@@ -55,6 +55,7 @@ impl ResourceKind for InternetGateway {
 
     /// An interrupted apply can leave the gateway created but not attached: attach it (or move it).
     async fn update(ctx: &Ctx, have: &Actual, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
+        // Absent (as empty): attached to no VPC.
         let attached = have.text(&VPC).unwrap_or_default();
         if attached != want.text(&VPC)? {
             if !attached.is_empty() {
@@ -68,6 +69,7 @@ impl ResourceKind for InternetGateway {
 
     async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), Error> {
         let resource = have.address.as_str();
+        // Absent (as empty): attached to no VPC, nothing to detach.
         let vpc = have.text(&VPC).unwrap_or_default().to_owned();
         if !vpc.is_empty() {
             delete_when_free(resource, "DetachInternetGateway", progress, || detach(ctx, have, &vpc)).await?;

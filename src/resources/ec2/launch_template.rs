@@ -9,7 +9,7 @@ use aws_sdk_ec2::types::{
 use base64::Engine as _;
 
 use super::{deployment_filter, ec2_tags, read_tags, sync_tags, tag_spec};
-use crate::aws::{AwsError, Outcome, PollPolicy, ResultExt, Service};
+use crate::aws::{AwsError, Outcome, PollPolicy, Required, ResultExt, Service};
 use crate::model::{tags, Actual, Desired, Kind, Prop, Value, NAME, TAGS};
 use crate::resources::support::{client_token, owned_address, returned_id, settle};
 use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
@@ -67,17 +67,23 @@ impl ResourceKind for LaunchTemplate {
             .call("DescribeLaunchTemplates", &ctx.deployment)?;
         // Tags come from DescribeTags (one call for every template): it is what AWS updates on CreateTags,
         // and the emulator does not reflect tag changes in DescribeLaunchTemplates.
-        let ids: Vec<String> = templates.iter().filter_map(|t| t.launch_template_id().map(str::to_owned)).collect();
+        const CALL: &str = "DescribeLaunchTemplates";
+        let ids = templates
+            .iter()
+            .map(|t| t.launch_template_id().map(str::to_owned).required(CALL, "LaunchTemplateId", &ctx.deployment))
+            .collect::<Result<Vec<String>, _>>()?;
         let mut tags_by_id: std::collections::BTreeMap<String, Vec<aws_sdk_ec2::types::Tag>> = Default::default();
         if !ids.is_empty() {
             let described = ec2
                 .describe_tags()
-                .filters(aws_sdk_ec2::types::Filter::builder().name("resource-id").set_values(Some(ids)).build())
+                .filters(
+                    aws_sdk_ec2::types::Filter::builder().name("resource-id").set_values(Some(ids.clone())).build(),
+                )
                 .send()
                 .await
                 .call("DescribeTags", &ctx.deployment)?;
             for tag in described.tags() {
-                let id = tag.resource_id().unwrap_or_default().to_owned();
+                let id = tag.resource_id().required("DescribeTags", "ResourceId", &ctx.deployment)?.to_owned();
                 tags_by_id.entry(id).or_default().push(
                     aws_sdk_ec2::types::Tag::builder()
                         .set_key(tag.key().map(str::to_owned))
@@ -87,16 +93,10 @@ impl ResourceKind for LaunchTemplate {
             }
         }
         let mut out = Vec::new();
-        for template in templates {
-            let tags = read_tags(
-                tags_by_id
-                    .get(template.launch_template_id().unwrap_or_default())
-                    .map(Vec::as_slice)
-                    .unwrap_or_default(),
-            );
-            let (Some(address), Some(id)) = (owned_address(ctx, &tags), template.launch_template_id()) else {
-                continue;
-            };
+        for (template, id) in templates.iter().zip(&ids) {
+            // A template without tags has none listed by DescribeTags.
+            let tags = read_tags(tags_by_id.get(id).map(Vec::as_slice).unwrap_or_default());
+            let Some(address) = owned_address(ctx, &tags) else { continue };
             let versions = ec2
                 .describe_launch_template_versions()
                 .launch_template_id(id)
@@ -104,36 +104,34 @@ impl ResourceKind for LaunchTemplate {
                 .send()
                 .await
                 .call("DescribeLaunchTemplateVersions", address.as_str())?;
-            let data = versions.launch_template_versions().first().and_then(|v| v.launch_template_data());
+            let versions_call = "DescribeLaunchTemplateVersions";
+            let data = versions.launch_template_versions().first().and_then(|v| v.launch_template_data()).required(
+                versions_call,
+                "LaunchTemplateVersions[$Default].LaunchTemplateData",
+                address.as_str(),
+            )?;
+            // The version's settings are reported only when set: one that is not set is left out, and the
+            // diff shows it as missing.
             let user_data = data
-                .and_then(|d| d.user_data())
+                .user_data()
                 .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
-                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-                .unwrap_or_default();
+                .map(|bytes| Value::str(String::from_utf8_lossy(&bytes)));
+            let name = template.launch_template_name().required(CALL, "LaunchTemplateName", address.as_str())?;
+            let default_version =
+                template.default_version_number().required(CALL, "DefaultVersionNumber", address.as_str())?;
+            let latest_version =
+                template.latest_version_number().required(CALL, "LatestVersionNumber", address.as_str())?;
             out.push(
                 Actual::new(address, Kind::LaunchTemplate, id)
-                    .prop(&NAME, Value::str(template.launch_template_name().unwrap_or_default()))
-                    .prop(&IMAGE, Value::str(data.and_then(|d| d.image_id()).unwrap_or_default()))
-                    .prop(
-                        &INSTANCE_TYPE,
-                        Value::str(data.and_then(|d| d.instance_type()).map(|t| t.as_str()).unwrap_or_default()),
-                    )
-                    .prop(
-                        &SECURITY_GROUPS,
-                        Value::List(
-                            data.map(|d| d.security_group_ids()).unwrap_or_default().iter().map(Value::str).collect(),
-                        ),
-                    )
-                    .prop(&USER_DATA, Value::str(user_data))
-                    .prop(
-                        &INSTANCE_PROFILE,
-                        Value::str(
-                            data.and_then(|d| d.iam_instance_profile()).and_then(|p| p.name()).unwrap_or_default(),
-                        ),
-                    )
+                    .prop(&NAME, Value::str(name))
+                    .prop_if_set(&IMAGE, data.image_id().map(Value::str))
+                    .prop_if_set(&INSTANCE_TYPE, data.instance_type().map(|t| Value::str(t.as_str())))
+                    .prop(&SECURITY_GROUPS, Value::List(data.security_group_ids().iter().map(Value::str).collect()))
+                    .prop_if_set(&USER_DATA, user_data)
+                    .prop_if_set(&INSTANCE_PROFILE, data.iam_instance_profile().and_then(|p| p.name()).map(Value::str))
                     .prop(&TAGS, tags::to_value(&tags))
-                    .attr(DEFAULT_VERSION, template.default_version_number().unwrap_or(0).to_string())
-                    .attr(LATEST_VERSION, template.latest_version_number().unwrap_or(0).to_string()),
+                    .attr(DEFAULT_VERSION, default_version.to_string())
+                    .attr(LATEST_VERSION, latest_version.to_string()),
             );
         }
         Ok(out)

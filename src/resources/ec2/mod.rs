@@ -17,7 +17,7 @@ use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 
 use super::support::{self, owned_address};
 use super::{tag_pairs, Ctx, Error};
-use crate::aws::{AwsError, Outcome, ResultExt};
+use crate::aws::{AwsError, Outcome, Required, ResultExt};
 use crate::model::{tags, Actual, Desired, Kind, TAGS};
 
 /// Every item an EC2 Describe operation lists with the deployment's tag, across all pages:
@@ -38,11 +38,19 @@ macro_rules! describe_tagged {
 }
 pub(crate) use describe_tagged;
 
-/// The resource an EC2 item describes, if it carries this deployment's tags: at its address, with its id
-/// and its tags as a property.
-pub fn owned(ctx: &Ctx, kind: Kind, id: Option<&str>, tags: &[Tag]) -> Option<Actual> {
+/// The resource an item of `call`'s answer describes, if it carries this deployment's tags: at its
+/// address, with its id (which AWS always returns) and its tags as a property.
+pub fn owned(
+    ctx: &Ctx,
+    kind: Kind,
+    call: &'static str,
+    id: Option<&str>,
+    tags: &[Tag],
+) -> Result<Option<Actual>, AwsError> {
     let tags = read_tags(tags);
-    Some(Actual::new(owned_address(ctx, &tags)?, kind, id?).prop(&TAGS, tags::to_value(&tags)))
+    let Some(address) = owned_address(ctx, &tags) else { return Ok(None) };
+    let id = id.required(call, "the resource's id", address.as_str())?;
+    Ok(Some(Actual::new(address, kind, id).prop(&TAGS, tags::to_value(&tags))))
 }
 
 /// `tag:clusterup:deployment = <deployment>`: the filter every EC2 discovery uses.

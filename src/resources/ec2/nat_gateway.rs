@@ -3,9 +3,9 @@
 use aws_sdk_ec2::types::{Filter, NatGatewayState, ResourceType};
 
 use super::{deployment_filter, owned, tag_spec, update_tags};
-use crate::aws::{AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, ResultExt, Service};
-use crate::model::{Actual, Desired, Kind, Op, Prop, Value, TAGS};
-use crate::resources::support::{client_token, returned_id, settle, wait_for};
+use crate::aws::{AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, Required, ResultExt, Service};
+use crate::model::{Actual, Desired, Kind, Op, Prop, TAGS};
+use crate::resources::support::{client_token, returned_id, settle, text_field, wait_for};
 use crate::resources::{Ctx, Error, Latency, Progress, ResourceKind, Spec};
 
 /// The public subnet it lives in.
@@ -47,18 +47,17 @@ impl ResourceKind for NatGateway {
             .collect::<Result<Vec<_>, _>>()
             .await
             .call("DescribeNatGateways", &ctx.deployment)?;
-        Ok(gateways
-            .iter()
-            .filter_map(|nat| {
-                let eip = nat.nat_gateway_addresses().iter().find_map(|a| a.allocation_id()).unwrap_or_default();
-                Some(
-                    owned(ctx, Kind::NatGateway, nat.nat_gateway_id(), nat.tags())?
-                        .prop(&SUBNET, Value::str(nat.subnet_id().unwrap_or_default()))
-                        .prop(&EIP, Value::str(eip))
-                        .attr("state", nat.state().map(|s| s.as_str()).unwrap_or("unknown")),
-                )
-            })
-            .collect())
+        const CALL: &str = "DescribeNatGateways";
+        let mut found = Vec::new();
+        for nat in &gateways {
+            let Some(actual) = owned(ctx, Kind::NatGateway, CALL, nat.nat_gateway_id(), nat.tags())? else { continue };
+            let eip = nat.nat_gateway_addresses().iter().find_map(|a| a.allocation_id());
+            let eip = text_field(eip, CALL, "NatGatewayAddresses.AllocationId", &actual)?;
+            let subnet = text_field(nat.subnet_id(), CALL, "SubnetId", &actual)?;
+            let state = nat.state().required(CALL, "State", actual.address.as_str())?.as_str().to_owned();
+            found.push(actual.prop(&SUBNET, subnet).prop(&EIP, eip).attr("state", state));
+        }
+        Ok(found)
     }
 
     async fn create(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -> Result<Actual, Error> {

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use aws_sdk_ec2::types::{Filter, ResourceType, RouteOrigin};
 
 use super::{describe_tagged, owned, sync_tags, tag_spec};
-use crate::aws::{AwsError, Outcome, PollPolicy, ResultExt, Service};
+use crate::aws::{AwsError, Outcome, PollPolicy, Required, ResultExt, Service};
 use crate::model::{Actual, Desired, Kind, Prop, Value, TAGS};
-use crate::resources::support::{returned_id, settle};
+use crate::resources::support::{returned_id, settle, text_field};
 use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
 
 pub const VPC: Prop = Prop::new("vpc").replaces();
@@ -27,9 +27,9 @@ impl ResourceKind for RouteTable {
 
     async fn discover(ctx: &Ctx, _parent: Option<&Actual>) -> Result<Vec<Actual>, Error> {
         let tables = describe_tagged!(ctx, describe_route_tables, "DescribeRouteTables")?;
-        Ok(tables
+        let found: Result<Vec<Actual>, AwsError> = tables
             .iter()
-            .filter_map(|table| {
+            .map(|table| {
                 let routes = table
                     .routes()
                     .iter()
@@ -43,9 +43,12 @@ impl ResourceKind for RouteTable {
                         }
                     })
                     .collect();
-                let mut actual = owned(ctx, Kind::RouteTable, table.route_table_id(), table.tags())?
-                    .prop(&VPC, Value::str(table.vpc_id().unwrap_or_default()))
-                    .prop(&ROUTES, Value::List(routes));
+                const CALL: &str = "DescribeRouteTables";
+                let Some(actual) = owned(ctx, Kind::RouteTable, CALL, table.route_table_id(), table.tags())? else {
+                    return Ok(None);
+                };
+                let vpc = text_field(table.vpc_id(), CALL, "VpcId", &actual)?;
+                let mut actual = actual.prop(&VPC, vpc).prop(&ROUTES, Value::List(routes));
                 let mut subnets = Vec::new();
                 for assoc in table.associations().iter().filter(|a| a.main() != Some(true)) {
                     if let (Some(subnet), Some(id)) = (assoc.subnet_id(), assoc.route_table_association_id()) {
@@ -53,9 +56,11 @@ impl ResourceKind for RouteTable {
                         actual = actual.attr(&format!("association:{subnet}"), id);
                     }
                 }
-                Some(actual.prop(&SUBNETS, Value::List(subnets)))
+                Ok(Some(actual.prop(&SUBNETS, Value::List(subnets))))
             })
-            .collect())
+            .filter_map(Result::transpose)
+            .collect();
+        Ok(found?)
     }
 
     async fn create(ctx: &Ctx, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
@@ -138,6 +143,7 @@ fn routes_by_destination(routes: &[Value]) -> BTreeMap<String, (&'static str, St
 async fn sync_routes_and_subnets(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), Error> {
     let resource = have.address.as_str();
     let ec2 = &ctx.aws.ec2;
+    // No routes property: no routes yet.
     let had = routes_by_destination(have.props.get(ROUTES.name).map(Value::as_list).unwrap_or_default());
     let wanted = routes_by_destination(want.list(&ROUTES)?);
     for (destination, (kind, target)) in &wanted {
@@ -195,7 +201,11 @@ async fn associate(ctx: &Ctx, table: &str, subnet: &str, resource: &str) -> Resu
             return Ok(());
         }
         ec2.replace_route_table_association()
-            .association_id(assoc.route_table_association_id().unwrap_or_default())
+            .association_id(assoc.route_table_association_id().required(
+                "DescribeRouteTables",
+                "Associations.RouteTableAssociationId",
+                resource,
+            )?)
             .route_table_id(table)
             .send()
             .await

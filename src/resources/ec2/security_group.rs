@@ -8,7 +8,7 @@ use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType, UserIdGrou
 use super::{delete_detached_enis, describe_tagged, owned, sync_tags, tag_spec};
 use crate::aws::{AwsError, ErrorClass, Outcome, PollPolicy, ResultExt, Service};
 use crate::model::{Actual, Desired, Kind, Prop, Value, TAGS};
-use crate::resources::support::{delete_when_free, returned_id, settle};
+use crate::resources::support::{delete_when_free, returned_id, settle, text_field};
 use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
 
 pub const VPC: Prop = Prop::new("vpc").replaces();
@@ -36,9 +36,9 @@ impl ResourceKind for SecurityGroup {
 
     async fn discover(ctx: &Ctx, _parent: Option<&Actual>) -> Result<Vec<Actual>, Error> {
         let groups = describe_tagged!(ctx, describe_security_groups, "DescribeSecurityGroups")?;
-        Ok(groups
+        let found: Result<Vec<Actual>, AwsError> = groups
             .iter()
-            .filter_map(|group| {
+            .map(|group| {
                 let mut rules = Vec::new();
                 for perm in group.ip_permissions() {
                     let (Some(from), Some(to)) = (perm.from_port(), perm.to_port()) else { continue };
@@ -58,15 +58,24 @@ impl ResourceKind for SecurityGroup {
                         perm.user_id_group_pairs().iter().filter_map(|p| p.group_id()).map(|g| make("group", g)),
                     );
                 }
-                Some(
-                    owned(ctx, Kind::SecurityGroup, group.group_id(), group.tags())?
-                        .prop(&VPC, Value::str(group.vpc_id().unwrap_or_default()))
-                        .prop(&GROUP_NAME, Value::str(group.group_name().unwrap_or_default()))
-                        .prop(&DESCRIPTION, Value::str(group.description().unwrap_or_default()))
+                const CALL: &str = "DescribeSecurityGroups";
+                let Some(actual) = owned(ctx, Kind::SecurityGroup, CALL, group.group_id(), group.tags())? else {
+                    return Ok(None);
+                };
+                let vpc = text_field(group.vpc_id(), CALL, "VpcId", &actual)?;
+                let name = text_field(group.group_name(), CALL, "GroupName", &actual)?;
+                let description = text_field(group.description(), CALL, "Description", &actual)?;
+                Ok(Some(
+                    actual
+                        .prop(&VPC, vpc)
+                        .prop(&GROUP_NAME, name)
+                        .prop(&DESCRIPTION, description)
                         .prop(&INGRESS, Value::List(rules)),
-                )
+                ))
             })
-            .collect())
+            .filter_map(Result::transpose)
+            .collect();
+        Ok(found?)
     }
 
     async fn create(ctx: &Ctx, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
@@ -152,6 +161,7 @@ async fn sync_rules(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), AwsE
     let resource = have.address.as_str();
     // A group without wanted rules is managed by someone else (EMR's groups): leave its rules alone.
     let Some(wanted) = want.value(&INGRESS).map(Value::as_list) else { return Ok(()) };
+    // No ingress property: no rules yet.
     let had = have.props.get(INGRESS.name).map(Value::as_list).unwrap_or_default();
     let add: Vec<IpPermission> =
         wanted.iter().filter(|r| !had.iter().any(|h| h.same_as(r))).filter_map(permission).collect();

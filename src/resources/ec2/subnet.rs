@@ -4,8 +4,8 @@ use aws_sdk_ec2::types::ResourceType;
 
 use super::{delete_detached_enis, describe_tagged, owned, tag_spec, update_tags};
 use crate::aws::{PollPolicy, ResultExt, Service};
-use crate::model::{Actual, Desired, Kind, Prop, Value, TAGS};
-use crate::resources::support::{delete_when_free, returned_id, settle};
+use crate::model::{Actual, Desired, Kind, Prop, TAGS};
+use crate::resources::support::{delete_when_free, returned_id, settle, text_field};
 use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
 
 pub const VPC: Prop = Prop::new("vpc").replaces();
@@ -32,18 +32,16 @@ impl ResourceKind for Subnet {
     const SPEC: &'static Spec = &SPEC;
 
     async fn discover(ctx: &Ctx, _parent: Option<&Actual>) -> Result<Vec<Actual>, Error> {
-        let subnets = describe_tagged!(ctx, describe_subnets, "DescribeSubnets")?;
-        Ok(subnets
-            .iter()
-            .filter_map(|subnet| {
-                Some(
-                    owned(ctx, Kind::Subnet, subnet.subnet_id(), subnet.tags())?
-                        .prop(&VPC, Value::str(subnet.vpc_id().unwrap_or_default()))
-                        .prop(&CIDR, Value::str(subnet.cidr_block().unwrap_or_default()))
-                        .prop(&ZONE, Value::str(subnet.availability_zone().unwrap_or_default())),
-                )
-            })
-            .collect())
+        const CALL: &str = "DescribeSubnets";
+        let mut found = Vec::new();
+        for subnet in describe_tagged!(ctx, describe_subnets, "DescribeSubnets")? {
+            let Some(actual) = owned(ctx, Kind::Subnet, CALL, subnet.subnet_id(), subnet.tags())? else { continue };
+            let vpc = text_field(subnet.vpc_id(), CALL, "VpcId", &actual)?;
+            let cidr = text_field(subnet.cidr_block(), CALL, "CidrBlock", &actual)?;
+            let zone = text_field(subnet.availability_zone(), CALL, "AvailabilityZone", &actual)?;
+            found.push(actual.prop(&VPC, vpc).prop(&CIDR, cidr).prop(&ZONE, zone));
+        }
+        Ok(found)
     }
 
     async fn create(ctx: &Ctx, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {

@@ -5,7 +5,7 @@ use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName};
 use super::{describe_tagged, owned, sync_tags, tag_spec};
 use crate::aws::{PollPolicy, ResultExt, Service};
 use crate::model::{Actual, Desired, Kind, Prop, Value, TAGS};
-use crate::resources::support::{delete_when_free, returned_id, settle};
+use crate::resources::support::{delete_when_free, returned_id, settle, text_field};
 use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
 
 pub const CIDR: Prop = Prop::new("cidr").replaces();
@@ -32,16 +32,14 @@ impl ResourceKind for Vpc {
     async fn discover(ctx: &Ctx, _parent: Option<&Actual>) -> Result<Vec<Actual>, Error> {
         let mut out = Vec::new();
         for vpc in describe_tagged!(ctx, describe_vpcs, "DescribeVpcs")? {
-            let Some(actual) = owned(ctx, Kind::Vpc, vpc.vpc_id(), vpc.tags()) else { continue };
+            let Some(actual) = owned(ctx, Kind::Vpc, "DescribeVpcs", vpc.vpc_id(), vpc.tags())? else { continue };
             // One VPC per deployment: one extra call is cheap and keeps DNS (which EFS and RDS need) visible.
             let attribute = VpcAttributeName::EnableDnsHostnames;
             let dns = ctx.aws.ec2.describe_vpc_attribute().vpc_id(&actual.id).attribute(attribute).send().await;
             let dns = dns.call("DescribeVpcAttribute", &actual.id)?.enable_dns_hostnames().and_then(|v| v.value());
-            out.push(
-                actual
-                    .prop(&CIDR, Value::str(vpc.cidr_block().unwrap_or_default()))
-                    .prop(&DNS_HOSTNAMES, Value::Bool(dns.unwrap_or(false))),
-            );
+            let cidr = text_field(vpc.cidr_block(), "DescribeVpcs", "CidrBlock", &actual)?;
+            // DescribeVpcAttribute leaves the value out when the attribute is off.
+            out.push(actual.prop(&CIDR, cidr).prop(&DNS_HOSTNAMES, Value::Bool(dns.unwrap_or(false))));
         }
         Ok(out)
     }

@@ -1,10 +1,10 @@
 //! The access point the nodes mount the data folder through: a fixed directory owned by one POSIX user,
 //! so every node sees the same files with the same owner.
 
-use aws_sdk_efs::types::{CreationInfo, LifeCycleState, PosixUser, RootDirectory};
+use aws_sdk_efs::types::{AccessPointDescription, CreationInfo, LifeCycleState, PosixUser, RootDirectory};
 
 use super::{efs_tags, read_tags, sync_tags, until_available};
-use crate::aws::{Outcome, PollPolicy, ResultExt, Service};
+use crate::aws::{Outcome, PollPolicy, Required, ResultExt, Service};
 use crate::model::{tags, Actual, Desired, Kind, Op, Prop, Value, TAGS};
 use crate::resources::support::{built, client_token, owned_address, returned_id, wait_for};
 use crate::resources::{Ctx, Error, Latency, Progress, ResourceKind, Spec};
@@ -40,31 +40,35 @@ impl ResourceKind for AccessPoint {
         let efs = &ctx.aws.efs;
         let out =
             efs.describe_access_points().file_system_id(&fs.id).send().await.call("DescribeAccessPoints", &fs.id)?;
-        Ok(out
-            .access_points()
-            .iter()
-            .filter(|ap| !matches!(ap.life_cycle_state(), Some(LifeCycleState::Deleting | LifeCycleState::Deleted)))
-            .filter_map(|ap| {
-                let tags = read_tags(ap.tags());
-                let root = ap.root_directory();
-                let user = ap.posix_user();
-                Some(
-                    Actual::new(owned_address(ctx, &tags)?, Kind::AccessPoint, ap.access_point_id()?)
-                        .prop(&FILE_SYSTEM, Value::str(ap.file_system_id().unwrap_or_default()))
-                        .prop(&PATH, Value::str(root.and_then(|r| r.path()).unwrap_or("/")))
-                        .prop(&UID, Value::Int(user.map(|u| u.uid()).unwrap_or(0)))
-                        .prop(&GID, Value::Int(user.map(|u| u.gid()).unwrap_or(0)))
-                        .prop(
-                            &PERMISSIONS,
-                            Value::str(
-                                root.and_then(|r| r.creation_info()).map(|c| c.permissions()).unwrap_or_default(),
-                            ),
-                        )
-                        .prop(&TAGS, tags::to_value(&tags))
-                        .attr("arn", ap.access_point_arn().unwrap_or_default()),
-                )
-            })
-            .collect())
+        const CALL: &str = "DescribeAccessPoints";
+        let mut found = Vec::new();
+        let live = |ap: &&AccessPointDescription| {
+            !matches!(ap.life_cycle_state(), Some(LifeCycleState::Deleting | LifeCycleState::Deleted))
+        };
+        for ap in out.access_points().iter().filter(live) {
+            let tags = read_tags(ap.tags());
+            let Some(address) = owned_address(ctx, &tags) else { continue };
+            let at = address.as_str();
+            let id = ap.access_point_id().required(CALL, "AccessPointId", at)?;
+            let file_system = ap.file_system_id().required(CALL, "FileSystemId", at)?;
+            let arn = ap.access_point_arn().required(CALL, "AccessPointArn", at)?.to_owned();
+            let root = ap.root_directory();
+            // The POSIX user and the root's creation info are reported only when the access point has
+            // them; a root directory not given is EFS's default, `/`.
+            let user = ap.posix_user();
+            let permissions = root.and_then(|r| r.creation_info()).map(|c| Value::str(c.permissions()));
+            found.push(
+                Actual::new(address, Kind::AccessPoint, id)
+                    .prop(&FILE_SYSTEM, Value::str(file_system))
+                    .prop(&PATH, Value::str(root.and_then(|r| r.path()).unwrap_or("/")))
+                    .prop_if_set(&UID, user.map(|u| Value::Int(u.uid())))
+                    .prop_if_set(&GID, user.map(|u| Value::Int(u.gid())))
+                    .prop_if_set(&PERMISSIONS, permissions)
+                    .prop(&TAGS, tags::to_value(&tags))
+                    .attr("arn", arn),
+            );
+        }
+        Ok(found)
     }
 
     async fn create(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -> Result<Actual, Error> {
@@ -92,7 +96,7 @@ impl ResourceKind for AccessPoint {
             .await
             .call("CreateAccessPoint", resource)?;
         let id = returned_id(out.access_point_id(), resource, "CreateAccessPoint")?;
-        let arn = out.access_point_arn().unwrap_or_default().to_owned();
+        let arn = out.access_point_arn().required("CreateAccessPoint", "AccessPointArn", resource)?.to_owned();
         wait_for(SPEC.wait, resource, "DescribeAccessPoints", progress, || async {
             let out = efs.describe_access_points().access_point_id(&id).send().await;
             until_available(out.call("DescribeAccessPoints", resource).map(|out| {

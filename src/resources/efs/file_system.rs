@@ -4,7 +4,7 @@
 use aws_sdk_efs::types::{BackupPolicy, LifeCycleState, LifecyclePolicy, PerformanceMode, Status, TransitionToIaRules};
 
 use super::{cost, efs_tags, guard, read_tags, sync_tags, until_available};
-use crate::aws::{AwsError, ErrorClass, PollPolicy, PollStatus, ResultExt, Service};
+use crate::aws::{AwsError, ErrorClass, PollPolicy, PollStatus, Required, ResultExt, Service};
 use crate::model::names::storage::{creation_token, FILE_SYSTEM};
 use crate::model::{tags, Actual, Address, Desired, Kind, Op, Prop, Value, TAGS};
 use crate::resources::support::{built, delete_when_free, owned_address, wait_for};
@@ -56,16 +56,22 @@ impl ResourceKind for FileSystem {
             }
             let id = fs.file_system_id();
             let (lifecycle, backups) = tokio::try_join!(read_lifecycle(ctx, id), read_backups(ctx, id))?;
+            const CALL: &str = "DescribeFileSystems";
+            let encrypted = fs.encrypted().required(CALL, "Encrypted", FILE_SYSTEM)?;
+            let arn = fs.file_system_arn().required(CALL, "FileSystemArn", FILE_SYSTEM)?;
             found.push(
                 Actual::new(Address::new(FILE_SYSTEM), Kind::FileSystem, id)
                     .prop(&CREATION_TOKEN, Value::str(fs.creation_token()))
-                    .prop(&ENCRYPTED, Value::Bool(fs.encrypted().unwrap_or(false)))
+                    .prop(&ENCRYPTED, Value::Bool(encrypted))
                     .prop(&PERFORMANCE_MODE, Value::str(fs.performance_mode().as_str()))
                     .prop(&TRANSITION_TO_IA, Value::str(lifecycle))
                     .prop(&BACKUPS, Value::Bool(backups))
                     .prop(&TAGS, tags::to_value(&tags))
-                    .attr("arn", fs.file_system_arn().unwrap_or_default())
-                    .attr(cost::SIZE_BYTES, fs.size_in_bytes().map(|s| s.value()).unwrap_or(0).to_string()),
+                    .attr("arn", arn)
+                    .attr(
+                        cost::SIZE_BYTES,
+                        fs.size_in_bytes().required(CALL, "SizeInBytes", FILE_SYSTEM)?.value().to_string(),
+                    ),
             );
         }
         Ok(found)
@@ -105,10 +111,11 @@ impl ResourceKind for FileSystem {
             until_available(out.call("DescribeFileSystems", resource).map(|out| {
                 out.file_systems()
                     .first()
-                    .map(|fs| (fs.life_cycle_state().clone(), fs.file_system_arn().unwrap_or_default().to_owned()))
+                    .map(|fs| (fs.life_cycle_state().clone(), fs.file_system_arn().map(str::to_owned)))
             }))
         })
-        .await?;
+        .await?
+        .required("DescribeFileSystems", "FileSystemArn", resource)?;
         if !want.text(&TRANSITION_TO_IA)?.is_empty() {
             put_lifecycle(ctx, &id, want).await?;
         }
@@ -180,6 +187,7 @@ async fn read_lifecycle(ctx: &Ctx, id: &str) -> Result<String, AwsError> {
         .send()
         .await
         .call("DescribeLifecycleConfiguration", id)?;
+    // No transition-to-IA policy: files stay in Standard, which the topology writes as "".
     Ok(out
         .lifecycle_policies()
         .iter()

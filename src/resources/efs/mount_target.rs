@@ -4,7 +4,7 @@
 use aws_sdk_efs::types::LifeCycleState;
 
 use super::until_available;
-use crate::aws::{ErrorClass, PollPolicy, PollStatus, ResultExt, Service};
+use crate::aws::{ErrorClass, PollPolicy, PollStatus, Required, ResultExt, Service};
 use crate::model::names::{storage::mount_target, zone_letter};
 use crate::model::{Actual, Address, Desired, Kind, Op, Prop, Value};
 use crate::resources::support::wait_for;
@@ -53,7 +53,7 @@ impl ResourceKind for MountTarget {
                 .send()
                 .await
                 .call("DescribeMountTargetSecurityGroups", id)?;
-            let zone = target.availability_zone_name().unwrap_or_default();
+            let zone = target.availability_zone_name().required("DescribeMountTargets", "AvailabilityZoneName", id)?;
             found.push(
                 Actual::new(Address::new(mount_target(&zone_letter(&ctx.aws.region, zone))), Kind::MountTarget, id)
                     .prop(&FILE_SYSTEM, Value::str(&fs.id))

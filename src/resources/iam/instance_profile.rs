@@ -1,7 +1,7 @@
 //! Instance profiles: how a role reaches the EC2 instances (app nodes, EMR nodes) that use it.
 
 use super::{iam_tags, read_tags};
-use crate::aws::{ErrorClass, Outcome, PollPolicy, ResultExt, Service};
+use crate::aws::{ErrorClass, Outcome, PollPolicy, Required, ResultExt, Service};
 use crate::model::names::{self, iam::PROFILES};
 use crate::model::{tags, Actual, Address, Desired, Kind, Op, Prop, Value, NAME, TAGS};
 use std::collections::BTreeMap;
@@ -60,22 +60,15 @@ impl ResourceKind for InstanceProfile {
                     .send()
                     .await
                     .call("GetInstanceProfile", name)?;
-                let profile = out.instance_profile().cloned();
-                check_owner(
-                    ctx,
-                    "instance profile",
-                    name,
-                    &read_tags(profile.as_ref().map(|p| p.tags()).unwrap_or_default()),
-                )?;
-                let roles = profile
-                    .as_ref()
-                    .map(|p| p.roles().iter().map(|r| r.role_name().to_owned()).collect())
-                    .unwrap_or_default();
-                (profile.map(|p| p.arn().to_owned()).unwrap_or_default(), roles)
+                let profile = out.instance_profile().required("GetInstanceProfile", "InstanceProfile", name)?;
+                check_owner(ctx, "instance profile", name, &read_tags(profile.tags()))?;
+                let roles: Vec<String> = profile.roles().iter().map(|r| r.role_name().to_owned()).collect();
+                (profile.arn().to_owned(), roles)
             }
             Err(err) => return Err(err.into()),
         };
         let have = Actual::new(want.address.clone(), Kind::InstanceProfile, name)
+            // A profile holds at most one role; none (as empty) when an interrupted run made it bare.
             .prop(&ROLE, Value::str(roles.first().cloned().unwrap_or_default()));
         set_role(ctx, &have, want).await?;
         Ok(Actual { props: want.props.clone(), ..have }.attr("arn", arn))
@@ -141,6 +134,7 @@ async fn discover_one(ctx: &Ctx, address: &str, name: &str) -> Result<Option<Act
     let Some(profile) = profile else { return Ok(None) };
     let tags = read_tags(profile.tags());
     check_owner(ctx, "instance profile", name, &tags)?;
+    // No role (as empty): an interrupted run made the profile but had not added the role yet.
     let role = profile.roles().first().map(|r| r.role_name()).unwrap_or_default();
     Ok(Some(
         Actual::new(Address::new(address), Kind::InstanceProfile, name)
@@ -154,6 +148,7 @@ async fn discover_one(ctx: &Ctx, address: &str, name: &str) -> Result<Option<Act
 /// A profile holds one role: swap it if it is another.
 async fn set_role(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), Error> {
     let resource = have.address.as_str();
+    // Absent (as empty): the profile holds no role yet.
     let current = have.text(&ROLE).unwrap_or_default();
     let wanted = want.text(&ROLE)?;
     if current == wanted {

@@ -1,7 +1,7 @@
 //! IAM roles: who may assume each (its trust policy) and the one inline policy clusterup manages on it.
 
 use super::{iam_tags, read_tags};
-use crate::aws::{ErrorClass, Outcome, PollPolicy, ResultExt, Service};
+use crate::aws::{ErrorClass, Outcome, PollPolicy, Required, ResultExt, Service};
 use crate::model::json::canonical;
 use crate::model::names::{self, iam::ROLES};
 use crate::model::{tags, Actual, Address, Desired, Kind, Op, Prop, Value, NAME, TAGS};
@@ -58,9 +58,9 @@ impl ResourceKind for Role {
             // Made by a run that was interrupted before it heard the answer: take it if it is ours.
             Err(err) if err.is(ErrorClass::AlreadyExists) => {
                 let out = iam.get_role().role_name(name).send().await.call("GetRole", name)?;
-                let role = out.role().cloned();
-                check_owner(ctx, "role", name, &read_tags(role.as_ref().map(|r| r.tags()).unwrap_or_default()))?;
-                role.map(|r| r.arn().to_owned()).unwrap_or_default()
+                let role = out.role().required("GetRole", "Role", name)?;
+                check_owner(ctx, "role", name, &read_tags(role.tags()))?;
+                role.arn().to_owned()
             }
             Err(err) => return Err(err.into()),
         };
@@ -154,7 +154,14 @@ async fn discover_one(ctx: &Ctx, spec: &'static names::iam::Role) -> Result<Opti
     check_owner(ctx, "role", &name, &tags)?;
     let mut actual = Actual::new(Address::new(spec.address), Kind::IamRole, &name)
         .prop(&NAME, Value::str(&name))
-        .prop(&TRUST, Value::str(canonical_from_aws(role.assume_role_policy_document().unwrap_or_default())))
+        .prop(
+            &TRUST,
+            Value::str(canonical_from_aws(role.assume_role_policy_document().required(
+                "GetRole",
+                "AssumeRolePolicyDocument",
+                &name,
+            )?)),
+        )
         .prop(&TAGS, tags::to_value(&tags))
         .attr("arn", role.arn());
     match iam

@@ -54,9 +54,9 @@ pub fn effects(have: &Actual, want: &Desired) -> Vec<String> {
         }
         _ => false,
     };
-    if want.differs_from(have, &INSTANCE_CLASS) {
-        let (now, next) =
-            (text(had(&INSTANCE_CLASS)).unwrap_or_default(), text(wants(&INSTANCE_CLASS)).unwrap_or_default());
+    if let (true, Some(now), Some(next)) =
+        (want.differs_from(have, &INSTANCE_CLASS), text(had(&INSTANCE_CLASS)), text(wants(&INSTANCE_CLASS)))
+    {
         out.push(if multi_az_now {
             format!(
                 "instance class {now} -> {next}: no outage beyond a failover (about a minute of reconnects): RDS \
@@ -96,11 +96,12 @@ pub fn effects(have: &Actual, want: &Desired) -> Vec<String> {
             });
         }
     }
-    if want.differs_from(have, &PARAMETER_GROUP) && !major_upgrade {
+    if let (true, false, Some(group)) =
+        (want.differs_from(have, &PARAMETER_GROUP), major_upgrade, text(wants(&PARAMETER_GROUP)))
+    {
         out.push(format!(
-            "parameter group -> {}: its static parameters take effect at the next reboot (clusterup does not \
-             reboot the database)",
-            text(wants(&PARAMETER_GROUP)).unwrap_or_default()
+            "parameter group -> {group}: its static parameters take effect at the next reboot (clusterup does not \
+             reboot the database)"
         ));
     }
     if !out.is_empty() && want.value(&APPLY_CHANGES).and_then(Value::as_str) == Some("maintenance_window") {

@@ -8,7 +8,7 @@ use aws_sdk_rds::types::DbInstance as Instance;
 pub use super::instance_props::*;
 use super::{changes, cost, guard, rds_tags, read_tags, refusals, sync_tags};
 use crate::aws::clock::utc_stamp;
-use crate::aws::{AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, ResultExt, Service};
+use crate::aws::{AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, Required, ResultExt, Service};
 use crate::model::names::database::{identifier, INSTANCE};
 use crate::model::{tags, Actual, Address, Desired, Kind, Op, Prop, Value, TAGS};
 use crate::resources::support::check_owner;
@@ -76,7 +76,7 @@ impl ResourceKind for DbInstance {
         }
         let tags = read_tags(db.tag_list());
         check_owner(ctx, "database", &name, &tags)?;
-        Ok(vec![from_aws(&db, &tags)])
+        Ok(vec![from_aws(&db, &tags)?])
     }
 
     async fn create(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -> Result<Actual, Error> {
@@ -125,6 +125,7 @@ impl ResourceKind for DbInstance {
         let mut modify = rds.modify_db_instance().db_instance_identifier(&have.id).apply_immediately(now);
         let mut any = false;
         if changed(&ENGINE_VERSION) {
+            // Discovery always reports the engine version; absent, every wanted version is a change.
             let running = have.text(&ENGINE_VERSION).unwrap_or_default();
             let wanted = want.text(&ENGINE_VERSION)?;
             let major = changes::major(running) != changes::major(wanted);
@@ -222,46 +223,59 @@ impl ResourceKind for DbInstance {
     }
 }
 
-fn from_aws(db: &Instance, tags: &BTreeMap<String, String>) -> Actual {
-    let id = db.db_instance_identifier().unwrap_or_default();
+/// The instance as discovery reports it: every field read here is one RDS always returns for an
+/// instance (DescribeDBInstances), so a missing one is an error naming it, never an empty value.
+fn from_aws(db: &Instance, tags: &BTreeMap<String, String>) -> Result<Actual, AwsError> {
+    const CALL: &str = "DescribeDBInstances";
+    let id = db.db_instance_identifier().required(CALL, "DBInstanceIdentifier", INSTANCE)?;
+    let field = |value: Option<&str>, name: &'static str| value.map(Value::str).required(CALL, name, INSTANCE);
+    let int =
+        |value: Option<i32>, name: &'static str| value.map(|v| Value::Int(i64::from(v))).required(CALL, name, INSTANCE);
+    let flag = |value: Option<bool>, name: &'static str| value.map(Value::Bool).required(CALL, name, INSTANCE);
+    let parameter_group = db.db_parameter_groups().first();
     let mut actual = Actual::new(Address::new(INSTANCE), Kind::DbInstance, id)
         .prop(&IDENTIFIER, Value::str(id))
-        .prop(&ENGINE, Value::str(db.engine().unwrap_or_default()))
-        .prop(&ENGINE_VERSION, Value::str(db.engine_version().unwrap_or_default()))
-        .prop(&INSTANCE_CLASS, Value::str(db.db_instance_class().unwrap_or_default()))
-        .prop(&STORAGE_GB, Value::Int(i64::from(db.allocated_storage().unwrap_or(0))))
-        .prop(&STORAGE_TYPE, Value::str(db.storage_type().unwrap_or_default()))
-        .prop(&ENCRYPTED, Value::Bool(db.storage_encrypted().unwrap_or(false)))
-        .prop(&MULTI_AZ, Value::Bool(db.multi_az().unwrap_or(false)))
-        .prop(&BACKUP_RETENTION_DAYS, Value::Int(i64::from(db.backup_retention_period().unwrap_or(0))))
-        .prop(
-            &SUBNET_GROUP,
-            Value::str(db.db_subnet_group().and_then(|g| g.db_subnet_group_name()).unwrap_or_default()),
-        )
+        .prop(&ENGINE, field(db.engine(), "Engine")?)
+        .prop(&ENGINE_VERSION, field(db.engine_version(), "EngineVersion")?)
+        .prop(&INSTANCE_CLASS, field(db.db_instance_class(), "DBInstanceClass")?)
+        .prop(&STORAGE_GB, int(db.allocated_storage(), "AllocatedStorage")?)
+        .prop(&STORAGE_TYPE, field(db.storage_type(), "StorageType")?)
+        .prop(&ENCRYPTED, flag(db.storage_encrypted(), "StorageEncrypted")?)
+        .prop(&MULTI_AZ, flag(db.multi_az(), "MultiAZ")?)
+        .prop(&BACKUP_RETENTION_DAYS, int(db.backup_retention_period(), "BackupRetentionPeriod")?)
+        .prop(&SUBNET_GROUP, field(db.db_subnet_group().and_then(|g| g.db_subnet_group_name()), "DBSubnetGroup")?)
         .prop(
             &SECURITY_GROUPS,
             Value::List(
                 db.vpc_security_groups().iter().filter_map(|g| g.vpc_security_group_id()).map(Value::str).collect(),
             ),
         )
-        .prop(&DELETION_PROTECTION, Value::Bool(db.deletion_protection().unwrap_or(false)))
+        .prop(&DELETION_PROTECTION, flag(db.deletion_protection(), "DeletionProtection")?)
         .prop(&MANAGED_PASSWORD, Value::Bool(db.master_user_secret().is_some()))
         .prop(
             &PARAMETER_GROUP,
-            Value::str(db.db_parameter_groups().first().and_then(|g| g.db_parameter_group_name()).unwrap_or_default()),
+            field(parameter_group.and_then(|g| g.db_parameter_group_name()), "DBParameterGroups.DBParameterGroupName")?,
         )
         .prop(&TAGS, tags::to_value(tags))
-        .attr(changes::MAINTENANCE_WINDOW, db.preferred_maintenance_window().unwrap_or_default())
+        .attr(
+            changes::MAINTENANCE_WINDOW,
+            db.preferred_maintenance_window().required(CALL, "PreferredMaintenanceWindow", INSTANCE)?,
+        )
         .attr(
             changes::PARAMETER_APPLY_STATUS,
-            db.db_parameter_groups().first().and_then(|g| g.parameter_apply_status()).unwrap_or_default(),
+            parameter_group.and_then(|g| g.parameter_apply_status()).required(
+                CALL,
+                "DBParameterGroups.ParameterApplyStatus",
+                INSTANCE,
+            )?,
         )
-        .attr("status", db.db_instance_status().unwrap_or("unknown"))
-        .attr("arn", db.db_instance_arn().unwrap_or_default());
+        .attr("status", db.db_instance_status().required(CALL, "DBInstanceStatus", INSTANCE)?)
+        .attr("arn", db.db_instance_arn().required(CALL, "DBInstanceArn", INSTANCE)?);
+    // No endpoint while the instance is being created.
     if let Some(endpoint) = db.endpoint() {
         actual = actual
-            .attr("endpoint", endpoint.address().unwrap_or_default())
-            .attr("port", endpoint.port().unwrap_or(3306).to_string());
+            .attr("endpoint", endpoint.address().required(CALL, "Endpoint.Address", INSTANCE)?)
+            .attr("port", endpoint.port().required(CALL, "Endpoint.Port", INSTANCE)?.to_string());
     }
     if let Some(secret) = db.master_user_secret().and_then(|s| s.secret_arn()) {
         actual = actual.attr("secret_arn", secret);
@@ -272,7 +286,7 @@ fn from_aws(db: &Instance, tags: &BTreeMap<String, String>) -> Actual {
     for (prop, value) in pending {
         actual = actual.prop(prop, value);
     }
-    actual.attr(changes::PENDING, words)
+    Ok(actual.attr(changes::PENDING, words))
 }
 
 /// The instance as RDS describes it now, if it exists.
@@ -292,7 +306,7 @@ async fn wait_available(ctx: &Ctx, id: &str, resource: &str, progress: &dyn Prog
             return Ok(PollStatus::Pending("not visible yet".into()));
         };
         match db.db_instance_status() {
-            Some("available") => Ok(PollStatus::Ready(from_aws(&db, &read_tags(db.tag_list())))),
+            Some("available") => Ok(PollStatus::Ready(from_aws(&db, &read_tags(db.tag_list()))?)),
             Some(status @ ("failed" | "incompatible-parameters" | "incompatible-network" | "storage-full")) => {
                 Err(AwsError::local(
                     resource,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use aws_sdk_rds::types::{ApplyMethod, Parameter};
 
 use super::{owned_group, rds_tags, sync_tags};
-use crate::aws::{ErrorClass, PollPolicy, ResultExt, Service};
+use crate::aws::{ErrorClass, PollPolicy, Required, ResultExt, Service};
 use crate::model::names::database::{identifier, parameter_group, parameter_group_name};
 use crate::model::{Actual, Desired, Kind, Prop, Value, NAME, TAGS};
 use crate::resources::support::delete_when_free;
@@ -28,6 +28,7 @@ const SPEC: Spec = Spec::new(Kind::DbParameterGroup, "DB parameter group", Servi
 /// go back to the engine default) at the database's next reboot, which clusterup never does on its own.
 fn when_parameters_apply(have: &Actual, want: &Desired) -> Vec<String> {
     let (had, wanted) = (parameters(&have.props), parameters(&want.props));
+    // A group not read back yet (being created) lists no parameters.
     let listed = |attr: &str| -> Vec<&str> {
         have.attrs.get(attr).map(|s| s.split(',').filter(|p| !p.is_empty()).collect()).unwrap_or_default()
     };
@@ -74,7 +75,8 @@ impl ResourceKind for DbParameterGroup {
             if !name.starts_with(&prefix) || name != parameter_group_name(&ctx.deployment, family) {
                 continue;
             }
-            let arn = group.db_parameter_group_arn().unwrap_or_default();
+            let arn =
+                group.db_parameter_group_arn().required("DescribeDBParameterGroups", "DBParameterGroupArn", name)?;
             let actual = owned_group(ctx, &SPEC, &parameter_group(family), name, arn).await?;
             out.push(with_parameters(ctx, actual, name, family).await?);
         }

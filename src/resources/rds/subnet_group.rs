@@ -1,7 +1,7 @@
 //! The database's subnet group: the private subnets RDS may place the instance (and its standby) in.
 
 use super::{owned_group, rds_tags, sync_tags};
-use crate::aws::{ErrorClass, Outcome, PollPolicy, ResultExt, Service};
+use crate::aws::{ErrorClass, Outcome, PollPolicy, Required, ResultExt, Service};
 use crate::model::names::database::{identifier, SUBNET_GROUP};
 use crate::model::{Actual, Desired, Kind, Prop, Value, NAME, TAGS};
 use crate::resources::support::delete_when_free;
@@ -27,7 +27,7 @@ impl ResourceKind for DbSubnetGroup {
             .found()?
             .and_then(|out| out.db_subnet_groups().first().cloned());
         let Some(group) = group else { return Ok(vec![]) };
-        let arn = group.db_subnet_group_arn().unwrap_or_default();
+        let arn = group.db_subnet_group_arn().required("DescribeDBSubnetGroups", "DBSubnetGroupArn", &name)?;
         let subnets = group.subnets().iter().filter_map(|s| s.subnet_identifier()).map(Value::str).collect();
         let actual = owned_group(ctx, &SPEC, SUBNET_GROUP, &name, arn).await?;
         Ok(vec![actual.prop(&SUBNETS, Value::List(subnets))])
@@ -46,8 +46,12 @@ impl ResourceKind for DbSubnetGroup {
             .await
             .call("CreateDBSubnetGroup", want.address.as_str());
         let arn = match created {
-            Ok(out) => out.db_subnet_group().and_then(|g| g.db_subnet_group_arn()).unwrap_or_default().to_owned(),
-            // An interrupted run made it; discovery checks ownership on the next plan.
+            Ok(out) => out
+                .db_subnet_group()
+                .and_then(|g| g.db_subnet_group_arn())
+                .required("CreateDBSubnetGroup", "DBSubnetGroup.DBSubnetGroupArn", name)?
+                .to_owned(),
+            // An interrupted run made it; discovery checks ownership (and reads its ARN) on the next plan.
             Err(err) if err.is(ErrorClass::AlreadyExists) => String::new(),
             Err(err) => return Err(err.into()),
         };

@@ -153,9 +153,9 @@ impl ResourceKind for Bucket {
                         format!(
                             "could not delete s3://{}/{}: {} {}",
                             have.id,
-                            failed.key().unwrap_or_default(),
-                            failed.code().unwrap_or_default(),
-                            failed.message().unwrap_or_default()
+                            failed.key().unwrap_or("(no key given)"),
+                            failed.code().unwrap_or("(no code given)"),
+                            failed.message().unwrap_or("(no message given)")
                         ),
                     )));
                 }
