@@ -104,7 +104,8 @@ impl Lock {
     pub async fn acquire(aws: &Aws, deployment: &str, command: &str, force: bool) -> Result<Lock, AwsError> {
         let name = parameter_name(deployment);
         let holder = Holder::me(command);
-        let value = serde_json::to_string(&holder).unwrap_or_default();
+        let value = serde_json::to_string(&holder)
+            .map_err(|err| AwsError::local(&name, "PutParameter", format!("cannot write the lock's holder: {err}")))?;
         let mut taken_over = None;
         match put(aws, &name, &value, false).await {
             Ok(()) => {}
@@ -235,7 +236,8 @@ async fn read(aws: &Aws, name: &str) -> Result<Option<(Holder, Duration)>, AwsEr
     let got = aws.ssm.get_parameter().name(name).send().await.call("GetParameter", name);
     let Some(out) = got.found()? else { return Ok(None) };
     let Some(parameter) = out.parameter() else { return Ok(None) };
-    let holder = serde_json::from_str(parameter.value().unwrap_or_default()).unwrap_or_else(|_| unknown_holder());
+    // A value that is not a holder clusterup wrote (changed by hand, or by another tool) names nobody.
+    let holder = parameter.value().and_then(|v| serde_json::from_str(v).ok()).unwrap_or_else(unknown_holder);
     let age = parameter
         .last_modified_date()
         .and_then(|t| SystemTime::try_from(*t).ok())

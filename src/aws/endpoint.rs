@@ -14,7 +14,7 @@ pub fn parse_endpoint_url(text: &str) -> Result<String, String> {
     if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
         return Err(format!("`{scheme}://` is not supported; the endpoint must start with http:// or https://"));
     }
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let authority = rest.find(['/', '?', '#']).map_or(rest, |end| &rest[..end]);
     let host = match authority.rsplit_once(':') {
         // An IPv6 address has colons of its own, inside brackets.
         Some((host, port)) if !port.contains(']') => {

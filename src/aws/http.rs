@@ -31,7 +31,8 @@ impl ApiCalls {
 
     /// Calls so far, per service.
     pub fn by_service(&self) -> BTreeMap<&'static str, u64> {
-        self.0.lock().map(|c| c.clone()).unwrap_or_default()
+        // A call that panicked while counting still left the counts before it.
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 }
 

@@ -58,10 +58,15 @@ pub async fn check_credentials(aws: &Aws, profile: Option<&str>) -> Result<Ident
         return Err(CredentialsError::Missing { detail: source_chain(&err), profile });
     }
     match aws.sts.get_caller_identity().send().await {
-        Ok(out) => Ok(Identity {
-            account: out.account().unwrap_or_default().to_owned(),
-            arn: out.arn().unwrap_or_default().to_owned(),
-        }),
+        Ok(out) => {
+            let incomplete = |field| CredentialsError::Unreachable {
+                detail: format!("the answer has no {field}, which STS always returns; is the endpoint AWS?"),
+            };
+            Ok(Identity {
+                account: out.account().ok_or_else(|| incomplete("Account"))?.to_owned(),
+                arn: out.arn().ok_or_else(|| incomplete("Arn"))?.to_owned(),
+            })
+        }
         Err(err) => {
             let err = from_sdk(err, "GetCallerIdentity", "credentials");
             match (err.class, err.code) {

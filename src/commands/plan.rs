@@ -55,7 +55,8 @@ pub async fn run(
     ));
     if let Some(path) = out {
         let saved = SavedPlan { set_desired: options.set_desired, ..SavedPlan::new(file, &bytes, plan.clone()) };
-        std::fs::write(path, saved.to_json()).with_context(|| format!("writing the plan to {}", path.display()))?;
+        let json = saved.to_json().context("writing the plan as JSON")?;
+        std::fs::write(path, json).with_context(|| format!("writing the plan to {}", path.display()))?;
         printer.status(&format!(
             "Saved the plan to {}; apply exactly it with `clusterup apply {}`.",
             path.display(),

@@ -19,7 +19,7 @@ use crate::output::{Printer, ProgressView};
 use crate::plan::{Action, Change, Plan};
 use crate::resources::autoscaling::group;
 use crate::resources::{discover_all, Ctx};
-use crate::rollout::{self, Event, Hook, Input, Options, Outcome, Phase, State, Steps};
+use crate::rollout::{self, template_version, Event, Hook, Input, Options, Outcome, Phase, State, Steps};
 use crate::topology::{Stickiness, Topology};
 
 pub async fn run(g: &AwsArgs, args: RolloutArgs, file: &Path, how: Confirm, printer: &Printer) -> Result<ExitStatus> {
@@ -132,14 +132,12 @@ async fn start(
     let template_change =
         plan.changes.iter().find(|c| c.address.as_str() == app::LAUNCH_TEMPLATE && c.action != Action::NoOp);
     let version_change = plan.changes.iter().find(|c| is_version_change(c) && c.action == Action::Update);
-    let running = state.app_version().unwrap_or_default();
+    let running = template_version(state.app_version());
     let Some(version_change) = version_change else {
         if template_change.is_some() {
             bail!("the launch template change makes no new version (nothing the nodes boot from changes): apply it with `clusterup apply`");
         }
-        printer.status(&format!(
-            "Nothing to roll out: the app nodes run launch template v{running}, which matches the topology."
-        ));
+        printer.status(&format!("Nothing to roll out: the app nodes run {running}, which matches the topology."));
         return Ok(Started::Nothing);
     };
     let version = match version_change.changes.iter().find_map(|p| p.after.clone()) {
@@ -152,7 +150,7 @@ async fn start(
         show_plan(&only(plan, change), how.compact, printer);
     }
     printer.out(&format!(
-        "\nRollout of launch template v{version} (the app group {} runs v{running}, {} nodes):\n  \
+        "\nRollout of launch template v{version} (the app group {} runs {running}, {} nodes):\n  \
          canary: {} nodes on v{version} in group {}, behind target group {}\n  \
          steps: {}, {} each; a step fails when a canary target is not healthy or more than {}% of its answers are 5xx, and then all traffic goes back at once\n  \
          end: the app group moves to v{version} (instance refresh, while it takes no traffic), takes the traffic back, and the canary is deleted\n",
@@ -222,8 +220,8 @@ fn resumable(plan: &Plan, state: &State, shown: &str) -> Result<String> {
     if state.phase() != Phase::Finishing {
         if state.default_version().as_deref() != Some(version.as_str()) {
             bail!(
-                "the canary runs launch template v{version}, but the template's default version is now v{}; undo the rollout with `clusterup rollout {shown} --rollback`, then roll out again",
-                state.default_version().unwrap_or_default()
+                "the canary runs launch template v{version}, but the template's default version is now {}; undo the rollout with `clusterup rollout {shown} --rollback`, then roll out again",
+                template_version(state.default_version())
             );
         }
         let template_changes = plan.changes.iter().any(|c| c.kind == Kind::LaunchTemplate && c.action != Action::NoOp);
@@ -246,8 +244,8 @@ async fn undo(ctx: &Ctx, state: &State, hook: &Lines, printer: &Printer, shown: 
     printer.status(&format!("Undoing the rollout ({}).", state.summary()));
     rollout::undo(ctx, state, hook, shown).await?;
     printer.status(&format!(
-        "Rolled back: all traffic is on the app group (launch template v{}), and the canary is gone.",
-        state.app_version().unwrap_or_default()
+        "Rolled back: all traffic is on the app group ({}), and the canary is gone.",
+        template_version(state.app_version())
     ));
     Ok(ExitStatus::Success)
 }
@@ -271,10 +269,10 @@ fn report(
         Outcome::RolledBack { version, reason } => {
             printer.error(&format!(
                 "the rollout of launch template v{version} failed: {reason}.\n  \
-                 Rolled back: all traffic is on the app group (launch template v{}), the canary group and target group are deleted, and the launch template's default version is v{} again.\n  \
+                 Rolled back: all traffic is on the app group ({}), the canary group and target group are deleted, and the launch template's default version is {} again.\n  \
                  hint: find out why the new version failed (its nodes' logs, the load balancer's access logs), fix the topology and run `clusterup rollout {shown} --canary {}` again; or change the topology back to what the nodes run",
-                state.app_version().unwrap_or_default(),
-                state.app_version().unwrap_or_default(),
+                template_version(state.app_version()),
+                template_version(state.app_version()),
                 steps_arg(steps),
             ));
             Ok(ExitStatus::Failure)

@@ -2,7 +2,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, bail, Context, Result};
 
 use super::{context, context_for, load_topology, read, resolve_region, ExitStatus};
 use crate::cli::AwsArgs;
@@ -54,10 +54,11 @@ pub async fn run(g: &AwsArgs, target: &str, options: &Options, printer: &Printer
             storage: t.shared_storage.is_some(),
             spark: t.spark.is_some(),
         })
+        // Without a topology, no tier is known to be missing: each is expected when any of it exists.
         .unwrap_or_default();
     if !options.watch {
         let report = read_once(&ctx, expect, options).await?;
-        show(&report, options, printer, false);
+        show(&report, options, printer, false)?;
         return Ok(exit_status(&report));
     }
     // Redraw in place only for a person at a terminal; logs, CI and pipes get one report after another.
@@ -71,7 +72,7 @@ pub async fn run(g: &AwsArgs, target: &str, options: &Options, printer: &Printer
         reads += 1;
         let last = match read_once(&ctx, expect, options).await {
             Ok(report) => {
-                show(&report, options, printer, in_place);
+                show(&report, options, printer, in_place)?;
                 exit_status(&report)
             }
             // A failed read is shown and the watch goes on: the next read may succeed.
@@ -110,9 +111,7 @@ async fn read_once(ctx: &Ctx, expect: Expect, options: &Options) -> Result<Repor
 /// The estimate of `items` in the context's region, priced by the table or the Price List API.
 pub(super) async fn estimate(ctx: &Ctx, items: &[Item<'_>], pricing_api: bool) -> Result<Estimate> {
     let prices = if pricing_api {
-        let read_at = aws_smithy_types::DateTime::from(std::time::SystemTime::now())
-            .fmt(aws_smithy_types::date_time::Format::DateTime)
-            .unwrap_or_default();
+        let read_at = crate::aws::clock::utc_rfc3339(std::time::SystemTime::now());
         cost::api::prices(&ctx.aws.pricing, &ctx.aws.region, &cost::needed(items), read_at).await.map_err(|err| {
             anyhow!(
                 "{}: {} failed: {}{}\n  hint: the AWS Price List API is on AWS itself (not on emulators) and needs pricing:GetProducts; without --pricing-api the estimate uses the price table in the repository",
@@ -128,16 +127,12 @@ pub(super) async fn estimate(ctx: &Ctx, items: &[Item<'_>], pricing_api: bool) -
     Ok(cost::estimate(items, &prices))
 }
 
-fn show(report: &Report, options: &Options, printer: &Printer, in_place: bool) {
+fn show(report: &Report, options: &Options, printer: &Printer, in_place: bool) -> Result<()> {
     if options.json {
         // One document per read: with --watch, one per line (JSON Lines).
-        let text = if options.watch {
-            serde_json::to_string(report).unwrap_or_default()
-        } else {
-            serde_json::to_string_pretty(report).unwrap_or_default()
-        };
-        printer.out(&format!("{text}\n"));
-        return;
+        let text = if options.watch { serde_json::to_string(report) } else { serde_json::to_string_pretty(report) };
+        printer.out(&format!("{}\n", text.context("writing the report as JSON")?));
+        return Ok(());
     }
     let view = render_status(report, printer.out_style());
     if in_place {
@@ -147,6 +142,7 @@ fn show(report: &Report, options: &Options, printer: &Printer, in_place: bool) {
     } else {
         printer.out(&view);
     }
+    Ok(())
 }
 
 /// 0 healthy, 3 degraded or down (README: exit codes).

@@ -143,8 +143,9 @@ fn managed(topology: &Topology, facts: &Facts, cidr: Cidr, nat: NatMode) -> Vec<
         NatMode::None => vec![("private".to_owned(), letters.iter().collect(), None)],
     };
     for (table, zones, nat_letter) in private_tables {
-        let routes =
-            nat_letter.map(|z| vec![route_table::default_nat_route(id_of(names::nat_gateway(z)))]).unwrap_or_default();
+        // Without a NAT gateway the private subnets have no default route.
+        let routes: Vec<_> =
+            nat_letter.map(|z| route_table::default_nat_route(id_of(names::nat_gateway(z)))).into_iter().collect();
         out.push(
             named(topology, &names::route_table(&table), Kind::RouteTable, &format!("{name}-{table}"))
                 .prop(&route_table::VPC, vpc.clone())

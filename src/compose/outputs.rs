@@ -66,6 +66,7 @@ fn storage_outputs(resources: &[Actual]) -> Vec<(&'static str, String)> {
 fn load_balancer_outputs(resources: &[Actual]) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     let Some(lb) = resources.iter().find(|r| r.address.as_str() == load_balancer::LOAD_BALANCER) else { return out };
+    // Discovery always records the DNS name; a load balancer only planned has none, and no URL.
     let dns = lb.attrs.get("dns_name").cloned().unwrap_or_default();
     // The URL users open: HTTPS if a listener speaks it, else the first HTTP listener's port.
     let listeners: Vec<(&str, i64)> = resources

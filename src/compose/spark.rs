@@ -74,6 +74,7 @@ fn bootstrap_variables(topology: &Topology) -> BTreeMap<&'static str, Value> {
         ("region", Value::str(&topology.region)),
         ("efs_id", when(storage.is_some(), id_of(names::storage::FILE_SYSTEM))),
         ("efs_access_point_id", when(storage.is_some(), id_of(names::storage::ACCESS_POINT))),
+        // No shared file system: no mount path, and the bootstrap mounts nothing.
         ("mount_path", Value::str(storage.map(|s| s.mount_path.as_str()).unwrap_or_default())),
         // The secret is not known yet when the nodes boot (the cluster starts beside the database): the
         // master reads its ARN from hive-site once spark/metastore has written it.

@@ -25,6 +25,7 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
         .prop(&file_system::PERFORMANCE_MODE, Value::str("generalPurpose"))
         .prop(
             &file_system::TRANSITION_TO_IA,
+            // No transition: "", as discovery reads a file system without one.
             Value::str(
                 storage.transition_to_ia.map(|d| format!("AFTER_{}_DAYS", d.as_secs() / 86_400)).unwrap_or_default(),
             ),

@@ -39,6 +39,7 @@ pub fn user_data_variables(topology: &Topology) -> BTreeMap<&'static str, Value>
         ("db_secret_arn", when(has_db, Value::Attr(db, "secret_arn".into()))),
         ("efs_id", when(storage.is_some(), Value::Ref(fs))),
         ("efs_access_point_id", when(storage.is_some(), Value::Ref(ap))),
+        // No shared file system: no mount path, and the template mounts nothing.
         ("mount_path", Value::str(storage.map(|s| s.mount_path.as_str()).unwrap_or_default())),
     ])
 }

@@ -56,26 +56,24 @@ pub fn longest_path(
     let mut before: Vec<Option<(usize, bool)>> = vec![None; nodes.len()];
     for _ in 0..nodes.len() {
         for (i, node) in nodes.iter().enumerate() {
-            if finish[i].is_some() || node.deps.iter().chain(&node.after_stop).any(|&d| finish[d].is_none()) {
+            if finish[i].is_some() {
                 continue;
             }
-            // When each dependency lets this node start: at its end, or (stop edges) once it stopped.
+            // When each dependency lets this node start: at its end, or (stop edges) once it stopped;
+            // not settled yet while any dependency is not.
             let ready_at = |d: usize, via_stop: bool| {
-                let end = finish[d].unwrap_or_default();
-                if via_stop {
-                    end.saturating_sub(own[d]) + stops[d]
-                } else {
-                    end
-                }
+                finish[d].map(|end| if via_stop { end.saturating_sub(own[d]) + stops[d] } else { end })
             };
-            let latest = node
-                .deps
-                .iter()
-                .map(|&d| (d, false))
-                .chain(node.after_stop.iter().map(|&d| (d, true)))
-                .max_by_key(|&(d, via_stop)| ready_at(d, via_stop));
-            finish[i] = Some(own[i] + latest.map(|(d, via_stop)| ready_at(d, via_stop)).unwrap_or_default());
-            before[i] = latest;
+            let edges = node.deps.iter().map(|&d| (d, false)).chain(node.after_stop.iter().map(|&d| (d, true)));
+            let Some(ready) =
+                edges.map(|(d, via_stop)| Some((ready_at(d, via_stop)?, (d, via_stop)))).collect::<Option<Vec<_>>>()
+            else {
+                continue;
+            };
+            let latest = ready.into_iter().max_by_key(|&(at, _)| at);
+            // A node with no dependency starts at once.
+            finish[i] = Some(own[i] + latest.map_or(Duration::ZERO, |(at, _)| at));
+            before[i] = latest.map(|(_, edge)| edge);
         }
     }
     let (mut at, total) = finish.iter().enumerate().filter_map(|(i, f)| Some((i, (*f)?))).max_by_key(|(_, f)| *f)?;

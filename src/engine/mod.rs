@@ -294,7 +294,8 @@ pub async fn execute_nodes(
             (node, outcome)
         })
         .collect();
-    let resources = ids.lock().map(|m| m.values().cloned().collect()).unwrap_or_default();
+    // An action that panicked while holding the lock still left the ids recorded before it.
+    let resources = ids.lock().unwrap_or_else(std::sync::PoisonError::into_inner).values().cloned().collect();
     Report { nodes: nodes_out, resources, elapsed: started.elapsed(), stopped: stop.is_stopped() }
 }
 

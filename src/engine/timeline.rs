@@ -52,7 +52,8 @@ pub(super) fn by_chain_ahead(nodes: &[Node]) -> Vec<usize> {
         }
     }
     let mut order: Vec<usize> = (0..nodes.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(ahead[i].unwrap_or_default()));
+    // A node never settled (only in a cycle, which the engine refuses) is None and sorts last.
+    order.sort_by_key(|&i| std::cmp::Reverse(ahead[i]));
     order
 }
 

@@ -38,6 +38,7 @@ pub fn to_value(tags: &BTreeMap<String, String>) -> Value {
 pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>) -> BTreeMap<String, String> {
     pairs
         .into_iter()
+        // AWS allows a tag with an empty value, which some APIs report as no value at all.
         .filter_map(|(k, v)| Some((k?.to_owned(), v.unwrap_or_default().to_owned())))
         .filter(|(k, _)| !k.starts_with("aws:"))
         .collect()

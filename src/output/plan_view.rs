@@ -33,6 +33,7 @@ fn symbol(style: Style, action: Action) -> String {
 
 /// `  -/+ network/subnet/private-a (subnet) subnet-0abc`: the first line of a change.
 fn change_line(style: Style, change: &Change) -> String {
+    // A resource still to be made has no id to show.
     let id = change.id().map(|id| format!(" {}", style.dim(id))).unwrap_or_default();
     format!(
         "  {:>3} {} ({}){id}",
@@ -73,10 +74,12 @@ fn render_change(out: &mut String, style: Style, change: &Change) {
     let width = lines.iter().map(|(key, ..)| key.len()).max().unwrap_or(0);
     for (key, before, after, forces) in lines {
         let line = match (before, after, change.action) {
-            (_, after, Action::Create) => format!("{key:<width$} = {}", after.unwrap_or_default()),
+            (_, Some(after), Action::Create) => format!("{key:<width$} = {after}"),
             (Some(before), Some(after), _) => format!("{key:<width$} : {before} -> {after}"),
-            (None, after, _) => format!("{key:<width$} : (unset) -> {}", after.unwrap_or_default()),
+            (None, Some(after), _) => format!("{key:<width$} : (unset) -> {after}"),
             (Some(before), None, _) => format!("{key:<width$} : {before} -> (removed)"),
+            // The diff never lists a property with no value on either side.
+            (None, None, _) => key,
         };
         let forces = if forces { style.magenta("  # forces replacement") } else { String::new() };
         let _ = writeln!(out, "        {line}{forces}");

@@ -155,9 +155,8 @@ impl Tally {
     fn new(plan: &Plan, verb: &str) -> Tally {
         let s = plan.summary();
         let chain = super::estimate(plan)
-            .map(|e| e.path)
-            .unwrap_or_default()
             .into_iter()
+            .flat_map(|e| e.path)
             .map(|(address, op, typical)| ChainStep { address, op, typical, started: None, finished: false })
             .collect();
         Tally {
@@ -219,7 +218,8 @@ impl Tally {
             self.chain
                 .iter()
                 .filter(|s| !s.finished)
-                .map(|s| s.typical.saturating_sub(s.started.map(|t| now.duration_since(t)).unwrap_or_default()))
+                // A step not started yet has all of its typical time ahead.
+                .map(|s| s.typical.saturating_sub(s.started.map_or(Duration::ZERO, |t| now.duration_since(t))))
                 .sum(),
         )
     }

@@ -136,7 +136,7 @@ pub fn render_status(report: &Report, style: Style) -> String {
         }
     }
     if let Some(spark) = &tiers.spark {
-        let reason = spark.state_reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default();
+        let reason = spark.reason_shown();
         head(&mut out, style, "spark", &spark.judged, &format!("{} {} {}{reason}", spark.id, spark.name, spark.state));
         let nodes: Vec<String> = spark
             .groups

@@ -81,6 +81,7 @@ pub fn diff(deployment: &str, region: &str, desired: &[Desired], actuals: Vec<Ac
                             return None;
                         }
                         let forces_replacement = prop.is_some_and(|p| p.replaces);
+                        // Only map properties compared on their wanted keys list the entries that change.
                         let entries =
                             prop.zip(before).and_then(|(p, b)| p.entry_changes(b, &after)).unwrap_or_default();
                         Some(PropChange {

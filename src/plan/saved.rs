@@ -48,8 +48,8 @@ impl SavedPlan {
         }
     }
 
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+    pub fn to_json(&self) -> serde_json::Result<String> {
+        serde_json::to_string_pretty(self)
     }
 
     /// Whether a file looks like a saved plan rather than a topology (JSON object with our format key).

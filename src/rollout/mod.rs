@@ -27,7 +27,7 @@ use crate::resources::Progress;
 
 pub use forward::forward;
 pub use hold::{hold, refusal};
-pub use state::{Phase, State};
+pub use state::{template_version, Phase, State};
 pub use steps::Steps;
 pub use undo::undo;
 

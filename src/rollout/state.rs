@@ -113,9 +113,7 @@ impl State {
 
     /// `canary at 50% (launch template v4)`, for notes and messages.
     pub fn summary(&self) -> String {
-        let version = self
-            .canary_version()
-            .map_or_else(|| "launch template unknown".to_owned(), |v| format!("launch template v{v}"));
+        let version = template_version(self.canary_version());
         match self.phase() {
             Phase::Finishing => format!("canary done, cleaning up ({version})"),
             _ => format!("canary at {}% ({version})", self.canary_percent()),
@@ -123,10 +121,15 @@ impl State {
     }
 }
 
+/// `launch template v4`, or `launch template unknown` for a version nobody recorded, for messages.
+pub fn template_version(version: Option<String>) -> String {
+    version.map_or_else(|| "launch template unknown".to_owned(), |v| format!("launch template v{v}"))
+}
+
 /// The target groups a listener forwards to, each with its share in percent (none when it does not).
 fn shares(listener: &Actual) -> Vec<(String, u32)> {
-    let action = listener::default_action(listener);
-    action.map(|a| a.shares().into_iter().map(|(tg, share)| (tg.to_owned(), share)).collect()).unwrap_or_default()
+    let Some(action) = listener::default_action(listener) else { return Vec::new() };
+    action.shares().into_iter().map(|(tg, share)| (tg.to_owned(), share)).collect()
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! nodes boot from. Each step is skipped when it is done already, so an interrupted undo is finished by
 //! the next run.
 
-use super::state::{Phase, State};
+use super::state::{template_version, Phase, State};
 use super::{Error, Event, Hook, Waits};
 use crate::resources::autoscaling::refresh;
 use crate::resources::ec2::launch_template;
@@ -16,8 +16,8 @@ use crate::resources::{registry, Ctx};
 pub async fn undo(ctx: &Ctx, state: &State, hook: &dyn Hook, topology: &str) -> Result<(), Error> {
     if state.phase() == Phase::Finishing {
         return Err(Error::Refused(format!(
-            "the rollout of launch template v{} is past its last step: the canary carried all the traffic and the app group already runs that version, so there is nothing to go back to. Finish it with `clusterup rollout {topology} --canary 100`; to return to the old version, change the topology back and roll that out",
-            state.canary_version().unwrap_or_default()
+            "the rollout of {} is past its last step: the canary carried all the traffic and the app group already runs that version, so there is nothing to go back to. Finish it with `clusterup rollout {topology} --canary 100`; to return to the old version, change the topology back and roll that out",
+            template_version(state.canary_version())
         )));
     }
     if let Some(app) = &state.app_group {
@@ -27,7 +27,7 @@ pub async fn undo(ctx: &Ctx, state: &State, hook: &dyn Hook, topology: &str) -> 
             return Err(Error::Refused(format!(
                 "the canary passed every step and the app group {} is being moved to the new version (instance refresh {}); let it finish with `clusterup rollout {topology} --canary 100`",
                 app.id,
-                running.instance_refresh_id().unwrap_or_default()
+                running.instance_refresh_id().unwrap_or("(no id given)")
             )));
         }
     }

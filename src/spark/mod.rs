@@ -8,11 +8,12 @@
 use std::path::Path;
 use std::time::Duration;
 
-use aws_sdk_emr::types::{ActionOnFailure, HadoopJarStepConfig, StepConfig, StepState};
-use aws_smithy_types::date_time::{DateTime, Format};
+use aws_sdk_emr::types::{ActionOnFailure, HadoopJarStepConfig, StepConfig};
+use aws_smithy_types::date_time::DateTime;
 use serde::Serialize;
 
-use crate::aws::{poll, AwsError, PollPolicy, PollStatus, ResultExt};
+use crate::aws::clock::rfc3339;
+use crate::aws::{poll, AwsError, PollPolicy, PollStatus, Required, ResultExt};
 use crate::model::names::spark::{CLUSTER, LOG_PREFIX};
 use crate::model::Kind;
 use crate::resources::emr::cluster::LOG_URI;
@@ -191,12 +192,13 @@ pub fn step_logs(log_uri: &str, cluster_id: &str, step_id: &str) -> String {
 }
 
 fn time_text(time: Option<&DateTime>) -> Option<String> {
-    time.and_then(|t| t.fmt(Format::DateTime).ok())
+    time.and_then(rfc3339)
 }
 
-fn info(step: &aws_sdk_emr::types::Step, cluster: &Cluster) -> StepInfo {
+/// A step as `call` (DescribeStep, ListSteps) reports it; its id, name and state are always there.
+fn info(step: &aws_sdk_emr::types::Step, cluster: &Cluster, call: &'static str) -> Result<StepInfo, AwsError> {
     let status = step.status();
-    let id = step.id().unwrap_or_default().to_owned();
+    let id = step.id().required(call, "Id", &cluster.id)?.to_owned();
     let failure = status.and_then(|s| s.failure_details()).map(|f| {
         let mut text = [f.reason(), f.message()].into_iter().flatten().collect::<Vec<_>>().join(": ");
         if let Some(log) = f.log_file() {
@@ -204,15 +206,15 @@ fn info(step: &aws_sdk_emr::types::Step, cluster: &Cluster) -> StepInfo {
         }
         text
     });
-    StepInfo {
+    Ok(StepInfo {
         logs: step_logs(&cluster.log_uri, &cluster.id, &id),
+        name: step.name().required(call, "Name", &id)?.to_owned(),
+        state: status.and_then(|s| s.state()).required(call, "Status.State", &id)?.as_str().to_owned(),
         id,
-        name: step.name().unwrap_or_default().to_owned(),
-        state: status.and_then(|s| s.state()).map(StepState::as_str).unwrap_or("UNKNOWN").to_owned(),
         created: time_text(status.and_then(|s| s.timeline()).and_then(|t| t.creation_date_time())),
         ended: time_text(status.and_then(|s| s.timeline()).and_then(|t| t.end_date_time())),
         failure: failure.filter(|f| !f.is_empty()),
-    }
+    })
 }
 
 /// The step now.
@@ -227,7 +229,7 @@ pub async fn describe(ctx: &Ctx, cluster: &Cluster, step_id: &str) -> Result<Ste
         .await
         .call("DescribeStep", step_id)?;
     let step = out.step().ok_or_else(|| AwsError::local(step_id, "DescribeStep", "EMR answered without the step"))?;
-    Ok(info(step, cluster))
+    Ok(info(step, cluster, "DescribeStep")?)
 }
 
 /// Follow the step until it ends (any end: the caller judges it), telling `progress` each state seen.
@@ -269,7 +271,8 @@ pub async fn wait(
         Ok(step) => Ok(step?),
         Err(_) => Err(Error::StillRunning {
             step: step_id.to_owned(),
-            state: last_seen.lock().map(|s| s.clone()).unwrap_or_default(),
+            // A progress callback that panicked still left the last state it saw.
+            state: last_seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone(),
             waited: timeout,
             logs: step_logs(&cluster.log_uri, &cluster.id, step_id),
         }),
@@ -279,7 +282,7 @@ pub async fn wait(
 /// The cluster's most recent steps (EMR lists newest first), at most `limit`.
 pub async fn list(ctx: &Ctx, cluster: &Cluster, limit: usize) -> Result<Vec<StepInfo>, Error> {
     let out = ctx.aws.emr.list_steps().cluster_id(&cluster.id).send().await.call("ListSteps", &cluster.id)?;
-    Ok(out
+    let steps: Result<Vec<StepInfo>, AwsError> = out
         .steps()
         .iter()
         .take(limit)
@@ -290,9 +293,10 @@ pub async fn list(ctx: &Ctx, cluster: &Cluster, limit: usize) -> Result<Vec<Step
                 .set_name(s.name().map(str::to_owned))
                 .set_status(s.status().cloned())
                 .build();
-            info(&step, cluster)
+            info(&step, cluster, "ListSteps")
         })
-        .collect())
+        .collect();
+    Ok(steps?)
 }
 
 #[cfg(test)]

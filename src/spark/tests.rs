@@ -3,7 +3,7 @@
 //! (tests/spark_jobs.rs) checks the step EMR was given.
 
 use aws_sdk_emr::operation::describe_step::DescribeStepOutput;
-use aws_sdk_emr::types::{FailureDetails, Step, StepStatus};
+use aws_sdk_emr::types::{FailureDetails, Step, StepState, StepStatus};
 use aws_sdk_emr::Client;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 

@@ -123,7 +123,7 @@ pub(super) fn storage(storage: &mut Storage, zones: &[String]) {
 /// EMR states (docs.aws.amazon.com/emr/latest/APIReference/API_ClusterStatus.html): WAITING and RUNNING
 /// take work; a terminated cluster is down.
 pub(super) fn spark(spark: &mut Spark) {
-    let reason = spark.state_reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default();
+    let reason = spark.reason_shown();
     match spark.state.as_str() {
         "WAITING" | "RUNNING" => {}
         "STARTING" | "BOOTSTRAPPING" => {

@@ -197,6 +197,13 @@ pub struct Spark {
     pub steps: Vec<Step>,
 }
 
+impl Spark {
+    /// ` (USER_REQUEST: Terminated by user request)` after the state, or nothing when EMR gave no reason.
+    pub fn reason_shown(&self) -> String {
+        self.state_reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
+    }
+}
+
 pub use judge::verdict;
 
 #[cfg(test)]

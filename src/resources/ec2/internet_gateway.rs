@@ -29,8 +29,8 @@ impl ResourceKind for InternetGateway {
                 continue;
             };
             // No attachment means not attached (an apply stopped between create and attach): no VPC.
-            let vpc = igw.attachments().iter().find_map(|a| a.vpc_id()).unwrap_or_default();
-            found.push(actual.prop(&VPC, Value::str(vpc)));
+            let vpc = igw.attachments().iter().find_map(|a| a.vpc_id()).map(Value::str);
+            found.push(actual.prop_if_set(&VPC, vpc));
         }
         Ok(found)
     }
@@ -55,10 +55,10 @@ impl ResourceKind for InternetGateway {
 
     /// An interrupted apply can leave the gateway created but not attached: attach it (or move it).
     async fn update(ctx: &Ctx, have: &Actual, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
-        // Absent (as empty): attached to no VPC.
-        let attached = have.text(&VPC).unwrap_or_default();
-        if attached != want.text(&VPC)? {
-            if !attached.is_empty() {
+        // Absent: attached to no VPC.
+        let attached = have.text(&VPC).filter(|vpc| !vpc.is_empty());
+        if attached != Some(want.text(&VPC)?) {
+            if let Some(attached) = attached {
                 detach(ctx, have, attached).await?;
             }
             attach(ctx, &have.id, want).await?;
@@ -69,9 +69,8 @@ impl ResourceKind for InternetGateway {
 
     async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), Error> {
         let resource = have.address.as_str();
-        // Absent (as empty): attached to no VPC, nothing to detach.
-        let vpc = have.text(&VPC).unwrap_or_default().to_owned();
-        if !vpc.is_empty() {
+        // Absent: attached to no VPC, nothing to detach.
+        if let Some(vpc) = have.text(&VPC).filter(|vpc| !vpc.is_empty()).map(str::to_owned) {
             delete_when_free(resource, "DetachInternetGateway", progress, || detach(ctx, have, &vpc)).await?;
         }
         delete_when_free(resource, "DeleteInternetGateway", progress, || async {

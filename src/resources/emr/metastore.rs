@@ -38,6 +38,7 @@ use super::cluster::{
     configurations_json, parse_configurations, MASTER_APPLIED_VERSION, MASTER_CONFIGURATIONS, MASTER_GROUP_ID,
     MASTER_GROUP_STATE, MASTER_REQUESTED_VERSION,
 };
+use super::configuration_versions;
 use crate::aws::{AwsError, ErrorClass, PollPolicy, PollStatus, ResultExt, Service};
 use crate::model::names::spark::METASTORE;
 use crate::model::{Actual, Address, Desired, Kind, Op, Prop, Value};
@@ -97,20 +98,21 @@ impl ResourceKind for HiveMetastore {
     /// there when the group's requested configurations carry clusterup's hive-site properties.
     async fn discover(_ctx: &Ctx, parent: Option<&Actual>) -> Result<Vec<Actual>, Error> {
         let Some(cluster) = parent else { return Ok(Vec::new()) };
-        let (Some(group), Some(configurations)) =
-            (cluster.attrs.get(MASTER_GROUP_ID), cluster.attrs.get(MASTER_CONFIGURATIONS))
-        else {
+        // The cluster's discovery records these together with its master group; a cluster read without
+        // a master group (not started yet) has no attachment.
+        let attr = |key: &str| cluster.attrs.get(key);
+        let version = |key: &str| attr(key).and_then(|v| v.parse::<i64>().ok());
+        let (Some(group), Some(configurations), Some(group_state), Some(requested), Some(applied)) = (
+            attr(MASTER_GROUP_ID),
+            attr(MASTER_CONFIGURATIONS),
+            attr(MASTER_GROUP_STATE),
+            version(MASTER_REQUESTED_VERSION),
+            version(MASTER_APPLIED_VERSION),
+        ) else {
             return Ok(Vec::new());
         };
         let Some(database) = hive_site_property(configurations, DATABASE_PROPERTY) else { return Ok(Vec::new()) };
-        // The cluster's discovery records these with the master group (the versions as 0 until the group is
-        // first reconfigured); a cluster read without them is in no state of reconfiguration.
-        let version = |key: &str| cluster.attrs.get(key).and_then(|v| v.parse::<i64>().ok()).unwrap_or_default();
-        let state = state_of(
-            cluster.attrs.get(MASTER_GROUP_STATE).map(String::as_str).unwrap_or_default(),
-            version(MASTER_REQUESTED_VERSION),
-            version(MASTER_APPLIED_VERSION),
-        );
+        let state = state_of(group_state, requested, applied);
         Ok(vec![Actual::new(Address::new(METASTORE), Kind::HiveMetastore, group)
             .prop(&CLUSTER, Value::str(&cluster.id))
             .prop(&INSTANCE_GROUP, Value::str(group))
@@ -181,9 +183,7 @@ async fn attach(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -> Result<Ac
     let wanted = parse_configurations(want.text(&CONFIGURATIONS)?, resource)?;
     let wanted_json = configurations_json(&wanted);
     let group = master_group(ctx, cluster, group_id, resource).await?;
-    // Both absent until the group is first reconfigured: version 0, the configurations it started with.
-    let requested = group.configurations_version().unwrap_or_default();
-    let applied = group.last_successfully_applied_configurations_version().unwrap_or_default();
+    let (requested, applied) = configuration_versions(&group);
     let reconfiguring = group_state(&group) == Some(&InstanceGroupState::Reconfiguring);
     // The same request is in progress or done (a run interrupted after ModifyInstanceGroups): wait for it
     // instead of restarting Hive once more. A request that was rolled back is sent again.
@@ -242,9 +242,7 @@ async fn wait_applied(
             Error::Aws(err) => err,
             other => AwsError::local(resource, "ListInstanceGroups", other.to_string()),
         })?;
-        // Absent until the group is first reconfigured: version 0.
-        let requested = group.configurations_version().unwrap_or_default();
-        let applied = group.last_successfully_applied_configurations_version().unwrap_or_default();
+        let (requested, applied) = configuration_versions(&group);
         let mut learnt = learnt.lock().map_err(|_| AwsError::local(resource, "ListInstanceGroups", "poisoned"))?;
         let version = match learnt.0 {
             Target::Version(v) => v,

@@ -67,9 +67,9 @@ impl ResourceKind for InstanceProfile {
             }
             Err(err) => return Err(err.into()),
         };
+        // A profile holds at most one role; none when an interrupted run made it bare.
         let have = Actual::new(want.address.clone(), Kind::InstanceProfile, name)
-            // A profile holds at most one role; none (as empty) when an interrupted run made it bare.
-            .prop(&ROLE, Value::str(roles.first().cloned().unwrap_or_default()));
+            .prop_if_set(&ROLE, roles.first().map(Value::str));
         set_role(ctx, &have, want).await?;
         Ok(Actual { props: want.props.clone(), ..have }.attr("arn", arn))
     }
@@ -134,12 +134,12 @@ async fn discover_one(ctx: &Ctx, address: &str, name: &str) -> Result<Option<Act
     let Some(profile) = profile else { return Ok(None) };
     let tags = read_tags(profile.tags());
     check_owner(ctx, "instance profile", name, &tags)?;
-    // No role (as empty): an interrupted run made the profile but had not added the role yet.
-    let role = profile.roles().first().map(|r| r.role_name()).unwrap_or_default();
+    // No role: an interrupted run made the profile but had not added the role yet.
+    let role = profile.roles().first().map(|r| Value::str(r.role_name()));
     Ok(Some(
         Actual::new(Address::new(address), Kind::InstanceProfile, name)
             .prop(&NAME, Value::str(name))
-            .prop(&ROLE, Value::str(role))
+            .prop_if_set(&ROLE, role)
             .prop(&TAGS, tags::to_value(&tags))
             .attr("arn", profile.arn()),
     ))
@@ -148,13 +148,13 @@ async fn discover_one(ctx: &Ctx, address: &str, name: &str) -> Result<Option<Act
 /// A profile holds one role: swap it if it is another.
 async fn set_role(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), Error> {
     let resource = have.address.as_str();
-    // Absent (as empty): the profile holds no role yet.
-    let current = have.text(&ROLE).unwrap_or_default();
+    // Absent: the profile holds no role yet.
+    let current = have.text(&ROLE).filter(|role| !role.is_empty());
     let wanted = want.text(&ROLE)?;
-    if current == wanted {
+    if current == Some(wanted) {
         return Ok(());
     }
-    if !current.is_empty() {
+    if let Some(current) = current {
         ctx.aws
             .iam
             .remove_role_from_instance_profile()

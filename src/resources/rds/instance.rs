@@ -125,10 +125,10 @@ impl ResourceKind for DbInstance {
         let mut modify = rds.modify_db_instance().db_instance_identifier(&have.id).apply_immediately(now);
         let mut any = false;
         if changed(&ENGINE_VERSION) {
-            // Discovery always reports the engine version; absent, every wanted version is a change.
-            let running = have.text(&ENGINE_VERSION).unwrap_or_default();
             let wanted = want.text(&ENGINE_VERSION)?;
-            let major = changes::major(running) != changes::major(wanted);
+            // Discovery always reports the running version; without it, allow a major upgrade.
+            let major =
+                have.text(&ENGINE_VERSION).is_none_or(|running| changes::major(running) != changes::major(wanted));
             modify = modify.engine_version(wanted).allow_major_version_upgrade(major);
             any = true;
         }

@@ -10,10 +10,8 @@ mod storage;
 
 use std::time::SystemTime;
 
-use aws_smithy_types::DateTime;
-
 use super::{judge, Health, Judged, Report, Tiers};
-use crate::aws::clock::rfc3339;
+use crate::aws::clock::utc_rfc3339;
 use crate::aws::AwsError;
 use crate::model::{Actual, Kind};
 use crate::resources::{discover_all, Ctx, Error};
@@ -30,7 +28,7 @@ pub struct Expect {
 /// The report, and the resources discovery found (for `--cost`); no resources means no deployment.
 pub async fn collect(ctx: &Ctx, expect: Expect) -> Result<(Report, Vec<Actual>), Error> {
     let resources = discover_all(ctx).await?;
-    let checked_at = now_text();
+    let checked_at = utc_rfc3339(SystemTime::now());
     let of = |kind: Kind| resources.iter().filter(move |r| r.kind == kind);
     let groups: Vec<&Actual> = of(Kind::AutoScalingGroup).collect();
     let mut app = app::tier(ctx, &groups).await?;
@@ -88,10 +86,4 @@ fn brief(err: &AwsError) -> String {
         None => err.message.split_once(", with no AWS error code").map_or(err.message.as_str(), |(s, _)| s).to_owned(),
     };
     format!("{} failed: {}", err.call, why.chars().take(160).collect::<String>())
-}
-
-/// The time of the read, as RFC 3339 text; the clock of a running machine is always within what the
-/// format can write, so the empty fallback is never shown.
-fn now_text() -> String {
-    rfc3339(&DateTime::from(SystemTime::now())).unwrap_or_default()
 }

@@ -192,16 +192,13 @@ fn from_aws(
                 .attr(&format!("{prefix}_group_id"), group_id);
             if kind == InstanceGroupType::Master {
                 // What the Hive metastore attachment (spark/metastore, found through this cluster) reads:
-                // the group's requested configurations and whether EMR has applied them. The versions are
-                // absent until the group is first reconfigured: version 0, the configurations it started with.
+                // the group's requested configurations and whether EMR has applied them.
                 let state = group.status().and_then(|s| s.state()).required(call, "Status.State", group_id)?;
+                let (requested, applied) = crate::resources::emr::configuration_versions(group);
                 actual = actual
                     .attr(MASTER_CONFIGURATIONS, configurations_json(group.configurations()))
-                    .attr(MASTER_REQUESTED_VERSION, group.configurations_version().unwrap_or_default().to_string())
-                    .attr(
-                        MASTER_APPLIED_VERSION,
-                        group.last_successfully_applied_configurations_version().unwrap_or_default().to_string(),
-                    )
+                    .attr(MASTER_REQUESTED_VERSION, requested.to_string())
+                    .attr(MASTER_APPLIED_VERSION, applied.to_string())
                     .attr(MASTER_GROUP_STATE, state.as_str());
             }
             if let Some(count_prop) = count_prop {

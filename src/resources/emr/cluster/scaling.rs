@@ -81,18 +81,18 @@ pub(super) fn wanted_scaling(want: &Desired) -> Result<Option<(String, i32, i32)
 pub(super) async fn set_scaling(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), Error> {
     let resource = have.address.as_str();
     let emr = &ctx.aws.emr;
-    // "" for a cluster that does not scale (as read) or is not to (as wanted).
+    // None for a cluster that does not scale (as read) or is not to (as wanted).
     let had_mode = match have.props.get(SCALING.name) {
-        Some(Value::Map(map)) => map.get("mode").and_then(Value::as_str).unwrap_or_default().to_owned(),
-        _ => String::new(),
+        Some(Value::Map(map)) => map.get("mode").and_then(Value::as_str),
+        _ => None,
     };
     let wanted = wanted_scaling(want)?;
-    let wanted_mode = wanted.as_ref().map(|(m, ..)| m.as_str()).unwrap_or_default();
+    let wanted_mode = wanted.as_ref().map(|(m, ..)| m.as_str());
     let groups: Vec<(&str, String)> = ["core", "task"]
         .into_iter()
         .filter_map(|p| have.attrs.get(&format!("{p}_group_id")).map(|id| (p, id.clone())))
         .collect();
-    if had_mode == "custom" && wanted_mode != "custom" {
+    if had_mode == Some("custom") && wanted_mode != Some("custom") {
         for (_, group) in &groups {
             emr.remove_auto_scaling_policy()
                 .cluster_id(&have.id)
@@ -102,7 +102,7 @@ pub(super) async fn set_scaling(ctx: &Ctx, have: &Actual, want: &Desired) -> Res
                 .call("RemoveAutoScalingPolicy", resource)?;
         }
     }
-    if had_mode == "managed" && wanted_mode != "managed" {
+    if had_mode == Some("managed") && wanted_mode != Some("managed") {
         emr.remove_managed_scaling_policy()
             .cluster_id(&have.id)
             .send()
