@@ -34,11 +34,10 @@ use super::versions::{Date, PastSupport, AS_OF};
 
 type Result<T> = std::result::Result<T, Finding>;
 
+// Every struct of the file denies unknown fields (serde then lists the expected ones). Optional
+// sections use `null_is_default`, so that a key written with no value (`database:`) means "this
+// section, with its defaults" rather than "no section". The doc comment is the schema's description.
 /// A clusterup topology: one highly available application cluster on AWS.
-///
-/// Every struct denies unknown fields (serde then lists the expected ones). Optional sections use
-/// [`null_is_default`] so that a key written with no value (`database:`) means "this section, with
-/// its defaults" rather than "no section".
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, expecting = "a mapping with at least name, region and app")]
 pub struct RawTopology {

@@ -21,7 +21,6 @@ pub const TASK_COUNT: u32 = 0;
 #[serde(deny_unknown_fields, expecting = "the spark section, a mapping with at least release")]
 pub struct RawSpark {
     /// EMR release label, e.g. emr-7.14.0; one past its end of standard support is a warning.
-    // Optional here so that `spark:` with no value gets a located "missing release".
     #[schemars(extend("default" = RELEASE))]
     pub release: Option<EmrRelease>,
     /// The master node: always one instance (count, if written, must be 1).

@@ -93,6 +93,7 @@ fn schema_is_draft_2020_12_and_requires_what_the_parser_requires() {
         serde_json::json!(["single", "per_az", "none"])
     );
     assert_eq!(schema["title"], "clusterup topology");
+    assert_eq!(schema["description"], "A clusterup topology: one highly available application cluster on AWS.");
     assert_eq!(schema["properties"]["spark"]["properties"]["scaling"]["required"], serde_json::json!(["min", "max"]));
     assert_eq!(
         schema["properties"]["load_balancer"]["properties"]["listeners"]["items"]["required"],
