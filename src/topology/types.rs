@@ -625,7 +625,12 @@ impl JsonSchema for IaTransition {
 
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         let days: Vec<String> = rules::IA_DAYS.iter().map(|n| format!("{n}d")).collect();
-        json_schema!({ "type": "string", "description": "a number of days EFS accepts", "enum": days })
+        json_schema!({
+            "type": "string",
+            "description": "a number of days EFS accepts",
+            "pattern": DURATION_PATTERN,
+            "enum": days,
+        })
     }
 }
 

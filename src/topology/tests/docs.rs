@@ -21,6 +21,8 @@ struct Table {
 
 struct Row {
     field: String,
+    /// The `type` column.
+    kind: String,
     /// The `default` column, where the table has one.
     default: Option<String>,
 }
@@ -37,13 +39,19 @@ fn tables(text: &str) -> Vec<Table> {
         let paths = paths.split_whitespace().map(|p| if p == "." { String::new() } else { p.to_owned() }).collect();
         let header = cells(lines.get(i + 1).copied().unwrap_or_default());
         assert_eq!(header.first().map(String::as_str), Some("field"), "line {}: a table must follow {MARKER}", i + 2);
+        let type_column =
+            header.iter().position(|h| h == "type").unwrap_or_else(|| panic!("line {}: no type column", i + 2));
         let default_column = header.iter().position(|h| h == "default");
         let rows = lines[i + 3..]
             .iter()
             .take_while(|l| l.starts_with('|'))
             .map(|l| {
                 let row = cells(l);
-                Row { field: row[0].trim_matches('`').to_owned(), default: default_column.map(|c| row[c].clone()) }
+                Row {
+                    field: row[0].trim_matches('`').to_owned(),
+                    kind: row[type_column].clone(),
+                    default: default_column.map(|c| row[c].clone()),
+                }
             })
             .collect();
         out.push(Table { paths, line: i + 2, rows });
@@ -70,6 +78,21 @@ fn shows(cell: &str, default: &Value) -> bool {
     })
 }
 
+/// The word the docs' type column uses for a property, where the schema decides it.
+fn kind_of(property: &Value) -> Option<&'static str> {
+    if property.get("pattern").and_then(Value::as_str) == Some("^[0-9]+[smhd]$") {
+        return Some("duration");
+    }
+    if property.get("enum").is_some() {
+        return Some("choice");
+    }
+    match property.get("type").and_then(Value::as_str) {
+        Some("boolean") => Some("boolean"),
+        Some("integer" | "number") => Some("number"),
+        _ => None,
+    }
+}
+
 #[test]
 fn docs_tables_list_the_schemas_fields_and_defaults() {
     let path = crate_dir().join("docs/topology.md");
@@ -91,6 +114,12 @@ fn docs_tables_list_the_schemas_fields_and_defaults() {
             for row in &table.rows {
                 documented.entry(object_path).or_default().insert(&row.field);
                 let Some(property) = object["properties"].get(&row.field) else { continue };
+                if let Some(kind) = kind_of(property).filter(|kind| *kind != row.kind) {
+                    problems.push(format!(
+                        "line {}: `{object_path}.{}` is a {kind} in the schema, the docs say {}",
+                        table.line, row.field, row.kind
+                    ));
+                }
                 let Some(cell) = &row.default else { continue };
                 if let Some(default) = property.get("default").filter(|d| !shows(cell, d)) {
                     problems.push(format!(
@@ -131,4 +160,6 @@ fn tables_and_defaults_are_read_from_the_markdown() {
     assert!(shows("`60s`", &Value::String("1m".into())));
     assert!(shows("`\"8.4\"`", &Value::String("8.4".into())));
     assert!(!shows("`2`", &Value::from(3)));
+    assert_eq!(tables[0].rows[0].kind, "number");
+    assert_eq!(kind_of(&serde_json::json!({ "type": "string", "enum": ["a"] })), Some("choice"));
 }

@@ -335,3 +335,52 @@ fn web_tier_example_is_what_the_docs_describe() {
     let fields: Vec<&str> = checked.warnings.iter().map(|w| w.field.as_str()).collect();
     assert_eq!(fields, ["network.nat"]);
 }
+
+/// Whether the schema of the value type `T` accepts `text` as a YAML string.
+fn schema_accepts<T: schemars::JsonSchema>(text: &str) -> bool {
+    let schema = schemars::schema_for!(T).to_value();
+    jsonschema::validator_for(&schema).expect("a valid JSON Schema").is_valid(&Value::String(text.to_owned()))
+}
+
+/// A text type's pattern restates its rule for editors: it must accept every value the rule accepts (an
+/// editor must never flag a file the parser takes), and it refuses the plain mistakes.
+#[test]
+fn patterns_accept_what_the_rules_accept() {
+    use crate::topology::types::*;
+    #[track_caller]
+    fn check<T: schemars::JsonSchema>(good: &[&str], bad: &[&str]) {
+        for text in good {
+            assert!(schema_accepts::<T>(text), "the schema of {} refuses {text:?}", std::any::type_name::<T>());
+        }
+        for text in bad {
+            assert!(!schema_accepts::<T>(text), "the schema of {} accepts {text:?}", std::any::type_name::<T>());
+        }
+    }
+    check::<DeploymentName>(
+        &["a", "web", "smarten-prod", "a1-b2-c3", "abcdefghijklmnopqrstu"],
+        &["Web", "web-", "a--b"],
+    );
+    check::<Region>(&["us-east-1", "eu-west-2", "us-gov-west-1", "ap-southeast-4"], &["us-east", "US-EAST-1"]);
+    check::<ZoneName>(&["us-east-1a", "us-gov-west-1b"], &["us-east-1"]);
+    check::<InstanceType>(&["t3.large", "m5.xlarge", "c7gn.16xlarge", "u-6tb1.metal", "mac2-m2pro.metal"], &["large"]);
+    check::<DbInstanceClass>(&["db.t3.medium", "db.r6g.2xlarge"], &["t3.medium"]);
+    check::<EngineVersion>(&["5.7", "8.0", "8.4", "8.0.39", "5.7.44", "8.4.3"], &["9.1", "8"]);
+    check::<EmrRelease>(&["emr-7.5.0", "emr-7.14.0"], &["7.5"]);
+    check::<VpcId>(&["vpc-0abc1234", "vpc-0123456789abcdef0"], &["vpc-12"]);
+    check::<SubnetId>(&["subnet-0123456789abcdef0"], &["subnet-xyz"]);
+    check::<CertificateArn>(
+        &["arn:aws:acm:us-east-1:123456789012:certificate/abc", "arn:aws:iam::123456789012:server-certificate/web"],
+        &["certificate"],
+    );
+    check::<Matcher>(&["200", "200-399", "200,302", "200-299,404"], &["ok"]);
+    check::<HealthCheckPath>(&["/", "/health", "/health?full=1"], &["health"]);
+    check::<CookieName>(&["JSESSIONID", "session_id"], &["a b"]);
+    check::<MountPath>(&["/mnt/data", "/mnt/smarten-data", "/data", "/var/lib/app", "/home/app/shared"], &["data"]);
+    check::<DbParameterName>(&["max_connections", "innodb_buffer_pool_size"], &["a b"]);
+    check::<crate::topology::Cidr>(&["10.0.0.0/16", "192.168.0.0/24"], &["10.0.0.0"]);
+    check::<crate::topology::Image>(
+        &["ami-0123456789abcdef0", "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"],
+        &["ubuntu"],
+    );
+    check::<HealthInterval>(&["5s", "5m", "30s"], &["1 hour", "1h30m"]);
+}
