@@ -3,25 +3,25 @@
 //! Reading happens in passes, each with one job:
 //! 1. file-level limits here: size, UTF-8, emptiness, and (`depth.rs`) flow nesting depth;
 //! 2. `scan.rs`: well-formed YAML, no duplicate keys, bounded alias expansion;
-//! 3. serde into the `raw.rs` types, whose value types (`types.rs`) check themselves, so a bad value
-//!    is reported at its own position;
-//! 4. `validate.rs`: defaults and the rules that span several values, located by `locate.rs`.
+//! 3. serde into the `sections/` structs, whose value types (`types.rs`) check themselves, so a bad
+//!    value is reported at its own position;
+//! 4. `sections/`: defaults and the rules that span several values, located by `locate.rs`.
+//!
+//! The same `sections/` structs are the JSON Schema (`schema.rs`), so a setting is declared once.
 //!
 //! Only the first problem is reported: later ones are often consequences of it.
 
-mod defaults;
 mod depth;
 mod error;
 mod locate;
 pub mod model;
 mod position;
-mod raw;
 mod rules;
 mod scan;
 mod schema;
+mod sections;
 mod spans;
 mod types;
-mod validate;
 pub mod versions;
 
 #[cfg(test)]
@@ -116,13 +116,13 @@ pub fn parse_on(source: &Path, text: &str, today: versions::Date) -> Result<Chec
         let about_field = err.inner().to_string().contains(scan::DUPLICATE_KEY);
         invalid(error::from_yaml(source, text, err, about_field))
     })?;
-    let raw: Option<raw::RawTopology> = serde_path_to_error::deserialize(serde_yaml::Deserializer::from_str(text))
+    let raw: Option<sections::RawTopology> = serde_path_to_error::deserialize(serde_yaml::Deserializer::from_str(text))
         .map_err(|err| invalid(error::from_yaml(source, text, err, true)))?;
     let Some(raw) = raw else {
         return Err(invalid(error::at(source, 1, 1, EMPTY)));
     };
     let spans = spans::Spans::new(text);
-    let (topology, warnings) = validate::validate(raw, source, spans, DEFAULT_USER_DATA, today)
+    let (topology, warnings) = sections::validate(raw, source, spans, DEFAULT_USER_DATA, today)
         .map_err(|finding| invalid(finding.locate(source, text)))?;
     let warnings = warnings.into_iter().map(|w| w.locate(source, text)).collect();
     Ok(Checked { topology, warnings })

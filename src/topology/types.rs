@@ -1,14 +1,21 @@
-//! Value types that check themselves while they are deserialized.
+//! Value types that check themselves while they are deserialized, and describe themselves to the JSON
+//! Schema from the same constants.
 //!
 //! serde_yaml attaches the position of the value being read to any error raised inside a `Deserialize`
 //! impl, so a bad CIDR or port is reported at its own line and column. Rules that need more than one
-//! value (min <= max, zones in the region) live in `validate.rs` instead.
+//! value (min <= max, zones in the region) live in the section modules (`sections/`) instead.
+//!
+//! Each `JsonSchema` impl here is inlined where the value is used: the schema of a field is its value
+//! type's (type, pattern, range, choices) with the field's own doc comment as its description.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Serialize, Serializer};
 
 use super::model::{
     Algorithm, ApplyChanges, Cidr, DeletionPolicy, Image, Metastore, NatMode, Scheme, SparkScalingMode,
@@ -48,9 +55,44 @@ where
     d.deserialize_str(TextVisitor { expecting, parse })
 }
 
-/// A string newtype whose `Deserialize` applies a rule from `rules.rs`.
+/// What the schema says about a text value: the JSON types a YAML scalar of it may have (an unquoted
+/// `8.0` is a number to a JSON Schema validator, while the parser reads its text) and, for strings, a
+/// pattern. The pattern restates the rule in `rules.rs` for editors; the parser runs the rule itself,
+/// and `tests/schema.rs` checks the two agree on the examples.
+pub struct TextSchema {
+    pub pattern: Option<&'static str>,
+    pub types: &'static [&'static str],
+}
+
+impl TextSchema {
+    pub const fn pattern(pattern: &'static str) -> Self {
+        TextSchema { pattern: Some(pattern), types: &["string"] }
+    }
+
+    pub const ANY_STRING: TextSchema = TextSchema { pattern: None, types: &["string"] };
+
+    /// A scalar whose text matters whatever YAML would make of it: numbers and booleans too.
+    pub const ANY_SCALAR: TextSchema = TextSchema { pattern: None, types: &["string", "number", "boolean"] };
+
+    pub fn schema(&self, description: &str) -> Schema {
+        let mut schema = json_schema!({ "description": description });
+        schema.insert(
+            "type".into(),
+            match self.types {
+                [one] => (*one).into(),
+                many => many.iter().map(|t| serde_json::Value::from(*t)).collect(),
+            },
+        );
+        if let Some(pattern) = self.pattern {
+            schema.insert("pattern".into(), pattern.into());
+        }
+        schema
+    }
+}
+
+/// A string newtype whose `Deserialize` applies a rule from `rules.rs`, and whose schema is `$schema`.
 macro_rules! checked_text {
-    ($(#[$doc:meta])* $name:ident, $expecting:literal, $rule:expr) => {
+    ($(#[$doc:meta])* $name:ident, $expecting:literal, $rule:expr, $schema:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
         pub struct $name(pub String);
@@ -67,38 +109,163 @@ macro_rules! checked_text {
                 })
             }
         }
+
+        impl JsonSchema for $name {
+            fn inline_schema() -> bool {
+                true
+            }
+
+            fn schema_name() -> Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                let schema: TextSchema = $schema;
+                schema.schema($expecting)
+            }
+        }
     };
 }
 
 checked_text!(
     /// The deployment name, used in every resource name.
-    DeploymentName, "a deployment name such as smarten-prod", rules::deployment_name
+    DeploymentName,
+    "a deployment name such as smarten-prod",
+    rules::deployment_name,
+    TextSchema::pattern("^[a-z](?!.*--)[a-z0-9-]{0,19}[a-z0-9]$|^[a-z]$")
 );
-checked_text!(Region, "an AWS region such as us-east-1", rules::region);
-checked_text!(ZoneName, "an availability zone such as us-east-1a", rules::zone_name);
-checked_text!(InstanceType, "an EC2 instance type such as t3.large", rules::instance_type);
-checked_text!(DbInstanceClass, "an RDS instance class such as db.t3.medium", rules::db_instance_class);
+checked_text!(
+    Region,
+    "an AWS region such as us-east-1",
+    rules::region,
+    TextSchema::pattern(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+);
+checked_text!(
+    ZoneName,
+    "an availability zone such as us-east-1a",
+    rules::zone_name,
+    TextSchema::pattern(r"^[a-z]{2}(-[a-z]+)+-\d+[a-z]$")
+);
+checked_text!(
+    InstanceType,
+    "an EC2 instance type such as t3.large",
+    rules::instance_type,
+    TextSchema::pattern(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+);
+checked_text!(
+    DbInstanceClass,
+    "an RDS instance class such as db.t3.medium",
+    rules::db_instance_class,
+    TextSchema::pattern(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+);
 checked_text!(
     /// Read as text so that an unquoted `8.0` keeps its exact spelling.
-    EngineVersion, "a MySQL version such as \"8.0\"", rules::engine_version
+    EngineVersion,
+    "a MySQL version such as \"8.0\"",
+    rules::engine_version,
+    TextSchema { pattern: Some(r"^(5\.7|8\.0|8\.4)(\.\d+)?$"), types: &["string", "number"] }
 );
-checked_text!(EmrRelease, "an EMR release label such as emr-7.14.0", rules::emr_release);
-checked_text!(VpcId, "a VPC id such as vpc-0abc1234", |s| rules::aws_id(s, "vpc", "a VPC id"));
-checked_text!(SubnetId, "a subnet id such as subnet-0abc1234", |s| { rules::aws_id(s, "subnet", "a subnet id") });
 checked_text!(
-    /// Format only; `validate/load_balancer.rs` checks that an ACM certificate is in the deployment's region.
-    CertificateArn, "an ACM or IAM certificate ARN", |s| rules::certificate_arn(s).map(|_| ())
+    EmrRelease,
+    "an EMR release label such as emr-7.14.0",
+    rules::emr_release,
+    TextSchema::pattern(r"^emr-\d+\.\d+\.\d+$")
 );
-checked_text!(Matcher, "HTTP codes such as \"200\" or \"200-399\"", rules::http_matcher);
-checked_text!(HealthCheckPath, "a URL path such as /health", rules::health_check_path);
-checked_text!(CookieName, "a cookie name such as SESSIONID", rules::cookie_name);
-checked_text!(MountPath, "an absolute path such as /mnt/data", rules::mount_path);
-checked_text!(DbParameterName, "a DB parameter name such as max_connections", rules::db_parameter_name);
-checked_text!(DbParameterValue, "a DB parameter value such as \"500\"", |_| Ok(()));
 checked_text!(
-    /// Resolved against the topology file's directory by `validate/app.rs`.
-    UserDataPath, "a path to a user-data template", |_| Ok(())
+    VpcId,
+    "a VPC id such as vpc-0abc1234",
+    |s| rules::aws_id(s, "vpc", "a VPC id"),
+    TextSchema::pattern("^vpc-[0-9a-f]{8,17}$")
 );
+checked_text!(
+    SubnetId,
+    "a subnet id such as subnet-0abc1234",
+    |s| rules::aws_id(s, "subnet", "a subnet id"),
+    TextSchema::pattern("^subnet-[0-9a-f]{8,17}$")
+);
+checked_text!(
+    /// Format only; `sections/load_balancer.rs` checks that an ACM certificate is in the deployment's region.
+    CertificateArn,
+    "an ACM or IAM certificate ARN",
+    |s| rules::certificate_arn(s).map(|_| ()),
+    TextSchema::pattern("^arn:aws[-a-z]*:(acm|iam):")
+);
+checked_text!(
+    Matcher,
+    "HTTP codes such as \"200\" or \"200-399\"",
+    rules::http_matcher,
+    TextSchema { pattern: Some(r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$"), types: &["string", "integer"] }
+);
+checked_text!(HealthCheckPath, "a URL path such as /health", rules::health_check_path, TextSchema::pattern("^/"));
+checked_text!(
+    CookieName,
+    "a cookie name such as SESSIONID",
+    rules::cookie_name,
+    TextSchema::pattern("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+);
+checked_text!(MountPath, "an absolute path such as /mnt/data", rules::mount_path, TextSchema::pattern(r"^/[^\s]+$"));
+checked_text!(
+    DbParameterName,
+    "a DB parameter name such as max_connections",
+    rules::db_parameter_name,
+    TextSchema::pattern("^[A-Za-z0-9_.-]{1,255}$")
+);
+checked_text!(DbParameterValue, "a DB parameter value such as \"500\"", |_| Ok(()), TextSchema::ANY_SCALAR);
+checked_text!(
+    /// Resolved against the topology file's directory by `sections/app.rs`.
+    UserDataPath,
+    "a path to a user-data template",
+    |_| Ok(()),
+    TextSchema::ANY_STRING
+);
+
+/// The schema of a value type whose `Deserialize` is written out below: text described by `$schema`.
+macro_rules! text_schema {
+    ($name:ty, $expecting:literal, $schema:expr) => {
+        impl JsonSchema for $name {
+            fn inline_schema() -> bool {
+                true
+            }
+
+            fn schema_name() -> Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                let schema: TextSchema = $schema;
+                schema.schema($expecting)
+            }
+        }
+    };
+}
+
+text_schema!(
+    Cidr,
+    "a CIDR block such as 10.20.0.0/16",
+    TextSchema::pattern(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/\d{1,2}$")
+);
+text_schema!(
+    Image,
+    "ami-<id> or ssm:/<parameter>",
+    TextSchema::pattern("^(ami-[0-9a-f]{8,17}|ssm:/[A-Za-z0-9_./-]+)$")
+);
+
+/// Written as in the file (`10.0.0.0/16`), for the schema's defaults.
+impl Serialize for Cidr {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Written as in the file (`ssm:/aws/...` or `ami-...`), for the schema's defaults.
+impl Serialize for Image {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Image::AmiId(id) => s.serialize_str(id),
+            Image::SsmParameter(name) => s.collect_str(&format_args!("ssm:{name}")),
+        }
+    }
+}
 
 impl<'de> Deserialize<'de> for Cidr {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -160,6 +327,28 @@ macro_rules! choice {
         impl<'de> Deserialize<'de> for $ty {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 choice(d)
+            }
+        }
+
+        impl JsonSchema for $ty {
+            fn inline_schema() -> bool {
+                true
+            }
+
+            fn schema_name() -> Cow<'static, str> {
+                stringify!($ty).into()
+            }
+
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                json_schema!({ "type": "string", "description": $what, "enum": [$($name),+] })
+            }
+        }
+
+        /// Its name in the file, for the schema's defaults.
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let name = Self::CHOICES.iter().find(|(_, value)| value == self).map_or("", |(name, _)| *name);
+                s.serialize_str(name)
             }
         }
     };
@@ -235,12 +424,27 @@ impl Visitor<'_> for IntVisitor {
     }
 }
 
-/// A whole-number newtype with an inclusive range, checked at parse time.
+/// A whole-number newtype with an inclusive range, checked at parse time and stated in the schema.
 macro_rules! bounded {
     ($(#[$doc:meta])* $name:ident: $t:ty = $min:literal ..= $max:literal, $what:literal) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+        #[serde(transparent)]
         pub struct $name(pub $t);
+
+        impl JsonSchema for $name {
+            fn inline_schema() -> bool {
+                true
+            }
+
+            fn schema_name() -> Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                json_schema!({ "type": "integer", "description": $what, "minimum": Self::MIN, "maximum": Self::MAX })
+            }
+        }
 
         impl $name {
             pub const MIN: $t = $min;
@@ -249,7 +453,7 @@ macro_rules! bounded {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let visitor = IntVisitor { min: $min, max: $max, what: $what };
+                let visitor = IntVisitor { min: Self::MIN.into(), max: Self::MAX.into(), what: $what };
                 // `deserialize_any`, so that a negative number reaches `visit_i64` and gets the range
                 // message rather than serde_yaml's "invalid type".
                 let n = d.deserialize_any(visitor)?;
@@ -278,6 +482,30 @@ bounded!(Percent: u8 = 0..=100, "a percentage");
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CpuTarget(pub f64);
 
+impl CpuTarget {
+    const MIN: f64 = 1.0;
+    const MAX: f64 = 100.0;
+}
+
+impl JsonSchema for CpuTarget {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "CpuTarget".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "number",
+            "description": "a CPU utilisation target in percent",
+            "minimum": CpuTarget::MIN,
+            "maximum": CpuTarget::MAX,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for CpuTarget {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
@@ -287,7 +515,7 @@ impl<'de> Deserialize<'de> for CpuTarget {
                 f.write_str("a CPU utilisation target in percent, from 1 to 100")
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
-                if (1.0..=100.0).contains(&v) {
+                if (CpuTarget::MIN..=CpuTarget::MAX).contains(&v) {
                     Ok(v)
                 } else {
                     Err(E::custom(format!(
@@ -338,6 +566,35 @@ impl<'de, const MIN: u64, const MAX: u64> Deserialize<'de> for BoundedDuration<M
     }
 }
 
+/// The pattern of every duration; the range is in the description (JSON Schema cannot compare them).
+const DURATION_PATTERN: &str = "^[0-9]+[smhd]$";
+
+/// Where a value type's own rule goes in the schema so that a field's doc comment, which replaces the
+/// type's description, does not lose it: `schema::json_schema` appends it to the field's description.
+pub const RULE_KEYWORD: &str = "x-clusterup-rule";
+
+impl<const MIN: u64, const MAX: u64> JsonSchema for BoundedDuration<MIN, MAX> {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        format!("Duration_{MIN}_{MAX}").into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let rule = format!("A duration such as 30s, 5m, 1h or 7d; {}.", Self::range_text());
+        let mut schema = json_schema!({ "type": "string", "description": rule.clone(), "pattern": DURATION_PATTERN });
+        schema.insert(RULE_KEYWORD.into(), rule.into());
+        schema
+    }
+}
+
+/// A duration as the file writes it (`15s`, `1d`), for the schema's defaults.
+pub fn spelled(duration: Duration) -> String {
+    rules::format_duration(duration)
+}
+
 pub type StickinessDuration = BoundedDuration<1, 604_800>;
 pub type HealthInterval = BoundedDuration<5, 300>;
 pub type HealthTimeout = BoundedDuration<2, 120>;
@@ -357,6 +614,26 @@ impl<'de> Deserialize<'de> for IaTransition {
     }
 }
 
+impl JsonSchema for IaTransition {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "IaTransition".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let days: Vec<String> = rules::IA_DAYS.iter().map(|n| format!("{n}d")).collect();
+        json_schema!({
+            "type": "string",
+            "description": "a number of days EFS accepts",
+            "pattern": DURATION_PATTERN,
+            "enum": days,
+        })
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Collections
 
@@ -369,6 +646,27 @@ pub enum ZonesValue {
 
 pub const MIN_ZONES: usize = 2;
 pub const MAX_ZONES: usize = 6;
+
+impl JsonSchema for ZonesValue {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "ZonesValue".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let zone = generator.subschema_for::<ZoneName>();
+        json_schema!({
+            "description": "a number of zones (2 to 6) or a list of zone names",
+            "oneOf": [
+                { "type": "integer", "minimum": MIN_ZONES, "maximum": MAX_ZONES },
+                { "type": "array", "items": zone, "minItems": MIN_ZONES, "maxItems": MAX_ZONES, "uniqueItems": true },
+            ],
+        })
+    }
+}
 
 impl<'de> Deserialize<'de> for ZonesValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -411,6 +709,27 @@ impl<'de> Deserialize<'de> for ZonesValue {
 /// Duplicate keys never get here: `scan.rs` rejects them in every mapping.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tags(pub BTreeMap<String, String>);
+
+impl JsonSchema for Tags {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "Tags".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "object",
+            "description": "tags: keys 1-128 characters, not starting with aws: or clusterup:, not Name; \
+                            values at most 256 characters",
+            "maxProperties": rules::MAX_USER_TAGS,
+            "propertyNames": { "minLength": 1, "maxLength": 128, "not": { "pattern": "^([aA][wW][sS]:|clusterup:|Name$)" } },
+            "additionalProperties": { "type": ["string", "number", "boolean"], "maxLength": 256 },
+        })
+    }
+}
 
 struct TagKeySeed {
     index: usize,

@@ -4,6 +4,7 @@
 mod app;
 mod basics;
 mod corpus;
+mod docs;
 mod fuzz;
 mod hostile;
 mod load_balancer;

@@ -2,8 +2,9 @@
 //! located at the field, with the table's date.
 
 use super::*;
-use crate::topology::defaults::{DEFAULT_ENGINE_VERSION, DEFAULT_SPARK_RELEASE};
 use crate::topology::parse_on;
+use crate::topology::sections::database::ENGINE_VERSION as DEFAULT_ENGINE_VERSION;
+use crate::topology::sections::spark::RELEASE as DEFAULT_SPARK_RELEASE;
 use crate::topology::versions::{self, Date, AS_OF, EMR, MYSQL, NEWEST_EMR_7};
 
 /// No NAT warning, so that the only warnings are about versions.

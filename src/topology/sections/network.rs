@@ -1,15 +1,46 @@
 //! The network: a VPC clusterup builds, or one that exists.
 
 use std::collections::HashSet;
+use std::net::Ipv4Addr;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
 
 use super::Result;
-use crate::topology::defaults::*;
 use crate::topology::error::Finding;
 use crate::topology::locate::YamlPath;
 use crate::topology::model::*;
-use crate::topology::raw::RawNetwork;
 use crate::topology::rules;
-use crate::topology::types::{SubnetId, ZonesValue, MAX_ZONES, MIN_ZONES};
+use crate::topology::types::{SubnetId, VpcId, ZonesValue, MAX_ZONES, MIN_ZONES};
+
+pub const CIDR: Cidr = Cidr { addr: Ipv4Addr::new(10, 0, 0, 0), prefix: 16 };
+pub const ZONES: u8 = 2;
+pub const NAT: NatMode = NatMode::Single;
+
+/// Both network forms in one struct: `network()` reports a mix of them at the offending key, which
+/// an untagged enum could not do.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, expecting = "the network section, a mapping")]
+pub struct RawNetwork {
+    /// IPv4 CIDR of the VPC clusterup builds, /16 to /24, host bits zero.
+    #[schemars(extend("default" = CIDR))]
+    pub cidr: Option<Cidr>,
+    /// How many zones to spread over (2 to 6, the first the region offers), or which ones.
+    #[schemars(extend("default" = ZONES))]
+    pub availability_zones: Option<ZonesValue>,
+    /// NAT gateways for the private subnets: `single` (one, a warning), `per_az` (one per zone) or
+    /// `none` (no outbound internet access).
+    #[schemars(extend("default" = NAT))]
+    pub nat: Option<NatMode>,
+    /// An existing VPC to use instead of building one.
+    pub vpc_id: Option<VpcId>,
+    /// Public subnets of vpc_id (for the load balancer): at least two, distinct.
+    #[schemars(length(min = 2), extend("uniqueItems" = true))]
+    pub public_subnet_ids: Option<Vec<SubnetId>>,
+    /// Private subnets of vpc_id (app nodes, database): at least two, distinct, none also public.
+    #[schemars(length(min = 2), extend("uniqueItems" = true))]
+    pub private_subnet_ids: Option<Vec<SubnetId>>,
+}
 
 pub fn network(raw: RawNetwork, region: &str, warnings: &mut Vec<Finding>) -> Result<Network> {
     let path = YamlPath::root().key("network");
@@ -35,20 +66,20 @@ pub fn network(raw: RawNetwork, region: &str, warnings: &mut Vec<Finding>) -> Re
     }
 
     let zones = match raw.availability_zones {
-        None => Zones::Count(DEFAULT_ZONES),
+        None => Zones::Count(ZONES),
         Some(ZonesValue::Count(n)) => Zones::Count(n),
         Some(ZonesValue::Names(names)) => {
             Zones::Names(zone_names(names.into_iter().map(|z| z.0).collect(), region, &path)?)
         }
     };
-    let nat = raw.nat.unwrap_or(NatMode::Single);
+    let nat = raw.nat.unwrap_or(NAT);
     if nat == NatMode::Single {
         warnings.push(Finding::new(
             path.key("nat"),
             "one NAT gateway: if its zone fails, private subnets lose outbound access (nat: per_az avoids it)",
         ));
     }
-    Ok(Network::Managed(ManagedNetwork { cidr: raw.cidr.unwrap_or(DEFAULT_CIDR), zones, nat }))
+    Ok(Network::Managed(ManagedNetwork { cidr: raw.cidr.unwrap_or(CIDR), zones, nat }))
 }
 
 fn zone_names(names: Vec<String>, region: &str, network: &YamlPath) -> Result<Vec<String>> {

@@ -3,15 +3,76 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::Result;
-use crate::topology::defaults::*;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::{null_is_default, Result};
 use crate::topology::error::Finding;
 use crate::topology::locate::YamlPath;
 use crate::topology::model::*;
-use crate::topology::raw::*;
+use crate::topology::types::*;
 
 /// EC2 refuses user data larger than 16 KB (before base64).
 pub const MAX_USER_DATA_BYTES: u64 = 16 * 1024;
+
+/// The latest Amazon Linux 2023, as an SSM parameter.
+pub const IMAGE_PARAMETER: &str = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+pub const PORT: u16 = 8080;
+/// Instance refresh's own default (RefreshPreferences.MinHealthyPercentage in the Auto Scaling API).
+pub const MIN_HEALTHY_PERCENT: u8 = 90;
+/// Where the built-in template is said to come from.
+pub const BUILT_IN: &str = "built-in";
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, expecting = "the app section, a mapping with at least instance_type")]
+pub struct RawApp {
+    /// EC2 instance type of the nodes, e.g. t3.large.
+    pub instance_type: InstanceType,
+    /// An AMI id, or ssm:<parameter> naming an SSM parameter that holds one; the default follows the
+    /// latest Amazon Linux 2023.
+    #[schemars(extend("default" = Image::SsmParameter(IMAGE_PARAMETER.to_owned())))]
+    pub image: Option<Image>,
+    /// Port the app listens on.
+    #[schemars(extend("default" = PORT))]
+    pub port: Option<Port>,
+    /// Node counts: min <= desired <= max. Defaults: min 2, desired = min, max = the larger of min and 4.
+    #[serde(default, deserialize_with = "null_is_default")]
+    pub capacity: Option<RawCapacity>,
+    /// Target tracking, so that the group grows and shrinks between min and max: exactly one of
+    /// cpu_target or requests_per_target.
+    pub scaling: Option<RawScaling>,
+    /// User-data template, relative to this file; the built-in one by default.
+    pub user_data: Option<UserDataPath>,
+    /// Share of the desired nodes kept healthy while nodes are replaced by a new version.
+    #[schemars(extend("default" = MIN_HEALTHY_PERCENT))]
+    pub min_healthy_percent: Option<Percent>,
+}
+
+pub const MIN_NODES: u32 = 2;
+/// The default max is the larger of this and min.
+pub const MAX_NODES: u32 = 4;
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, expecting = "a capacity mapping such as { min: 2, desired: 2, max: 6 }")]
+pub struct RawCapacity {
+    /// Fewest nodes; below 2 is a warning.
+    #[schemars(extend("default" = MIN_NODES))]
+    pub min: Option<NodeCount>,
+    /// Nodes to start with, between min and max; min by default.
+    pub desired: Option<NodeCount>,
+    /// Most nodes; the larger of min and 4 by default.
+    pub max: Option<MaxNodeCount>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, expecting = "a scaling mapping with cpu_target or requests_per_target")]
+#[schemars(extend("oneOf" = [{ "required": ["cpu_target"] }, { "required": ["requests_per_target"] }]))]
+pub struct RawScaling {
+    /// Average CPU utilisation in percent (fractions allowed).
+    pub cpu_target: Option<CpuTarget>,
+    /// Load balancer requests per node.
+    pub requests_per_target: Option<RequestsPerTarget>,
+}
 
 pub fn app(raw: RawApp, source: &Path, default_user_data: &str, warnings: &mut Vec<Finding>) -> Result<App> {
     let path = YamlPath::root().key("app");
@@ -23,19 +84,19 @@ pub fn app(raw: RawApp, source: &Path, default_user_data: &str, warnings: &mut V
     };
     Ok(App {
         instance_type: raw.instance_type.0,
-        image: raw.image.unwrap_or_else(|| Image::SsmParameter(DEFAULT_IMAGE.to_owned())),
-        port: raw.port.map_or(DEFAULT_APP_PORT, |p| p.0),
+        image: raw.image.unwrap_or_else(|| Image::SsmParameter(IMAGE_PARAMETER.to_owned())),
+        port: raw.port.map_or(PORT, |p| p.0),
         capacity,
         scaling,
         user_data_template,
         user_data_origin,
-        min_healthy_percent: raw.min_healthy_percent.map_or(DEFAULT_MIN_HEALTHY_PERCENT, |p| p.0),
+        min_healthy_percent: raw.min_healthy_percent.map_or(MIN_HEALTHY_PERCENT, |p| p.0),
     })
 }
 
 fn capacity(raw: RawCapacity, path: &YamlPath, warnings: &mut Vec<Finding>) -> Result<Capacity> {
-    let min = raw.min.map_or(DEFAULT_MIN_NODES, |n| n.0);
-    let max = raw.max.map_or(min.max(DEFAULT_MAX_NODES), |n| n.0);
+    let min = raw.min.map_or(MIN_NODES, |n| n.0);
+    let max = raw.max.map_or(min.max(MAX_NODES), |n| n.0);
     let desired = raw.desired.map_or(min, |n| n.0);
     // Name the default in messages: "max (4)" is puzzling when the file has no max.
     let shown = |name: &str, value: u32, written: bool| {

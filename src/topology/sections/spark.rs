@@ -1,72 +1,84 @@
-//! The optional services: database, shared storage, Spark.
+//! Spark: an EMR cluster running Spark on YARN, sharing the database and the file system.
 
-use std::collections::BTreeMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
 
-use super::Result;
-use crate::topology::defaults::*;
+use super::{null_is_default, support_table_note, Result};
 use crate::topology::error::Finding;
 use crate::topology::locate::YamlPath;
 use crate::topology::model::*;
-use crate::topology::raw::*;
-use crate::topology::versions::{self, Date, PastSupport, AS_OF};
+use crate::topology::types::*;
+use crate::topology::versions::{self, Date};
 
-pub fn database(raw: RawDatabase, today: Date, warnings: &mut Vec<Finding>) -> Database {
-    let path = YamlPath::root().key("database");
-    let engine_version = raw.engine_version.map_or_else(|| DEFAULT_ENGINE_VERSION.to_owned(), |v| v.0);
-    if let Some(past) = versions::mysql_past_support(&engine_version, today) {
-        let named = if engine_version == past.row.version {
-            format!("MySQL {engine_version}")
-        } else {
-            format!("MySQL {engine_version} ({})", past.row.version)
-        };
-        warnings.push(Finding::new(
-            path.key("engine_version"),
-            format!(
-                "{named} left RDS standard support on {}; RDS charges Extended Support for it from then on. \
-                 Use \"{DEFAULT_ENGINE_VERSION}\", the current LTS ({})",
-                past.ended,
-                table_note(&past)
-            ),
-        ));
-    }
-    let multi_az = raw.multi_az.unwrap_or(true);
-    if !multi_az {
-        warnings.push(Finding::new(
-            path.key("multi_az"),
-            "a single-AZ database is down while its zone is; use multi_az: true in production",
-        ));
-    }
-    let backup_retention_days = raw.backup_retention_days.map_or(DEFAULT_RETENTION_DAYS, |d| d.0);
-    if backup_retention_days == 0 {
-        warnings.push(Finding::new(
-            path.key("backup_retention_days"),
-            "0 turns off automated backups and point-in-time recovery",
-        ));
-    }
-    Database {
-        engine_version,
-        instance_class: raw.instance_class.map_or_else(|| DEFAULT_DB_CLASS.to_owned(), |c| c.0),
-        storage_gb: raw.storage_gb.map_or(DEFAULT_STORAGE_GB, |s| s.0),
-        multi_az,
-        backup_retention_days,
-        deletion: raw.deletion.unwrap_or(DeletionPolicy::Snapshot),
-        apply_changes: raw.apply_changes.unwrap_or(ApplyChanges::Immediately),
-        parameters: raw.parameters.unwrap_or_default().into_iter().map(|(k, v)| (k.0, v.0)).collect::<BTreeMap<_, _>>(),
+/// The newest EMR 7 release clusterup knows of (see `versions.rs`).
+pub const RELEASE: &str = versions::NEWEST_EMR_7;
+pub const INSTANCE_TYPE: &str = "m5.xlarge";
+pub const MASTER_COUNT: u32 = 1;
+pub const CORE_COUNT: u32 = 2;
+pub const TASK_COUNT: u32 = 0;
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, expecting = "the spark section, a mapping with at least release")]
+pub struct RawSpark {
+    /// EMR release label, e.g. emr-7.14.0; one past its end of standard support is a warning.
+    #[schemars(extend("default" = RELEASE))]
+    pub release: Option<EmrRelease>,
+    /// The master node: always one instance (count, if written, must be 1).
+    #[serde(default, deserialize_with = "null_is_default")]
+    #[schemars(transform = group_count::<MASTER_COUNT, MASTER_COUNT>, transform = at_most_one)]
+    pub master: Option<RawInstanceGroup>,
+    /// Core nodes (HDFS and YARN): count at least 1.
+    #[serde(default, deserialize_with = "null_is_default")]
+    #[schemars(transform = group_count::<CORE_COUNT, 1>)]
+    pub core: Option<RawInstanceGroup>,
+    /// Task nodes (YARN only, no HDFS); none without this section.
+    #[serde(default, deserialize_with = "null_is_default")]
+    #[schemars(transform = group_count::<TASK_COUNT, 0>)]
+    pub task: Option<RawInstanceGroup>,
+    /// Automatic scaling of the core and task nodes, in instances: 1 <= min <= max, core.count within
+    /// them.
+    pub scaling: Option<RawSparkScaling>,
+    /// Hive metastore: `shared_database` on the shared database (the default when there is one; needs
+    /// emr-5.21.0 or later), or `local` to the master node.
+    pub metastore: Option<Metastore>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, expecting = "an instance group such as { instance_type: m5.xlarge, count: 2 }")]
+pub struct RawInstanceGroup {
+    /// EC2 instance type.
+    #[schemars(extend("default" = INSTANCE_TYPE))]
+    pub instance_type: Option<InstanceType>,
+    /// Instances in the group.
+    pub count: Option<InstanceCount>,
+}
+
+/// Each group has its own default and least count, which the shared `RawInstanceGroup` cannot say;
+/// `spark()` checks the least count itself, with its own message.
+fn group_count<const DEFAULT: u32, const MIN: u32>(schema: &mut schemars::Schema) {
+    if let Some(count) = schema.get_mut("properties").and_then(|p| p.get_mut("count")) {
+        count["default"] = DEFAULT.into();
+        count["minimum"] = MIN.into();
     }
 }
 
-/// Where a lifecycle date comes from, and how fresh the table is.
-fn table_note(past: &PastSupport) -> String {
-    format!("clusterup's version table as of {AS_OF}; source: {}", past.row.source)
+/// The master group has exactly one instance.
+fn at_most_one(schema: &mut schemars::Schema) {
+    if let Some(count) = schema.get_mut("properties").and_then(|p| p.get_mut("count")) {
+        count["maximum"] = MASTER_COUNT.into();
+    }
 }
 
-pub fn shared_storage(raw: RawSharedStorage) -> SharedStorage {
-    SharedStorage {
-        mount_path: raw.mount_path.map_or_else(|| DEFAULT_MOUNT_PATH.to_owned(), |p| p.0),
-        encrypted: raw.encrypted.unwrap_or(true),
-        transition_to_ia: raw.transition_to_ia.map(|t| t.0),
-        backups: raw.backups.unwrap_or(true),
-    }
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, expecting = "a scaling mapping such as { min: 2, max: 10 }")]
+pub struct RawSparkScaling {
+    /// Fewest instances.
+    pub min: CapacityUnits,
+    /// Most instances.
+    pub max: CapacityUnits,
+    /// `managed`: EMR managed scaling (the default from emr-5.30.0 and emr-6.1.0); `custom`:
+    /// instance-group scaling rules on YARN memory.
+    pub mode: Option<SparkScalingMode>,
 }
 
 /// EMR managed scaling exists from release 5.30.0 in 5.x and from 6.1.0 in 6.x (and in every later major).
@@ -92,7 +104,7 @@ fn reconfiguration_available(release: &str) -> bool {
 
 pub fn spark(raw: RawSpark, has_database: bool, today: Date, warnings: &mut Vec<Finding>) -> Result<Spark> {
     let path = YamlPath::root().key("spark");
-    let release = raw.release.map_or_else(|| DEFAULT_SPARK_RELEASE.to_owned(), |r| r.0);
+    let release = raw.release.map_or_else(|| RELEASE.to_owned(), |r| r.0);
     if let Some(past) = versions::emr_past_support(&release, today) {
         let what = if release == past.row.version {
             format!("{release} left EMR standard support on {}", past.ended)
@@ -102,33 +114,33 @@ pub fn spark(raw: RawSpark, has_database: bool, today: Date, warnings: &mut Vec<
         warnings.push(Finding::new(
             path.key("release"),
             format!(
-                "{what}: no more fixes for it. Use {DEFAULT_SPARK_RELEASE}, the newest EMR 7 release ({})",
-                table_note(&past)
+                "{what}: no more fixes for it. Use {RELEASE}, the newest EMR 7 release ({})",
+                support_table_note(&past)
             ),
         ));
     }
     let group = |raw: Option<RawInstanceGroup>, default_count: u32| {
         let raw = raw.unwrap_or_default();
         InstanceGroup {
-            instance_type: raw.instance_type.map_or_else(|| DEFAULT_SPARK_INSTANCE.to_owned(), |t| t.0),
+            instance_type: raw.instance_type.map_or_else(|| INSTANCE_TYPE.to_owned(), |t| t.0),
             count: raw.count.map_or(default_count, |c| c.0),
         }
     };
-    let master = group(raw.master, 1);
+    let master = group(raw.master, MASTER_COUNT);
     if master.count != 1 {
         return Err(Finding::new(
             path.key("master").key("count"),
             format!("the master group always has exactly one instance, not {}", master.count),
         ));
     }
-    let core = group(raw.core, DEFAULT_CORE_COUNT);
+    let core = group(raw.core, CORE_COUNT);
     if core.count == 0 {
         return Err(Finding::new(
             path.key("core").key("count"),
             "the core group needs at least one instance (it runs HDFS and YARN)",
         ));
     }
-    let task = raw.task.map(|t| group(Some(t), 0));
+    let task = raw.task.map(|t| group(Some(t), TASK_COUNT));
     let scaling = match raw.scaling {
         Some(s) if s.min.0 > s.max.0 => {
             return Err(Finding::new(

@@ -1,0 +1,132 @@
+//! The topology file, section by section: one module per section declares what the file may say there
+//! and turns it into the checked `model.rs` type.
+//!
+//! A section's `Raw*` structs are the file as written: each field's value type checks it while it is
+//! read (`types.rs`), its doc comment is its description in the JSON Schema (`schema.rs` derives the
+//! schema from these structs), and its default is a constant beside the struct, named both in the
+//! schema (`#[schemars(extend("default" = ...))]`) and where the section's function fills it in. The
+//! function applies the rules that involve more than one value; every problem names the field it is
+//! about and the node to point at, which `locate.rs` turns into a line and column.
+
+pub mod app;
+pub mod database;
+pub mod load_balancer;
+pub mod network;
+pub mod shared_storage;
+pub mod spark;
+
+use std::path::Path;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer};
+
+use self::app::{app, RawApp};
+use self::database::{database, RawDatabase};
+use self::load_balancer::{load_balancer, RawLoadBalancer};
+use self::network::{network, RawNetwork};
+use self::shared_storage::{shared_storage, RawSharedStorage};
+use self::spark::{spark, RawSpark};
+use super::error::Finding;
+use super::locate::YamlPath;
+use super::model::Topology;
+use super::types::{DeploymentName, Region, Tags};
+use super::versions::{Date, PastSupport, AS_OF};
+
+type Result<T> = std::result::Result<T, Finding>;
+
+// Every struct of the file denies unknown fields (serde then lists the expected ones). Optional
+// sections use `null_is_default`, so that a key written with no value (`database:`) means "this
+// section, with its defaults" rather than "no section". The doc comment is the schema's description.
+/// A clusterup topology: one highly available application cluster on AWS.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, expecting = "a mapping with at least name, region and app")]
+pub struct RawTopology {
+    /// Deployment name, used in every resource name and in the tag clusterup finds its resources by:
+    /// lowercase letters, digits and hyphens, starting with a letter, at most 21 characters, no `--`,
+    /// no trailing `-`.
+    pub name: DeploymentName,
+    /// AWS region, e.g. us-east-1.
+    pub region: Region,
+    /// Your tags, added to every resource: at most 40; keys 1-128 characters, not starting with aws:
+    /// or clusterup:, not Name; values at most 256 characters.
+    #[serde(default)]
+    pub tags: Option<Tags>,
+    /// The VPC. Either clusterup builds it (cidr, availability_zones, nat) or it uses an existing one
+    /// (vpc_id, public_subnet_ids, private_subnet_ids); the two forms cannot be mixed.
+    #[serde(default, deserialize_with = "null_is_default")]
+    pub network: Option<RawNetwork>,
+    /// The Application Load Balancer in front of the app nodes.
+    #[serde(default, deserialize_with = "null_is_default")]
+    pub load_balancer: Option<RawLoadBalancer>,
+    /// The app nodes: an Auto Scaling group in the private subnets.
+    pub app: RawApp,
+    /// RDS MySQL, the shared metadata database. Every field has a default.
+    #[serde(default, deserialize_with = "null_is_default")]
+    pub database: Option<RawDatabase>,
+    /// EFS file system mounted on every node (and the Spark cluster).
+    #[serde(default, deserialize_with = "null_is_default")]
+    pub shared_storage: Option<RawSharedStorage>,
+    /// An EMR cluster running Spark on YARN, sharing the database and file system.
+    #[serde(default, deserialize_with = "null_is_default")]
+    pub spark: Option<RawSpark>,
+}
+
+/// For optional sections: absent -> `None` (through `#[serde(default)]`), present but empty -> the
+/// section's defaults.
+fn null_is_default<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Option::<T>::deserialize(d).map(|section| Some(section.unwrap_or_default()))
+}
+
+/// Where a lifecycle date comes from, and how fresh the table is.
+fn support_table_note(past: &PastSupport) -> String {
+    format!("clusterup's version table as of {AS_OF}; source: {}", past.row.source)
+}
+
+/// Checks `raw` (read from `source`, whose text `spans` keeps) and returns the topology and its warnings, or the first problem.
+/// `today` decides which versions are past their end of standard support.
+pub fn validate(
+    raw: RawTopology,
+    source: &Path,
+    spans: super::Spans,
+    default_user_data: &str,
+    today: Date,
+) -> Result<(Topology, Vec<Finding>)> {
+    let root = YamlPath::root();
+    let mut warnings = Vec::new();
+    let region = raw.region.0;
+
+    let network = network(raw.network.unwrap_or_default(), &region, &mut warnings)?;
+    let load_balancer = load_balancer(raw.load_balancer.unwrap_or_default(), &region)?;
+    let app = app(raw.app, source, default_user_data, &mut warnings)?;
+
+    if load_balancer.stickiness.is_some() && app.capacity.max == 1 {
+        warnings.push(Finding::new(
+            root.key("load_balancer").key("stickiness"),
+            "sticky sessions do nothing with one app node (app.capacity.max is 1)",
+        ));
+    }
+
+    let database = raw.database.map(|db| database(db, today, &mut warnings));
+    let shared_storage = raw.shared_storage.map(shared_storage);
+    let has_database = database.is_some();
+    let spark = raw.spark.map(|s| spark(s, has_database, today, &mut warnings)).transpose()?;
+
+    let topology = Topology {
+        name: raw.name.0,
+        region,
+        tags: raw.tags.map(|t| t.0).unwrap_or_default(),
+        network,
+        load_balancer,
+        app,
+        database,
+        shared_storage,
+        spark,
+        source: source.to_owned(),
+        spans,
+    };
+    Ok((topology, warnings))
+}
