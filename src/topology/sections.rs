@@ -36,7 +36,9 @@ type Result<T> = std::result::Result<T, Finding>;
 
 // Every struct of the file denies unknown fields (serde then lists the expected ones). Optional
 // sections use `null_is_default`, so that a key written with no value (`database:`) means "this
-// section, with its defaults" rather than "no section". The doc comment is the schema's description.
+// section, with its defaults" rather than "no section"; sections whose absence also means their
+// defaults (`network`) use `null_as_default` and are no `Option`. The doc comment is the schema's
+// description.
 /// A clusterup topology: one highly available application cluster on AWS.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, expecting = "a mapping with at least name, region and app")]
@@ -53,11 +55,13 @@ pub struct RawTopology {
     pub tags: Option<Tags>,
     /// The VPC. Either clusterup builds it (cidr, availability_zones, nat) or it uses an existing one
     /// (vpc_id, public_subnet_ids, private_subnet_ids); the two forms cannot be mixed.
-    #[serde(default, deserialize_with = "null_is_default")]
-    pub network: Option<RawNetwork>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Option<RawNetwork>")]
+    pub network: RawNetwork,
     /// The Application Load Balancer in front of the app nodes.
-    #[serde(default, deserialize_with = "null_is_default")]
-    pub load_balancer: Option<RawLoadBalancer>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Option<RawLoadBalancer>")]
+    pub load_balancer: RawLoadBalancer,
     /// The app nodes: an Auto Scaling group in the private subnets.
     pub app: RawApp,
     /// RDS MySQL, the shared metadata database. Every field has a default.
@@ -78,7 +82,17 @@ where
     D: Deserializer<'de>,
     T: Deserialize<'de> + Default,
 {
-    Option::<T>::deserialize(d).map(|section| Some(section.unwrap_or_default()))
+    null_as_default(d).map(Some)
+}
+
+/// For sections whose absence means their defaults: absent (through `#[serde(default)]`) or present but
+/// empty -> the section's defaults.
+pub(super) fn null_as_default<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Option::<T>::deserialize(d).map(|section| section.unwrap_or_default())
 }
 
 /// Where a lifecycle date comes from, and how fresh the table is.
@@ -99,8 +113,8 @@ pub fn validate(
     let mut warnings = Vec::new();
     let region = raw.region.0;
 
-    let network = network(raw.network.unwrap_or_default(), &region, &mut warnings)?;
-    let load_balancer = load_balancer(raw.load_balancer.unwrap_or_default(), &region)?;
+    let network = network(raw.network, &region, &mut warnings)?;
+    let load_balancer = load_balancer(raw.load_balancer, &region)?;
     let app = app(raw.app, source, default_user_data, &mut warnings)?;
 
     if load_balancer.stickiness.is_some() && app.capacity.max == 1 {
@@ -118,6 +132,7 @@ pub fn validate(
     let topology = Topology {
         name: raw.name.0,
         region,
+        // No tags: none of the user's own.
         tags: raw.tags.map(|t| t.0).unwrap_or_default(),
         network,
         load_balancer,

@@ -6,7 +6,7 @@ use std::path::Path;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{null_is_default, Result};
+use super::{null_as_default, Result};
 use crate::topology::error::Finding;
 use crate::topology::locate::YamlPath;
 use crate::topology::model::*;
@@ -36,8 +36,9 @@ pub struct RawApp {
     #[schemars(extend("default" = PORT))]
     pub port: Option<Port>,
     /// Node counts: min <= desired <= max. Defaults: min 2, desired = min, max = the larger of min and 4.
-    #[serde(default, deserialize_with = "null_is_default")]
-    pub capacity: Option<RawCapacity>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Option<RawCapacity>")]
+    pub capacity: RawCapacity,
     /// Target tracking, so that the group grows and shrinks between min and max: exactly one of
     /// cpu_target or requests_per_target.
     pub scaling: Option<RawScaling>,
@@ -76,7 +77,7 @@ pub struct RawScaling {
 
 pub fn app(raw: RawApp, source: &Path, default_user_data: &str, warnings: &mut Vec<Finding>) -> Result<App> {
     let path = YamlPath::root().key("app");
-    let capacity = capacity(raw.capacity.unwrap_or_default(), &path.key("capacity"), warnings)?;
+    let capacity = capacity(raw.capacity, &path.key("capacity"), warnings)?;
     let scaling = raw.scaling.map(|s| scaling(s, &path.key("scaling"))).transpose()?;
     let (user_data_template, user_data_origin) = match raw.user_data {
         None => (default_user_data.to_owned(), BUILT_IN.to_owned()),

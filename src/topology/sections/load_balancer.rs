@@ -5,7 +5,7 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{null_is_default, Result};
+use super::{null_as_default, null_is_default, Result};
 use crate::topology::error::Finding;
 use crate::topology::locate::YamlPath;
 use crate::topology::model::*;
@@ -35,8 +35,9 @@ pub struct RawLoadBalancer {
     #[serde(default, deserialize_with = "null_is_default")]
     pub stickiness: Option<RawStickiness>,
     /// How the load balancer decides a node is healthy; timeout must be shorter than interval.
-    #[serde(default, deserialize_with = "null_is_default")]
-    pub health_check: Option<RawHealthCheck>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Option<RawHealthCheck>")]
+    pub health_check: RawHealthCheck,
     /// Idle connection timeout.
     #[schemars(extend("default" = spelled(IDLE_TIMEOUT)))]
     pub idle_timeout: Option<IdleTimeout>,
@@ -122,7 +123,7 @@ pub fn load_balancer(raw: RawLoadBalancer, region: &str) -> Result<LoadBalancer>
              or least_outstanding_requests with stickiness, or set stickiness.enabled: false",
         ));
     }
-    let health_check = health_check(raw.health_check.unwrap_or_default(), &path.key("health_check"))?;
+    let health_check = health_check(raw.health_check, &path.key("health_check"))?;
     Ok(LoadBalancer {
         scheme: raw.scheme.unwrap_or(SCHEME),
         listeners,

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{null_is_default, support_table_note, Result};
+use super::{null_as_default, null_is_default, support_table_note, Result};
 use crate::topology::error::Finding;
 use crate::topology::locate::YamlPath;
 use crate::topology::model::*;
@@ -24,13 +24,15 @@ pub struct RawSpark {
     #[schemars(extend("default" = RELEASE))]
     pub release: Option<EmrRelease>,
     /// The master node: always one instance (count, if written, must be 1).
-    #[serde(default, deserialize_with = "null_is_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Option<RawInstanceGroup>")]
     #[schemars(transform = group_count::<MASTER_COUNT, MASTER_COUNT>, transform = at_most_one)]
-    pub master: Option<RawInstanceGroup>,
+    pub master: RawInstanceGroup,
     /// Core nodes (HDFS and YARN): count at least 1.
-    #[serde(default, deserialize_with = "null_is_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Option<RawInstanceGroup>")]
     #[schemars(transform = group_count::<CORE_COUNT, 1>)]
-    pub core: Option<RawInstanceGroup>,
+    pub core: RawInstanceGroup,
     /// Task nodes (YARN only, no HDFS); none without this section.
     #[serde(default, deserialize_with = "null_is_default")]
     #[schemars(transform = group_count::<TASK_COUNT, 0>)]
@@ -119,12 +121,9 @@ pub fn spark(raw: RawSpark, has_database: bool, today: Date, warnings: &mut Vec<
             ),
         ));
     }
-    let group = |raw: Option<RawInstanceGroup>, default_count: u32| {
-        let raw = raw.unwrap_or_default();
-        InstanceGroup {
-            instance_type: raw.instance_type.map_or_else(|| INSTANCE_TYPE.to_owned(), |t| t.0),
-            count: raw.count.map_or(default_count, |c| c.0),
-        }
+    let group = |raw: RawInstanceGroup, default_count: u32| InstanceGroup {
+        instance_type: raw.instance_type.map_or_else(|| INSTANCE_TYPE.to_owned(), |t| t.0),
+        count: raw.count.map_or(default_count, |c| c.0),
     };
     let master = group(raw.master, MASTER_COUNT);
     if master.count != 1 {
@@ -140,7 +139,7 @@ pub fn spark(raw: RawSpark, has_database: bool, today: Date, warnings: &mut Vec<
             "the core group needs at least one instance (it runs HDFS and YARN)",
         ));
     }
-    let task = raw.task.map(|t| group(Some(t), TASK_COUNT));
+    let task = raw.task.map(|t| group(t, TASK_COUNT));
     let scaling = match raw.scaling {
         Some(s) if s.min.0 > s.max.0 => {
             return Err(Finding::new(
