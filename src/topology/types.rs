@@ -90,6 +90,26 @@ impl TextSchema {
     }
 }
 
+/// The schema of a text value type: text described by `$schema` (`$expecting` is its description).
+macro_rules! text_schema {
+    ($name:ty, $expecting:literal, $schema:expr) => {
+        impl JsonSchema for $name {
+            fn inline_schema() -> bool {
+                true
+            }
+
+            fn schema_name() -> Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                let schema: TextSchema = $schema;
+                schema.schema($expecting)
+            }
+        }
+    };
+}
+
 /// A string newtype whose `Deserialize` applies a rule from `rules.rs`, and whose schema is `$schema`.
 macro_rules! checked_text {
     ($(#[$doc:meta])* $name:ident, $expecting:literal, $rule:expr, $schema:expr) => {
@@ -110,20 +130,7 @@ macro_rules! checked_text {
             }
         }
 
-        impl JsonSchema for $name {
-            fn inline_schema() -> bool {
-                true
-            }
-
-            fn schema_name() -> Cow<'static, str> {
-                stringify!($name).into()
-            }
-
-            fn json_schema(_: &mut SchemaGenerator) -> Schema {
-                let schema: TextSchema = $schema;
-                schema.schema($expecting)
-            }
-        }
+        text_schema!($name, $expecting, $schema);
     };
 }
 
@@ -218,26 +225,6 @@ checked_text!(
     |_| Ok(()),
     TextSchema::ANY_STRING
 );
-
-/// The schema of a value type whose `Deserialize` is written out below: text described by `$schema`.
-macro_rules! text_schema {
-    ($name:ty, $expecting:literal, $schema:expr) => {
-        impl JsonSchema for $name {
-            fn inline_schema() -> bool {
-                true
-            }
-
-            fn schema_name() -> Cow<'static, str> {
-                stringify!($name).into()
-            }
-
-            fn json_schema(_: &mut SchemaGenerator) -> Schema {
-                let schema: TextSchema = $schema;
-                schema.schema($expecting)
-            }
-        }
-    };
-}
 
 text_schema!(
     Cidr,
