@@ -198,6 +198,47 @@ def error_of(call, *args, **kwargs):
         return refused.response["ResponseMetadata"]["HTTPStatusCode"], error["Code"], error.get("Message", "")
     raise AssertionError(f"{call.__name__} was not refused")
 
+class LoadBalancerDeletionProtection(unittest.TestCase):
+    """restore_load_balancer_deletion_protection"""
+
+    def setUp(self):
+        self.ec2 = client("ec2")
+        self.elb = client("elbv2")
+        vpc = self.ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+        subnets = [
+            self.ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"{REGION}{zone}")[
+                "Subnet"
+            ]["SubnetId"]
+            for i, zone in enumerate("ab")
+        ]
+        name = f"protected-{uuid.uuid4().hex[:8]}"
+        self.arn = self.elb.create_load_balancer(Name=name, Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+
+    def protect(self, on):
+        self.elb.modify_load_balancer_attributes(
+            LoadBalancerArn=self.arn,
+            Attributes=[{"Key": "deletion_protection.enabled", "Value": "true" if on else "false"}],
+        )
+
+    def exists(self):
+        return any(lb["LoadBalancerArn"] == self.arn for lb in self.elb.describe_load_balancers()["LoadBalancers"])
+
+    def test_a_protected_load_balancer_is_not_deleted_until_the_protection_is_off(self):
+        self.protect(True)
+        status, code, message = error_of(self.elb.delete_load_balancer, LoadBalancerArn=self.arn)
+        # Unpatched, the load balancer is deleted.
+        self.assertEqual((status, code), (400, "OperationNotPermitted"), message)
+        self.assertTrue(self.exists())
+        self.protect(False)
+        self.elb.delete_load_balancer(LoadBalancerArn=self.arn)
+        self.assertFalse(self.exists())
+
+    def test_an_unprotected_or_missing_load_balancer_deletes_as_before(self):
+        self.elb.delete_load_balancer(LoadBalancerArn=self.arn)
+        self.assertFalse(self.exists())
+        self.elb.delete_load_balancer(LoadBalancerArn=self.arn)
+
+
 
 class AutoScalingGroupFixture(unittest.TestCase):
     """A VPC subnet, a target group, and a launch template with versions 1 (t3.micro) and 2 (t3.small)."""

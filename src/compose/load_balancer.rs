@@ -39,6 +39,18 @@ fn target_group_attributes(topology: &Topology) -> Value {
     Value::Map(attrs)
 }
 
+/// Load balancer attributes clusterup manages: the idle timeout, and two secure defaults (docs/real-aws.md,
+/// "Security defaults"): requests with invalid header fields are dropped rather than passed to the app,
+/// and the load balancer cannot be deleted while the deployment lives (destroy turns that off first).
+fn load_balancer_attributes(topology: &Topology) -> Value {
+    let lb = &topology.load_balancer;
+    Value::Map(BTreeMap::from([
+        (load_balancer::IDLE_TIMEOUT.to_owned(), Value::str(lb.idle_timeout.as_secs().to_string())),
+        (load_balancer::DROP_INVALID_HEADERS.to_owned(), Value::str("true")),
+        (load_balancer::DELETION_PROTECTION.to_owned(), Value::str("true")),
+    ]))
+}
+
 fn health_check(topology: &Topology) -> HealthCheck {
     let hc = &topology.load_balancer.health_check;
     // The topology's rules keep these within AWS's ranges (5-300 s, 2-120 s), far inside an i32.
@@ -74,13 +86,7 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
             .prop(&load_balancer::SCHEME, Value::str(scheme))
             .prop(&load_balancer::SUBNETS, Value::List(subnets))
             .prop(&load_balancer::SECURITY_GROUPS, Value::List(vec![id_of(ALB_SECURITY_GROUP)]))
-            .prop(
-                &load_balancer::ATTRIBUTES,
-                Value::Map(BTreeMap::from([(
-                    "idle_timeout.timeout_seconds".to_owned(),
-                    Value::str(lb.idle_timeout.as_secs().to_string()),
-                )])),
-            ),
+            .prop(&load_balancer::ATTRIBUTES, load_balancer_attributes(topology)),
     ];
     for spec in &lb.listeners {
         let port = i64::from(spec.port);
