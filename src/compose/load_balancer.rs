@@ -11,6 +11,12 @@ use crate::resources::elbv2::target_group::HealthCheck;
 use crate::resources::elbv2::{listener, listener_action, load_balancer, target_group};
 use crate::topology::{Algorithm, Scheme, Stickiness, Topology};
 
+/// The security policy of every HTTPS listener: TLS 1.3 and 1.2 only, with forward-secret ciphers. AWS's
+/// recommended policy, and the console's default; a request that names none gets the 2016 one, which
+/// still takes TLS 1.0 and 1.1
+/// (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html).
+pub(super) const TLS_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
 /// Target group attributes clusterup manages; every other attribute keeps AWS's default.
 fn target_group_attributes(topology: &Topology) -> Value {
     let lb = &topology.load_balancer;
@@ -95,9 +101,10 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
             .prop(&listener::PORT, Value::Int(port))
             .prop(&listener::DEFAULT_ACTION, listener_action::forward_to(id_of(names::TARGET_GROUP)));
         desired = match &spec.certificate_arn {
-            Some(arn) => {
-                desired.prop(&listener::PROTOCOL, Value::str("HTTPS")).prop(&listener::CERTIFICATE, Value::str(arn))
-            }
+            Some(arn) => desired
+                .prop(&listener::PROTOCOL, Value::str("HTTPS"))
+                .prop(&listener::CERTIFICATE, Value::str(arn))
+                .prop(&listener::SSL_POLICY, Value::str(TLS_POLICY)),
             None => desired.prop(&listener::PROTOCOL, Value::str("HTTP")),
         };
         out.push(desired);
