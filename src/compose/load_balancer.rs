@@ -7,6 +7,7 @@ use super::network::refs;
 use super::{id_of, named};
 use crate::model::names::{load_balancer as names, network::ALB_SECURITY_GROUP};
 use crate::model::{Desired, Facts, Kind, Value, NAME};
+use crate::resources::elbv2::listener_action::ListenerAction;
 use crate::resources::elbv2::target_group::HealthCheck;
 use crate::resources::elbv2::{listener, listener_action, load_balancer, target_group};
 use crate::topology::{Algorithm, Scheme, Stickiness, Topology};
@@ -71,6 +72,18 @@ fn health_check(topology: &Topology) -> HealthCheck {
     }
 }
 
+/// Where plain HTTP listeners send their requests instead of forwarding them to the app, when the load
+/// balancer speaks HTTPS and `redirect_to_https` is not turned off: the HTTPS listener on 443, else the
+/// first HTTPS listener. `None`: they forward, as HTTPS ones do.
+fn https_redirect_port(topology: &Topology) -> Option<u16> {
+    let lb = &topology.load_balancer;
+    if !lb.redirect_to_https {
+        return None;
+    }
+    let https: Vec<u16> = lb.listeners.iter().filter(|l| l.certificate_arn.is_some()).map(|l| l.port).collect();
+    https.iter().copied().find(|&port| port == 443).or_else(|| https.first().copied())
+}
+
 pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
     let name = &topology.name;
     let net = refs(topology, facts);
@@ -94,12 +107,17 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
             .prop(&load_balancer::SECURITY_GROUPS, Value::List(vec![id_of(ALB_SECURITY_GROUP)]))
             .prop(&load_balancer::ATTRIBUTES, load_balancer_attributes(topology)),
     ];
+    let https_port = https_redirect_port(topology);
     for spec in &lb.listeners {
         let port = i64::from(spec.port);
+        let action = match https_port {
+            Some(to) if spec.certificate_arn.is_none() => ListenerAction::redirect_to_https(to).to_value(),
+            _ => listener_action::forward_to(id_of(names::TARGET_GROUP)),
+        };
         let mut desired = named(topology, &names::listener(port), Kind::Listener, &format!("{name}-{port}"))
             .prop(&listener::LOAD_BALANCER, id_of(names::LOAD_BALANCER))
             .prop(&listener::PORT, Value::Int(port))
-            .prop(&listener::DEFAULT_ACTION, listener_action::forward_to(id_of(names::TARGET_GROUP)));
+            .prop(&listener::DEFAULT_ACTION, action);
         desired = match &spec.certificate_arn {
             Some(arn) => desired
                 .prop(&listener::PROTOCOL, Value::str("HTTPS"))
@@ -110,4 +128,85 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
         out.push(desired);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::compose::offline_facts;
+    use crate::resources::elbv2::listener_action::ListenerAction;
+
+    const CERT: &str = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
+
+    /// The listeners' default actions and protocols for a web tier with `listeners` (YAML) and `extra`
+    /// load balancer lines.
+    fn listeners(listeners: &str, extra: &str) -> Vec<(i64, String, Option<ListenerAction>)> {
+        let text = format!(
+            "name: web\nregion: us-east-1\napp:\n  instance_type: t3.small\nload_balancer:\n  listeners:\n{listeners}{extra}"
+        );
+        let topology = crate::topology::parse(Path::new("topology.yaml"), &text).expect("valid").topology;
+        desired(&topology, &offline_facts(&topology))
+            .into_iter()
+            .filter(|d| d.kind == Kind::Listener)
+            .map(|d| {
+                let action = d.props.get(listener::DEFAULT_ACTION.name).and_then(ListenerAction::from_value);
+                (
+                    d.int(&listener::PORT).expect("port"),
+                    d.text(&listener::PROTOCOL).expect("protocol").to_owned(),
+                    action,
+                )
+            })
+            .collect()
+    }
+
+    fn forwards(action: &Option<ListenerAction>) -> bool {
+        // The forward names the target group still to be made: a reference, not an action yet.
+        action.is_none()
+    }
+
+    #[test]
+    fn with_an_https_listener_plain_http_redirects_to_it() {
+        let got = listeners(&format!("    - port: 80\n    - port: 443\n      certificate_arn: {CERT}\n"), "");
+        assert_eq!(got[0].0, 80);
+        assert_eq!(got[0].2, Some(ListenerAction::redirect_to_https(443)));
+        assert_eq!((got[1].0, got[1].1.as_str()), (443, "HTTPS"));
+        assert!(forwards(&got[1].2), "{:?}", got[1]);
+
+        // No HTTPS listener on 443: the first HTTPS one.
+        let got = listeners(
+            &format!("    - port: 80\n    - port: 8443\n      certificate_arn: {CERT}\n    - port: 8080\n"),
+            "",
+        );
+        assert_eq!(got[0].2, Some(ListenerAction::redirect_to_https(8443)));
+        assert_eq!(got[2].2, Some(ListenerAction::redirect_to_https(8443)));
+    }
+
+    #[test]
+    fn without_https_or_with_the_redirect_turned_off_every_listener_forwards() {
+        assert!(listeners("    - port: 80\n", "").iter().all(|l| forwards(&l.2)));
+        let got = listeners(
+            &format!("    - port: 80\n    - port: 443\n      certificate_arn: {CERT}\n"),
+            "  redirect_to_https: false\n",
+        );
+        assert!(got.iter().all(|l| forwards(&l.2)), "{got:?}");
+    }
+
+    #[test]
+    fn https_listeners_name_the_tls_1_3_policy_and_plain_ones_none() {
+        let text = format!(
+            "name: web\nregion: us-east-1\napp:\n  instance_type: t3.small\nload_balancer:\n  listeners:\n    - port: 80\n    - port: 443\n      certificate_arn: {CERT}\n"
+        );
+        let topology = crate::topology::parse(Path::new("topology.yaml"), &text).expect("valid").topology;
+        let wanted = desired(&topology, &offline_facts(&topology));
+        let policy = |port: i64| {
+            wanted
+                .iter()
+                .find(|d| d.kind == Kind::Listener && d.int(&listener::PORT).ok() == Some(port))
+                .and_then(|d| d.props.get(listener::SSL_POLICY.name).cloned())
+        };
+        assert_eq!(policy(443), Some(Value::str(TLS_POLICY)));
+        assert_eq!(policy(80), None);
+    }
 }

@@ -88,6 +88,8 @@ pub struct LoadBalancer {
     pub stickiness: Option<Stickiness>,
     pub health_check: HealthCheck,
     pub idle_timeout: Duration,
+    /// With an HTTPS listener, plain HTTP listeners redirect to it rather than forward to the app.
+    pub redirect_to_https: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -37,6 +37,7 @@ fn minimal_file_gets_every_default() {
                 matcher: "200-399".into(),
             },
             idle_timeout: Duration::from_secs(60),
+            redirect_to_https: true,
         }
     );
     assert_eq!(
