@@ -65,3 +65,70 @@ fn with_a_certificate_port_80_redirects_to_https_on_443_which_speaks_tls_1_3() {
     assert_code(&clusterup(&["destroy", "--yes", &topology]), 0);
     assert_eq!(block_on(live_tagged(&c, &ws.name)), Vec::<String>::new());
 }
+
+/// The load balancer's attributes clusterup manages, as AWS reports them.
+async fn load_balancer_attributes(c: &Clients, name: &str) -> std::collections::BTreeMap<String, String> {
+    let lb = c.elb.describe_load_balancers().names(format!("{name}-alb")).send().await.expect("load balancer");
+    let arn = lb.load_balancers()[0].load_balancer_arn().expect("arn");
+    let attributes = c.elb.describe_load_balancer_attributes().load_balancer_arn(arn).send().await.expect("attributes");
+    attributes.attributes().iter().filter_map(|a| Some((a.key()?.to_owned(), a.value()?.to_owned()))).collect()
+}
+
+async fn bucket_exists(c: &Clients, bucket: &str) -> bool {
+    c.s3.head_bucket().bucket(bucket).send().await.is_ok()
+}
+
+/// The load balancer drops invalid header fields and is protected from deletion while the deployment
+/// lives (destroy still deletes it: the emulator refuses a protected one, as AWS does); with
+/// `access_logs: true` it logs to a bucket of its own, whose policy lets the region's log delivery
+/// account write under AWSLogs/ and nothing else, and which goes when the logs are turned off.
+#[test]
+fn the_load_balancer_is_protected_drops_invalid_headers_and_logs_to_its_own_bucket() {
+    let ws = Workspace::from_example("web-tier.yaml", "alb-logs");
+    let topology = ws.topology().to_string_lossy().into_owned();
+    let c = block_on(clients());
+    ws.edit("  algorithm:", "  access_logs: true\n  algorithm:");
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+
+    let attributes = block_on(load_balancer_attributes(&c, &ws.name));
+    // clusterup-<name>-<account>-us-east-1-alb
+    let bucket = attributes.get("access_logs.s3.bucket").cloned().unwrap_or_default();
+    let account = bucket
+        .strip_prefix(&format!("clusterup-{}-", ws.name))
+        .and_then(|rest| rest.strip_suffix("-us-east-1-alb"))
+        .unwrap_or_else(|| panic!("log bucket {bucket:?}"))
+        .to_owned();
+    for (key, value) in [
+        ("routing.http.drop_invalid_header_fields.enabled", "true"),
+        ("deletion_protection.enabled", "true"),
+        ("access_logs.s3.enabled", "true"),
+    ] {
+        assert_eq!(attributes.get(key).map(String::as_str), Some(value), "{key}: {attributes:?}");
+    }
+    let policy = block_on(c.s3.get_bucket_policy().bucket(&bucket).send()).expect("bucket policy");
+    let policy: serde_json::Value = serde_json::from_str(policy.policy().expect("policy")).expect("JSON");
+    let statements = policy["Statement"].as_array().expect("statements");
+    let delivery = statements.iter().find(|s| s["Effect"] == "Allow").expect("log delivery statement");
+    assert_eq!(delivery["Principal"]["AWS"], "arn:aws:iam::127311923021:root");
+    assert_eq!(delivery["Action"], "s3:PutObject");
+    assert_eq!(delivery["Resource"], format!("arn:aws:s3:::{bucket}/AWSLogs/{account}/*"));
+    assert_eq!(statements.len(), 1, "{policy:#}");
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
+
+    // Logs off: the load balancer stops logging and the bucket goes.
+    ws.edit("  access_logs: true\n", "");
+    let plan = clusterup(&["plan", "--detailed-exitcode", &topology]);
+    assert_code(&plan, 2);
+    let text = stdout(&plan);
+    assert!(text.contains("~ load_balancer/alb") && text.contains("- load_balancer/log-bucket"), "{text}");
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+    let attributes = block_on(load_balancer_attributes(&c, &ws.name));
+    assert_eq!(attributes.get("access_logs.s3.enabled").map(String::as_str), Some("false"));
+    assert!(!block_on(bucket_exists(&c, &bucket)));
+
+    ws.edit("  algorithm:", "  access_logs: true\n  algorithm:");
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+    assert_code(&clusterup(&["destroy", "--yes", &topology]), 0);
+    assert_eq!(block_on(live_tagged(&c, &ws.name)), Vec::<String>::new());
+    assert!(!block_on(bucket_exists(&c, &bucket)), "destroy leaves the log bucket");
+}

@@ -51,11 +51,18 @@ fn target_group_attributes(topology: &Topology) -> Value {
 /// and the load balancer cannot be deleted while the deployment lives (destroy turns that off first).
 fn load_balancer_attributes(topology: &Topology) -> Value {
     let lb = &topology.load_balancer;
-    Value::Map(BTreeMap::from([
+    let mut attributes = BTreeMap::from([
         (load_balancer::IDLE_TIMEOUT.to_owned(), Value::str(lb.idle_timeout.as_secs().to_string())),
         (load_balancer::DROP_INVALID_HEADERS.to_owned(), Value::str("true")),
         (load_balancer::DELETION_PROTECTION.to_owned(), Value::str("true")),
-    ]))
+        (load_balancer::ACCESS_LOGS.to_owned(), Value::str(lb.access_logs.to_string())),
+    ]);
+    if lb.access_logs {
+        // The bucket's id is its name; the reference also makes the load balancer wait for its policy,
+        // without which AWS refuses to turn the logs on.
+        attributes.insert(load_balancer::ACCESS_LOGS_BUCKET.to_owned(), id_of(names::LOG_BUCKET));
+    }
+    Value::Map(attributes)
 }
 
 fn health_check(topology: &Topology) -> HealthCheck {
@@ -108,6 +115,7 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
             .prop(&load_balancer::ATTRIBUTES, load_balancer_attributes(topology)),
     ];
     let https_port = https_redirect_port(topology);
+    out.extend(super::access_logs::desired(topology, facts));
     for spec in &lb.listeners {
         let port = i64::from(spec.port);
         let action = match https_port {

@@ -4,6 +4,7 @@
 //!
 //! One module per section; the order of [`desired`] is the order plans list resources in.
 
+mod access_logs;
 mod app;
 mod canary;
 mod database;

@@ -89,11 +89,12 @@ pub async fn gather(aws: &Aws, topology: &Topology, existing: &[Actual]) -> Resu
             (cidr, e.private_subnet_ids.iter().map(|id| zone_of(id)).collect())
         }
     };
-    // Only the Spark bucket's name (bucket names are global) and the ARNs of the database and its secret
-    // in the nodes' role policies (written before the database exists) need the account.
-    let account_id = match (&topology.spark, &topology.database) {
-        (None, None) => String::new(),
-        _ => aws
+    // Only the Spark and access log buckets' names (bucket names are global) and the ARNs of the database
+    // and its secret in the nodes' role policies (written before the database exists) need the account.
+    let needs_account = topology.spark.is_some() || topology.database.is_some() || topology.load_balancer.access_logs;
+    let account_id = match needs_account {
+        false => String::new(),
+        true => aws
             .sts
             .get_caller_identity()
             .send()

@@ -90,6 +90,8 @@ pub struct LoadBalancer {
     pub idle_timeout: Duration,
     /// With an HTTPS listener, plain HTTP listeners redirect to it rather than forward to the app.
     pub redirect_to_https: bool,
+    /// Access logs to a bucket of the deployment's own.
+    pub access_logs: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

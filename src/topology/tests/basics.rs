@@ -38,6 +38,7 @@ fn minimal_file_gets_every_default() {
             },
             idle_timeout: Duration::from_secs(60),
             redirect_to_https: true,
+            access_logs: false,
         }
     );
     assert_eq!(
