@@ -196,6 +196,10 @@ pub struct Database {
     pub parameters: BTreeMap<String, String>,
 }
 
+/// The database parameter that refuses connections without TLS: clusterup sets it to 1 unless
+/// `database.parameters` says otherwise (a warning).
+pub const REQUIRE_SECURE_TRANSPORT: &str = "require_secure_transport";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApplyChanges {
     /// As apply runs (the default); some changes mean a brief outage, which the plan says.
