@@ -132,3 +132,98 @@ fn the_load_balancer_is_protected_drops_invalid_headers_and_logs_to_its_own_buck
     assert_eq!(block_on(live_tagged(&c, &ws.name)), Vec::<String>::new());
     assert!(!block_on(bucket_exists(&c, &bucket)), "destroy leaves the log bucket");
 }
+
+/// Every rule of every group clusterup manages has a description; the database and file-system groups
+/// send nothing; the app nodes send HTTPS anywhere, MySQL to the database's group and NFS to the file
+/// system's, and nothing else; the load balancer sends only to the nodes' port. Egress drift shows in
+/// the plan and apply removes it.
+#[test]
+fn security_group_rules_are_described_and_egress_is_only_what_each_tier_needs() {
+    use aws_sdk_ec2::types::{IpPermission, SecurityGroup};
+
+    let ws = Workspace::from_example("smarten.yaml", "sg-rules");
+    let topology = ws.topology().to_string_lossy().into_owned();
+    let c = block_on(clients());
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+
+    let described =
+        block_on(c.ec2.describe_security_groups().filters(crate::apply_destroy::tag_filter(&ws.name)).send())
+            .expect("security groups");
+    let group = |suffix: &str| -> SecurityGroup {
+        let name = format!("{}-{suffix}", ws.name);
+        described.security_groups().iter().find(|g| g.group_name() == Some(name.as_str())).cloned().expect(&name)
+    };
+    // (protocol, port, peer, description) of each rule.
+    let rules = |perms: &[IpPermission]| -> Vec<(String, Option<i32>, String, String)> {
+        let mut out = Vec::new();
+        for p in perms {
+            let (protocol, port) = (p.ip_protocol().unwrap_or_default().to_owned(), p.from_port());
+            for r in p.ip_ranges() {
+                out.push((
+                    protocol.clone(),
+                    port,
+                    r.cidr_ip().unwrap_or_default().to_owned(),
+                    r.description().unwrap_or_default().to_owned(),
+                ));
+            }
+            for g in p.user_id_group_pairs() {
+                out.push((
+                    protocol.clone(),
+                    port,
+                    g.group_id().unwrap_or_default().to_owned(),
+                    g.description().unwrap_or_default().to_owned(),
+                ));
+            }
+        }
+        out.sort();
+        out
+    };
+    let (alb, app, db, efs) = (group("alb"), group("app"), group("db"), group("efs"));
+    let id = |g: &SecurityGroup| g.group_id().expect("id").to_owned();
+    for g in [&alb, &app, &db, &efs] {
+        for (direction, perms) in [("ingress", g.ip_permissions()), ("egress", g.ip_permissions_egress())] {
+            for rule in rules(perms) {
+                assert!(!rule.3.is_empty(), "{:?} {direction} rule without a description: {rule:?}", g.group_name());
+            }
+        }
+    }
+    assert_eq!(rules(db.ip_permissions_egress()), vec![], "the database's group sends nothing");
+    assert_eq!(rules(efs.ip_permissions_egress()), vec![], "the file system's group sends nothing");
+    let peers = |perms: &[IpPermission]| -> Vec<(Option<i32>, String)> {
+        rules(perms).into_iter().map(|(_, port, peer, _)| (port, peer)).collect()
+    };
+    let mut app_out = vec![(Some(443), "0.0.0.0/0".to_owned()), (Some(3306), id(&db)), (Some(2049), id(&efs))];
+    app_out.sort();
+    let mut found = peers(app.ip_permissions_egress());
+    found.sort();
+    assert_eq!(found, app_out);
+    assert_eq!(peers(alb.ip_permissions_egress()), vec![(Some(8080), id(&app))]);
+    assert_eq!(rules(db.ip_permissions())[0].3, "MySQL from the app nodes");
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
+
+    // Someone opens the database's group outward: the plan shows it, apply takes it back.
+    block_on(
+        c.ec2
+            .authorize_security_group_egress()
+            .group_id(id(&db))
+            .ip_permissions(
+                IpPermission::builder()
+                    .ip_protocol("tcp")
+                    .from_port(25)
+                    .to_port(25)
+                    .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip("0.0.0.0/0").build())
+                    .build(),
+            )
+            .send(),
+    )
+    .expect("authorize egress");
+    let plan = clusterup(&["plan", "--detailed-exitcode", &topology]);
+    assert_code(&plan, 2);
+    assert!(stdout(&plan).contains("~ network/security-group-egress/database"), "{}", stdout(&plan));
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+    let db_now = block_on(c.ec2.describe_security_groups().group_ids(id(&db)).send()).expect("db group");
+    assert_eq!(rules(db_now.security_groups()[0].ip_permissions_egress()), vec![]);
+
+    assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &topology]), 0);
+    assert_eq!(block_on(live_tagged(&c, &ws.name)), Vec::<String>::new());
+}

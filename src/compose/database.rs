@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use super::network::{data_tier_clients, refs, security_group};
+use super::network::{data_tier_clients, refs, security_group, with_egress};
 use super::{id_of, named};
 use crate::model::names::{database as names, network::DATABASE_SECURITY_GROUP};
 use crate::model::{Desired, Facts, Kind, Prop, Value, NAME};
-use crate::resources::ec2::security_group::{ingress_from_group, INGRESS};
+use crate::resources::ec2::security_group::{tcp_with_group, INGRESS};
 use crate::resources::rds::{instance, parameter_group, subnet_group};
 use crate::topology::{Database, Topology, REQUIRE_SECURE_TRANSPORT};
 
@@ -49,11 +49,19 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
     let (parameter_group_address, parameter_group_name) =
         (names::parameter_group(&family), names::parameter_group_name(&topology.name, &family));
     let net = refs(topology, facts);
-    vec![
-        security_group(topology, facts, DATABASE_SECURITY_GROUP, &name, "database, reached only from the app").prop(
+    let group = security_group(topology, facts, DATABASE_SECURITY_GROUP, &name, "database, reached only from the app")
+        .prop(
             &INGRESS,
-            Value::List(data_tier_clients(topology).into_iter().map(|g| ingress_from_group(3306, g)).collect()),
-        ),
+            Value::List(
+                data_tier_clients(topology)
+                    .into_iter()
+                    .map(|(g, who)| tcp_with_group(3306, g, &format!("MySQL from the {who}")))
+                    .collect(),
+            ),
+        );
+    // The database answers; it starts no connection of its own: no egress at all.
+    let mut out = Vec::from(with_egress(group, Vec::new()));
+    out.extend([
         named(topology, names::SUBNET_GROUP, Kind::DbSubnetGroup, &name)
             .prop(&NAME, Value::str(&name))
             .prop(&subnet_group::SUBNETS, Value::List(net.private_subnets)),
@@ -80,7 +88,8 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
             .prop(&instance::MANAGED_PASSWORD, Value::Bool(true))
             .prop(&instance::APPLY_CHANGES, Value::str(db.apply_changes.as_str()))
             .create_only(&instance::MASTER_USERNAME, Value::str("admin")),
-    ]
+    ]);
+    out
 }
 
 #[cfg(test)]

@@ -2,11 +2,11 @@
 //! private subnet, an access point for the data folder, lifecycle (IA) and backups, behind a security
 //! group that admits NFS (2049) only from the app and Spark nodes.
 
-use super::network::{data_tier_clients, refs, security_group};
+use super::network::{data_tier_clients, refs, security_group, with_egress};
 use super::{id_of, named};
 use crate::model::names::{network::EFS_SECURITY_GROUP, storage as names, zone_letter};
 use crate::model::{tags, Desired, Facts, Kind, Value, TAGS};
-use crate::resources::ec2::security_group::{ingress_from_group, INGRESS};
+use crate::resources::ec2::security_group::{tcp_with_group, INGRESS};
 use crate::resources::efs::{access_point, file_system, mount_target};
 use crate::topology::Topology;
 
@@ -35,18 +35,25 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
     if let Some(Value::Map(tags)) = file_system.props.get_mut(TAGS.name) {
         tags.insert(tags::MOUNT_PATH.to_owned(), Value::str(&storage.mount_path));
     }
-    let mut out = vec![
-        security_group(
-            topology,
-            facts,
-            EFS_SECURITY_GROUP,
-            &format!("{name}-efs"),
-            "shared data folder (NFS), reached only from the app",
-        )
-        .prop(
-            &INGRESS,
-            Value::List(data_tier_clients(topology).into_iter().map(|g| ingress_from_group(2049, g)).collect()),
+    let group = security_group(
+        topology,
+        facts,
+        EFS_SECURITY_GROUP,
+        &format!("{name}-efs"),
+        "shared data folder (NFS), reached only from the app",
+    )
+    .prop(
+        &INGRESS,
+        Value::List(
+            data_tier_clients(topology)
+                .into_iter()
+                .map(|(g, who)| tcp_with_group(2049, g, &format!("NFS from the {who}")))
+                .collect(),
         ),
+    );
+    // Mount targets answer NFS; they start no connection of their own: no egress at all.
+    let mut out = Vec::from(with_egress(group, Vec::new()));
+    out.extend([
         file_system,
         named(topology, names::ACCESS_POINT, Kind::AccessPoint, &format!("{name}-data"))
             .prop(&access_point::FILE_SYSTEM, fs.clone())
@@ -54,7 +61,7 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
             .prop(&access_point::UID, Value::Int(DATA_UID))
             .prop(&access_point::GID, Value::Int(DATA_UID))
             .prop(&access_point::PERMISSIONS, Value::str("0755")),
-    ];
+    ]);
     for (zone, subnet) in facts.private_subnet_zones.iter().zip(net.private_subnets) {
         // Mount targets carry no tags: they are found through their file system.
         out.push(

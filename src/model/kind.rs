@@ -27,6 +27,7 @@ kinds!(
     NatGateway,
     RouteTable,
     SecurityGroup,
+    SecurityGroupEgress,
     TargetGroup,
     LoadBalancer,
     Listener,

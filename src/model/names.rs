@@ -18,6 +18,13 @@ pub mod network {
     pub const SPARK_CORE_SECURITY_GROUP: &str = "network/security-group/spark-core";
     pub const SPARK_SERVICE_SECURITY_GROUP: &str = "network/security-group/spark-service";
 
+    /// The egress rules of the group at `group` (`network/security-group/app` ->
+    /// `network/security-group-egress/app`).
+    pub fn egress_of(group: &str) -> String {
+        let leaf = group.rsplit('/').next().unwrap_or(group);
+        format!("network/security-group-egress/{leaf}")
+    }
+
     /// `network/subnet/public-a`; `tier` is `public` or `private`.
     pub fn subnet(tier: &str, letter: &str) -> String {
         format!("network/subnet/{tier}-{letter}")

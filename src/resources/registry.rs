@@ -15,6 +15,7 @@ pub fn of(kind: Kind) -> &'static dyn AnyKind {
         Kind::NatGateway => &ec2::nat_gateway::NatGateway,
         Kind::RouteTable => &ec2::route_table::RouteTable,
         Kind::SecurityGroup => &ec2::security_group::SecurityGroup,
+        Kind::SecurityGroupEgress => &ec2::security_group_egress::SecurityGroupEgress,
         Kind::TargetGroup => &elbv2::target_group::TargetGroup,
         Kind::LoadBalancer => &elbv2::load_balancer::LoadBalancer,
         Kind::Listener => &elbv2::listener::Listener,
