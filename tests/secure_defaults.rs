@@ -227,3 +227,47 @@ fn security_group_rules_are_described_and_egress_is_only_what_each_tier_needs() 
     assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &topology]), 0);
     assert_eq!(block_on(live_tagged(&c, &ws.name)), Vec::<String>::new());
 }
+
+/// The file system has a policy: NFS without TLS is refused, and only the app nodes' role may mount and
+/// write, through the deployment's access point. Policy drift shows in the plan and apply puts it back.
+#[test]
+fn the_file_system_policy_refuses_nfs_without_tls_and_mounts_but_for_the_node_role() {
+    let ws = Workspace::from_example("smarten.yaml", "efs-policy");
+    let topology = ws.topology().to_string_lossy().into_owned();
+    let c = block_on(clients());
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+
+    let systems = block_on(c.efs.describe_file_systems().creation_token(format!("clusterup-{}-data", ws.name)).send())
+        .expect("file system");
+    let fs = systems.file_systems()[0].clone();
+    let points = block_on(c.efs.describe_access_points().file_system_id(fs.file_system_id()).send()).expect("points");
+    let access_point = points.access_points()[0].access_point_arn().expect("arn").to_owned();
+    let role = block_on(c.iam.get_role().role_name(format!("{}-us-east-1-app", ws.name)).send()).expect("app role");
+    let read = || -> serde_json::Value {
+        let out = block_on(c.efs.describe_file_system_policy().file_system_id(fs.file_system_id()).send())
+            .expect("DescribeFileSystemPolicy");
+        serde_json::from_str(out.policy().expect("policy")).expect("JSON")
+    };
+    let doc = read();
+    let statements = doc["Statement"].as_array().expect("statements");
+    let deny = statements.iter().find(|s| s["Effect"] == "Deny").expect("a deny");
+    assert_eq!(deny["Condition"]["Bool"]["aws:SecureTransport"], "false");
+    assert_eq!(deny["Resource"], fs.file_system_arn().expect("arn"));
+    let allow = statements.iter().find(|s| s["Effect"] == "Allow").expect("an allow");
+    assert_eq!(allow["Principal"]["AWS"], role.role().expect("role").arn());
+    assert_eq!(allow["Condition"]["StringEquals"]["elasticfilesystem:AccessPointArn"], access_point.as_str());
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
+
+    // Someone opens the file system to everyone: the plan shows it, apply puts the policy back.
+    let open = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"*"}]}"#;
+    block_on(c.efs.put_file_system_policy().file_system_id(fs.file_system_id()).policy(open).send())
+        .expect("PutFileSystemPolicy");
+    let plan = clusterup(&["plan", "--detailed-exitcode", &topology]);
+    assert_code(&plan, 2);
+    assert!(stdout(&plan).contains("~ storage/file-system-policy"), "{}", stdout(&plan));
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+    assert_eq!(read(), doc);
+
+    assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &topology]), 0);
+    assert_eq!(block_on(live_tagged(&c, &ws.name)), Vec::<String>::new());
+}

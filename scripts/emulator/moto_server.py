@@ -1,15 +1,16 @@
-"""clusterup's local AWS emulator: moto's server with seven documented AWS behaviours restored.
+"""clusterup's local AWS emulator: moto's server with eight documented AWS behaviours restored.
 
 Takes the same options as `moto_server` (`-H HOST -p PORT`, ...). scripts/emulator.sh and the Rust test
 support (tests/support/mod.rs) start it with the project virtualenv's python.
 
-moto 5.2.5 differs from AWS in seven places that clusterup's tests cannot work around without testing
+moto 5.2.5 differs from AWS in eight places that clusterup's tests cannot work around without testing
 something other than what runs on AWS: launch template versions' user data, EMR terminating its instances,
-a load balancer's deletion protection, Auto Scaling instance refresh (with the launch template version
-each instance runs), a group's instance maintenance policy and default warm-up, EMR's reconfiguration of
-a running instance group, and CloudWatch's Smithy RPC v2 CBOR protocol (the only one the AWS SDK for
-Rust speaks to CloudWatch). Each function below restores one documented AWS behaviour, and nothing else:
-no patch makes the emulator accept a request that AWS would reject. They are tested by scripts/emulator/test_moto_server.py (run by scripts/test.sh);
+a load balancer's deletion protection, deleting an EFS file system's policy, Auto Scaling instance
+refresh (with the launch template version each instance runs), a group's instance maintenance policy
+and default warm-up, EMR's reconfiguration of a running instance group, and CloudWatch's Smithy RPC v2
+CBOR protocol (the only one the AWS SDK for Rust speaks to CloudWatch). Each function below restores
+one documented AWS behaviour, and nothing else: no patch makes the emulator accept a request that AWS
+would reject. They are tested by scripts/emulator/test_moto_server.py (run by scripts/test.sh);
 docs/localstack.md explains why they exist.
 """
 
@@ -106,6 +107,34 @@ def restore_load_balancer_deletion_protection() -> None:
         return original(self, arn)
 
     ELBv2Backend.delete_load_balancer = delete_load_balancer
+
+
+def restore_efs_delete_file_system_policy() -> None:
+    """DeleteFileSystemPolicy removes a file system's policy, as AWS does.
+
+    AWS: "Deletes the FileSystemPolicy for the specified file system. The default FileSystemPolicy goes
+    into effect once the existing policy is deleted." It fails with FileSystemNotFound for a file
+    system that does not exist, and otherwise succeeds, a file system without a policy included:
+    https://docs.aws.amazon.com/efs/latest/ug/API_DeleteFileSystemPolicy.html
+
+    moto implements Put and DescribeFileSystemPolicy but not this call: its EFS responder has no
+    `delete_file_system_policy`, so the request (DELETE /2015-02-01/file-systems/{id}/policy, already
+    routed to the responder) answers 500. Add it, on the backend's own lookup (which raises moto's
+    FileSystemNotFound), clearing the policy Put stores.
+    """
+    from moto.efs.models import EFSBackend
+    from moto.efs.responses import EFSResponse
+
+    def delete_file_system_policy_backend(self, file_system_id):
+        _, (file_system,) = self.describe_file_systems(file_system_id=file_system_id)
+        file_system.file_system_policy = None
+
+    def delete_file_system_policy(self):
+        self.efs_backend.delete_file_system_policy(self._get_param("FileSystemId"))
+        return "{}", {"Content-Type": "application/json"}
+
+    EFSBackend.delete_file_system_policy = delete_file_system_policy_backend
+    EFSResponse.delete_file_system_policy = delete_file_system_policy
 
 
 def restore_auto_scaling_instance_refresh() -> None:
@@ -867,6 +896,7 @@ def main() -> None:
     restore_launch_template_version_user_data()
     restore_emr_instance_termination()
     restore_load_balancer_deletion_protection()
+    restore_efs_delete_file_system_policy()
     restore_auto_scaling_instance_refresh()
     restore_instance_maintenance_policy()
     restore_emr_instance_group_reconfiguration()

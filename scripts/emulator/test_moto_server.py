@@ -198,6 +198,28 @@ def error_of(call, *args, **kwargs):
         return refused.response["ResponseMetadata"]["HTTPStatusCode"], error["Code"], error.get("Message", "")
     raise AssertionError(f"{call.__name__} was not refused")
 
+class EfsDeleteFileSystemPolicy(unittest.TestCase):
+    """restore_efs_delete_file_system_policy"""
+
+    def setUp(self):
+        self.efs = client("efs")
+        self.fs = self.efs.create_file_system(CreationToken=f"patch-test-{uuid.uuid4().hex[:8]}")["FileSystemId"]
+
+    def test_the_policy_goes_and_describe_then_finds_none(self):
+        policy = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"*"}]}'
+        self.efs.put_file_system_policy(FileSystemId=self.fs, Policy=policy)
+        # Unpatched, a 500.
+        self.efs.delete_file_system_policy(FileSystemId=self.fs)
+        status, code, _ = error_of(self.efs.describe_file_system_policy, FileSystemId=self.fs)
+        self.assertEqual((status, code), (404, "PolicyNotFound"))
+        # Without a policy it succeeds again, as on AWS.
+        self.efs.delete_file_system_policy(FileSystemId=self.fs)
+
+    def test_a_file_system_that_does_not_exist_is_not_found(self):
+        status, code, _ = error_of(self.efs.delete_file_system_policy, FileSystemId="fs-0123456789abcdef0")
+        self.assertEqual((status, code), (404, "FileSystemNotFound"))
+
+
 class LoadBalancerDeletionProtection(unittest.TestCase):
     """restore_load_balancer_deletion_protection"""
 

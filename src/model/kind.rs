@@ -39,6 +39,7 @@ kinds!(
     FileSystem,
     MountTarget,
     AccessPoint,
+    FileSystemPolicy,
     LaunchTemplate,
     AutoScalingGroup,
     ScalingPolicy,

@@ -127,6 +127,7 @@ pub mod database {
 pub mod storage {
     pub const FILE_SYSTEM: &str = "storage/file-system";
     pub const ACCESS_POINT: &str = "storage/access-point";
+    pub const FILE_SYSTEM_POLICY: &str = "storage/file-system-policy";
 
     /// `storage/mount-target/a`: one per zone.
     pub fn mount_target(letter: &str) -> String {

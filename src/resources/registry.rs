@@ -27,6 +27,7 @@ pub fn of(kind: Kind) -> &'static dyn AnyKind {
         Kind::FileSystem => &efs::file_system::FileSystem,
         Kind::MountTarget => &efs::mount_target::MountTarget,
         Kind::AccessPoint => &efs::access_point::AccessPoint,
+        Kind::FileSystemPolicy => &efs::file_system_policy::FileSystemPolicy,
         Kind::LaunchTemplate => &ec2::launch_template::LaunchTemplate,
         Kind::AutoScalingGroup => &autoscaling::group::AutoScalingGroup,
         Kind::ScalingPolicy => &autoscaling::scaling_policy::ScalingPolicy,
