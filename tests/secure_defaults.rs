@@ -271,3 +271,53 @@ fn the_file_system_policy_refuses_nfs_without_tls_and_mounts_but_for_the_node_ro
     assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &topology]), 0);
     assert_eq!(block_on(live_tagged(&c, &ws.name)), Vec::<String>::new());
 }
+
+/// The launch template maps an encrypted gp3 root volume on the image's root device, whatever the
+/// account's EBS default, and the nodes boot with it.
+#[test]
+fn nodes_boot_from_an_encrypted_gp3_root_volume_on_the_images_root_device() {
+    let ws = Workspace::from_example("web-tier.yaml", "root-volume");
+    let topology = ws.topology().to_string_lossy().into_owned();
+    let c = block_on(clients());
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+
+    let name = format!("{}-app", ws.name);
+    let versions =
+        block_on(c.ec2.describe_launch_template_versions().launch_template_name(&name).versions("$Default").send())
+            .expect("versions");
+    let data = versions.launch_template_versions()[0].launch_template_data().expect("data").clone();
+    let image = block_on(c.ec2.describe_images().image_ids(data.image_id().expect("image")).send()).expect("image");
+    let root = image.images()[0].root_device_name().expect("root device").to_owned();
+    let mappings = data.block_device_mappings();
+    assert_eq!(mappings.len(), 1, "{mappings:?}");
+    assert_eq!(mappings[0].device_name(), Some(root.as_str()));
+    let ebs = mappings[0].ebs().expect("an EBS volume");
+    assert_eq!(ebs.volume_type(), Some(&aws_sdk_ec2::types::VolumeType::Gp3));
+    assert_eq!((ebs.encrypted(), ebs.delete_on_termination()), (Some(true), Some(true)));
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
+
+    // The nodes' root volumes, as EC2 made them.
+    let group =
+        block_on(c.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&name).send()).expect("group");
+    let node = group.auto_scaling_groups()[0].instances()[0].instance_id().expect("node").to_owned();
+    let volumes = block_on(
+        c.ec2
+            .describe_volumes()
+            .filters(aws_sdk_ec2::types::Filter::builder().name("attachment.instance-id").values(&node).build())
+            .send(),
+    )
+    .expect("volumes");
+    let on_root: Vec<_> = volumes
+        .volumes()
+        .iter()
+        .filter(|v| v.attachments().iter().any(|a| a.device() == Some(root.as_str())))
+        .collect();
+    assert_eq!(on_root.len(), 1, "{volumes:?}");
+    assert_eq!(
+        (on_root[0].encrypted(), on_root[0].volume_type()),
+        (Some(true), Some(&aws_sdk_ec2::types::VolumeType::Gp3))
+    );
+
+    assert_code(&clusterup(&["destroy", "--yes", &topology]), 0);
+    assert_eq!(block_on(live_tagged(&c, &ws.name)), Vec::<String>::new());
+}
