@@ -321,3 +321,37 @@ fn nodes_boot_from_an_encrypted_gp3_root_volume_on_the_images_root_device() {
     assert_code(&clusterup(&["destroy", "--yes", &topology]), 0);
     assert_eq!(block_on(live_tagged(&c, &ws.name)), Vec::<String>::new());
 }
+
+/// The Spark cluster starts with a security configuration of the deployment's (S3 encryption at rest),
+/// made before it and deleted after it has terminated.
+#[test]
+fn the_spark_cluster_starts_with_its_security_configuration_which_destroy_deletes() {
+    let ws = Workspace::from_example("smarten-spark.yaml", "emr-security");
+    let topology = ws.topology().to_string_lossy().into_owned();
+    let c = block_on(clients());
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+
+    let name = format!("clusterup-{}-spark", ws.name);
+    let described =
+        block_on(c.emr.describe_security_configuration().name(&name).send()).expect("security configuration");
+    let doc: serde_json::Value =
+        serde_json::from_str(described.security_configuration().expect("document")).expect("JSON");
+    let encryption = &doc["EncryptionConfiguration"];
+    assert_eq!(encryption["EnableAtRestEncryption"], true);
+    assert_eq!(encryption["AtRestEncryptionConfiguration"]["S3EncryptionConfiguration"]["EncryptionMode"], "SSE-S3");
+    let clusters = block_on(c.emr.list_clusters().send()).expect("clusters");
+    let id = clusters
+        .clusters()
+        .iter()
+        .find(|k| k.name() == Some(format!("{}-spark", ws.name).as_str()))
+        .and_then(|k| k.id())
+        .expect("the cluster")
+        .to_owned();
+    let cluster = block_on(c.emr.describe_cluster().cluster_id(&id).send()).expect("cluster");
+    assert_eq!(cluster.cluster().and_then(|k| k.security_configuration()), Some(name.as_str()));
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
+
+    assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &topology]), 0);
+    assert_eq!(block_on(live_tagged(&c, &ws.name)), Vec::<String>::new());
+    assert!(block_on(c.emr.describe_security_configuration().name(&name).send()).is_err(), "destroy leaves {name}");
+}

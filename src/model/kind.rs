@@ -45,6 +45,7 @@ kinds!(
     ScalingPolicy,
     Bucket,
     BucketObject,
+    EmrSecurityConfiguration,
     EmrCluster,
     HiveMetastore,
 );

@@ -227,6 +227,14 @@ pub mod spark {
     pub fn cluster_name(deployment: &str) -> String {
         format!("{deployment}-spark")
     }
+
+    /// The cluster's EMR security configuration (its encryption settings).
+    pub const SECURITY_CONFIGURATION: &str = "spark/security-configuration";
+
+    /// Its name: security configurations carry no tags, so the name alone says whose it is.
+    pub fn security_configuration_name(deployment: &str) -> String {
+        format!("clusterup-{deployment}-spark")
+    }
 }
 
 /// The address of `name` if it is one of this deployment's buckets in `region`, for any account: the

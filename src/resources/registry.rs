@@ -33,6 +33,7 @@ pub fn of(kind: Kind) -> &'static dyn AnyKind {
         Kind::ScalingPolicy => &autoscaling::scaling_policy::ScalingPolicy,
         Kind::Bucket => &s3::bucket::Bucket,
         Kind::BucketObject => &s3::object::BucketObject,
+        Kind::EmrSecurityConfiguration => &emr::security_configuration::EmrSecurityConfiguration,
         Kind::EmrCluster => &emr::cluster::EmrCluster,
         Kind::HiveMetastore => &emr::metastore::HiveMetastore,
     }

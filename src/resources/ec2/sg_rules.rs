@@ -280,7 +280,7 @@ mod tests {
             .ip_protocol("-1")
             .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
             .build();
-        let rules = read(&[all.clone()]);
+        let rules = read(std::slice::from_ref(&all));
         assert_eq!(rules.len(), 1);
         let c = changes(&rules, &[]);
         assert_eq!(c.remove, vec![all]);
@@ -291,7 +291,7 @@ mod tests {
     fn a_rule_that_differs_only_in_its_description_is_described_not_replaced() {
         let wanted = tcp_with_group(8080, Value::str("sg-alb"), "app port from the load balancer");
         let had = described(wanted.clone(), None);
-        let c = changes(&[had.clone()], std::slice::from_ref(&wanted));
+        let c = changes(std::slice::from_ref(&had), std::slice::from_ref(&wanted));
         assert!(c.add.is_empty() && c.remove.is_empty(), "{c:?}");
         assert_eq!(c.describe, vec![permission(&wanted, true).expect("permission")]);
         // Nothing to do once it has it.
