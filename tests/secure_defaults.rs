@@ -113,6 +113,17 @@ fn the_load_balancer_is_protected_drops_invalid_headers_and_logs_to_its_own_buck
     assert_eq!(delivery["Action"], "s3:PutObject");
     assert_eq!(delivery["Resource"], format!("arn:aws:s3:::{bucket}/AWSLogs/{account}/*"));
     assert_eq!(statements.len(), 1, "{policy:#}");
+    let public = block_on(c.s3.get_public_access_block().bucket(&bucket).send()).expect("public access block");
+    let block = public.public_access_block_configuration().expect("configuration");
+    assert_eq!(
+        (
+            block.block_public_acls(),
+            block.block_public_policy(),
+            block.ignore_public_acls(),
+            block.restrict_public_buckets()
+        ),
+        (Some(true), Some(true), Some(true), Some(true))
+    );
     assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
 
     // Logs off: the load balancer stops logging and the bucket goes.
@@ -294,6 +305,12 @@ fn nodes_boot_from_an_encrypted_gp3_root_volume_on_the_images_root_device() {
     let ebs = mappings[0].ebs().expect("an EBS volume");
     assert_eq!(ebs.volume_type(), Some(&aws_sdk_ec2::types::VolumeType::Gp3));
     assert_eq!((ebs.encrypted(), ebs.delete_on_termination()), (Some(true), Some(true)));
+    let metadata = data.metadata_options().expect("metadata options");
+    assert_eq!(
+        metadata.http_tokens(),
+        Some(&aws_sdk_ec2::types::LaunchTemplateHttpTokensState::Required),
+        "IMDSv2 only"
+    );
     assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
 
     // The nodes' root volumes, as EC2 made them.
