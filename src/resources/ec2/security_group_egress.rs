@@ -75,19 +75,22 @@ impl ResourceKind for SecurityGroupEgress {
 
     async fn update(ctx: &Ctx, have: &Actual, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
         let group = want.text(&GROUP)?;
-        // Discovery always reports the rules, an empty list included.
-        let had = have.props.get(EGRESS.name).map(Value::as_list).unwrap_or_default();
-        sg_rules::sync(ctx, Direction::Egress, group, have.address.as_str(), had, want.list(&EGRESS)?).await?;
+        sg_rules::sync(ctx, Direction::Egress, group, have.address.as_str(), rules(have), want.list(&EGRESS)?).await?;
         Ok(have.updated_to(want))
     }
 
     /// Revoke the rules it holds (the group, when it goes too, goes after this).
     async fn delete(ctx: &Ctx, have: &Actual, _progress: &dyn Progress) -> Result<(), Error> {
         let Some(group) = have.text(&GROUP) else { return Ok(()) };
-        let had = have.props.get(EGRESS.name).map(Value::as_list).unwrap_or_default();
-        sg_rules::sync(ctx, Direction::Egress, group, have.address.as_str(), had, &[]).await.gone_ok()?;
+        sg_rules::sync(ctx, Direction::Egress, group, have.address.as_str(), rules(have), &[]).await.gone_ok()?;
         Ok(())
     }
+}
+
+/// The rules `have` holds. Discovery and create always set them (an empty list when the group sends
+/// nothing), so a resource without them holds none.
+fn rules(have: &Actual) -> &[Value] {
+    have.props.get(EGRESS.name).map(Value::as_list).unwrap_or_default()
 }
 
 /// The egress rules of group `id`, or `None` when it is gone.
