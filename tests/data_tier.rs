@@ -66,9 +66,11 @@ fn data_tier_is_built_shared_with_the_app_only_and_destroyed_safely() {
         c.rds.describe_db_parameters().db_parameter_group_name(format!("{name}-db-mysql8-4")).source("user").send(),
     )
     .expect("parameters");
-    let set: Vec<(&str, &str)> =
+    let mut set: Vec<(&str, &str)> =
         set.parameters().iter().filter_map(|p| Some((p.parameter_name()?, p.parameter_value()?))).collect();
-    assert_eq!(set, [("max_connections", "500")]);
+    set.sort_unstable();
+    // The topology's, and the secure default: no connection without TLS.
+    assert_eq!(set, [("max_connections", "500"), ("require_secure_transport", "1")]);
 
     // The file system: one, encrypted, a mount target in each private subnet, one access point.
     let systems =

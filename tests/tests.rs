@@ -15,6 +15,7 @@ mod node_type_change;
 mod plan;
 mod plan_snapshots;
 mod reliability;
+mod secure_defaults;
 mod spark;
 mod spark_bootstrap;
 mod spark_jobs;

@@ -1,15 +1,16 @@
-"""clusterup's local AWS emulator: moto's server with six documented AWS behaviours restored.
+"""clusterup's local AWS emulator: moto's server with eight documented AWS behaviours restored.
 
 Takes the same options as `moto_server` (`-H HOST -p PORT`, ...). scripts/emulator.sh and the Rust test
 support (tests/support/mod.rs) start it with the project virtualenv's python.
 
-moto 5.2.5 differs from AWS in six places that clusterup's tests cannot work around without testing
+moto 5.2.5 differs from AWS in eight places that clusterup's tests cannot work around without testing
 something other than what runs on AWS: launch template versions' user data, EMR terminating its instances,
-Auto Scaling instance refresh (with the launch template version each instance runs), a group's instance
-maintenance policy and default warm-up, EMR's reconfiguration of a running instance group, and
-CloudWatch's Smithy RPC v2 CBOR protocol (the only one the AWS SDK for Rust speaks to CloudWatch). Each
-function below restores one documented AWS behaviour, and nothing else: no patch makes the emulator accept
-a request that AWS would reject. They are tested by scripts/emulator/test_moto_server.py (run by scripts/test.sh);
+a load balancer's deletion protection, deleting an EFS file system's policy, Auto Scaling instance
+refresh (with the launch template version each instance runs), a group's instance maintenance policy
+and default warm-up, EMR's reconfiguration of a running instance group, and CloudWatch's Smithy RPC v2
+CBOR protocol (the only one the AWS SDK for Rust speaks to CloudWatch). Each function below restores
+one documented AWS behaviour, and nothing else: no patch makes the emulator accept a request that AWS
+would reject. They are tested by scripts/emulator/test_moto_server.py (run by scripts/test.sh);
 docs/localstack.md explains why they exist.
 """
 
@@ -76,6 +77,64 @@ def restore_emr_instance_termination() -> None:
             self.emr_backend.ec2_backend.terminate_instances(running)
 
     Cluster.terminate = terminate
+
+
+def restore_load_balancer_deletion_protection() -> None:
+    """DeleteLoadBalancer refuses a load balancer whose deletion protection is on, as AWS does.
+
+    AWS: "You can't delete a load balancer if deletion protection is enabled"
+    https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#deletion-protection
+    and DeleteLoadBalancer's documented error for it is OperationNotPermitted (HTTP 400):
+    https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeleteLoadBalancer.html
+
+    moto stores the `deletion_protection.enabled` attribute but deletes the load balancer anyway, so a
+    destroy that forgot to turn the protection off would pass here and fail on AWS. Refuse in the
+    backend's `delete_load_balancer` while the attribute is "true"; a missing load balancer still
+    deletes nothing, as before.
+    """
+    from moto.elbv2.exceptions import ELBClientError
+    from moto.elbv2.models import ELBv2Backend
+
+    original = ELBv2Backend.delete_load_balancer
+
+    def delete_load_balancer(self, arn):
+        balancer = self.load_balancers.get(arn)
+        if balancer is not None and balancer.attrs.get("deletion_protection.enabled") == "true":
+            raise ELBClientError(
+                "OperationNotPermitted",
+                f"Load balancer '{arn}' cannot be deleted because deletion protection is enabled",
+            )
+        return original(self, arn)
+
+    ELBv2Backend.delete_load_balancer = delete_load_balancer
+
+
+def restore_efs_delete_file_system_policy() -> None:
+    """DeleteFileSystemPolicy removes a file system's policy, as AWS does.
+
+    AWS: "Deletes the FileSystemPolicy for the specified file system. The default FileSystemPolicy goes
+    into effect once the existing policy is deleted." It fails with FileSystemNotFound for a file
+    system that does not exist, and otherwise succeeds, a file system without a policy included:
+    https://docs.aws.amazon.com/efs/latest/ug/API_DeleteFileSystemPolicy.html
+
+    moto implements Put and DescribeFileSystemPolicy but not this call: its EFS responder has no
+    `delete_file_system_policy`, so the request (DELETE /2015-02-01/file-systems/{id}/policy, already
+    routed to the responder) answers 500. Add it, on the backend's own lookup (which raises moto's
+    FileSystemNotFound), clearing the policy Put stores.
+    """
+    from moto.efs.models import EFSBackend
+    from moto.efs.responses import EFSResponse
+
+    def delete_file_system_policy_backend(self, file_system_id):
+        _, (file_system,) = self.describe_file_systems(file_system_id=file_system_id)
+        file_system.file_system_policy = None
+
+    def delete_file_system_policy(self):
+        self.efs_backend.delete_file_system_policy(self._get_param("FileSystemId"))
+        return "{}", {"Content-Type": "application/json"}
+
+    EFSBackend.delete_file_system_policy = delete_file_system_policy_backend
+    EFSResponse.delete_file_system_policy = delete_file_system_policy
 
 
 def restore_auto_scaling_instance_refresh() -> None:
@@ -836,6 +895,8 @@ def main() -> None:
         )
     restore_launch_template_version_user_data()
     restore_emr_instance_termination()
+    restore_load_balancer_deletion_protection()
+    restore_efs_delete_file_system_policy()
     restore_auto_scaling_instance_refresh()
     restore_instance_maintenance_policy()
     restore_emr_instance_group_reconfiguration()

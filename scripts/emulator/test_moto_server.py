@@ -198,6 +198,69 @@ def error_of(call, *args, **kwargs):
         return refused.response["ResponseMetadata"]["HTTPStatusCode"], error["Code"], error.get("Message", "")
     raise AssertionError(f"{call.__name__} was not refused")
 
+class EfsDeleteFileSystemPolicy(unittest.TestCase):
+    """restore_efs_delete_file_system_policy"""
+
+    def setUp(self):
+        self.efs = client("efs")
+        self.fs = self.efs.create_file_system(CreationToken=f"patch-test-{uuid.uuid4().hex[:8]}")["FileSystemId"]
+
+    def test_the_policy_goes_and_describe_then_finds_none(self):
+        policy = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"*"}]}'
+        self.efs.put_file_system_policy(FileSystemId=self.fs, Policy=policy)
+        # Unpatched, a 500.
+        self.efs.delete_file_system_policy(FileSystemId=self.fs)
+        status, code, _ = error_of(self.efs.describe_file_system_policy, FileSystemId=self.fs)
+        self.assertEqual((status, code), (404, "PolicyNotFound"))
+        # Without a policy it succeeds again, as on AWS.
+        self.efs.delete_file_system_policy(FileSystemId=self.fs)
+
+    def test_a_file_system_that_does_not_exist_is_not_found(self):
+        status, code, _ = error_of(self.efs.delete_file_system_policy, FileSystemId="fs-0123456789abcdef0")
+        self.assertEqual((status, code), (404, "FileSystemNotFound"))
+
+
+class LoadBalancerDeletionProtection(unittest.TestCase):
+    """restore_load_balancer_deletion_protection"""
+
+    def setUp(self):
+        self.ec2 = client("ec2")
+        self.elb = client("elbv2")
+        vpc = self.ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+        subnets = [
+            self.ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"{REGION}{zone}")[
+                "Subnet"
+            ]["SubnetId"]
+            for i, zone in enumerate("ab")
+        ]
+        name = f"protected-{uuid.uuid4().hex[:8]}"
+        self.arn = self.elb.create_load_balancer(Name=name, Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+
+    def protect(self, on):
+        self.elb.modify_load_balancer_attributes(
+            LoadBalancerArn=self.arn,
+            Attributes=[{"Key": "deletion_protection.enabled", "Value": "true" if on else "false"}],
+        )
+
+    def exists(self):
+        return any(lb["LoadBalancerArn"] == self.arn for lb in self.elb.describe_load_balancers()["LoadBalancers"])
+
+    def test_a_protected_load_balancer_is_not_deleted_until_the_protection_is_off(self):
+        self.protect(True)
+        status, code, message = error_of(self.elb.delete_load_balancer, LoadBalancerArn=self.arn)
+        # Unpatched, the load balancer is deleted.
+        self.assertEqual((status, code), (400, "OperationNotPermitted"), message)
+        self.assertTrue(self.exists())
+        self.protect(False)
+        self.elb.delete_load_balancer(LoadBalancerArn=self.arn)
+        self.assertFalse(self.exists())
+
+    def test_an_unprotected_or_missing_load_balancer_deletes_as_before(self):
+        self.elb.delete_load_balancer(LoadBalancerArn=self.arn)
+        self.assertFalse(self.exists())
+        self.elb.delete_load_balancer(LoadBalancerArn=self.arn)
+
+
 
 class AutoScalingGroupFixture(unittest.TestCase):
     """A VPC subnet, a target group, and a launch template with versions 1 (t3.micro) and 2 (t3.small)."""

@@ -50,6 +50,10 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Result<Vec<Desired>, Templ
         .prop(&launch_template::SECURITY_GROUPS, Value::List(vec![id_of(APP_SECURITY_GROUP)]))
         .prop(&launch_template::USER_DATA, user_data(topology)?)
         .prop(&launch_template::INSTANCE_PROFILE, id_of(APP_INSTANCE_PROFILE))
+        .prop(
+            &launch_template::BLOCK_DEVICES,
+            Value::List(vec![launch_template::root_volume(&facts.root_device_name, facts.root_volume_gb)]),
+        )
         .create_only(&launch_template::INSTANCE_TAGS, tags::to_value(&instance_tags))];
     let mut asg = named(topology, names::AUTO_SCALING_GROUP, Kind::AutoScalingGroup, &group_name)
         .prop(&NAME, Value::str(&group_name))

@@ -1,13 +1,15 @@
 //! The shared MySQL metadata database: its security group (3306 from the app and Spark nodes only), its
 //! subnet group over the private subnets, its parameter group, and the instance.
 
-use super::network::{data_tier_clients, refs, security_group};
+use std::collections::BTreeMap;
+
+use super::network::{data_tier_clients, refs, security_group, with_egress};
 use super::{id_of, named};
 use crate::model::names::{database as names, network::DATABASE_SECURITY_GROUP};
 use crate::model::{Desired, Facts, Kind, Prop, Value, NAME};
-use crate::resources::ec2::security_group::{ingress_from_group, INGRESS};
+use crate::resources::ec2::security_group::{tcp_with_group, INGRESS};
 use crate::resources::rds::{instance, parameter_group, subnet_group};
-use crate::topology::Topology;
+use crate::topology::{Database, Topology, REQUIRE_SECURE_TRANSPORT};
 
 /// The parameter group family of an engine version: `mysql8.4` for `8.4` or `8.4.3`.
 pub fn family(engine_version: &str) -> String {
@@ -25,6 +27,21 @@ pub(super) const INSTANCE_FIELDS: &[(&Prop, &[&str])] = &[
     (&instance::BACKUP_RETENTION_DAYS, &["database", "backup_retention_days"]),
 ];
 
+/// The parameter group's settings: the topology's, over the secure default that refuses connections
+/// without TLS (`require_secure_transport`, dynamic, so it applies without a reboot:
+/// https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/mysql-ssl-connections.html#mysql-ssl-connections.require-ssl).
+/// A file that sets it otherwise wins, with a warning from `validate`.
+fn parameters(db: &Database) -> Value {
+    let mut parameters = BTreeMap::from([(REQUIRE_SECURE_TRANSPORT.to_owned(), Value::str("1"))]);
+    for (name, value) in &db.parameters {
+        if name.eq_ignore_ascii_case(REQUIRE_SECURE_TRANSPORT) {
+            parameters.remove(REQUIRE_SECURE_TRANSPORT);
+        }
+        parameters.insert(name.clone(), Value::str(value));
+    }
+    Value::Map(parameters)
+}
+
 pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
     let Some(db) = &topology.database else { return vec![] };
     let name = names::identifier(&topology.name);
@@ -32,21 +49,26 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
     let (parameter_group_address, parameter_group_name) =
         (names::parameter_group(&family), names::parameter_group_name(&topology.name, &family));
     let net = refs(topology, facts);
-    vec![
-        security_group(topology, facts, DATABASE_SECURITY_GROUP, &name, "database, reached only from the app").prop(
+    let group = security_group(topology, facts, DATABASE_SECURITY_GROUP, &name, "database, reached only from the app")
+        .prop(
             &INGRESS,
-            Value::List(data_tier_clients(topology).into_iter().map(|g| ingress_from_group(3306, g)).collect()),
-        ),
+            Value::List(
+                data_tier_clients(topology)
+                    .into_iter()
+                    .map(|(g, who)| tcp_with_group(3306, g, &format!("MySQL from the {who}")))
+                    .collect(),
+            ),
+        );
+    // The database answers; it starts no connection of its own: no egress at all.
+    let mut out = Vec::from(with_egress(group, Vec::new()));
+    out.extend([
         named(topology, names::SUBNET_GROUP, Kind::DbSubnetGroup, &name)
             .prop(&NAME, Value::str(&name))
             .prop(&subnet_group::SUBNETS, Value::List(net.private_subnets)),
         named(topology, &parameter_group_address, Kind::DbParameterGroup, &parameter_group_name)
             .prop(&NAME, Value::str(&parameter_group_name))
             .prop(&parameter_group::FAMILY, Value::str(&family))
-            .prop(
-                &parameter_group::PARAMETERS,
-                Value::Map(db.parameters.iter().map(|(k, v)| (k.clone(), Value::str(v))).collect()),
-            ),
+            .prop(&parameter_group::PARAMETERS, parameters(db)),
         named(topology, names::INSTANCE, Kind::DbInstance, &name)
             .prop(&instance::IDENTIFIER, Value::str(&name))
             .prop(&instance::ENGINE, Value::str("mysql"))
@@ -66,17 +88,49 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
             .prop(&instance::MANAGED_PASSWORD, Value::Bool(true))
             .prop(&instance::APPLY_CHANGES, Value::str(db.apply_changes.as_str()))
             .create_only(&instance::MASTER_USERNAME, Value::str("admin")),
-    ]
+    ]);
+    out
 }
 
 #[cfg(test)]
 mod tests {
-    use super::family;
+    use super::*;
 
     #[test]
     fn family_follows_major_and_minor() {
         assert_eq!(family("8.0"), "mysql8.0");
         assert_eq!(family("8.0.39"), "mysql8.0");
         assert_eq!(family("8.4.3"), "mysql8.4");
+    }
+
+    #[test]
+    fn connections_without_tls_are_refused_unless_the_file_says_otherwise() {
+        let db = |parameters: &[(&str, &str)]| Database {
+            parameters: parameters.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            ..crate::topology::parse(
+                std::path::Path::new("t.yaml"),
+                "name: a\nregion: us-east-1\napp:\n  instance_type: t3.small\ndatabase:\n",
+            )
+            .expect("valid")
+            .topology
+            .database
+            .expect("database")
+        };
+        let wanted = |parameters: &[(&str, &str)]| -> BTreeMap<String, String> {
+            match super::parameters(&db(parameters)) {
+                Value::Map(map) => map.into_iter().map(|(k, v)| (k, v.to_string())).collect(),
+                other => panic!("{other}"),
+            }
+        };
+        let pairs = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs.iter().map(|(k, v)| ((*k).to_owned(), format!("{v:?}"))).collect()
+        };
+        assert_eq!(wanted(&[]), pairs(&[("require_secure_transport", "1")]));
+        assert_eq!(
+            wanted(&[("max_connections", "500")]),
+            pairs(&[("max_connections", "500"), ("require_secure_transport", "1")])
+        );
+        assert_eq!(wanted(&[("require_secure_transport", "0")]), pairs(&[("require_secure_transport", "0")]));
+        assert_eq!(wanted(&[("REQUIRE_SECURE_TRANSPORT", "0")]), pairs(&[("REQUIRE_SECURE_TRANSPORT", "0")]));
     }
 }

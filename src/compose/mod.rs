@@ -4,6 +4,7 @@
 //!
 //! One module per section; the order of [`desired`] is the order plans list resources in.
 
+mod access_logs;
 mod app;
 mod canary;
 mod database;
@@ -73,7 +74,18 @@ pub fn offline_facts(topology: &Topology) -> Facts {
         Network::Managed(m) => (m.cidr.to_string(), zones.clone()),
         Network::Existing(e) => ("(the VPC's CIDR)".to_owned(), e.private_subnet_ids.clone()),
     };
-    Facts { zones, image_id, vpc_cidr, private_subnet_zones, account_id: "(account)".into() }
+    // Amazon Linux 2023's, the default image's (https://docs.aws.amazon.com/linux/al2023/ug/ec2.html):
+    // offline views cannot ask EC2 about the image.
+    let (root_device_name, root_volume_gb) = ("/dev/xvda".to_owned(), None);
+    Facts {
+        zones,
+        image_id,
+        root_device_name,
+        root_volume_gb,
+        vpc_cidr,
+        private_subnet_zones,
+        account_id: "(account)".into(),
+    }
 }
 
 /// A resource with the standard tags: the user's, a `Name`, and clusterup's two.

@@ -6,8 +6,9 @@ use std::net::Ipv4Addr;
 
 use super::{id_of, named};
 use crate::model::names::{network as names, zone_letter};
-use crate::model::{Address, Desired, Facts, Kind, Value};
-use crate::resources::ec2::security_group::{self, ingress_from_cidr, ingress_from_group};
+use crate::model::{tags, Address, Desired, Facts, Kind, Value, TAGS};
+use crate::resources::ec2::security_group::{self, tcp_with_cidr, tcp_with_group};
+use crate::resources::ec2::security_group_egress::{self as egress, MANAGED};
 use crate::resources::ec2::{internet_gateway, nat_gateway, route_table, subnet, vpc};
 use crate::topology::{Cidr, NatMode, Network, Scheme, Topology};
 
@@ -34,15 +35,26 @@ pub fn refs(topology: &Topology, facts: &Facts) -> NetworkRefs {
     }
 }
 
-/// The security groups the database and the file system admit: the app nodes' and, with a Spark
-/// cluster, its master's and its core and task nodes'.
-pub fn data_tier_clients(topology: &Topology) -> Vec<Value> {
-    let mut groups = vec![id_of(names::APP_SECURITY_GROUP)];
+/// The security groups the database and the file system admit, each with what it is (for the rules'
+/// descriptions): the app nodes' and, with a Spark cluster, its master's and its core and task nodes'.
+pub fn data_tier_clients(topology: &Topology) -> Vec<(Value, &'static str)> {
+    let mut groups = vec![(id_of(names::APP_SECURITY_GROUP), "app nodes")];
     if topology.spark.is_some() {
-        groups.push(id_of(names::SPARK_MASTER_SECURITY_GROUP));
-        groups.push(id_of(names::SPARK_CORE_SECURITY_GROUP));
+        groups.push((id_of(names::SPARK_MASTER_SECURITY_GROUP), "Spark master node"));
+        groups.push((id_of(names::SPARK_CORE_SECURITY_GROUP), "Spark core and task nodes"));
     }
     groups
+}
+
+/// `group` with its egress rules managed: tagged so (its egress resource is found through it), and that
+/// resource, which sends only `rules` (none at all for an empty list).
+pub fn with_egress(group: Desired, rules: Vec<Value>) -> [Desired; 2] {
+    let mut group_tags = tags::from_value(group.props.get(TAGS.name));
+    group_tags.insert(tags::EGRESS.to_owned(), MANAGED.to_owned());
+    let egress = Desired::new(names::egress_of(group.address.as_str()), Kind::SecurityGroupEgress)
+        .prop(&egress::GROUP, Value::Ref(group.address.clone()))
+        .prop(&egress::EGRESS, Value::List(rules));
+    [group.prop(&TAGS, tags::to_value(&group_tags)), egress]
 }
 
 /// The managed network's private route tables (none for an existing VPC): a node in a private subnet
@@ -159,6 +171,22 @@ fn managed(topology: &Topology, facts: &Facts, cidr: Cidr, nat: NatMode) -> Vec<
     out
 }
 
+/// What the app nodes send, and nothing else: HTTPS anywhere (the AWS APIs their role calls, SSM,
+/// Secrets Manager, RDS, EFS's mount helper; the package repositories, which for Amazon Linux 2023 are
+/// in S3; through the NAT gateway or VPC endpoints alike), MySQL to the database's group and NFS to the
+/// file system's. DNS (the VPC resolver), the instance metadata service and the time service are
+/// link-local and need no rule.
+fn app_egress(topology: &Topology) -> Vec<Value> {
+    let mut rules = vec![tcp_with_cidr(443, "0.0.0.0/0", "HTTPS to AWS APIs and package repositories")];
+    if topology.database.is_some() {
+        rules.push(tcp_with_group(3306, id_of(names::DATABASE_SECURITY_GROUP), "MySQL to the database"));
+    }
+    if topology.shared_storage.is_some() {
+        rules.push(tcp_with_group(2049, id_of(names::EFS_SECURITY_GROUP), "NFS to the shared file system"));
+    }
+    rules
+}
+
 fn security_groups(topology: &Topology, facts: &Facts) -> Vec<Desired> {
     let name = &topology.name;
     // An internal load balancer only takes traffic from inside the VPC.
@@ -166,22 +194,36 @@ fn security_groups(topology: &Topology, facts: &Facts) -> Vec<Desired> {
         Scheme::InternetFacing => "0.0.0.0/0".to_owned(),
         Scheme::Internal => facts.vpc_cidr.clone(),
     };
-    let alb_rules = topology.load_balancer.listeners.iter().map(|l| ingress_from_cidr(l.port, &clients)).collect();
-    vec![
+    let alb_rules = topology
+        .load_balancer
+        .listeners
+        .iter()
+        .map(|l| {
+            let protocol = if l.certificate_arn.is_some() { "HTTPS" } else { "HTTP" };
+            tcp_with_cidr(l.port, &clients, &format!("{protocol} from clients to listener {}", l.port))
+        })
+        .collect();
+    let port = topology.app.port;
+    let alb =
         security_group(topology, facts, names::ALB_SECURITY_GROUP, &format!("{name}-alb"), "load balancer listeners")
-            .prop(&security_group::INGRESS, Value::List(alb_rules)),
-        security_group(
-            topology,
-            facts,
-            names::APP_SECURITY_GROUP,
-            &format!("{name}-app"),
-            "app nodes, reached only from the load balancer",
-        )
-        .prop(
-            &security_group::INGRESS,
-            Value::List(vec![ingress_from_group(topology.app.port, id_of(names::ALB_SECURITY_GROUP))]),
-        ),
-    ]
+            .prop(&security_group::INGRESS, Value::List(alb_rules));
+    let app = security_group(
+        topology,
+        facts,
+        names::APP_SECURITY_GROUP,
+        &format!("{name}-app"),
+        "app nodes, reached only from the load balancer",
+    )
+    .prop(
+        &security_group::INGRESS,
+        Value::List(vec![tcp_with_group(port, id_of(names::ALB_SECURITY_GROUP), "app port from the load balancer")]),
+    );
+    // The load balancer sends requests and health checks to the nodes' port, nowhere else.
+    let alb_egress =
+        vec![tcp_with_group(port, id_of(names::APP_SECURITY_GROUP), "requests and health checks to the app nodes")];
+    let mut out = Vec::from(with_egress(alb, alb_egress));
+    out.extend(with_egress(app, app_egress(topology)));
+    out
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use crate::model::names::network::{
 };
 use crate::model::names::{self, zone_letter};
 use crate::model::{tags, Address, Desired, Facts, Kind, Prop, Value, NAME, TAGS};
-use crate::resources::emr::{cluster, metastore};
+use crate::resources::emr::{cluster, metastore, security_configuration};
 use crate::resources::s3::object;
 use crate::topology::{Metastore, SparkScalingMode, Topology};
 
@@ -58,6 +58,29 @@ fn metastore_configurations() -> Value {
             (DATABASE, Value::Ref(db)),
         ],
     )
+}
+
+/// The cluster's encryption (its EMR security configuration): at rest, EMRFS's objects in S3 with
+/// S3-managed keys (SSE-S3). Not set, and why:
+/// - local disks (LUKS on instance store and EBS volumes, with HDFS block-transfer and RPC encryption):
+///   EMR takes a customer managed KMS key the cluster's instance role is a key user of. AWS's managed
+///   `aws/ebs` key serves only through EC2 (its key policy, which cannot be changed, has a
+///   `kms:ViaService` condition), not the instance role's own KMS calls. A key made per deployment would
+///   outlive `destroy` (KMS deletes keys after a waiting period of 7 to 30 days) and cost $1 a month
+///   (https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-encryption-enable.html).
+/// - in transit (TLS between Hadoop, Spark, Tez and Presto processes): EMR needs a certificate provider,
+///   a zip of PEM files in S3 or a Java class; clusterup would have to make and keep a private key,
+///   which it never holds (https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-encryption-enable.html#emr-encryption-certificates).
+fn security_configuration_document() -> String {
+    canonical(&serde_json::json!({
+        "EncryptionConfiguration": {
+            "EnableAtRestEncryption": true,
+            "EnableInTransitEncryption": false,
+            "AtRestEncryptionConfiguration": {
+                "S3EncryptionConfiguration": { "EncryptionMode": "SSE-S3" },
+            },
+        },
+    }))
 }
 
 /// The Hadoop credential store Hive reads the metastore password from: written before every start of the
@@ -142,6 +165,7 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Result<Vec<Desired>, Templ
                 ]),
             )
             .prop(&cluster::BOOTSTRAP, id_of(names::spark::BOOTSTRAP_OBJECT))
+            .prop(&cluster::SECURITY_CONFIGURATION, id_of(names::spark::SECURITY_CONFIGURATION))
             // Nothing of the database: EMR fixes the cluster's configurations when it starts, and the
             // cluster starts before the database is there (spark/metastore attaches it afterwards).
             .prop(&cluster::CONFIGURATIONS, Value::str("[]"))
@@ -197,6 +221,10 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Result<Vec<Desired>, Templ
         group(SPARK_MASTER_SECURITY_GROUP, "master", "master node"),
         group(SPARK_CORE_SECURITY_GROUP, "core", "core and task nodes"),
         group(SPARK_SERVICE_SECURITY_GROUP, "service", "service access"),
+        // No tags of its own (EMR has none for it): found by its name.
+        Desired::new(names::spark::SECURITY_CONFIGURATION, Kind::EmrSecurityConfiguration)
+            .prop(&NAME, Value::str(names::spark::security_configuration_name(name)))
+            .prop(&security_configuration::CONFIGURATION, Value::str(security_configuration_document())),
         cluster,
     ];
     if spark.metastore == Metastore::SharedDatabase {

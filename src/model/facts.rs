@@ -5,6 +5,11 @@ pub struct Facts {
     pub zones: Vec<String>,
     /// The AMI the app nodes boot (an SSM parameter resolved at plan time).
     pub image_id: String,
+    /// That AMI's root device (`/dev/xvda` for Amazon Linux 2023), where the launch template puts the
+    /// nodes' encrypted root volume.
+    pub root_device_name: String,
+    /// The size of that AMI's root volume in GiB, when the image says (the nodes' root volume takes it).
+    pub root_volume_gb: Option<i32>,
     /// The CIDR of the VPC the deployment lives in (managed or existing).
     pub vpc_cidr: String,
     /// The zone of each private subnet, in order (mount targets are named after them).

@@ -18,6 +18,13 @@ pub mod network {
     pub const SPARK_CORE_SECURITY_GROUP: &str = "network/security-group/spark-core";
     pub const SPARK_SERVICE_SECURITY_GROUP: &str = "network/security-group/spark-service";
 
+    /// The egress rules of the group at `group` (`network/security-group/app` ->
+    /// `network/security-group-egress/app`).
+    pub fn egress_of(group: &str) -> String {
+        let leaf = group.rsplit('/').next().unwrap_or(group);
+        format!("network/security-group-egress/{leaf}")
+    }
+
     /// `network/subnet/public-a`; `tier` is `public` or `private`.
     pub fn subnet(tier: &str, letter: &str) -> String {
         format!("network/subnet/{tier}-{letter}")
@@ -120,6 +127,7 @@ pub mod database {
 pub mod storage {
     pub const FILE_SYSTEM: &str = "storage/file-system";
     pub const ACCESS_POINT: &str = "storage/access-point";
+    pub const FILE_SYSTEM_POLICY: &str = "storage/file-system-policy";
 
     /// `storage/mount-target/a`: one per zone.
     pub fn mount_target(letter: &str) -> String {
@@ -147,6 +155,15 @@ pub mod load_balancer {
 
     pub fn target_group_name(deployment: &str) -> String {
         format!("{deployment}-app")
+    }
+
+    /// The bucket the load balancer's access logs go to (`load_balancer.access_logs: true`).
+    pub const LOG_BUCKET: &str = "load_balancer/log-bucket";
+
+    /// `clusterup-<deployment>-<account>-<region>-alb`: the Spark bucket's name with a suffix no region
+    /// ends with, so it can be no deployment's Spark bucket; at most 63 characters, as S3 requires.
+    pub fn log_bucket_name(deployment: &str, account: &str, region: &str) -> String {
+        format!("{}-alb", super::spark::bucket_name(deployment, account, region))
     }
 }
 
@@ -210,16 +227,54 @@ pub mod spark {
     pub fn cluster_name(deployment: &str) -> String {
         format!("{deployment}-spark")
     }
+
+    /// The cluster's EMR security configuration (its encryption settings).
+    pub const SECURITY_CONFIGURATION: &str = "spark/security-configuration";
+
+    /// Its name: security configurations carry no tags, so the name alone says whose it is.
+    pub fn security_configuration_name(deployment: &str) -> String {
+        format!("clusterup-{deployment}-spark")
+    }
+}
+
+/// The address of `name` if it is one of this deployment's buckets in `region`, for any account: the
+/// Spark bucket or the load balancer's log bucket. S3 cannot filter buckets by tag, so discovery goes by
+/// name first.
+pub fn bucket_address(name: &str, deployment: &str, region: &str) -> Option<&'static str> {
+    if spark::is_bucket_name(name, deployment, region) {
+        Some(spark::BUCKET)
+    } else if name.strip_suffix("-alb").is_some_and(|base| spark::is_bucket_name(base, deployment, region)) {
+        Some(load_balancer::LOG_BUCKET)
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::spark::{bucket_name, is_bucket_name};
+    use super::bucket_address;
+    use super::load_balancer::{log_bucket_name, LOG_BUCKET};
+    use super::spark::{bucket_name, is_bucket_name, BUCKET};
 
     #[test]
     fn bucket_names_fit_the_s3_limit_for_the_longest_inputs() {
-        let name = bucket_name("a23456789012345678901", "123456789012", "ap-southeast-2");
-        assert!(name.len() <= 63, "{name} is {} characters", name.len());
+        for name in [
+            bucket_name("a23456789012345678901", "123456789012", "ap-southeast-2"),
+            log_bucket_name("a23456789012345678901", "123456789012", "ap-southeast-2"),
+        ] {
+            assert!(name.len() <= 63, "{name} is {} characters", name.len());
+        }
+    }
+
+    #[test]
+    fn each_bucket_name_has_one_owner_and_one_address() {
+        let (account, region) = ("123456789012", "us-east-1");
+        assert_eq!(bucket_address(&bucket_name("a", account, region), "a", region), Some(BUCKET));
+        assert_eq!(bucket_address(&log_bucket_name("a", account, region), "a", region), Some(LOG_BUCKET));
+        // Deployment `a-alb`'s buckets are not `a`'s, and `a`'s log bucket is no deployment's Spark bucket.
+        assert_eq!(bucket_address(&bucket_name("a-alb", account, region), "a", region), None);
+        assert_eq!(bucket_address(&log_bucket_name("a", account, region), "a-alb", region), None);
+        assert!(!is_bucket_name(&log_bucket_name("a", account, region), "a", region));
     }
 
     #[test]

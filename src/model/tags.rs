@@ -14,6 +14,9 @@ pub const LAUNCH_TEMPLATE_VERSION: &str = "clusterup:launch-template-version";
 /// On the EMR cluster: how it scales (`managed`, `custom` or `none`). AWS answers "how does this cluster
 /// scale" with two different APIs, and the emulator only has one of them.
 pub const SPARK_SCALING: &str = "clusterup:scaling";
+/// On a security group whose egress rules clusterup manages (`managed`): its egress resource is found
+/// through it. EMR's groups, whose rules EMR manages, do not carry it.
+pub const EGRESS: &str = "clusterup:egress";
 
 /// The full tag set of one resource: the user's tags, a `Name`, and clusterup's two tags (which win).
 pub fn for_resource(

@@ -60,6 +60,7 @@ pub async fn gather(aws: &Aws, topology: &Topology, existing: &[Actual]) -> Resu
             out.parameter().and_then(|p| p.value()).required("GetParameter", "Parameter.Value", name)?.to_owned()
         }
     };
+    let (root_device_name, root_volume_gb) = root_device(aws, &image_id).await?;
     let (vpc_cidr, private_subnet_zones) = match &topology.network {
         Network::Managed(m) => (m.cidr.to_string(), zones.clone()),
         Network::Existing(e) => {
@@ -89,11 +90,12 @@ pub async fn gather(aws: &Aws, topology: &Topology, existing: &[Actual]) -> Resu
             (cidr, e.private_subnet_ids.iter().map(|id| zone_of(id)).collect())
         }
     };
-    // Only the Spark bucket's name (bucket names are global) and the ARNs of the database and its secret
-    // in the nodes' role policies (written before the database exists) need the account.
-    let account_id = match (&topology.spark, &topology.database) {
-        (None, None) => String::new(),
-        _ => aws
+    // Only the Spark and access log buckets' names (bucket names are global) and the ARNs of the database
+    // and its secret in the nodes' role policies (written before the database exists) need the account.
+    let needs_account = topology.spark.is_some() || topology.database.is_some() || topology.load_balancer.access_logs;
+    let account_id = match needs_account {
+        false => String::new(),
+        true => aws
             .sts
             .get_caller_identity()
             .send()
@@ -103,7 +105,32 @@ pub async fn gather(aws: &Aws, topology: &Topology, existing: &[Actual]) -> Resu
             .required("GetCallerIdentity", "Account", &topology.region)?
             .to_owned(),
     };
-    Ok(Facts { zones, image_id, vpc_cidr, private_subnet_zones, account_id })
+    Ok(Facts { zones, image_id, root_device_name, root_volume_gb, vpc_cidr, private_subnet_zones, account_id })
+}
+
+/// The root device of image `id` and its volume's size: the launch template maps the nodes' root volume
+/// on it. The device differs between images (`/dev/xvda` for Amazon Linux 2023, `/dev/sda1` for
+/// Ubuntu), and a mapping on another device would add a second, empty volume instead
+/// (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/RootDeviceStorage.html). The size is the
+/// image's own, written out because a mapping that names neither size nor snapshot is refused by the
+/// emulator, where AWS takes the image's snapshot.
+async fn root_device(aws: &Aws, id: &str) -> Result<(String, Option<i32>), AwsError> {
+    let out = aws.ec2.describe_images().image_ids(id).send().await.call("DescribeImages", id)?;
+    let Some(image) = out.images().first() else {
+        return Err(AwsError::local(
+            id,
+            "DescribeImages",
+            format!("the image {id} (app.image) does not exist in {} or is not shared with this account", aws.region),
+        ));
+    };
+    let device = image.root_device_name().required("DescribeImages", "RootDeviceName", id)?.to_owned();
+    let size = image
+        .block_device_mappings()
+        .iter()
+        .find(|m| m.device_name() == Some(device.as_str()))
+        .and_then(|m| m.ebs())
+        .and_then(|ebs| ebs.volume_size());
+    Ok((device, size))
 }
 
 fn zones_in_use(existing: &[Actual]) -> Vec<String> {

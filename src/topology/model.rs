@@ -88,6 +88,10 @@ pub struct LoadBalancer {
     pub stickiness: Option<Stickiness>,
     pub health_check: HealthCheck,
     pub idle_timeout: Duration,
+    /// With an HTTPS listener, plain HTTP listeners redirect to it rather than forward to the app.
+    pub redirect_to_https: bool,
+    /// Access logs to a bucket of the deployment's own.
+    pub access_logs: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,6 +195,10 @@ pub struct Database {
     /// Optional DB parameter group settings.
     pub parameters: BTreeMap<String, String>,
 }
+
+/// The database parameter that refuses connections without TLS: clusterup sets it to 1 unless
+/// `database.parameters` says otherwise (a warning).
+pub const REQUIRE_SECURE_TRANSPORT: &str = "require_secure_transport";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApplyChanges {

@@ -8,6 +8,8 @@ pub mod launch_template;
 pub mod nat_gateway;
 pub mod route_table;
 pub mod security_group;
+pub mod security_group_egress;
+mod sg_rules;
 pub mod subnet;
 pub mod vpc;
 

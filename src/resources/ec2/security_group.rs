@@ -1,12 +1,14 @@
-//! Security groups, with their ingress rules managed as one set: what the topology says, nothing else.
-//! Egress stays AWS's default (all outbound), which app nodes need to reach package mirrors and AWS APIs.
+//! Security groups, with their ingress rules managed as one set: what the topology says, nothing else
+//! (`sg_rules`: every rule with its description). A group's egress rules are a resource of their own
+//! (`security_group_egress`), because they name groups that name this one: the app nodes' group sends to
+//! the database's group, which admits the app nodes' group.
 
-use std::collections::BTreeMap;
+use aws_sdk_ec2::types::{Filter, IpPermission, ResourceType, UserIdGroupPair};
 
-use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType, UserIdGroupPair};
-
+use super::sg_rules::{self, Direction};
+pub use super::sg_rules::{tcp_with_cidr, tcp_with_group};
 use super::{delete_detached_enis, describe_tagged, owned, sync_tags, tag_spec};
-use crate::aws::{AwsError, ErrorClass, Outcome, PollPolicy, ResultExt, Service};
+use crate::aws::{AwsError, Outcome, PollPolicy, ResultExt, Service};
 use crate::model::{Actual, Desired, Kind, Prop, Value, TAGS};
 use crate::resources::support::{delete_when_free, returned_id, settle, text_field};
 use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
@@ -14,8 +16,9 @@ use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
 pub const VPC: Prop = Prop::new("vpc").replaces();
 pub const GROUP_NAME: Prop = Prop::new("group_name").replaces().not_a_dependency();
 pub const DESCRIPTION: Prop = Prop::new("description").replaces().not_a_dependency();
-/// The ingress rules ([`ingress_from_cidr`], [`ingress_from_group`]). Absent on groups whose rules EMR
-/// manages. Rules naming other groups do not order deletions: deleting a group revokes them first.
+/// The ingress rules (`sg_rules`: [`sg_rules::tcp_with_cidr`], [`sg_rules::tcp_with_group`]). Absent on
+/// groups whose rules EMR manages. Rules naming other groups do not order deletions: deleting a group
+/// revokes them first.
 pub const INGRESS: Prop = Prop::new("ingress").not_a_dependency();
 
 pub struct SecurityGroup;
@@ -39,25 +42,9 @@ impl ResourceKind for SecurityGroup {
         let found: Result<Vec<Actual>, AwsError> = groups
             .iter()
             .map(|group| {
-                let mut rules = Vec::new();
-                for perm in group.ip_permissions() {
-                    let (Some(from), Some(to)) = (perm.from_port(), perm.to_port()) else { continue };
-                    let protocol = perm.ip_protocol().unwrap_or("-1");
-                    // Rules clusterup writes are single-port TCP; anything else is shown as it is so the diff removes it.
-                    let port =
-                        if from == to { Value::Int(i64::from(from)) } else { Value::str(format!("{from}-{to}")) };
-                    let make = |kind: &str, source: &str| {
-                        Value::Map(BTreeMap::from([
-                            ("protocol".to_owned(), Value::str(protocol)),
-                            ("port".to_owned(), port.clone()),
-                            (kind.to_owned(), Value::str(source)),
-                        ]))
-                    };
-                    rules.extend(perm.ip_ranges().iter().filter_map(|r| r.cidr_ip()).map(|c| make("cidr", c)));
-                    rules.extend(
-                        perm.user_id_group_pairs().iter().filter_map(|p| p.group_id()).map(|g| make("group", g)),
-                    );
-                }
+                // Rules clusterup writes are single-port TCP; anything else is shown as it is so the diff
+                // removes it.
+                let rules = sg_rules::read(group.ip_permissions());
                 const CALL: &str = "DescribeSecurityGroups";
                 let Some(actual) = owned(ctx, Kind::SecurityGroup, CALL, group.group_id(), group.tags())? else {
                     return Ok(None);
@@ -124,82 +111,13 @@ impl ResourceKind for SecurityGroup {
     }
 }
 
-/// TCP `port` from a CIDR block.
-pub fn ingress_from_cidr(port: u16, cidr: &str) -> Value {
-    rule(port, "cidr", Value::str(cidr))
-}
-
-/// TCP `port` from members of another security group.
-pub fn ingress_from_group(port: u16, group: Value) -> Value {
-    rule(port, "group", group)
-}
-
-fn rule(port: u16, source_kind: &str, source: Value) -> Value {
-    Value::Map(BTreeMap::from([
-        ("protocol".to_owned(), Value::str("tcp")),
-        ("port".to_owned(), Value::Int(i64::from(port))),
-        (source_kind.to_owned(), source),
-    ]))
-}
-
-/// The EC2 permission for one resolved rule.
-fn permission(rule: &Value) -> Option<IpPermission> {
-    let Value::Map(map) = rule else { return None };
-    let port = map.get("port")?.as_int()? as i32;
-    let builder = IpPermission::builder().ip_protocol(map.get("protocol")?.as_str()?).from_port(port).to_port(port);
-    let builder = if let Some(cidr) = map.get("cidr").and_then(Value::as_str) {
-        builder.ip_ranges(IpRange::builder().cidr_ip(cidr).build())
-    } else {
-        builder.user_id_group_pairs(UserIdGroupPair::builder().group_id(map.get("group")?.as_str()?).build())
-    };
-    Some(builder.build())
-}
-
 /// Authorize what is wanted and missing, revoke what exists and is not wanted.
 async fn sync_rules(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), AwsError> {
-    let ec2 = &ctx.aws.ec2;
-    let resource = have.address.as_str();
     // A group without wanted rules is managed by someone else (EMR's groups): leave its rules alone.
     let Some(wanted) = want.value(&INGRESS).map(Value::as_list) else { return Ok(()) };
     // No ingress property: no rules yet.
     let had = have.props.get(INGRESS.name).map(Value::as_list).unwrap_or_default();
-    let add: Vec<IpPermission> =
-        wanted.iter().filter(|r| !had.iter().any(|h| h.same_as(r))).filter_map(permission).collect();
-    let remove: Vec<IpPermission> =
-        had.iter().filter(|h| !wanted.iter().any(|r| r.same_as(h))).filter_map(permission).collect();
-    if !add.is_empty() {
-        settle(resource, "AuthorizeSecurityGroupIngress", || async {
-            match ec2
-                .authorize_security_group_ingress()
-                .group_id(&have.id)
-                .set_ip_permissions(Some(add.clone()))
-                .send()
-                .await
-                .call("AuthorizeSecurityGroupIngress", resource)
-            {
-                // A rule that exists already is what we want.
-                Err(err) if err.code_is("InvalidPermission.Duplicate") => Ok(()),
-                other => other.map(|_| ()),
-            }
-        })
-        .await?;
-    }
-    if !remove.is_empty() {
-        match ec2
-            .revoke_security_group_ingress()
-            .group_id(&have.id)
-            .set_ip_permissions(Some(remove))
-            .send()
-            .await
-            .call("RevokeSecurityGroupIngress", resource)
-        {
-            Err(err) if err.is(ErrorClass::NotFound) => {}
-            other => {
-                other?;
-            }
-        }
-    }
-    Ok(())
+    sg_rules::sync(ctx, Direction::Ingress, &have.id, have.address.as_str(), had, wanted).await
 }
 
 /// Rules in other groups that name this one keep it from being deleted (DependencyViolation) for as long

@@ -1,10 +1,11 @@
 //! EFS's kinds: the file system every app and Spark node mounts as the shared data folder, a mount
-//! target in every private subnet, and the access point for the data folder. EFS has no SDK waiters;
+//! target in every private subnet, the access point for the data folder, and the file system's policy. EFS has no SDK waiters;
 //! clusterup's poller follows their states.
 
 pub mod access_point;
 mod cost;
 pub mod file_system;
+pub mod file_system_policy;
 mod guard;
 pub mod mount_target;
 pub mod status;

@@ -23,11 +23,14 @@ pub const PROTOCOL: Prop = Prop::new("protocol");
 pub const DEFAULT_ACTION: Prop = Prop::new("default_action");
 /// The ACM certificate's ARN, for HTTPS.
 pub const CERTIFICATE: Prop = Prop::new("certificate");
+/// The security policy of an HTTPS listener: which TLS versions and ciphers it negotiates. AWS picks an
+/// old default (`ELBSecurityPolicy-2016-08`, TLS 1.0 and up) when a request names none.
+pub const SSL_POLICY: Prop = Prop::new("ssl_policy");
 
 pub struct Listener;
 
 const SPEC: Spec = Spec::new(Kind::Listener, "listener", Service::Elbv2, PollPolicy::FAST, at_once)
-    .props(&[&LOAD_BALANCER, &PORT, &PROTOCOL, &DEFAULT_ACTION, &CERTIFICATE, &TAGS])
+    .props(&[&LOAD_BALANCER, &PORT, &PROTOCOL, &DEFAULT_ACTION, &CERTIFICATE, &SSL_POLICY, &TAGS])
     .child_of(Kind::LoadBalancer);
 
 impl ResourceKind for Listener {
@@ -66,6 +69,8 @@ impl ResourceKind for Listener {
             if let Some(cert) = l.certificates().iter().find_map(|c| c.certificate_arn()) {
                 actual = actual.prop(&CERTIFICATE, Value::str(cert));
             }
+            // Reported for HTTPS listeners only.
+            actual = actual.prop_if_set(&SSL_POLICY, l.ssl_policy().map(Value::str));
             found.push(actual);
         }
         Ok(found)
@@ -80,6 +85,7 @@ impl ResourceKind for Listener {
             .port(want.int32(&PORT)?)
             .protocol(ProtocolEnum::from(want.text(&PROTOCOL)?))
             .set_certificates(certificates(want)?)
+            .set_ssl_policy(ssl_policy(want)?)
             .default_actions(wanted_action(want)?.to_sdk(resource)?)
             .set_tags(Some(elb_tags(want)))
             .send()
@@ -92,13 +98,14 @@ impl ResourceKind for Listener {
     }
 
     async fn update(ctx: &Ctx, have: &Actual, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
-        if [&PROTOCOL, &CERTIFICATE, &DEFAULT_ACTION].iter().any(|p| want.differs_from(have, p)) {
+        if [&PROTOCOL, &CERTIFICATE, &SSL_POLICY, &DEFAULT_ACTION].iter().any(|p| want.differs_from(have, p)) {
             ctx.aws
                 .elb
                 .modify_listener()
                 .listener_arn(&have.id)
                 .protocol(ProtocolEnum::from(want.text(&PROTOCOL)?))
                 .set_certificates(certificates(want)?)
+                .set_ssl_policy(ssl_policy(want)?)
                 .default_actions(wanted_action(want)?.to_sdk(have.address.as_str())?)
                 .send()
                 .await
@@ -151,6 +158,14 @@ pub async fn set_default_action(ctx: &Ctx, arn: &str, resource: &str, action: &L
         .await
         .call("ModifyListener", resource)?;
     Ok(())
+}
+
+/// The HTTPS listener's security policy; plain HTTP listeners have none.
+fn ssl_policy(want: &Desired) -> Result<Option<String>, Error> {
+    if want.value(&SSL_POLICY).is_none() {
+        return Ok(None);
+    }
+    Ok(Some(want.text(&SSL_POLICY)?.to_owned()))
 }
 
 /// The HTTPS listener's certificate; plain HTTP listeners have none.

@@ -110,6 +110,16 @@ pub fn forward_to(target_group: Value) -> Value {
 }
 
 impl ListenerAction {
+    /// A permanent redirect (HTTP 301) of every request to HTTPS on `port`, keeping host, path and query.
+    pub fn redirect_to_https(port: u16) -> ListenerAction {
+        ListenerAction::Redirect(Redirect {
+            protocol: Some("HTTPS".into()),
+            port: Some(port.to_string()),
+            status_code: "HTTP_301".into(),
+            ..Redirect::default()
+        })
+    }
+
     /// A weighted forward to `targets` (target group ARN, weight).
     pub fn weighted(targets: &[(&str, u32)], stickiness: Option<Duration>) -> ListenerAction {
         ListenerAction::WeightedForward {
@@ -422,12 +432,7 @@ mod tests {
     use crate::aws::ErrorClass;
 
     fn redirect_to_https() -> ListenerAction {
-        ListenerAction::Redirect(Redirect {
-            protocol: Some("HTTPS".into()),
-            port: Some("443".into()),
-            status_code: "HTTP_301".into(),
-            ..Redirect::default()
-        })
+        ListenerAction::redirect_to_https(443)
     }
 
     /// One of each kind of action, with and without their optional parts.

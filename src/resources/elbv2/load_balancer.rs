@@ -133,9 +133,25 @@ impl ResourceKind for LoadBalancer {
         Ok(have.updated_to(want))
     }
 
+    /// Protection off first (AWS refuses to delete a protected load balancer with OperationNotPermitted),
+    /// as the database's delete does; then delete and wait until it is gone.
     async fn delete(ctx: &Ctx, have: &Actual, progress: &dyn Progress) -> Result<(), Error> {
         let elb = &ctx.aws.elb;
         let resource = have.address.as_str();
+        // Always, not only when discovery saw it on: the protection may have been turned on since, and
+        // one call costs less than a destroy that stops here.
+        let unprotect = LoadBalancerAttribute::builder().key(DELETION_PROTECTION).value("false").build();
+        match elb
+            .modify_load_balancer_attributes()
+            .load_balancer_arn(&have.id)
+            .attributes(unprotect)
+            .send()
+            .await
+            .call("ModifyLoadBalancerAttributes", resource)
+        {
+            Err(err) if err.is(ErrorClass::NotFound) => return Ok(()),
+            other => other?,
+        };
         match elb.delete_load_balancer().load_balancer_arn(&have.id).send().await.call("DeleteLoadBalancer", resource) {
             Err(err) if err.is(ErrorClass::NotFound) => return Ok(()),
             other => other?,
@@ -161,8 +177,20 @@ impl ResourceKind for LoadBalancer {
     }
 }
 
+/// The attribute that keeps the load balancer from being deleted while the deployment lives; destroy turns
+/// it off first (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#deletion-protection).
+pub const DELETION_PROTECTION: &str = "deletion_protection.enabled";
+/// Requests with header names that are not valid HTTP tokens are dropped before they reach the nodes
+/// (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#load-balancer-attributes).
+pub const DROP_INVALID_HEADERS: &str = "routing.http.drop_invalid_header_fields.enabled";
+/// Access logs to S3: on or off, and the bucket.
+pub const ACCESS_LOGS: &str = "access_logs.s3.enabled";
+pub const ACCESS_LOGS_BUCKET: &str = "access_logs.s3.bucket";
+pub const IDLE_TIMEOUT: &str = "idle_timeout.timeout_seconds";
+
 /// Attributes clusterup manages; the others keep AWS's defaults.
-const MANAGED_ATTRIBUTES: &[&str] = &["idle_timeout.timeout_seconds"];
+const MANAGED_ATTRIBUTES: &[&str] =
+    &[IDLE_TIMEOUT, DELETION_PROTECTION, DROP_INVALID_HEADERS, ACCESS_LOGS, ACCESS_LOGS_BUCKET];
 
 /// The call discovery reads a load balancer from.
 const DESCRIBE: &str = "DescribeLoadBalancers";

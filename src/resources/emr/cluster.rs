@@ -43,6 +43,8 @@ pub const AUTOSCALING_ROLE: Prop = Prop::new("autoscaling_role").replaces();
 pub const LOG_URI: Prop = Prop::new("log_uri").replaces();
 /// The bootstrap script's S3 URL.
 pub const BOOTSTRAP: Prop = Prop::new("bootstrap").replaces();
+/// The name of the EMR security configuration (encryption) the cluster starts with.
+pub const SECURITY_CONFIGURATION: Prop = Prop::new("security_configuration").replaces();
 /// The applications' configurations, as canonical JSON (a list of classifications).
 pub const CONFIGURATIONS: Prop = Prop::new("configurations").replaces();
 pub const MASTER_TYPE: Prop = Prop::new("master_type").replaces();
@@ -73,6 +75,7 @@ const PROPS: &[&Prop] = &[
     &AUTOSCALING_ROLE,
     &LOG_URI,
     &BOOTSTRAP,
+    &SECURITY_CONFIGURATION,
     &CONFIGURATIONS,
     &MASTER_TYPE,
     &CORE_TYPE,

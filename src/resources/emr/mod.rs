@@ -1,9 +1,11 @@
-//! EMR's kinds: the Spark (YARN) cluster, and its Hive metastore attachment to the shared database.
+//! EMR's kinds: the Spark (YARN) cluster, its security configuration, and its Hive metastore attachment
+//! to the shared database.
 
 pub mod cluster;
 pub mod cluster_status;
 mod cost;
 pub mod metastore;
+pub mod security_configuration;
 
 use aws_sdk_emr::types::InstanceGroup;
 

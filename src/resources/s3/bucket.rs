@@ -1,4 +1,5 @@
-//! The deployment's S3 bucket: EMR's logs and the bootstrap script.
+//! The deployment's S3 buckets: EMR's logs and the bootstrap script (with Spark), and the load balancer's
+//! access logs (with `load_balancer.access_logs`), each with the bucket policy the composition asks for.
 //!
 //! S3 has no tag filter: discovery lists the buckets that carry the deployment's name pattern and keeps
 //! those tagged with the deployment. A bucket with exactly that name but no tags yet is ours too: the name
@@ -9,16 +10,20 @@ use aws_sdk_s3::types::{
     Tagging,
 };
 
-use crate::aws::{AwsError, ErrorClass, Outcome, PollPolicy, ResultExt, Service};
-use crate::model::names::spark::{is_bucket_name, BUCKET};
-use crate::model::{tags, Actual, Address, Desired, Kind, Value, NAME, TAGS};
+use crate::aws::{AwsError, ErrorClass, Outcome, PollPolicy, Required, ResultExt, Service};
+use crate::model::json::canonical;
+use crate::model::names::bucket_address;
+use crate::model::{tags, Actual, Address, Desired, Kind, Prop, Value, NAME, TAGS};
 use crate::resources::support::{built, owned_address};
 use crate::resources::{at_once, tag_pairs, Ctx, Error, Progress, ResourceKind, Spec};
+
+/// The bucket policy, as canonical JSON (`model::json::canonical`); a bucket without one has none.
+pub const POLICY: Prop = Prop::new("policy").not_a_dependency();
 
 pub struct Bucket;
 
 const SPEC: Spec = Spec::new(Kind::Bucket, "S3 bucket", Service::S3, PollPolicy::FAST, at_once)
-    .props(&[&NAME, &TAGS])
+    .props(&[&NAME, &POLICY, &TAGS])
     // EMR writes logs until the cluster has terminated.
     .deleted_after(&[Kind::BucketObject, Kind::EmrCluster]);
 
@@ -35,9 +40,7 @@ impl ResourceKind for Bucket {
             .call("ListBuckets", &ctx.deployment)?;
         let mut found = Vec::new();
         for name in listed.buckets().iter().filter_map(|b| b.name()) {
-            if !is_bucket_name(name, &ctx.deployment, &ctx.aws.region) {
-                continue;
-            }
+            let Some(named) = bucket_address(name, &ctx.deployment, &ctx.aws.region) else { continue };
             let tagging = s3.get_bucket_tagging().bucket(name).send().await;
             let tags = match tagging.call("GetBucketTagging", name).found()? {
                 Some(out) => tags::from_pairs(out.tag_set().iter().map(|t| (Some(t.key()), Some(t.value())))),
@@ -46,12 +49,13 @@ impl ResourceKind for Bucket {
             };
             let address = match owned_address(ctx, &tags) {
                 Some(address) => address,
-                None if tags.is_empty() => Address::new(BUCKET),
+                None if tags.is_empty() => Address::new(named),
                 None => continue,
             };
             found.push(
                 Actual::new(address, Kind::Bucket, name)
                     .prop(&NAME, Value::str(name))
+                    .prop_if_set(&POLICY, read_policy(ctx, name).await?.map(Value::Str))
                     .prop(&TAGS, tags::to_value(&tags)),
             );
         }
@@ -102,10 +106,16 @@ impl ResourceKind for Bucket {
             .send()
             .await
             .call("PutPublicAccessBlock", resource)?;
+        if want.value(&POLICY).is_some() {
+            put_policy(ctx, name, want).await?;
+        }
         Ok(Actual::made(want, name))
     }
 
     async fn update(ctx: &Ctx, have: &Actual, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {
+        if want.differs_from(have, &POLICY) {
+            put_policy(ctx, &have.id, want).await?;
+        }
         if want.differs_from(have, &TAGS) {
             ctx.aws
                 .s3
@@ -164,6 +174,31 @@ impl ResourceKind for Bucket {
         s3.delete_bucket().bucket(&have.id).send().await.call("DeleteBucket", resource).gone_ok()?;
         Ok(())
     }
+}
+
+/// The bucket's policy as canonical JSON, or `None` when it has none (or is gone).
+async fn read_policy(ctx: &Ctx, name: &str) -> Result<Option<String>, AwsError> {
+    match ctx.aws.s3.get_bucket_policy().bucket(name).send().await.call("GetBucketPolicy", name) {
+        Ok(out) => {
+            let text = out.policy().required("GetBucketPolicy", "Policy", name)?;
+            // AWS may store the document with other spacing or key order than it was sent with.
+            Ok(Some(serde_json::from_str(text).map(|doc| canonical(&doc)).unwrap_or_else(|_| text.to_owned())))
+        }
+        Err(err) if err.code_is("NoSuchBucketPolicy") || err.is(ErrorClass::NotFound) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+async fn put_policy(ctx: &Ctx, name: &str, want: &Desired) -> Result<(), Error> {
+    ctx.aws
+        .s3
+        .put_bucket_policy()
+        .bucket(name)
+        .policy(want.text(&POLICY)?)
+        .send()
+        .await
+        .call("PutBucketPolicy", want.address.as_str())?;
+    Ok(())
 }
 
 fn tagging(want: &Desired) -> Result<Tagging, Error> {

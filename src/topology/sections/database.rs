@@ -47,7 +47,8 @@ pub struct RawDatabase {
     /// in its next weekly maintenance window.
     #[schemars(extend("default" = APPLY_CHANGES))]
     pub apply_changes: Option<ApplyChanges>,
-    /// DB parameter group settings, e.g. { max_connections: "500" }; only these are managed.
+    /// DB parameter group settings, e.g. { max_connections: "500" }; only these are managed, and
+    /// require_secure_transport, which is 1 unless set here (anything else is a warning).
     pub parameters: Option<BTreeMap<DbParameterName, DbParameterValue>>,
 }
 
@@ -84,6 +85,19 @@ pub fn database(raw: RawDatabase, today: Date, warnings: &mut Vec<Finding>) -> D
             "0 turns off automated backups and point-in-time recovery",
         ));
     }
+    let parameters: BTreeMap<String, String> =
+        raw.parameters.unwrap_or_default().into_iter().map(|(k, v)| (k.0, v.0)).collect();
+    if let Some((name, value)) = parameters.iter().find(|(k, _)| k.eq_ignore_ascii_case(REQUIRE_SECURE_TRANSPORT)) {
+        if !(value == "1" || value.eq_ignore_ascii_case("ON")) {
+            warnings.push(Finding::new(
+                path.key("parameters").key(name),
+                format!(
+                    "{name}: {value} lets clients reach the database without TLS (passwords and data in \
+                     clear on the network); without this line clusterup sets it to 1"
+                ),
+            ));
+        }
+    }
     Database {
         engine_version,
         instance_class: raw.instance_class.map_or_else(|| INSTANCE_CLASS.to_owned(), |c| c.0),
@@ -92,6 +106,6 @@ pub fn database(raw: RawDatabase, today: Date, warnings: &mut Vec<Finding>) -> D
         backup_retention_days,
         deletion: raw.deletion.unwrap_or(DELETION),
         apply_changes: raw.apply_changes.unwrap_or(APPLY_CHANGES),
-        parameters: raw.parameters.unwrap_or_default().into_iter().map(|(k, v)| (k.0, v.0)).collect::<BTreeMap<_, _>>(),
+        parameters,
     }
 }

@@ -16,6 +16,8 @@ pub const SCHEME: Scheme = Scheme::InternetFacing;
 pub const LISTENER_PORT: u16 = 80;
 pub const ALGORITHM: Algorithm = Algorithm::RoundRobin;
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+pub const REDIRECT_TO_HTTPS: bool = true;
+pub const ACCESS_LOGS: bool = false;
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, expecting = "the load_balancer section, a mapping")]
@@ -41,6 +43,14 @@ pub struct RawLoadBalancer {
     /// Idle connection timeout.
     #[schemars(extend("default" = spelled(IDLE_TIMEOUT)))]
     pub idle_timeout: Option<IdleTimeout>,
+    /// With an HTTPS listener, every plain HTTP listener redirects to it (HTTP 301) instead of
+    /// forwarding to the app; `false` keeps them forwarding.
+    #[schemars(extend("default" = REDIRECT_TO_HTTPS))]
+    pub redirect_to_https: Option<bool>,
+    /// Access logs (one line per request) to an S3 bucket of the deployment's own, which destroy
+    /// empties and deletes.
+    #[schemars(extend("default" = ACCESS_LOGS))]
+    pub access_logs: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -131,6 +141,8 @@ pub fn load_balancer(raw: RawLoadBalancer, region: &str) -> Result<LoadBalancer>
         stickiness,
         health_check,
         idle_timeout: raw.idle_timeout.map_or(IDLE_TIMEOUT, |d| d.0),
+        redirect_to_https: raw.redirect_to_https.unwrap_or(REDIRECT_TO_HTTPS),
+        access_logs: raw.access_logs.unwrap_or(ACCESS_LOGS),
     })
 }
 

@@ -37,6 +37,8 @@ fn minimal_file_gets_every_default() {
                 matcher: "200-399".into(),
             },
             idle_timeout: Duration::from_secs(60),
+            redirect_to_https: true,
+            access_logs: false,
         }
     );
     assert_eq!(

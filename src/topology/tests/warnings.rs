@@ -67,6 +67,21 @@ fn no_database_backups() {
 }
 
 #[test]
+fn database_connections_without_tls() {
+    expect_one(
+        &minimal_with(&format!("{PER_AZ}database:\n  parameters:\n    require_secure_transport: 0\n")),
+        9,
+        31,
+        "database.parameters.require_secure_transport",
+        "lets clients reach the database without TLS",
+    );
+    for on in ["1", "ON", "\"1\""] {
+        let text = minimal_with(&format!("{PER_AZ}database:\n  parameters: {{ require_secure_transport: {on} }}\n"));
+        assert!(warnings(&text).is_empty(), "{on}");
+    }
+}
+
+#[test]
 fn sticky_sessions_with_one_node() {
     let found = warnings(&minimal_with(&format!(
         "  capacity: {{ min: 1, max: 1 }}\n{PER_AZ}load_balancer:\n  stickiness: {{ duration: 1h }}\n"

@@ -8,8 +8,8 @@ use super::scaling::scaling_value;
 use super::{
     APPLICATIONS, AUTOSCALING_ROLE, BOOTSTRAP, CONFIGURATIONS, CORE_COUNT, CORE_SECURITY_GROUP, CORE_TYPE,
     INSTANCE_PROFILE, LOG_URI, MASTER_APPLIED_VERSION, MASTER_CONFIGURATIONS, MASTER_GROUP_STATE,
-    MASTER_REQUESTED_VERSION, MASTER_SECURITY_GROUP, MASTER_TYPE, READY, RELEASE, SCALING, SERVICE_ROLE,
-    SERVICE_SECURITY_GROUP, STATE, SUBNET, TASK_COUNT, TASK_TYPE,
+    MASTER_REQUESTED_VERSION, MASTER_SECURITY_GROUP, MASTER_TYPE, READY, RELEASE, SCALING, SECURITY_CONFIGURATION,
+    SERVICE_ROLE, SERVICE_SECURITY_GROUP, STATE, SUBNET, TASK_COUNT, TASK_TYPE,
 };
 use crate::aws::{AwsError, Outcome, Required, ResultExt};
 use crate::model::names::spark::cluster_name;
@@ -175,6 +175,10 @@ fn from_aws(
     // Known once the master runs.
     if let Some(dns) = cluster.master_public_dns_name() {
         actual = actual.attr("master_dns", dns);
+    }
+    // Reported only for a cluster started with one: absent, it differs from the one clusterup asks for.
+    if let Some(name) = cluster.security_configuration().filter(|n| !n.is_empty()) {
+        actual = actual.prop(&SECURITY_CONFIGURATION, Value::str(name));
     }
     if let Some(role) = cluster.auto_scaling_role().filter(|r| !r.is_empty()) {
         actual = actual.prop(&AUTOSCALING_ROLE, Value::str(role));

@@ -12,8 +12,8 @@ use super::configurations::parse_configurations;
 use super::scaling::{custom_policy, managed_policy, wanted_scaling};
 use super::{
     APPLICATIONS, AUTOSCALING_ROLE, BOOTSTRAP, CONFIGURATIONS, CORE_COUNT, CORE_SECURITY_GROUP, CORE_TYPE,
-    INSTANCE_PROFILE, LOG_URI, MASTER_SECURITY_GROUP, MASTER_TYPE, RELEASE, SERVICE_ROLE, SERVICE_SECURITY_GROUP,
-    SUBNET, TASK_COUNT, TASK_TYPE,
+    INSTANCE_PROFILE, LOG_URI, MASTER_SECURITY_GROUP, MASTER_TYPE, RELEASE, SECURITY_CONFIGURATION, SERVICE_ROLE,
+    SERVICE_SECURITY_GROUP, SUBNET, TASK_COUNT, TASK_TYPE,
 };
 use crate::model::{Desired, Prop, NAME};
 use crate::resources::{tag_pairs, Error};
@@ -77,6 +77,11 @@ pub(super) fn run_job_flow(emr: &aws_sdk_emr::Client, want: &Desired) -> Result<
         .job_flow_role(want.text(&INSTANCE_PROFILE)?)
         .set_auto_scaling_role(custom.map(|_| want.text(&AUTOSCALING_ROLE).map(str::to_owned)).transpose()?)
         .set_managed_scaling_policy(managed)
+        .set_security_configuration(
+            want.value(&SECURITY_CONFIGURATION)
+                .map(|_| want.text(&SECURITY_CONFIGURATION).map(str::to_owned))
+                .transpose()?,
+        )
         .set_tags(Some(emr_tags(want)))
         .visible_to_all_users(true);
     Ok(request)
