@@ -194,7 +194,10 @@ fn no_nat_gateway_is_refused_with_a_database_shared_storage_or_spark() {
         assert!(d.message.contains("network.vpc_id"), "{d}");
     }
     // An app alone has nothing to fetch: its default user data serves from what the image has.
-    assert!(matches!(ok(&minimal_with(no_nat)).topology.network, Network::Managed(ManagedNetwork { nat: NatMode::None, .. })));
+    assert!(matches!(
+        ok(&minimal_with(no_nat)).topology.network,
+        Network::Managed(ManagedNetwork { nat: NatMode::None, .. })
+    ));
     // A NAT gateway, or a VPC of the user's own, is fine.
     ok(&minimal_with("network:\n  nat: single\ndatabase:\nshared_storage:\n"));
     ok(&minimal_with("network:\n  nat: per_az\ndatabase:\n"));
