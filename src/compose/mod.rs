@@ -13,6 +13,7 @@ mod load_balancer;
 mod network;
 mod outputs;
 mod policies;
+pub mod rds_ca;
 mod spark;
 mod storage;
 pub mod template;

@@ -509,7 +509,8 @@ mod tests {
     /// A reconfiguration EMR gave up on (the group SUSPENDED or ARRESTED) fails at once with what to do,
     /// instead of waiting the hour out.
     #[tokio::test(start_paused = true)]
-    async fn modify_instance_groups_sdk_mock_emulator_gap_a_suspended_or_arrested_group_fails_at_once_saying_what_to_do() {
+    async fn modify_instance_groups_sdk_mock_emulator_gap_a_suspended_or_arrested_group_fails_at_once_saying_what_to_do(
+    ) {
         for stopped in [InstanceGroupState::Suspended, InstanceGroupState::Arrested] {
             let (list, calls) = groups(vec![
                 master(InstanceGroupState::Running, vec![], 0, 0),
@@ -523,7 +524,10 @@ mod tests {
             assert!(began.elapsed() < Duration::from_secs(60), "waited {:?}", began.elapsed());
             assert_eq!(calls.load(Ordering::SeqCst), 3, "no look after the group stopped");
             let text = err.to_string();
-            assert!(text.contains(&format!("instance group ig-master of cluster j-1 is {}", stopped.as_str())), "{text}");
+            assert!(
+                text.contains(&format!("instance group ig-master of cluster j-1 is {}", stopped.as_str())),
+                "{text}"
+            );
             assert!(text.contains("Hive metastore failed to start"), "EMR's reason: {text}");
             assert!(text.contains("aws emr describe-cluster --cluster-id j-1"), "{text}");
             assert!(text.contains("run apply again") && text.contains("terminate-clusters"), "{text}");
@@ -539,7 +543,11 @@ mod tests {
         assert_eq!(verdict(Some(&S::Reconfiguring), 1, 2, true), Verdict::Pending);
         assert_eq!(verdict(Some(&S::Suspended), 1, 2, true), Verdict::Stopped(S::Suspended));
         assert_eq!(verdict(Some(&S::Arrested), 1, 2, false), Verdict::Stopped(S::Arrested));
-        assert_eq!(verdict(Some(&S::Suspended), 2, 2, false), Verdict::Stopped(S::Suspended), "stopped whatever it applied");
+        assert_eq!(
+            verdict(Some(&S::Suspended), 2, 2, false),
+            Verdict::Stopped(S::Suspended),
+            "stopped whatever it applied"
+        );
         assert_eq!(verdict(Some(&S::Terminating), 1, 2, true), Verdict::Gone(S::Terminating));
         assert_eq!(verdict(Some(&S::Resizing), 1, 2, true), Verdict::Pending);
         assert_eq!(verdict(None, 1, 2, true), Verdict::Pending);
