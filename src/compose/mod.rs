@@ -5,6 +5,7 @@
 //! One module per section; the order of [`desired`] is the order plans list resources in.
 
 mod app;
+pub mod boot;
 mod canary;
 mod database;
 mod fields;
