@@ -28,8 +28,8 @@
 #  - every 10 minutes (RDS rotates managed passwords): a systemd timer re-reads the secret and restarts a
 #    running metastore when the password changed (cron is not installed on Amazon Linux 2023, EMR 7's OS).
 # Hive connects to the database with TLS, verifying its certificate and name against the RDS certificate
-# authorities, which this script downloads on the master ({{ rds_ca_bundle }}, named by hive-site's JDBC
-# URL): the database accepts TLS connections only.
+# authorities, which this script downloads on the master (RDS_CA_BUNDLE below, the file hive-site's JDBC
+# URL names): the database accepts TLS connections only.
 # The password is never in the cluster's configuration, in this script, in the bucket, on a command line
 # or in a log.
 set -euo pipefail
