@@ -98,7 +98,13 @@ async fn ours(
                 );
             }
             None => {
-                pin_numbered_version(ctx, name, resource).await?;
+                if let Some(pinned) = pin_numbered_version(ctx, name, resource).await? {
+                    // Said where the operator looks: the group's launch template version changed by hand.
+                    progress.waiting(
+                        &format!("group {name} launched an alias ($Default/$Latest): pinned to launch template version {pinned}, the one its nodes run, so that AWS can roll the refresh back"),
+                        std::time::Duration::ZERO,
+                    );
+                }
                 match start(ctx, name, template, version, resource).await {
                     Ok(id) => return Ok(id),
                     // Started between our look and this call (another run, or the console): look again.
@@ -536,8 +542,11 @@ mod tests {
         let describe = describes(vec![None, Some(refresh(InstanceRefreshStatus::Successful, 0, 100))]);
         let log = calls();
         let (start, pin, on_default) = (started(&log), pinned(&log), group("$Default", &["3", "3"]));
-        roll(&ctx(&[&describe, &start, &pin, &on_default]), &Seen::default()).await.expect("rolled");
+        let seen = Seen::default();
+        roll(&ctx(&[&describe, &start, &pin, &on_default]), &seen).await.expect("rolled");
         assert_eq!(*log.lock().expect("lock"), ["UpdateAutoScalingGroup(3)", "StartInstanceRefresh(4)"]);
+        let seen = seen.0.lock().expect("lock").clone();
+        assert!(seen[0].contains("pinned to launch template version 3, the one its nodes run"), "{seen:?}");
     }
 
     /// With no node to ask, the alias is resolved through the launch template.
