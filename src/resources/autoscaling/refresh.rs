@@ -34,6 +34,9 @@ const REFRESH_WAIT: PollPolicy = PollPolicy::LONG;
 /// than a few means someone keeps starting them.
 const OTHERS_WAITED_AT_MOST: usize = 3;
 
+/// How many times a refresh that AWS says is running, but does not list yet, is looked for again.
+const RACES_AT_MOST: usize = 5;
+
 /// Replace the nodes of group `name` that do not run version `version` of launch template `template`,
 /// and wait until the group runs it.
 pub async fn roll_to(
@@ -62,7 +65,7 @@ async fn ours(
     resource: &str,
     progress: &dyn Progress,
 ) -> Result<String, Error> {
-    let mut others = 0;
+    let (mut others, mut races) = (0, 0);
     loop {
         match active_refresh(ctx, name, resource).await? {
             Some(running) if goes_to(&running, template, version) => {
@@ -107,8 +110,14 @@ async fn ours(
                 }
                 match start(ctx, name, template, version, resource).await {
                     Ok(id) => return Ok(id),
-                    // Started between our look and this call (another run, or the console): look again.
-                    Err(err) if err.code_is("InstanceRefreshInProgress") => continue,
+                    // Started between our look and this call (another run, or the console): look again,
+                    // a moment later if AWS does not list it yet.
+                    Err(err) if err.code_is("InstanceRefreshInProgress") && races < RACES_AT_MOST => {
+                        races += 1;
+                        if races > 1 {
+                            tokio::time::sleep(PollPolicy::FAST.max_delay).await;
+                        }
+                    }
                     Err(err) => return Err(err.into()),
                 }
             }
