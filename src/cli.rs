@@ -114,6 +114,11 @@ pub struct RolloutArgs {
     /// its target group; none counted is none failed)
     #[arg(long, value_name = "PERCENT", default_value_t = 1.0, value_parser = percent)]
     pub max_5xx_percent: f64,
+    /// How long each step's last look waits after --step-time for CloudWatch's last minutes (the load
+    /// balancer sends its figures per minute, published a minute or two later); 0s where there are none
+    /// to wait for, as on an emulator (0s to 15m)
+    #[arg(long, value_name = "DURATION", default_value = "3m", value_parser = metrics_delay)]
+    pub metrics_delay: Duration,
     /// Undo the rollout in progress instead: all traffic back to the app group at once, the canary group
     /// and target group deleted, the launch template's default version put back
     #[arg(long, conflicts_with = "canary")]
@@ -364,6 +369,16 @@ fn step_time(text: &str) -> Result<Duration, String> {
         Ok(time)
     } else {
         Err(format!("`{text}` is out of range: expected 1s to 1d"))
+    }
+}
+
+/// A wait for CloudWatch: a duration from none to a quarter of an hour.
+fn metrics_delay(text: &str) -> Result<Duration, String> {
+    let time = crate::topology::parse_duration(text)?;
+    if time.as_secs() <= 900 {
+        Ok(time)
+    } else {
+        Err(format!("`{text}` is out of range: expected 0s to 15m"))
     }
 }
 

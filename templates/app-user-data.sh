@@ -5,10 +5,20 @@
 # image or user-data installs the real application, serves a small placeholder on the app port so the
 # load balancer's health check passes. Replace it with `app.user_data: your-script.sh` in the topology;
 # the same placeholders (double-brace names) are available there (see docs/topology.md).
+#
+# A node is healthy only when it works. With a shared data folder, the placeholder's unit requires the
+# mount (RequiresMountsFor=) and its health check fails while the folder is not mounted, and a first
+# mount that has not succeeded by the deadline fails this script: Auto Scaling then replaces the node,
+# rather than it answering 200 over an empty local folder. Do the same in your own app.
 set -euo pipefail
 
-install -d -m 0755 /etc/clusterup
-cat > /etc/clusterup/app.env <<'ENV'
+# Every absolute path written below is under ROOT. On a node it is empty, so the paths are exactly the
+# ones written; the tests (tests/app_user_data.rs) set CLUSTERUP_TEST_ROOT to a scratch directory to run
+# this script, and what it installs, without touching the machine they run on.
+ROOT="${CLUSTERUP_TEST_ROOT:-}"
+
+install -d -m 0755 "$ROOT/etc/clusterup"
+cat > "$ROOT/etc/clusterup/app.env" <<'ENV'
 CLUSTERUP_DEPLOYMENT={{ deployment }}
 CLUSTERUP_REGION={{ region }}
 APP_PORT={{ app_port }}
@@ -18,45 +28,79 @@ EFS_ID={{ efs_id }}
 EFS_ACCESS_POINT_ID={{ efs_access_point_id }}
 DATA_DIR={{ mount_path }}
 ENV
-chmod 0644 /etc/clusterup/app.env
+chmod 0644 "$ROOT/etc/clusterup/app.env"
 
 # The shared database. The nodes start beside it (a Multi-AZ database takes 15-20 minutes; the nodes
 # serve through the load balancer long before), so its endpoint is not known yet: they look it up by its
-# name once it is available. clusterup-database.service waits for it with the node's instance role
+# name. clusterup-database.service first downloads the RDS certificate authorities (the database accepts
+# TLS connections only), then waits for the database with the node's instance role
 # (rds:DescribeDBInstances on this one instance) and writes /etc/clusterup/database.env with DB_HOST,
-# DB_PORT and DB_SECRET_ARN. No password here, ever: the app reads it at run time from Secrets Manager by
-# DB_SECRET_ARN (e.g. `aws secretsmanager get-secret-value --secret-id "$DB_SECRET_ARN"`). An app that
-# needs the database orders its unit `After=clusterup-database.service` and `Wants=` it, and reads
-# /etc/clusterup/database.env; its health check should not need the database, or the load balancer
-# marks the nodes unhealthy until the database is there.
+# DB_PORT, DB_SECRET_ARN, DB_SSL_MODE and DB_SSL_CA. No password here, ever: the app reads it at run
+# time from Secrets Manager by DB_SECRET_ARN (e.g. `aws secretsmanager get-secret-value --secret-id
+# "$DB_SECRET_ARN"`). An app that needs the database orders its unit `After=clusterup-database.service`
+# and `Wants=` it, reads /etc/clusterup/database.env, and connects with TLS verifying the server's name
+# (mysql: --ssl-mode=VERIFY_IDENTITY --ssl-ca="$DB_SSL_CA"); its health check should not need the
+# database, or the load balancer marks the nodes unhealthy until the database is there.
 DB_IDENTIFIER="{{ db_identifier }}"
 if [ -n "$DB_IDENTIFIER" ]; then
-  install -d -m 0755 /usr/local/lib/clusterup
-  cat > /usr/local/lib/clusterup/database-env <<'SCRIPT'
+  # The bundle's check below needs openssl (in Amazon Linux 2023's standard image, not in its minimal one).
+  command -v openssl >/dev/null || dnf install -y openssl || yum install -y openssl
+  install -d -m 0755 "$ROOT/usr/local/lib/clusterup"
+  cat > "$ROOT/usr/local/lib/clusterup/database-env" <<'SCRIPT'
 #!/bin/bash
-# Installed by clusterup's user data: waits until the deployment's database is available, then writes its
-# endpoint and secret ARN (never the password) to /etc/clusterup/database.env.
+# Installed by clusterup's user data: gets the RDS CA bundle, waits until the deployment's database has an
+# endpoint, then writes how to reach it (never the password) to /etc/clusterup/database.env.
 set -euo pipefail
+ROOT="${CLUSTERUP_TEST_ROOT:-}"
 # shellcheck disable=SC1091
-. /etc/clusterup/app.env
+. "$ROOT/etc/clusterup/app.env"
+bundle="{{ rds_ca_bundle }}"
+url="{{ rds_ca_bundle_url }}"
+
+# Over HTTPS, checked against the system's trust store, and kept only when every certificate in it is
+# one of Amazon RDS's certificate authorities.
+fetch_bundle() {
+  local new="$ROOT$bundle.new" certs rds
+  curl --fail --silent --show-error --proto '=https' --tlsv1.2 --max-time 60 --output "$new" "$url" || return 1
+  certs=$(grep -c -- '-----BEGIN CERTIFICATE-----' "$new" || true)
+  rds=$(openssl crl2pkcs7 -nocrl -certfile "$new" | openssl pkcs7 -print_certs -noout | grep -c '^subject=.*Amazon RDS' || true)
+  if [ "$certs" -lt 1 ] || [ "$rds" != "$certs" ]; then
+    echo "clusterup: $url holds $certs certificates, $rds of them Amazon RDS's: not using it" >&2
+    rm -f "$new"
+    return 1
+  fi
+  chmod 0644 "$new"
+  mv -f "$new" "$ROOT$bundle"
+}
+until fetch_bundle; do
+  echo "clusterup: no RDS CA bundle yet from $url; trying again in 15 s" >&2
+  sleep 15
+done
+
+# Any status will do once the database has an endpoint: one that is backing up, being modified or
+# optimizing its storage (which can last a day) serves connections, and new nodes must not wait for it.
 query='DBInstances[0].[DBInstanceStatus,Endpoint.Address,Endpoint.Port,MasterUserSecret.SecretArn]'
 while :; do
   if found=$(aws rds describe-db-instances --region "$CLUSTERUP_REGION" --db-instance-identifier "$DB_IDENTIFIER" \
-      --query "$query" --output text 2>/dev/null); then
+      --query "$query" --output text); then
     read -r status host port secret <<<"$found"
-    if [ "$status" = available ] && [ -n "$host" ] && [ "$host" != None ]; then
+    if [ -n "$host" ] && [ "$host" != None ]; then
       break
     fi
+    echo "clusterup: database $DB_IDENTIFIER is ${status:-not reported yet}, with no endpoint yet; looking again in 15 s"
+  else
+    echo "clusterup: could not look database $DB_IDENTIFIER up (the error is above); looking again in 15 s" >&2
   fi
   sleep 15
 done
-printf 'DB_HOST=%s\nDB_PORT=%s\nDB_SECRET_ARN=%s\n' "$host" "$port" "$secret" >/etc/clusterup/database.env.new
-chmod 0644 /etc/clusterup/database.env.new
-mv -f /etc/clusterup/database.env.new /etc/clusterup/database.env
-echo "clusterup: database $DB_IDENTIFIER is available at $host:$port"
+printf 'DB_HOST=%s\nDB_PORT=%s\nDB_SECRET_ARN=%s\nDB_SSL_MODE=VERIFY_IDENTITY\nDB_SSL_CA=%s\n' \
+  "$host" "$port" "$secret" "$bundle" >"$ROOT/etc/clusterup/database.env.new"
+chmod 0644 "$ROOT/etc/clusterup/database.env.new"
+mv -f "$ROOT/etc/clusterup/database.env.new" "$ROOT/etc/clusterup/database.env"
+echo "clusterup: database $DB_IDENTIFIER ($status) is at $host:$port; connect with TLS, verifying it with $bundle"
 SCRIPT
-  chmod 0755 /usr/local/lib/clusterup/database-env
-  cat > /etc/systemd/system/clusterup-database.service <<'UNIT'
+  chmod 0755 "$ROOT/usr/local/lib/clusterup/database-env"
+  cat > "$ROOT/etc/systemd/system/clusterup-database.service" <<'UNIT'
 [Unit]
 Description=clusterup: wait for the deployment's database, write its endpoint to /etc/clusterup/database.env
 Wants=network-online.target
@@ -77,33 +121,59 @@ UNIT
   systemctl start --no-block clusterup-database.service
 fi
 
-# Shared data folder: the EFS access point, over TLS, authorised by the instance role, in fstab so it
-# comes back after a reboot. Mount targets can take a minute or two after creation: retry, then fail
-# loudly (the node then fails its health check and Auto Scaling replaces it).
+# Shared data folder: the EFS access point, over TLS and authorised by the instance role (the file
+# system's policy refuses any other mount), in fstab so it comes back after a reboot.
 EFS_ID="{{ efs_id }}"
+MOUNT_PATH="{{ mount_path }}"
 if [ -n "$EFS_ID" ]; then
   dnf install -y amazon-efs-utils || yum install -y amazon-efs-utils
-  install -d -m 0755 "{{ mount_path }}"
-  if ! grep -q "^$EFS_ID:/ " /etc/fstab; then
-    echo "$EFS_ID:/ {{ mount_path }} efs _netdev,noresvport,tls,iam,accesspoint={{ efs_access_point_id }} 0 0" >> /etc/fstab
+  install -d -m 0755 "$ROOT$MOUNT_PATH"
+  if ! grep -q "^$EFS_ID:/ " "$ROOT/etc/fstab"; then
+    echo "$EFS_ID:/ $MOUNT_PATH efs _netdev,noresvport,tls,iam,accesspoint={{ efs_access_point_id }} 0 0" >> "$ROOT/etc/fstab"
   fi
-  for attempt in $(seq 1 30); do
-    if mountpoint -q "{{ mount_path }}" || mount "{{ mount_path }}"; then break; fi
-    echo "clusterup: EFS not mountable yet (attempt $attempt), retrying in 20 s" >&2
-    sleep 20
+  # A new mount target's name may not resolve at once: retry until {{ efs_mount_deadline }} s after boot.
+  # clusterup works that deadline out from the group's health check grace period (docs/reliability.md),
+  # leaving the app the time to start and pass its health checks before the grace period ends; past it,
+  # the node fails here and Auto Scaling replaces it.
+  deadline="{{ efs_mount_deadline }}"
+  since_boot() {
+    local up
+    read -r up _ <"$ROOT/proc/uptime"
+    echo "${up%%.*}"
+  }
+  attempt=0
+  until mountpoint -q "$ROOT$MOUNT_PATH"; do
+    left=$((deadline - $(since_boot)))
+    if [ "$left" -le 0 ]; then
+      echo "clusterup: EFS $EFS_ID is not mounted at $MOUNT_PATH $deadline s after boot ($attempt attempts); this node fails its health check and is replaced" >&2
+      exit 1
+    fi
+    attempt=$((attempt + 1))
+    # One attempt at most 30 s: a mount target that does not answer would hold the mount for minutes.
+    if timeout "$((left < 30 ? left : 30))" mount "$ROOT$MOUNT_PATH"; then
+      continue
+    fi
+    echo "clusterup: EFS not mountable yet (attempt $attempt, $left s to the deadline), retrying in 10 s" >&2
+    sleep 10
   done
-  mountpoint -q "{{ mount_path }}"
 fi
 
-# Placeholder app: answers 200 on every path (the health check included) with the node's identity.
-install -d -m 0755 /opt/clusterup-placeholder
-cat > /opt/clusterup-placeholder/server.py <<'PY'
+# Placeholder app: answers on every path (the health check included) with the node's identity, with 200
+# while the node works and 503 while its data folder is not mounted.
+install -d -m 0755 "$ROOT/opt/clusterup-placeholder"
+cat > "$ROOT/opt/clusterup-placeholder/server.py" <<'PY'
 import http.server, os, socket
+
+DATA_DIR = os.environ.get("DATA_DIR", "")
 
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        body = ("clusterup placeholder on %s\n" % socket.gethostname()).encode()
-        self.send_response(200)
+        status, text = 200, "clusterup placeholder on %s\n" % socket.gethostname()
+        # After a reboot whose mount failed, the folder is an empty local directory: not healthy.
+        if DATA_DIR and not os.path.ismount(DATA_DIR):
+            status, text = 503, "clusterup placeholder on %s: %s is not mounted\n" % (socket.gethostname(), DATA_DIR)
+        body = text.encode()
+        self.send_response(status)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -115,10 +185,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer(("", int(os.environ["APP_PORT"])), Handler).serve_forever()
 PY
 
-cat > /etc/systemd/system/clusterup-placeholder.service <<'UNIT'
+# With a data folder, the app starts only once it is mounted, after a reboot too.
+requires_mount=""
+if [ -n "$EFS_ID" ]; then
+  requires_mount="RequiresMountsFor=$MOUNT_PATH"
+fi
+cat > "$ROOT/etc/systemd/system/clusterup-placeholder.service" <<UNIT
 [Unit]
 Description=clusterup placeholder app (replace with your application)
+Wants=network-online.target
 After=network-online.target
+$requires_mount
 
 [Service]
 EnvironmentFile=/etc/clusterup/app.env

@@ -22,8 +22,14 @@
 #    secret cannot be read, the unit fails, the metastore does not start, and EMR rolls the
 #    reconfiguration back: spark/metastore reports it. `hadoop credential` exists only once the
 #    applications are installed, hence the unit;
+#  - whenever hive-site changes (a reconfiguration naming another database or secret): a systemd path
+#    unit runs the same oneshot unit, so the store always matches the hive-site on disk, whatever starts
+#    the metastore next and whatever else reads the store through hive-site;
 #  - every 10 minutes (RDS rotates managed passwords): a systemd timer re-reads the secret and restarts a
 #    running metastore when the password changed (cron is not installed on Amazon Linux 2023, EMR 7's OS).
+# Hive connects to the database with TLS, verifying its certificate and name against the RDS certificate
+# authorities, which this script downloads on the master (RDS_CA_BUNDLE below, the file hive-site's JDBC
+# URL names): the database accepts TLS connections only.
 # The password is never in the cluster's configuration, in this script, in the bucket, on a command line
 # or in a log.
 set -euo pipefail
@@ -40,6 +46,8 @@ MOUNT_PATH="{{ mount_path }}"
 METASTORE_SHARED="{{ metastore_shared }}"
 SECRET_PROPERTY="{{ metastore_secret_property }}"
 CREDENTIALS="{{ metastore_credentials }}"
+RDS_CA_BUNDLE="{{ rds_ca_bundle }}"
+RDS_CA_BUNDLE_URL="{{ rds_ca_bundle_url }}"
 
 # Writes stdin to a root-owned file with the given mode. Only scripts and units pass through here, never
 # the password.
@@ -83,6 +91,38 @@ hive_site="$ROOT/etc/hive/conf/hive-site.xml"
 metastore_unit="hive-hcatalog-server.service"
 
 sudo install -d -m 0755 "$lib"
+
+# The RDS certificate authorities Hive verifies the database with: over HTTPS checked against the system's
+# trust store, and kept only when every certificate in it is one of Amazon RDS's. The database may not
+# exist yet; its authorities do.
+bundle="$ROOT$RDS_CA_BUNDLE"
+fetch_rds_ca_bundle() {
+  local new certs rds status=0
+  new=$(mktemp)
+  curl --fail --silent --show-error --proto '=https' --tlsv1.2 --max-time 60 --output "$new" "$RDS_CA_BUNDLE_URL" || status=1
+  if [ "$status" = 0 ]; then
+    certs=$(grep -c -- '-----BEGIN CERTIFICATE-----' "$new" || true)
+    rds=$(openssl crl2pkcs7 -nocrl -certfile "$new" | openssl pkcs7 -print_certs -noout | grep -c '^subject=.*Amazon RDS' || true)
+    if [ "$certs" -lt 1 ] || [ "$rds" != "$certs" ]; then
+      echo "clusterup: $RDS_CA_BUNDLE_URL holds $certs certificates, $rds of them Amazon RDS's: not using it" >&2
+      status=1
+    else
+      sudo install -d -m 0755 "${bundle%/*}"
+      install_root_file 0644 "$bundle" <"$new"
+    fi
+  fi
+  rm -f "$new"
+  return "$status"
+}
+for attempt in $(seq 1 10); do
+  if fetch_rds_ca_bundle; then break; fi
+  echo "clusterup: no RDS CA bundle yet (attempt $attempt), retrying in 15 s" >&2
+  sleep 15
+done
+if [ ! -s "$bundle" ]; then
+  echo "clusterup: could not get the RDS CA bundle from $RDS_CA_BUNDLE_URL: Hive could not reach the database over TLS" >&2
+  exit 1
+fi
 
 # Prints the ARN of the database secret hive-site names (clusterup's property), or nothing: EMR writes
 # hive-site.xml from the hive-site classification, clusterup's properties included.
@@ -157,6 +197,10 @@ umask 077
 rm -f "$store"
 "$lib/metastore-password"
 [ -f "$password_file" ] || exit 0
+if [ ! -s "$bundle" ]; then
+  echo "clusterup: $bundle is missing: Hive could not verify the database's certificate" >&2
+  exit 1
+fi
 python3 "$lib/type-password.py" "$password_file" \\
   hadoop credential create javax.jdo.option.ConnectionPassword -provider "jceks://file$store"
 chown "\$(id -u hive):\$(id -g hive)" "$store"
@@ -246,6 +290,22 @@ Requires=clusterup-metastore-store.service
 After=clusterup-metastore-store.service
 UNIT
 
+# Whenever EMR writes hive-site (a reconfiguration), the store is rebuilt from what it names now
+# (PathChanged=: when a file written to is closed, or one is moved there:
+# https://www.freedesktop.org/software/systemd/man/latest/systemd.path.html). hive-site.xml does not exist
+# yet: systemd watches its closest existing parent directory until it does.
+install_root_file 0644 "$units/clusterup-metastore-site.path" <<UNIT
+[Unit]
+Description=clusterup: rebuild the Hive metastore credential store whenever hive-site changes
+
+[Path]
+PathChanged=$hive_site
+Unit=clusterup-metastore-store.service
+
+[Install]
+WantedBy=paths.target
+UNIT
+
 install_root_file 0644 "$units/clusterup-metastore-refresh.service" <<UNIT
 [Unit]
 Description=clusterup: refresh the Hive metastore password from the database secret
@@ -268,6 +328,7 @@ WantedBy=timers.target
 UNIT
 
 # Nothing to read now: the secret is named in hive-site only once spark/metastore has attached the
-# database, and the store unit reads it at the metastore's restart that causes.
+# database; the store unit reads it when EMR writes that hive-site, and again at the metastore's restart.
 sudo systemctl daemon-reload
+sudo systemctl enable --now clusterup-metastore-site.path
 sudo systemctl enable --now clusterup-metastore-refresh.timer

@@ -4,8 +4,10 @@
 //! next run resumes, with plan and apply holding off and status showing it meanwhile. Each ends with a clean
 //! `plan --detailed-exitcode` and a destroy that leaves nothing.
 //!
-//! The 5xx gate reads CloudWatch, which has no load balancer metrics on the emulator (no datapoints: no
-//! errors); it is covered by SDK mocks in src/rollout/gate.rs.
+//! Rollouts that must end quickly here pass `--metrics-delay` of a second or none: there are no
+//! CloudWatch figures to wait for. The 5xx gate reads CloudWatch, which has no load balancer metrics on
+//! the emulator (no datapoints: no errors); it is covered by SDK mocks in src/rollout/gate.rs and
+//! src/rollout/forward.rs.
 
 use std::collections::BTreeSet;
 use std::process::Child;
@@ -167,16 +169,28 @@ fn a_canary_rollout_to_100_ends_with_one_group_on_the_new_version_and_a_clean_pl
             seen
         })
     };
-    let rolled = clusterup(&["rollout", "--yes", "--canary", "10,50,100", "--step-time", "2s", &topology]);
+    // Each step watched 2 s, then 1 s more for CloudWatch's last minutes (3 minutes on AWS by default).
+    let rolled = clusterup(&[
+        "rollout",
+        "--yes",
+        "--canary",
+        "10,50,100",
+        "--step-time",
+        "2s",
+        "--metrics-delay",
+        "1s",
+        &topology,
+    ]);
     done.store(true, Ordering::SeqCst);
     let seen = sampler.join().expect("sampler");
     assert_code(&rolled, 0);
     let log = stderr(&rolled);
     for line in [
         "creating the canary target group",
-        "canary at 10%: 2/2 healthy, 0.0% 5xx, ",
-        "canary at 50%: 2/2 healthy, 0.0% 5xx",
-        "canary at 100%: 2/2 healthy, 0.0% 5xx",
+        "canary at 10%: 2/2 healthy, 0.0% failed, load balancer 0.0% 5xx, ",
+        "canary at 50%: 2/2 healthy, 0.0% failed, load balancer 0.0% 5xx",
+        "canary at 100%: 2/2 healthy, 0.0% failed, load balancer 0.0% 5xx",
+        "left (waiting for CloudWatch's last minutes)",
         "moving the app group",
         "Rollout complete in",
     ] {
@@ -312,7 +326,8 @@ fn a_killed_rollout_is_held_by_plan_and_apply_and_resumed_by_the_next_run() {
     assert!(shown.contains(&format!("{canary} (canary)")), "{shown}");
 
     // The next run picks up at 50% and finishes.
-    let resumed = clusterup(&["rollout", "--yes", "--canary", "50,100", "--step-time", "1s", &topology]);
+    let resumed =
+        clusterup(&["rollout", "--yes", "--canary", "50,100", "--step-time", "1s", "--metrics-delay", "0s", &topology]);
     assert_code(&resumed, 0);
     let log = stderr(&resumed);
     assert!(log.contains("Resuming the rollout of launch template v2: canary at 50% (launch template v2)."), "{log}");

@@ -52,7 +52,11 @@ fn record_lifecycle(path: &Path) {
     // The next node type through a weighted canary: its target group, weighted forwards, the canary
     // group, the gate's health and CloudWatch reads (Smithy RPC v2 CBOR), the app group's refresh.
     ws.edit("instance_type: t3.xlarge", "instance_type: t3.2xlarge");
-    run("rollout", &["rollout", "--yes", "--canary", "50,100", "--step-time", "1s", &topology], 0);
+    run(
+        "rollout",
+        &["rollout", "--yes", "--canary", "50,100", "--step-time", "1s", "--metrics-delay", "0s", &topology],
+        0,
+    );
     run("destroy", &["destroy", "--yes", "--delete-data", &topology], 0);
     proxy.set_phase("");
     let lines = std::fs::read_to_string(path).expect("read recording").lines().count();

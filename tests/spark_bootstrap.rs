@@ -10,6 +10,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use clusterup::compose::rds_ca::RDS_CA_BUNDLE;
 use clusterup::compose::METASTORE_CREDENTIALS;
 use clusterup::resources::emr::metastore::SECRET_PROPERTY;
 
@@ -22,6 +23,12 @@ const PASSWORD: &str = r#"Zq7vK2mXw9$'`;*(x)!\~#&|<>"#;
 const PASSWORD_CORE: &str = "Zq7vK2mXw9";
 const ROTATED: &str = "Rt5yH8nLp3-after-rotation";
 const MOUNT_PATH: &str = "/srv/smarten-data";
+const BUNDLE_URL: &str = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem";
+
+/// A test stand-in for the RDS CA bundle: certificates whose subjects are Amazon RDS's.
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rds-ca").join(name)
+}
 
 /// The template with its placeholders filled in, as clusterup renders it (an unknown name is an error).
 fn rendered() -> String {
@@ -36,6 +43,8 @@ fn rendered() -> String {
         ("metastore_shared", "yes"),
         ("metastore_secret_property", SECRET_PROPERTY),
         ("metastore_credentials", METASTORE_CREDENTIALS),
+        ("rds_ca_bundle", RDS_CA_BUNDLE),
+        ("rds_ca_bundle_url", BUNDLE_URL),
     ];
     let mut out = String::new();
     let mut rest = template.as_str();
@@ -64,6 +73,8 @@ impl Node {
         std::fs::set_permissions(node.path("bootstrap.sh"), std::fs::Permissions::from_mode(0o644)).expect("chmod");
         std::fs::write(node.path("state/secret-arn"), ARN).expect("write the ARN");
         node.set_password(PASSWORD);
+        std::fs::write(node.path("state/rds-ca-url"), BUNDLE_URL).expect("write the URL");
+        std::fs::copy(fixture("bundle.pem"), node.path("state/rds-ca-bundle.pem")).expect("copy the bundle");
         node
     }
 
@@ -103,7 +114,7 @@ impl Node {
     /// hive-site classification, clusterup's property naming the secret `arn` among the others.
     fn attach(&self, arn: &str) {
         let xml = format!(
-            "<?xml version=\"1.0\"?>\n<configuration>\n  <property>\n    <name>javax.jdo.option.ConnectionURL</name>\n    <value>jdbc:mysql://smarten-spark-db.abc.us-east-1.rds.amazonaws.com:3306/hive?createDatabaseIfNotExist=true</value>\n  </property>\n  <property>\n    <name>hadoop.security.credential.provider.path</name>\n    <value>{METASTORE_CREDENTIALS}</value>\n  </property>\n  <property>\n    <name>{SECRET_PROPERTY}</name>\n    <value>{arn}</value>\n  </property>\n</configuration>\n"
+            "<?xml version=\"1.0\"?>\n<configuration>\n  <property>\n    <name>javax.jdo.option.ConnectionURL</name>\n    <value>jdbc:mysql://smarten-spark-db.abc.us-east-1.rds.amazonaws.com:3306/hive?createDatabaseIfNotExist=true&amp;useSSL=true&amp;sslMode=verify-full&amp;serverSslCert=/etc/clusterup/rds-ca-bundle.pem</value>\n  </property>\n  <property>\n    <name>hadoop.security.credential.provider.path</name>\n    <value>{METASTORE_CREDENTIALS}</value>\n  </property>\n  <property>\n    <name>{SECRET_PROPERTY}</name>\n    <value>{arn}</value>\n  </property>\n</configuration>\n"
         );
         std::fs::write(self.on_node("/etc/hive/conf/hive-site.xml"), xml).expect("write hive-site.xml");
     }
@@ -171,6 +182,11 @@ fn master_bootstrap_as_hadoop_installs_the_units_and_the_timer_without_reading_a
     assert!(drop_in.contains("After=clusterup-metastore-store.service\n"), "{drop_in}");
     let refresh = assert_file(&units.join("clusterup-metastore-refresh.service"), 0o644, root);
     assert!(refresh.contains(&format!("ExecStart={}\n", lib.join("metastore-refresh").display())), "{refresh}");
+    let site = assert_file(&units.join("clusterup-metastore-site.path"), 0o644, root);
+    let hive_site = node.on_node("/etc/hive/conf/hive-site.xml");
+    assert!(site.contains(&format!("PathChanged={}\n", hive_site.display())), "{site}");
+    assert!(site.contains("Unit=clusterup-metastore-store.service\n"), "{site}");
+    assert!(node.path("state/active/clusterup-metastore-site.path").exists(), "the path unit was not started");
     let timer = assert_file(&units.join("clusterup-metastore-refresh.timer"), 0o644, root);
     assert!(timer.contains("OnUnitActiveSec=10min\n") && timer.contains("WantedBy=timers.target\n"), "{timer}");
     assert!(node.path("state/active/clusterup-metastore-refresh.timer").exists(), "the timer was not started");
@@ -183,6 +199,14 @@ fn master_bootstrap_as_hadoop_installs_the_units_and_the_timer_without_reading_a
     assert_called(&calls, &format!("mount {}", node.on_node(MOUNT_PATH).display()));
     assert_called(&calls, "systemctl daemon-reload");
     assert_called(&calls, "systemctl enable --now clusterup-metastore-refresh.timer");
+    assert_called(&calls, "systemctl enable --now clusterup-metastore-site.path");
+    // The RDS certificate authorities Hive verifies the database with, over HTTPS, kept as they came.
+    assert!(
+        calls.lines().any(|l| l.starts_with("curl ") && l.contains("--proto =https") && l.ends_with(BUNDLE_URL)),
+        "{calls}"
+    );
+    let bundle = assert_file(&node.on_node(RDS_CA_BUNDLE), 0o644, root);
+    assert_eq!(bundle, std::fs::read_to_string(fixture("bundle.pem")).expect("fixture"));
     assert!(!calls.contains("hadoop") && !calls.contains("secretsmanager"), "{calls}");
     let fstab = std::fs::read_to_string(node.on_node("/etc/fstab")).expect("fstab");
     assert!(fstab.contains("fs-0123456789abcdef0:/ "), "{fstab}");
@@ -288,6 +312,64 @@ fn a_core_node_mounts_the_data_folder_and_leaves_the_metastore_alone() {
     let calls = node.calls();
     assert_called(&calls, &format!("mount {}", node.on_node(MOUNT_PATH).display()));
     assert!(!calls.contains("secretsmanager") && !calls.contains("systemctl"), "{calls}");
+    assert!(!calls.contains("curl"), "only the master's Hive reaches the database: {calls}");
     assert!(!node.on_node("/usr/local/lib/clusterup").exists());
     assert!(!node.on_node("/etc/clusterup").exists());
+}
+
+/// The store follows hive-site, not only the metastore's starts: when EMR writes a hive-site that names
+/// another secret (the database was replaced), the path unit rebuilds the store from it at once.
+#[test]
+fn the_store_is_rebuilt_whenever_hive_site_changes() {
+    let node = Node::new("master");
+    assert_code(&node.bootstrap(), 0);
+    assert_code(&node.harness(&["install"]), 0);
+    let hive_site = node.on_node("/etc/hive/conf/hive-site.xml").to_string_lossy().into_owned();
+    let store_path = METASTORE_CREDENTIALS.strip_prefix("jceks://file").expect("a local jceks store");
+    node.attach(ARN);
+    assert_code(&node.harness(&["trigger", "clusterup-metastore-site.path", &hive_site]), 0);
+    assert_eq!(assert_file(&node.on_node(store_path), 0o400, node.hive_uid()), PASSWORD);
+
+    // A new database: its own secret and password, named by the next reconfiguration's hive-site.
+    let replaced = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0456efab-GhIjKl";
+    std::fs::write(node.path("state/secret-arn"), replaced).expect("write the ARN");
+    node.set_password(ROTATED);
+    node.attach(replaced);
+    assert_code(&node.harness(&["trigger", "clusterup-metastore-site.path", &hive_site]), 0);
+    assert_eq!(assert_file(&node.on_node(store_path), 0o400, node.hive_uid()), ROTATED);
+    // Rebuilding the store restarts nothing: restarting the metastore is EMR's part of a reconfiguration.
+    assert!(!node.calls().contains("systemctl restart"), "{}", node.calls());
+}
+
+/// A download that is not the RDS bundle (a captive portal, a proxy's page, someone else's certificates)
+/// is never installed: the bootstrap action fails after its retries, and EMR reports the node's failure.
+#[test]
+fn a_download_that_is_not_the_rds_bundle_fails_the_bootstrap() {
+    let node = Node::new("master");
+    std::fs::copy(fixture("mixed.pem"), node.path("state/rds-ca-bundle.pem")).expect("copy");
+    let run = node.bootstrap();
+    assert_ne!(run.status.code(), Some(0));
+    let err = stderr(&run);
+    assert!(err.contains("holds 2 certificates, 1 of them Amazon RDS's: not using it"), "{err}");
+    assert!(err.contains("could not get the RDS CA bundle"), "{err}");
+    assert!(!node.on_node(RDS_CA_BUNDLE).exists());
+    assert_eq!(std::fs::read_to_string(node.path("state/sleeps")).expect("sleeps").trim(), "10", "ten attempts");
+}
+
+/// Without the bundle, the store unit fails: the metastore does not start on a database it cannot
+/// verify, and EMR rolls the reconfiguration back with the reason.
+#[test]
+fn the_store_unit_fails_without_the_bundle() {
+    let node = Node::new("master");
+    assert_code(&node.bootstrap(), 0);
+    assert_code(&node.harness(&["install"]), 0);
+    std::fs::remove_file(node.on_node(RDS_CA_BUNDLE)).expect("remove the bundle");
+    node.attach(ARN);
+    let started = node.harness(&["unit", "clusterup-metastore-store.service"]);
+    assert_ne!(started.status.code(), Some(0));
+    assert!(
+        stderr(&started).contains("is missing: Hive could not verify the database's certificate"),
+        "{}",
+        stderr(&started)
+    );
 }

@@ -39,6 +39,7 @@ pub async fn run(g: &AwsArgs, args: RolloutArgs, file: &Path, how: Confirm, prin
             steps,
             step_time: args.step_time,
             max_5xx_percent: args.max_5xx_percent,
+            metrics_delay: args.metrics_delay,
             sticky: topology.load_balancer.stickiness.as_ref().map(|s| match s {
                 Stickiness::LbCookie { duration } | Stickiness::AppCookie { duration, .. } => *duration,
             }),
@@ -323,14 +324,20 @@ impl Hook for Lines {
                 &format!("  waiting  {address}: {seen} ({})", crate::output::secs(*waited)),
                 REPEAT_WAIT_EVERY,
             ),
-            Event::Watched { percent, reading, left } => {
+            Event::Watched { percent, reading, left, awaiting_metrics } => {
                 let seen = format!(
-                    "canary at {percent}%: {}/{} healthy, {:.1}% 5xx",
+                    "canary at {percent}%: {}/{} healthy, {:.1}% failed, load balancer {:.1}% 5xx",
                     reading.healthy,
                     reading.expected,
-                    reading.five_xx_percent()
+                    reading.five_xx_percent(),
+                    reading.lb_five_xx_percent()
                 );
-                self.say(seen.clone(), &format!("  {seen}, {} left", left_text(*left)), REPEAT_EVERY);
+                let waiting = if *awaiting_metrics { " (waiting for CloudWatch's last minutes)" } else { "" };
+                self.say(
+                    format!("{seen}{waiting}"),
+                    &format!("  {seen}, {} left{waiting}", left_text(*left)),
+                    REPEAT_EVERY,
+                );
             }
         }
     }

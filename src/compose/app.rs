@@ -1,6 +1,7 @@
 //! The app tier: the launch template the nodes boot from (with the rendered user data), the Auto Scaling
 //! group in the private subnets registered with the target group, and a target-tracking scaling policy.
 
+use super::boot;
 use super::network::{private_route_tables, refs};
 use super::template::{user_data, TemplateError};
 use super::{id_of, named};
@@ -67,6 +68,10 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Result<Vec<Desired>, Templ
         .prop(&group::SUBNETS, Value::List(net.private_subnets))
         .prop(&group::TARGET_GROUPS, Value::List(vec![id_of(load_balancer::TARGET_GROUP)]))
         .prop(&group::HEALTH_CHECK, Value::str("ELB"))
+        .prop(
+            &group::HEALTH_CHECK_GRACE,
+            Value::Int(i64::from(boot::mount_plan(&topology.load_balancer.health_check).grace)),
+        )
         .prop(&group::MIN_HEALTHY, Value::Int(i64::from(app.min_healthy_percent)))
         .prop(&group::MAX_HEALTHY, Value::Int(i64::from(max_healthy_percent(app.min_healthy_percent))))
         .prop(&group::WARMUP, Value::Int(warmup_seconds(topology)));

@@ -6,6 +6,7 @@
 
 mod access_logs;
 mod app;
+pub mod boot;
 mod canary;
 mod database;
 mod fields;
@@ -14,6 +15,7 @@ mod load_balancer;
 mod network;
 mod outputs;
 mod policies;
+pub mod rds_ca;
 mod spark;
 mod storage;
 pub mod template;

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use super::network::{private_route_tables, refs, security_group};
+use super::rds_ca;
 use super::template::{render, TemplateError};
 use super::{id_of, named};
 use crate::model::json::canonical;
@@ -40,7 +41,7 @@ fn metastore_configurations() -> Value {
     let doc = serde_json::json!([{
         "Classification": metastore::HIVE_SITE,
         "Properties": {
-            "javax.jdo.option.ConnectionURL": format!("jdbc:mysql://{ENDPOINT}:{PORT}/hive?createDatabaseIfNotExist=true"),
+            "javax.jdo.option.ConnectionURL": format!("jdbc:mysql://{ENDPOINT}:{PORT}/hive?createDatabaseIfNotExist=true&{}", hive_tls()),
             "javax.jdo.option.ConnectionDriverName": "org.mariadb.jdbc.Driver",
             "javax.jdo.option.ConnectionUserName": "admin",
             "hadoop.security.credential.provider.path": METASTORE_CREDENTIALS,
@@ -83,6 +84,17 @@ fn security_configuration_document() -> String {
     }))
 }
 
+/// The JDBC URL's TLS options for EMR's MariaDB Connector/J (the driver hive-site names): TLS required,
+/// the server's certificate verified against the RDS certificate authorities the bootstrap action
+/// downloads, and its name against the endpoint. `useSSL=true` with `serverSslCert` means exactly that in
+/// Connector/J 2.x (`trustServerCertificate` and `disableSslHostnameVerification` stay false) and maps
+/// to `sslMode=verify-full` in 3.x, which also reads `sslMode` itself; each version ignores the option
+/// it does not know (<https://mariadb.com/kb/en/about-mariadb-connector-j/>). The
+/// database's parameter group sets `require_secure_transport`, so without these Hive could not connect.
+fn hive_tls() -> String {
+    format!("useSSL=true&sslMode=verify-full&serverSslCert={}", rds_ca::RDS_CA_BUNDLE)
+}
+
 /// The Hadoop credential store Hive reads the metastore password from: written before every start of the
 /// metastore by the systemd unit the bootstrap script installs (see templates/spark-bootstrap.sh).
 pub const METASTORE_CREDENTIALS: &str = "jceks://file/etc/hive/conf/clusterup-metastore.jceks";
@@ -104,6 +116,9 @@ fn bootstrap_variables(topology: &Topology) -> BTreeMap<&'static str, Value> {
         ("metastore_shared", when(shared, Value::str("yes"))),
         ("metastore_secret_property", Value::str(metastore::SECRET_PROPERTY)),
         ("metastore_credentials", Value::str(METASTORE_CREDENTIALS)),
+        // Hive verifies the database's certificate with these (compose::rds_ca).
+        ("rds_ca_bundle", when(shared, Value::str(rds_ca::RDS_CA_BUNDLE))),
+        ("rds_ca_bundle_url", when(shared, Value::str(rds_ca::bundle_url(&topology.region)))),
     ])
 }
 
@@ -279,5 +294,25 @@ mod tests {
         let mut refs = Vec::new();
         attach.props[metastore::CONFIGURATIONS.name].refs(&mut refs);
         assert!(refs.iter().any(|r| **r == db), "the configuration names the database: {refs:?}");
+    }
+
+    /// Hive reaches the database over TLS only (the parameter group requires it), verifying its
+    /// certificate with the RDS certificate authorities the bootstrap action downloads on the master.
+    #[test]
+    fn hive_connects_with_tls_verifying_the_database_with_the_bundle_the_bootstrap_downloads() {
+        let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten-spark.yaml");
+        let topology = crate::topology::load(&example).expect("valid example").topology;
+        let Value::Template(parts) = metastore_configurations() else { panic!("expected references") };
+        let text: String = parts.iter().filter_map(Value::as_str).collect();
+        let tls = "&useSSL=true&sslMode=verify-full&serverSslCert=/etc/clusterup/rds-ca-bundle.pem";
+        assert!(text.contains(&format!("/hive?createDatabaseIfNotExist=true{tls}")), "{text}");
+        assert!(text.contains("org.mariadb.jdbc.Driver"), "the options are the MariaDB driver's: {text}");
+        let Value::Template(parts) = bootstrap_script(&topology).expect("renders") else { panic!("references") };
+        let script: String = parts.iter().filter_map(Value::as_str).collect();
+        assert!(script.contains("RDS_CA_BUNDLE=\"/etc/clusterup/rds-ca-bundle.pem\""), "{script}");
+        assert!(
+            script.contains("RDS_CA_BUNDLE_URL=\"https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem\""),
+            "{script}"
+        );
     }
 }

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::{boot, rds_ca};
 use crate::model::{names, Address, Value};
 use crate::topology::Topology;
 
@@ -41,6 +42,18 @@ pub fn user_data_variables(topology: &Topology) -> BTreeMap<&'static str, Value>
         ("efs_access_point_id", when(storage.is_some(), Value::Ref(ap))),
         // No shared file system: no mount path, and the template mounts nothing.
         ("mount_path", Value::str(storage.map(|s| s.mount_path.as_str()).unwrap_or_default())),
+        // Seconds after boot by which the first mount must have succeeded, so that the node still starts
+        // and passes its health checks within the group's grace period (compose::boot).
+        (
+            "efs_mount_deadline",
+            when(
+                storage.is_some(),
+                Value::str(boot::mount_plan(&topology.load_balancer.health_check).deadline.to_string()),
+            ),
+        ),
+        // The RDS certificate authorities nodes verify the database's certificate with (compose::rds_ca).
+        ("rds_ca_bundle_url", when(has_db, Value::str(rds_ca::bundle_url(&topology.region)))),
+        ("rds_ca_bundle", when(has_db, Value::str(rds_ca::RDS_CA_BUNDLE))),
     ])
 }
 
@@ -164,11 +177,39 @@ mod default_template_tests {
         assert!(script.contains("aws rds describe-db-instances"), "{script}");
         assert!(script.contains("systemctl start --no-block clusterup-database.service"), "{script}");
         assert!(script.contains("EFS_ID=\"fs-0123\""), "{script}");
+        assert!(script.contains("MOUNT_PATH=\"/srv/smarten-data\""), "{script}");
+        // Mounted over TLS and authorised by the node's role (the file system's policy refuses any other
+        // mount), through the access point.
         assert!(
-            script.contains("$EFS_ID:/ /srv/smarten-data efs _netdev,noresvport,tls,iam,accesspoint=fsap-0456 0 0"),
+            script.contains("$EFS_ID:/ $MOUNT_PATH efs _netdev,noresvport,tls,iam,accesspoint=fsap-0456 0 0"),
             "{script}"
         );
+        // The first mount gives up in time for the node to start and pass its checks (compose::boot).
+        let plan =
+            boot::mount_plan(&crate::topology::load(&smarten()).expect("loads").topology.load_balancer.health_check);
+        assert!(script.contains(&format!("deadline=\"{}\"", plan.deadline)), "{script}");
+        assert!(script.contains("requires_mount=\"RequiresMountsFor=$MOUNT_PATH\""), "{script}");
+        // The database over TLS, verified with the RDS certificate authorities.
+        assert!(
+            script.contains("url=\"https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem\""),
+            "{script}"
+        );
+        assert!(script.contains("bundle=\"/etc/clusterup/rds-ca-bundle.pem\""), "{script}");
+        assert!(script.contains("DB_SSL_MODE=VERIFY_IDENTITY"), "{script}");
         assert!(!script.to_ascii_lowercase().contains("password="), "no password in user data");
+    }
+
+    /// EC2 takes at most 16 KB of user data before base64
+    /// (<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html>); the default script leaves
+    /// room for the references it still holds (ids of a few dozen characters).
+    #[test]
+    fn the_rendered_default_template_fits_in_ec2_user_data() {
+        let script = rendered_smarten();
+        assert!(script.len() < 14 * 1024, "{} bytes", script.len());
+    }
+
+    fn smarten() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten.yaml")
     }
 
     /// The default script names nothing of the database that exists only once it is available, so the

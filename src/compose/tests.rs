@@ -104,3 +104,16 @@ fn the_app_tier_waits_for_what_its_health_checks_need_and_not_for_the_database()
         vec![Address::new("load_balancer/listener/80"), Address::new(names::app::AUTO_SCALING_GROUP)]
     );
 }
+
+/// The group's grace period is the one the user data's mount deadline was worked out from
+/// (compose::boot), for every example.
+#[test]
+fn the_group_gets_the_grace_period_its_nodes_first_boot_is_planned_for() {
+    use crate::resources::autoscaling::group;
+    for (name, topology) in topologies() {
+        let wanted = desired(&topology, &offline_facts(&topology)).expect("composes");
+        let Some(asg) = wanted.iter().find(|d| d.kind == crate::model::Kind::AutoScalingGroup) else { continue };
+        let plan = super::boot::mount_plan(&topology.load_balancer.health_check);
+        assert_eq!(asg.int(&group::HEALTH_CHECK_GRACE).expect("grace"), i64::from(plan.grace), "{name}");
+    }
+}

@@ -224,17 +224,20 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Look at the canary until the step's time is up, or it fails.
+    /// Look at the canary until the step's time is up and CloudWatch has published its last minutes
+    /// (`metrics_delay` more: the last look counts them), or it fails.
     async fn watch(&self, percent: u32, target: Target<'_>) -> Result<Watch, Error> {
         let step = self.options.step_time;
+        let whole = step + self.options.metrics_delay;
         let every = (step / 10).clamp(Duration::from_secs(1), Duration::from_secs(10));
         let started = tokio::time::Instant::now();
         let since = SystemTime::now();
         loop {
             let reading = gate::read(self.ctx, target, since, SystemTime::now()).await?;
             let elapsed = started.elapsed();
-            let left = step.saturating_sub(elapsed);
-            self.hook.event(&Event::Watched { percent, reading: &reading, left });
+            let left = whole.saturating_sub(elapsed);
+            let awaiting_metrics = elapsed >= step;
+            self.hook.event(&Event::Watched { percent, reading: &reading, left, awaiting_metrics });
             if let Some(why) = reading.failure(self.options.max_5xx_percent) {
                 return Ok(Watch::Failed(why));
             }
@@ -369,6 +372,7 @@ mod tests {
             steps: "10,100".parse().expect("steps"),
             step_time: Duration::from_secs(60),
             max_5xx_percent: 1.0,
+            metrics_delay: crate::rollout::METRICS_DELAY,
             sticky,
         };
         let stop = StopSignal::default();
@@ -387,5 +391,103 @@ mod tests {
         assert_eq!(run.state.canary_percent(), 10);
         let moved: Vec<Option<ListenerAction>> = run.state.listeners.iter().map(listener::default_action).collect();
         assert_eq!(moved, [Some(wanted)]);
+    }
+
+    /// A watch of one step against mocked AWS: two healthy canary targets, and CloudWatch answering
+    /// nothing for its first `published_after` calls, then the load balancer's own 5xx (10 of 100
+    /// requests) for a minute of the step that it published late.
+    async fn watch_with_late_figures(metrics_delay: Duration, published_after: usize) -> (Watch, usize) {
+        use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataOutput;
+        use aws_sdk_cloudwatch::types::MetricDataResult;
+        use aws_sdk_elasticloadbalancingv2::operation::describe_target_health::DescribeTargetHealthOutput;
+        use aws_sdk_elasticloadbalancingv2::types::{
+            TargetDescription, TargetHealth, TargetHealthDescription, TargetHealthStateEnum,
+        };
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+
+        let healthy = |id: &str| {
+            TargetHealthDescription::builder()
+                .target(TargetDescription::builder().id(id).build())
+                .target_health(TargetHealth::builder().state(TargetHealthStateEnum::Healthy).build())
+                .build()
+        };
+        let targets = vec![healthy("i-1"), healthy("i-2")];
+        let health = mock!(Client::describe_target_health).then_output(move || {
+            DescribeTargetHealthOutput::builder().set_target_health_descriptions(Some(targets.clone())).build()
+        });
+        let looks = Arc::new(AtomicUsize::new(0));
+        let counted = looks.clone();
+        let figures = mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_output(move || {
+            let published = counted.fetch_add(1, Ordering::SeqCst) >= published_after;
+            let result = |id: &str, value: f64| {
+                MetricDataResult::builder()
+                    .id(id)
+                    .set_values(Some(if published { vec![value] } else { vec![] }))
+                    .build()
+            };
+            GetMetricDataOutput::builder()
+                .metric_data_results(result("lb_errors", 10.0))
+                .metric_data_results(result("lb_requests", 100.0))
+                .build()
+        });
+        let elb = mock_client!(aws_sdk_elasticloadbalancingv2, RuleMode::MatchAny, [&health]);
+        let cloudwatch = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&figures]);
+        let ctx = Ctx {
+            aws: Aws { elb, cloudwatch, ..Aws::offline() },
+            deployment: "shop".into(),
+            data: DataPolicy::default(),
+        };
+        let options = Options {
+            steps: "10,100".parse().expect("steps"),
+            step_time: Duration::from_secs(60),
+            max_5xx_percent: 1.0,
+            metrics_delay,
+            sticky: None,
+        };
+        let stop = StopSignal::default();
+        let run = Run {
+            ctx: &ctx,
+            hook: &Silent,
+            stop: &stop,
+            options: &options,
+            state: State::read(&deployment(true, &[10])),
+            known: BTreeMap::new(),
+            version: "4".into(),
+        };
+        let target = Target {
+            target_group: "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/shop-canary/1",
+            load_balancer: "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/shop-alb/1",
+            expected: 2,
+            resource: "app/canary/target-group",
+        };
+        let watched = run.watch(10, target).await.expect("watched");
+        (watched, looks.load(Ordering::SeqCst))
+    }
+
+    /// The step's last minute reaches CloudWatch after the step time: the last look, after the
+    /// reporting delay, counts it and fails the step; without the delay the step would have passed on
+    /// figures that were not in yet.
+    #[tokio::test(start_paused = true)]
+    async fn the_last_look_waits_out_cloudwatchs_reporting_delay_sdk_mock_emulator_gap() {
+        // A look every 6 s (a tenth of the step): 11 looks in the step's 60 s, the figures after 15.
+        let (watched, looks) = watch_with_late_figures(crate::rollout::METRICS_DELAY, 15).await;
+        match watched {
+            Watch::Failed(why) => assert!(why.contains("of the load balancer's answers were its own 5xx"), "{why}"),
+            _ => panic!("the late figures were not counted"),
+        }
+        assert_eq!(looks, 16, "failed at the first look that saw them");
+        let (watched, looks) = watch_with_late_figures(Duration::ZERO, 15).await;
+        assert!(matches!(watched, Watch::Passed), "without the delay the step passes blind");
+        assert_eq!(looks, 11);
+        // Nothing late: the step passes once the delay is over, not before.
+        let started = tokio::time::Instant::now();
+        let (watched, _) = watch_with_late_figures(crate::rollout::METRICS_DELAY, usize::MAX).await;
+        assert!(matches!(watched, Watch::Passed));
+        assert!(
+            started.elapsed() >= Duration::from_secs(60) + crate::rollout::METRICS_DELAY,
+            "{:?}",
+            started.elapsed()
+        );
     }
 }

@@ -39,10 +39,22 @@ pub struct Options {
     pub step_time: Duration,
     /// A step fails when more than this share of the canary's answers are 5xx.
     pub max_5xx_percent: f64,
+    /// How long each step's last look waits, after `step_time`, for CloudWatch to publish the step's
+    /// last minutes ([`METRICS_DELAY`] by default). The canary keeps its share meanwhile.
+    pub metrics_delay: Duration,
     /// Keep a client on the target group (version) it first reached for this long: the topology's
     /// stickiness, so that a session does not bounce between versions. None without stickiness.
     pub sticky: Option<Duration>,
 }
+
+/// How long after a minute ends CloudWatch has its load balancer figures: Elastic Load Balancing "measures
+/// and sends its metrics in 60-second intervals"
+/// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html>),
+/// so a step's last minute is sent only once it is over, then published by CloudWatch, which takes
+/// a minute or two more (not documented as a bound; the figure monitoring vendors who poll CloudWatch
+/// allow for 1-minute metrics, e.g. <https://docs.datadoghq.com/integrations/guide/cloud-metric-delay/>).
+/// A step that passed on its last look without this wait would not have counted its last minutes.
+pub const METRICS_DELAY: Duration = Duration::from_secs(180);
 
 /// What a rollout is asked to do: the canary to make (its references unresolved), the deployment's
 /// resources as discovered, and where it stands.
@@ -72,8 +84,9 @@ pub enum Event<'a> {
     Doing(&'a str),
     /// A long wait for AWS goes on (nodes booting, an instance refresh).
     Waiting { address: &'a Address, seen: &'a str, waited: Duration },
-    /// One look at the canary during a step: its share, what the gate saw, how long the step still runs.
-    Watched { percent: u32, reading: &'a gate::Reading, left: Duration },
+    /// One look at the canary during a step: its share, what the gate saw, how long the step still runs,
+    /// and whether only CloudWatch's last minutes are still awaited (the step time is over).
+    Watched { percent: u32, reading: &'a gate::Reading, left: Duration, awaiting_metrics: bool },
 }
 
 pub trait Hook: Send + Sync {

@@ -128,6 +128,12 @@ pub fn validate(
     let shared_storage = raw.shared_storage.map(shared_storage);
     let has_database = database.is_some();
     let spark = raw.spark.map(|s| spark(s, has_database, today, &mut warnings)).transpose()?;
+    let needs_outbound: Vec<&str> =
+        [("database", database.is_some()), ("shared_storage", shared_storage.is_some()), ("spark", spark.is_some())]
+            .into_iter()
+            .filter_map(|(section, present)| present.then_some(section))
+            .collect();
+    network::outbound_needed(&network, &needs_outbound)?;
 
     let topology = Topology {
         name: raw.name.0,

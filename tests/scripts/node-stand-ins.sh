@@ -1,7 +1,13 @@
 #!/bin/bash
-# Stand-ins for the commands an EMR node gives the Spark bootstrap action (aws, sudo, systemctl, yum,
-# mount, hadoop, id, ...). spark-bootstrap-harness.sh installs this file as <dir>/bin/stand-in and links
-# each command name to it; it acts on the name it was called by.
+# Stand-ins for the commands a node gives the scripts clusterup renders: the Spark bootstrap action on an
+# EMR node and the app's user data on an app node (aws, sudo, systemctl, yum, dnf, mount, curl, sleep,
+# hadoop, id, ...). spark-bootstrap-harness.sh and app-node-harness.sh install this file as
+# <dir>/bin/stand-in and link each command name to it; it acts on the name it was called by. What the
+# tests control, in <dir>/state: secret-arn, secret-string (Secrets Manager); db-answers (RDS: one answer
+# per call, `ERROR message` for a failure); rds-ca-url and rds-ca-bundle.pem (what curl serves);
+# mount-fails (how many mounts fail first, or `always`); uptime in <dir>/root/proc/uptime, which sleep
+# advances instead of waiting; sleep-limit (how many sleeps before the stand-in gives up: a script that
+# would retry forever ends).
 #
 # Every call is recorded, one line each, in <dir>/state/calls.log (arguments shell-quoted), so a test can
 # check what ran and that no command line held the password. What is privileged on a node is refused here
@@ -70,6 +76,25 @@ case "$name" in
     ;;
   aws)
     record "$@"
+    if [ "${1:-} ${2:-}" = "rds describe-db-instances" ]; then
+      # `aws rds describe-db-instances ... --query ... --output text`: the next answer of db-answers.
+      answer=""
+      if [ -s "$state/db-answers" ]; then
+        answer="$(head -n 1 "$state/db-answers")"
+        tail -n +2 "$state/db-answers" >"$state/db-answers.rest"
+        # The last answer repeats.
+        if [ -s "$state/db-answers.rest" ]; then mv "$state/db-answers.rest" "$state/db-answers"; else rm -f "$state/db-answers.rest"; fi
+      fi
+      case "$answer" in
+        "" | "ERROR "*)
+          echo "" >&2
+          echo "An error occurred (${answer#ERROR }) when calling the DescribeDBInstances operation" >&2
+          exit 254
+          ;;
+        *) echo "$answer" ;;
+      esac
+      exit 0
+    fi
     [ "${1:-} ${2:-}" = "secretsmanager get-secret-value" ] || fail "unsupported: aws $*"
     arn=""
     while [ "$#" -gt 0 ]; do
@@ -87,7 +112,46 @@ case "$name" in
   mount)
     record "$@"
     need_root
+    fails="$(cat "$state/mount-fails" 2>/dev/null || echo 0)"
+    if [ "$fails" = always ] || [ "$fails" -gt 0 ]; then
+      [ "$fails" = always ] || echo $((fails - 1)) >"$state/mount-fails"
+      echo "mount.nfs4: Failed to resolve server fs-0123456789abcdef0.efs.us-east-1.amazonaws.com: Name or service not known" >&2
+      exit 32
+    fi
     echo "$1" >>"$state/mounts"
+    ;;
+  curl)
+    record "$@"
+    # `curl ... --output FILE URL`: the test's bundle for the test's URL, HTTPS only.
+    output="" url=""
+    while [ "$#" -gt 0 ]; do
+      case "$1" in
+        --output) output="$2"; shift 2 ;;
+        --proto | --max-time) shift 2 ;;
+        -*) shift ;;
+        *) url="$1"; shift ;;
+      esac
+    done
+    case "$url" in https://*) ;; *) fail "not https: $url" ;; esac
+    if [ "$url" != "$(cat "$state/rds-ca-url" 2>/dev/null)" ] || [ ! -f "$state/rds-ca-bundle.pem" ]; then
+      echo "curl: (22) The requested URL returned error: 404" >&2
+      exit 22
+    fi
+    cp "$state/rds-ca-bundle.pem" "$output"
+    ;;
+  sleep)
+    record "$@"
+    count="$(cat "$state/sleeps" 2>/dev/null || true)"
+    count=$(( ${count:-0} + 1 ))
+    echo "$count" >"$state/sleeps"
+    if [ -f "$state/sleep-limit" ] && [ "$count" -gt "$(cat "$state/sleep-limit")" ]; then
+      fail "sleep limit reached: the script would go on retrying"
+    fi
+    # The node's clock moves on by the time slept, without waiting.
+    if [ -f "$root/proc/uptime" ]; then
+      read -r up idle <"$root/proc/uptime"
+      echo "$(( ${up%%.*} + ${1%%[!0-9]*} )).00 $idle" >"$root/proc/uptime"
+    fi
     ;;
   mountpoint)
     record "$@"
@@ -106,8 +170,17 @@ case "$name" in
         ;;
       enable)
         need_root
-        [ "${2:-}" = --now ] || fail "unsupported: systemctl $*"
-        [ -f "$root/etc/systemd/system/$3" ] || fail "Unit file $3 does not exist."
+        if [ "${2:-}" = --now ]; then
+          [ -f "$root/etc/systemd/system/$3" ] || fail "Unit file $3 does not exist."
+          touch "$state/active/$3"
+        else
+          [ -f "$root/etc/systemd/system/$2" ] || fail "Unit file $2 does not exist."
+        fi
+        ;;
+      start)
+        need_root
+        [ "${2:-}" = --no-block ] || fail "unsupported: systemctl $*"
+        [ -f "$root/etc/systemd/system/$3" ] || fail "Unit $3 not found."
         touch "$state/active/$3"
         ;;
       restart)

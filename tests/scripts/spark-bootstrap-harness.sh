@@ -12,9 +12,13 @@
 #   spark-bootstrap-harness.sh unit DIR UNIT           run a unit's ExecStart as systemd does (as root, or
 #                                                      the caller), from DIR/root/etc/systemd/system/UNIT
 #   spark-bootstrap-harness.sh activate DIR UNIT       mark a unit active (systemctl is-active answers 0)
+#   spark-bootstrap-harness.sh trigger DIR UNIT FILE    what systemd does when FILE changes and path unit
+#                                                      UNIT watches it (PathChanged=): run the unit it
+#                                                      names (Unit=) as `unit` does
 #
 # The test writes DIR/state/secret-arn and DIR/state/secret-string (what `aws secretsmanager
-# get-secret-value --query SecretString` prints) before `bootstrap`.
+# get-secret-value --query SecretString` prints), DIR/state/rds-ca-url and DIR/state/rds-ca-bundle.pem
+# (what curl serves) before `bootstrap`.
 #
 # As root, files the script makes through sudo are made by root: a root-run broker executes sudo's
 # commands, handed over through a FIFO by the sudo stand-in. Redirections the unprivileged script makes
@@ -26,7 +30,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 unprivileged=65534
 
 usage() {
-  echo "usage: $0 setup DIR master|core | bootstrap DIR SCRIPT | install DIR | unit DIR UNIT | activate DIR UNIT" >&2
+  echo "usage: $0 setup DIR master|core | bootstrap DIR SCRIPT | install DIR | unit DIR UNIT | activate DIR UNIT | trigger DIR UNIT FILE" >&2
   exit 2
 }
 
@@ -39,7 +43,7 @@ setup() {
   mkdir -p "$dir/bin" "$dir/state/active" "$dir/state/sudo"
   install -m 0755 "$here/node-stand-ins.sh" "$dir/bin/stand-in"
   local command
-  for command in sudo aws yum dnf mount mountpoint systemctl id hadoop; do
+  for command in sudo aws yum dnf mount mountpoint systemctl id hadoop curl sleep; do
     ln -s stand-in "$dir/bin/$command"
   done
   id -u >"$dir/state/harness-uid"
@@ -47,6 +51,7 @@ setup() {
   # caller's own otherwise (the only uid a non-root chown accepts).
   if [ "$(id -u)" = 0 ]; then echo 4242 >"$dir/state/hive-uid"; else id -u >"$dir/state/hive-uid"; fi
   install -m 0666 /dev/null "$dir/state/calls.log"
+  install -m 0666 /dev/null "$dir/state/sleeps"
   chmod 1777 "$dir/state/sudo"
   # The node's file system as a bootstrap action finds it: root's, 0755, nothing of Hive yet.
   mkdir -p "$dir/root/etc/systemd/system" "$dir/root/usr/local/lib" "$dir/root/var/log" \
@@ -108,6 +113,17 @@ unit() {
   timeout 120 env -i "PATH=$dir/bin:$PATH" "HOME=/" "LANG=C.UTF-8" "$exec" </dev/null
 }
 
+trigger() {
+  local dir="$1" unit="$2" changed="$3" file watched target
+  file="$dir/root/etc/systemd/system/$unit"
+  [ -f "$file" ] || { echo "no unit $file" >&2; exit 1; }
+  watched="$(sed -n 's/^PathChanged=//p' "$file")"
+  [ "$watched" = "$changed" ] || { echo "$unit watches ${watched:-nothing}, not $changed" >&2; exit 1; }
+  target="$(sed -n 's/^Unit=//p' "$file")"
+  [ -n "$target" ] || { echo "$file has no Unit=" >&2; exit 1; }
+  unit "$dir" "$target"
+}
+
 [ "$#" -ge 2 ] || usage
 command="$1"
 dir="$(cd "$2" && pwd)"
@@ -117,5 +133,6 @@ case "$command" in
   install) install_applications "$dir" ;;
   unit) [ "$#" -eq 3 ] || usage; unit "$dir" "$3" ;;
   activate) [ "$#" -eq 3 ] || usage; touch "$dir/state/active/$3" ;;
+  trigger) [ "$#" -eq 4 ] || usage; trigger "$dir" "$3" "$4" ;;
   *) usage ;;
 esac

@@ -16,9 +16,6 @@ use super::refresh;
 
 pub use super::group_props::*;
 
-/// Seconds a new node may fail health checks while it boots before Auto Scaling replaces it.
-const HEALTH_CHECK_GRACE_SECONDS: i32 = 300;
-
 pub struct AutoScalingGroup;
 
 const SPEC: Spec =
@@ -33,6 +30,7 @@ const SPEC: Spec =
             &SUBNETS,
             &TARGET_GROUPS,
             &HEALTH_CHECK,
+            &HEALTH_CHECK_GRACE,
             &MIN_HEALTHY,
             &MAX_HEALTHY,
             &WARMUP,
@@ -150,7 +148,7 @@ impl ResourceKind for AutoScalingGroup {
             .vpc_zone_identifier(want.strings(&SUBNETS)?.join(","))
             .set_target_group_arns(Some(want.strings(&TARGET_GROUPS)?))
             .health_check_type(want.text(&HEALTH_CHECK)?)
-            .health_check_grace_period(HEALTH_CHECK_GRACE_SECONDS)
+            .health_check_grace_period(want.int32(&HEALTH_CHECK_GRACE)?)
             .set_tags(Some(asg_tags(name, &tag_pairs(want))));
         // Auto Scaling checks the launch template's instance profile, which may be seconds old.
         let created = once_iam_visible(resource, "CreateAutoScalingGroup", progress, || async {
@@ -171,9 +169,10 @@ impl ResourceKind for AutoScalingGroup {
     async fn update(ctx: &Ctx, have: &Actual, want: &Desired, progress: &dyn Progress) -> Result<Actual, Error> {
         let resource = have.address.as_str();
         let asg = &ctx.aws.autoscaling;
-        let group_changed = [&MIN, &MAX, &DESIRED, &SUBNETS, &HEALTH_CHECK, &MIN_HEALTHY, &MAX_HEALTHY, &WARMUP]
-            .iter()
-            .any(|p| want.differs_from(have, p));
+        let group_changed =
+            [&MIN, &MAX, &DESIRED, &SUBNETS, &HEALTH_CHECK, &HEALTH_CHECK_GRACE, &MIN_HEALTHY, &MAX_HEALTHY, &WARMUP]
+                .iter()
+                .any(|p| want.differs_from(have, p));
         if group_changed {
             // The launch template is not sent: a new version reaches the group through the refresh below.
             let mut call = asg
@@ -183,6 +182,7 @@ impl ResourceKind for AutoScalingGroup {
                 .max_size(want.int32(&MAX)?)
                 .vpc_zone_identifier(want.strings(&SUBNETS)?.join(","))
                 .health_check_type(want.text(&HEALTH_CHECK)?)
+                .health_check_grace_period(want.int32(&HEALTH_CHECK_GRACE)?)
                 .instance_maintenance_policy(maintenance_policy(want)?)
                 .default_instance_warmup(want.int32(&WARMUP)?);
             if let Some(desired) = desired_to_send(have, want)? {
@@ -314,6 +314,9 @@ fn from_aws(ctx: &Ctx, group: &Group) -> Result<Option<Actual>, AwsError> {
     }
     if let Some(max) = policy.and_then(|p| p.max_healthy_percentage()) {
         actual = actual.prop(&MAX_HEALTHY, Value::Int(i64::from(max)));
+    }
+    if let Some(grace) = group.health_check_grace_period() {
+        actual = actual.prop(&HEALTH_CHECK_GRACE, Value::Int(i64::from(grace)));
     }
     if let Some(warmup) = group.default_instance_warmup() {
         actual = actual.prop(&WARMUP, Value::Int(i64::from(warmup)));

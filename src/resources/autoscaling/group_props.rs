@@ -23,3 +23,7 @@ pub const SUBNETS: Prop = Prop::new("subnets");
 pub const TARGET_GROUPS: Prop = Prop::new("target_groups");
 /// `ELB`: a node the load balancer finds unhealthy is replaced.
 pub const HEALTH_CHECK: Prop = Prop::new("health_check");
+/// Seconds a new node may fail health checks while it boots before Auto Scaling replaces it: long enough
+/// for the node's first boot, which the composition works out with the user data's mount deadline
+/// (`compose::boot`).
+pub const HEALTH_CHECK_GRACE: Prop = Prop::new("health_check_grace_seconds");

@@ -3,6 +3,7 @@
 mod cost;
 pub mod group;
 mod group_props;
+mod pin;
 pub mod refresh;
 pub mod scaling_policy;
 pub mod status;

@@ -1,5 +1,5 @@
 //! The launch template the app nodes boot from. A change makes a new version and sets it as default; the
-//! Auto Scaling group always launches `$Default`.
+//! Auto Scaling group launches that version by its number, and an instance refresh moves the nodes to it.
 
 use aws_sdk_ec2::types::{
     InstanceType, LaunchTemplateBlockDeviceMappingRequest, LaunchTemplateEbsBlockDeviceRequest,

@@ -250,41 +250,88 @@ async fn wait_applied(
             Target::After(_) => return Ok(PollStatus::Pending("request not visible yet".into())),
         };
         learnt.0 = Target::Version(version);
-        match group_state(&group) {
-            Some(InstanceGroupState::Reconfiguring) => {
-                learnt.1 = true;
-                Ok(PollStatus::Pending(format!("reconfiguring (version {version})")))
-            }
-            Some(InstanceGroupState::Running) if applied >= version => Ok(PollStatus::Ready(())),
-            // Back to running without applying it, after EMR worked on it: rolled back.
-            Some(InstanceGroupState::Running) if learnt.1 => {
-                let reason = group.status().and_then(|s| s.state_change_reason()).and_then(|r| r.message());
-                Err(AwsError::local(
-                    resource,
-                    "ModifyInstanceGroups",
-                    format!(
-                        "EMR could not apply configuration version {version} to instance group {group_id} of cluster {cluster} and rolled it back (last applied: {applied}): {}; the master's Hive metastore log (/var/log/hive) says why, e.g. the database unreachable or its secret unreadable by the node role",
-                        reason.unwrap_or("no reason given")
-                    ),
-                ))
-            }
-            Some(
-                state @ (InstanceGroupState::Terminating
-                | InstanceGroupState::Terminated
-                | InstanceGroupState::Ended
-                | InstanceGroupState::ShuttingDown),
-            ) => Err(AwsError::local(
-                resource,
-                "ModifyInstanceGroups",
-                format!("instance group {group_id} of cluster {cluster} is {} instead of running", state.as_str()),
+        let state = group_state(&group);
+        if state == Some(&InstanceGroupState::Reconfiguring) {
+            learnt.1 = true;
+        }
+        let reason = group.status().and_then(|s| s.state_change_reason()).and_then(|r| r.message());
+        let failed = |what: String| Err(AwsError::local(resource, "ModifyInstanceGroups", what));
+        match verdict(state, applied, version, learnt.1) {
+            Verdict::Applied => Ok(PollStatus::Ready(())),
+            Verdict::RolledBack => failed(format!(
+                "EMR could not apply configuration version {version} to instance group {group_id} of cluster {cluster} and rolled it back (last applied: {applied}): {}; the master's Hive metastore log (/var/log/hive) says why, e.g. the database unreachable or its secret unreadable by the node role",
+                reason.unwrap_or("no reason given")
             )),
-            other => Ok(PollStatus::Pending(format!(
-                "{} (version {version} requested, {applied} applied)",
-                other.map(|s| s.as_str().to_ascii_lowercase()).unwrap_or_else(|| "unknown".into())
-            ))),
+            Verdict::Stopped(state) => failed(stopped_message(cluster, group_id, state, version, reason)),
+            Verdict::Gone(state) => {
+                failed(format!("instance group {group_id} of cluster {cluster} is {} instead of running", state.as_str()))
+            }
+            Verdict::Pending => Ok(PollStatus::Pending(match state {
+                Some(InstanceGroupState::Reconfiguring) => format!("reconfiguring (version {version})"),
+                other => format!(
+                    "{} (version {version} requested, {applied} applied)",
+                    other.map(|s| s.as_str().to_ascii_lowercase()).unwrap_or_else(|| "unknown".into())
+                ),
+            })),
         }
     })
     .await
+}
+
+/// What one look at the master group says about the request numbered `version`.
+#[derive(Debug, Clone, PartialEq)]
+enum Verdict {
+    Applied,
+    /// Back to running without applying it, after EMR worked on it.
+    RolledBack,
+    /// EMR stopped working on the group after repeated errors: it will not apply the request by itself.
+    Stopped(InstanceGroupState),
+    /// The group is going away with its cluster.
+    Gone(InstanceGroupState),
+    Pending,
+}
+
+/// The verdict on request `version` from the group's `state`, the last version EMR `applied`, and
+/// whether an earlier look saw the group reconfiguring.
+///
+/// SUSPENDED and ARRESTED end the wait at once: EMR puts a group there "when it encounters too many
+/// errors" and stops trying, rather than going on
+/// (<https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-troubleshoot-slow-5.html>), so waiting
+/// would only run into the hour's timeout.
+fn verdict(state: Option<&InstanceGroupState>, applied: i64, version: i64, seen_reconfiguring: bool) -> Verdict {
+    match state {
+        Some(InstanceGroupState::Running) if applied >= version => Verdict::Applied,
+        Some(InstanceGroupState::Running) if seen_reconfiguring => Verdict::RolledBack,
+        Some(state @ (InstanceGroupState::Suspended | InstanceGroupState::Arrested)) => Verdict::Stopped(state.clone()),
+        Some(
+            state @ (InstanceGroupState::Terminating
+            | InstanceGroupState::Terminated
+            | InstanceGroupState::Ended
+            | InstanceGroupState::ShuttingDown),
+        ) => Verdict::Gone(state.clone()),
+        _ => Verdict::Pending,
+    }
+}
+
+/// A master group EMR stopped working on, as what happened and what to do.
+fn stopped_message(
+    cluster: &str,
+    group_id: &str,
+    state: InstanceGroupState,
+    version: i64,
+    reason: Option<&str>,
+) -> String {
+    format!(
+        "instance group {group_id} of cluster {cluster} is {} ({}): EMR stopped working on it after repeated errors, \
+         and will not apply configuration version {version} (the Hive metastore on the database) by itself. \
+         Read why in the cluster's events (aws emr describe-cluster --cluster-id {cluster}) and on the master \
+         (/var/log/hive, /emr/instance-controller/log). Then, if EMR brings the group back to RUNNING, run apply \
+         again to send the configuration again; otherwise replace the cluster (aws emr terminate-clusters \
+         --cluster-ids {cluster}, then apply): tables live in the metastore on the database and data on EFS \
+         or S3, not on the cluster",
+        state.as_str(),
+        reason.unwrap_or("no reason given")
+    )
 }
 
 /// The cluster's instance group `group_id`, as ListInstanceGroups reports it.
@@ -457,6 +504,53 @@ mod tests {
         let err = HiveMetastore::create(&ctx(emr), &want(), &Quiet).await.expect_err("rolled back");
         let text = err.to_string();
         assert!(text.contains("rolled it back") && text.contains("Hive metastore failed to start"), "{text}");
+    }
+
+    /// A reconfiguration EMR gave up on (the group SUSPENDED or ARRESTED) fails at once with what to do,
+    /// instead of waiting the hour out.
+    #[tokio::test(start_paused = true)]
+    async fn modify_instance_groups_sdk_mock_emulator_gap_a_suspended_or_arrested_group_fails_at_once_saying_what_to_do(
+    ) {
+        for stopped in [InstanceGroupState::Suspended, InstanceGroupState::Arrested] {
+            let (list, calls) = groups(vec![
+                master(InstanceGroupState::Running, vec![], 0, 0),
+                master(InstanceGroupState::Reconfiguring, wanted_configurations(), 1, 0),
+                master(stopped.clone(), wanted_configurations(), 1, 0),
+            ]);
+            let modify = modify();
+            let emr = mock_client!(aws_sdk_emr, RuleMode::MatchAny, [&list, &modify]);
+            let began = tokio::time::Instant::now();
+            let err = HiveMetastore::create(&ctx(emr), &want(), &Quiet).await.expect_err("stopped");
+            assert!(began.elapsed() < Duration::from_secs(60), "waited {:?}", began.elapsed());
+            assert_eq!(calls.load(Ordering::SeqCst), 3, "no look after the group stopped");
+            let text = err.to_string();
+            assert!(
+                text.contains(&format!("instance group ig-master of cluster j-1 is {}", stopped.as_str())),
+                "{text}"
+            );
+            assert!(text.contains("Hive metastore failed to start"), "EMR's reason: {text}");
+            assert!(text.contains("aws emr describe-cluster --cluster-id j-1"), "{text}");
+            assert!(text.contains("run apply again") && text.contains("terminate-clusters"), "{text}");
+        }
+    }
+
+    #[test]
+    fn each_state_of_the_master_group_has_its_verdict() {
+        use InstanceGroupState as S;
+        assert_eq!(verdict(Some(&S::Running), 2, 2, false), Verdict::Applied);
+        assert_eq!(verdict(Some(&S::Running), 1, 2, true), Verdict::RolledBack);
+        assert_eq!(verdict(Some(&S::Running), 1, 2, false), Verdict::Pending, "EMR has not picked it up yet");
+        assert_eq!(verdict(Some(&S::Reconfiguring), 1, 2, true), Verdict::Pending);
+        assert_eq!(verdict(Some(&S::Suspended), 1, 2, true), Verdict::Stopped(S::Suspended));
+        assert_eq!(verdict(Some(&S::Arrested), 1, 2, false), Verdict::Stopped(S::Arrested));
+        assert_eq!(
+            verdict(Some(&S::Suspended), 2, 2, false),
+            Verdict::Stopped(S::Suspended),
+            "stopped whatever it applied"
+        );
+        assert_eq!(verdict(Some(&S::Terminating), 1, 2, true), Verdict::Gone(S::Terminating));
+        assert_eq!(verdict(Some(&S::Resizing), 1, 2, true), Verdict::Pending);
+        assert_eq!(verdict(None, 1, 2, true), Verdict::Pending);
     }
 
     /// A run killed right after ModifyInstanceGroups left the request in progress: the next run waits

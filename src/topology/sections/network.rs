@@ -82,6 +82,46 @@ pub fn network(raw: RawNetwork, region: &str, warnings: &mut Vec<Finding>) -> Re
     Ok(Network::Managed(ManagedNetwork { cidr: raw.cidr.unwrap_or(CIDR), zones, nat }))
 }
 
+/// Refuses `nat: none` when the nodes need a way out of their private subnets, which `needs` names (the
+/// sections that make them need one: `database`, `shared_storage`, `spark`).
+///
+/// Without a route out, an app node cannot install amazon-efs-utils (Amazon Linux 2023's repositories are
+/// in S3), look the database up (RDS), read its secret (Secrets Manager) or download the RDS CA bundle it
+/// checks the database's certificate with (truststore.pki.rds.amazonaws.com, which no VPC endpoint
+/// serves); it fails its health check and Auto Scaling replaces it, in a loop. An EMR cluster in a private
+/// subnet needs S3 and its service's endpoints too. VPC endpoints would not serve the CA bundle, nor
+/// whatever the user's own user data installs, and for two zones they cost more than one NAT gateway (an
+/// interface endpoint is billed per zone), so clusterup refuses the combination instead of building them
+/// (docs/real-aws.md, "No NAT gateway").
+pub fn outbound_needed(network: &Network, needs: &[&str]) -> Result<()> {
+    let Network::Managed(managed) = network else { return Ok(()) };
+    if managed.nat != NatMode::None || needs.is_empty() {
+        return Ok(());
+    }
+    Err(Finding::new(
+        YamlPath::root().key("network").key("nat"),
+        format!(
+            "`nat: none` leaves the private subnets without a route out, and with {} the nodes need one: \
+             they install packages from Amazon Linux's repositories (in S3), call AWS APIs (RDS, Secrets \
+             Manager, EMR) and download the RDS CA bundle, so they would fail their health checks and be \
+             replaced in a loop. Write `nat: single` (one NAT gateway) or `nat: per_az` (one per zone); for \
+             private subnets with no internet route, use an existing VPC (network.vpc_id and subnet ids) \
+             that has the VPC endpoints and the package mirror your nodes need",
+            sections_named(needs)
+        ),
+    ))
+}
+
+/// `a`, `a` and `b`, `a`, `b` and `c`: the sections, in backticks.
+fn sections_named(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
 fn zone_names(names: Vec<String>, region: &str, network: &YamlPath) -> Result<Vec<String>> {
     let path = network.key("availability_zones");
     if names.len() < MIN_ZONES {

@@ -173,3 +173,32 @@ fn cidr_value_is_kept() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Without a route out of the private subnets, nodes that install packages, call AWS's APIs or fetch
+/// the RDS CA bundle fail their health checks in a loop: `validate` refuses it, at the `nat` value, and
+/// says what to write instead.
+#[test]
+fn no_nat_gateway_is_refused_with_a_database_shared_storage_or_spark() {
+    let no_nat = "network:\n  nat: none\n";
+    for (section, named) in [
+        ("database:\n", "with `database` the nodes need one"),
+        ("shared_storage:\n", "with `shared_storage` the nodes need one"),
+        ("database:\nshared_storage:\n", "with `database` and `shared_storage` the nodes need one"),
+        ("database:\nshared_storage:\nspark:\n", "with `database`, `shared_storage` and `spark` the nodes"),
+    ] {
+        let text = minimal_with(&format!("{no_nat}{section}"));
+        expect_err(&text, 6, 8, "network.nat", named);
+        let d = err(&text);
+        assert!(d.message.contains("Write `nat: single`"), "{d}");
+        assert!(d.message.contains("Amazon Linux's repositories (in S3)"), "{d}");
+        assert!(d.message.contains("network.vpc_id"), "{d}");
+    }
+    // An app alone has nothing to fetch: its default user data serves from what the image has.
+    assert!(matches!(
+        ok(&minimal_with(no_nat)).topology.network,
+        Network::Managed(ManagedNetwork { nat: NatMode::None, .. })
+    ));
+    // A NAT gateway, or a VPC of the user's own, is fine.
+    ok(&minimal_with("network:\n  nat: single\ndatabase:\nshared_storage:\n"));
+    ok(&minimal_with("network:\n  nat: per_az\ndatabase:\n"));
+}

@@ -1,0 +1,284 @@
+//! The app nodes' default user data (templates/app-user-data.sh), rendered by clusterup for the examples
+//! and run the way a node runs it: as root at first boot, on a scratch node with stand-ins for the
+//! node's commands (tests/scripts/app-node-harness.sh, node-stand-ins.sh). A node is healthy only when
+//! it works: its first mount gives up by the deadline clusterup works out from the group's grace period,
+//! its app requires the mount and answers 503 without it, and its database wait takes any status once
+//! the database has an endpoint, logs what goes wrong, and hands the app TLS settings verified with the
+//! RDS certificate authorities.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use clusterup::compose::boot::{self, APP_START_SECONDS};
+use clusterup::compose::rds_ca::RDS_CA_BUNDLE;
+use clusterup::compose::template::user_data;
+use clusterup::model::Value;
+
+use crate::support::{assert_code, stderr, stdout};
+
+const BUNDLE_URL: &str = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem";
+const SECRET_ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0123abcd-AbCdEf";
+const DB_HOST: &str = "smarten-db.abc123.us-east-1.rds.amazonaws.com";
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rds-ca").join(name)
+}
+
+/// The example's topology and its user data as the launch template gets it, ids filled in.
+fn rendered(example: &str) -> (clusterup::topology::Topology, String) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(example);
+    let topology = clusterup::topology::load(&path).expect("example loads").topology;
+    let value = user_data(&topology).expect("renders").resolve(&|address, attr| match (address.as_str(), attr) {
+        ("storage/file-system", None) => Value::str("fs-0123456789abcdef0"),
+        ("storage/access-point", None) => Value::str("fsap-0123456789abcdef0"),
+        other => panic!("unexpected reference {other:?}"),
+    });
+    let script = value.as_str().expect("fully rendered").to_owned();
+    (topology, script)
+}
+
+/// A scratch app node with the rendered user data, the RDS bundle served at its URL.
+struct Node {
+    dir: tempfile::TempDir,
+}
+
+impl Node {
+    fn new(script: &str) -> Node {
+        let node = Node { dir: tempfile::tempdir().expect("temp dir") };
+        assert_code(&node.harness(&["setup"]), 0);
+        std::fs::write(node.path("user-data.sh"), script).expect("write the script");
+        std::fs::write(node.path("state/rds-ca-url"), BUNDLE_URL).expect("write the URL");
+        std::fs::copy(fixture("bundle.pem"), node.path("state/rds-ca-bundle.pem")).expect("copy the bundle");
+        node
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    fn on_node(&self, absolute: &str) -> PathBuf {
+        self.path("root").join(absolute.trim_start_matches('/'))
+    }
+
+    fn harness(&self, args: &[&str]) -> Output {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts/app-node-harness.sh");
+        let (command, rest) = args.split_first().expect("a harness command");
+        Command::new("bash").arg(script).arg(command).arg(self.dir.path()).args(rest).output().expect("run the harness")
+    }
+
+    /// The user data, as cloud-init runs it at first boot.
+    fn boot(&self) -> Output {
+        let script = self.path("user-data.sh").to_string_lossy().into_owned();
+        self.harness(&["run", &script])
+    }
+
+    fn read(&self, absolute: &str) -> String {
+        std::fs::read_to_string(self.on_node(absolute)).unwrap_or_else(|e| panic!("{absolute}: {e}"))
+    }
+
+    fn state(&self, name: &str, text: &str) {
+        std::fs::write(self.path("state").join(name), text).expect("write state");
+    }
+
+    fn calls(&self) -> String {
+        std::fs::read_to_string(self.path("state/calls.log")).expect("calls log")
+    }
+
+    fn count(&self, prefix: &str) -> usize {
+        self.calls().lines().filter(|l| l.starts_with(prefix)).count()
+    }
+
+    fn uptime(&self) -> u32 {
+        let text = self.read("/proc/uptime");
+        text.split('.').next().and_then(|s| s.parse().ok()).expect("uptime")
+    }
+
+    fn sleeps(&self) -> usize {
+        std::fs::read_to_string(self.path("state/sleeps")).expect("sleeps").trim().parse().unwrap_or(0)
+    }
+}
+
+#[track_caller]
+fn assert_called(calls: &str, line: &str) {
+    assert!(calls.lines().any(|l| l == line), "no call `{line}` in:\n{calls}");
+}
+
+#[test]
+fn a_node_with_database_and_data_folder_mounts_over_tls_and_its_app_requires_the_mount() {
+    let (_, script) = rendered("smarten.yaml");
+    let node = Node::new(&script);
+    let run = node.boot();
+    assert_code(&run, 0);
+    let calls = node.calls();
+    assert_called(&calls, "dnf install -y amazon-efs-utils");
+    assert_called(&calls, &format!("mount {}", node.on_node("/srv/smarten-data").display()));
+    // Over TLS, authorised by the instance role, through the access point: the file system's policy
+    // refuses any other mount.
+    assert_eq!(
+        node.read("/etc/fstab"),
+        "fs-0123456789abcdef0:/ /srv/smarten-data efs _netdev,noresvport,tls,iam,accesspoint=fsap-0123456789abcdef0 0 0\n"
+    );
+    let unit = node.read("/etc/systemd/system/clusterup-placeholder.service");
+    assert!(unit.contains("\nRequiresMountsFor=/srv/smarten-data\n"), "{unit}");
+    assert!(node.path("state/active/clusterup-placeholder.service").exists(), "the app was not started");
+    assert!(node.read("/etc/clusterup/app.env").contains("DATA_DIR=/srv/smarten-data\n"));
+    // The database is waited for beside, never here: the node serves before it exists.
+    assert_called(&calls, "systemctl start --no-block clusterup-database.service");
+    assert!(!calls.contains("aws rds") && !calls.contains("curl"), "{calls}");
+}
+
+/// A first mount that never succeeds is retried until the deadline, then fails the script (and the node
+/// its health checks); the deadline leaves the app its start and its health checks within the grace
+/// period the group gets.
+#[test]
+fn the_first_mount_is_retried_until_its_deadline_then_fails_the_node() {
+    let (topology, script) = rendered("smarten.yaml");
+    let plan = boot::mount_plan(&topology.load_balancer.health_check);
+    assert_eq!(
+        plan.deadline + APP_START_SECONDS + boot::health_checks_seconds(&topology.load_balancer.health_check),
+        plan.grace
+    );
+    let node = Node::new(&script);
+    node.state("mount-fails", "always");
+    let run = node.boot();
+    assert_ne!(run.status.code(), Some(0), "{}", stderr(&run));
+    let attempts = node.count("mount ");
+    // From 20 s after boot, one attempt every 10 s until the deadline.
+    assert_eq!(attempts, usize::try_from((plan.deadline - 20).div_ceil(10)).expect("count"), "{}", node.calls());
+    assert!(node.uptime() >= plan.deadline && node.uptime() < plan.deadline + 10, "gave up at {} s", node.uptime());
+    let err = stderr(&run);
+    assert!(
+        err.contains(&format!(
+            "EFS fs-0123456789abcdef0 is not mounted at /srv/smarten-data {} s after boot ({attempts} attempts); this node fails its health check and is replaced",
+            plan.deadline
+        )),
+        "{err}"
+    );
+    assert!(err.contains("Failed to resolve server"), "mount's own error is in the log: {err}");
+    assert!(!node.path("state/active/clusterup-placeholder.service").exists(), "the app started without its data");
+}
+
+#[test]
+fn a_mount_that_succeeds_after_a_few_failures_lets_the_node_start() {
+    let (_, script) = rendered("smarten.yaml");
+    let node = Node::new(&script);
+    node.state("mount-fails", "3");
+    assert_code(&node.boot(), 0);
+    assert_eq!((node.count("mount "), node.sleeps()), (4, 3));
+    assert!(node.path("state/active/clusterup-placeholder.service").exists());
+}
+
+/// The database wait takes any status once the endpoint exists (storage optimization can last a day),
+/// says why it is still waiting, and leaves AWS's errors in the log.
+#[test]
+fn the_database_wait_takes_any_status_with_an_endpoint_and_logs_what_goes_wrong() {
+    let (_, script) = rendered("smarten.yaml");
+    let node = Node::new(&script);
+    assert_code(&node.boot(), 0);
+    node.state(
+        "db-answers",
+        &format!(
+            "ERROR DBInstanceNotFound\ncreating None None None\nstorage-optimization {DB_HOST} 3306 {SECRET_ARN}\n"
+        ),
+    );
+    let run = node.harness(&["exec", "/usr/local/lib/clusterup/database-env"]);
+    assert_code(&run, 0);
+    assert_eq!(
+        node.read("/etc/clusterup/database.env"),
+        format!(
+            "DB_HOST={DB_HOST}\nDB_PORT=3306\nDB_SECRET_ARN={SECRET_ARN}\nDB_SSL_MODE=VERIFY_IDENTITY\nDB_SSL_CA={RDS_CA_BUNDLE}\n"
+        )
+    );
+    // The RDS certificate authorities, downloaded over HTTPS and kept as they came.
+    assert_eq!(node.read(RDS_CA_BUNDLE), std::fs::read_to_string(fixture("bundle.pem")).expect("fixture"));
+    let calls = node.calls();
+    assert!(
+        calls.lines().any(|l| l.starts_with("curl ") && l.contains("--proto =https") && l.ends_with(BUNDLE_URL)),
+        "{calls}"
+    );
+    let (out, err) = (stdout(&run), stderr(&run));
+    assert!(
+        err.contains("An error occurred (DBInstanceNotFound) when calling the DescribeDBInstances operation"),
+        "{err}"
+    );
+    assert!(err.contains("could not look database smarten-db up"), "{err}");
+    assert!(out.contains("database smarten-db is creating, with no endpoint yet"), "{out}");
+    assert!(out.contains(&format!("database smarten-db (storage-optimization) is at {DB_HOST}:3306")), "{out}");
+    assert_eq!(node.sleeps(), 2);
+    assert!(!out.contains("password") && !err.contains("password"));
+}
+
+/// A download that is not the RDS bundle (someone else's certificates among them) is never used: the
+/// wait goes on trying, and says why.
+#[test]
+fn a_download_that_is_not_the_rds_bundle_is_not_used() {
+    let (_, script) = rendered("smarten.yaml");
+    let node = Node::new(&script);
+    assert_code(&node.boot(), 0);
+    std::fs::copy(fixture("mixed.pem"), node.path("state/rds-ca-bundle.pem")).expect("copy");
+    node.state("db-answers", &format!("available {DB_HOST} 3306 {SECRET_ARN}\n"));
+    node.state("sleep-limit", "3");
+    let run = node.harness(&["exec", "/usr/local/lib/clusterup/database-env"]);
+    assert_ne!(run.status.code(), Some(0));
+    assert!(stderr(&run).contains("holds 2 certificates, 1 of them Amazon RDS's: not using it"), "{}", stderr(&run));
+    assert!(!node.on_node(RDS_CA_BUNDLE).exists() && !node.on_node("/etc/clusterup/database.env").exists());
+    assert!(!node.calls().contains("aws rds"), "no database settings without the bundle to verify it");
+}
+
+/// What the load balancer's health check gets from the placeholder with `data_dir` as its data folder.
+fn health_status(server: &Path, data_dir: &str) -> String {
+    let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let mut child = Command::new("python3")
+        .arg(server)
+        .env("APP_PORT", port.to_string())
+        .env("DATA_DIR", data_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the placeholder");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let stream = loop {
+        match TcpStream::connect(("127.0.0.1", port)) {
+            Ok(stream) => break stream,
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+            Err(e) => panic!("the placeholder does not listen: {e}"),
+        }
+    };
+    let mut stream = stream;
+    stream.write_all(b"GET /health HTTP/1.0\r\nHost: node\r\n\r\n").expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    let _ = child.kill();
+    let _ = child.wait();
+    answer.lines().next().unwrap_or_default().to_owned()
+}
+
+/// After a reboot whose `_netdev` mount failed, the data folder is an empty local directory: the
+/// placeholder answers 503 then, so the load balancer takes the node out and Auto Scaling replaces it.
+#[test]
+fn the_placeholder_answers_503_while_its_data_folder_is_not_mounted() {
+    let (_, script) = rendered("smarten.yaml");
+    let node = Node::new(&script);
+    assert_code(&node.boot(), 0);
+    let server = node.on_node("/opt/clusterup-placeholder/server.py");
+    let empty = tempfile::tempdir().expect("an unmounted folder");
+    assert!(health_status(&server, &empty.path().to_string_lossy()).contains(" 503 "));
+    // A mount point (the root is one) is healthy, and so is a node without a data folder.
+    assert!(health_status(&server, "/").contains(" 200 "));
+    assert!(health_status(&server, "").contains(" 200 "));
+}
+
+#[test]
+fn a_node_without_database_or_data_folder_mounts_nothing_and_waits_for_nothing() {
+    let (_, script) = rendered("web-tier.yaml");
+    let node = Node::new(&script);
+    assert_code(&node.boot(), 0);
+    let calls = node.calls();
+    assert!(!calls.contains("mount") && !calls.contains("dnf") && !calls.contains("clusterup-database"), "{calls}");
+    let unit = node.read("/etc/systemd/system/clusterup-placeholder.service");
+    assert!(!unit.contains("RequiresMountsFor"), "{unit}");
+    assert!(node.path("state/active/clusterup-placeholder.service").exists());
+}
