@@ -56,7 +56,7 @@ pub fn serving(topology: &Topology) -> Vec<Address> {
 }
 
 /// Facts without AWS, for offline views (`validate`, `graph`): zones named after the region, a
-/// placeholder image and account.
+/// placeholder image and account, the commercial partition.
 pub fn offline_facts(topology: &Topology) -> Facts {
     let zones = match &topology.network {
         Network::Managed(m) => match &m.zones {
@@ -73,7 +73,7 @@ pub fn offline_facts(topology: &Topology) -> Facts {
         Network::Managed(m) => (m.cidr.to_string(), zones.clone()),
         Network::Existing(e) => ("(the VPC's CIDR)".to_owned(), e.private_subnet_ids.clone()),
     };
-    Facts { zones, image_id, vpc_cidr, private_subnet_zones, account_id: "(account)".into() }
+    Facts { zones, image_id, vpc_cidr, private_subnet_zones, account_id: "(account)".into(), partition: "aws".into() }
 }
 
 /// A resource with the standard tags: the user's, a `Name`, and clusterup's two.

@@ -192,6 +192,8 @@ pub mod spark {
     /// Where in the bucket the bootstrap script and EMR's logs live.
     pub const BOOTSTRAP_PREFIX: &str = "bootstrap/";
     pub const LOG_PREFIX: &str = "logs/";
+    /// Where `spark submit` copies jobs; the nodes' role reads them from there.
+    pub const JOBS_PREFIX: &str = "jobs/";
     pub const BOOTSTRAP_KEY: &str = "bootstrap/clusterup-node.sh";
 
     /// `clusterup-<deployment>-<account>-<region>`: bucket names are global, so the account keeps two
