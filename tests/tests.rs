@@ -9,6 +9,7 @@ mod cli_offline;
 mod contract;
 mod data_tier;
 mod faults;
+mod iam;
 mod invalid_topologies;
 mod node_type_change;
 mod plan;

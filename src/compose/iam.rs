@@ -69,7 +69,8 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
         let name = names::name(&topology.name, &topology.region, spec.suffix);
         let mut desired = named(topology, spec.address, Kind::IamRole, &name)
             .prop(&NAME, Value::str(&name))
-            .prop(&role::TRUST, Value::str(trust(spec.address, topology, facts)));
+            .prop(&role::TRUST, Value::str(trust(spec.address, topology, facts)))
+            .prop(&role::BOUNDARY, Value::str(topology.iam.permissions_boundary.as_deref().unwrap_or("")));
         if let Some(policy) = policy {
             desired = desired.prop(&role::POLICY, policy);
         }
