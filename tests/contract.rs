@@ -174,6 +174,20 @@ fn the_operator_policy_authorises_every_request_and_denies_the_neighbours() {
     check("authorize.py", &args);
 }
 
+/// What the nodes, Spark and its steps do with their roles is allowed by the role policies (and any
+/// resource policy clusterup writes), and the same on a neighbour deployment's resources denied.
+#[test]
+fn the_roles_allow_the_data_plane_of_their_deployment_only() {
+    let args: Vec<String> = recording()
+        .policies
+        .iter()
+        .filter_map(|p| p.split_once('=').map(|(name, _)| name))
+        .flat_map(|name| ["--deployment".to_owned(), name.to_owned()])
+        .collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    check("data_plane.py", &args);
+}
+
 /// The checkers themselves fail on planted defects (a checker that passes everything proves nothing).
 #[test]
 fn the_contract_checkers_fail_on_planted_defects() {
