@@ -394,6 +394,15 @@ fn deployment_name(text: &str) -> Result<String, String> {
     Ok(text.to_owned())
 }
 
+/// A 12-digit AWS account id.
+fn parse_account(text: &str) -> Result<String, String> {
+    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("`{text}` is not an AWS account id (12 digits)"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
@@ -421,14 +430,5 @@ mod tests {
             }
         }
         assert_eq!(missing, Vec::<String>::new(), "without a description");
-    }
-}
-
-/// A 12-digit AWS account id.
-fn parse_account(text: &str) -> Result<String, String> {
-    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(text.to_owned())
-    } else {
-        Err(format!("`{text}` is not an AWS account id (12 digits)"))
     }
 }

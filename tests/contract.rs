@@ -188,6 +188,45 @@ fn the_roles_allow_the_data_plane_of_their_deployment_only() {
     check("data_plane.py", &args);
 }
 
+/// The emulator's Python (moto and boto3): CLUSTERUP_VENV or .venv (scripts/emulator.sh install).
+fn emulator_python() -> PathBuf {
+    let venv = std::env::var_os("CLUSTERUP_VENV").map(PathBuf::from).unwrap_or_else(|| root().join(".venv"));
+    let python = venv.join("bin/python");
+    assert!(python.exists(), "no {}: run `scripts/emulator.sh install` (scripts/test.sh does)", python.display());
+    python
+}
+
+/// The Spark nodes' role policy as clusterup sent it, under moto's own IAM enforcement (assumed-role
+/// credentials): the node reads its deployment's job and bootstrap script, not the neighbour's; and with
+/// the job statement planted out, the job read fails.
+#[test]
+fn under_motos_iam_enforcement_the_spark_nodes_read_their_jobs_only() {
+    let recording = recording();
+    let deployment = recording
+        .policies
+        .first()
+        .and_then(|p| p.split_once('='))
+        .map(|(name, _)| name.to_owned())
+        .expect("full example");
+    let run = |extra: &[&str]| {
+        Command::new(emulator_python())
+            .arg(root().join("scripts/contract/moto_enforced.py"))
+            .args(["--deployment", &deployment])
+            .args(extra)
+            .arg(&recording.path)
+            .current_dir(root().join("scripts/contract"))
+            .output()
+            .expect("run moto_enforced.py")
+    };
+    let out = run(&[]);
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "moto_enforced.py failed:\n{text}");
+    eprintln!("{text}");
+    let planted = run(&["--drop-statement", "ReadJobs"]);
+    let text = String::from_utf8_lossy(&planted.stdout);
+    assert!(!planted.status.success() && text.contains("FAIL s3:GetObject") && text.contains("/jobs/"), "{text}");
+}
+
 /// The checkers themselves fail on planted defects (a checker that passes everything proves nothing).
 #[test]
 fn the_contract_checkers_fail_on_planted_defects() {

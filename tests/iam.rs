@@ -69,7 +69,8 @@ fn resources(policy: &serde_json::Value) -> Vec<String> {
 fn iam_policy_prints_the_operator_policy_offline_with_an_account() {
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/smarten-spark.yaml");
     let counter = crate::support::CallCounter::start();
-    let out = crate::support::clusterup_with_endpoint(&counter.url, &["iam-policy", example, "--account", "210987654321"]);
+    let out =
+        crate::support::clusterup_with_endpoint(&counter.url, &["iam-policy", example, "--account", "210987654321"]);
     assert_code(&out, 0);
     assert_eq!(counter.connections(), 0, "iam-policy --account must not call AWS");
     let policy = policy_of(&out);
@@ -77,8 +78,10 @@ fn iam_policy_prints_the_operator_policy_offline_with_an_account() {
     assert!(all.contains(&"arn:aws:iam::210987654321:role/smarten-spark-us-east-1-spark-node".to_owned()), "{all:?}");
     assert!(all.iter().all(|r| r == "*" || r.starts_with("arn:aws:")), "{all:?}");
     // The committed example is this command's output for account 123456789012.
-    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/iam-policy.json")).expect("read");
-    let out = crate::support::clusterup_with_endpoint(&counter.url, &["iam-policy", example, "--account", "123456789012"]);
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/iam-policy.json")).expect("read");
+    let out =
+        crate::support::clusterup_with_endpoint(&counter.url, &["iam-policy", example, "--account", "123456789012"]);
     assert_eq!(stdout(&out), committed, "docs/iam-policy.json is stale: regenerate it with this command");
 
     let out = crate::support::clusterup_with_endpoint(
@@ -104,6 +107,9 @@ fn iam_policy_takes_the_account_of_the_caller() {
     let all = resources(&policy);
     let role = format!("arn:aws:iam::123456789012:role/{}-us-east-1-app", ws.name);
     assert!(all.contains(&role), "{all:?}");
-    let create = policy["Statement"].as_array().and_then(|s| s.iter().find(|s| s["Sid"] == "IamCreateRole")).expect("CreateRole");
+    let create = policy["Statement"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["Sid"] == "IamCreateRole"))
+        .expect("CreateRole");
     assert_eq!(create["Condition"]["StringEquals"]["iam:PermissionsBoundary"], BOUNDARY);
 }
