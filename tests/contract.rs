@@ -58,8 +58,15 @@ fn operator_policy(ws: &Workspace, dir: &Path) -> String {
 /// Every example's lifecycle through one recording proxy, each request labelled `<deployment>:<phase>`:
 /// the full example's plan, apply, output, status, a Spark job submitted and listed, an update, a canary
 /// rollout and destroy; the others' plan, apply, status and destroy (the web tier with a permissions
-/// boundary, so that the roles are made under it).
+/// boundary, so that the roles are made under it; spark-only's plan alone: its managed scaling is not
+/// emulated).
 fn record_lifecycle(path: &Path, dir: &Path) -> Vec<String> {
+    // Policies of an earlier run's deployments would not match this recording.
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".policy.json")) {
+            std::fs::remove_file(entry.path()).expect("remove an old policy");
+        }
+    }
     let proxy = FaultProxy::start_recording(endpoint(), Schedule::PassThrough, path);
     let run = |ws: &Workspace, phase: &str, args: &[&str], code: i32| {
         proxy.set_phase(&format!("{}:{phase}", ws.name));
@@ -102,6 +109,11 @@ fn record_lifecycle(path: &Path, dir: &Path) -> Vec<String> {
         let topology = ws.topology().to_string_lossy().into_owned();
         policies.push(operator_policy(&ws, dir));
         run(&ws, "plan", &["plan", &topology], 0);
+        if example == "spark-only.yaml" {
+            // EMR managed scaling, which this example uses, is not emulated (PutManagedScalingPolicy
+            // answers 500, ../shared/EMULATOR.md): its plan is recorded, its apply cannot be.
+            continue;
+        }
         run(&ws, "apply", &["apply", "--yes", &topology], 0);
         run(&ws, "status", &["status", &topology], 0);
         run(&ws, "destroy", &["destroy", "--yes", "--delete-data", &topology], 0);
@@ -215,6 +227,7 @@ fn under_motos_iam_enforcement_the_spark_nodes_read_their_jobs_only() {
             .args(extra)
             .arg(&recording.path)
             .current_dir(root().join("scripts/contract"))
+            .env_remove("AWS_ENDPOINT_URL")
             .output()
             .expect("run moto_enforced.py")
     };

@@ -70,7 +70,7 @@ ARN_MEMBERS = {
     "SnapshotName": ["DBSnapshotIdentifier", "FinalDBSnapshotIdentifier"],
     "FileSystemId": ["FileSystemId"],
     "AccessPointId": ["AccessPointId"],
-    "ClusterId": ["ClusterId", "JobFlowIds", "ResourceId"],
+    "ClusterId": ["ClusterId", "JobFlowId", "JobFlowIds", "ResourceId"],
     "RoleNameWithPath": ["RoleName"],
     "InstanceProfileNameWithPath": ["InstanceProfileName"],
     "BucketName": ["Bucket"],
@@ -682,6 +682,10 @@ def main(argv=None):
     failed = False
     for deployment, policy in sorted(policies.items()):
         env = Env(args.partition, args.region, args.account, deployment)
+        if not by_deployment[deployment]:
+            failed = True
+            print(f"FAIL {deployment}: no request of the recording is this deployment's (phase `{deployment}:...`)")
+            continue
         own, theirs, failures = all_checks(by_deployment[deployment], env)
         findings, counts = evaluate(policy, own, theirs)
         findings = lint(policy, deployment) + findings

@@ -16,6 +16,7 @@ evaluator instead. The policy is the one clusterup sent in the recording (PutRol
 
 import argparse
 import json
+import os
 import sys
 import urllib.parse
 
@@ -89,6 +90,10 @@ def run(role, policy, bucket, keys, deployment):
 
 
 def main(argv=None):
+    # moto runs in this process: an endpoint in the environment (the test harness's shared emulator,
+    # which enforces nothing) would take the calls elsewhere.
+    for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
+        del os.environ[name]
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--deployment", required=True)
     parser.add_argument("--drop-statement", metavar="SID", help="plant a defect: remove this statement from the policy")
