@@ -160,7 +160,10 @@ def accesses(own, other):
             out.append(Access("a Spark step reads its job: no job was put under jobs/ in the recording (spark submit)", None, [], None))
     if own.file_system:
         fs = lambda d: d.arn("elasticfilesystem", f"file-system/{d.file_system}")
-        through_ap = lambda d: {"elasticfilesystem:AccessPointArn": d.arn("elasticfilesystem", f"access-point/{d.access_point}")}
+        # What EFS puts in a mount's context: the access point mounted through, and that it came through a
+        # mount target (EFS User Guide, "Using IAM to control file system data access").
+        through_ap = lambda d: {"elasticfilesystem:AccessPointArn": d.arn("elasticfilesystem", f"access-point/{d.access_point}"),
+                                "elasticfilesystem:AccessedViaMountTarget": "true"}
         fs_policy = lambda d: [d.file_system_policies[d.file_system]] if d.file_system in d.file_system_policies else []
         for suffix, who in (("app", "app nodes"), ("spark-node", "Spark nodes")):
             if not own.role_policy(suffix) and suffix == "spark-node":
@@ -169,7 +172,8 @@ def accesses(own, other):
                 both(f"{who} {action.split(':')[1]} the data folder through its access point", suffix, action, fs, through_ap, fs_policy)
             # Not around the access point: the role's mount permission names it.
             principal = own.role(suffix)
-            request = policy_eval.Request("elasticfilesystem:ClientMount", fs(own), {"aws:PrincipalArn": principal, **TRANSPORT}, principal)
+            context = {"aws:PrincipalArn": principal, "elasticfilesystem:AccessedViaMountTarget": "true", **TRANSPORT}
+            request = policy_eval.Request("elasticfilesystem:ClientMount", fs(own), context, principal)
             out.append(Access(f"{who} mount the file system without its access point", principal, own.role_policy(suffix), request, fs_policy(own), False))
     return out
 

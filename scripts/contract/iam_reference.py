@@ -76,6 +76,7 @@ class Action:
         return bool(keys & {"aws:ResourceTag/${TagKey}", "aws:RequestTag/${TagKey}"})
 
 
+@functools.lru_cache(maxsize=None)
 def action(name):
     """The Action for `prefix:Name` (case-insensitive); raises UnknownAction."""
     prefix, _, op = name.partition(":")

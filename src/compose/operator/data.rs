@@ -16,8 +16,9 @@ pub fn statements(scope: &Scope) -> Vec<Value> {
         // `<deployment>-db-mysql8-4`: `mysql` keeps deployment `a` off deployment `a-db`'s groups.
         rds(format!("pg:{db}-mysql*")),
     ];
-    // The final snapshot, `<deployment>-final-<time>`: made by DeleteDBInstance, which carries no tags.
-    let snapshots = rds(format!("snapshot:{}-final-*", scope.deployment()));
+    // The final snapshot, `<deployment>-final-<YYYYMMDDhhmmss>`: made by DeleteDBInstance, which carries
+    // no tags. The `2` of the year keeps deployment `a` off deployment `a-final`'s (`a-final-final-...`).
+    let snapshots = rds(format!("snapshot:{}-final-2*", scope.deployment()));
     let mut created = resources.clone();
     created.push(snapshots.clone());
     let efs = |kind: &str| scope.arn("elasticfilesystem", &format!("{kind}/*"));
