@@ -26,8 +26,15 @@ lock). That every create asks for the tag is itself checked: the creates are all
 
 The neighbour: each request again with the deployment's name replaced by `<name>-b` in every member
 (names, ARNs, tags: a name prefixed by this one's, the case a name pattern gets wrong) and the
-neighbour's tag on what exists. Each check that names the deployment (by name or tag) must then be
-denied; checks on `*` (Describe calls) and on AWS's own resources are counted as account-wide.
+neighbour's tag on what exists. IAM allows a request only if every check of it is allowed; each of the
+neighbour's requests must be denied, unless all its checks are allowed by the policy's statement of
+reads on `*` (the account's inventory, which Describe and List calls read whoever owns it) or by a
+statement on resources that are no deployment's (SHARED: AWS's AMI and public parameter, the interfaces
+services make, RDS's secret, service-linked roles).
+
+The policy itself is linted (`lint`): no IAM write on `*`, no action on `*` that AWS authorises on a
+resource type, every statement that changes something scoped by the deployment's tag or name (or
+SHARED, and then never on `*`), no `iam:PassRole` without `iam:PassedToService`.
 
 A request that cannot be turned into checks (an operation whose resource this script cannot name) is a
 failure that says what to add: to ARN_MEMBERS (a member that holds a resource id) or NEW (the resource
@@ -159,11 +166,8 @@ class Env:
 class Check:
     """One (action, resource, context) IAM evaluates for a request."""
 
-    def __init__(self, action, resource, context, where, named=False):
+    def __init__(self, action, resource, context, where):
         self.action, self.resource, self.context, self.where = action, resource, context, where
-        # Whether the check is about the deployment's own things (its name or tag): such a check must
-        # be denied to the neighbour.
-        self.named = named
         # Which request of the recording it belongs to (IAM allows a request only if all its checks pass).
         self.request_no = None
 
@@ -284,7 +288,6 @@ def request_tags(params):
     for spec in (params.get("TagSpecifications") or params.get("TagSpecification") or []):
         for tag in spec.get("Tags", []):
             tags[tag.get("Key")] = tag.get("Value", "")
-    data = params.get("LaunchTemplateData") or {}
     tagging = params.get("Tags") or params.get("Tagging")
     if isinstance(tagging, dict) and "TagSet" in tagging:
         tagging = tagging["TagSet"]
@@ -294,7 +297,6 @@ def request_tags(params):
         for tag in tagging:
             if isinstance(tag, dict) and "Key" in tag:
                 tags[tag["Key"]] = tag.get("Value", "")
-    del data
     return tags
 
 
@@ -336,8 +338,7 @@ def checks_of(service, operation, params, env, state, where):
         rows = resources if resources is not None else resources_of(action, params_, env, extra)
         for resource_type, arn, new in rows:
             context = _context(tags, owner, resource_type, action.prefix, new, extra_context)
-            named = env.deployment in arn or f"aws:ResourceTag/{TAG}" in context or f"aws:RequestTag/{TAG}" in context
-            out.append(Check(action.name, arn, context, where, named))
+            out.append(Check(action.name, arn, context, where))
 
     # The request's own action.
     extra_context = {}

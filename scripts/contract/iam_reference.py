@@ -68,14 +68,6 @@ class Action:
     def resource_type(self, name):
         return next((rt for rt in self.resource_types if rt["name"] == name), None)
 
-    def takes_tag_keys(self):
-        """Whether the action or one of its resource types takes aws:ResourceTag or aws:RequestTag."""
-        keys = set(self.keys)
-        for rt in self.resource_types:
-            keys |= set(rt["keys"])
-        return bool(keys & {"aws:ResourceTag/${TagKey}", "aws:RequestTag/${TagKey}"})
-
-
 @functools.lru_cache(maxsize=None)
 def action(name):
     """The Action for `prefix:Name` (case-insensitive); raises UnknownAction."""

@@ -181,6 +181,13 @@ pub mod app {
     }
 }
 
+pub mod lock {
+    /// The SSM parameter that holds a deployment's lock (`crate::lock`).
+    pub fn parameter(deployment: &str) -> String {
+        format!("/clusterup/{deployment}/lock")
+    }
+}
+
 pub mod spark {
     pub const BUCKET: &str = "spark/bucket";
     pub const BOOTSTRAP_OBJECT: &str = "spark/bootstrap-script";

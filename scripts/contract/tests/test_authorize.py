@@ -6,7 +6,6 @@ The policy is docs/iam-policy.json: what `clusterup iam-policy` prints for examp
 (deployment smarten-spark, account 123456789012; a Rust test keeps it current).
 """
 
-import copy
 import json
 import os
 import unittest

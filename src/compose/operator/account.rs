@@ -62,7 +62,7 @@ pub fn statements(scope: &Scope) -> Vec<Value> {
     out.push(allow(
         "DeploymentLock",
         &["ssm:DeleteParameter", "ssm:GetParameter", "ssm:PutParameter"],
-        vec![scope.arn("ssm", &format!("parameter{}", crate::lock::parameter_name(scope.deployment())))],
+        vec![scope.arn("ssm", &format!("parameter{}", crate::model::names::lock::parameter(scope.deployment())))],
         None,
     ));
     // The AMI's SSM parameter, read at plan time: AWS's public ones have no account in their ARN.
