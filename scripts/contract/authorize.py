@@ -319,6 +319,9 @@ class Lifecycle:
 
 
 def _launch_template(state, spec):
+    """The data of the template a group launches from. Templates are remembered by the name they were
+    made with; a group naming one by id (not in any request: CreateLaunchTemplate's answer) gets the
+    deployment's template, which is its only one (model::names::app::group_name)."""
     key = spec.get("LaunchTemplateId") or spec.get("LaunchTemplateName")
     return state.templates.get(key) or (next(iter(state.templates.values())) if state.templates else {})
 
