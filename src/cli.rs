@@ -289,6 +289,24 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
     },
+    /// Print the least-privilege IAM policy the identity running clusterup needs for this deployment
+    ///
+    /// Every action clusterup calls, on this deployment's resources only (by their names or the
+    /// clusterup:deployment tag), roles passed only to their services, and with iam.permissions_boundary
+    /// roles made only under it. Without --account, the account and partition are the caller's (STS
+    /// GetCallerIdentity)
+    IamPolicy {
+        /// The topology file
+        file: PathBuf,
+        /// The 12-digit account the deployment lives in (no AWS call is then made)
+        #[arg(long, value_name = "ID", value_parser = parse_account)]
+        account: Option<String>,
+        /// With --account: the partition (aws, aws-cn, aws-us-gov); default: the region's
+        #[arg(long, value_name = "PARTITION", requires = "account", value_parser = ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"])]
+        partition: Option<String>,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
     /// Print the JSON Schema of the topology file, for editor completion
     Schema,
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
@@ -394,6 +412,15 @@ fn percent(text: &str) -> Result<f64, String> {
 fn deployment_name(text: &str) -> Result<String, String> {
     crate::topology::check_deployment_name(text)?;
     Ok(text.to_owned())
+}
+
+/// A 12-digit AWS account id.
+fn parse_account(text: &str) -> Result<String, String> {
+    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("`{text}` is not an AWS account id (12 digits)"))
+    }
 }
 
 #[cfg(test)]

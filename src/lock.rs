@@ -72,7 +72,7 @@ fn this_host() -> String {
 }
 
 pub fn parameter_name(deployment: &str) -> String {
-    format!("/clusterup/{deployment}/lock")
+    crate::model::names::lock::parameter(deployment)
 }
 
 /// Why the lock was taken although someone else held it (for a note to the operator).

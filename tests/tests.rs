@@ -11,6 +11,7 @@ mod contract;
 mod data_tier;
 mod faults;
 mod install;
+mod iam;
 mod invalid_topologies;
 mod node_type_change;
 mod plan;

@@ -6,6 +6,7 @@ mod data_guard;
 mod destroy;
 mod docs;
 mod graph;
+mod iam_policy;
 mod init;
 mod output;
 mod plan;
@@ -143,6 +144,9 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
             spark::jobs(&aws, &target, limit, json, printer).await
         }
         Command::Graph { file, format } => graph::run(&file, format, printer),
+        Command::IamPolicy { file, account, partition, aws } => {
+            iam_policy::run(&aws, &file, account, partition, printer).await
+        }
         Command::Schema => {
             printer.out(&format!("{:#}\n", topology::json_schema()));
             Ok(ExitStatus::Success)

@@ -13,6 +13,7 @@ mod fields;
 mod iam;
 mod load_balancer;
 mod network;
+mod operator;
 mod outputs;
 mod policies;
 pub mod rds_ca;
@@ -26,6 +27,7 @@ use crate::topology::{Image, Network, Topology, Zones};
 pub use app::set_desired;
 pub use canary::{canary, Canary};
 pub use fields::field;
+pub use operator::operator_policy;
 pub use outputs::outputs;
 pub use spark::METASTORE_CREDENTIALS;
 pub use template::TemplateError;
@@ -59,7 +61,7 @@ pub fn serving(topology: &Topology) -> Vec<Address> {
 }
 
 /// Facts without AWS, for offline views (`validate`, `graph`): zones named after the region, a
-/// placeholder image and account.
+/// placeholder image and account, the commercial partition.
 pub fn offline_facts(topology: &Topology) -> Facts {
     let zones = match &topology.network {
         Network::Managed(m) => match &m.zones {
@@ -87,6 +89,7 @@ pub fn offline_facts(topology: &Topology) -> Facts {
         vpc_cidr,
         private_subnet_zones,
         account_id: "(account)".into(),
+        partition: "aws".into(),
     }
 }
 

@@ -26,7 +26,7 @@ fn document(statements: Vec<serde_json::Value>) -> Value {
 
 /// The database instance's ARN, known from its name before it exists.
 fn database_arn(topology: &Topology, facts: &Facts) -> String {
-    format!("arn:aws:rds:{}:{}:db:{}", topology.region, facts.account_id, names::database::identifier(&topology.name))
+    facts.arn("rds", &topology.region, &format!("db:{}", names::database::identifier(&topology.name)))
 }
 
 /// Reading the database's RDS-managed secret, without naming it: its ARN exists only once the database
@@ -38,7 +38,7 @@ fn database_arn(topology: &Topology, facts: &Facts) -> String {
 fn read_database_secret(topology: &Topology, facts: &Facts) -> serde_json::Value {
     json!({
         "Sid": "ReadDatabaseSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-        "Resource": format!("arn:aws:secretsmanager:{}:{}:secret:rds!db-*", topology.region, facts.account_id),
+        "Resource": facts.arn("secretsmanager", &topology.region, "secret:rds!db-*"),
         "Condition": {"StringEquals": {"aws:ResourceTag/aws:rds:primaryDBInstanceArn": database_arn(topology, facts)}}
     })
 }
@@ -177,16 +177,22 @@ pub fn spark_node(topology: &Topology, facts: &Facts) -> Value {
     let mut statements = vec![
         json!({
             "Sid": "ReadBootstrap", "Effect": "Allow", "Action": "s3:GetObject",
-            "Resource": format!("arn:aws:s3:::{bucket}/{}*", names::spark::BOOTSTRAP_PREFIX)
+            "Resource": facts.s3_arn(&format!("{bucket}/{}*", names::spark::BOOTSTRAP_PREFIX))
+        }),
+        // `spark submit` puts the job under jobs/ and adds a step whose spark-submit reads it through
+        // EMRFS, with this role's credentials: without this statement every submitted job fails on AWS.
+        json!({
+            "Sid": "ReadJobs", "Effect": "Allow", "Action": "s3:GetObject",
+            "Resource": facts.s3_arn(&format!("{bucket}/{}*", names::spark::JOBS_PREFIX))
         }),
         json!({
             "Sid": "WriteLogs", "Effect": "Allow", "Action": "s3:PutObject",
-            "Resource": format!("arn:aws:s3:::{bucket}/{}*", names::spark::LOG_PREFIX)
+            "Resource": facts.s3_arn(&format!("{bucket}/{}*", names::spark::LOG_PREFIX))
         }),
-        json!({"Sid": "ListBucket", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": format!("arn:aws:s3:::{bucket}")}),
+        json!({"Sid": "ListBucket", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": facts.s3_arn(&bucket)}),
         json!({
             "Sid": "EmrSoftware", "Effect": "Allow", "Action": "s3:GetObject",
-            "Resource": format!("arn:aws:s3:::{}.elasticmapreduce/*", topology.region)
+            "Resource": facts.s3_arn(&format!("{}.elasticmapreduce/*", topology.region))
         }),
         json!({
             "Sid": "ReadOwnCluster", "Effect": "Allow",
@@ -207,7 +213,7 @@ pub fn spark_node(topology: &Topology, facts: &Facts) -> Value {
 /// (the AWS managed `AmazonElasticMapReduceforAutoScalingRole` allows it on `*`), and the cluster's id is
 /// not known when the role is written; the ARN pattern keeps it to this account and region.
 pub fn spark_autoscaling(topology: &Topology, facts: &Facts) -> Value {
-    let clusters = format!("arn:aws:elasticmapreduce:{}:{}:cluster/*", topology.region, facts.account_id);
+    let clusters = facts.arn("elasticmapreduce", &topology.region, "cluster/*");
     document(vec![
         json!({"Sid": "ReadAlarms", "Effect": "Allow", "Action": "cloudwatch:DescribeAlarms", "Resource": "*"}),
         json!({
@@ -260,6 +266,19 @@ mod tests {
         assert!(pass["Resource"].as_str().is_some_and(|r| r.contains("iam/role/spark-autoscaling")), "{pass}");
         assert_eq!(pass["Condition"]["StringLike"]["iam:PassedToService"], "application-autoscaling.amazonaws.com*");
         assert!(statement(&service, "ReadEc2")["Action"].to_string().contains("ec2:DescribeVolumeStatus"));
+    }
+
+    /// `spark submit` copies the job under jobs/ and spark-submit reads it with the nodes' role.
+    #[test]
+    fn spark_nodes_read_submitted_jobs_in_the_callers_partition() {
+        let (topology, facts) = custom_scaling_example();
+        let facts = Facts { partition: "aws-us-gov".into(), ..facts };
+        let doc = spark_node(&topology, &facts);
+        // Before the references are filled in (this test fills them with commercial ARNs).
+        assert!(!format!("{doc:?}").contains("arn:aws:"), "every ARN in the caller's partition: {doc:?}");
+        let role = text(&doc);
+        let bucket = names::spark::bucket_name(&topology.name, &facts.account_id, &topology.region);
+        assert_eq!(statement(&role, "ReadJobs")["Resource"], format!("arn:aws-us-gov:s3:::{bucket}/jobs/*"));
     }
 
     #[test]

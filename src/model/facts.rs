@@ -14,7 +14,42 @@ pub struct Facts {
     pub vpc_cidr: String,
     /// The zone of each private subnet, in order (mount targets are named after them).
     pub private_subnet_zones: Vec<String>,
-    /// The AWS account id, read only when a name or ARN needs it (the Spark bucket, the database's and
-    /// its secret's ARNs in role policies).
+    /// The AWS account id (the Spark bucket's name, the ARNs in role policies, the trust policies'
+    /// `aws:SourceAccount`).
     pub account_id: String,
+    /// The partition of the caller's identity (`aws`, `aws-cn`, `aws-us-gov`): the second field of every
+    /// ARN the policies name. Read from STS GetCallerIdentity's ARN, never assumed.
+    pub partition: String,
+}
+
+impl Facts {
+    /// `arn:<partition>:<service>:<region>:<account>:<resource>`, in this account.
+    pub fn arn(&self, service: &str, region: &str, resource: &str) -> String {
+        format!("arn:{}:{service}:{region}:{}:{resource}", self.partition, self.account_id)
+    }
+
+    /// An S3 ARN (`arn:<partition>:s3:::<bucket/key>`): S3 ARNs name neither region nor account.
+    pub fn s3_arn(&self, path: &str) -> String {
+        format!("arn:{}:s3:::{path}", self.partition)
+    }
+}
+
+/// The partition of an ARN (`arn:aws-cn:iam::...` -> `aws-cn`), if it is an ARN.
+pub fn partition_of(arn: &str) -> Option<&str> {
+    let mut fields = arn.split(':');
+    (fields.next() == Some("arn")).then(|| fields.next()).flatten().filter(|p| !p.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_partition_is_the_second_field_of_the_arn() {
+        assert_eq!(partition_of("arn:aws:iam::123456789012:user/a"), Some("aws"));
+        assert_eq!(partition_of("arn:aws-cn:sts::123456789012:assumed-role/r/s"), Some("aws-cn"));
+        assert_eq!(partition_of("arn:aws-us-gov:iam::123456789012:root"), Some("aws-us-gov"));
+        assert_eq!(partition_of("not-an-arn"), None);
+        assert_eq!(partition_of("arn::iam::1:root"), None);
+    }
 }

@@ -4,7 +4,7 @@
 
 mod address;
 pub mod charge;
-mod facts;
+pub mod facts;
 pub mod json;
 mod kind;
 pub mod names;

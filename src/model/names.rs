@@ -198,6 +198,13 @@ pub mod app {
     }
 }
 
+pub mod lock {
+    /// The SSM parameter that holds a deployment's lock (`crate::lock`).
+    pub fn parameter(deployment: &str) -> String {
+        format!("/clusterup/{deployment}/lock")
+    }
+}
+
 pub mod spark {
     pub const BUCKET: &str = "spark/bucket";
     pub const BOOTSTRAP_OBJECT: &str = "spark/bootstrap-script";
@@ -209,6 +216,8 @@ pub mod spark {
     /// Where in the bucket the bootstrap script and EMR's logs live.
     pub const BOOTSTRAP_PREFIX: &str = "bootstrap/";
     pub const LOG_PREFIX: &str = "logs/";
+    /// Where `spark submit` copies jobs; the nodes' role reads them from there.
+    pub const JOBS_PREFIX: &str = "jobs/";
     pub const BOOTSTRAP_KEY: &str = "bootstrap/clusterup-node.sh";
 
     /// `clusterup-<deployment>-<account>-<region>`: bucket names are global, so the account keeps two

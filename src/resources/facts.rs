@@ -1,5 +1,5 @@
 //! Facts about the account that the desired state depends on: the zones, the AMI, the VPC's CIDR, the
-//! account id. Read once per plan.
+//! account id and partition. Read once per plan.
 
 use aws_sdk_ec2::types::Filter;
 
@@ -90,22 +90,21 @@ pub async fn gather(aws: &Aws, topology: &Topology, existing: &[Actual]) -> Resu
             (cidr, e.private_subnet_ids.iter().map(|id| zone_of(id)).collect())
         }
     };
-    // Only the Spark and access log buckets' names (bucket names are global) and the ARNs of the database
-    // and its secret in the nodes' role policies (written before the database exists) need the account.
-    let needs_account = topology.spark.is_some() || topology.database.is_some() || topology.load_balancer.access_logs;
-    let account_id = match needs_account {
-        false => String::new(),
-        true => aws
-            .sts
-            .get_caller_identity()
-            .send()
-            .await
-            .call("GetCallerIdentity", &topology.region)?
-            .account()
-            .required("GetCallerIdentity", "Account", &topology.region)?
-            .to_owned(),
-    };
-    Ok(Facts { zones, image_id, root_device_name, root_volume_gb, vpc_cidr, private_subnet_zones, account_id })
+    // The account names the Spark bucket and the ARNs of the role and trust policies; the partition of
+    // the caller's ARN is the partition of every ARN clusterup writes (`aws-cn`, `aws-us-gov`, ...).
+    let identity = aws.sts.get_caller_identity().send().await.call("GetCallerIdentity", &topology.region)?;
+    let account_id = identity.account().required("GetCallerIdentity", "Account", &topology.region)?.to_owned();
+    let caller = identity.arn().required("GetCallerIdentity", "Arn", &topology.region)?;
+    let partition = crate::model::facts::partition_of(caller)
+        .ok_or_else(|| {
+            AwsError::local(
+                &topology.region,
+                "GetCallerIdentity",
+                format!("the caller's ARN `{caller}` names no partition; is the endpoint AWS?"),
+            )
+        })?
+        .to_owned();
+    Ok(Facts { zones, image_id, root_device_name, root_volume_gb, vpc_cidr, private_subnet_zones, account_id, partition })
 }
 
 /// The root device of image `id` and its volume's size: the launch template maps the nodes' root volume

@@ -102,7 +102,9 @@ fn arn_id(arn: &str) -> &str {
 
 /// The database's final snapshot and EFS's automatic backups hold the deployment's data after destroy.
 fn kept_on_purpose(arn: &str) -> Option<Kept> {
-    if arn.starts_with("arn:aws:rds:") && arn.contains(":snapshot:") {
+    // `arn:<partition>:<service>:...`: the same in every partition.
+    let service = arn.split(':').nth(2)?;
+    if service == "rds" && arn.contains(":snapshot:") {
         let name = arn_id(arn).to_owned();
         return Some(Kept {
             what: "final database snapshot",
@@ -112,7 +114,7 @@ fn kept_on_purpose(arn: &str) -> Option<Kept> {
             id: name,
         });
     }
-    if arn.starts_with("arn:aws:backup:") && arn.contains(":recovery-point:") {
+    if service == "backup" && arn.contains(":recovery-point:") {
         return Some(Kept {
             what: "EFS automatic backup",
             note: format!(
@@ -220,6 +222,14 @@ mod tests {
 
     fn left(what: &str, id: &str) -> Leftover {
         Leftover { what: what.into(), id: id.into() }
+    }
+
+    #[test]
+    fn a_final_snapshot_is_kept_in_every_partition() {
+        let china = "arn:aws-cn:rds:cn-north-1:123456789012:snapshot:shop-final-20261130120000";
+        let check = sort_tagged(Vec::new(), vec![china.to_owned()], &[]);
+        assert!(check.left.is_empty(), "{:?}", check.left);
+        assert_eq!(check.kept.len(), 1);
     }
 
     #[test]

@@ -19,8 +19,9 @@ use crate::model::Kind;
 use crate::resources::emr::cluster::LOG_URI;
 use crate::resources::{of, Ctx};
 
-/// Where jobs are copied in the deployment's bucket, next to the bootstrap script and EMR's logs.
-pub const JOB_PREFIX: &str = "jobs/";
+/// Where jobs are copied in the deployment's bucket, next to the bootstrap script and EMR's logs (the
+/// cluster nodes' role may read there: `compose::policies`).
+pub const JOB_PREFIX: &str = crate::model::names::spark::JOBS_PREFIX;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -23,10 +23,18 @@ pub struct Topology {
     pub database: Option<Database>,
     pub shared_storage: Option<SharedStorage>,
     pub spark: Option<Spark>,
+    pub iam: Iam,
     /// The topology file this came from (for messages and for resolving relative paths).
     pub source: PathBuf,
     /// Where each field is in that file, for findings made after loading ([`Topology::diagnostic`]).
     pub spans: super::Spans,
+}
+
+/// What the roles clusterup creates are bound by.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Iam {
+    /// The managed policy ARN set as every role's permissions boundary; none without it.
+    pub permissions_boundary: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

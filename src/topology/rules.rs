@@ -277,6 +277,31 @@ pub fn certificate_arn(text: &str) -> Result<&str, String> {
     }
 }
 
+/// An IAM managed policy's ARN (`arn:<partition>:iam::<account>:policy/<path/>name`, or AWS's own,
+/// `arn:aws:iam::aws:policy/...`): what `iam.permissions_boundary` names.
+pub fn policy_arn(text: &str) -> Result<(), String> {
+    let bad = || format!("`{text}` is not an IAM policy ARN; expected arn:aws:iam::<account>:policy/<name>");
+    let parts: Vec<&str> = text.splitn(6, ':').collect();
+    let [arn, partition, service, region, account, resource] = parts[..] else {
+        return Err(bad());
+    };
+    let partition_ok = partition.strip_prefix("aws").is_some_and(|rest| {
+        rest.is_empty() || (rest.starts_with('-') && rest[1..].bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
+    });
+    let account_ok = account == "aws" || (account.len() == 12 && is_digits(account));
+    // Policy names and paths: letters, digits and `+=,.@-_`, paths separated by `/` (IAM API, CreatePolicy).
+    let name_ok = resource.strip_prefix("policy/").is_some_and(|path| {
+        !path.is_empty()
+            && !path.ends_with('/')
+            && path.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@-_/".contains(&b))
+    });
+    if arn == "arn" && partition_ok && service == "iam" && region.is_empty() && account_ok && name_ok {
+        Ok(())
+    } else {
+        Err(bad())
+    }
+}
+
 /// ALB success codes: `200`, `200-399` or a comma-separated list of those, each 200..=499.
 pub fn http_matcher(text: &str) -> Result<(), String> {
     let code = |s: &str| -> Option<u16> { s.parse::<u16>().ok().filter(|c| is_digits(s) && (200..=499).contains(c)) };

@@ -10,6 +10,7 @@
 
 pub mod app;
 pub mod database;
+pub mod iam;
 pub mod load_balancer;
 pub mod network;
 pub mod shared_storage;
@@ -22,6 +23,7 @@ use serde::{Deserialize, Deserializer};
 
 use self::app::{app, RawApp};
 use self::database::{database, RawDatabase};
+use self::iam::{iam, RawIam};
 use self::load_balancer::{load_balancer, RawLoadBalancer};
 use self::network::{network, RawNetwork};
 use self::shared_storage::{shared_storage, RawSharedStorage};
@@ -73,6 +75,10 @@ pub struct RawTopology {
     /// An EMR cluster running Spark on YARN, sharing the database and file system.
     #[serde(default, deserialize_with = "null_is_default")]
     pub spark: Option<RawSpark>,
+    /// IAM: the permissions boundary of the roles clusterup creates.
+    #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Option<RawIam>")]
+    pub iam: RawIam,
 }
 
 /// For optional sections: absent -> `None` (through `#[serde(default)]`), present but empty -> the
@@ -146,6 +152,7 @@ pub fn validate(
         database,
         shared_storage,
         spark,
+        iam: iam(raw.iam),
         source: source.to_owned(),
         spans,
     };

@@ -198,6 +198,12 @@ checked_text!(
     TextSchema::pattern("^arn:aws[-a-z]*:(acm|iam):")
 );
 checked_text!(
+    PolicyArn,
+    "an IAM policy ARN such as arn:aws:iam::123456789012:policy/Boundary",
+    rules::policy_arn,
+    TextSchema::pattern("^arn:aws[-a-z]*:iam::([0-9]{12}|aws):policy/")
+);
+checked_text!(
     Matcher,
     "HTTP codes such as \"200\" or \"200-399\"",
     rules::http_matcher,

@@ -14,11 +14,14 @@ use crate::resources::{tag_pairs, Ctx, Error, Latency, Progress, ResourceKind, S
 pub const TRUST: Prop = Prop::new("trust");
 /// The inline policy, as canonical JSON; a role without one has none.
 pub const POLICY: Prop = Prop::new("policy");
+/// The ARN of the managed policy that bounds the role's permissions (`iam.permissions_boundary`), empty
+/// for none: always set, so that removing the setting removes the boundary.
+pub const BOUNDARY: Prop = Prop::new("permissions_boundary");
 
 pub struct Role;
 
 const SPEC: Spec = Spec::new(Kind::IamRole, "IAM role", Service::Iam, PollPolicy::FAST, latency)
-    .props(&[&NAME, &TRUST, &POLICY, &TAGS])
+    .props(&[&NAME, &TRUST, &POLICY, &BOUNDARY, &TAGS])
     // EMR uses its service role until the cluster has terminated.
     .deleted_after(&[Kind::InstanceProfile, Kind::EmrCluster]);
 
@@ -49,6 +52,7 @@ impl ResourceKind for Role {
             .role_name(name)
             .description(format!("clusterup {}: {}", ctx.deployment, spec.description))
             .assume_role_policy_document(want.text(&TRUST)?)
+            .set_permissions_boundary(Some(want.text(&BOUNDARY)?).filter(|arn| !arn.is_empty()).map(str::to_owned))
             .set_tags(Some(iam_tags(&tag_pairs(want), want.address.as_str())?))
             .send()
             .await
@@ -60,6 +64,9 @@ impl ResourceKind for Role {
                 let out = iam.get_role().role_name(name).send().await.call("GetRole", name)?;
                 let role = out.role().required("GetRole", "Role", name)?;
                 check_owner(ctx, "role", name, &read_tags(role.tags()))?;
+                // The interrupted run's role may not have the boundary yet (or one since removed).
+                let boundary = role.permissions_boundary().and_then(|b| b.permissions_boundary_arn());
+                set_boundary(ctx, name, boundary, want).await?;
                 role.arn().to_owned()
             }
             Err(err) => return Err(err.into()),
@@ -79,6 +86,9 @@ impl ResourceKind for Role {
                 .send()
                 .await
                 .call("UpdateAssumeRolePolicy", resource)?;
+        }
+        if want.differs_from(have, &BOUNDARY) {
+            set_boundary(ctx, &have.id, have.text(&BOUNDARY).filter(|arn| !arn.is_empty()), want).await?;
         }
         if have.props.get(POLICY.name) != want.props.get(POLICY.name) {
             put_policy(ctx, want).await?;
@@ -163,6 +173,11 @@ async fn discover_one(ctx: &Ctx, spec: &'static names::iam::Role) -> Result<Opti
             )?)),
         )
         .prop(&TAGS, tags::to_value(&tags))
+        // No boundary: GetRole leaves PermissionsBoundary out.
+        .prop(
+            &BOUNDARY,
+            Value::str(role.permissions_boundary().and_then(|b| b.permissions_boundary_arn()).unwrap_or("")),
+        )
         .attr("arn", role.arn());
     match iam
         .get_role_policy()
@@ -182,6 +197,36 @@ async fn discover_one(ctx: &Ctx, spec: &'static names::iam::Role) -> Result<Opti
 /// The role `address` names: every role's address is one of [`names::iam::ROLES`].
 fn spec_of(address: &Address) -> Result<&'static names::iam::Role, Error> {
     names::iam::role(address.as_str()).ok_or_else(|| Error::Bug(format!("{address}: not a role clusterup knows")))
+}
+
+/// Put the wanted permissions boundary on role `name` (which has `current`), or take it off.
+async fn set_boundary(ctx: &Ctx, name: &str, current: Option<&str>, want: &Desired) -> Result<(), Error> {
+    let resource = want.address.as_str();
+    let wanted = want.text(&BOUNDARY)?;
+    match (current, wanted.is_empty()) {
+        (Some(current), false) if current == wanted => {}
+        (None, true) => {}
+        (_, false) => {
+            ctx.aws
+                .iam
+                .put_role_permissions_boundary()
+                .role_name(name)
+                .permissions_boundary(wanted)
+                .send()
+                .await
+                .call("PutRolePermissionsBoundary", resource)?;
+        }
+        (Some(_), true) => {
+            ctx.aws
+                .iam
+                .delete_role_permissions_boundary()
+                .role_name(name)
+                .send()
+                .await
+                .call("DeleteRolePermissionsBoundary", resource)?;
+        }
+    }
+    Ok(())
 }
 
 async fn put_policy(ctx: &Ctx, want: &Desired) -> Result<(), Error> {

@@ -335,3 +335,19 @@ fn diagnostic_display_omits_an_empty_field() {
     assert_eq!(d.to_string(), "t.yaml:3:9: bad");
     assert_eq!(TopologyError::Invalid(d).to_string(), "t.yaml:3:9: bad");
 }
+
+#[test]
+fn the_iam_section_names_a_permissions_boundary_and_a_bad_arn_is_located() {
+    let arn = "arn:aws:iam::123456789012:policy/clusterup-boundary";
+    let checked = ok(&minimal_with(&format!("iam:\n  permissions_boundary: {arn}\n")));
+    assert_eq!(checked.topology.iam.permissions_boundary.as_deref(), Some(arn));
+    assert_eq!(ok(&minimal_with("iam:\n")).topology.iam.permissions_boundary, None);
+    assert_eq!(ok(MINIMAL).topology.iam.permissions_boundary, None);
+    expect_err(
+        &minimal_with("iam:\n  permissions_boundary: arn:aws:iam::123456789012:role/r\n"),
+        6,
+        25,
+        "iam.permissions_boundary",
+        "is not an IAM policy ARN",
+    );
+}

@@ -219,3 +219,26 @@ fn counting_words() {
     assert_eq!(count(0, "zone"), "0 zones");
     assert_eq!(count(3, "subnet"), "3 subnets");
 }
+
+#[test]
+fn policy_arns() {
+    for good in [
+        "arn:aws:iam::123456789012:policy/Boundary",
+        "arn:aws:iam::123456789012:policy/teams/bi/clusterup-boundary",
+        "arn:aws-cn:iam::123456789012:policy/b",
+        "arn:aws:iam::aws:policy/PowerUserAccess",
+    ] {
+        assert_eq!(policy_arn(good), Ok(()), "{good}");
+    }
+    for bad in [
+        "Boundary",
+        "arn:aws:iam::123456789012:role/Boundary",
+        "arn:aws:iam:us-east-1:123456789012:policy/b",
+        "arn:aws:iam::1234:policy/b",
+        "arn:aws:iam::123456789012:policy/",
+        "arn:aws:iam::123456789012:policy/a b",
+        "arn:aws:s3:::policy/b",
+    ] {
+        rejects(policy_arn(bad), "is not an IAM policy ARN");
+    }
+}

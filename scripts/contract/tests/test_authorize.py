@@ -1,0 +1,131 @@
+"""authorize.py allows a deployment's own requests under its operator policy, denies the same requests
+in a neighbour's name, and fails on planted defects: a missing action, a `*` resource, a missing
+condition, a role passed to any service.
+
+The policy is docs/iam-policy.json: what `clusterup iam-policy` prints for examples/smarten-spark.yaml
+(deployment smarten-spark, account 123456789012; a Rust test keeps it current).
+"""
+
+import json
+import os
+import unittest
+
+import authorize
+from tests.test_check_requests import request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+D = "smarten-spark"
+TAGS = [{"Key": "clusterup:deployment", "Value": D}, {"Key": "Name", "Value": f"{D}-x"}]
+ENV = authorize.Env("aws", "us-east-1", "123456789012", D)
+
+
+def policy():
+    with open(os.path.join(ROOT, "docs", "iam-policy.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def lifecycle():
+    """A few requests of each kind of scope: a tagged create, a change by tag, names, a role passed."""
+    return [
+        request("ec2", "CreateVpc", {"CidrBlock": "10.0.0.0/16", "TagSpecifications": [{"ResourceType": "vpc", "Tags": TAGS}]}),
+        request("ec2", "CreateSubnet", {"VpcId": "vpc-0a1", "CidrBlock": "10.0.1.0/24",
+                                        "TagSpecifications": [{"ResourceType": "subnet", "Tags": TAGS}]}),
+        request("ec2", "DeleteVpc", {"VpcId": "vpc-0a1"}),
+        request("ec2", "DescribeVpcs", {"Filters": [{"Name": "tag:clusterup:deployment", "Values": [D]}]}),
+        request("elbv2", "ModifyListener", {"ListenerArn": f"arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/{D}-alb/50dc6c495c0c9188/f2f7dc8efc522ab2"}),
+        request("iam", "CreateRole", {"RoleName": f"{D}-us-east-1-app", "AssumeRolePolicyDocument": "{}", "Tags": TAGS}),
+        request("iam", "PutRolePolicy", {"RoleName": f"{D}-us-east-1-app", "PolicyName": "clusterup-app", "PolicyDocument": "{}"}),
+        request("iam", "AddRoleToInstanceProfile", {"InstanceProfileName": f"{D}-us-east-1-app", "RoleName": f"{D}-us-east-1-app"}),
+        request("s3", "PutObject", {"Bucket": f"clusterup-{D}-123456789012-us-east-1", "Key": "jobs/1/job.py", "Body": b"x"}),
+        request("emr", "TerminateJobFlows", {"JobFlowIds": ["j-1ABC"]}),
+    ]
+
+
+def run(p, requests=None):
+    own, theirs, failures = authorize.all_checks(requests or lifecycle(), ENV)
+    findings, counts = authorize.evaluate(p, own, theirs)
+    return failures + authorize.lint(p, D) + findings, counts
+
+
+def statement(p, sid):
+    return next(s for s in p["Statement"] if s["Sid"] == sid)
+
+
+class Lifecycle(unittest.TestCase):
+    def test_the_generated_policy_allows_its_deployment_and_denies_the_neighbour(self):
+        findings, counts = run(policy())
+        self.assertEqual(findings, [])
+        self.assertGreater(counts["allowed"], 10)
+        self.assertEqual(counts["denied"], 0)
+        # Every request but the Describe names the deployment, and is denied to smarten-spark-b.
+        self.assertEqual(counts["neighbour denied"], len(lifecycle()) - 1)
+        self.assertEqual(counts["neighbour account-wide"], 1)
+
+    def test_checks_carry_the_arn_and_the_condition_keys_of_the_request(self):
+        own, _, _ = authorize.all_checks(lifecycle()[:2], ENV)
+        subnet = [c for c in own if c.action == "ec2:CreateSubnet"]
+        by_resource = {c.resource: c.context for c in subnet}
+        vpc = "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-0a1"
+        self.assertEqual(by_resource[vpc]["aws:ResourceTag/clusterup:deployment"], D)
+        new = next(r for r in by_resource if ":subnet/" in r)
+        self.assertNotIn("aws:ResourceTag/clusterup:deployment", by_resource[new])
+        self.assertEqual(by_resource[new]["aws:RequestTag/clusterup:deployment"], D)
+        tags = [c for c in own if c.action == "ec2:CreateTags"]
+        self.assertTrue(tags and all(c.context["ec2:CreateAction"] in ("CreateVpc", "CreateSubnet") for c in tags))
+
+    def test_an_operation_whose_resource_cannot_be_named_fails_loudly(self):
+        req = request("ec2", "DeleteNetworkAcl", {"NetworkAclId": "acl-1"})
+        _, _, failures = authorize.all_checks([req], ENV)
+        self.assertTrue(any("ec2:DeleteNetworkAcl" in f for f in failures), failures)
+
+
+class PlantedDefects(unittest.TestCase):
+    def test_a_missing_action_fails_naming_it(self):
+        p = policy()
+        s = statement(p, "Ec2ChangeOwn")
+        s["Action"] = [a for a in s["Action"] if a != "ec2:DeleteVpc"]
+        findings, _ = run(p)
+        self.assertTrue(any(f.startswith("DENIED ec2:DeleteVpc on arn:aws:ec2:us-east-1:123456789012:vpc/vpc-0a1") for f in findings), findings)
+
+    def test_a_star_resource_fails(self):
+        p = policy()
+        s = statement(p, "LoadBalancerChangeOwn")
+        s["Resource"] = "*"
+        del s["Condition"]
+        findings, _ = run(p)
+        self.assertTrue(any("NEIGHBOUR ALLOWED" in f and "ModifyListener" in f for f in findings), findings)
+        self.assertTrue(any(f.startswith("LoadBalancerChangeOwn") and 'Resource "*"' in f for f in findings), findings)
+
+    def test_a_star_resource_on_an_iam_write_fails(self):
+        p = policy()
+        statement(p, "IamRolePermissions")["Resource"] = "*"
+        findings, _ = run(p)
+        self.assertTrue(any("iam:PutRolePolicy on Resource \"*\"" in f for f in findings), findings)
+
+    def test_a_missing_tag_condition_fails(self):
+        p = policy()
+        del statement(p, "Ec2ChangeOwn")["Condition"]
+        findings, _ = run(p)
+        self.assertTrue(any("NEIGHBOUR ALLOWED" in f and "ec2:DeleteVpc" in f for f in findings), findings)
+        self.assertTrue(any(f.startswith("Ec2ChangeOwn") and "scoped neither" in f for f in findings), findings)
+
+    def test_a_missing_request_tag_condition_fails(self):
+        p = policy()
+        del statement(p, "Ec2CreateVpcTagged")["Condition"]
+        findings, _ = run(p)
+        self.assertTrue(any(f.startswith("Ec2CreateVpcTagged") for f in findings), findings)
+
+    def test_a_role_passed_to_any_service_fails(self):
+        p = policy()
+        del statement(p, "PassRoleApp")["Condition"]
+        findings, _ = run(p)
+        self.assertTrue(any("PassRoleApp: iam:PassRole without iam:PassedToService" in f for f in findings), findings)
+
+    def test_a_create_without_the_deployment_tag_is_denied(self):
+        untagged = [request("ec2", "CreateVpc", {"CidrBlock": "10.0.0.0/16"})]
+        findings, _ = run(policy(), untagged)
+        self.assertTrue(any(f.startswith("DENIED ec2:CreateVpc") for f in findings), findings)
+
+
+if __name__ == "__main__":
+    unittest.main()

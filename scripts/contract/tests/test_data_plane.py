@@ -1,0 +1,111 @@
+"""data_plane.py allows each role what its deployment's nodes and steps do, denies the neighbour's, and
+fails on planted defects: a missing action, a `*` resource, a missing condition."""
+
+import copy
+import unittest
+
+import data_plane
+
+D = "web"
+BUCKET = f"clusterup-{D}-123456789012-us-east-1"
+DB = "arn:aws:rds:us-east-1:123456789012:db:web-db"
+FS = "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-0a0a0a0a"
+AP = "arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-0a0a0a0a0a0a"
+
+# As src/compose/policies.rs writes them for deployment `web`.
+APP = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "ReadDatabaseSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+     "Resource": "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-*",
+     "Condition": {"StringEquals": {"aws:ResourceTag/aws:rds:primaryDBInstanceArn": DB}}},
+    {"Sid": "MountSharedData", "Effect": "Allow", "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+     "Resource": FS, "Condition": {"StringEquals": {"elasticfilesystem:AccessPointArn": AP}}},
+]}
+NODE = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "ReadBootstrap", "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{BUCKET}/bootstrap/*"},
+    {"Sid": "ReadJobs", "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{BUCKET}/jobs/*"},
+    {"Sid": "WriteLogs", "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{BUCKET}/logs/*"},
+    APP["Statement"][1],
+]}
+SERVICE = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "PassNodeRole", "Effect": "Allow", "Action": "iam:PassRole",
+     "Resource": f"arn:aws:iam::123456789012:role/{D}-us-east-1-spark-node",
+     "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}},
+    {"Sid": "ManageOwnNodesAndGroups", "Effect": "Allow", "Action": "ec2:TerminateInstances", "Resource": "*",
+     "Condition": {"StringEquals": {"aws:ResourceTag/clusterup:deployment": D}}},
+]}
+
+
+def deployment(app=APP, node=NODE, service=SERVICE, fs_policy=None):
+    d = data_plane.Deployment(D, "aws", "us-east-1", "123456789012")
+    d.role_policies = {f"{D}-us-east-1-app": copy.deepcopy(app), f"{D}-us-east-1-spark-node": copy.deepcopy(node),
+                       f"{D}-us-east-1-spark-service": copy.deepcopy(service)}
+    d.database, d.bucket, d.keys = "web-db", BUCKET, ["bootstrap/clusterup-node.sh", "jobs/20261201-0001/job.py"]
+    d.file_system, d.access_point = "fs-0a0a0a0a", "fsap-0a0a0a0a0a0a"
+    if fs_policy:
+        d.file_system_policies = {"fs-0a0a0a0a": fs_policy}
+    return d
+
+
+def failures(d):
+    return data_plane.check(d)[0]
+
+
+def without(policy, sid):
+    p = copy.deepcopy(policy)
+    p["Statement"] = [s for s in p["Statement"] if s["Sid"] != sid]
+    return p
+
+
+def edit(policy, sid, **changes):
+    p = copy.deepcopy(policy)
+    for s in p["Statement"]:
+        if s["Sid"] == sid:
+            for key, value in changes.items():
+                if value is None:
+                    s.pop(key, None)
+                else:
+                    s[key] = value
+    return p
+
+
+class DataPlane(unittest.TestCase):
+    def test_each_role_has_what_its_nodes_do_and_nothing_of_the_neighbours(self):
+        found, lines = data_plane.check(deployment())
+        self.assertEqual(found, [])
+        self.assertTrue(any("a Spark step reads its job" in l and "(own)" in l and "allowed" in l for l in lines), lines)
+        self.assertTrue(any("neighbour web-b" in l and "denied" in l for l in lines), lines)
+
+    def test_a_missing_action_fails(self):
+        found = failures(deployment(node=without(NODE, "ReadJobs")))
+        self.assertTrue(any("a Spark step reads its job" in f and "(own)" in f for f in found), found)
+
+    def test_a_star_resource_fails(self):
+        found = failures(deployment(node=edit(NODE, "ReadJobs", Resource="*")))
+        self.assertTrue(any("neighbour web-b" in f and "jobs" in f for f in found), found)
+
+    def test_a_missing_access_point_condition_fails(self):
+        found = failures(deployment(app=edit(APP, "MountSharedData", Condition=None)))
+        self.assertTrue(any("without its access point" in f for f in found), found)
+
+    def test_a_missing_secret_tag_condition_fails(self):
+        found = failures(deployment(app=edit(APP, "ReadDatabaseSecret", Condition=None)))
+        self.assertTrue(any("database secret (neighbour web-b)" in f for f in found), found)
+
+    def test_a_file_system_policy_is_evaluated_with_the_role_policy(self):
+        deny_plain = {"Version": "2012-10-17", "Statement": [
+            {"Sid": "DenyPlaintext", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "*", "Resource": FS,
+             "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            {"Sid": "MountThroughAccessPoint", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::123456789012:role/{D}-us-east-1-app"},
+             "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"], "Resource": FS,
+             "Condition": {"StringEquals": {"elasticfilesystem:AccessPointArn": AP}}},
+        ]}
+        self.assertEqual(failures(deployment(fs_policy=deny_plain)), [])
+        # A file-system policy that lets every principal mount without the access point is a defect.
+        open_ = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "elasticfilesystem:ClientMount", "Resource": FS}]}
+        found = failures(deployment(fs_policy=open_))
+        self.assertTrue(any("without its access point" in f for f in found), found)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,79 @@
+//! What is read account-wide, and the deployment's lock.
+
+use serde_json::Value;
+
+use super::{allow, Scope};
+use crate::topology::Image;
+
+/// Reads that AWS authorises only on `*` (the Service Authorization Reference lists no resource type
+/// for them), or that clusterup makes without naming a resource (discovery's filtered Describe and
+/// List calls: a call that names no resource is authorised on `*`). None of them changes anything.
+pub const ACCOUNT_WIDE_READS: &[&str] = &[
+    // Discovery by tag filter, the zones, the leftover check's reads.
+    "ec2:DescribeAddresses",
+    "ec2:DescribeAvailabilityZones",
+    "ec2:DescribeInstances",
+    "ec2:DescribeInternetGateways",
+    "ec2:DescribeLaunchTemplateVersions",
+    "ec2:DescribeLaunchTemplates",
+    "ec2:DescribeNatGateways",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeRouteTables",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeTags",
+    "ec2:DescribeVolumes",
+    "ec2:DescribeVpcs",
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeLoadBalancerAttributes",
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeTags",
+    "elasticloadbalancing:DescribeTargetGroupAttributes",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeTargetHealth",
+    "autoscaling:DescribeAutoScalingGroups",
+    "autoscaling:DescribeInstanceRefreshes",
+    "autoscaling:DescribePolicies",
+    "autoscaling:DescribeScalingActivities",
+    // RDS has no tag filter: discovery lists the instances, groups and pending actions.
+    "rds:DescribeDBInstances",
+    "rds:DescribeDBParameterGroups",
+    "rds:DescribeDBSubnetGroups",
+    "rds:DescribePendingMaintenanceActions",
+    // The file system is found by its creation token, not its id.
+    "elasticfilesystem:DescribeFileSystems",
+    "elasticmapreduce:ListClusters",
+    "s3:ListAllMyBuckets",
+    // destroy's leftover check across services.
+    "tag:GetResources",
+    // The canary gate, and status.
+    "cloudwatch:GetMetricData",
+    "cloudwatch:GetMetricStatistics",
+    // Live prices (`--pricing-api`).
+    "pricing:GetProducts",
+    // Who the credentials are (needs no permission on AWS; listed so a deny-by-default SCP sees it).
+    "sts:GetCallerIdentity",
+];
+
+pub fn statements(scope: &Scope) -> Vec<Value> {
+    let mut out = vec![allow("AccountWideReads", ACCOUNT_WIDE_READS, vec!["*".into()], None)];
+    // One run at a time: the lock is an SSM parameter of the deployment's own name (a parameter written
+    // with Overwrite cannot carry tags, so it is scoped by name).
+    out.push(allow(
+        "DeploymentLock",
+        &["ssm:DeleteParameter", "ssm:GetParameter", "ssm:PutParameter"],
+        vec![scope.arn("ssm", &format!("parameter{}", crate::model::names::lock::parameter(scope.deployment())))],
+        None,
+    ));
+    // The AMI's SSM parameter, read at plan time: AWS's public ones have no account in their ARN.
+    if let Image::SsmParameter(name) = &scope.topology.app.image {
+        let name = name.trim_start_matches('/');
+        let arn = if name.starts_with("aws/service/") {
+            format!("arn:{}:ssm:{}::parameter/{name}", scope.partition, scope.region())
+        } else {
+            scope.arn("ssm", &format!("parameter/{name}"))
+        };
+        out.push(allow("ReadImageParameter", &["ssm:GetParameter"], vec![arn], None));
+    }
+    out
+}

@@ -1,0 +1,109 @@
+//! The data tier: the RDS database (named after the deployment and tagged), the EFS file system and
+//! access point (ids, so by tag), and what RDS does with the caller's permissions when it makes the
+//! database's managed master password.
+
+use serde_json::{json, Value};
+
+use super::{allow, Scope};
+use crate::model::names;
+
+pub fn statements(scope: &Scope) -> Vec<Value> {
+    let db = names::database::identifier(scope.deployment());
+    let rds = |resource: String| scope.arn("rds", &resource);
+    let resources = vec![
+        rds(format!("db:{db}")),
+        rds(format!("subgrp:{db}")),
+        // `<deployment>-db-mysql8-4`: `mysql` keeps deployment `a` off deployment `a-db`'s groups.
+        rds(format!("pg:{db}-mysql*")),
+    ];
+    // The final snapshot, `<deployment>-final-<YYYYMMDDhhmmss>`: made by DeleteDBInstance, which carries
+    // no tags. The `2` of the year keeps deployment `a` off deployment `a-final`'s (`a-final-final-...`).
+    let snapshots = rds(format!("snapshot:{}-final-2*", scope.deployment()));
+    let mut created = resources.clone();
+    created.push(snapshots.clone());
+    let efs = |kind: &str| scope.arn("elasticfilesystem", &format!("{kind}/*"));
+    vec![
+        allow(
+            "DatabaseCreateTagged",
+            &[
+                "rds:AddTagsToResource",
+                "rds:CreateDBInstance",
+                "rds:CreateDBParameterGroup",
+                "rds:CreateDBSnapshot",
+                "rds:CreateDBSubnetGroup",
+            ],
+            created,
+            Some(scope.tagged_on_create()),
+        ),
+        allow(
+            "DatabaseChangeOwn",
+            &[
+                "rds:AddTagsToResource",
+                "rds:CreateDBInstance",
+                "rds:CreateDBSnapshot",
+                "rds:DeleteDBInstance",
+                "rds:DeleteDBParameterGroup",
+                "rds:DeleteDBSubnetGroup",
+                "rds:ModifyDBInstance",
+                "rds:ModifyDBParameterGroup",
+                "rds:ModifyDBSubnetGroup",
+                "rds:RemoveTagsFromResource",
+                "rds:ResetDBParameterGroup",
+            ],
+            resources.clone(),
+            Some(scope.owned()),
+        ),
+        allow("DatabaseReadOwn", &["rds:DescribeDBParameters", "rds:ListTagsForResource"], resources, None),
+        allow("DatabaseFinalSnapshot", &["rds:CreateDBSnapshot"], vec![snapshots], None),
+        // CreateDBInstance with ManageMasterUserPassword: RDS makes, tags and rotates the secret (`rds!db-`
+        // and an id) and reads the key that encrypts it with the caller's permissions (Amazon RDS User
+        // Guide, "Password management with Amazon RDS and AWS Secrets Manager", required permissions).
+        allow(
+            "DatabaseManagedSecret",
+            &["secretsmanager:CreateSecret", "secretsmanager:RotateSecret", "secretsmanager:TagResource"],
+            vec![scope.arn("secretsmanager", "secret:rds!db-*")],
+            None,
+        ),
+        allow("DatabaseSecretKey", &["kms:DescribeKey"], vec![scope.arn("kms", "key/*")], None),
+        // EFS: CreateFileSystem names no resource (its ARN exists once it is made): only the tag scopes it.
+        allow(
+            "FileSystemCreateTagged",
+            &["elasticfilesystem:CreateFileSystem"],
+            vec!["*".into()],
+            Some(scope.tagged_on_create()),
+        ),
+        // The tags of a create call, for those creates only (a tag put on another's file system would
+        // make it this deployment's).
+        allow(
+            "FileSystemTagOnCreate",
+            &["elasticfilesystem:TagResource"],
+            vec![efs("file-system"), efs("access-point")],
+            Some(json!({"StringEquals": {
+                "aws:RequestTag/clusterup:deployment": scope.deployment(),
+                "elasticfilesystem:CreateAction": ["CreateAccessPoint", "CreateFileSystem"]
+            }})),
+        ),
+        allow(
+            "FileSystemChangeOwn",
+            &[
+                "elasticfilesystem:CreateAccessPoint",
+                "elasticfilesystem:CreateMountTarget",
+                "elasticfilesystem:DeleteAccessPoint",
+                "elasticfilesystem:DeleteFileSystem",
+                "elasticfilesystem:DeleteMountTarget",
+                "elasticfilesystem:DescribeAccessPoints",
+                "elasticfilesystem:DescribeBackupPolicy",
+                "elasticfilesystem:DescribeLifecycleConfiguration",
+                "elasticfilesystem:DescribeMountTargetSecurityGroups",
+                "elasticfilesystem:DescribeMountTargets",
+                "elasticfilesystem:ModifyMountTargetSecurityGroups",
+                "elasticfilesystem:PutBackupPolicy",
+                "elasticfilesystem:PutLifecycleConfiguration",
+                "elasticfilesystem:TagResource",
+                "elasticfilesystem:UntagResource",
+            ],
+            vec![efs("file-system"), efs("access-point")],
+            Some(scope.owned()),
+        ),
+    ]
+}
