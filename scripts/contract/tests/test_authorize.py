@@ -73,6 +73,14 @@ class Lifecycle(unittest.TestCase):
         tags = [c for c in own if c.action == "ec2:CreateTags"]
         self.assertTrue(tags and all(c.context["ec2:CreateAction"] in ("CreateVpc", "CreateSubnet") for c in tags))
 
+    def test_an_unscopable_request_is_counted_apart_not_allowed_as_a_neighbours(self):
+        config = request("emr", "DeleteSecurityConfiguration", {"Name": f"clusterup-{D}-spark"})
+        findings, counts = run(policy(), [config])
+        self.assertEqual(findings, [])
+        self.assertEqual(counts["denied"], 0)
+        self.assertEqual(counts["neighbour denied"], 0)
+        self.assertEqual(counts["neighbour unscopable"], 1)
+
     def test_an_operation_whose_resource_cannot_be_named_fails_loudly(self):
         req = request("ec2", "DeleteNetworkAcl", {"NetworkAclId": "acl-1"})
         _, _, failures = authorize.all_checks([req], ENV)
@@ -120,6 +128,13 @@ class PlantedDefects(unittest.TestCase):
         del statement(p, "PassRoleApp")["Condition"]
         findings, _ = run(p)
         self.assertTrue(any("PassRoleApp: iam:PassRole without iam:PassedToService" in f for f in findings), findings)
+
+    def test_a_scopable_action_in_the_unscopable_statement_fails(self):
+        p = policy()
+        statement(p, "SparkSecurityConfigurations")["Action"].append("elasticmapreduce:TerminateJobFlows")
+        findings, _ = run(p)
+        self.assertTrue(any(f.startswith("SparkSecurityConfigurations: an unscopable statement") and
+                            "TerminateJobFlows (cluster)" in f for f in findings), findings)
 
     def test_a_create_without_the_deployment_tag_is_denied(self):
         untagged = [request("ec2", "CreateVpc", {"CidrBlock": "10.0.0.0/16"})]

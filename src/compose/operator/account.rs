@@ -13,6 +13,7 @@ pub const ACCOUNT_WIDE_READS: &[&str] = &[
     "ec2:DescribeAddresses",
     "ec2:DescribeAvailabilityZones",
     "ec2:DescribeInstances",
+    "ec2:DescribeImages",
     "ec2:DescribeInternetGateways",
     "ec2:DescribeLaunchTemplateVersions",
     "ec2:DescribeLaunchTemplates",

@@ -58,6 +58,8 @@ const CHANGES: &[&str] = &[
     "ec2:RevokeSecurityGroupEgress",
     "ec2:RevokeSecurityGroupIngress",
     "ec2:RunInstances",
+    "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+    "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
 ];
 
 /// The resource types of the deployment's EC2 resources.
