@@ -52,6 +52,7 @@ impl Poller {
                     factor: 2.0,
                     max_delay: Duration::from_secs(120),
                     timeout: Duration::from_secs(3 * 60 * 60),
+                    jitter: 0.5,
                 }
             }
             Poller::Terraform => {
@@ -65,6 +66,7 @@ impl Poller {
                     factor,
                     max_delay: Duration::from_secs(10),
                     timeout: Duration::from_secs(3 * 60 * 60),
+                    jitter: 0.5,
                 }
             }
         }

@@ -32,6 +32,10 @@ pub struct PollPolicy {
     pub max_delay: Duration,
     /// Give up after this long.
     pub timeout: Duration,
+    /// The share of each delay the jitter may take off (each delay is drawn from `[1 - jitter, 1]` times
+    /// itself): enough to keep parallel waits from polling in lockstep. A narrower spread costs fewer looks
+    /// for the same longest delay, at a slightly later median sighting.
+    pub jitter: f64,
 }
 
 impl PollPolicy {
@@ -41,6 +45,7 @@ impl PollPolicy {
         factor: 1.5,
         max_delay: Duration::from_secs(2),
         timeout: Duration::from_secs(600),
+        jitter: 0.5,
     };
     /// Minutes-scale waits (NAT gateways, load balancers, mount targets, nodes joining a group).
     pub const MINUTES: PollPolicy = PollPolicy {
@@ -48,12 +53,15 @@ impl PollPolicy {
         factor: 1.5,
         max_delay: Duration::from_secs(3),
         timeout: Duration::from_secs(1200),
+        jitter: 0.5,
     };
-    /// Waits that may last most of an hour (Multi-AZ databases, EMR clusters): looks as often as
-    /// [`Self::MINUTES`], for longer.
+    /// Waits that may last most of an hour (Multi-AZ databases, EMR clusters): their plausible windows
+    /// last minutes, so most of their looks are made there; looks up to 4.5 s apart, each at least 3.6 s
+    /// (a narrow jitter: there are one or two such waits at a time), keep the lag under 5 s.
     pub const LONG: PollPolicy = PollPolicy {
         max_delay: Duration::from_millis(4500),
         timeout: Duration::from_secs(60 * 60),
+        jitter: 0.2,
         ..PollPolicy::MINUTES
     };
 
@@ -109,7 +117,7 @@ impl Schedule {
     }
 
     /// The longest delay before the next look, after `looks` looks (1-based) and `waited` since the
-    /// wait began, without jitter (each delay is then drawn from its upper half).
+    /// wait began, without jitter (each delay is then drawn from its top part, [`PollPolicy::jitter`]).
     pub fn delay(&self, looks: u32, waited: Duration) -> Duration {
         let dense = self.policy.delay_after(looks);
         let Some(Plausible { earliest, latest }) = self.plausible else { return dense };
@@ -135,7 +143,8 @@ impl From<PollPolicy> for Schedule {
 
 /// When one look may be made: not before `open`, at the latest at `due`. A wait that looks alone looks
 /// at `due` (its jittered moment); a look shared with other waits (`aws::batch`) may come as early as
-/// `open`, the start of the jitter's range, so that waits which look at about the same time share one call.
+/// `open`, half the delay after the last look, so that waits which look at about the same time share one
+/// call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Look {
     pub open: Instant,
@@ -190,8 +199,9 @@ impl<'a> Pacer<'a> {
         on_pending(seen, waited);
         let delay = self.schedule.delay(self.looks, waited);
         let left = timeout.saturating_sub(waited);
-        // Full jitter on the upper half: spreads parallel pollers, never waits longer than the delay.
-        let jittered = delay.mul_f64(0.5 + fastrand::f64() * 0.5).min(left);
+        // Jitter below the delay: spreads parallel pollers, never waits longer than the delay.
+        let jitter = self.schedule.policy.jitter;
+        let jittered = delay.mul_f64(1.0 - jitter + fastrand::f64() * jitter).min(left);
         let now = Instant::now();
         Ok(Look { open: now + (delay / 2).min(jittered), due: now + jittered })
     }

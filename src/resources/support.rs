@@ -236,6 +236,7 @@ const IAM_PROPAGATION: PollPolicy = PollPolicy {
     factor: 1.5,
     max_delay: Duration::from_secs(10),
     timeout: Duration::from_secs(120),
+    jitter: 0.5,
 };
 
 /// Make the call `f` until the service it goes to can see the IAM role or instance profile it names
