@@ -83,9 +83,9 @@ pub struct Plausible {
 /// How the looks of one wait are spread over time: a [`PollPolicy`], and when readiness is plausible.
 ///
 /// - The first look is at once (the resource may be there already, or have failed).
-/// - Before the earliest plausible readiness the looks are sparse: about [`Schedule::SPARSE_LOOKS`]
-///   looks in that time, at most [`Schedule::SPARSE_MAX`] apart, the last one landing by the window's
-///   start. A failed state (a database `failed`, a cluster terminated) is still seen within that.
+/// - Before the earliest plausible readiness the looks are sparse: [`Schedule::SPARSE_MAX`] apart (or
+///   the policy's cap, if longer), the last one landing by the window's start. A failed state (a
+///   database `failed`, a cluster terminated) is still seen within that.
 /// - While readiness is plausible, the policy's looks: growing from its first delay to its cap.
 /// - Later than plausible, the delay grows with the overrun (a quarter of it) back to the sparse one:
 ///   AWS being late by a minute says little about the next seconds.
@@ -98,8 +98,6 @@ pub struct Schedule {
 }
 
 impl Schedule {
-    /// Looks, about, before the earliest plausible readiness.
-    pub const SPARSE_LOOKS: u32 = 4;
     /// The longest delay between looks before (or well after) the plausible window: the AWS SDK waiters'
     /// own first delay for RDS instances and EMR clusters, so a failure is noticed as soon as they would.
     pub const SPARSE_MAX: Duration = Duration::from_secs(30);
@@ -421,6 +419,46 @@ mod tests {
         .expect("ready");
         assert_eq!(value, 3);
         assert_eq!(seen, ["look 1", "look 2"]);
+    }
+
+    /// The delays between the looks of a wait of `policy` that never ends within `looks` looks.
+    async fn delays(policy: PollPolicy, looks: usize) -> Vec<Duration> {
+        let mut at = Vec::new();
+        let _ = poll(
+            policy,
+            "r",
+            "Wait",
+            |_, _| {},
+            || {
+                at.push(Instant::now());
+                let n = at.len();
+                async move { Ok(if n < looks { PollStatus::Pending("x".into()) } else { PollStatus::Ready(()) }) }
+            },
+        )
+        .await;
+        at.windows(2).map(|pair| pair[1] - pair[0]).collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn each_delay_is_drawn_from_the_top_share_its_policy_jitters() {
+        fastrand::seed(11);
+        let ms = Duration::from_millis(1);
+        for policy in [PollPolicy::MINUTES, PollPolicy::LONG] {
+            let delays = delays(policy, 200).await;
+            for (looks, &delay) in (1u32..).zip(&delays) {
+                let cap = policy.delay_after(looks);
+                assert!(delay <= cap + ms && delay + ms >= cap.mul_f64(1.0 - policy.jitter), "{looks}: {delay:?}");
+            }
+            // Spread over the whole share, not a fixed delay (parallel waits must not poll in lockstep).
+            let capped: Vec<_> = delays[20..].iter().map(Duration::as_millis).collect();
+            let (low, high) = (capped.iter().min(), capped.iter().max());
+            assert!(high
+                .zip(low)
+                .is_some_and(|(h, l)| (h - l) as f64 > policy.max_delay.as_millis() as f64 * policy.jitter * 0.8));
+        }
+        // A long wait's looks at its cap are at least 3.6 s apart: a fifth fewer than drawn from the upper half.
+        let long = delays(PollPolicy::LONG, 100).await;
+        assert!(long[20..].iter().all(|&d| d + ms >= Duration::from_millis(3600)), "{long:?}");
     }
 
     #[tokio::test(start_paused = true)]
