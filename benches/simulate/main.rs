@@ -290,7 +290,8 @@ impl Tally {
     }
 
     fn calls_line(&self) -> String {
-        let (low, high) = self.calls_vs_terraform.unwrap_or_default();
+        // No seed compared yet (no run at all): say so rather than print a range of zeros.
+        let Some((low, high)) = self.calls_vs_terraform else { return "calls: no run".into() };
         format!(
             "calls {} vs Terraform-like {} ({:.3}x in all, per seed {low:.3}..{high:.3}, at most {} a run)",
             self.calls.0,

@@ -377,3 +377,6 @@ fn describe_many(rds: aws_sdk_rds::Client) -> BatchCall<Instance> {
         })
     })
 }
+
+#[cfg(test)]
+mod tests;
