@@ -18,7 +18,8 @@
 //!
 //! Exits 1 when clusterup's engine misses a target in any run: makespan within 5% of its own graph's
 //! lower bound, median readiness lag at most 2 s, no lag over 5 s; and for the full example (Spark
-//! included) an apply at most 0.78x and a destroy at most 0.85x the Terraform-like walk's, seed by seed.
+//! included) an apply at most 0.78x and a destroy at most 0.85x the Terraform-like walk's (over the
+//! seeds), and no more API calls than the Terraform-like walk, per apply and per destroy, seed by seed.
 
 mod latency;
 mod services;
@@ -43,16 +44,18 @@ const MEDIAN_LAG_TARGET: Duration = Duration::from_secs(2);
 const MAX_LAG_TARGET: Duration = Duration::from_secs(5);
 
 /// An example topology and, for the one whose chain runs through the database and Spark, how much
-/// faster than the Terraform-like walk clusterup must be (apply, destroy; makespan ratios, every seed).
+/// faster than the Terraform-like walk clusterup must be (apply, destroy; makespan ratios over the
+/// seeds), and whether it must make no more calls than that walk (every seed, apply and destroy).
 struct Example {
     file: &'static str,
     against_terraform: Option<(f64, f64)>,
+    calls_within_terraform: bool,
 }
 
 const EXAMPLES: [Example; 3] = [
-    Example { file: "smarten-spark.yaml", against_terraform: Some((0.78, 0.85)) },
-    Example { file: "web-tier.yaml", against_terraform: None },
-    Example { file: "spark-only.yaml", against_terraform: None },
+    Example { file: "smarten-spark.yaml", against_terraform: Some((0.78, 0.85)), calls_within_terraform: true },
+    Example { file: "web-tier.yaml", against_terraform: None, calls_within_terraform: false },
+    Example { file: "spark-only.yaml", against_terraform: None, calls_within_terraform: false },
 ];
 
 struct Scenario {
@@ -265,6 +268,11 @@ struct Tally {
     /// The latest serving moment, and the largest serving ratio to the Terraform-like walk's.
     serving: Duration,
     serving_vs_terraform: f64,
+    /// API calls summed over the seeds (clusterup, Terraform-like), the per-seed ratios' extremes, and
+    /// the most clusterup made in one run.
+    calls: (u64, u64),
+    calls_vs_terraform: Option<(f64, f64)>,
+    most_calls: u64,
 }
 
 /// Runs with at least this many waits must each meet the median-lag target too.
@@ -279,6 +287,18 @@ impl Tally {
 
     fn total_vs_terraform(&self) -> f64 {
         self.makespans.0.as_secs_f64() / self.makespans.1.as_secs_f64().max(f64::EPSILON)
+    }
+
+    fn calls_line(&self) -> String {
+        // No seed compared yet (no run at all): say so rather than print a range of zeros.
+        let Some((low, high)) = self.calls_vs_terraform else { return "calls: no run".into() };
+        format!(
+            "calls {} vs Terraform-like {} ({:.3}x in all, per seed {low:.3}..{high:.3}, at most {} a run)",
+            self.calls.0,
+            self.calls.1,
+            self.calls.0 as f64 / (self.calls.1 as f64).max(f64::EPSILON),
+            self.most_calls
+        )
     }
 }
 
@@ -324,8 +344,11 @@ fn main() -> ExitCode {
                     for (i, scenario) in SCENARIOS.iter().enumerate() {
                         print_phase_row(scenario.name, phase_of(i), Some(ours).filter(|_| i != OURS));
                     }
-                    let services: Vec<String> = ours.observed.calls.iter().map(|(f, n)| format!("{f} {n}")).collect();
-                    println!("  calls per service (clusterup): {}", services.join(", "));
+                    for (name, i) in [("clusterup", OURS), ("Terraform-like", TERRAFORM)] {
+                        let calls = &phase_of(i).observed.calls;
+                        let services: Vec<String> = calls.iter().map(|(f, n)| format!("{f} {n}")).collect();
+                        println!("  calls per service ({name}): {}", services.join(", "));
+                    }
                 }
                 if args.detail {
                     println!("  lower bound (clusterup): {}", ours.chain);
@@ -347,6 +370,14 @@ fn main() -> ExitCode {
                 tally.speedup = Some(tally.speedup.map_or(speedup, |s| s.min(speedup)));
                 tally.makespans.0 += ours.makespan;
                 tally.makespans.1 += terraform.makespan;
+                let calls_vs_terraform = ours.calls() as f64 / (terraform.calls() as f64).max(f64::EPSILON);
+                tally.calls.0 += ours.calls();
+                tally.calls.1 += terraform.calls();
+                tally.most_calls = tally.most_calls.max(ours.calls());
+                tally.calls_vs_terraform =
+                    Some(tally.calls_vs_terraform.map_or((calls_vs_terraform, calls_vs_terraform), |(low, high)| {
+                        (low.min(calls_vs_terraform), high.max(calls_vs_terraform))
+                    }));
                 tally.vs_terraform = if tally.makespans.0 == ours.makespan {
                     (vs_terraform, vs_terraform)
                 } else {
@@ -363,6 +394,13 @@ fn main() -> ExitCode {
                 }
                 if pick == 0 && ours.serving.is_none() {
                     failures.push(format!("{at}: no serving moment (the listeners and the group did not finish)"));
+                }
+                if example.calls_within_terraform && ours.calls() > terraform.calls() {
+                    failures.push(format!(
+                        "{at}: {} API calls, more than the Terraform-like walk's {}",
+                        ours.calls(),
+                        terraform.calls()
+                    ));
                 }
                 if ours.ratio() > RATIO_TARGET {
                     failures.push(format!("{at}: makespan/lower bound {:.3} > {RATIO_TARGET}", ours.ratio()));
@@ -401,6 +439,11 @@ fn main() -> ExitCode {
                 } else {
                     String::new()
                 },
+            );
+            let line = format!(
+                "{line}; {}{}",
+                tally.calls_line(),
+                if example.calls_within_terraform { " (target <= 1 every seed)" } else { "" }
             );
             println!("{line}");
             summary.push(format!("{}: {}", example.file, line.trim_start()));

@@ -6,6 +6,7 @@ use aws_config::{BehaviorVersion, Region};
 
 use std::sync::Arc;
 
+use super::batch::Batches;
 use super::http::{default_client, ApiCalls, Metered};
 use super::kill_switch::KillSwitch;
 
@@ -41,6 +42,8 @@ pub struct Aws {
     pub pricing: aws_sdk_pricing::Client,
     /// Every HTTP request the clients have sent, per service.
     pub calls: Arc<ApiCalls>,
+    /// The waits' shared Describe calls (`aws::batch`), one batch per key for the life of the clients.
+    pub batches: Batches,
     /// Where the clients get their credentials (the standard chain, or `--profile`); `check_credentials`
     /// asks it directly, as the service clients' own configs no longer expose it.
     pub credentials: Option<aws_sdk_sts::config::SharedCredentialsProvider>,
@@ -123,6 +126,7 @@ impl Aws {
                 kill
             ),
             calls,
+            batches: Batches::default(),
             credentials: config.credentials_provider(),
         }
     }

@@ -32,9 +32,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use crate::aws::{Aws, PollPolicy, Service};
+use crate::aws::{Aws, PollPolicy, Schedule, Service};
 use crate::model::charge::{Charge, Item};
-use crate::model::{Actual, Desired, Kind, Op, Prop, Value};
+use crate::model::{Actual, Desired, Kind, Op, Prop, Props, Value};
 
 pub use discover::discover_all;
 pub use error::Error;
@@ -115,6 +115,19 @@ impl Latency {
     }
 }
 
+/// Which waits of a kind share their Describe calls (`aws::batch`): those of resources waited on at the
+/// same time whose looks one call can answer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Batching {
+    /// Each wait makes its own calls.
+    Alone,
+    /// One call (named) with every id answers the waits on every resource of the kind.
+    ByIds(&'static str),
+    /// One call (named) answers the waits on every resource of the kind with the same parent, whose id
+    /// is the value of the property (mount targets: one DescribeMountTargets per file system).
+    ByParent(&'static str, &'static Prop),
+}
+
 /// What clusterup knows about a kind, as data. Every field must be given: a kind cannot be half
 /// described.
 pub struct Spec {
@@ -135,8 +148,11 @@ pub struct Spec {
     /// [`Progress::stopped`]) before one of this kind is deleted; unlike [`Spec::deleted_after`], not
     /// until they are gone.
     pub deleted_after_stop: &'static [Kind],
-    /// How to wait for one to become usable, or gone.
+    /// How to wait for one to become usable, or gone: the looks while readiness is plausible (see
+    /// [`Spec::schedule`]).
     pub wait: PollPolicy,
+    /// Which waits share a Describe call (see [`Spec::batch_key`]).
+    pub batching: Batching,
     /// How long AWS takes for an action (`want` for create and update), with the sources cited.
     pub latency: fn(Op, Option<&Desired>) -> Latency,
     /// What attribute `attr` of `have` will be once an update that changes the properties named in
@@ -184,6 +200,7 @@ impl Spec {
             deleted_after: &[],
             deleted_after_stop: &[],
             wait,
+            batching: Batching::Alone,
             latency,
             attrs_after_update: |_, _, _| None,
             notes: |_, _| Vec::new(),
@@ -233,6 +250,31 @@ impl Spec {
 
     pub const fn deleted_after_stop(self, kinds: &'static [Kind]) -> Spec {
         Spec { deleted_after_stop: kinds, ..self }
+    }
+
+    pub const fn batched(self, batching: Batching) -> Spec {
+        Spec { batching, ..self }
+    }
+
+    /// How to spread the looks of a wait for `op` on a resource (`want` for create and update): the kind's
+    /// policy, sparse before its latency range says readiness is plausible. The tool's waits and the
+    /// simulation benchmark both wait through it.
+    pub fn schedule(&self, op: Op, want: Option<&Desired>) -> Schedule {
+        Schedule::expecting(self.wait, (self.latency)(op, want).ready_after)
+    }
+
+    /// Which batch of looks a wait on a resource with `props` joins: waits with the same key share one
+    /// call per look (`aws::batch`). None: it looks alone (a kind that does not batch, or a child whose
+    /// parent is not known).
+    pub fn batch_key(&self, props: &Props) -> Option<String> {
+        let service = self.service.name();
+        match self.batching {
+            Batching::Alone => None,
+            Batching::ByIds(call) => Some(format!("{service} {call}")),
+            Batching::ByParent(call, parent) => {
+                props.get(parent.name).and_then(Value::as_str).map(|id| format!("{service} {call} {id}"))
+            }
+        }
     }
 
     /// The property called `name`, if this kind has it.

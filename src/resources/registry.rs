@@ -91,6 +91,45 @@ mod tests {
     }
 
     #[test]
+    fn waits_share_calls_only_with_waits_the_same_call_can_answer() {
+        use crate::model::{Props, Value};
+        use crate::resources::Batching;
+        for &kind in Kind::ALL {
+            let spec = of(kind).spec();
+            match spec.batching {
+                Batching::Alone => assert_eq!(spec.batch_key(&Props::new()), None),
+                Batching::ByIds(call) => {
+                    assert_eq!(spec.batch_key(&Props::new()), Some(format!("{} {call}", spec.service.name())));
+                }
+                // One call per parent: the property must be the kind's own, naming the parent it is found
+                // through, and a resource without it looks alone.
+                Batching::ByParent(call, parent) => {
+                    assert!(spec.parent.is_some(), "{kind:?} batches per parent but has none");
+                    assert!(spec.prop(parent.name).is_some(), "{kind:?} has no property {}", parent.name);
+                    assert_eq!(spec.batch_key(&Props::new()), None);
+                    let mut props = Props::new();
+                    props.insert(parent.name.to_owned(), Value::str("fs-1"));
+                    assert_eq!(spec.batch_key(&props), Some(format!("{} {call} fs-1", spec.service.name())));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn long_waits_look_sparsely_before_their_kind_says_readiness_is_plausible() {
+        use crate::model::{Desired, Op};
+        use crate::resources::rds::instance::MULTI_AZ;
+        let multi_az =
+            Desired::new("database/instance", Kind::DbInstance).prop(&MULTI_AZ, crate::model::Value::Bool(true));
+        let schedule = of(Kind::DbInstance).spec().schedule(Op::Create, Some(&multi_az));
+        let plausible = schedule.plausible.expect("a database's creation has a latency range");
+        assert_eq!((plausible.earliest.as_secs(), plausible.latest.as_secs()), (15 * 60, 20 * 60));
+        assert_eq!(schedule.delay(1, std::time::Duration::ZERO), crate::aws::Schedule::SPARSE_MAX);
+        // A kind that is ready when its call answers has no window: its policy's looks from the start.
+        assert_eq!(of(Kind::Vpc).spec().schedule(Op::Create, None).plausible, None);
+    }
+
+    #[test]
     fn nothing_waits_for_its_own_kind_to_be_deleted() {
         for &kind in Kind::ALL {
             let spec = of(kind).spec();

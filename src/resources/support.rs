@@ -3,11 +3,13 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Ctx, Error, Progress};
-use crate::aws::{poll, AwsError, ErrorClass, PollPolicy, PollStatus, Required};
-use crate::model::{tags, Actual, Address, Desired, Value, TAGS};
+use super::{Ctx, Error, Progress, Spec};
+use crate::aws::batch::{Batch, BatchCall};
+use crate::aws::{poll, poll_in_windows, AwsError, ErrorClass, PollPolicy, PollStatus, Required, Schedule};
+use crate::model::{tags, Actual, Address, Desired, Props, Value, TAGS};
 
 /// The address of a discovered resource, if it belongs to this deployment. Discovery already filters by
 /// the deployment tag on the server; checking again here means a filter an API (or an emulator) applies
@@ -155,9 +157,10 @@ pub fn text_field(
 }
 
 /// Look with `check` until it answers ready, telling `progress` what each look saw: the wait every kind
-/// makes for a resource to become usable, or gone.
+/// makes for a resource to become usable, or gone. `schedule` is the kind's `Spec::schedule` for the
+/// operation, or a plain policy for waits of no known length.
 pub async fn wait_for<T, F, Fut>(
-    policy: PollPolicy,
+    schedule: impl Into<Schedule>,
     resource: &str,
     call: &'static str,
     progress: &dyn Progress,
@@ -167,7 +170,43 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<PollStatus<T>, AwsError>>,
 {
-    poll(policy, resource, call, |seen, waited| progress.waiting(seen, waited), check).await
+    poll(schedule, resource, call, |seen, waited| progress.waiting(seen, waited), check).await
+}
+
+/// The batch of looks a wait on a resource of `spec` with `props` joins (`Spec::batch_key`), made with
+/// `make`'s `call` (one call for several ids, answering each resource it lists by id) if it is the first.
+pub fn batch_of<T: Clone + Send + 'static>(
+    ctx: &Ctx,
+    spec: &Spec,
+    props: &Props,
+    call: &'static str,
+    make: impl FnOnce() -> BatchCall<T>,
+) -> Arc<Batch<T>> {
+    ctx.aws.batches.get(spec.batch_key(props), call, make)
+}
+
+/// [`wait_for`] with each look answered by `batch`'s shared call: `judge` is told what the call listed
+/// for `id` (None: not listed) and says whether that is ready, pending or a failure.
+pub async fn wait_batched<T, R>(
+    batch: &Arc<Batch<T>>,
+    schedule: Schedule,
+    (id, resource): (&str, &str),
+    call: &'static str,
+    progress: &dyn Progress,
+    judge: impl Fn(Option<T>) -> Result<PollStatus<R>, AwsError>,
+) -> Result<R, AwsError>
+where
+    T: Clone + Send + 'static,
+{
+    let judge = &judge;
+    poll_in_windows(
+        schedule,
+        resource,
+        call,
+        |seen, waited| progress.waiting(seen, waited),
+        move |look| async move { judge(batch.look(id, resource, look).await?) },
+    )
+    .await
 }
 
 /// Bring a resource's tags from what it has to what is wanted, with its service's own two calls: `set`
@@ -197,6 +236,7 @@ const IAM_PROPAGATION: PollPolicy = PollPolicy {
     factor: 1.5,
     max_delay: Duration::from_secs(10),
     timeout: Duration::from_secs(120),
+    jitter: 0.5,
 };
 
 /// Make the call `f` until the service it goes to can see the IAM role or instance profile it names

@@ -248,6 +248,7 @@ pub async fn wait(
         factor: 1.5,
         max_delay: Duration::from_secs(10),
         timeout: Duration::MAX,
+        jitter: 0.5,
     };
     let last_seen = std::sync::Mutex::new(String::from("PENDING"));
     let following = poll(

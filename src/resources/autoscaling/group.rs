@@ -260,7 +260,7 @@ impl ResourceKind for AutoScalingGroup {
             }
         }
         // The group stays visible while its nodes terminate; subnets and security groups stay pinned until then.
-        wait_for(SPEC.wait, resource, "DescribeAutoScalingGroups", progress, || async {
+        wait_for(SPEC.schedule(Op::Delete, None), resource, "DescribeAutoScalingGroups", progress, || async {
             Ok(match describe(ctx, &have.id, resource).await? {
                 None => PollStatus::Ready(()),
                 Some(group) => PollStatus::Pending(format!(
@@ -387,7 +387,10 @@ pub async fn wait_for_capacity(ctx: &Ctx, want: &Desired, progress: &dyn Progres
         return Ok(());
     }
     let target_groups = want.strings(&TARGET_GROUPS)?;
-    wait_for(SPEC.wait, resource, "DescribeAutoScalingGroups", progress, || async {
+    // New nodes boot and pass their first health checks as on a create, whichever action added them
+    // (nodes already serving are seen by the first look, which is at once).
+    let schedule = SPEC.schedule(Op::Create, Some(want));
+    wait_for(schedule, resource, "DescribeAutoScalingGroups", progress, || async {
         let out = autoscaling
             .describe_auto_scaling_groups()
             .auto_scaling_group_names(name)

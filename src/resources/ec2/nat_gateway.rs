@@ -1,12 +1,15 @@
 //! NAT gateways: how private subnets reach the internet.
 
-use aws_sdk_ec2::types::{Filter, NatGatewayState, ResourceType};
+use std::sync::Arc;
+
+use aws_sdk_ec2::types::{Filter, NatGateway as Gateway, NatGatewayState, ResourceType};
 
 use super::{deployment_filter, owned, tag_spec, update_tags};
-use crate::aws::{AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, Required, ResultExt, Service};
-use crate::model::{Actual, Desired, Kind, Op, Prop, TAGS};
-use crate::resources::support::{client_token, returned_id, settle, text_field, wait_for};
-use crate::resources::{Ctx, Error, Latency, Progress, ResourceKind, Spec};
+use crate::aws::batch::{Answers, BatchCall};
+use crate::aws::{AwsError, ErrorClass, PollPolicy, PollStatus, Required, ResultExt, Service};
+use crate::model::{Actual, Desired, Kind, Op, Prop, Props, TAGS};
+use crate::resources::support::{batch_of, client_token, returned_id, settle, text_field, wait_batched};
+use crate::resources::{Batching, Ctx, Error, Latency, Progress, ResourceKind, Spec};
 
 /// The public subnet it lives in.
 pub const SUBNET: Prop = Prop::new("subnet").replaces();
@@ -16,6 +19,7 @@ pub const EIP: Prop = Prop::new("eip").replaces();
 pub struct NatGateway;
 
 const SPEC: Spec = Spec::new(Kind::NatGateway, "NAT gateway", Service::Ec2, PollPolicy::MINUTES, latency)
+    .batched(Batching::ByIds(DESCRIBE))
     .props(&[&SUBNET, &EIP, &TAGS])
     .deleted_after(&[Kind::RouteTable])
     .charge(super::cost::nat_gateway);
@@ -61,7 +65,6 @@ impl ResourceKind for NatGateway {
     }
 
     async fn create(ctx: &Ctx, want: &Desired, progress: &dyn Progress) -> Result<Actual, Error> {
-        let ec2 = &ctx.aws.ec2;
         let resource = want.address.as_str();
         let (subnet, eip) = (want.text(&SUBNET)?, want.text(&EIP)?);
         let token = client_token(&ctx.deployment, resource, &[subnet, eip]);
@@ -94,27 +97,34 @@ impl ResourceKind for NatGateway {
         };
         // Private routes may point at a pending gateway, but traffic only flows once it is available, and
         // app nodes need it at boot: wait here (typically 1-2 minutes on AWS).
-        wait_for(SPEC.wait, resource, "DescribeNatGateways", progress, || async {
-            let out =
-                ec2.describe_nat_gateways().nat_gateway_ids(&id).send().await.call("DescribeNatGateways", resource);
-            let nat = out.found()?.and_then(|out| out.nat_gateways().first().cloned());
-            let Some(nat) = nat else { return Ok(PollStatus::Pending("not visible yet".into())) };
-            match nat.state() {
-                Some(NatGatewayState::Available) => Ok(PollStatus::Ready(())),
-                Some(state @ (NatGatewayState::Failed | NatGatewayState::Deleted | NatGatewayState::Deleting)) => {
-                    Err(AwsError::local(
-                        resource,
-                        "CreateNatGateway",
-                        format!(
-                            "NAT gateway {id} is {}: {}",
-                            state.as_str(),
-                            nat.failure_message().unwrap_or("no reason given")
-                        ),
-                    ))
+        let looks = (&id[..], resource);
+        wait_batched(
+            &batch(ctx, &want.props),
+            SPEC.schedule(Op::Create, Some(want)),
+            looks,
+            DESCRIBE,
+            progress,
+            |nat| {
+                let Some(nat) = nat else { return Ok(PollStatus::Pending("not visible yet".into())) };
+                match nat.state() {
+                    Some(NatGatewayState::Available) => Ok(PollStatus::Ready(())),
+                    Some(state @ (NatGatewayState::Failed | NatGatewayState::Deleted | NatGatewayState::Deleting)) => {
+                        Err(AwsError::local(
+                            resource,
+                            "CreateNatGateway",
+                            format!(
+                                "NAT gateway {id} is {}: {}",
+                                state.as_str(),
+                                nat.failure_message().unwrap_or("no reason given")
+                            ),
+                        ))
+                    }
+                    other => {
+                        Ok(PollStatus::Pending(format!("state {}", other.map(|s| s.as_str()).unwrap_or("unknown"))))
+                    }
                 }
-                other => Ok(PollStatus::Pending(format!("state {}", other.map(|s| s.as_str()).unwrap_or("unknown")))),
-            }
-        })
+            },
+        )
         .await?;
         Ok(Actual::made(want, id))
     }
@@ -131,15 +141,9 @@ impl ResourceKind for NatGateway {
             other => other?,
         };
         // Its Elastic IP and the internet gateway stay busy until the gateway is fully deleted.
-        wait_for(SPEC.wait, resource, "DescribeNatGateways", progress, || async {
-            let out = ec2
-                .describe_nat_gateways()
-                .nat_gateway_ids(&have.id)
-                .send()
-                .await
-                .call("DescribeNatGateways", resource);
-            let state = out.found()?.and_then(|out| out.nat_gateways().first().and_then(|n| n.state().cloned()));
-            Ok(match state {
+        let looks = (&have.id[..], resource);
+        wait_batched(&batch(ctx, &have.props), SPEC.schedule(Op::Delete, None), looks, DESCRIBE, progress, |nat| {
+            Ok(match nat.and_then(|n| n.state().cloned()) {
                 None | Some(NatGatewayState::Deleted) => PollStatus::Ready(()),
                 Some(other) => PollStatus::Pending(format!("state {}", other.as_str())),
             })
@@ -148,3 +152,43 @@ impl ResourceKind for NatGateway {
         Ok(())
     }
 }
+
+/// The call the waits share: one DescribeNatGateways for every gateway waited on at the time.
+const DESCRIBE: &str = "DescribeNatGateways";
+
+/// The waits' shared look (see `aws::batch`).
+fn batch(ctx: &Ctx, props: &Props) -> Arc<crate::aws::batch::Batch<Gateway>> {
+    batch_of(ctx, &SPEC, props, DESCRIBE, || describe_many(ctx.aws.ec2.clone()))
+}
+
+/// One DescribeNatGateways for several gateways, by id. Through the `nat-gateway-id` filter rather than
+/// `NatGatewayIds`, which refuses the whole request for one unknown id: an id the filter does not match
+/// is simply not listed (the `aws::batch` contract). Deleted gateways stay listed, `deleted`, for about
+/// an hour (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeNatGateways.html).
+fn describe_many(ec2: aws_sdk_ec2::Client) -> BatchCall<Gateway> {
+    Arc::new(move |ids: Vec<String>| {
+        let ec2 = ec2.clone();
+        Box::pin(async move {
+            let resource = ids.join(",");
+            let by_id = Filter::builder().name("nat-gateway-id").set_values(Some(ids)).build();
+            let gateways: Vec<Gateway> = ec2
+                .describe_nat_gateways()
+                .filter(by_id)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .call(DESCRIBE, &resource)?;
+            let mut found = Answers::new();
+            for nat in gateways {
+                let id = nat.nat_gateway_id().required(DESCRIBE, "NatGatewayId", &resource)?.to_owned();
+                found.insert(id, nat);
+            }
+            Ok(found)
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -97,7 +97,7 @@ impl ResourceKind for AccessPoint {
             .call("CreateAccessPoint", resource)?;
         let id = returned_id(out.access_point_id(), resource, "CreateAccessPoint")?;
         let arn = out.access_point_arn().required("CreateAccessPoint", "AccessPointArn", resource)?.to_owned();
-        wait_for(SPEC.wait, resource, "DescribeAccessPoints", progress, || async {
+        wait_for(SPEC.schedule(Op::Create, Some(want)), resource, "DescribeAccessPoints", progress, || async {
             let out = efs.describe_access_points().access_point_id(&id).send().await;
             until_available(out.call("DescribeAccessPoints", resource).map(|out| {
                 out.access_points().first().and_then(|a| a.life_cycle_state()).map(|state| (state.clone(), ()))

@@ -106,16 +106,17 @@ impl ResourceKind for FileSystem {
             }
             Err(err) => return Err(err.into()),
         };
-        let arn = wait_for(SPEC.wait, resource, "DescribeFileSystems", progress, || async {
-            let out = efs.describe_file_systems().file_system_id(&id).send().await;
-            until_available(out.call("DescribeFileSystems", resource).map(|out| {
-                out.file_systems()
-                    .first()
-                    .map(|fs| (fs.life_cycle_state().clone(), fs.file_system_arn().map(str::to_owned)))
-            }))
-        })
-        .await?
-        .required("DescribeFileSystems", "FileSystemArn", resource)?;
+        let arn =
+            wait_for(SPEC.schedule(Op::Create, Some(want)), resource, "DescribeFileSystems", progress, || async {
+                let out = efs.describe_file_systems().file_system_id(&id).send().await;
+                until_available(out.call("DescribeFileSystems", resource).map(|out| {
+                    out.file_systems()
+                        .first()
+                        .map(|fs| (fs.life_cycle_state().clone(), fs.file_system_arn().map(str::to_owned)))
+                }))
+            })
+            .await?
+            .required("DescribeFileSystems", "FileSystemArn", resource)?;
         if !want.text(&TRANSITION_TO_IA)?.is_empty() {
             put_lifecycle(ctx, &id, want).await?;
         }
@@ -157,7 +158,7 @@ impl ResourceKind for FileSystem {
                 .map(|_| ())
         })
         .await?;
-        wait_for(SPEC.wait, resource, "DescribeFileSystems", progress, || async {
+        wait_for(SPEC.schedule(Op::Delete, None), resource, "DescribeFileSystems", progress, || async {
             match efs
                 .describe_file_systems()
                 .file_system_id(&have.id)

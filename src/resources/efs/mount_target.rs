@@ -1,14 +1,17 @@
 //! Mount targets: the file system's network endpoint in each private subnet. Children of the file
 //! system, found through it; their address comes from their zone.
 
-use aws_sdk_efs::types::LifeCycleState;
+use std::sync::Arc;
+
+use aws_sdk_efs::types::{LifeCycleState, MountTargetDescription};
 
 use super::until_available;
+use crate::aws::batch::{Answers, Batch, BatchCall};
 use crate::aws::{ErrorClass, PollPolicy, PollStatus, Required, ResultExt, Service};
 use crate::model::names::{storage::mount_target, zone_letter};
-use crate::model::{Actual, Address, Desired, Kind, Op, Prop, Value};
-use crate::resources::support::wait_for;
-use crate::resources::{Ctx, Error, Latency, Progress, ResourceKind, Spec};
+use crate::model::{Actual, Address, Desired, Kind, Op, Prop, Props, Value};
+use crate::resources::support::{batch_of, wait_batched, wait_for};
+use crate::resources::{Batching, Ctx, Error, Latency, Progress, ResourceKind, Spec};
 
 pub const FILE_SYSTEM: Prop = Prop::new("file_system").replaces();
 pub const SUBNET: Prop = Prop::new("subnet").replaces();
@@ -17,6 +20,7 @@ pub const SECURITY_GROUPS: Prop = Prop::new("security_groups");
 pub struct MountTarget;
 
 const SPEC: Spec = Spec::new(Kind::MountTarget, "mount target", Service::Efs, PollPolicy::MINUTES, latency)
+    .batched(Batching::ByParent(DESCRIBE, &FILE_SYSTEM))
     .props(&[&FILE_SYSTEM, &SUBNET, &SECURITY_GROUPS])
     .child_of(Kind::FileSystem)
     // App and Spark nodes mount through it until they are gone.
@@ -101,12 +105,9 @@ impl ResourceKind for MountTarget {
         })
         .await?;
         // Usable once `available` (1-2 minutes on AWS; clients should wait before mounting).
-        wait_for(SPEC.wait, resource, "DescribeMountTargets", progress, || async {
-            let out = efs.describe_mount_targets().mount_target_id(&id).send().await;
-            until_available(
-                out.call("DescribeMountTargets", resource)
-                    .map(|out| out.mount_targets().first().map(|t| (t.life_cycle_state().clone(), ()))),
-            )
+        let batch = batch(ctx, Some(fs), &want.props);
+        wait_batched(&batch, SPEC.schedule(Op::Create, Some(want)), (&id, resource), DESCRIBE, progress, |target| {
+            until_available(Ok(target.map(|t| (t.life_cycle_state().clone(), ()))))
         })
         .await?;
         Ok(Actual::made(want, id))
@@ -134,24 +135,49 @@ impl ResourceKind for MountTarget {
                 other?;
             }
         }
-        wait_for(SPEC.wait, resource, "DescribeMountTargets", progress, || async {
-            match efs
-                .describe_mount_targets()
-                .mount_target_id(&have.id)
-                .send()
-                .await
-                .call("DescribeMountTargets", resource)
-            {
-                Err(err) if err.is(ErrorClass::NotFound) => Ok(PollStatus::Ready(())),
-                Ok(out) => Ok(match out.mount_targets().first() {
-                    None => PollStatus::Ready(()),
-                    Some(t) if t.life_cycle_state() == &LifeCycleState::Deleted => PollStatus::Ready(()),
-                    Some(t) => PollStatus::Pending(format!("state {}", t.life_cycle_state().as_str())),
-                }),
-                Err(err) => Err(err),
-            }
+        let batch = batch(ctx, have.text(&FILE_SYSTEM), &have.props);
+        wait_batched(&batch, SPEC.schedule(Op::Delete, None), (&have.id, resource), DESCRIBE, progress, |target| {
+            Ok(match target {
+                None => PollStatus::Ready(()),
+                Some(t) if t.life_cycle_state() == &LifeCycleState::Deleted => PollStatus::Ready(()),
+                Some(t) => PollStatus::Pending(format!("state {}", t.life_cycle_state().as_str())),
+            })
         })
         .await?;
         Ok(())
     }
+}
+
+/// The call the waits share: one DescribeMountTargets per file system lists all of its mount targets.
+const DESCRIBE: &str = "DescribeMountTargets";
+
+/// The shared look of the waits on mount targets of the file system `fs` (see `aws::batch`). Discovery
+/// and create always know the file system; a mount target known only by its id would be looked at alone.
+fn batch(ctx: &Ctx, fs: Option<&str>, props: &Props) -> Arc<Batch<MountTargetDescription>> {
+    batch_of(ctx, &SPEC, props, DESCRIBE, || describe(ctx.aws.efs.clone(), fs.map(str::to_owned)))
+}
+
+/// The mount targets asked for, by id: every mount target of the file system `fs` in one call, as
+/// DescribeMountTargets takes one file system (or one mount target) per call
+/// (https://docs.aws.amazon.com/efs/latest/ug/API_DescribeMountTargets.html); without `fs`, each id in
+/// its own call. A file system or mount target that is gone answers as not found, which the batch reads
+/// as absent.
+fn describe(efs: aws_sdk_efs::Client, fs: Option<String>) -> BatchCall<MountTargetDescription> {
+    Arc::new(move |ids: Vec<String>| {
+        let (efs, fs) = (efs.clone(), fs.clone());
+        Box::pin(async move {
+            let mut found = Answers::new();
+            let asks = match &fs {
+                Some(fs) => vec![efs.describe_mount_targets().file_system_id(fs)],
+                None => ids.iter().map(|id| efs.describe_mount_targets().mount_target_id(id)).collect(),
+            };
+            for ask in asks {
+                let pages = ask.into_paginator().items().send().collect::<Result<Vec<_>, _>>().await;
+                for target in pages.call(DESCRIBE, fs.as_deref().unwrap_or("mount targets"))? {
+                    found.insert(target.mount_target_id().to_owned(), target);
+                }
+            }
+            Ok(found)
+        })
+    })
 }

@@ -158,7 +158,7 @@ impl ResourceKind for LoadBalancer {
         };
         // Gone from the API first; its network interfaces (which pin subnets and security groups) follow,
         // and the subnet and security group deletions wait for those.
-        wait_for(SPEC.wait, resource, "DescribeLoadBalancers", progress, || async {
+        wait_for(SPEC.schedule(Op::Delete, None), resource, "DescribeLoadBalancers", progress, || async {
             match elb
                 .describe_load_balancers()
                 .load_balancer_arns(&have.id)
@@ -213,7 +213,8 @@ fn managed_attributes(attributes: &[LoadBalancerAttribute], arn: &str) -> Result
 /// the load balancer is active.
 async fn wait_active(ctx: &Ctx, arn: &str, resource: &str, progress: &dyn Progress) -> Result<(), AwsError> {
     let elb = &ctx.aws.elb;
-    wait_for(SPEC.wait, resource, "DescribeLoadBalancers", progress, || async {
+    // Only a create waits for this (the schedule's latency range is a create's).
+    wait_for(SPEC.schedule(Op::Create, None), resource, "DescribeLoadBalancers", progress, || async {
         let out = elb.describe_load_balancers().load_balancer_arns(arn).send().await;
         let state = out
             .call("DescribeLoadBalancers", resource)

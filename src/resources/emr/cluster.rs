@@ -128,7 +128,7 @@ impl ResourceKind for EmrCluster {
         // one) is adopted, never doubled.
         for id in active_cluster_ids(ctx).await? {
             if read(ctx, &id).await?.is_some_and(|a| a.address == want.address) {
-                return Ok(wait_ready(ctx, &id, resource, progress).await?);
+                return Ok(wait_ready(ctx, SPEC.wait.into(), &id, resource, progress).await?);
             }
         }
         let request = request::run_job_flow(&ctx.aws.emr, want)?;
@@ -138,7 +138,7 @@ impl ResourceKind for EmrCluster {
         })
         .await?;
         let id = returned_id(out.job_flow_id(), resource, "RunJobFlow")?;
-        Ok(wait_ready(ctx, &id, resource, progress).await?)
+        Ok(wait_ready(ctx, SPEC.schedule(Op::Create, Some(want)), &id, resource, progress).await?)
     }
 
     async fn update(ctx: &Ctx, have: &Actual, want: &Desired, progress: &dyn Progress) -> Result<Actual, Error> {

@@ -237,7 +237,7 @@ async fn wait_applied(
 ) -> Result<(), AwsError> {
     // What the looks learnt so far: the version to wait for, and whether the group was seen reconfiguring.
     let learnt = std::sync::Mutex::new((target, false));
-    wait_for(SPEC.wait, resource, "ListInstanceGroups", progress, || async {
+    wait_for(SPEC.schedule(Op::Update, None), resource, "ListInstanceGroups", progress, || async {
         let group = master_group(ctx, cluster, group_id, resource).await.map_err(|e| match e {
             Error::Aws(err) => err,
             other => AwsError::local(resource, "ListInstanceGroups", other.to_string()),

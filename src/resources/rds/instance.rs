@@ -2,23 +2,26 @@
 //! deployment lives, with its password managed by RDS in Secrets Manager.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use aws_sdk_rds::types::DbInstance as Instance;
+use aws_sdk_rds::types::{DbInstance as Instance, Filter};
 
 pub use super::instance_props::*;
 use super::{changes, cost, guard, rds_tags, read_tags, refusals, sync_tags};
+use crate::aws::batch::{Answers, Batch, BatchCall};
 use crate::aws::clock::utc_stamp;
-use crate::aws::{AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, Required, ResultExt, Service};
+use crate::aws::{AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, Required, ResultExt, Schedule, Service};
 use crate::model::names::database::{identifier, INSTANCE};
-use crate::model::{tags, Actual, Address, Desired, Kind, Op, Prop, Value, TAGS};
+use crate::model::{tags, Actual, Address, Desired, Kind, Op, Prop, Props, Value, TAGS};
 use crate::resources::support::check_owner;
-use crate::resources::support::wait_for;
-use crate::resources::{Ctx, Error, Latency, Progress, ResourceKind, Spec};
+use crate::resources::support::{batch_of, wait_batched};
+use crate::resources::{Batching, Ctx, Error, Latency, Progress, ResourceKind, Spec};
 
 pub struct DbInstance;
 
 // Multi-AZ creation takes 15-20 minutes.
 const SPEC: Spec = Spec::new(Kind::DbInstance, "database", Service::Rds, PollPolicy::LONG, latency)
+    .batched(Batching::ByIds(DESCRIBE))
     .props(&[
         &IDENTIFIER,
         &ENGINE,
@@ -107,14 +110,15 @@ impl ResourceKind for DbInstance {
             .send()
             .await
             .call("CreateDBInstance", resource);
-        match created {
-            // An interrupted run made it: wait for it like for our own.
-            Err(err) if err.is(ErrorClass::AlreadyExists) => {}
+        let schedule = match created {
+            // An interrupted run made it: wait for it like for our own, from the start (its age is unknown).
+            Err(err) if err.is(ErrorClass::AlreadyExists) => SPEC.wait.into(),
             other => {
                 other?;
+                SPEC.schedule(Op::Create, Some(want))
             }
-        }
-        Ok(wait_available(ctx, id, resource, progress).await?)
+        };
+        Ok(wait_available(ctx, schedule, (id, resource), &want.props, progress).await?)
     }
 
     async fn update(ctx: &Ctx, have: &Actual, want: &Desired, progress: &dyn Progress) -> Result<Actual, Error> {
@@ -173,7 +177,8 @@ impl ResourceKind for DbInstance {
             modify.send().await.call("ModifyDBInstance", resource)?;
         }
         sync_tags(ctx, have, want).await?;
-        let mut now = wait_available(ctx, &have.id, resource, progress).await?;
+        let schedule = SPEC.schedule(Op::Update, Some(want));
+        let mut now = wait_available(ctx, schedule, (&have.id, resource), &have.props, progress).await?;
         now.props = want.props.clone();
         Ok(now)
     }
@@ -212,8 +217,9 @@ impl ResourceKind for DbInstance {
             };
             call.send().await.call("DeleteDBInstance", resource).gone_ok()?;
         }
-        wait_for(SPEC.wait, resource, "DescribeDBInstances", progress, || async {
-            Ok(match describe(ctx, &have.id, resource).await? {
+        let looks = (&have.id[..], resource);
+        wait_batched(&batch(ctx, &have.props), SPEC.schedule(Op::Delete, None), looks, DESCRIBE, progress, |db| {
+            Ok(match db {
                 None => PollStatus::Ready(()),
                 Some(db) => PollStatus::Pending(format!("status {}", db.db_instance_status().unwrap_or("unknown"))),
             })
@@ -299,10 +305,17 @@ pub(super) async fn describe(ctx: &Ctx, id: &str, resource: &str) -> Result<Opti
 /// RDS's status of an instance on its way out.
 const DELETING: &str = "deleting";
 
-/// Wait until the instance is `available`, and return it as it is then (endpoint, secret).
-async fn wait_available(ctx: &Ctx, id: &str, resource: &str, progress: &dyn Progress) -> Result<Actual, AwsError> {
-    wait_for(SPEC.wait, resource, "DescribeDBInstances", progress, || async {
-        let Some(db) = describe(ctx, id, resource).await? else {
+/// Wait until the instance `id` (at `resource`, with `props`) is `available`, looking as `schedule` says,
+/// and return it as it is then (endpoint, secret).
+async fn wait_available(
+    ctx: &Ctx,
+    schedule: Schedule,
+    (id, resource): (&str, &str),
+    props: &Props,
+    progress: &dyn Progress,
+) -> Result<Actual, AwsError> {
+    wait_batched(&batch(ctx, props), schedule, (id, resource), DESCRIBE, progress, |db| {
+        let Some(db) = db else {
             return Ok(PollStatus::Pending("not visible yet".into()));
         };
         match db.db_instance_status() {
@@ -324,3 +337,46 @@ async fn wait_available(ctx: &Ctx, id: &str, resource: &str, progress: &dyn Prog
 pub fn final_snapshot_name(deployment: &str) -> String {
     format!("{deployment}-final-{}", utc_stamp(std::time::SystemTime::now()))
 }
+
+/// The call the waits share: one DescribeDBInstances for every instance waited on at the time.
+const DESCRIBE: &str = "DescribeDBInstances";
+
+/// The waits' shared look (see `aws::batch`).
+fn batch(ctx: &Ctx, props: &Props) -> Arc<Batch<Instance>> {
+    batch_of(ctx, &SPEC, props, DESCRIBE, || describe_many(ctx.aws.rds.clone()))
+}
+
+/// One DescribeDBInstances for several instances, by identifier: through the `db-instance-id` filter
+/// (identifiers or ARNs), which lists what matches, where `DBInstanceIdentifier` takes one instance and
+/// answers DBInstanceNotFound for a missing one
+/// (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBInstances.html).
+fn describe_many(rds: aws_sdk_rds::Client) -> BatchCall<Instance> {
+    Arc::new(move |ids: Vec<String>| {
+        let rds = rds.clone();
+        Box::pin(async move {
+            let resource = ids.join(",");
+            let by_id = Filter::builder().name("db-instance-id").set_values(Some(ids.clone())).build();
+            let instances: Vec<Instance> = rds
+                .describe_db_instances()
+                .filters(by_id)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .call(DESCRIBE, &resource)?;
+            // RDS keeps identifiers in lower case; answer under the identifier as asked.
+            let mut found = Answers::new();
+            for db in instances {
+                let listed = db.db_instance_identifier().required(DESCRIBE, "DBInstanceIdentifier", &resource)?;
+                if let Some(asked) = ids.iter().find(|id| id.eq_ignore_ascii_case(listed)) {
+                    found.insert(asked.clone(), db);
+                }
+            }
+            Ok(found)
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -4,21 +4,23 @@
 use aws_sdk_emr::types::ClusterState;
 
 use super::read::{read, state_of};
-use super::SPEC;
-use crate::aws::{AwsError, PollStatus, ResultExt};
+use crate::aws::{AwsError, PollStatus, ResultExt, Schedule};
 use crate::model::Actual;
 use crate::resources::support::wait_for;
 use crate::resources::{Ctx, Progress};
 
-/// Wait until the cluster can take work; a cluster that ends instead is an error with EMR's reason.
+/// Wait until the cluster can take work, looking as `schedule` says (a cluster just started: the create's
+/// `Spec::schedule`; one an interrupted run started, of unknown age: the plain policy); a cluster that
+/// ends instead is an error with EMR's reason.
 pub(super) async fn wait_ready(
     ctx: &Ctx,
+    schedule: Schedule,
     id: &str,
     resource: &str,
     progress: &dyn Progress,
 ) -> Result<Actual, AwsError> {
     let emr = &ctx.aws.emr;
-    wait_for(SPEC.wait, resource, "DescribeCluster", progress, || async {
+    wait_for(schedule, resource, "DescribeCluster", progress, || async {
             let out = emr.describe_cluster().cluster_id(id).send().await.call("DescribeCluster", resource)?;
             let Some(cluster) = out.cluster() else { return Ok(PollStatus::Pending("not visible yet".into())) };
             match state_of(cluster) {

@@ -6,7 +6,7 @@ use aws_sdk_emr::types::ClusterState;
 use super::read::state_of;
 use super::SPEC;
 use crate::aws::{ErrorClass, Outcome, PollStatus, ResultExt};
-use crate::model::Actual;
+use crate::model::{Actual, Op};
 use crate::resources::support::wait_for;
 use crate::resources::{Ctx, Error, Progress};
 
@@ -29,7 +29,7 @@ pub(super) async fn terminate(ctx: &Ctx, have: &Actual, progress: &dyn Progress)
     // needs its work to have stopped (the database's final snapshot, through spark/metastore) need
     // not wait the minutes until its instances are gone.
     progress.stopped();
-    wait_for(SPEC.wait, resource, "DescribeCluster", progress, || async {
+    wait_for(SPEC.schedule(Op::Delete, None), resource, "DescribeCluster", progress, || async {
         let out = emr.describe_cluster().cluster_id(&have.id).send().await.call("DescribeCluster", resource);
         let state = match out {
             Err(err) if err.is(ErrorClass::NotFound) => return Ok(PollStatus::Ready(())),

@@ -19,7 +19,7 @@ pub(super) async fn update(ctx: &Ctx, have: &Actual, want: &Desired, progress: &
     let mut have = have.clone();
     if want.differs_from(&have, &STATE) {
         // Started by an interrupted run: wait for it as create would have.
-        have = wait_ready(ctx, &have.id, resource, progress).await?;
+        have = wait_ready(ctx, super::SPEC.wait.into(), &have.id, resource, progress).await?;
     }
     let id = &have.id;
     let set = move |tags: BTreeMap<String, String>| async move {
