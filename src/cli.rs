@@ -211,11 +211,11 @@ pub enum Command {
     },
     /// Delete every resource of a deployment, then check that nothing tagged with it is left
     Destroy {
-        /// The topology file (or use --name)
-        #[arg(required_unless_present = "name", conflicts_with = "name")]
-        file: Option<PathBuf>,
-        /// The deployment name, when the topology file is gone
-        #[arg(long, value_name = "NAME", value_parser = deployment_name)]
+        /// The deployment name, or its topology file
+        #[arg(value_name = "NAME|FILE", required_unless_present = "name", conflicts_with = "name")]
+        target: Option<String>,
+        /// The deployment name (the older spelling of `destroy NAME`, kept for scripts)
+        #[arg(long, value_name = "NAME", value_parser = deployment_name, hide = true)]
         name: Option<String>,
         /// Do not ask to type the deployment name (required without a terminal)
         #[arg(short, long)]
@@ -233,9 +233,9 @@ pub enum Command {
     },
     /// Print a deployment's outputs (URL, ids), read from AWS
     Output {
-        /// The deployment name
-        #[arg(value_parser = deployment_name)]
-        name: String,
+        /// The deployment name, or its topology file
+        #[arg(value_name = "NAME|FILE")]
+        target: String,
         /// Print them as a JSON object
         #[arg(long)]
         json: bool,
@@ -271,6 +271,21 @@ pub enum Command {
     /// Run work on the deployment's Spark cluster
     #[command(subcommand)]
     Spark(SparkCommand),
+    /// Release the deployment's lock held by a run that is gone (apply, destroy and rollout say its id)
+    ///
+    /// Only for a holder that no longer runs: the lock keeps two runs from changing one deployment at
+    /// once. The id must match the lock's, so a lock taken since by another run is left alone.
+    #[command(name = "force-unlock")]
+    ForceUnlock {
+        /// The deployment name, or its topology file
+        #[arg(value_name = "NAME|FILE")]
+        target: String,
+        /// The id of the lock to release, as the message about the lock shows it
+        #[arg(value_name = "LOCK_ID")]
+        lock_id: String,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
     /// Print the resource dependency graph of a topology (offline)
     Graph {
         /// The topology file

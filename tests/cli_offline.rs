@@ -38,9 +38,10 @@ fn every_example_validates_offline() {
 /// One line, the cause once, and the same words whichever command was given the file.
 #[test]
 fn a_missing_file_is_one_clear_line_for_every_command() {
-    let commands: [&[&str]; 8] = [
+    let commands: [&[&str]; 9] = [
         &["validate"],
         &["status"],
+        &["output"],
         &["spark", "jobs"],
         &["plan"],
         &["plan", "--detailed-exitcode"],

@@ -381,7 +381,7 @@ fn nothing_local_is_needed_plan_and_destroy_work_from_an_empty_home_and_director
     assert_code(
         &clusterup_with_env(
             endpoint(),
-            &["destroy", "--yes", "--delete-data", "--region", "us-east-1", "--name", &ws.name],
+            &["destroy", "--yes", "--delete-data", "--region", "us-east-1", &ws.name],
             &env,
         ),
         0,

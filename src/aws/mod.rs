@@ -10,6 +10,7 @@ mod identity;
 pub mod kill_switch;
 mod poll;
 pub mod rate_limit;
+mod reads;
 mod service;
 
 pub use clients::{connect, Aws, ConnectOptions};
@@ -18,4 +19,5 @@ pub use error::{AwsError, ErrorClass, Outcome, Required, ResultExt};
 pub use http::ApiCalls;
 pub use identity::{check_credentials, CredentialsError, Identity};
 pub use poll::{poll, PollPolicy, PollStatus};
+pub use reads::Reads;
 pub use service::Service;

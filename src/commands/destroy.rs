@@ -1,14 +1,11 @@
 use std::io::{BufRead, IsTerminal};
-use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 
 use super::apply::{finish, status_of};
-use super::{
-    context, context_for, guard_data, load_topology, locked, resolve_region, show_plan, stop_on_ctrl_c, Confirm,
-    ExitStatus,
-};
+use super::target::resolve;
+use super::{guard_data, lenient, locked, show_plan, stop_on_ctrl_c, warn_skipped_reads, Confirm, ExitStatus};
 use crate::cli::{AwsArgs, RunArgs};
 use crate::engine::execute;
 use crate::output::{render_time_summary, Printer, ProgressView};
@@ -16,31 +13,22 @@ use crate::plan::Plan;
 use crate::resources::leftovers::final_check;
 use crate::resources::{discover_all, Ctx};
 
-pub async fn run(
-    g: &AwsArgs,
-    run: &RunArgs,
-    file: Option<&Path>,
-    name: Option<&str>,
-    how: Confirm,
-    printer: &Printer,
-) -> Result<ExitStatus> {
-    let ctx = match (file, name) {
-        (Some(file), _) => context_for(g, run.delete_data, &load_topology(file, printer)?).await?,
-        (None, Some(name)) => context(g, run.delete_data, name, resolve_region(g).await?, None).await?,
-        (None, None) => bail!("name a topology file or pass --name"),
-    };
-    let resume = match file {
-        Some(f) => format!("clusterup destroy {}", f.display()),
-        None => format!("clusterup destroy --name {}", ctx.deployment),
-    };
+/// Destroy the deployment `target` names (NAME or FILE).
+pub async fn run(g: &AwsArgs, run: &RunArgs, target: &str, how: Confirm, printer: &Printer) -> Result<ExitStatus> {
+    let resolved = resolve(g, target, run.delete_data, printer).await?;
+    // Deleting needs each resource's id, not its attributes: a read that only describes one may fail.
+    let ctx = lenient(resolved.ctx);
+    let resume = format!("clusterup destroy {target}");
     // Nothing found may mean the wrong place was searched: the region comes from the topology, or
     // from --region and the AWS chain; the account from the credentials.
-    let hint = match file {
+    let hint = match resolved.topology {
         Some(_) => "wrong --profile or AWS account?",
         None => "wrong --region or --profile?",
     };
     locked(&ctx, "destroy", how.force_unlock, printer, || async {
-        let actuals = discover_all(&ctx).await?;
+        let actuals = discover_all(&ctx).await;
+        warn_skipped_reads(&ctx, printer, "destroy");
+        let actuals = actuals?;
         if actuals.is_empty() {
             printer.status(&format!(
                 "Nothing to destroy: no resource is tagged clusterup:deployment={} in {} ({hint}).",
@@ -97,7 +85,9 @@ fn typed_consent(answer: &str, deployment: &str) -> bool {
 /// What AWS keeps on purpose (the final snapshot, EFS's backups) is named, with what it costs and the
 /// command that deletes it, and does not fail the run.
 async fn verify_nothing_left(ctx: &Ctx, printer: &Printer) -> Result<ExitStatus> {
-    let check = final_check(ctx).await?;
+    let check = final_check(ctx).await;
+    warn_skipped_reads(ctx, printer, "destroy");
+    let check = check?;
     for kept in &check.kept {
         printer.status(&format!("Kept: {} {} ({})", kept.what, kept.id, kept.note));
     }

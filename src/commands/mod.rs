@@ -13,6 +13,8 @@ mod refusals;
 mod rollout;
 mod spark;
 mod status;
+mod target;
+mod unlock;
 mod validate;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -85,7 +87,7 @@ where
 {
     let lock = crate::lock::Lock::acquire(&ctx.aws, &ctx.deployment, command, force).await?;
     if let Some(taken) = &lock.taken_over {
-        printer.warn(&format!("warning: {}", taken.note()));
+        printer.warn(&taken.note());
     }
     let result = work().await;
     let released = lock.release().await;
@@ -111,11 +113,13 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
         Command::Rollout { file, yes, force_unlock, rollout, aws } => {
             rollout::run(&aws, rollout, &file, Confirm { yes, compact: false, force_unlock }, printer).await
         }
-        Command::Destroy { file, name, yes, compact, force_unlock, aws, run } => {
+        Command::Destroy { target, name, yes, compact, force_unlock, aws, run } => {
             let how = Confirm { yes, compact, force_unlock };
-            destroy::run(&aws, &run, file.as_deref(), name.as_deref(), how, printer).await
+            let Some(target) = target.or(name) else { bail!("name the deployment: clusterup destroy NAME|FILE") };
+            destroy::run(&aws, &run, &target, how, printer).await
         }
-        Command::Output { name, json, aws } => output::run(&aws, &name, json, printer).await,
+        Command::Output { target, json, aws } => output::run(&aws, &target, json, printer).await,
+        Command::ForceUnlock { target, lock_id, aws } => unlock::run(&aws, &target, &lock_id, printer).await,
         Command::Status { target, json, watch, interval, count, cost, pricing_api, aws } => {
             let options = status::Options {
                 json,
@@ -194,6 +198,25 @@ async fn context(
             delete_data,
         },
     })
+}
+
+/// `ctx` for a command that needs no more of a resource than finding it (destroy, `status`, `output`,
+/// `spark`): a read that only describes a resource may fail, and is then left out and told as a
+/// warning ([`warn_skipped_reads`]), instead of failing the command (`aws::Reads`).
+fn lenient(mut ctx: Ctx) -> Ctx {
+    ctx.aws.reads = crate::aws::Reads::lenient();
+    ctx
+}
+
+/// One warning for each descriptive read that failed and was left out since the last call.
+fn warn_skipped_reads(ctx: &Ctx, printer: &Printer, command: &str) {
+    for err in ctx.aws.reads.skipped() {
+        let code = err.code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default();
+        printer.warn(&format!(
+            "{}: {} failed ({code}{}); {command} does not need it, so it is left out",
+            err.resource, err.call, err.message
+        ));
+    }
 }
 
 /// The context for a topology; `--region`, if given, must agree with the topology.

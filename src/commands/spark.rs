@@ -3,8 +3,8 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context, Result};
 
-use super::status::resolve;
-use super::ExitStatus;
+use super::target::resolve;
+use super::{lenient, warn_skipped_reads, ExitStatus};
 use crate::aws::clock::utc_stamp;
 use crate::cli::AwsArgs;
 use crate::output::{render_step, render_steps, Printer};
@@ -26,8 +26,10 @@ pub async fn submit(g: &AwsArgs, submit: &Submit<'_>, printer: &Printer) -> Resu
     let kind = JobKind::of(submit.job)?;
     let body = std::fs::read(submit.job).with_context(|| format!("reading the job {}", submit.job.display()))?;
     let file_name = submit.job.file_name().and_then(|n| n.to_str()).unwrap_or("job").to_owned();
-    let (ctx, _) = resolve(g, submit.target, printer).await?;
-    let cluster = spark::find(&ctx).await?;
+    let ctx = lenient(resolve(g, submit.target, false, printer).await?.ctx);
+    let cluster = spark::find(&ctx).await;
+    warn_skipped_reads(&ctx, printer, "spark submit");
+    let cluster = cluster?;
     let url = spark::upload(&ctx, &cluster, &spark::job_key(&file_name, &utc_stamp(SystemTime::now())), body).await?;
     printer.status(&format!("Copied {} to {url}", submit.job.display()));
     let name = submit.name.map(str::to_owned).unwrap_or_else(|| format!("clusterup: {file_name}"));
@@ -61,8 +63,10 @@ pub async fn submit(g: &AwsArgs, submit: &Submit<'_>, printer: &Printer) -> Resu
 }
 
 pub async fn jobs(g: &AwsArgs, target: &str, limit: u16, json: bool, printer: &Printer) -> Result<ExitStatus> {
-    let (ctx, _) = resolve(g, target, printer).await?;
-    let cluster = spark::find(&ctx).await?;
+    let ctx = lenient(resolve(g, target, false, printer).await?.ctx);
+    let cluster = spark::find(&ctx).await;
+    warn_skipped_reads(&ctx, printer, "spark jobs");
+    let cluster = cluster?;
     let steps = spark::list(&ctx, &cluster, usize::from(limit)).await?;
     if json {
         let body = serde_json::json!({ "cluster_id": cluster.id, "steps": steps });

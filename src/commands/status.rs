@@ -1,16 +1,15 @@
 use std::io::IsTerminal;
-use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use super::{context, context_for, load_topology, read, resolve_region, ExitStatus};
+use super::target::resolve;
+use super::{lenient, warn_skipped_reads, ExitStatus};
 use crate::cli::AwsArgs;
 use crate::cost::{self, Estimate, Item};
 use crate::output::{clear_screen, render_status, Printer};
 use crate::resources::Ctx;
 use crate::status::{self, Expect, Health, Report};
-use crate::topology::Topology;
 
 /// What `status` was given.
 pub struct Options {
@@ -22,31 +21,9 @@ pub struct Options {
     pub pricing_api: bool,
 }
 
-/// A deployment named on the command line, by its topology file or its name: the AWS context, and the
-/// topology when there is one.
-pub(super) async fn resolve(g: &AwsArgs, target: &str, printer: &Printer) -> Result<(Ctx, Option<Topology>)> {
-    let path = Path::new(target);
-    if path.is_file() {
-        let topology = load_topology(path, printer)?;
-        let ctx = context_for(g, false, &topology).await?;
-        return Ok((ctx, Some(topology)));
-    }
-    let looks_like_file = target.contains('/') || target.ends_with(".yaml") || target.ends_with(".yml");
-    let is_name = !target.is_empty()
-        && target.len() <= 21
-        && target.starts_with(|c: char| c.is_ascii_lowercase())
-        && target.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if looks_like_file || !is_name {
-        // Worded as every command words a file it cannot read.
-        read(path)?;
-        bail!("{target}: neither a topology file nor a deployment name (lowercase letters, digits and hyphens, starting with a letter, at most 21)");
-    }
-    let region = resolve_region(g).await?;
-    Ok((context(g, false, target, region, None).await?, None))
-}
-
 pub async fn run(g: &AwsArgs, target: &str, options: &Options, printer: &Printer) -> Result<ExitStatus> {
-    let (ctx, topology) = resolve(g, target, printer).await?;
+    let super::target::Target { ctx, topology } = resolve(g, target, false, printer).await?;
+    let ctx = lenient(ctx);
     let expect = topology
         .as_ref()
         .map(|t| Expect {
@@ -57,7 +34,9 @@ pub async fn run(g: &AwsArgs, target: &str, options: &Options, printer: &Printer
         // Without a topology, no tier is known to be missing: each is expected when any of it exists.
         .unwrap_or_default();
     if !options.watch {
-        let report = read_once(&ctx, expect, options).await?;
+        let report = read_once(&ctx, expect, options).await;
+        warn_skipped_reads(&ctx, printer, "status");
+        let report = report?;
         show(&report, options, printer, false)?;
         return Ok(exit_status(&report));
     }
@@ -70,7 +49,9 @@ pub async fn run(g: &AwsArgs, target: &str, options: &Options, printer: &Printer
     let mut reads = 0u64;
     loop {
         reads += 1;
-        let last = match read_once(&ctx, expect, options).await {
+        let read = read_once(&ctx, expect, options).await;
+        warn_skipped_reads(&ctx, printer, "status");
+        let last = match read {
             Ok(report) => {
                 show(&report, options, printer, in_place)?;
                 exit_status(&report)
