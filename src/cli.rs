@@ -56,7 +56,7 @@ pub struct AwsArgs {
     /// AWS region for commands without a topology (`destroy --name`, `output`, `status NAME`, `spark ...
     /// NAME`); with a topology it must match the topology's `region`. Default: AWS_REGION, else the
     /// profile's region
-    #[arg(long, value_name = "REGION")]
+    #[arg(long, value_name = "REGION", value_parser = region)]
     pub region: Option<String>,
     /// AWS shared-config profile to take credentials (and the default region) from
     #[arg(long, value_name = "NAME")]
@@ -132,7 +132,7 @@ pub enum Command {
         #[arg(long)]
         spark: bool,
         /// The AWS region to deploy to
-        #[arg(long, default_value = "us-east-1", value_name = "REGION")]
+        #[arg(long, default_value = "us-east-1", value_name = "REGION", value_parser = region)]
         region: String,
         /// Where to write the topology [default: NAME.yaml]
         #[arg(short, long, value_name = "FILE")]
@@ -383,6 +383,12 @@ fn percent(text: &str) -> Result<f64, String> {
         Ok(n) if (0.0..=100.0).contains(&n) => Ok(n),
         _ => Err(format!("`{text}` is not a percentage from 0 to 100")),
     }
+}
+
+/// A region given on the command line is one AWS knows, as the topology's `region` must be.
+fn region(text: &str) -> Result<String, String> {
+    crate::topology::check_region(text)?;
+    Ok(text.to_owned())
 }
 
 /// A deployment name given on the command line follows the same rule as the topology's `name`.
