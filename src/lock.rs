@@ -218,6 +218,11 @@ impl Lock {
         Ok(Lock { aws: aws.clone(), name, holder, heartbeat, taken_over })
     }
 
+    /// The id `force-unlock` takes to release this lock.
+    pub fn id(&self) -> &str {
+        &self.holder.id
+    }
+
     /// Give the lock back, if it is still ours (a `--force-unlock` elsewhere may have taken it).
     pub async fn release(self) -> Result<(), AwsError> {
         self.heartbeat.abort();

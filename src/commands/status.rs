@@ -4,9 +4,10 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context, Result};
 
 use super::target::resolve;
-use super::{lenient, warn_skipped_reads, ExitStatus};
+use super::{lenient, until_stopped, warn_skipped_reads, ExitStatus};
 use crate::cli::AwsArgs;
 use crate::cost::{self, Estimate, Item};
+use crate::engine::StopSignal;
 use crate::output::{clear_screen, render_status, Printer};
 use crate::resources::Ctx;
 use crate::status::{self, Expect, Health, Report};
@@ -21,8 +22,19 @@ pub struct Options {
     pub pricing_api: bool,
 }
 
-pub async fn run(g: &AwsArgs, target: &str, options: &Options, printer: &Printer) -> Result<ExitStatus> {
-    let super::target::Target { ctx, topology } = resolve(g, target, false, printer).await?;
+/// `stop` is Ctrl-C for `--watch` (which ends with the last read's exit status, or 130 before the first
+/// read ended); a single read is a short command and ends at once at Ctrl-C.
+pub async fn run(
+    g: &AwsArgs,
+    target: &str,
+    options: &Options,
+    stop: &StopSignal,
+    printer: &Printer,
+) -> Result<ExitStatus> {
+    let Some(super::target::Target { ctx, topology }) = until_stopped(stop, resolve(g, target, false, printer)).await?
+    else {
+        return Ok(ExitStatus::Interrupted);
+    };
     let ctx = lenient(ctx);
     let expect = topology
         .as_ref()
@@ -47,12 +59,15 @@ pub async fn run(g: &AwsArgs, target: &str, options: &Options, printer: &Printer
         && std::env::var_os("NO_COLOR").is_none()
         && std::env::var("CI").map_or(true, |ci| ci != "true");
     let mut reads = 0u64;
+    let mut last = ExitStatus::Interrupted;
     loop {
         reads += 1;
-        let read = read_once(&ctx, expect, options).await;
+        // A read is dropped where it stands at Ctrl-C: it changes nothing.
+        let read = until_stopped(stop, read_once(&ctx, expect, options)).await;
         warn_skipped_reads(&ctx, printer, "status");
-        let last = match read {
-            Ok(report) => {
+        last = match read {
+            Ok(None) => return Ok(last),
+            Ok(Some(report)) => {
                 show(&report, options, printer, in_place)?;
                 exit_status(&report)
             }
@@ -66,8 +81,8 @@ pub async fn run(g: &AwsArgs, target: &str, options: &Options, printer: &Printer
             return Ok(last);
         }
         tokio::select! {
-            _ = tokio::time::sleep(options.interval) => {}
-            _ = tokio::signal::ctrl_c() => return Ok(last),
+            () = tokio::time::sleep(options.interval) => {}
+            () = stop.stopped() => return Ok(last),
         }
     }
 }

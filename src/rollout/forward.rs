@@ -241,10 +241,11 @@ impl Run<'_> {
             if left.is_zero() {
                 return Ok(Watch::Passed);
             }
-            if self.stop.is_stopped() {
-                return Ok(Watch::Stopped);
+            // The next look, or a stop, whichever comes first.
+            tokio::select! {
+                () = tokio::time::sleep(every.min(left)) => {}
+                () = self.stop.stopped() => return Ok(Watch::Stopped),
             }
-            tokio::time::sleep(every.min(left)).await;
         }
     }
 
