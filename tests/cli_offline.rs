@@ -138,16 +138,55 @@ fn missing_credentials_are_reported_once_before_any_call() {
     let out = run(&[]);
     assert_code(&out, 1);
     let text = stderr(&out);
-    assert!(text.contains("error: no usable AWS credentials"), "{text}");
+    // The first line says what is wrong in the operator's words; the chain's own detail comes after.
+    assert_eq!(
+        text.lines().next(),
+        Some("error: no AWS credentials found (environment, profile, SSO, instance role)"),
+        "{text}"
+    );
+    assert!(text.contains("\n  the credential chain said: "), "{text}");
     assert!(text.contains("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"), "{text}");
     assert!(text.contains("--profile NAME or AWS_PROFILE=NAME") && text.contains("aws sso login"), "{text}");
     assert_eq!(text.matches("error:").count(), 1, "one error: {text}");
     assert!(!text.contains("failed:"), "no resource or call is blamed: {text}");
-    // A profile that does not exist is named.
+    // A profile that does not exist is refused as such.
     let out = run(&["--profile", "nosuch"]);
     assert_code(&out, 1);
-    assert!(stderr(&out).contains("the profile `nosuch` (--profile) is used"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("the config profile (nosuch) could not be found"), "{}", stderr(&out));
     assert_eq!(counter.connections(), 0, "credentials are checked before any call");
+}
+
+/// `--profile` with a name the config files do not have is refused, as the AWS CLI refuses it, even
+/// with keys in the environment that the SDK would otherwise fall back to silently.
+#[test]
+fn an_unknown_profile_is_refused_even_with_keys_in_the_environment() {
+    let counter = CallCounter::start();
+    let home = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(home.path().join(".aws")).expect("~/.aws");
+    std::fs::write(home.path().join(".aws/config"), "[profile dev]\nregion = eu-west-1\n").expect("config");
+    let run = |profile: &str| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_clusterup"));
+        cmd.args(["output", "shop", "--region", "us-east-1", "--profile", profile]);
+        for var in ["AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "RUST_LOG"] {
+            cmd.env_remove(var);
+        }
+        cmd.env("HOME", home.path())
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_ENDPOINT_URL", &counter.url)
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null());
+        cmd.output().expect("run clusterup")
+    };
+    let out = run("nosuch");
+    assert_code(&out, 1);
+    let text = stderr(&out);
+    assert!(text.starts_with("error: the config profile (nosuch) could not be found"), "{text}");
+    assert!(text.contains("(its profiles: dev)"), "{text}");
+    assert_eq!(counter.connections(), 0, "refused before any call");
+    // The profile that exists gets past the check (and on to the endpoint, which is not AWS).
+    let out = run("dev");
+    assert!(!stderr(&out).contains("could not be found"), "{}", stderr(&out));
 }
 
 #[test]

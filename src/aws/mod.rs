@@ -17,7 +17,7 @@ pub use clients::{connect, Aws, ConnectOptions};
 pub use endpoint::parse_endpoint_url;
 pub use error::{AwsError, ErrorClass, Outcome, Required, ResultExt};
 pub use http::ApiCalls;
-pub use identity::{check_credentials, CredentialsError, Identity};
+pub use identity::{check_credentials, check_profile, CredentialsError, Identity};
 pub use poll::{poll, PollPolicy, PollStatus};
 pub use reads::Reads;
 pub use service::Service;

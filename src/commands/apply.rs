@@ -73,6 +73,11 @@ pub async fn run(
         // A saved plan was reviewed when it was made; otherwise show it and ask.
         if saved.is_none() {
             show_plan(&plan, how.compact, printer);
+            // What it will cost, before the question: the table's prices (no call to the Price List API).
+            if !printer.quiet {
+                let (cost, change) = super::plan::plan_cost(&ctx, &plan, false).await?;
+                super::plan::show_cost(&cost, change.as_deref(), &plan, printer);
+            }
             if !how.yes {
                 match confirm(printer, stop, "Apply these changes?", "apply").await? {
                     Some(true) => {}

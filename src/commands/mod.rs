@@ -23,7 +23,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
-use crate::aws::{check_credentials, connect, ConnectOptions};
+use crate::aws::{check_credentials, check_profile, connect, ConnectOptions};
 use crate::cli::{AwsArgs, Cli, Command, PlanArgs, SparkCommand};
 use crate::compose;
 use crate::engine::StopSignal;
@@ -226,6 +226,12 @@ async fn context(
     region: String,
     topology: Option<&Topology>,
 ) -> Result<Ctx> {
+    // A profile that does not exist is refused, as the AWS CLI refuses it, before the SDK falls back to
+    // whatever other credentials it finds.
+    let profile = g.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
+    if let Some(profile) = &profile {
+        check_profile(profile).await?;
+    }
     let aws =
         connect(&ConnectOptions { region, profile: g.profile.clone(), endpoint_url: g.endpoint_url.clone() }).await;
     let identity = check_credentials(&aws, g.profile.as_deref()).await?;

@@ -106,7 +106,12 @@ async fn read_once(ctx: &Ctx, expect: Expect, options: &Options) -> Result<Repor
 
 /// The estimate of `items` in the context's region, priced by the table or the Price List API.
 pub(super) async fn estimate(ctx: &Ctx, items: &[Item<'_>], pricing_api: bool) -> Result<Estimate> {
-    let prices = if pricing_api {
+    Ok(cost::estimate(items, &prices(ctx, items, pricing_api).await?))
+}
+
+/// The prices `items` need in the context's region, from the table or the Price List API.
+pub(super) async fn prices(ctx: &Ctx, items: &[Item<'_>], pricing_api: bool) -> Result<cost::Prices> {
+    Ok(if pricing_api {
         let read_at = crate::aws::clock::utc_rfc3339(std::time::SystemTime::now());
         cost::api::prices(&ctx.aws.pricing, &ctx.aws.region, &cost::needed(items), read_at).await.map_err(|err| {
             anyhow!(
@@ -119,8 +124,7 @@ pub(super) async fn estimate(ctx: &Ctx, items: &[Item<'_>], pricing_api: bool) -
         })?
     } else {
         cost::table::prices(&ctx.aws.region)
-    };
-    Ok(cost::estimate(items, &prices))
+    })
 }
 
 fn show(report: &Report, options: &Options, printer: &Printer, in_place: bool) -> Result<()> {

@@ -21,16 +21,23 @@ use crate::resources::{Ctx, Error, Progress};
 /// warm up: minutes per batch, and a large group may need many.
 const REFRESH_WAIT: PollPolicy = PollPolicy::LONG;
 
-/// Replace the nodes of group `name` that do not run version `version` of launch template `template`,
-/// and wait until the group runs it.
-pub async fn roll_to(
-    ctx: &Ctx,
-    name: &str,
-    template: &str,
-    version: &str,
-    resource: &str,
-    progress: &dyn Progress,
-) -> Result<(), Error> {
+/// What a refresh moves where.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// The Auto Scaling group's name.
+    pub group: &'a str,
+    /// The launch template's id, and the version the group is to run.
+    pub template: &'a str,
+    pub version: &'a str,
+    /// How many nodes the group has (its desired capacity) when the refresh starts, if known: the total
+    /// progress counts to. AWS reports only the nodes left, which after a first batch is not the total.
+    pub nodes: Option<i32>,
+}
+
+/// Replace the nodes of the group that do not run the target version of the launch template, and wait
+/// until the group runs it.
+pub async fn roll_to(ctx: &Ctx, target: Target<'_>, resource: &str, progress: &dyn Progress) -> Result<(), Error> {
+    let Target { group: name, template, version, nodes } = target;
     let id = match active_refresh(ctx, name, resource).await? {
         // An earlier, interrupted apply started it; it replaces towards the same version or an older
         // one. Either way, wait for it: the group then shows which version it runs, and the next plan
@@ -41,8 +48,9 @@ pub async fn roll_to(
             .to_owned(),
         None => start(ctx, name, template, version, resource).await?,
     };
-    // The most nodes the refresh said it had left: the total, for "2 of 4 nodes replaced".
-    let most_left = AtomicI32::new(0);
+    // The total for "2 of 4 nodes replaced": the group's size, or the most nodes the refresh said it had
+    // left when the size is not known.
+    let most_left = AtomicI32::new(nodes.unwrap_or(0));
     let done = wait_for(REFRESH_WAIT, resource, "DescribeInstanceRefreshes", progress, || {
         let (id, most_left) = (id.clone(), &most_left);
         async move {
@@ -258,7 +266,27 @@ mod tests {
     }
 
     async fn roll(ctx: &Ctx, seen: &Seen) -> Result<(), Error> {
-        roll_to(ctx, "shop-app", "lt-1", "4", "app/auto-scaling-group", seen).await
+        roll_with(ctx, seen, None).await
+    }
+
+    async fn roll_with(ctx: &Ctx, seen: &Seen, nodes: Option<i32>) -> Result<(), Error> {
+        let target = Target { group: "shop-app", template: "lt-1", version: "4", nodes };
+        roll_to(ctx, target, "app/auto-scaling-group", seen).await
+    }
+
+    /// The emulator's refresh replaces one node per describe: the first look already sees one replaced.
+    #[tokio::test(start_paused = true)]
+    async fn progress_counts_to_the_groups_size_when_the_first_look_comes_after_a_batch_sdk_mock_emulator_gap() {
+        let describe = describes(vec![
+            None,
+            Some(refresh(InstanceRefreshStatus::InProgress, 1, 50)),
+            Some(refresh(InstanceRefreshStatus::Successful, 0, 100)),
+        ]);
+        let start = started();
+        let seen = Seen::default();
+        roll_with(&ctx(&[&describe, &start]), &seen, Some(2)).await.expect("rolled");
+        let seen = seen.0.lock().expect("lock").clone();
+        assert_eq!(seen, ["1 of 2 nodes replaced (50%)"]);
     }
 
     #[tokio::test(start_paused = true)]
