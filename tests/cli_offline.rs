@@ -309,6 +309,39 @@ fn man_pages_generate_for_clusterup_and_every_command() {
     assert!(stderr(&out).contains("no command named `nope`"), "{}", stderr(&out));
 }
 
+/// What `--help` does not say is in the man pages: every exit code (3 included), the environment, the
+/// files and examples; and commands of commands have pages of their own (`clusterup-spark-submit(1)`).
+#[test]
+fn man_pages_have_exit_status_environment_files_examples_and_pages_for_spark_submit() {
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["man"]);
+    assert_code(&out, 0);
+    let page = stdout(&out);
+    for section in ["EXIT STATUS", "ENVIRONMENT", "FILES", "EXAMPLES", "SEE ALSO"] {
+        assert!(page.contains(&format!(".SH \"{section}\"\n")), "no {section}:\n{page}");
+    }
+    for code in ["0", "1", "2", "3", "130"] {
+        assert!(page.contains(&format!(".TP\n\\fB{code}\\fR\n")), "exit status {code} missing:\n{page}");
+    }
+    assert!(page.contains("AWS_ENDPOINT_URL") && page.contains("NO_COLOR"), "{page}");
+    assert!(page.contains("clusterup\\-spark\\-submit(1)"), "SEE ALSO names the sub-pages:\n{page}");
+    assert!(
+        page.find(".SH \"EXAMPLES\"").expect("examples") < page.find(".SH VERSION").expect("version"),
+        "the added sections come before VERSION"
+    );
+    for name in ["spark-submit", "spark submit"] {
+        let out = clusterup_with_endpoint("http://127.0.0.1:9", &["man", name]);
+        assert_code(&out, 0);
+        let page = stdout(&out);
+        assert!(page.contains(".TH clusterup-spark-submit 1"), "{name}: {page}");
+        assert!(page.contains("clusterup\\-spark\\-submit \\- "), "the NAME section: {page}");
+        assert!(page.contains("\\fBclusterup spark submit\\fR"), "the synopsis: {page}");
+        assert!(page.contains("\\-\\-no\\-wait") && page.contains("report.py"), "options and examples: {page}");
+    }
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["man", "spark-nope"]);
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains("spark-submit, spark-jobs"), "{}", stderr(&out));
+}
+
 #[test]
 fn init_writes_starters_that_validate_without_warnings_and_never_overwrites_by_accident() {
     let counter = CallCounter::start();
