@@ -8,6 +8,7 @@ mod canary_rollout;
 mod cli_offline;
 mod contract;
 mod data_tier;
+mod demo;
 mod faults;
 mod invalid_topologies;
 mod node_type_change;
