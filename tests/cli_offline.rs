@@ -138,9 +138,10 @@ fn missing_credentials_are_reported_once_before_any_call() {
     let out = run(&[]);
     assert_code(&out, 1);
     let text = stderr(&out);
-    // The first line says what is wrong in the operator's words; the chain's own detail comes after.
+    // The error's first line says what is wrong in the operator's words; the chain's own detail comes
+    // after. (The topology's own warnings, from reading it, come before.)
     assert_eq!(
-        text.lines().next(),
+        text.lines().find(|line| !line.starts_with("warning: ")),
         Some("error: no AWS credentials found (environment, profile, SSO, instance role)"),
         "{text}"
     );
@@ -396,4 +397,56 @@ fn init_writes_starters_that_validate_without_warnings_and_never_overwrites_by_a
     assert_code(&bad, 1);
     assert!(!dir.path().join("shop2.yaml").exists(), "a starter that does not validate was written");
     assert_eq!(counter.connections(), 0, "init and validate must not call AWS");
+}
+
+/// `clusterup schema | head -c 100`, `clusterup man 2>&1 | head -1`: a reader that closes early ends
+/// the program quietly, with its usual exit code, never a panic (exit 101), as ripgrep does.
+#[test]
+fn a_reader_that_closes_early_ends_the_program_quietly() {
+    let counter = CallCounter::start();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten.yaml");
+    let example = example.to_string_lossy();
+    for args in [vec!["schema"], vec!["man"], vec!["validate", &example], vec!["graph", &example]] {
+        for (stderr_too, read) in [(false, 0), (false, 20), (true, 0), (true, 20)] {
+            let ended = crate::support::with_a_reader_that_closes_early(&counter.url, &args, stderr_too, read);
+            assert_eq!(ended.code, Some(0), "{args:?} (stderr too: {stderr_too}, read {read}): {}", ended.stderr);
+            assert!(!ended.stderr.contains("panicked"), "{args:?}: {}", ended.stderr);
+        }
+    }
+    // An error goes to stderr: with stderr closed too, the usual exit code still comes, quietly.
+    let ended = crate::support::with_a_reader_that_closes_early(&counter.url, &["validate", "no/such.yaml"], true, 0);
+    assert_eq!(ended.code, Some(1));
+}
+
+/// A connection refused names the endpoint that refused it: the first thing to check.
+#[test]
+fn an_unreachable_endpoint_is_named() {
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["output", "shop", "--region", "us-east-1"]);
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains("no answer from http://127.0.0.1:9"), "{}", stderr(&out));
+}
+
+/// A typo in a name AWS knows is caught offline, with the closest known name.
+#[test]
+fn validate_suggests_the_instance_type_and_refuses_the_region_aws_does_not_have() {
+    let counter = CallCounter::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let base = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/web-tier.yaml"))
+        .expect("read example");
+    for (from, to, expected) in [
+        ("instance_type: t3.small", "instance_type: t3.smal", "`t3.smal` is not an EC2 instance type"),
+        ("region: us-east-1", "region: us-east-9", "`us-east-9` is not an AWS region"),
+        ("instance_type: t3.small", "instnce_type: t3.small", "did you mean `instance_type`?"),
+    ] {
+        assert!(base.contains(from), "{from}");
+        let file = dir.path().join("typo.yaml");
+        std::fs::write(&file, base.replacen(from, to, 1)).expect("write");
+        let out = clusterup_with_endpoint(&counter.url, &["validate", &file.to_string_lossy()]);
+        assert_code(&out, 1);
+        assert!(stderr(&out).contains(expected), "{to}: {}", stderr(&out));
+        if to == "instance_type: t3.smal" {
+            assert!(stderr(&out).contains("did you mean t3.small?"), "{}", stderr(&out));
+        }
+    }
+    assert_eq!(counter.connections(), 0, "caught before any AWS call");
 }
