@@ -9,6 +9,7 @@ mod cli_offline;
 mod contract;
 mod data_tier;
 mod demo;
+mod examples;
 mod faults;
 mod invalid_topologies;
 mod node_type_change;
