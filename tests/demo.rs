@@ -85,7 +85,8 @@ fn the_demo_leaves_the_users_emulator_and_deployment_alone_shows_the_plan_once_a
 
     // The user's shell still exports their emulator's endpoint, as docs/localstack.md has them do.
     let bin = env!("CARGO_BIN_EXE_clusterup");
-    let demo = script(clone.path(), &["scripts/demo.sh"], &[("AWS_ENDPOINT_URL", &emulator.url), ("CLUSTERUP_BIN", bin)]);
+    let demo =
+        script(clone.path(), &["scripts/demo.sh"], &[("AWS_ENDPOINT_URL", &emulator.url), ("CLUSTERUP_BIN", bin)]);
     let (out, err) = (stdout(&demo), stderr(&demo));
     assert!(demo.status.success(), "the demo failed:\n{out}\n{err}");
     assert!(err.contains("==> demo complete"), "{err}");
