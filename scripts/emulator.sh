@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Local AWS emulator for clusterup's demo and tests: a pinned moto server in a project-local virtualenv,
-# run through the project's launcher (scripts/emulator/moto_server.py), which restores four documented AWS
+# run through the project's launcher (scripts/emulator/moto_server.py), which restores documented AWS
 # behaviours moto lacks (see docs/localstack.md).
 #
 #   scripts/emulator.sh install        create .venv and install the pinned moto[server] (idempotent)
@@ -10,14 +10,16 @@
 #   scripts/emulator.sh status         say whether it runs, and where
 #   scripts/emulator.sh test           test the launcher's patches against a server of their own
 #
-# State lives in .emulator/ (pid, port, log). Only PyPI is needed; Python 3.8+ with venv and pip.
+# State lives in .emulator/ (pid, port, log), or in CLUSTERUP_EMULATOR_STATE: start, stop and status act
+# on the server whose pid file is there, so a second emulator with a state directory of its own (the
+# demo's) never adopts or stops the first. Only PyPI is needed; Python 3.8+ with venv and pip.
 set -euo pipefail
 
 MOTO_VERSION="5.2.5"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${CLUSTERUP_VENV:-$root/.venv}"
 launcher="$root/scripts/emulator/moto_server.py"
-state="$root/.emulator"
+state="${CLUSTERUP_EMULATOR_STATE:-$root/.emulator}"
 python="${PYTHON:-python3}"
 
 log() { printf 'emulator: %s\n' "$*" >&2; }

@@ -40,8 +40,11 @@ if ! command -v tmux >/dev/null 2>&1; then
   fi
 fi
 
+# An emulator of its own, in a state directory of its own: one the user started (scripts/emulator.sh
+# start, state in .emulator/) is neither adopted nor stopped, and their deployments in it stay.
+export CLUSTERUP_EMULATOR_STATE="$root/.emulator/test-$$"
+trap 'scripts/emulator.sh stop; rm -rf "$CLUSTERUP_EMULATOR_STATE"' EXIT
 endpoint_line="$(scripts/emulator.sh start)"
-trap 'scripts/emulator.sh stop' EXIT
 eval "$endpoint_line"
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
 export AWS_REGION="${AWS_REGION:-us-east-1}"

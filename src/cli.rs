@@ -61,7 +61,7 @@ pub struct AwsArgs {
     /// AWS region for commands without a topology (`destroy --name`, `output`, `status NAME`, `spark ...
     /// NAME`); with a topology it must match the topology's `region`. Default: AWS_REGION, else the
     /// profile's region
-    #[arg(long, value_name = "REGION")]
+    #[arg(long, value_name = "REGION", value_parser = region)]
     pub region: Option<String>,
     /// AWS shared-config profile to take credentials (and the default region) from
     #[arg(long, value_name = "NAME")]
@@ -142,7 +142,7 @@ pub enum Command {
         #[arg(long)]
         spark: bool,
         /// The AWS region to deploy to
-        #[arg(long, default_value = "us-east-1", value_name = "REGION")]
+        #[arg(long, default_value = "us-east-1", value_name = "REGION", value_parser = region)]
         region: String,
         /// Where to write the topology [default: NAME.yaml]
         #[arg(short, long, value_name = "FILE")]
@@ -221,11 +221,11 @@ pub enum Command {
     },
     /// Delete every resource of a deployment, then check that nothing tagged with it is left
     Destroy {
-        /// The topology file (or use --name)
-        #[arg(required_unless_present = "name", conflicts_with = "name")]
-        file: Option<PathBuf>,
-        /// The deployment name, when the topology file is gone
-        #[arg(long, value_name = "NAME", value_parser = deployment_name)]
+        /// The deployment name, or its topology file
+        #[arg(value_name = "NAME|FILE", required_unless_present = "name", conflicts_with = "name")]
+        target: Option<String>,
+        /// The deployment name (the older spelling of `destroy NAME`, kept for scripts)
+        #[arg(long, value_name = "NAME", value_parser = deployment_name, hide = true)]
         name: Option<String>,
         /// Do not ask to type the deployment name (required without a terminal)
         #[arg(short, long)]
@@ -243,9 +243,9 @@ pub enum Command {
     },
     /// Print a deployment's outputs (URL, ids), read from AWS
     Output {
-        /// The deployment name
-        #[arg(value_parser = deployment_name)]
-        name: String,
+        /// The deployment name, or its topology file
+        #[arg(value_name = "NAME|FILE")]
+        target: String,
         /// Print them as a JSON object
         #[arg(long)]
         json: bool,
@@ -281,6 +281,21 @@ pub enum Command {
     /// Run work on the deployment's Spark cluster
     #[command(subcommand)]
     Spark(SparkCommand),
+    /// Release the deployment's lock held by a run that is gone (apply, destroy and rollout say its id)
+    ///
+    /// Only for a holder that no longer runs: the lock keeps two runs from changing one deployment at
+    /// once. The id must match the lock's, so a lock taken since by another run is left alone.
+    #[command(name = "force-unlock")]
+    ForceUnlock {
+        /// The deployment name, or its topology file
+        #[arg(value_name = "NAME|FILE")]
+        target: String,
+        /// The id of the lock to release, as the message about the lock shows it
+        #[arg(value_name = "LOCK_ID")]
+        lock_id: String,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
     /// Print the resource dependency graph of a topology (offline)
     Graph {
         /// The topology file
@@ -406,6 +421,12 @@ fn percent(text: &str) -> Result<f64, String> {
         Ok(n) if (0.0..=100.0).contains(&n) => Ok(n),
         _ => Err(format!("`{text}` is not a percentage from 0 to 100")),
     }
+}
+
+/// A region given on the command line is one AWS knows, as the topology's `region` must be.
+fn region(text: &str) -> Result<String, String> {
+    crate::topology::check_region(text)?;
+    Ok(text.to_owned())
 }
 
 /// A deployment name given on the command line follows the same rule as the topology's `name`.

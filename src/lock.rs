@@ -7,7 +7,8 @@
 //! - It cannot stay stale forever:
 //!   - a lock with no heartbeat for [`STALE_AFTER`] is taken over;
 //!   - so is one whose holder ran on this host and is no longer running (a killed run, re-run at once);
-//!   - `--force-unlock` takes it whatever its state.
+//!   - `--force-unlock` takes it whatever its state;
+//!   - `clusterup force-unlock NAME LOCK_ID` releases it, when the id is still the lock's.
 //! - Released at the end of the run, whether it succeeded or not. A killed run leaves it, and the cases
 //!   above apply.
 //!
@@ -53,7 +54,14 @@ impl Holder {
     }
 
     fn describe(&self) -> String {
-        format!("`{}` by {}@{} (pid {}), started {} UTC", self.command, self.user, self.host, self.pid, self.since)
+        format!(
+            "`{}` by {}@{} (pid {}), running since {}",
+            self.command,
+            self.user,
+            self.host,
+            self.pid,
+            readable(&self.since)
+        )
     }
 
     /// Known to be dead: it ran here, and no process with its pid is running now.
@@ -62,6 +70,70 @@ impl Holder {
             && !Path::new(&format!("/proc/{}", self.pid)).exists()
             && Path::new("/proc/self").exists()
     }
+}
+
+/// `20261206113322` as `2026-12-06 11:33:22 UTC`; a value clusterup did not write, as it is.
+fn readable(stamp: &str) -> String {
+    if stamp.len() != 14 || !stamp.bytes().all(|b| b.is_ascii_digit()) {
+        return stamp.to_owned();
+    }
+    let part = |from: usize, to: usize| &stamp[from..to];
+    format!("{}-{}-{} {}:{}:{} UTC", part(0, 4), part(4, 6), part(6, 8), part(8, 10), part(10, 12), part(12, 14))
+}
+
+/// `40s`, `3m05s`, `2h14m`: how long ago the last heartbeat was.
+fn ago(age: Duration) -> String {
+    let secs = age.as_secs();
+    match secs {
+        0..=59 => format!("{secs}s"),
+        60..=3599 => format!("{}m{:02}s", secs / 60, secs % 60),
+        _ => format!("{}h{:02}m", secs / 3600, secs % 3600 / 60),
+    }
+}
+
+/// Why the lock could not be taken (or released), for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Another run holds it, and is alive as far as can be told.
+    #[error(
+        "deployment {deployment} is locked by {} (last heartbeat {} ago; lock id {})\n  hint: wait for that run to finish. If it is gone, release its lock with `clusterup force-unlock {deployment} {}` (or re-run with --force-unlock); a lock without a heartbeat for {} minutes is taken over by the next run",
+        holder.describe(), ago(*heartbeat), holder.id, holder.id, STALE_AFTER.as_secs() / 60
+    )]
+    Held { deployment: String, holder: Holder, heartbeat: Duration },
+    /// Two runs took over a stale lock at once, and the other one's write came last.
+    #[error("deployment {deployment} was just locked by {} (lock id {})\n  hint: wait for that run to finish", holder.describe(), holder.id)]
+    JustTaken { deployment: String, holder: Holder },
+    /// `force-unlock` of a deployment whose lock is not there.
+    #[error("deployment {deployment} is not locked: nothing to release")]
+    NotLocked { deployment: String },
+    /// `force-unlock` with an id that is not the lock's: another run holds it now.
+    #[error(
+        "the lock of deployment {deployment} has id {}, not {given}: it is held by {} (last heartbeat {} ago), so it was left alone\n  hint: if that run is gone too, run `clusterup force-unlock {deployment} {}`",
+        holder.id, holder.describe(), ago(*heartbeat), holder.id
+    )]
+    OtherId { deployment: String, given: String, holder: Holder, heartbeat: Duration },
+    /// The lock's own SSM call failed.
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+}
+
+/// Release the lock of `deployment` whose id is `lock_id`, for a holder that is gone. Returns who held
+/// it. Another id is refused: the run that holds the lock now may be alive.
+pub async fn force_unlock(aws: &Aws, deployment: &str, lock_id: &str) -> Result<Holder, LockError> {
+    let name = parameter_name(deployment);
+    let Some((holder, heartbeat)) = read(aws, &name).await? else {
+        return Err(LockError::NotLocked { deployment: deployment.to_owned() });
+    };
+    if holder.id != lock_id {
+        return Err(LockError::OtherId {
+            deployment: deployment.to_owned(),
+            given: lock_id.to_owned(),
+            holder,
+            heartbeat,
+        });
+    }
+    aws.ssm.delete_parameter().name(&name).send().await.call("DeleteParameter", &name).gone_ok()?;
+    Ok(holder)
 }
 
 fn this_host() -> String {
@@ -101,7 +173,7 @@ impl Drop for Lock {
 
 impl Lock {
     /// Take the deployment's lock for `command`, or say who holds it and what to do.
-    pub async fn acquire(aws: &Aws, deployment: &str, command: &str, force: bool) -> Result<Lock, AwsError> {
+    pub async fn acquire(aws: &Aws, deployment: &str, command: &str, force: bool) -> Result<Lock, LockError> {
         let name = parameter_name(deployment);
         let holder = Holder::me(command);
         let value = serde_json::to_string(&holder)
@@ -115,35 +187,23 @@ impl Lock {
                 found => {
                     let (other, age) = found.unwrap_or_else(|| (unknown_holder(), Duration::ZERO));
                     let Some(taken) = take_over(&other, age, force) else {
-                        return Err(AwsError::local(
-                            deployment,
-                            "PutParameter",
-                            format!(
-                                "deployment {deployment} is locked by {} (last heartbeat {}s ago). Wait for that run to finish; if it is gone, re-run with --force-unlock (a lock without heartbeat for {} minutes is taken over by itself)",
-                                other.describe(),
-                                age.as_secs(),
-                                STALE_AFTER.as_secs() / 60
-                            ),
-                        ));
+                        return Err(LockError::Held {
+                            deployment: deployment.to_owned(),
+                            holder: other,
+                            heartbeat: age,
+                        });
                     };
                     taken_over = Some(taken);
                     put(aws, &name, &value, true).await?;
                     // Two runs taking over at once: the last write wins, the other one backs off here.
                     if let Some((now, _)) = read(aws, &name).await? {
                         if now.id != holder.id {
-                            return Err(AwsError::local(
-                                deployment,
-                                "PutParameter",
-                                format!(
-                                    "deployment {deployment} was just locked by {}; wait for it to finish",
-                                    now.describe()
-                                ),
-                            ));
+                            return Err(LockError::JustTaken { deployment: deployment.to_owned(), holder: now });
                         }
                     }
                 }
             },
-            Err(err) => return Err(err),
+            Err(err) => return Err(err.into()),
         }
         let heartbeat = {
             let (aws, name, value) = (aws.clone(), name.clone(), value.clone());
@@ -156,6 +216,11 @@ impl Lock {
             })
         };
         Ok(Lock { aws: aws.clone(), name, holder, heartbeat, taken_over })
+    }
+
+    /// The id `force-unlock` takes to release this lock.
+    pub fn id(&self) -> &str {
+        &self.holder.id
     }
 
     /// Give the lock back, if it is still ours (a `--force-unlock` elsewhere may have taken it).
@@ -257,6 +322,25 @@ mod tests {
         assert_eq!(take_over(&live, Duration::from_secs(30), false), None);
         assert!(matches!(take_over(&live, STALE_AFTER, false), Some(TakenOver::Stale(_))));
         assert!(matches!(take_over(&live, Duration::ZERO, true), Some(TakenOver::Forced(_))));
+    }
+
+    #[test]
+    fn a_held_lock_says_who_since_when_the_heartbeat_and_how_to_release_it() {
+        let holder = Holder {
+            id: "4f1c2a9d0b7e6c35".into(),
+            command: "apply".into(),
+            user: "ana".into(),
+            host: "laptop".into(),
+            pid: 4242,
+            since: "20261206113322".into(),
+        };
+        let text =
+            LockError::Held { deployment: "shop".into(), holder, heartbeat: Duration::from_secs(125) }.to_string();
+        assert!(text.starts_with("deployment shop is locked by `apply` by ana@laptop (pid 4242), running since 2026-12-06 11:33:22 UTC (last heartbeat 2m05s ago; lock id 4f1c2a9d0b7e6c35)"), "{text}");
+        assert!(text.contains("`clusterup force-unlock shop 4f1c2a9d0b7e6c35`"), "{text}");
+        assert!(!text.contains("PutParameter"), "{text}");
+        assert_eq!(readable("unknown"), "unknown");
+        assert_eq!(ago(Duration::from_secs(7300)), "2h01m");
     }
 
     #[test]

@@ -28,6 +28,8 @@ fn main() -> ExitCode {
             ExitStatus::Failure
         }
     };
+    // A prompt interrupted by Ctrl-C leaves its reading thread blocked on the terminal: do not wait for it.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
     ExitCode::from(status.code())
 }
 

@@ -206,7 +206,7 @@ fn apply_without_a_terminal_refuses_unless_yes_and_creates_nothing() {
     let c = block_on(clients());
     assert_eq!(block_on(live_tagged(&c, &ws.name)), Vec::<String>::new());
 
-    let destroy = clusterup(&["destroy", "--name", &ws.name, "--region", "us-east-1"]);
+    let destroy = clusterup(&["destroy", &ws.name, "--region", "us-east-1"]);
     assert_code(&destroy, 0); // nothing to destroy needs no confirmation
 }
 
@@ -271,7 +271,7 @@ fn changes_apply_in_place_and_drift_is_repaired() {
 
     // The topology file is gone: destroy by name still finds everything through tags.
     std::fs::remove_file(ws.topology()).expect("remove topology");
-    let destroyed = clusterup(&["destroy", "--yes", "--name", &ws.name, "--region", "us-east-1"]);
+    let destroyed = clusterup(&["destroy", "--yes", &ws.name, "--region", "us-east-1"]);
     assert_code(&destroyed, 0);
     assert_eq!(block_on(live_tagged(&c, &ws.name)), Vec::<String>::new());
 }
@@ -297,7 +297,7 @@ fn deployments_side_by_side_never_touch_each_other() {
 #[test]
 fn destroying_a_deployment_that_does_not_exist_succeeds_and_says_where_it_looked() {
     let name = crate::support::unique_name("nowhere");
-    let out = clusterup(&["destroy", "--yes", "--name", &name, "--region", "us-east-1"]);
+    let out = clusterup(&["destroy", "--yes", &name, "--region", "us-east-1"]);
     assert_code(&out, 0);
     let text = stderr(&out);
     assert!(
@@ -316,9 +316,12 @@ fn destroy_name_follows_the_topology_name_rules_before_any_aws_call() {
         ("a-name-far-too-long-for-aws", "at most 21"),
         ("9lives", "must start with a lowercase letter"),
     ] {
-        let out = crate::support::clusterup_with_endpoint(&counter.url, &["destroy", "--yes", "--name", bad]);
-        assert!(!out.status.success(), "--name {bad} was accepted");
-        assert!(stderr(&out).contains(why), "--name {bad}: {}", stderr(&out));
+        // The name as every command takes it, and as `--name`, the older spelling scripts may still use.
+        for args in [vec!["destroy", "--yes", bad], vec!["destroy", "--yes", "--name", bad]] {
+            let out = crate::support::clusterup_with_endpoint(&counter.url, &args);
+            assert!(!out.status.success(), "{args:?} was accepted");
+            assert!(stderr(&out).contains(why), "{args:?}: {}", stderr(&out));
+        }
     }
     assert_eq!(counter.connections(), 0, "a bad name must not reach AWS");
 }

@@ -38,9 +38,10 @@ fn every_example_validates_offline() {
 /// One line, the cause once, and the same words whichever command was given the file.
 #[test]
 fn a_missing_file_is_one_clear_line_for_every_command() {
-    let commands: [&[&str]; 8] = [
+    let commands: [&[&str]; 9] = [
         &["validate"],
         &["status"],
+        &["output"],
         &["spark", "jobs"],
         &["plan"],
         &["plan", "--detailed-exitcode"],
@@ -137,16 +138,56 @@ fn missing_credentials_are_reported_once_before_any_call() {
     let out = run(&[]);
     assert_code(&out, 1);
     let text = stderr(&out);
-    assert!(text.contains("error: no usable AWS credentials"), "{text}");
+    // The error's first line says what is wrong in the operator's words; the chain's own detail comes
+    // after. (The topology's own warnings, from reading it, come before.)
+    assert_eq!(
+        text.lines().find(|line| !line.starts_with("warning: ")),
+        Some("error: no AWS credentials found (environment, profile, SSO, instance role)"),
+        "{text}"
+    );
+    assert!(text.contains("\n  the credential chain said: "), "{text}");
     assert!(text.contains("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"), "{text}");
     assert!(text.contains("--profile NAME or AWS_PROFILE=NAME") && text.contains("aws sso login"), "{text}");
     assert_eq!(text.matches("error:").count(), 1, "one error: {text}");
     assert!(!text.contains("failed:"), "no resource or call is blamed: {text}");
-    // A profile that does not exist is named.
+    // A profile that does not exist is refused as such.
     let out = run(&["--profile", "nosuch"]);
     assert_code(&out, 1);
-    assert!(stderr(&out).contains("the profile `nosuch` (--profile) is used"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("the config profile (nosuch) could not be found"), "{}", stderr(&out));
     assert_eq!(counter.connections(), 0, "credentials are checked before any call");
+}
+
+/// `--profile` with a name the config files do not have is refused, as the AWS CLI refuses it, even
+/// with keys in the environment that the SDK would otherwise fall back to silently.
+#[test]
+fn an_unknown_profile_is_refused_even_with_keys_in_the_environment() {
+    let counter = CallCounter::start();
+    let home = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(home.path().join(".aws")).expect("~/.aws");
+    std::fs::write(home.path().join(".aws/config"), "[profile dev]\nregion = eu-west-1\n").expect("config");
+    let run = |profile: &str| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_clusterup"));
+        cmd.args(["output", "shop", "--region", "us-east-1", "--profile", profile]);
+        for var in ["AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "RUST_LOG"] {
+            cmd.env_remove(var);
+        }
+        cmd.env("HOME", home.path())
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_ENDPOINT_URL", &counter.url)
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null());
+        cmd.output().expect("run clusterup")
+    };
+    let out = run("nosuch");
+    assert_code(&out, 1);
+    let text = stderr(&out);
+    assert!(text.starts_with("error: the config profile (nosuch) could not be found"), "{text}");
+    assert!(text.contains("(its profiles: dev)"), "{text}");
+    assert_eq!(counter.connections(), 0, "refused before any call");
+    // The profile that exists gets past the check (and on to the endpoint, which is not AWS).
+    let out = run("dev");
+    assert!(!stderr(&out).contains("could not be found"), "{}", stderr(&out));
 }
 
 #[test]
@@ -269,6 +310,39 @@ fn man_pages_generate_for_clusterup_and_every_command() {
     assert!(stderr(&out).contains("no command named `nope`"), "{}", stderr(&out));
 }
 
+/// What `--help` does not say is in the man pages: every exit code (3 included), the environment, the
+/// files and examples; and commands of commands have pages of their own (`clusterup-spark-submit(1)`).
+#[test]
+fn man_pages_have_exit_status_environment_files_examples_and_pages_for_spark_submit() {
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["man"]);
+    assert_code(&out, 0);
+    let page = stdout(&out);
+    for section in ["EXIT STATUS", "ENVIRONMENT", "FILES", "EXAMPLES", "SEE ALSO"] {
+        assert!(page.contains(&format!(".SH \"{section}\"\n")), "no {section}:\n{page}");
+    }
+    for code in ["0", "1", "2", "3", "130"] {
+        assert!(page.contains(&format!(".TP\n\\fB{code}\\fR\n")), "exit status {code} missing:\n{page}");
+    }
+    assert!(page.contains("AWS_ENDPOINT_URL") && page.contains("NO_COLOR"), "{page}");
+    assert!(page.contains("clusterup\\-spark\\-submit(1)"), "SEE ALSO names the sub-pages:\n{page}");
+    assert!(
+        page.find(".SH \"EXAMPLES\"").expect("examples") < page.find(".SH VERSION").expect("version"),
+        "the added sections come before VERSION"
+    );
+    for name in ["spark-submit", "spark submit"] {
+        let out = clusterup_with_endpoint("http://127.0.0.1:9", &["man", name]);
+        assert_code(&out, 0);
+        let page = stdout(&out);
+        assert!(page.contains(".TH clusterup-spark-submit 1"), "{name}: {page}");
+        assert!(page.contains("clusterup\\-spark\\-submit \\- "), "the NAME section: {page}");
+        assert!(page.contains("\\fBclusterup spark submit\\fR"), "the synopsis: {page}");
+        assert!(page.contains("\\-\\-no\\-wait") && page.contains("report.py"), "options and examples: {page}");
+    }
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["man", "spark-nope"]);
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains("spark-submit, spark-jobs"), "{}", stderr(&out));
+}
+
 #[test]
 fn init_writes_starters_that_validate_without_warnings_and_never_overwrites_by_accident() {
     let counter = CallCounter::start();
@@ -340,4 +414,56 @@ fn version_names_the_commit_and_the_build_date() {
     let parts: Vec<&str> = date.split('-').collect();
     assert!(parts.len() == 3 && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())), "{text}");
     assert!(date >= "2026-01-01", "a build date before this code existed: {text}");
+}
+
+/// `clusterup schema | head -c 100`, `clusterup man 2>&1 | head -1`: a reader that closes early ends
+/// the program quietly, with its usual exit code, never a panic (exit 101), as ripgrep does.
+#[test]
+fn a_reader_that_closes_early_ends_the_program_quietly() {
+    let counter = CallCounter::start();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten.yaml");
+    let example = example.to_string_lossy();
+    for args in [vec!["schema"], vec!["man"], vec!["validate", &example], vec!["graph", &example]] {
+        for (stderr_too, read) in [(false, 0), (false, 20), (true, 0), (true, 20)] {
+            let ended = crate::support::with_a_reader_that_closes_early(&counter.url, &args, stderr_too, read);
+            assert_eq!(ended.code, Some(0), "{args:?} (stderr too: {stderr_too}, read {read}): {}", ended.stderr);
+            assert!(!ended.stderr.contains("panicked"), "{args:?}: {}", ended.stderr);
+        }
+    }
+    // An error goes to stderr: with stderr closed too, the usual exit code still comes, quietly.
+    let ended = crate::support::with_a_reader_that_closes_early(&counter.url, &["validate", "no/such.yaml"], true, 0);
+    assert_eq!(ended.code, Some(1));
+}
+
+/// A connection refused names the endpoint that refused it: the first thing to check.
+#[test]
+fn an_unreachable_endpoint_is_named() {
+    let out = clusterup_with_endpoint("http://127.0.0.1:9", &["output", "shop", "--region", "us-east-1"]);
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains("no answer from http://127.0.0.1:9"), "{}", stderr(&out));
+}
+
+/// A typo in a name AWS knows is caught offline, with the closest known name.
+#[test]
+fn validate_suggests_the_instance_type_and_refuses_the_region_aws_does_not_have() {
+    let counter = CallCounter::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let base = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/web-tier.yaml"))
+        .expect("read example");
+    for (from, to, expected) in [
+        ("instance_type: t3.small", "instance_type: t3.smal", "`t3.smal` is not an EC2 instance type"),
+        ("region: us-east-1", "region: us-east-9", "`us-east-9` is not an AWS region"),
+        ("instance_type: t3.small", "instnce_type: t3.small", "did you mean `instance_type`?"),
+    ] {
+        assert!(base.contains(from), "{from}");
+        let file = dir.path().join("typo.yaml");
+        std::fs::write(&file, base.replacen(from, to, 1)).expect("write");
+        let out = clusterup_with_endpoint(&counter.url, &["validate", &file.to_string_lossy()]);
+        assert_code(&out, 1);
+        assert!(stderr(&out).contains(expected), "{to}: {}", stderr(&out));
+        if to == "instance_type: t3.smal" {
+            assert!(stderr(&out).contains("did you mean t3.small?"), "{}", stderr(&out));
+        }
+    }
+    assert_eq!(counter.connections(), 0, "caught before any AWS call");
 }

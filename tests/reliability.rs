@@ -381,7 +381,7 @@ fn nothing_local_is_needed_plan_and_destroy_work_from_an_empty_home_and_director
     assert_code(
         &clusterup_with_env(
             endpoint(),
-            &["destroy", "--yes", "--delete-data", "--region", "us-east-1", "--name", &ws.name],
+            &["destroy", "--yes", "--delete-data", "--region", "us-east-1", &ws.name],
             &env,
         ),
         0,
@@ -446,6 +446,40 @@ fn a_second_run_is_refused_while_the_first_holds_the_lock_and_a_dead_holder_is_t
     other.kill().expect("kill");
     let _ = other.wait();
     assert_gone(&c, &ws.name, "forced destroy");
+}
+
+/// `clusterup force-unlock NAME|FILE LOCK_ID` releases a lock whose holder is gone: only with the lock's
+/// own id (which the refusal shows), so a lock another run took since is left alone.
+#[test]
+fn force_unlock_releases_the_lock_named_by_its_id_and_nothing_else() {
+    let c = block_on(clients());
+    let ws = Workspace::from_example("web-tier.yaml", "unlock");
+    let path = ws.topology().to_string_lossy().into_owned();
+    let mut holder = std::process::Command::new("sleep").arg("60").spawn().expect("a live holder");
+    hold_lock(&c, &ws.name, holder.id());
+
+    let refused = clusterup(&["apply", "--yes", &path]);
+    assert_code(&refused, 1);
+    let text = stderr(&refused);
+    assert!(text.contains("running since 2026-11-23 00:00:00 UTC (last heartbeat "), "a readable time: {text}");
+    assert!(text.contains(&format!("`clusterup force-unlock {} test-holder`", ws.name)), "{text}");
+    assert!(!text.contains("PutParameter failed"), "the lock is not an AWS failure: {text}");
+
+    let wrong = clusterup(&["force-unlock", &ws.name, "another-id", "--region", "us-east-1"]);
+    assert_code(&wrong, 1);
+    assert!(stderr(&wrong).contains("has id test-holder, not another-id"), "{}", stderr(&wrong));
+    assert!(lock_exists(&c, &ws.name), "a wrong id releases nothing");
+
+    // By file or by name, as every command takes a deployment.
+    let released = clusterup(&["force-unlock", &path, "test-holder"]);
+    assert_code(&released, 0);
+    assert!(stderr(&released).contains("Released the lock of deployment"), "{}", stderr(&released));
+    assert!(!lock_exists(&c, &ws.name));
+    let again = clusterup(&["force-unlock", &ws.name, "test-holder", "--region", "us-east-1"]);
+    assert_code(&again, 1);
+    assert!(stderr(&again).contains("is not locked: nothing to release"), "{}", stderr(&again));
+    holder.kill().expect("kill");
+    let _ = holder.wait();
 }
 
 #[test]

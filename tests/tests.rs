@@ -9,6 +9,8 @@ mod canary_rollout;
 mod cli_offline;
 mod contract;
 mod data_tier;
+mod demo;
+mod examples;
 mod faults;
 mod iam;
 mod install;

@@ -1,14 +1,14 @@
-"""clusterup's local AWS emulator: moto's server with eight documented AWS behaviours restored.
+"""clusterup's local AWS emulator: moto's server with nine documented AWS behaviours restored.
 
 Takes the same options as `moto_server` (`-H HOST -p PORT`, ...). scripts/emulator.sh and the Rust test
 support (tests/support/mod.rs) start it with the project virtualenv's python.
 
-moto 5.2.5 differs from AWS in eight places that clusterup's tests cannot work around without testing
+moto 5.2.5 differs from AWS in nine places that clusterup's tests cannot work around without testing
 something other than what runs on AWS: launch template versions' user data, EMR terminating its instances,
 a load balancer's deletion protection, deleting an EFS file system's policy, Auto Scaling instance
 refresh (with the launch template version each instance runs), a group's instance maintenance policy
-and default warm-up, EMR's reconfiguration of a running instance group, and CloudWatch's Smithy RPC v2
-CBOR protocol (the only one the AWS SDK for Rust speaks to CloudWatch). Each function below restores
+and default warm-up, EMR's reconfiguration of a running instance group, EMR managed scaling, and
+CloudWatch's Smithy RPC v2 CBOR protocol (the only one the AWS SDK for Rust speaks to CloudWatch). Each function below restores
 one documented AWS behaviour, and nothing else: no patch makes the emulator accept a request that AWS
 would reject. They are tested by scripts/emulator/test_moto_server.py (run by scripts/test.sh);
 docs/localstack.md explains why they exist.
@@ -887,6 +887,87 @@ def restore_emr_instance_group_reconfiguration() -> None:
     ElasticMapReduceBackend.modify_instance_groups = modify_instance_groups
 
 
+def restore_emr_managed_scaling() -> None:
+    """EMR managed scaling: a cluster keeps the ManagedScalingPolicy it is given, as AWS does.
+
+    AWS: RunJobFlow takes a ManagedScalingPolicy; PutManagedScalingPolicy creates or replaces a cluster's
+    policy, GetManagedScalingPolicy returns it (no ManagedScalingPolicy member when the cluster has none),
+    RemoveManagedScalingPolicy removes it. The policy is the cluster's own: each cluster has at most one.
+    https://docs.aws.amazon.com/emr/latest/APIReference/API_PutManagedScalingPolicy.html
+    https://docs.aws.amazon.com/emr/latest/APIReference/API_GetManagedScalingPolicy.html
+    https://docs.aws.amazon.com/emr/latest/APIReference/API_RemoveManagedScalingPolicy.html
+    https://docs.aws.amazon.com/emr/latest/APIReference/API_RunJobFlow.html
+    https://docs.aws.amazon.com/emr/latest/APIReference/API_ManagedScalingPolicy.html
+    https://docs.aws.amazon.com/emr/latest/APIReference/API_ComputeLimits.html
+
+    moto 5.2.5 has none of the three calls (a 500, "not implemented") and drops RunJobFlow's
+    ManagedScalingPolicy. The patch keeps the policy on moto's Cluster, so a deleted cluster takes it
+    along and /moto-api/reset clears it; an unknown cluster id is refused by moto's own DescribeCluster
+    lookup (InvalidRequestException), as the other cluster calls refuse it.
+
+    Refused as the API model says (botocore emr service-2.json): a ComputeLimits without UnitType,
+    MinimumCapacityUnits or MaximumCapacityUnits (required members), or a UnitType outside its enum
+    (InstanceFleetUnits, Instances, VCPU), with ValidationException, the code AWS's JSON services answer a
+    request their model rejects with; the messages are ours. The limits' relations (maximum at least the
+    minimum, ...) are not checked here: clusterup checks them offline (`spark.scaling`), and the emulator
+    accepts nothing for it that the model refuses.
+    """
+    from moto.emr.exceptions import ValidationException
+    from moto.emr.models import Cluster
+    from moto.emr.responses import ElasticMapReduceResponse
+    from moto.core.responses import ActionResult, EmptyResult
+
+    # A cluster made before the patch, or without a policy, has none.
+    Cluster.managed_scaling_policy = None
+    unit_types = ("InstanceFleetUnits", "Instances", "VCPU")
+
+    def checked(policy):
+        limits = (policy or {}).get("ComputeLimits")
+        if not limits:
+            raise ValidationException("ManagedScalingPolicy.ComputeLimits is required.")
+        for member in ("UnitType", "MinimumCapacityUnits", "MaximumCapacityUnits"):
+            if limits.get(member) is None:
+                raise ValidationException(f"ManagedScalingPolicy.ComputeLimits.{member} is required.")
+        if limits["UnitType"] not in unit_types:
+            raise ValidationException(
+                f"ComputeLimits.UnitType {limits['UnitType']!r} is not one of {', '.join(unit_types)}."
+            )
+        return policy
+
+    def put(self):
+        cluster = self.backend.describe_cluster(self._get_param("ClusterId"))
+        cluster.managed_scaling_policy = checked(self._get_param("ManagedScalingPolicy"))
+        return EmptyResult()
+
+    def get(self):
+        cluster = self.backend.describe_cluster(self._get_param("ClusterId"))
+        if cluster.managed_scaling_policy is None:
+            return ActionResult({})
+        return ActionResult({"ManagedScalingPolicy": cluster.managed_scaling_policy})
+
+    def remove(self):
+        cluster = self.backend.describe_cluster(self._get_param("ClusterId"))
+        cluster.managed_scaling_policy = None
+        return EmptyResult()
+
+    original_run_job_flow = ElasticMapReduceResponse.run_job_flow
+
+    def run_job_flow(self):
+        policy = self._get_param("ManagedScalingPolicy")
+        # Checked before moto makes the cluster, so a refused request makes nothing.
+        if policy is not None:
+            checked(policy)
+        result = original_run_job_flow(self)
+        if policy is not None:
+            self.backend.describe_cluster(result.result["JobFlowId"]).managed_scaling_policy = policy
+        return result
+
+    ElasticMapReduceResponse.put_managed_scaling_policy = put
+    ElasticMapReduceResponse.get_managed_scaling_policy = get
+    ElasticMapReduceResponse.remove_managed_scaling_policy = remove
+    ElasticMapReduceResponse.run_job_flow = run_job_flow
+
+
 def main() -> None:
     if moto.__version__ != PATCHED_FOR:
         sys.exit(
@@ -900,6 +981,7 @@ def main() -> None:
     restore_auto_scaling_instance_refresh()
     restore_instance_maintenance_policy()
     restore_emr_instance_group_reconfiguration()
+    restore_emr_managed_scaling()
     restore_cloudwatch_rpc_v2_cbor()
     serve(sys.argv[1:])
 

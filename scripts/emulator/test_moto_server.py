@@ -811,5 +811,58 @@ class EmrInstanceGroupReconfiguration(unittest.TestCase):
             self.assertEqual(self.group(cluster, "MASTER").get("ConfigurationsVersion", 0), 0)
 
 
+class EmrManagedScaling(unittest.TestCase):
+    """restore_emr_managed_scaling"""
+
+    LIMITS = {"UnitType": "Instances", "MinimumCapacityUnits": 2, "MaximumCapacityUnits": 10}
+
+    def setUp(self):
+        self.emr = client("emr")
+
+    def start_cluster(self, **extra):
+        groups = [
+            {"InstanceRole": "MASTER", "InstanceType": "m5.xlarge", "InstanceCount": 1, "Market": "ON_DEMAND"},
+            {"InstanceRole": "CORE", "InstanceType": "m5.xlarge", "InstanceCount": 2, "Market": "ON_DEMAND"},
+        ]
+        return self.emr.run_job_flow(
+            Name=f"patch-test-{uuid.uuid4().hex[:8]}",
+            ReleaseLabel="emr-7.14.0",
+            Applications=[{"Name": "Spark"}],
+            Instances={"InstanceGroups": groups, "KeepJobFlowAliveWhenNoSteps": True},
+            JobFlowRole="EMR_EC2_DefaultRole",
+            ServiceRole="EMR_DefaultRole",
+            **extra,
+        )["JobFlowId"]
+
+    def policy_of(self, cluster):
+        return self.emr.get_managed_scaling_policy(ClusterId=cluster).get("ManagedScalingPolicy")
+
+    def test_run_job_flow_keeps_the_policy_and_put_get_remove_work_per_cluster(self):
+        # Unpatched: every call below is an empty 500, and RunJobFlow drops the policy.
+        with_policy = self.start_cluster(ManagedScalingPolicy={"ComputeLimits": self.LIMITS})
+        without = self.start_cluster()
+        self.assertEqual(self.policy_of(with_policy), {"ComputeLimits": self.LIMITS})
+        self.assertIsNone(self.policy_of(without))
+
+        wider = {**self.LIMITS, "MaximumCapacityUnits": 12}
+        self.emr.put_managed_scaling_policy(ClusterId=without, ManagedScalingPolicy={"ComputeLimits": wider})
+        self.assertEqual(self.policy_of(without), {"ComputeLimits": wider})
+        self.assertEqual(self.policy_of(with_policy), {"ComputeLimits": self.LIMITS}, "another cluster's is its own")
+
+        self.emr.remove_managed_scaling_policy(ClusterId=with_policy)
+        self.assertIsNone(self.policy_of(with_policy))
+        self.assertEqual(self.policy_of(without), {"ComputeLimits": wider})
+
+    def test_an_unknown_cluster_and_a_policy_the_model_refuses_are_refused(self):
+        status, code, _ = error_of(self.emr.get_managed_scaling_policy, ClusterId="j-NOSUCHCLUSTER")
+        self.assertEqual((status, code), (400, "InvalidRequestException"))
+        cluster = self.start_cluster()
+        # boto3 checks required members itself; send an enum value the model does not have.
+        bad = {"ComputeLimits": {**self.LIMITS, "UnitType": "Nodes"}}
+        status, code, _ = error_of(self.emr.put_managed_scaling_policy, ClusterId=cluster, ManagedScalingPolicy=bad)
+        self.assertEqual((status, code), (400, "ValidationException"))
+        self.assertIsNone(self.policy_of(cluster), "a refused put changes nothing")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

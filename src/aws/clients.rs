@@ -47,6 +47,9 @@ pub struct Aws {
     /// Where the clients get their credentials (the standard chain, or `--profile`); `check_credentials`
     /// asks it directly, as the service clients' own configs no longer expose it.
     pub credentials: Option<aws_sdk_sts::config::SharedCredentialsProvider>,
+    /// Whether reads that only describe a resource may fail without failing the command (destroy,
+    /// `status`, `output`: see [`super::Reads`]); strict unless a command says otherwise.
+    pub reads: super::Reads,
 }
 
 /// Build the clients. Makes no network call: credentials are resolved lazily on the first request.
@@ -128,6 +131,7 @@ impl Aws {
             calls,
             batches: Batches::default(),
             credentials: config.credentials_provider(),
+            reads: super::Reads::default(),
         }
     }
 }

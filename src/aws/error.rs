@@ -23,6 +23,9 @@ pub enum ErrorClass {
     AlreadyExists,
     /// Rate limited; the SDK has retried already.
     Throttled,
+    /// The endpoint does not implement the call (an emulator's gap: HTTP 501, a `NotImplemented` code,
+    /// or a message saying so). Re-running gets the same answer.
+    NotImplemented,
     /// A network failure, timeout or 5xx; the SDK has retried already.
     Transient,
     /// Credentials missing, expired or not allowed to make the call.
@@ -67,6 +70,19 @@ impl AwsError {
         match self.class {
             ErrorClass::Auth => format!(
                 "check the AWS credentials (profile, environment, SSO session) and that they allow {}",
+                self.call
+            ),
+            ErrorClass::NotImplemented => format!(
+                "the endpoint does not implement {}, so re-running will not help. AWS itself does; on an emulator \
+                 (LocalStack, moto) see docs/localstack.md for what it lacks, or run against AWS",
+                self.call
+            ),
+            // A 5xx without an AWS error code is not how AWS answers (its 5xx carry InternalError or
+            // ServiceUnavailable): an emulator's crash, or a proxy in between.
+            ErrorClass::Transient if self.code.is_none() && self.message.starts_with("HTTP 5") => format!(
+                "the endpoint answered {} with a server error but no AWS error code, which AWS does not do: if it is \
+                 an emulator, it probably does not implement the call (its log says), and re-running will not help; \
+                 if it is AWS behind a proxy, re-run the same command to resume where it stopped",
                 self.call
             ),
             ErrorClass::Throttled | ErrorClass::Transient | ErrorClass::NotYetVisible => {
@@ -162,9 +178,18 @@ fn classify_code(code: &str) -> ErrorClass {
         | "ExpiredTokenException"
         | "UnrecognizedClientException"
         | "SignatureDoesNotMatch" => ErrorClass::Auth,
+        "NotImplemented" | "NotImplementedException" => ErrorClass::NotImplemented,
         "InternalError" | "InternalFailure" | "ServiceUnavailable" | "Unavailable" => ErrorClass::Transient,
         _ => ErrorClass::Other,
     }
+}
+
+/// Whether an answer says the endpoint lacks the call: LocalStack answers `501` with "... not yet
+/// implemented or pro feature", moto's responses (where they reach the client) say "has not been
+/// implemented". AWS itself never does: it implements every operation of its model.
+fn says_not_implemented(status: u16, message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    status == 501 || message.contains("not yet implemented") || message.contains("has not been implemented")
 }
 
 /// A field of an AWS answer that AWS always returns, read strictly: its absence is an error naming the call
@@ -234,6 +259,8 @@ where
                     let message = message.unwrap_or("(AWS sent no message)").to_owned();
                     let class = if iam_not_yet_visible(code, &message) {
                         ErrorClass::NotYetVisible
+                    } else if says_not_implemented(service.raw().status().as_u16(), &message) {
+                        ErrorClass::NotImplemented
                     } else {
                         classify_code(code)
                     };
@@ -246,7 +273,13 @@ where
                     if let Some(message) = message {
                         text = format!("{message} ({text})");
                     }
-                    (None, text, classify_status(raw.status().as_u16()))
+                    let status = raw.status().as_u16();
+                    let class = if says_not_implemented(status, &text) {
+                        ErrorClass::NotImplemented
+                    } else {
+                        classify_status(status)
+                    };
+                    (None, text, class)
                 }
             }
         }
@@ -379,6 +412,46 @@ mod tests {
         assert_eq!(classify_code("UnauthorizedOperation"), ErrorClass::Auth);
         assert_eq!(classify_code("InvalidGroup.Duplicate"), ErrorClass::AlreadyExists);
         assert_eq!(classify_code("VpcLimitExceeded"), ErrorClass::Other);
+    }
+
+    /// An answer with an AWS error code, as the SDK reads one.
+    fn coded_error(status: u16, code: &str, message: &str) -> AwsError {
+        use aws_sdk_autoscaling::operation::update_auto_scaling_group::UpdateAutoScalingGroupError;
+        use aws_smithy_types::body::SdkBody;
+        let raw = HttpResponse::new(status.try_into().expect("status"), SdkBody::from(""));
+        let meta = aws_smithy_types::error::ErrorMetadata::builder().code(code).message(message).build();
+        let err = UpdateAutoScalingGroupError::generic(meta);
+        from_sdk(SdkError::service_error(err, raw), "UpdateAutoScalingGroup", "app/auto-scaling-group")
+    }
+
+    #[test]
+    fn a_call_the_endpoint_lacks_is_not_transient_and_its_hint_does_not_say_re_run() {
+        // LocalStack: 501 and "not yet implemented"; a plain 501; a NotImplemented code.
+        for err in [
+            coded_error(
+                501,
+                "InternalFailure",
+                "API action 'GetManagedScalingPolicy' for service 'emr' not yet implemented or pro feature",
+            ),
+            service_error(501, "", None),
+            coded_error(400, "NotImplemented", "A header you provided implies functionality that is not implemented"),
+        ] {
+            assert_eq!(err.class, ErrorClass::NotImplemented, "{err}");
+            let hint = err.hint();
+            assert!(hint.contains("does not implement UpdateAutoScalingGroup"), "{hint}");
+            assert!(hint.contains("re-running will not help"), "{hint}");
+            assert!(!hint.contains("resume"), "{hint}");
+        }
+        // AWS's own server errors stay transient: they carry a code.
+        assert_eq!(coded_error(500, "InternalFailure", "try again").class, ErrorClass::Transient);
+        assert!(coded_error(500, "InternalFailure", "try again").hint().contains("resume"));
+    }
+
+    #[test]
+    fn a_server_error_without_a_code_says_an_emulator_may_lack_the_call() {
+        let hint = service_error(500, "<html><title>500 Internal Server Error</title></html>", None).hint();
+        assert!(hint.contains("no AWS error code, which AWS does not do"), "{hint}");
+        assert!(hint.contains("probably does not implement the call"), "{hint}");
     }
 
     fn service_error(status: u16, body: &'static str, endpoint: Option<&str>) -> AwsError {

@@ -13,6 +13,7 @@ use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
 use super::error::Endpoint;
@@ -93,10 +94,47 @@ impl HttpConnector for MeteredConnector {
         HttpConnectorFuture::new(async move {
             client.limiter.acquire().await;
             client.calls.record(client.service);
-            let mut response = inner.call(request).await?;
+            let mut response = inner.call(request).await.map_err(|err| unreachable(err, &endpoint.0))?;
             response.add_extension(endpoint);
             Ok(response)
         })
+    }
+}
+
+/// A connection failure says which endpoint could not be reached (`could not reach http://127.0.0.1:
+/// 4566: ... Connection refused`): with an endpoint override, or a region that does not exist, the URL
+/// is the first thing to check. The kind (I/O, timeout, ...) stays, since retries depend on it.
+fn unreachable(err: ConnectorError, endpoint: &str) -> ConnectorError {
+    let timeout = err.is_timeout();
+    let (io, user, other) = (err.is_io(), err.is_user(), err.as_other());
+    let wrapped: aws_smithy_runtime_api::box_error::BoxError =
+        Box::new(Unreachable { endpoint: endpoint.to_owned(), cause: err });
+    if timeout {
+        ConnectorError::timeout(wrapped)
+    } else if io {
+        ConnectorError::io(wrapped)
+    } else if user {
+        ConnectorError::user(wrapped)
+    } else {
+        ConnectorError::other(wrapped, other)
+    }
+}
+
+#[derive(Debug)]
+struct Unreachable {
+    endpoint: String,
+    cause: ConnectorError,
+}
+
+impl std::fmt::Display for Unreachable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "no answer from {}", self.endpoint)
+    }
+}
+
+impl std::error::Error for Unreachable {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.cause)
     }
 }
 

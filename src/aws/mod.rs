@@ -12,6 +12,7 @@ mod identity;
 pub mod kill_switch;
 mod poll;
 pub mod rate_limit;
+mod reads;
 mod service;
 
 pub use batch::Batches;
@@ -19,6 +20,7 @@ pub use clients::{connect, Aws, ConnectOptions};
 pub use endpoint::parse_endpoint_url;
 pub use error::{AwsError, ErrorClass, Outcome, Required, ResultExt};
 pub use http::ApiCalls;
-pub use identity::{check_credentials, CredentialsError, Identity};
+pub use identity::{check_credentials, check_profile, CredentialsError, Identity};
 pub use poll::{poll, poll_in_windows, Look, Plausible, PollPolicy, PollStatus, Schedule};
+pub use reads::Reads;
 pub use service::Service;

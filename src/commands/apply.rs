@@ -4,12 +4,12 @@ use std::sync::Arc;
 use anyhow::{bail, Result};
 
 use super::{
-    confirm, context_for, guard_data, load_topology, locked, make_plan, read, show_plan, stop_on_ctrl_c, Confirm,
-    ExitStatus,
+    confirm, context_for, guard_data, interrupted_before_changes, load_topology, locked, make_plan, read, show_plan,
+    until_stopped, Confirm, ExitStatus, Locked,
 };
 use crate::cli::{AwsArgs, PlanArgs, RunArgs};
 use crate::compose::{outputs, serving};
-use crate::engine::{execute, Report};
+use crate::engine::{execute, Report, StopSignal};
 use crate::model::Op;
 use crate::output::{render_outputs, render_serving, render_time_summary, Printer, ProgressView};
 use crate::plan::{sha256_hex, SavedPlan};
@@ -20,6 +20,7 @@ pub async fn run(
     run: &RunArgs,
     file: &Path,
     how: Confirm,
+    stop: &StopSignal,
     printer: &Printer,
 ) -> Result<ExitStatus> {
     let text = read(file)?;
@@ -37,11 +38,18 @@ pub async fn run(
         }
     }
     let topology = load_topology(&topology_path, printer)?;
-    let ctx = context_for(g, run.delete_data, &topology).await?;
-    locked(&ctx, "apply", how.force_unlock, printer, || async {
+    let resume = format!("clusterup apply {}", file.display());
+    let Some(ctx) = until_stopped(stop, context_for(g, run.delete_data, &topology)).await? else {
+        return Ok(interrupted_before_changes(printer, &resume));
+    };
+    let lock = Locked { ctx: &ctx, command: "apply", force: how.force_unlock, stop, resume: &resume };
+    locked(lock, printer, || async {
         // A saved plan is compared with a fresh one made the same way.
         let options = PlanArgs { set_desired: options.set_desired || saved.as_ref().is_some_and(|s| s.set_desired) };
-        let (plan, rollout) = make_plan(&ctx, &topology, &topology_path, options).await?;
+        let Some((plan, rollout)) = until_stopped(stop, make_plan(&ctx, &topology, &topology_path, options)).await?
+        else {
+            return Ok(interrupted_before_changes(printer, &resume));
+        };
         if let Some(why) = crate::rollout::refusal(&plan, &rollout, &topology_path.display().to_string()) {
             show_plan(&plan, how.compact, printer);
             bail!(why);
@@ -65,17 +73,28 @@ pub async fn run(
         // A saved plan was reviewed when it was made; otherwise show it and ask.
         if saved.is_none() {
             show_plan(&plan, how.compact, printer);
-            if !how.yes && !confirm(printer, "Apply these changes?", "apply")? {
-                printer.status("Apply cancelled; nothing was changed.");
-                return Ok(ExitStatus::Failure);
+            // What it will cost, before the question: the table's prices (no call to the Price List API).
+            if !printer.quiet {
+                let (cost, change) = super::plan::plan_cost(&ctx, &plan, false).await?;
+                super::plan::show_cost(&cost, change.as_deref(), &plan, printer);
+            }
+            if !how.yes {
+                match confirm(printer, stop, "Apply these changes?", "apply").await? {
+                    Some(true) => {}
+                    Some(false) => {
+                        printer.status("Apply cancelled; nothing was changed.");
+                        return Ok(ExitStatus::Failure);
+                    }
+                    None => return Ok(interrupted_before_changes(printer, &resume)),
+                }
             }
         }
 
-        let stop = stop_on_ctrl_c();
         let view = Arc::new(ProgressView::new(printer.clone(), &plan, "Applying"));
-        let report = execute(&plan, Arc::new(ctx.clone()), usize::from(run.parallelism), view.clone(), stop).await;
+        let report =
+            execute(&plan, Arc::new(ctx.clone()), usize::from(run.parallelism), view.clone(), stop.clone()).await;
         view.finish();
-        finish(&report, printer, "apply", &format!("clusterup apply {}", topology_path.display()))?;
+        finish(&report, printer, "apply", &resume)?;
         if report.succeeded() {
             printer.status(&format!(
                 "\nApply complete in {:.1}s: {} created, {} updated, {} deleted.\n",
@@ -112,13 +131,26 @@ pub(super) fn finish(report: &Report, printer: &Printer, verb: &str, resume: &st
     }
     let failures: Vec<_> = report.failures().collect();
     let not_started = report.nodes.iter().filter(|(_, o)| matches!(o, crate::engine::Outcome::NotStarted)).count();
+    let abandoned = report.nodes.iter().filter(|(_, o)| matches!(o, crate::engine::Outcome::Interrupted)).count();
     let skipped = report.nodes.iter().filter(|(_, o)| matches!(o, crate::engine::Outcome::Skipped { .. })).count();
     for (node, error) in &failures {
         printer.error(&format!("{} {}: {error}", node.op.verb().0, node.address));
     }
     let done = report.nodes.iter().filter(|(_, o)| matches!(o, crate::engine::Outcome::Done(_))).count();
+    let abandoned =
+        if abandoned > 0 { format!(", {abandoned} left unfinished at the interrupt") } else { String::new() };
+    // A call the endpoint does not implement fails the same way on every run: resuming will not help.
+    let lacking: Vec<&str> = failures.iter().filter_map(|(_, error)| error.not_implemented_call()).collect();
+    let next = if lacking.is_empty() {
+        format!("Everything done so far is recorded in AWS tags; run `{resume}` again to resume where it stopped.")
+    } else {
+        format!(
+            "Everything done so far is recorded in AWS tags, but the endpoint does not implement {}: running `{resume}` again will stop at the same place (see the hint above).",
+            lacking.join(", ")
+        )
+    };
     printer.status(&format!(
-        "\n{} {verb}: {done} actions done, {} failed, {skipped} skipped because of a failure, {not_started} not started.\nEverything done so far is recorded in AWS tags; run `{resume}` again to resume where it stopped.",
+        "\n{} {verb}: {done} actions done, {} failed, {skipped} skipped because of a failure{abandoned}, {not_started} not started.\n{next}",
         if report.stopped { "Interrupted" } else { "Incomplete" },
         failures.len(),
     ));

@@ -1,63 +1,70 @@
-use std::io::{BufRead, IsTerminal};
-use std::path::Path;
+use std::io::IsTerminal;
 use std::sync::Arc;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 
 use super::apply::{finish, status_of};
+use super::target::resolve;
 use super::{
-    context, context_for, guard_data, load_topology, locked, resolve_region, show_plan, stop_on_ctrl_c, Confirm,
-    ExitStatus,
+    ask, guard_data, interrupted_before_changes, lenient, locked, show_plan, until_stopped, warn_skipped_reads,
+    Confirm, ExitStatus, Locked,
 };
 use crate::cli::{AwsArgs, RunArgs};
-use crate::engine::execute;
+use crate::engine::{execute, StopSignal};
 use crate::output::{render_time_summary, Printer, ProgressView};
 use crate::plan::Plan;
 use crate::resources::leftovers::final_check;
 use crate::resources::{discover_all, Ctx};
 
+/// Destroy the deployment `target` names (NAME or FILE).
 pub async fn run(
     g: &AwsArgs,
     run: &RunArgs,
-    file: Option<&Path>,
-    name: Option<&str>,
+    target: &str,
     how: Confirm,
+    stop: &StopSignal,
     printer: &Printer,
 ) -> Result<ExitStatus> {
-    let ctx = match (file, name) {
-        (Some(file), _) => context_for(g, run.delete_data, &load_topology(file, printer)?).await?,
-        (None, Some(name)) => context(g, run.delete_data, name, resolve_region(g).await?, None).await?,
-        (None, None) => bail!("name a topology file or pass --name"),
+    let resume = format!("clusterup destroy {target}");
+    let Some(resolved) = until_stopped(stop, resolve(g, target, run.delete_data, printer)).await? else {
+        return Ok(interrupted_before_changes(printer, &resume));
     };
-    let resume = match file {
-        Some(f) => format!("clusterup destroy {}", f.display()),
-        None => format!("clusterup destroy --name {}", ctx.deployment),
-    };
+    // Deleting needs each resource's id, not its attributes: a read that only describes one may fail.
+    let ctx = lenient(resolved.ctx);
     // Nothing found may mean the wrong place was searched: the region comes from the topology, or
     // from --region and the AWS chain; the account from the credentials.
-    let hint = match file {
+    let hint = match resolved.topology {
         Some(_) => "wrong --profile or AWS account?",
         None => "wrong --region or --profile?",
     };
-    locked(&ctx, "destroy", how.force_unlock, printer, || async {
-        let actuals = discover_all(&ctx).await?;
+    let lock = Locked { ctx: &ctx, command: "destroy", force: how.force_unlock, stop, resume: &resume };
+    locked(lock, printer, || async {
+        let actuals = until_stopped(stop, async { Ok(discover_all(&ctx).await?) }).await;
+        warn_skipped_reads(&ctx, printer, "destroy");
+        let Some(actuals) = actuals? else { return Ok(interrupted_before_changes(printer, &resume)) };
         if actuals.is_empty() {
             printer.status(&format!(
                 "Nothing to destroy: no resource is tagged clusterup:deployment={} in {} ({hint}).",
                 ctx.deployment, ctx.aws.region
             ));
-            return verify_nothing_left(&ctx, printer).await;
+            return verify_nothing_left(&ctx, stop, &resume, printer).await;
         }
         let plan = Plan::destroy_all(&ctx.deployment, &ctx.aws.region, actuals);
         show_plan(&plan, how.compact, printer);
         guard_data(&plan, &ctx)?;
-        if !how.yes && !confirm_destroy(printer, &ctx.deployment, &ctx.aws.region)? {
-            printer.status("Destroy cancelled; nothing was changed.");
-            return Ok(ExitStatus::Failure);
+        if !how.yes {
+            match confirm_destroy(printer, stop, &ctx.deployment, &ctx.aws.region).await? {
+                Some(true) => {}
+                Some(false) => {
+                    printer.status("Destroy cancelled; nothing was changed.");
+                    return Ok(ExitStatus::Failure);
+                }
+                None => return Ok(interrupted_before_changes(printer, &resume)),
+            }
         }
-        let stop = stop_on_ctrl_c();
         let view = Arc::new(ProgressView::new(printer.clone(), &plan, "Destroying"));
-        let report = execute(&plan, Arc::new(ctx.clone()), usize::from(run.parallelism), view.clone(), stop).await;
+        let report =
+            execute(&plan, Arc::new(ctx.clone()), usize::from(run.parallelism), view.clone(), stop.clone()).await;
         view.finish();
         finish(&report, printer, "destroy", &resume)?;
         if !report.succeeded() {
@@ -65,26 +72,24 @@ pub async fn run(
         }
         printer.status(&format!("\nDeleted {} resources in {:.1}s.", report.nodes.len(), report.elapsed.as_secs_f64()));
         printer.status(&render_time_summary(&report, &ctx.aws.calls.by_service(), printer.err_style()));
-        verify_nothing_left(&ctx, printer).await
+        verify_nothing_left(&ctx, stop, &resume, printer).await
     })
     .await
 }
 
 /// Destroying cannot be taken back, so a stray `y` or Enter must not do it: the deployment's name (or
 /// `yes`) has to be typed out. Without a terminal there is nobody to ask: refuse, and say how to proceed.
-fn confirm_destroy(printer: &Printer, deployment: &str, region: &str) -> Result<bool> {
+async fn confirm_destroy(printer: &Printer, stop: &StopSignal, deployment: &str, region: &str) -> Result<Option<bool>> {
     if !std::io::stdin().is_terminal() {
         bail!("refusing to destroy without confirmation: standard input is not a terminal. Re-run with --yes to destroy non-interactively");
     }
     let style = printer.err_style();
-    printer.prompt(&format!(
+    let question = format!(
         "{}\nType the deployment name ({}) or yes to confirm: ",
         style.bold(&format!("Destroy every resource of deployment {deployment} in {region}? This cannot be undone.")),
         style.bold(deployment)
-    ));
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).context("reading the answer")?;
-    Ok(typed_consent(&answer, deployment))
+    );
+    Ok(ask(printer, stop, &question).await?.map(|answer| typed_consent(&answer, deployment)))
 }
 
 /// The answer agrees to destroy `deployment`: its name or `yes`, typed in full.
@@ -96,8 +101,15 @@ fn typed_consent(answer: &str, deployment: &str) -> bool {
 /// Ask AWS again; anything still tagged with the deployment makes destroy fail, loudly, with its id.
 /// What AWS keeps on purpose (the final snapshot, EFS's backups) is named, with what it costs and the
 /// command that deletes it, and does not fail the run.
-async fn verify_nothing_left(ctx: &Ctx, printer: &Printer) -> Result<ExitStatus> {
-    let check = final_check(ctx).await?;
+async fn verify_nothing_left(ctx: &Ctx, stop: &StopSignal, resume: &str, printer: &Printer) -> Result<ExitStatus> {
+    let check = until_stopped(stop, async { Ok(final_check(ctx).await?) }).await;
+    warn_skipped_reads(ctx, printer, "destroy");
+    let Some(check) = check? else {
+        printer.status(&format!(
+            "\nInterrupted while checking that nothing is left; run `{resume}` again to check (and delete anything left)."
+        ));
+        return Ok(ExitStatus::Interrupted);
+    };
     for kept in &check.kept {
         printer.status(&format!("Kept: {} {} ({})", kept.what, kept.id, kept.note));
     }

@@ -1,16 +1,20 @@
 use anyhow::{bail, Result};
 
-use super::{context, resolve_region, ExitStatus};
+use super::target::resolve;
+use super::{lenient, warn_skipped_reads, ExitStatus};
 use crate::cli::AwsArgs;
 use crate::compose::outputs;
 use crate::output::{outputs_json, render_outputs, Printer};
 use crate::resources::discover_all;
 
-pub async fn run(g: &AwsArgs, name: &str, json: bool, printer: &Printer) -> Result<ExitStatus> {
-    let region = resolve_region(g).await?;
-    let ctx = context(g, false, name, region.clone(), None).await?;
-    let resources = discover_all(&ctx).await?;
+/// The outputs of the deployment `target` names (NAME or FILE), read from AWS.
+pub async fn run(g: &AwsArgs, target: &str, json: bool, printer: &Printer) -> Result<ExitStatus> {
+    let ctx = lenient(resolve(g, target, false, printer).await?.ctx);
+    let resources = discover_all(&ctx).await;
+    warn_skipped_reads(&ctx, printer, "output");
+    let resources = resources?;
     if resources.is_empty() {
+        let (name, region) = (&ctx.deployment, &ctx.aws.region);
         bail!("no deployment named {name} in {region}: nothing is tagged clusterup:deployment={name} there (wrong --region or --profile?)");
     }
     let values = outputs(&resources);

@@ -2,11 +2,11 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::status::estimate;
+use super::status::prices;
 use super::{context_for, load_topology, make_plan, read, show_plan, ExitStatus};
 use crate::cli::{AwsArgs, PlanArgs};
-use crate::cost::Item;
-use crate::output::{render_calls, render_cost, Printer};
+use crate::cost::{Estimate, Item};
+use crate::output::{render_calls, render_cost, render_cost_change, Printer};
 use crate::plan::SavedPlan;
 
 /// How the plan is shown (JSON, in full by default, or compact), priced and answered.
@@ -18,6 +18,35 @@ pub struct View {
     pub pricing_api: bool,
     /// Exit 2 when the plan has changes.
     pub detailed_exitcode: bool,
+}
+
+/// What the deployment costs once the plan is applied (every resource the plan keeps, as the topology
+/// wants it) and, for a plan that changes a deployment that exists, what that changes the monthly cost
+/// by (`$412.00 → $538.00/month, +$126.00`).
+pub(super) async fn plan_cost(
+    ctx: &crate::resources::Ctx,
+    plan: &crate::plan::Plan,
+    pricing_api: bool,
+) -> Result<(Estimate, Option<String>)> {
+    let wanted: Vec<Item<'_>> = plan.changes.iter().filter_map(|c| c.desired.as_ref()).map(Item::from).collect();
+    let existing = plan.actuals();
+    let now: Vec<Item<'_>> = existing.iter().map(Item::from).collect();
+    let both: Vec<Item<'_>> = wanted.iter().chain(&now).cloned().collect();
+    // One set of prices for both, so the difference is made of the same figures.
+    let prices = prices(ctx, &both, pricing_api).await?;
+    let after = crate::cost::estimate(&wanted, &prices);
+    let change = (plan.has_changes() && !now.is_empty())
+        .then(|| after.change_from(&crate::cost::estimate(&now, &prices)))
+        .flatten();
+    Ok((after, change))
+}
+
+/// The estimate under the plan, and what the plan changes the monthly cost by.
+pub(super) fn show_cost(cost: &Estimate, change: Option<&str>, plan: &crate::plan::Plan, printer: &Printer) {
+    printer.out(&render_cost(cost, Some(plan), printer.out_style()));
+    if let Some(change) = change {
+        printer.out(&render_cost_change(change, printer.out_style()));
+    }
 }
 
 pub async fn run(
@@ -34,9 +63,7 @@ pub async fn run(
     let started = std::time::Instant::now();
     let (plan, rollout) = make_plan(&ctx, &topology, file, options).await?;
     let planned_in = started.elapsed();
-    // What the deployment costs once applied: every resource the plan keeps, as the topology wants it.
-    let items: Vec<Item<'_>> = plan.changes.iter().filter_map(|c| c.desired.as_ref()).map(Item::from).collect();
-    let cost = estimate(&ctx, &items, view.pricing_api).await?;
+    let (cost, change) = plan_cost(&ctx, &plan, view.pricing_api).await?;
     if view.json {
         let mut body = crate::output::plan_json(&plan);
         body["cost"] = serde_json::to_value(&cost)?;
@@ -44,7 +71,7 @@ pub async fn run(
     } else {
         show_plan(&plan, view.compact, printer);
         if !printer.quiet {
-            printer.out(&render_cost(&cost, Some(&plan), printer.out_style()));
+            show_cost(&cost, change.as_deref(), &plan, printer);
         }
     }
     // Discovery costs a fixed number of calls per kind of resource, whatever the deployment's size.

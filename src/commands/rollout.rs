@@ -9,10 +9,13 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Result};
 
 use super::apply::finish;
-use super::{confirm, context_for, load_topology, locked, make_plan, show_plan, stop_on_ctrl_c, Confirm, ExitStatus};
+use super::{
+    confirm, context_for, interrupted_before_changes, load_topology, locked, make_plan, show_plan, until_stopped,
+    Confirm, ExitStatus, Locked,
+};
 use crate::cli::{AwsArgs, PlanArgs, RolloutArgs};
 use crate::compose;
-use crate::engine::execute;
+use crate::engine::{execute, StopSignal, GRACE};
 use crate::model::names::app;
 use crate::model::{Kind, Value};
 use crate::output::{Printer, ProgressView};
@@ -22,15 +25,41 @@ use crate::resources::{discover_all, Ctx};
 use crate::rollout::{self, template_version, Event, Hook, Input, Options, Outcome, Phase, State, Steps};
 use crate::topology::{Stickiness, Topology};
 
-pub async fn run(g: &AwsArgs, args: RolloutArgs, file: &Path, how: Confirm, printer: &Printer) -> Result<ExitStatus> {
+pub async fn run(
+    g: &AwsArgs,
+    args: RolloutArgs,
+    file: &Path,
+    how: Confirm,
+    stop: &StopSignal,
+    printer: &Printer,
+) -> Result<ExitStatus> {
     let topology = load_topology(file, printer)?;
-    let ctx = context_for(g, false, &topology).await?;
     let shown = file.display().to_string();
-    locked(&ctx, "rollout", how.force_unlock, printer, || async {
-        let (plan, state) = make_plan(&ctx, &topology, file, PlanArgs::default()).await?;
+    let resume = match &args.canary {
+        Some(steps) => format!("clusterup rollout {shown} --canary {}", steps_arg(steps)),
+        None => format!("clusterup rollout {shown} --rollback"),
+    };
+    let Some(ctx) = until_stopped(stop, context_for(g, false, &topology)).await? else {
+        return Ok(interrupted_before_changes(printer, &resume));
+    };
+    let lock = Locked { ctx: &ctx, command: "rollout", force: how.force_unlock, stop, resume: &resume };
+    locked(lock, printer, || async {
+        let Some((plan, state)) = until_stopped(stop, make_plan(&ctx, &topology, file, PlanArgs::default())).await?
+        else {
+            return Ok(interrupted_before_changes(printer, &resume));
+        };
         let hook = Lines::new(printer.clone());
         if args.rollback {
-            return undo(&ctx, &state, &hook, printer, &shown).await;
+            let undone = until_grace(stop, undo(&ctx, &state, &hook, printer, &shown)).await;
+            return match undone {
+                Some(undone) => undone,
+                None => {
+                    printer.status(&format!(
+                        "\nInterrupted while going back; run `{resume}` again to finish going back."
+                    ));
+                    Ok(ExitStatus::Interrupted)
+                }
+            };
         }
         let Some(steps) = args.canary.clone() else {
             bail!("give the steps with --canary (e.g. --canary 10,50,100), or --rollback to undo a rollout");
@@ -45,16 +74,18 @@ pub async fn run(g: &AwsArgs, args: RolloutArgs, file: &Path, how: Confirm, prin
             }),
         };
         let started = Instant::now();
-        let stop = stop_on_ctrl_c();
         let (state, actuals, version) = match state.phase() {
             Phase::Idle => {
-                let version = match start(&ctx, &topology, &plan, &state, &options, how, printer, &stop, &shown).await? {
+                let version = match start(&ctx, &topology, &plan, &state, &options, how, printer, stop, &shown).await? {
                     Started::Version(version) => version,
                     Started::Nothing => return Ok(ExitStatus::Success),
                     Started::Cancelled => return Ok(ExitStatus::Failure),
+                    Started::Interrupted => return Ok(ExitStatus::Interrupted),
                 };
                 // What the launch template change made, read back from AWS.
-                let actuals = discover_all(&ctx).await?;
+                let Some(actuals) = until_stopped(stop, async { Ok(discover_all(&ctx).await?) }).await? else {
+                    return Ok(interrupted(printer, &resume));
+                };
                 let state = State::read(&actuals);
                 if state.default_version().as_deref() != Some(version.as_str()) {
                     bail!(
@@ -80,10 +111,32 @@ pub async fn run(g: &AwsArgs, args: RolloutArgs, file: &Path, how: Confirm, prin
             bail!("the topology has no app group to roll out (a bug: every topology has one)");
         };
         let input = Input { canary: &canary, known: &actuals, state: &state };
-        let outcome = rollout::forward(&ctx, input, &options, &hook, &stop, &shown).await?;
-        report(&outcome, &state, &options.steps, started.elapsed(), printer, &shown)
+        // The rollout stops by itself at its next safe point (between two reads of the canary, before a
+        // step); one that is in the middle of a call or a wait past the grace period is left there, as a
+        // kill would leave it: the next run picks up where AWS says it stood.
+        let Some(outcome) = until_grace(stop, rollout::forward(&ctx, input, &options, &hook, stop, &shown)).await
+        else {
+            return Ok(interrupted(printer, &resume));
+        };
+        report(&outcome?, &state, &options.steps, started.elapsed(), printer, &shown)
     })
     .await
+}
+
+/// `work`, unless a stop comes and `work` has not ended `GRACE` later (`None`: it is dropped there).
+async fn until_grace<T>(stop: &StopSignal, work: impl std::future::Future<Output = T>) -> Option<T> {
+    tokio::select! {
+        done = work => Some(done),
+        () = async { stop.stopped().await; tokio::time::sleep(GRACE).await } => None,
+    }
+}
+
+/// A rollout interrupted where it could not stop at a safe point.
+fn interrupted(printer: &Printer, resume: &str) -> ExitStatus {
+    printer.status(&format!(
+        "\nInterrupted: the rollout stays where it stood (`clusterup status` shows the canary's share). Run `{resume}` again to resume it, or the same with --rollback instead of --canary to undo it."
+    ));
+    ExitStatus::Interrupted
 }
 
 /// How the start of a new rollout went.
@@ -94,6 +147,8 @@ enum Started {
     Nothing,
     /// The operator said no.
     Cancelled,
+    /// Ctrl-C, before anything changed or while the new version was being made (said already).
+    Interrupted,
 }
 
 /// A new rollout: what the plan changes must be a new launch template version and nothing else. Shows
@@ -107,7 +162,7 @@ async fn start(
     options: &Options,
     how: Confirm,
     printer: &Printer,
-    stop: &crate::engine::StopSignal,
+    stop: &StopSignal,
     shown: &str,
 ) -> Result<Started> {
     let Some(app_group) = &state.app_group else {
@@ -164,9 +219,18 @@ async fn start(
         crate::topology::format_duration(options.step_time),
         options.max_5xx_percent,
     ));
-    if !how.yes && !confirm(printer, "Roll out?", "roll out")? {
-        printer.status("Rollout cancelled; nothing was changed.");
-        return Ok(Started::Cancelled);
+    if !how.yes {
+        match confirm(printer, stop, "Roll out?", "roll out").await? {
+            Some(true) => {}
+            Some(false) => {
+                printer.status("Rollout cancelled; nothing was changed.");
+                return Ok(Started::Cancelled);
+            }
+            None => {
+                printer.status("\nInterrupted before anything was changed.");
+                return Ok(Started::Interrupted);
+            }
+        }
     }
 
     // The new version first; the app group is left on the one it runs.
@@ -181,6 +245,9 @@ async fn start(
             "rollout",
             &format!("clusterup rollout {shown} --canary {}", steps_arg(&options.steps)),
         )?;
+        if report.stopped {
+            return Ok(Started::Interrupted);
+        }
         if !report.succeeded() {
             bail!("the launch template change did not complete; nothing else was changed");
         }

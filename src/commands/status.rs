@@ -1,16 +1,16 @@
 use std::io::IsTerminal;
-use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use super::{context, context_for, load_topology, read, resolve_region, ExitStatus};
+use super::target::resolve;
+use super::{lenient, until_stopped, warn_skipped_reads, ExitStatus};
 use crate::cli::AwsArgs;
 use crate::cost::{self, Estimate, Item};
+use crate::engine::StopSignal;
 use crate::output::{clear_screen, render_status, Printer};
 use crate::resources::Ctx;
 use crate::status::{self, Expect, Health, Report};
-use crate::topology::Topology;
 
 /// What `status` was given.
 pub struct Options {
@@ -22,31 +22,20 @@ pub struct Options {
     pub pricing_api: bool,
 }
 
-/// A deployment named on the command line, by its topology file or its name: the AWS context, and the
-/// topology when there is one.
-pub(super) async fn resolve(g: &AwsArgs, target: &str, printer: &Printer) -> Result<(Ctx, Option<Topology>)> {
-    let path = Path::new(target);
-    if path.is_file() {
-        let topology = load_topology(path, printer)?;
-        let ctx = context_for(g, false, &topology).await?;
-        return Ok((ctx, Some(topology)));
-    }
-    let looks_like_file = target.contains('/') || target.ends_with(".yaml") || target.ends_with(".yml");
-    let is_name = !target.is_empty()
-        && target.len() <= 21
-        && target.starts_with(|c: char| c.is_ascii_lowercase())
-        && target.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if looks_like_file || !is_name {
-        // Worded as every command words a file it cannot read.
-        read(path)?;
-        bail!("{target}: neither a topology file nor a deployment name (lowercase letters, digits and hyphens, starting with a letter, at most 21)");
-    }
-    let region = resolve_region(g).await?;
-    Ok((context(g, false, target, region, None).await?, None))
-}
-
-pub async fn run(g: &AwsArgs, target: &str, options: &Options, printer: &Printer) -> Result<ExitStatus> {
-    let (ctx, topology) = resolve(g, target, printer).await?;
+/// `stop` is Ctrl-C for `--watch` (which ends with the last read's exit status, or 130 before the first
+/// read ended); a single read is a short command and ends at once at Ctrl-C.
+pub async fn run(
+    g: &AwsArgs,
+    target: &str,
+    options: &Options,
+    stop: &StopSignal,
+    printer: &Printer,
+) -> Result<ExitStatus> {
+    let Some(super::target::Target { ctx, topology }) = until_stopped(stop, resolve(g, target, false, printer)).await?
+    else {
+        return Ok(ExitStatus::Interrupted);
+    };
+    let ctx = lenient(ctx);
     let expect = topology
         .as_ref()
         .map(|t| Expect {
@@ -57,7 +46,9 @@ pub async fn run(g: &AwsArgs, target: &str, options: &Options, printer: &Printer
         // Without a topology, no tier is known to be missing: each is expected when any of it exists.
         .unwrap_or_default();
     if !options.watch {
-        let report = read_once(&ctx, expect, options).await?;
+        let report = read_once(&ctx, expect, options).await;
+        warn_skipped_reads(&ctx, printer, "status");
+        let report = report?;
         show(&report, options, printer, false)?;
         return Ok(exit_status(&report));
     }
@@ -68,10 +59,15 @@ pub async fn run(g: &AwsArgs, target: &str, options: &Options, printer: &Printer
         && std::env::var_os("NO_COLOR").is_none()
         && std::env::var("CI").map_or(true, |ci| ci != "true");
     let mut reads = 0u64;
+    let mut last = ExitStatus::Interrupted;
     loop {
         reads += 1;
-        let last = match read_once(&ctx, expect, options).await {
-            Ok(report) => {
+        // A read is dropped where it stands at Ctrl-C: it changes nothing.
+        let read = until_stopped(stop, read_once(&ctx, expect, options)).await;
+        warn_skipped_reads(&ctx, printer, "status");
+        last = match read {
+            Ok(None) => return Ok(last),
+            Ok(Some(report)) => {
                 show(&report, options, printer, in_place)?;
                 exit_status(&report)
             }
@@ -85,8 +81,8 @@ pub async fn run(g: &AwsArgs, target: &str, options: &Options, printer: &Printer
             return Ok(last);
         }
         tokio::select! {
-            _ = tokio::time::sleep(options.interval) => {}
-            _ = tokio::signal::ctrl_c() => return Ok(last),
+            () = tokio::time::sleep(options.interval) => {}
+            () = stop.stopped() => return Ok(last),
         }
     }
 }
@@ -110,7 +106,12 @@ async fn read_once(ctx: &Ctx, expect: Expect, options: &Options) -> Result<Repor
 
 /// The estimate of `items` in the context's region, priced by the table or the Price List API.
 pub(super) async fn estimate(ctx: &Ctx, items: &[Item<'_>], pricing_api: bool) -> Result<Estimate> {
-    let prices = if pricing_api {
+    Ok(cost::estimate(items, &prices(ctx, items, pricing_api).await?))
+}
+
+/// The prices `items` need in the context's region, from the table or the Price List API.
+pub(super) async fn prices(ctx: &Ctx, items: &[Item<'_>], pricing_api: bool) -> Result<cost::Prices> {
+    Ok(if pricing_api {
         let read_at = crate::aws::clock::utc_rfc3339(std::time::SystemTime::now());
         cost::api::prices(&ctx.aws.pricing, &ctx.aws.region, &cost::needed(items), read_at).await.map_err(|err| {
             anyhow!(
@@ -123,8 +124,7 @@ pub(super) async fn estimate(ctx: &Ctx, items: &[Item<'_>], pricing_api: bool) -
         })?
     } else {
         cost::table::prices(&ctx.aws.region)
-    };
-    Ok(cost::estimate(items, &prices))
+    })
 }
 
 fn show(report: &Report, options: &Options, printer: &Printer, in_place: bool) -> Result<()> {

@@ -82,18 +82,45 @@ pub struct Estimate {
     pub basis: Basis,
     pub hours_per_month: f64,
     pub lines: Vec<Line>,
-    #[serde(serialize_with = "rounded")]
-    pub total_hourly: f64,
-    #[serde(serialize_with = "rounded")]
-    pub total_monthly: f64,
+    /// None when the region has no prices at all (`unpriced_region` says why): a total of nothing
+    /// priced would read as a free deployment.
+    #[serde(serialize_with = "rounded_total")]
+    pub total_hourly: Option<f64>,
+    #[serde(serialize_with = "rounded_total")]
+    pub total_monthly: Option<f64>,
     /// Whether every price was known (else the totals are lower bounds).
     pub complete: bool,
+    /// Why nothing in the region could be priced (no table for it), said once instead of on each line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unpriced_region: Option<String>,
 }
 
 /// A figure in JSON to a millionth of a dollar: sums of binary fractions print as 83.293, not
 /// 83.29299999999999.
 fn rounded<S: serde::Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_f64((value * 1e6).round() / 1e6)
+}
+
+fn rounded_total<S: serde::Serializer>(value: &Option<f64>, serializer: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(value) => rounded(value, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+impl Estimate {
+    /// `$412.00 → $538.00/month, +$126.00`: what applying changes the monthly cost by, from `before`
+    /// (what exists) to `self` (what the topology wants). None when either is not fully priced: a
+    /// difference of figures that leave things out would be a false figure.
+    pub fn change_from(&self, before: &Estimate) -> Option<String> {
+        if !self.complete || !before.complete {
+            return None;
+        }
+        let (from, to) = (before.total_monthly?, self.total_monthly?);
+        let delta = to - from;
+        let sign = if delta < 0.0 { "-" } else { "+" };
+        Some(format!("${from:.2} \u{2192} ${to:.2}/month, {sign}${:.2}", delta.abs()))
+    }
 }
 
 /// The prices `items` need.
@@ -133,15 +160,19 @@ pub fn estimate(items: &[Item<'_>], prices: &Prices) -> Estimate {
     }
     lines.sort_by(|a, b| a.address.cmp(&b.address));
     let total_hourly: f64 = lines.iter().map(|l| l.hourly).sum();
+    // A source with no price at all (no table for the region) prices nothing: no total, one reason.
+    let unpriced_region = prices.values.is_empty().then(|| prices.missing_reason.clone());
+    let priced = unpriced_region.is_none();
     Estimate {
         region: prices.region.clone(),
         currency: "USD",
         basis: prices.basis.clone(),
         hours_per_month: HOURS_PER_MONTH,
-        complete: lines.iter().all(|l| l.unpriced.is_empty()),
-        total_monthly: total_hourly * HOURS_PER_MONTH,
-        total_hourly,
+        complete: priced && lines.iter().all(|l| l.unpriced.is_empty()),
+        total_monthly: priced.then_some(total_hourly * HOURS_PER_MONTH),
+        total_hourly: priced.then_some(total_hourly),
         lines,
+        unpriced_region,
     }
 }
 

@@ -54,19 +54,23 @@ fn smarten_spark_costs_what_the_table_says() {
     assert_eq!((fs.hourly, fs.note.as_deref()), (0.0, Some("$0.30 per GB-month of data stored")));
     assert!(estimate.complete);
     let hourly = 0.1664 + 0.09 + 0.01 + 0.0225 + 0.136 + 11.5 / 730.0 + 0.72;
-    assert!(close(estimate.total_hourly, hourly), "{}", estimate.total_hourly);
-    assert!(close(estimate.total_monthly, 847.277), "{}", estimate.total_monthly);
+    assert!(close(estimate.total_hourly.unwrap_or_default(), hourly), "{:?}", estimate.total_hourly);
+    assert!(close(estimate.total_monthly.unwrap_or_default(), 847.277), "{:?}", estimate.total_monthly);
     // Nothing free is listed: 9 priced resources of the 40-odd the example makes.
     assert_eq!(estimate.lines.len(), 9, "{:#?}", estimate.lines);
 }
 
 #[test]
-fn a_region_without_a_table_says_so_on_every_line() {
+fn a_region_without_a_table_has_no_total_and_says_why_once() {
     let wanted = desired("web-tier.yaml");
     let items: Vec<Item<'_>> = wanted.iter().map(Item::from).collect();
     let estimate = estimate(&items, &table::prices("eu-west-3"));
     assert!(!estimate.complete);
-    assert_eq!(estimate.total_hourly, 0.0);
+    assert_eq!((estimate.total_hourly, estimate.total_monthly), (None, None), "no false $0 total");
+    let why = estimate.unpriced_region.as_deref().unwrap_or_default();
+    assert!(why.contains("no price table for eu-west-3") && why.contains("--pricing-api"), "{why}");
+    let json = serde_json::to_value(&estimate).expect("json");
+    assert!(json["total_monthly"].is_null(), "{json}");
     let app = line(&estimate, "app/auto-scaling-group");
     assert_eq!(app.unpriced.len(), 1);
     assert!(
@@ -92,7 +96,20 @@ fn an_instance_type_not_in_the_table_is_named_and_left_out_of_the_total() {
     );
     assert!(!estimate.complete);
     // The rest is still priced: the load balancer, one NAT gateway and its address.
-    assert!(close(estimate.total_hourly, 0.0225 + 0.045 + 0.005), "{}", estimate.total_hourly);
+    assert!(close(estimate.total_hourly.unwrap_or_default(), 0.0225 + 0.045 + 0.005), "{:?}", estimate.total_hourly);
+}
+
+#[test]
+fn the_change_a_plan_makes_to_the_monthly_cost_reads_as_from_to_and_difference() {
+    let wanted = desired("web-tier.yaml");
+    let items: Vec<Item<'_>> = wanted.iter().map(Item::from).collect();
+    let after = estimate(&items, &table::prices("us-east-1"));
+    let mut before = after.clone();
+    before.total_monthly = after.total_monthly.map(|m| m - 30.0);
+    assert_eq!(after.change_from(&before).as_deref(), Some("$53.29 \u{2192} $83.29/month, +$30.00"));
+    assert_eq!(before.change_from(&after).as_deref(), Some("$83.29 \u{2192} $53.29/month, -$30.00"));
+    let unpriced = estimate(&items, &table::prices("eu-west-3"));
+    assert_eq!(after.change_from(&unpriced), None, "no difference from figures that leave things out");
 }
 
 #[test]

@@ -31,8 +31,13 @@ pub enum Event<'a> {
         op: Op,
         because: &'a Address,
     },
-    /// A stop was requested: running actions finish, nothing new starts.
+    /// A stop was requested: running actions get `engine::GRACE` to finish, nothing new starts.
     Stopping,
+    /// An action still running at the end of the grace period was abandoned.
+    Abandoned {
+        address: &'a Address,
+        op: Op,
+    },
 }
 
 /// Receives the engine's events: the terminal view, a JSON view, or a recorder in tests.

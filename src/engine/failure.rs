@@ -23,3 +23,16 @@ pub enum Failure {
     )]
     Panicked { address: Address, message: String },
 }
+
+impl Failure {
+    /// The call the endpoint does not implement, if that is why the action failed: running again fails
+    /// the same way.
+    pub fn not_implemented_call(&self) -> Option<&'static str> {
+        match self {
+            Failure::Action(resources::Error::Aws(err)) if err.is(crate::aws::ErrorClass::NotImplemented) => {
+                Some(err.call)
+            }
+            _ => None,
+        }
+    }
+}

@@ -4,8 +4,9 @@
 //! once every node it depends on has succeeded (or, for a deletion's `after_stop` edges, once that
 //! deletion said its resource stopped working); when a node fails, everything that depends on it is
 //! skipped and reported as such, so only the root cause is an error. A semaphore bounds how many AWS
-//! actions run at once. A stop request (Ctrl-C) starts nothing new, lets running actions finish, and
-//! reports what did not start. When more nodes are ready than may run, the ones with the longest chain
+//! actions run at once. A stop request (Ctrl-C) starts nothing new, gives running actions [`GRACE`] to
+//! finish, abandons those still running then (every action is safe to abandon at any point: the next run
+//! finds what it made by its tags), and reports what did not start or finish. When more nodes are ready than may run, the ones with the longest chain
 //! still ahead of them start first, so the slowest chain is never queued behind quick work. The engine
 //! never prints: it tells a [`Hook`]. It acts through a [`Backend`]: AWS in the tool, a simulation in the
 //! benchmark.
@@ -54,7 +55,14 @@ pub enum Outcome {
     },
     /// Not run because a stop was requested.
     NotStarted,
+    /// Running when a stop was requested, and abandoned after [`GRACE`]: AWS may have begun it (the next
+    /// run finds what it made by its tags).
+    Interrupted,
 }
+
+/// How long running actions may still take to finish after a stop request before they are abandoned:
+/// short enough that Ctrl-C ends a run within a second, long enough for the calls in flight to answer.
+pub const GRACE: Duration = Duration::from_millis(300);
 
 /// What an execution did.
 #[derive(Debug)]
@@ -95,17 +103,44 @@ impl Report {
     }
 }
 
-/// A shared flag that asks a running execution to stop starting new actions.
+/// A shared flag that asks a running execution to stop, which can also be waited for.
 #[derive(Clone, Default)]
-pub struct StopSignal(Arc<AtomicBool>);
+pub struct StopSignal(Arc<StopState>);
+
+#[derive(Default)]
+struct StopState {
+    stopped: AtomicBool,
+    changed: tokio::sync::Notify,
+}
+
+impl std::fmt::Debug for StopSignal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StopSignal").field("stopped", &self.is_stopped()).finish()
+    }
+}
 
 impl StopSignal {
     pub fn stop(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.0.stopped.store(true, Ordering::SeqCst);
+        self.0.changed.notify_waiters();
     }
 
     pub fn is_stopped(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.0.stopped.load(Ordering::SeqCst)
+    }
+
+    /// Ready once a stop has been requested (at once if it was already).
+    pub async fn stopped(&self) {
+        loop {
+            let changed = self.0.changed.notified();
+            tokio::pin!(changed);
+            // Registered before the flag is read, so a stop between the two is not missed.
+            changed.as_mut().enable();
+            if self.is_stopped() {
+                return;
+            }
+            changed.await;
+        }
     }
 }
 
@@ -170,6 +205,9 @@ pub async fn execute_nodes(
     let mut task_nodes: HashMap<tokio::task::Id, usize> = HashMap::new();
     let limit = parallelism.max(1);
     let mut announced_stop = false;
+    // Once a stop is requested: when the actions still running are abandoned, and whether they were.
+    let mut abandon_at: Option<Instant> = None;
+    let mut abandoned = false;
 
     loop {
         if stop.is_stopped() && !announced_stop {
@@ -232,11 +270,27 @@ pub async fn execute_nodes(
             break;
         }
         // Either an action ends, or a running deletion says its resource stopped working (which may
-        // make a node waiting on it ready): look again at what can start.
+        // make a node waiting on it ready): look again at what can start. A stop request starts the
+        // grace period, at whose end what still runs is abandoned.
+        let abandon = async {
+            match abandon_at {
+                Some(at) if !abandoned => tokio::time::sleep_until(at).await,
+                _ => std::future::pending().await,
+            }
+        };
         let joined = tokio::select! {
             joined = running.join_next_with_id() => joined,
             Some(i) = stopped_rx.recv() => {
                 stopped_at[i].get_or_insert(started.elapsed());
+                continue;
+            }
+            () = stop.stopped(), if abandon_at.is_none() => {
+                abandon_at = Some(Instant::now() + GRACE);
+                continue;
+            }
+            () = abandon => {
+                running.abort_all();
+                abandoned = true;
                 continue;
             }
         };
@@ -245,6 +299,13 @@ pub async fn execute_nodes(
             Ok((id, result)) => (id, result),
             // A panic inside an action is a bug: it fails that node, so its dependents are skipped as
             // for any failure, instead of waiting forever.
+            Err(err) if err.is_cancelled() => {
+                if let Some(i) = task_nodes.remove(&err.id()) {
+                    hook.event(&Event::Abandoned { address: &nodes[i].address, op: nodes[i].op });
+                    states[i] = State::Finished(Outcome::Interrupted);
+                }
+                continue;
+            }
             Err(err) => {
                 let address = task_nodes.get(&err.id()).map(|&i| nodes[i].address.clone());
                 let message = if err.is_panic() { "it panicked".to_owned() } else { err.to_string() };

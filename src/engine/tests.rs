@@ -99,6 +99,7 @@ impl Hook for Recorder {
             Event::Failed { address, .. } => format!("failed {address}"),
             Event::Skipped { address, because, .. } => format!("skipped {address} because {because}"),
             Event::Stopping => "stopping".to_owned(),
+            Event::Abandoned { address, .. } => format!("abandoned {address}"),
         };
         self.0.lock().expect("events").push(line);
     }
@@ -189,19 +190,30 @@ async fn a_failure_skips_its_dependents_and_nothing_else() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_stop_lets_running_actions_finish_and_starts_nothing_new() {
+async fn a_stop_gives_running_actions_a_grace_period_abandons_the_rest_and_starts_nothing_new() {
     let stop = StopSignal::default();
     let aws = Arc::new(FakeAws {
-        takes: BTreeMap::from([("slow", Duration::from_secs(10))]),
+        takes: BTreeMap::from([
+            ("quick", Duration::from_millis(100)),
+            ("brief", Duration::from_millis(100) + GRACE / 2),
+            ("slow", Duration::from_secs(10)),
+        ]),
         stop_after: Some(("quick", stop.clone())),
         ..FakeAws::default()
     });
-    let plan = plan(&[("quick", &[]), ("slow", &[]), ("after-quick", &["quick"]), ("after-slow", &["slow"])]);
+    let plan =
+        plan(&[("quick", &[]), ("slow", &[]), ("brief", &[]), ("after-quick", &["quick"]), ("after-slow", &["slow"])]);
+    let started = tokio::time::Instant::now();
     let (report, events) = run(&plan, aws.clone(), 16, stop).await;
     assert!(report.stopped);
+    // The stop comes at 100ms; the run ends when the grace period does.
+    assert_eq!(started.elapsed(), Duration::from_millis(100) + GRACE, "the run ended when the grace period did");
     assert!(matches!(outcome(&report, "quick"), Outcome::Done(_)));
-    // Running when the stop came: it finishes.
-    assert!(matches!(outcome(&report, "slow"), Outcome::Done(_)));
+    // Running when the stop came: one that ends within the grace period finishes, one that does not is
+    // abandoned.
+    assert!(matches!(outcome(&report, "brief"), Outcome::Done(_)), "{:?}", outcome(&report, "brief"));
+    assert!(matches!(outcome(&report, "slow"), Outcome::Interrupted), "{:?}", outcome(&report, "slow"));
+    assert!(events.contains(&"abandoned slow".to_owned()), "{events:?}");
     for waiting in ["after-quick", "after-slow"] {
         assert!(matches!(outcome(&report, waiting), Outcome::NotStarted), "{waiting}");
     }

@@ -11,7 +11,7 @@ mod status_view;
 mod style;
 mod time_summary;
 
-pub use cost_view::render_cost;
+pub use cost_view::{render_cost, render_cost_change};
 pub use plan_json::{plan_json, FORMAT_VERSION as PLAN_JSON_FORMAT_VERSION};
 pub use plan_view::{render_plan, render_plan_compact, render_plan_summary, render_summary};
 pub use printer::{ColorChoice, Printer};

@@ -95,8 +95,13 @@ impl ProgressView {
                 self.printer.status(&format!("  {} {address} (needs {because}, which failed)", style.yellow("skipped")));
             }
             Event::Stopping => self.printer.status(&format!(
-                "{} interrupt received: finishing the actions in flight, starting nothing new (press Ctrl-C again to exit at once)",
+                "{} interrupt received: starting nothing new, giving the actions in flight a moment to finish (press Ctrl-C again to exit at once)",
                 style.yellow("stopping:")
+            )),
+            Event::Abandoned { address, op } => self.printer.status(&format!(
+                "  {} {} {address} (left as it was; the next run finds it)",
+                style.yellow("abandoned"),
+                op.verb().0
             )),
             Event::Started { .. } | Event::Waiting { .. } | Event::Finished { .. } => {}
         }
@@ -198,6 +203,9 @@ impl Tally {
             Event::Failed { address, .. } => {
                 self.in_flight.remove(*address);
                 self.failed += 1;
+            }
+            Event::Abandoned { address, .. } => {
+                self.in_flight.remove(*address);
             }
             Event::Skipped { .. } => self.skipped += 1,
             Event::Stopping => self.stopping = true,
@@ -342,11 +350,11 @@ impl Live {
                 false
             }
             Event::Waiting { .. } => false,
-            Event::Finished { address, .. } | Event::Failed { address, .. } => {
+            Event::Finished { address, .. } | Event::Failed { address, .. } | Event::Abandoned { address, .. } => {
                 if let Some(bar) = d.bars.lock().ok().and_then(|mut bars| bars.remove(*address)) {
                     d.drop_bar(&bar);
                 }
-                matches!(event, Event::Failed { .. })
+                matches!(event, Event::Failed { .. } | Event::Abandoned { .. })
             }
             Event::Skipped { .. } | Event::Stopping => true,
         };

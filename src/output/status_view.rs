@@ -63,10 +63,22 @@ pub fn render_status(report: &Report, style: Style) -> String {
         head(&mut out, style, "app", &app.judged, &summary.join(", "));
         for group in &app.groups {
             for node in &group.instances {
+                // As Spark's nodes are shown: what the node runs on, and which launch template version.
+                // No version: AWS names no launch template for the node (one launched from a launch
+                // configuration, made outside clusterup), and none is shown.
+                let version = node.launch_template_version.as_deref().map(|v| format!(" v{v}")).unwrap_or_default();
                 detail(
                     &mut out,
                     &node.zone,
-                    &format!("{} {} {} {}{}", node.id, node.lifecycle, node.health, node.state, role(&group.role)),
+                    &format!(
+                        "{} {} {}{version} {} {}{}",
+                        node.id,
+                        node.instance_type,
+                        node.lifecycle,
+                        node.health,
+                        node.state,
+                        role(&group.role)
+                    ),
                 );
             }
         }

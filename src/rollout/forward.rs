@@ -244,10 +244,11 @@ impl Run<'_> {
             if left.is_zero() {
                 return Ok(Watch::Passed);
             }
-            if self.stop.is_stopped() {
-                return Ok(Watch::Stopped);
+            // The next look, or a stop, whichever comes first.
+            tokio::select! {
+                () = tokio::time::sleep(every.min(left)) => {}
+                () = self.stop.stopped() => return Ok(Watch::Stopped),
             }
-            tokio::time::sleep(every.min(left)).await;
         }
     }
 
@@ -262,15 +263,9 @@ impl Run<'_> {
                 "the canary carries all the traffic: moving the app group {} to launch template v{}",
                 app.id, self.version
             ));
-            refresh::roll_to(
-                self.ctx,
-                &app.id,
-                &template,
-                &self.version,
-                app.address.as_str(),
-                &self.waits(&app.address),
-            )
-            .await?;
+            let nodes = app.props.get(group::DESIRED.name).and_then(Value::as_int).and_then(|n| i32::try_from(n).ok());
+            let target = refresh::Target { group: &app.id, template: &template, version: &self.version, nodes };
+            refresh::roll_to(self.ctx, target, app.address.as_str(), &self.waits(&app.address)).await?;
             // From here on the rollout can only be finished, never undone (see `forward`).
             self.state.app_group = Some(app.clone().prop(&group::LAUNCH_TEMPLATE_VERSION, Value::str(&self.version)));
         }

@@ -207,6 +207,8 @@ mod tests {
             lifecycle: "InService".into(),
             health: "Healthy".into(),
             state: state.into(),
+            instance_type: "t3.small".into(),
+            launch_template_version: Some("1".into()),
         }
     }
 

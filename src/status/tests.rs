@@ -115,9 +115,10 @@ fn full_report() -> Report {
             note: None,
             unpriced: vec!["EC2 m7g.large per hour: the AWS Price List API has no such product in eu-west-1".into()],
         }],
-        total_hourly: 0.0,
-        total_monthly: 0.0,
+        total_hourly: Some(0.0),
+        total_monthly: Some(0.0),
         complete: false,
+        unpriced_region: None,
     };
     Report {
         deployment: "web".into(),

@@ -172,6 +172,9 @@ fn strip_prefix_path(message: &str, path: &YamlPath) -> String {
 }
 
 fn reword(message: &str) -> String {
+    if let Some(suggested) = suggest_field(message) {
+        return suggested;
+    }
     if let Some(rest) = message.strip_prefix("missing field ") {
         return format!("missing required field {rest}");
     }
@@ -191,6 +194,16 @@ fn reword(message: &str) -> String {
         "unknown anchor" => "this alias refers to an anchor that is not defined before it".into(),
         _ => message.to_owned(),
     }
+}
+
+/// serde's "unknown field `x`, expected one of `a`, `b`" (or "expected `a` or `b`"), with the expected key
+/// closest to `x` suggested after the list when it looks like a typo of it (`instnce_type`).
+fn suggest_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, expected) = rest.split_once("`, expected ")?;
+    let keys: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let near = super::names::closest(unknown, keys.iter().copied())?;
+    Some(format!("{message}; did you mean `{near}`?"))
 }
 
 /// Errors serde_yaml reports without a position: point at the thing that caused them.

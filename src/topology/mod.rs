@@ -15,6 +15,7 @@ mod depth;
 mod error;
 mod locate;
 pub mod model;
+pub mod names;
 mod position;
 mod rules;
 mod scan;
@@ -40,6 +41,11 @@ pub use spans::Spans;
 /// `output`, `init`): a name the topology would refuse names no deployment.
 pub fn check_deployment_name(name: &str) -> Result<(), String> {
     rules::deployment_name(name)
+}
+
+/// A region name AWS knows (`--region`), checked as the topology's `region` is.
+pub fn check_region(region: &str) -> Result<(), String> {
+    rules::region(region)
 }
 
 impl Topology {

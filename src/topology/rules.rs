@@ -63,7 +63,7 @@ pub fn count(n: usize, noun: &str) -> String {
 /// `^[a-z]{2}(-[a-z]+)+-\d+$`, e.g. `us-east-1`, `us-gov-west-1`.
 pub fn region(region: &str) -> Result<(), String> {
     if is_region(region) {
-        Ok(())
+        super::names::check(super::names::Known::Region, region)
     } else {
         Err(format!("`{region}` is not an AWS region name; expected e.g. us-east-1 or eu-west-2"))
     }
@@ -158,7 +158,7 @@ pub fn instance_type(text: &str) -> Result<(), String> {
             && is_lower_alnum(size)
     });
     if ok {
-        Ok(())
+        super::names::check(super::names::Known::InstanceType, text)
     } else {
         Err(format!("`{text}` is not an EC2 instance type; expected e.g. t3.large or m5.xlarge"))
     }
@@ -168,7 +168,7 @@ pub fn instance_type(text: &str) -> Result<(), String> {
 pub fn db_instance_class(text: &str) -> Result<(), String> {
     let parts: Vec<&str> = text.split('.').collect();
     if parts.len() == 3 && parts[0] == "db" && is_lower_alnum(parts[1]) && is_lower_alnum(parts[2]) {
-        Ok(())
+        super::names::check(super::names::Known::DbInstanceClass, text)
     } else {
         Err(format!("`{text}` is not an RDS instance class; expected e.g. db.t3.medium or db.r6g.large"))
     }

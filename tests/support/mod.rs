@@ -29,7 +29,7 @@ pub fn endpoint() -> &'static str {
 }
 
 /// The virtualenv scripts/emulator.sh installs moto into (it honours `CLUSTERUP_VENV` the same way).
-fn venv() -> PathBuf {
+pub fn venv() -> PathBuf {
     match std::env::var_os("CLUSTERUP_VENV") {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
         _ => Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv"),
@@ -225,5 +225,52 @@ impl CallCounter {
 
     pub fn connections(&self) -> usize {
         self.count.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// How a run whose output was read by a reader that closes early ended.
+pub struct ClosedEarly {
+    pub code: Option<i32>,
+    /// stderr, when only stdout went to the closing reader.
+    pub stderr: String,
+}
+
+/// Run the real binary with its stdout (and with `stderr_too` its stderr as well, as `2>&1 | head`
+/// does) going to a pipe whose reader takes `read` bytes and then closes it; every write after that
+/// fails with EPIPE (Rust ignores SIGPIPE, so the program sees the error instead of dying of it).
+pub fn with_a_reader_that_closes_early(endpoint: &str, args: &[&str], stderr_too: bool, read: usize) -> ClosedEarly {
+    use std::io::Read;
+    let (mut reader, writer) = std::io::pipe().expect("pipe");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_clusterup"));
+    cmd.args(args).env("AWS_ENDPOINT_URL", endpoint).env("NO_COLOR", "1").env_remove("RUST_LOG");
+    if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+        cmd.env("AWS_ACCESS_KEY_ID", "test").env("AWS_SECRET_ACCESS_KEY", "test");
+    }
+    cmd.stdin(Stdio::null()).stdout(writer.try_clone().expect("pipe"));
+    if stderr_too {
+        cmd.stderr(writer);
+    } else {
+        drop(writer);
+        cmd.stderr(Stdio::piped());
+    }
+    let mut child = cmd.spawn().expect("start clusterup");
+    drop(cmd);
+    let mut first = vec![0; read];
+    let _ = reader.read_exact(&mut first);
+    drop(reader);
+    let mut stderr = String::new();
+    if let Some(mut err) = child.stderr.take() {
+        let _ = err.read_to_string(&mut stderr);
+    }
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return ClosedEarly { code: status.code(), stderr };
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("clusterup {args:?} kept running after its reader closed the pipe");
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }

@@ -23,7 +23,9 @@ impl Pane {
     /// `env` is added. stdout goes to a file ([`Pane::stdout`]) so that the pane shows what stderr draws.
     pub fn start(args: &[&str], env: &[(&str, &str)]) -> Pane {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut script = String::from("unset CI NO_COLOR RUST_LOG\n");
+        // The shell keeps running through a Ctrl-C sent to the pane (a handler, not an ignore, so
+        // clusterup starts with Ctrl-C's default disposition), to write clusterup's exit code.
+        let mut script = String::from("unset CI NO_COLOR RUST_LOG\ntrap 'true' INT\n");
         for (key, value) in env {
             script.push_str(&format!("export {key}={}\n", quoted(value)));
         }
@@ -91,6 +93,12 @@ impl Pane {
         assert!(typed.success());
         let enter = self.tmux().args(["send-keys", "-t", "cu", "Enter"]).status().expect("tmux send-keys");
         assert!(enter.success());
+    }
+
+    /// Press Ctrl-C in the pane (SIGINT to its foreground processes, as a person's Ctrl-C is).
+    pub fn ctrl_c(&self) {
+        let sent = self.tmux().args(["send-keys", "-t", "cu", "C-c"]).status().expect("tmux send-keys");
+        assert!(sent.success());
     }
 
     /// The exit code, once clusterup has ended.

@@ -192,7 +192,10 @@ impl ResourceKind for AutoScalingGroup {
         }
         if want.differs_from(have, &LAUNCH_TEMPLATE) || want.differs_from(have, &LAUNCH_TEMPLATE_VERSION) {
             let version = want.text(&LAUNCH_TEMPLATE_VERSION)?;
-            refresh::roll_to(ctx, &have.id, want.text(&LAUNCH_TEMPLATE)?, version, resource, progress).await?;
+            // The group's size when the refresh starts: what "2 of 4 nodes replaced" counts to.
+            let nodes = have.props.get(DESIRED.name).and_then(Value::as_int).and_then(|n| i32::try_from(n).ok());
+            let target = refresh::Target { group: &have.id, template: want.text(&LAUNCH_TEMPLATE)?, version, nodes };
+            refresh::roll_to(ctx, target, resource, progress).await?;
         }
 
         let had_tgs = have.strings(&TARGET_GROUPS);

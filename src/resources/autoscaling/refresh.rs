@@ -37,18 +37,25 @@ const OTHERS_WAITED_AT_MOST: usize = 3;
 /// How many times a refresh that AWS says is running, but does not list yet, is looked for again.
 const RACES_AT_MOST: usize = 5;
 
-/// Replace the nodes of group `name` that do not run version `version` of launch template `template`,
-/// and wait until the group runs it.
-pub async fn roll_to(
-    ctx: &Ctx,
-    name: &str,
-    template: &str,
-    version: &str,
-    resource: &str,
-    progress: &dyn Progress,
-) -> Result<(), Error> {
+/// What a refresh moves where.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// The Auto Scaling group's name.
+    pub group: &'a str,
+    /// The launch template's id, and the version the group is to run.
+    pub template: &'a str,
+    pub version: &'a str,
+    /// How many nodes the group has (its desired capacity) when the refresh starts, if known: the total
+    /// progress counts to. AWS reports only the nodes left, which after a first batch is not the total.
+    pub nodes: Option<i32>,
+}
+
+/// Replace the nodes of the group that do not run the target version of the launch template, and wait
+/// until the group runs it.
+pub async fn roll_to(ctx: &Ctx, target: Target<'_>, resource: &str, progress: &dyn Progress) -> Result<(), Error> {
+    let Target { group: name, template, version, nodes } = target;
     let id = ours(ctx, name, template, version, resource, progress).await?;
-    let done = follow(ctx, name, &id, resource, progress, "", 0).await?;
+    let done = follow(ctx, name, &id, resource, progress, "", nodes.unwrap_or(0)).await?;
     match done.status() {
         Some(InstanceRefreshStatus::Successful) => Ok(()),
         status => Err(failed(&done, status, name, version, resource).into()),
@@ -146,7 +153,8 @@ fn target_text(refresh: &InstanceRefresh) -> String {
 }
 
 /// Follow refresh `id` of group `name` until it ends, saying how far it got (after `note`); `left` is
-/// how many nodes it had left when last seen, if it was.
+/// how many nodes it is known to replace (the group's size, or what it had left when last seen; 0 when
+/// unknown): "2 of 4 nodes replaced" counts to at least that.
 async fn follow(
     ctx: &Ctx,
     name: &str,
@@ -428,7 +436,28 @@ mod tests {
     }
 
     async fn roll(ctx: &Ctx, seen: &Seen) -> Result<(), Error> {
-        roll_to(ctx, "shop-app", "lt-1", "4", "app/auto-scaling-group", seen).await
+        roll_with(ctx, seen, None).await
+    }
+
+    async fn roll_with(ctx: &Ctx, seen: &Seen, nodes: Option<i32>) -> Result<(), Error> {
+        let target = Target { group: "shop-app", template: "lt-1", version: "4", nodes };
+        roll_to(ctx, target, "app/auto-scaling-group", seen).await
+    }
+
+    /// The emulator's refresh replaces one node per describe: the first look already sees one replaced.
+    #[tokio::test(start_paused = true)]
+    async fn progress_counts_to_the_groups_size_when_the_first_look_comes_after_a_batch_sdk_mock_emulator_gap() {
+        let describe = describes(vec![
+            None,
+            Some(refresh(InstanceRefreshStatus::InProgress, 1, 50)),
+            Some(refresh(InstanceRefreshStatus::Successful, 0, 100)),
+        ]);
+        let log = calls();
+        let (start, on_v3) = (started(&log), group("3", &["3", "3"]));
+        let seen = Seen::default();
+        roll_with(&ctx(&[&describe, &start, &on_v3]), &seen, Some(2)).await.expect("rolled");
+        let seen = seen.0.lock().expect("lock").clone();
+        assert_eq!(seen, ["1 of 2 nodes replaced (50%)"]);
     }
 
     fn calls() -> Calls {

@@ -34,6 +34,12 @@ pub struct Instance {
     pub health: String,
     /// EC2's state: `running`, `stopped`, ... (`unknown` if EC2 does not know the instance).
     pub state: String,
+    /// What the node runs on: `t3.large`.
+    pub instance_type: String,
+    /// The launch template version it was launched from (`3`); none for a node launched otherwise (a
+    /// launch configuration, an attached instance).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub launch_template_version: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -99,6 +105,8 @@ pub async fn groups(ctx: &Ctx, found: &[&Actual]) -> Result<Vec<Group>, Error> {
                 health: node.health_status().required(CALL, "Instances.HealthStatus", resource)?.to_owned(),
                 // EC2 forgets a node some time after it terminated: then its state is not known.
                 state: states.get(id).cloned().unwrap_or_else(|| "unknown".into()),
+                instance_type: node.instance_type().required(CALL, "Instances.InstanceType", resource)?.to_owned(),
+                launch_template_version: node.launch_template().and_then(|t| t.version()).map(str::to_owned),
             });
         }
         instances.sort_by(|a, b| (&a.zone, &a.id).cmp(&(&b.zone, &b.id)));

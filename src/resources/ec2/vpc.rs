@@ -36,10 +36,12 @@ impl ResourceKind for Vpc {
             // One VPC per deployment: one extra call is cheap and keeps DNS (which EFS and RDS need) visible.
             let attribute = VpcAttributeName::EnableDnsHostnames;
             let dns = ctx.aws.ec2.describe_vpc_attribute().vpc_id(&actual.id).attribute(attribute).send().await;
-            let dns = dns.call("DescribeVpcAttribute", &actual.id)?.enable_dns_hostnames().and_then(|v| v.value());
+            // Only describes the VPC: optional where the command needs only its id (`aws::Reads`).
+            let dns = ctx.aws.reads.optional(dns.call("DescribeVpcAttribute", &actual.id))?;
             let cidr = text_field(vpc.cidr_block(), "DescribeVpcs", "CidrBlock", &actual)?;
             // DescribeVpcAttribute leaves the value out when the attribute is off.
-            out.push(actual.prop(&CIDR, cidr).prop(&DNS_HOSTNAMES, Value::Bool(dns.unwrap_or(false))));
+            let dns = dns.map(|dns| Value::Bool(dns.enable_dns_hostnames().and_then(|v| v.value()).unwrap_or(false)));
+            out.push(actual.prop(&CIDR, cidr).prop_if_set(&DNS_HOSTNAMES, dns));
         }
         Ok(out)
     }

@@ -55,7 +55,12 @@ impl ResourceKind for FileSystem {
                 continue;
             }
             let id = fs.file_system_id();
-            let (lifecycle, backups) = tokio::try_join!(read_lifecycle(ctx, id), read_backups(ctx, id))?;
+            // Both only describe the file system: optional where the command needs only its id.
+            let reads = &ctx.aws.reads;
+            let (lifecycle, backups) =
+                tokio::try_join!(async { reads.optional(read_lifecycle(ctx, id).await) }, async {
+                    reads.optional(read_backups(ctx, id).await)
+                },)?;
             const CALL: &str = "DescribeFileSystems";
             let encrypted = fs.encrypted().required(CALL, "Encrypted", FILE_SYSTEM)?;
             let arn = fs.file_system_arn().required(CALL, "FileSystemArn", FILE_SYSTEM)?;
@@ -64,8 +69,8 @@ impl ResourceKind for FileSystem {
                     .prop(&CREATION_TOKEN, Value::str(fs.creation_token()))
                     .prop(&ENCRYPTED, Value::Bool(encrypted))
                     .prop(&PERFORMANCE_MODE, Value::str(fs.performance_mode().as_str()))
-                    .prop(&TRANSITION_TO_IA, Value::str(lifecycle))
-                    .prop(&BACKUPS, Value::Bool(backups))
+                    .prop_if_set(&TRANSITION_TO_IA, lifecycle.map(Value::Str))
+                    .prop_if_set(&BACKUPS, backups.map(Value::Bool))
                     .prop(&TAGS, tags::to_value(&tags))
                     .attr("arn", arn)
                     .attr(

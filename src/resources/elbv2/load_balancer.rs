@@ -57,13 +57,15 @@ impl ResourceKind for LoadBalancer {
             // A load balancer DescribeTags did not answer for has no tags, so check_owner refuses it.
             let tags = all_tags.get(arn).cloned().unwrap_or_default();
             check_owner(ctx, "load balancer", &name, &tags)?;
-            let attributes = elb
-                .describe_load_balancer_attributes()
-                .load_balancer_arn(arn)
-                .send()
-                .await
-                .call("DescribeLoadBalancerAttributes", arn)?;
-            let attributes = managed_attributes(attributes.attributes(), arn)?;
+            // Only describe the load balancer: optional where the command needs only its ARN (`aws::Reads`).
+            let attributes = ctx.aws.reads.optional(
+                elb.describe_load_balancer_attributes()
+                    .load_balancer_arn(arn)
+                    .send()
+                    .await
+                    .call("DescribeLoadBalancerAttributes", arn),
+            )?;
+            let attributes = attributes.map(|a| managed_attributes(a.attributes(), arn)).transpose()?;
             let subnets = lb.availability_zones().iter().filter_map(|z| z.subnet_id()).map(Value::str).collect();
             let groups = lb.security_groups().iter().map(Value::str).collect();
             let address = tags.get(tags::RESOURCE).map(Address::new).unwrap_or_else(|| Address::new(LOAD_BALANCER));
@@ -73,7 +75,7 @@ impl ResourceKind for LoadBalancer {
                     .prop(&SCHEME, Value::str(lb.scheme().required(DESCRIBE, "Scheme", arn)?.as_str()))
                     .prop(&SUBNETS, Value::List(subnets))
                     .prop(&SECURITY_GROUPS, Value::List(groups))
-                    .prop(&ATTRIBUTES, Value::Map(attributes))
+                    .prop_if_set(&ATTRIBUTES, attributes.map(Value::Map))
                     .prop(&TAGS, tags::to_value(&tags))
                     .attr("dns_name", lb.dns_name().required(DESCRIBE, "DNSName", arn)?)
                     .attr("state", lb.state().and_then(|s| s.code()).map(|c| c.as_str()).unwrap_or("unknown")),

@@ -45,23 +45,28 @@ impl ResourceKind for TargetGroup {
             // A target group DescribeTags did not answer for has no tags, so check_owner refuses it.
             let tags = all_tags.get(arn).cloned().unwrap_or_default();
             check_owner(ctx, "target group", name, &tags)?;
-            let attributes = elb
-                .describe_target_group_attributes()
-                .target_group_arn(arn)
-                .send()
-                .await
-                .call("DescribeTargetGroupAttributes", arn)?;
+            // Only describe the target group: optional where the command needs only its ARN (`aws::Reads`).
+            let attributes = ctx.aws.reads.optional(
+                elb.describe_target_group_attributes()
+                    .target_group_arn(arn)
+                    .send()
+                    .await
+                    .call("DescribeTargetGroupAttributes", arn),
+            )?;
             let attributes = attributes
-                .attributes()
-                .iter()
-                .map(|a| {
-                    let call = "DescribeTargetGroupAttributes";
-                    Ok((
-                        a.key().required(call, "Key", arn)?.to_owned(),
-                        Value::str(a.value().required(call, "Value", arn)?),
-                    ))
+                .map(|out| {
+                    out.attributes()
+                        .iter()
+                        .map(|a| {
+                            let call = "DescribeTargetGroupAttributes";
+                            Ok((
+                                a.key().required(call, "Key", arn)?.to_owned(),
+                                Value::str(a.value().required(call, "Value", arn)?),
+                            ))
+                        })
+                        .collect::<Result<BTreeMap<String, Value>, AwsError>>()
                 })
-                .collect::<Result<BTreeMap<String, Value>, AwsError>>()?;
+                .transpose()?;
             let address = tags.get(tags::RESOURCE).map(Address::new).unwrap_or_else(|| Address::new(TARGET_GROUP));
             // An instance target group of HTTP always has a VPC, a port, a protocol and a health check.
             out.push(
@@ -71,7 +76,7 @@ impl ResourceKind for TargetGroup {
                     .prop(&PORT, Value::Int(i64::from(group.port().required(DESCRIBE, "Port", arn)?)))
                     .prop(&PROTOCOL, Value::str(group.protocol().required(DESCRIBE, "Protocol", arn)?.as_str()))
                     .prop(&HEALTH_CHECK, HealthCheck::reported(&group, arn)?.to_value())
-                    .prop(&ATTRIBUTES, Value::Map(attributes))
+                    .prop_if_set(&ATTRIBUTES, attributes.map(Value::Map))
                     .prop(&TAGS, tags::to_value(&tags)),
             );
         }

@@ -186,6 +186,29 @@ fn unknown_field_in_app_points_at_the_key_and_lists_the_fields() {
 }
 
 #[test]
+fn an_unknown_key_close_to_a_known_one_is_suggested_after_the_list() {
+    let d = err(&minimal_with("  instnce_type: t3.small\n"));
+    assert_eq!((d.line, d.column, d.field.as_str()), (5, 3, "app.instnce_type"));
+    assert!(d.message.starts_with("unknown field `instnce_type`, expected one of `instance_type`, `image`"), "{d}");
+    assert!(d.message.ends_with("; did you mean `instance_type`?"), "{d}");
+    // Nothing close: the list alone.
+    let d = err(&minimal_with("  colour: blue\n"));
+    assert!(!d.message.contains("did you mean"), "{d}");
+}
+
+#[test]
+fn names_aws_does_not_know_are_refused_with_the_closest_one() {
+    let d = err(&minimal_with("").replace("t3.small", "t3.smal"));
+    assert_eq!(d.field, "app.instance_type", "{d}");
+    assert!(d.message.contains("`t3.smal` is not an EC2 instance type"), "{d}");
+    assert!(d.message.ends_with("did you mean t3.small?"), "{d}");
+    let d = err(&minimal_with("").replace("us-east-1", "us-east-9"));
+    assert_eq!((d.line, d.column, d.field.as_str()), (2, 9, "region"), "{d}");
+    assert!(d.message.contains("`us-east-9` is not an AWS region"), "{d}");
+    assert!(d.message.contains("data/aws-names.json"), "the table it was checked against: {d}");
+}
+
+#[test]
 fn unknown_fields_at_every_depth() {
     expect_err(&minimal_with("regoin: us-east-2\n"), 5, 1, "regoin", "unknown field `regoin`");
     expect_err(

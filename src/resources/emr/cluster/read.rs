@@ -52,6 +52,10 @@ pub(super) async fn read(ctx: &Ctx, id: &str) -> Result<Option<Actual>, AwsError
     let Some(cluster) = described.and_then(|out| out.cluster) else { return Ok(None) };
     let tags = tags::from_pairs(cluster.tags().iter().map(|t| (t.key(), t.value())));
     let Some(address) = owned_address(ctx, &tags) else { return Ok(None) };
+    // The instance groups say what the cluster is; the bootstrap script, the master's addresses and the
+    // managed scaling limits only describe it (for a plan, and the outputs): optional where the command
+    // needs no more than the cluster's id (`aws::Reads`).
+    let reads = &ctx.aws.reads;
     let (groups, bootstrap, master) = tokio::try_join!(
         async {
             emr.list_instance_groups()
@@ -63,19 +67,23 @@ pub(super) async fn read(ctx: &Ctx, id: &str) -> Result<Option<Actual>, AwsError
                 .await
                 .call("ListInstanceGroups", id)
         },
-        async { emr.list_bootstrap_actions().cluster_id(id).send().await.call("ListBootstrapActions", id) },
         async {
-            emr.list_instances()
-                .cluster_id(id)
-                .instance_group_types(InstanceGroupType::Master)
-                .send()
-                .await
-                .call("ListInstances", id)
+            reads.optional(emr.list_bootstrap_actions().cluster_id(id).send().await.call("ListBootstrapActions", id))
+        },
+        async {
+            reads.optional(
+                emr.list_instances()
+                    .cluster_id(id)
+                    .instance_group_types(InstanceGroupType::Master)
+                    .send()
+                    .await
+                    .call("ListInstances", id),
+            )
         },
     )?;
     let mut actual = from_aws(address, &cluster, &groups, &tags)?;
     // The master's own addresses, for the outputs: none while it is still being provisioned.
-    if let Some(node) = master.instances().first() {
+    if let Some(node) = master.as_ref().and_then(|m| m.instances().first()) {
         if let Some(dns) = node.private_dns_name() {
             actual = actual.attr("master_private_dns", dns);
         }
@@ -83,7 +91,7 @@ pub(super) async fn read(ctx: &Ctx, id: &str) -> Result<Option<Actual>, AwsError
             actual = actual.attr("master_private_ip", ip);
         }
     }
-    if let Some(action) = bootstrap.bootstrap_actions().first() {
+    if let Some(action) = bootstrap.as_ref().and_then(|b| b.bootstrap_actions().first()) {
         let script = action.script_path().required("ListBootstrapActions", "ScriptPath", id)?;
         actual = actual.prop(&BOOTSTRAP, Value::str(script));
     }
@@ -101,8 +109,9 @@ pub(super) async fn read(ctx: &Ctx, id: &str) -> Result<Option<Actual>, AwsError
             .transpose()?,
         Some("managed") => {
             let call = "GetManagedScalingPolicy";
-            let out = emr.get_managed_scaling_policy().cluster_id(id).send().await.call(call, id)?;
-            out.managed_scaling_policy()
+            let out = reads.optional(emr.get_managed_scaling_policy().cluster_id(id).send().await.call(call, id))?;
+            out.as_ref()
+                .and_then(|out| out.managed_scaling_policy())
                 .and_then(|p| p.compute_limits())
                 .map(|l| {
                     let min = l.minimum_capacity_units().required(call, "ComputeLimits.MinimumCapacityUnits", id)?;
