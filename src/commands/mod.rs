@@ -12,6 +12,7 @@ mod output;
 mod plan;
 mod refusals;
 mod rollout;
+mod snapshots;
 mod spark;
 mod status;
 mod validate;
@@ -117,6 +118,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
             destroy::run(&aws, &run, file.as_deref(), name.as_deref(), how, printer).await
         }
         Command::Output { name, json, aws } => output::run(&aws, &name, json, printer).await,
+        Command::Snapshots { target, json, aws } => snapshots::run(&aws, &target, json, printer).await,
         Command::Status { target, json, watch, interval, count, cost, pricing_api, aws } => {
             let options = status::Options {
                 json,

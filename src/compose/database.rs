@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::network::{data_tier_clients, refs, security_group, with_egress};
 use super::{id_of, named};
 use crate::model::names::{database as names, network::DATABASE_SECURITY_GROUP};
-use crate::model::{Desired, Facts, Kind, Prop, Value, NAME};
+use crate::model::{Desired, Facts, Kind, Prop, RestoreSource, Value, NAME};
 use crate::resources::ec2::security_group::{tcp_with_group, INGRESS};
 use crate::resources::rds::{instance, parameter_group, subnet_group};
 use crate::topology::{Database, Topology, REQUIRE_SECURE_TRANSPORT};
@@ -89,7 +89,20 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
             .prop(&instance::APPLY_CHANGES, Value::str(db.apply_changes.as_str()))
             .create_only(&instance::MASTER_USERNAME, Value::str("admin")),
     ]);
+    // The instance, last in the list, is made from the snapshot rather than empty.
+    if let (Some(source), Some(db)) = (&facts.restore, out.last_mut()) {
+        db.create_only.insert(instance::RESTORE_FROM.name.to_owned(), restore_value(source));
+    }
     out
+}
+
+/// The snapshot the database is made from, as the plan shows it and the create reads it.
+fn restore_value(source: &RestoreSource) -> Value {
+    let mut map = BTreeMap::from([("snapshot".to_owned(), Value::str(&source.snapshot))]);
+    let unknown = "(found at plan time)";
+    map.insert("taken".to_owned(), Value::str(source.taken.as_deref().unwrap_or(unknown)));
+    map.insert("engine_version".to_owned(), Value::str(source.engine_version.as_deref().unwrap_or(unknown)));
+    Value::Map(map)
 }
 
 #[cfg(test)]

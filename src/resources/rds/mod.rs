@@ -10,6 +10,8 @@ pub mod instance;
 mod instance_props;
 pub mod parameter_group;
 mod refusals;
+mod restore;
+pub mod snapshots;
 pub mod status;
 pub mod subnet_group;
 
