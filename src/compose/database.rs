@@ -110,6 +110,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_database_to_restore_carries_its_snapshot_as_a_creation_input_only() {
+        let text =
+            "name: shop\nregion: us-east-1\napp:\n  instance_type: t3.small\ndatabase:\n  restore_from: latest\n";
+        let topology = crate::topology::parse(std::path::Path::new("t.yaml"), text).expect("valid").topology;
+        let instance_of = |facts: &Facts| {
+            desired(&topology, facts).into_iter().find(|d| d.kind == Kind::DbInstance).expect("the instance")
+        };
+        let offline = crate::compose::offline_facts(&topology);
+        let found = Facts {
+            restore: Some(RestoreSource {
+                snapshot: "shop-final-20261206120000".into(),
+                taken: Some("2026-12-06T12:00:00Z".into()),
+                engine_version: Some("8.4.3".into()),
+            }),
+            ..offline.clone()
+        };
+        let db = instance_of(&found);
+        assert!(!db.props.contains_key(instance::RESTORE_FROM.name), "never compared with a running database");
+        assert_eq!(
+            db.create_only.get(instance::RESTORE_FROM.name).map(ToString::to_string).as_deref(),
+            Some(r#"{engine_version: "8.4.3", snapshot: "shop-final-20261206120000", taken: "2026-12-06T12:00:00Z"}"#)
+        );
+        // Offline (validate, graph): the name as written, its time unknown.
+        assert_eq!(
+            instance_of(&offline).create_only.get(instance::RESTORE_FROM.name).map(ToString::to_string).as_deref(),
+            Some(r#"{engine_version: "(found at plan time)", snapshot: "latest", taken: "(found at plan time)"}"#)
+        );
+        // The database exists: plan-time facts carry no snapshot, and the instance none either.
+        let db = instance_of(&Facts { restore: None, ..offline });
+        assert!(!db.create_only.contains_key(instance::RESTORE_FROM.name));
+    }
+
+    #[test]
     fn family_follows_major_and_minor() {
         assert_eq!(family("8.0"), "mysql8.0");
         assert_eq!(family("8.0.39"), "mysql8.0");

@@ -48,7 +48,7 @@ pub fn render_snapshots(deployment: &str, region: &str, snapshots: &[Snapshot]) 
         }
     }
     out.push_str(
-        "EFS backups (shared_storage.backups) are AWS Backup recovery points, not listed here: \
+        "\nEFS backups (shared_storage.backups) are AWS Backup recovery points, not listed here: \
          aws backup list-recovery-points-by-resource --resource-arn <the file system's ARN>\n",
     );
     out
