@@ -179,7 +179,8 @@ fn schema_is_json_with_the_top_level_fields() {
 fn help_lists_every_command() {
     let out = clusterup_with_endpoint("http://127.0.0.1:9", &["--help"]);
     assert_code(&out, 0);
-    for command in ["validate", "plan", "apply", "destroy", "output", "status", "snapshots", "spark", "graph", "schema"] {
+    for command in ["validate", "plan", "apply", "destroy", "output", "status", "snapshots", "spark", "graph", "schema"]
+    {
         assert!(stdout(&out).contains(command), "help lacks {command}");
     }
 }

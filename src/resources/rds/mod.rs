@@ -11,6 +11,8 @@ mod instance_props;
 pub mod parameter_group;
 mod refusals;
 mod restore;
+#[cfg(test)]
+mod restore_tests;
 pub mod snapshots;
 pub mod status;
 pub mod subnet_group;
