@@ -3,7 +3,7 @@
 //! the database from it (read back with the SDK).
 
 use crate::apply_destroy::{block_on, live_tagged};
-use crate::support::{assert_code, clients, clusterup, stderr, stdout, Workspace};
+use crate::support::{assert_code, clients, clusterup, clusterup_with_env, endpoint, stderr, stdout, Workspace};
 
 /// The smarten example without its shared folder (the database is what is restored; the file system
 /// would only make destroy ask for --delete-data).
@@ -73,8 +73,18 @@ fn destroy_keeps_the_final_snapshot_and_restore_from_latest_brings_it_back() {
     assert!(restore_line.contains(&format!("snapshot: \"{snapshot}\"")), "{restore_line}");
     assert!(restore_line.contains("taken: \"20"), "{restore_line}");
 
+    // The restoring apply dies the moment RDS accepted the restore: the next apply takes the database
+    // as it finds it (no second restore, no new empty database) and sets what the restore left out.
+    let killed = clusterup_with_env(
+        endpoint(),
+        &["apply", "--yes", &topology],
+        &[("CLUSTERUP_KILL_AFTER", "RestoreDBInstanceFromDBSnapshot")],
+    );
+    assert!(stderr(&killed).contains("aborting after mutating call"), "{}", stderr(&killed));
     assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
     let dbs = block_on(c.rds.describe_db_instances().db_instance_identifier(&db_id).send()).expect("db");
+    assert_eq!(dbs.db_instances().len(), 1);
     let db = &dbs.db_instances()[0];
     assert_eq!(db.preferred_maintenance_window(), Some(mark), "the database was not made from the snapshot");
     // As the topology describes it: encrypted, protected, its password managed by RDS, its own groups.
