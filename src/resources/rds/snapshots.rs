@@ -8,7 +8,7 @@ use crate::aws::clock::rfc3339;
 use crate::aws::{Aws, AwsError, Required, ResultExt};
 use crate::model::names::database::{final_snapshot_prefix, identifier};
 use crate::model::RestoreSource;
-use crate::topology::RestoreFrom;
+use crate::topology::{Database, RestoreFrom};
 
 const CALL: &str = "DescribeDBSnapshots";
 
@@ -97,12 +97,13 @@ fn read(snapshot: &DbSnapshot, final_prefix: &str, db: &str) -> Result<Snapshot,
 }
 
 /// The snapshot `database.restore_from` names, checked to be one a clusterup database can come from.
-/// `storage_gb` is the topology's: RDS restores into at least the snapshot's size.
+/// `db` is the topology's database: RDS restores into at least the snapshot's size, and cannot take
+/// the restored database back to an older MySQL version than the snapshot's.
 pub async fn resolve(
     aws: &Aws,
     deployment: &str,
     from: &RestoreFrom,
-    storage_gb: u32,
+    db: &Database,
 ) -> Result<RestoreSource, AwsError> {
     let snapshot = match from {
         RestoreFrom::Latest => newest_final(of_deployment(aws, deployment).await?).ok_or_else(|| {
@@ -134,7 +135,8 @@ pub async fn resolve(
             read(first, &final_snapshot_prefix(deployment), id)?
         }
     };
-    usable(&snapshot, storage_gb)?;
+    usable(&snapshot, db.storage_gb)?;
+    not_older(&snapshot, &db.engine_version)?;
     Ok(RestoreSource { snapshot: snapshot.id, taken: snapshot.taken, engine_version: Some(snapshot.engine_version) })
 }
 
@@ -167,6 +169,32 @@ fn usable(snapshot: &Snapshot, storage_gb: u32) -> Result<(), AwsError> {
         return Ok(());
     };
     Err(AwsError::local(&snapshot.id, CALL, format!("database.restore_from: DB snapshot {} {fault}", snapshot.id)))
+}
+
+/// `8.4.3` -> (8, 4): what RDS calls the major version of MySQL.
+fn major(version: &str) -> (u32, u32) {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+}
+
+/// The topology's version is the snapshot's major version or a newer one: the restored database runs
+/// the snapshot's version and is upgraded after; RDS cannot downgrade
+/// (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_UpgradeDBInstance.MySQL.html).
+fn not_older(snapshot: &Snapshot, wanted: &str) -> Result<(), AwsError> {
+    if major(wanted) >= major(&snapshot.engine_version) {
+        return Ok(());
+    }
+    Err(AwsError::local(
+        &snapshot.id,
+        CALL,
+        format!(
+            "database.restore_from: DB snapshot {} holds MySQL {}, and database.engine_version is \"{wanted}\": RDS \
+             cannot downgrade; set engine_version to \"{}\" or newer",
+            snapshot.id,
+            snapshot.engine_version,
+            super::changes::major(&snapshot.engine_version)
+        ),
+    ))
 }
 
 #[cfg(test)]
@@ -213,6 +241,18 @@ mod tests {
         assert!(usable(&ok, 20).is_ok());
         let err = usable(&ok, 19).expect_err("too small").to_string();
         assert!(err.contains("set storage_gb to 20 or more"), "{err}");
+    }
+
+    #[test]
+    fn a_snapshot_of_a_newer_mysql_than_the_topology_is_refused() {
+        let taken = snapshot("shop-final-20261201000000", Origin::Final, "2026-12-01T00:00:00Z");
+        assert!(not_older(&taken, "8.4").is_ok());
+        assert!(not_older(&taken, "8.4.5").is_ok(), "a minor version is no downgrade of the major");
+        let err = not_older(&taken, "8.0").expect_err("a downgrade").to_string();
+        assert!(err.contains("set engine_version to \"8.4\" or newer"), "{err}");
+        let mut old = taken;
+        old.engine_version = "8.0.39".into();
+        assert!(not_older(&old, "8.4").is_ok(), "upgraded after the restore");
     }
 
     #[test]
