@@ -278,6 +278,21 @@ pub enum Command {
         #[command(flatten)]
         aws: AwsArgs,
     },
+    /// List the deployment's DB snapshots (kept by destroy, automated, by hand) and how to delete them
+    ///
+    /// Read from AWS (DescribeDBSnapshots of the deployment's database, which snapshots keep after the
+    /// database is gone), so it works after destroy. `database.restore_from: latest` restores the newest
+    /// final one
+    Snapshots {
+        /// The deployment name, or its topology file
+        #[arg(value_name = "NAME|FILE")]
+        target: String,
+        /// Print them as JSON
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
     /// Run work on the deployment's Spark cluster
     #[command(subcommand)]
     Spark(SparkCommand),

@@ -220,7 +220,8 @@ fn schema_is_json_with_the_top_level_fields() {
 fn help_lists_every_command() {
     let out = clusterup_with_endpoint("http://127.0.0.1:9", &["--help"]);
     assert_code(&out, 0);
-    for command in ["validate", "plan", "apply", "destroy", "output", "status", "spark", "graph", "schema"] {
+    for command in ["validate", "plan", "apply", "destroy", "output", "status", "snapshots", "spark", "graph", "schema"]
+    {
         assert!(stdout(&out).contains(command), "help lacks {command}");
     }
 }
@@ -249,7 +250,7 @@ fn each_command_lists_only_the_options_that_apply_to_it_under_their_headings() {
     for option in ["--profile", "--endpoint-url"].iter().chain(&RUN_OPTIONS) {
         assert!(!help.contains(option), "`init --help` lists {option}:\n{help}");
     }
-    for reading in ["plan", "output"] {
+    for reading in ["plan", "output", "snapshots"] {
         let help = help_of(reading);
         assert!(help.contains("AWS options:\n"), "{help}");
         assert!(AWS_OPTIONS.iter().all(|o| help.contains(o)), "{help}");

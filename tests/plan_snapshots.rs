@@ -230,3 +230,29 @@ fn plan_of_a_spark_release_change() {
 fn plan_of_a_network_cidr_change() {
     insta::assert_snapshot!(edited("web-tier.yaml", "cidr: 10.30.0.0/16", "cidr: 10.31.0.0/16"));
 }
+
+/// A database restored from a snapshot: the plan names the snapshot, when it was taken and its MySQL
+/// version (the facts `plan` finds with DescribeDBSnapshots, made up here); everything else exists.
+#[test]
+fn plan_of_a_restore_from_a_snapshot() {
+    let path = example("smarten.yaml");
+    let text = std::fs::read_to_string(&path).expect("example");
+    let running = topology(&path, &text);
+    let restoring = topology(&path, &text.replacen("  storage_gb: 50", "  storage_gb: 50\n  restore_from: latest", 1));
+    let facts = clusterup::model::Facts {
+        restore: Some(clusterup::model::RestoreSource {
+            snapshot: "smarten-final-20261206120000".into(),
+            taken: Some("2026-12-06T12:00:00Z".into()),
+            engine_version: Some("8.4.3".into()),
+        }),
+        ..clusterup::compose::offline_facts(&restoring)
+    };
+    let wanted = clusterup::compose::desired(&restoring, &facts).expect("composes");
+    let mut existing = made(&desired(&running));
+    existing.retain(|a| a.kind != Kind::DbInstance);
+    insta::assert_snapshot!(plain(&diff(&restoring.name, &restoring.region, &wanted, existing)));
+
+    // Once the database exists, restore_from is not a property of it: no change, whatever it names.
+    let plan = diff(&restoring.name, &restoring.region, &wanted, made(&desired(&running)));
+    assert!(!plan.has_changes(), "{}", plain(&plan));
+}

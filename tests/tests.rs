@@ -19,6 +19,7 @@ mod node_type_change;
 mod plan;
 mod plan_snapshots;
 mod reliability;
+mod restore;
 mod secure_defaults;
 mod spark;
 mod spark_bootstrap;

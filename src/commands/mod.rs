@@ -13,6 +13,7 @@ mod output;
 mod plan;
 mod refusals;
 mod rollout;
+mod snapshots;
 mod spark;
 mod status;
 mod target;
@@ -164,6 +165,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
         }
         Command::Output { target, json, aws } => output::run(&aws, &target, json, printer).await,
         Command::ForceUnlock { target, lock_id, aws } => unlock::run(&aws, &target, &lock_id, printer).await,
+        Command::Snapshots { target, json, aws } => snapshots::run(&aws, &target, json, printer).await,
         Command::Status { target, json, watch, interval, count, cost, pricing_api, aws } => {
             let options = status::Options {
                 json,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::network::{data_tier_clients, refs, security_group, with_egress};
 use super::{id_of, named};
 use crate::model::names::{database as names, network::DATABASE_SECURITY_GROUP};
-use crate::model::{Desired, Facts, Kind, Prop, Value, NAME};
+use crate::model::{Desired, Facts, Kind, Prop, RestoreSource, Value, NAME};
 use crate::resources::ec2::security_group::{tcp_with_group, INGRESS};
 use crate::resources::rds::{instance, parameter_group, subnet_group};
 use crate::topology::{Database, Topology, REQUIRE_SECURE_TRANSPORT};
@@ -89,12 +89,58 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
             .prop(&instance::APPLY_CHANGES, Value::str(db.apply_changes.as_str()))
             .create_only(&instance::MASTER_USERNAME, Value::str("admin")),
     ]);
+    // The instance, last in the list, is made from the snapshot rather than empty.
+    if let (Some(source), Some(db)) = (&facts.restore, out.last_mut()) {
+        db.create_only.insert(instance::RESTORE_FROM.name.to_owned(), restore_value(source));
+    }
     out
+}
+
+/// The snapshot the database is made from, as the plan shows it and the create reads it.
+fn restore_value(source: &RestoreSource) -> Value {
+    let mut map = BTreeMap::from([("snapshot".to_owned(), Value::str(&source.snapshot))]);
+    let unknown = "(found at plan time)";
+    map.insert("taken".to_owned(), Value::str(source.taken.as_deref().unwrap_or(unknown)));
+    map.insert("engine_version".to_owned(), Value::str(source.engine_version.as_deref().unwrap_or(unknown)));
+    Value::Map(map)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_database_to_restore_carries_its_snapshot_as_a_creation_input_only() {
+        let text =
+            "name: shop\nregion: us-east-1\napp:\n  instance_type: t3.small\ndatabase:\n  restore_from: latest\n";
+        let topology = crate::topology::parse(std::path::Path::new("t.yaml"), text).expect("valid").topology;
+        let instance_of = |facts: &Facts| {
+            desired(&topology, facts).into_iter().find(|d| d.kind == Kind::DbInstance).expect("the instance")
+        };
+        let offline = crate::compose::offline_facts(&topology);
+        let found = Facts {
+            restore: Some(RestoreSource {
+                snapshot: "shop-final-20261206120000".into(),
+                taken: Some("2026-12-06T12:00:00Z".into()),
+                engine_version: Some("8.4.3".into()),
+            }),
+            ..offline.clone()
+        };
+        let db = instance_of(&found);
+        assert!(!db.props.contains_key(instance::RESTORE_FROM.name), "never compared with a running database");
+        assert_eq!(
+            db.create_only.get(instance::RESTORE_FROM.name).map(ToString::to_string).as_deref(),
+            Some(r#"{engine_version: "8.4.3", snapshot: "shop-final-20261206120000", taken: "2026-12-06T12:00:00Z"}"#)
+        );
+        // Offline (validate, graph): the name as written, its time unknown.
+        assert_eq!(
+            instance_of(&offline).create_only.get(instance::RESTORE_FROM.name).map(ToString::to_string).as_deref(),
+            Some(r#"{engine_version: "(found at plan time)", snapshot: "latest", taken: "(found at plan time)"}"#)
+        );
+        // The database exists: plan-time facts carry no snapshot, and the instance none either.
+        let db = instance_of(&Facts { restore: None, ..offline });
+        assert!(!db.create_only.contains_key(instance::RESTORE_FROM.name));
+    }
 
     #[test]
     fn family_follows_major_and_minor() {

@@ -21,8 +21,8 @@ mod spark;
 mod storage;
 pub mod template;
 
-use crate::model::{tags, Address, Desired, Facts, Kind, TAGS};
-use crate::topology::{Image, Network, Topology, Zones};
+use crate::model::{tags, Address, Desired, Facts, Kind, RestoreSource, TAGS};
+use crate::topology::{Image, Network, RestoreFrom, Topology, Zones};
 
 pub use app::set_desired;
 pub use canary::{canary, Canary};
@@ -90,6 +90,15 @@ pub fn offline_facts(topology: &Topology) -> Facts {
         private_subnet_zones,
         account_id: "(account)".into(),
         partition: "aws".into(),
+        // Snapshots cannot be listed offline: the name as written (`latest` stays `latest`).
+        restore: topology.database.as_ref().and_then(|d| d.restore_from.as_ref()).map(|from| RestoreSource {
+            snapshot: match from {
+                RestoreFrom::Latest => "latest".to_owned(),
+                RestoreFrom::Snapshot(id) => id.clone(),
+            },
+            taken: None,
+            engine_version: None,
+        }),
     }
 }
 

@@ -20,6 +20,20 @@ pub struct Facts {
     /// The partition of the caller's identity (`aws`, `aws-cn`, `aws-us-gov`): the second field of every
     /// ARN the policies name. Read from STS GetCallerIdentity's ARN, never assumed.
     pub partition: String,
+    /// The DB snapshot a database that does not exist yet is made from (`database.restore_from`),
+    /// found at plan time; `None` without `restore_from` or once the database exists.
+    pub restore: Option<RestoreSource>,
+}
+
+/// A DB snapshot to restore the database from, as the plan shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestoreSource {
+    /// Its identifier (`latest` when planned offline, where snapshots cannot be listed).
+    pub snapshot: String,
+    /// When RDS took it (RFC 3339, UTC); unknown offline.
+    pub taken: Option<String>,
+    /// The MySQL version it holds; unknown offline.
+    pub engine_version: Option<String>,
 }
 
 impl Facts {

@@ -108,6 +108,12 @@ pub mod database {
         format!("{deployment}-db")
     }
 
+    /// The start of the name of every final snapshot destroy keeps of the deployment's database:
+    /// `<deployment>-final-`, followed by the time (`YYYYMMDDhhmmss`, UTC), so names sort by time.
+    pub fn final_snapshot_prefix(deployment: &str) -> String {
+        format!("{deployment}-final-")
+    }
+
     /// `mysql8.4` -> `mysql8-4`: RDS names take no dots.
     fn family_suffix(family: &str) -> String {
         family.replace('.', "-")

@@ -104,7 +104,16 @@ pub async fn gather(aws: &Aws, topology: &Topology, existing: &[Actual]) -> Resu
             )
         })?
         .to_owned();
+    // Only a database still to be made is restored: once it exists, restore_from is not read at all,
+    // so a snapshot deleted since cannot fail the plans of a running deployment.
+    let restore = match topology.database.as_ref().and_then(|d| Some((d.restore_from.as_ref()?, d))) {
+        Some((from, db)) if !existing.iter().any(|a| a.kind == Kind::DbInstance) => {
+            Some(super::rds::snapshots::resolve(aws, &topology.name, from, db).await?)
+        }
+        _ => None,
+    };
     Ok(Facts {
+        restore,
         zones,
         image_id,
         root_device_name,

@@ -202,6 +202,18 @@ pub struct Database {
     pub apply_changes: ApplyChanges,
     /// Optional DB parameter group settings.
     pub parameters: BTreeMap<String, String>,
+    /// Where a new database's data comes from: a snapshot instead of an empty database. Read only when
+    /// the database does not exist yet.
+    pub restore_from: Option<RestoreFrom>,
+}
+
+/// `database.restore_from`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RestoreFrom {
+    /// The newest final snapshot `destroy` kept of the deployment of the same name.
+    Latest,
+    /// The DB snapshot of this identifier.
+    Snapshot(String),
 }
 
 /// The database parameter that refuses connections without TLS: clusterup sets it to 1 unless

@@ -174,6 +174,36 @@ pub fn db_instance_class(text: &str) -> Result<(), String> {
     }
 }
 
+/// `latest`, or a DB snapshot identifier as CreateDBSnapshot names them (botocore's RDS model,
+/// `DBSnapshotIdentifier`: "1 to 255 letters, numbers, or hyphens; first character must be a letter;
+/// can't end with a hyphen or contain two consecutive hyphens"), or an automated snapshot's, which
+/// RDS names `rds:<instance>-<date>` (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html).
+/// Snapshot identifiers are case-insensitive to RDS, which stores them in lowercase.
+pub fn db_snapshot_ref(text: &str) -> Result<(), String> {
+    if text == "latest" {
+        return Ok(());
+    }
+    let name = text.strip_prefix("rds:").unwrap_or(text);
+    let fault = if name.is_empty() || name.len() > 255 {
+        Some("has to be 1 to 255 characters")
+    } else if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        Some("has to start with a letter")
+    } else if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        Some("may hold only letters, digits and hyphens (and an automated snapshot's `rds:` prefix)")
+    } else if name.ends_with('-') || name.contains("--") {
+        Some("cannot end with a hyphen or hold two in a row")
+    } else {
+        None
+    };
+    match fault {
+        Some(fault) => Err(format!(
+            "`{text}` is not an RDS DB snapshot identifier: it {fault}; expected `latest` or an identifier \
+             such as shop-final-20261206120000 (list them with `clusterup snapshots NAME`)"
+        )),
+        None => Ok(()),
+    }
+}
+
 /// RDS MySQL major versions clusterup supports, optionally with a minor version: `8.0`, `8.0.39`.
 pub fn engine_version(text: &str) -> Result<(), String> {
     let (major, minor) = match text.get(..3).map(|m| (m, &text[3..])) {

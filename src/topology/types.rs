@@ -166,6 +166,13 @@ checked_text!(
     TextSchema::pattern(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
 );
 checked_text!(
+    /// `latest` or a DB snapshot identifier.
+    DbSnapshotRef,
+    "`latest` or an RDS DB snapshot identifier such as shop-final-20261206120000",
+    rules::db_snapshot_ref,
+    TextSchema::pattern(r"^(latest|(rds:)?[A-Za-z](?!.*--)([A-Za-z0-9-]{0,253}[A-Za-z0-9])?)$")
+);
+checked_text!(
     /// Read as text so that an unquoted `8.0` keeps its exact spelling.
     EngineVersion,
     "a MySQL version such as \"8.0\"",

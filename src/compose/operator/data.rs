@@ -21,6 +21,16 @@ pub fn statements(scope: &Scope) -> Vec<Value> {
     let snapshots = rds(format!("snapshot:{}-final-2*", scope.deployment()));
     let mut created = resources.clone();
     created.push(snapshots.clone());
+    // What `database.restore_from` and `clusterup snapshots` read: the database's snapshots by name,
+    // the final ones and RDS's automated ones (`rds:<deployment>-db-<date>`; the `2` of the year keeps
+    // deployment `a` off deployment `a-db`'s, `rds:a-db-db-...`).
+    let restorable = vec![snapshots.clone(), rds(format!("snapshot:rds:{db}-2*"))];
+    let mut restored = resources.clone();
+    // RestoreDBInstanceFromDBSnapshot is authorised on the option group too (required), and on the
+    // engine family's default parameter group when the snapshot is of another family (`restore.rs`):
+    // AWS's default groups, which every restore of a MySQL snapshot uses.
+    restored.extend([rds("pg:default.mysql*".to_owned()), rds("og:default:mysql*".to_owned())]);
+    restored.extend(restorable.iter().cloned());
     let efs = |kind: &str| scope.arn("elasticfilesystem", &format!("{kind}/*"));
     vec![
         allow(
@@ -55,6 +65,18 @@ pub fn statements(scope: &Scope) -> Vec<Value> {
         ),
         allow("DatabaseReadOwn", &["rds:DescribeDBParameters", "rds:ListTagsForResource"], resources, None),
         allow("DatabaseFinalSnapshot", &["rds:CreateDBSnapshot"], vec![snapshots], None),
+        allow(
+            "DatabaseSnapshotsRead",
+            &["rds:DescribeDBSnapshots"],
+            [vec![rds(format!("db:{db}"))], restorable].concat(),
+            None,
+        ),
+        allow(
+            "DatabaseRestoreTagged",
+            &["rds:RestoreDBInstanceFromDBSnapshot"],
+            restored,
+            Some(scope.tagged_on_create()),
+        ),
         // CreateDBInstance with ManageMasterUserPassword: RDS makes, tags and rotates the secret (`rds!db-`
         // and an id) and reads the key that encrypts it with the caller's permissions (Amazon RDS User
         // Guide, "Password management with Amazon RDS and AWS Secrets Manager", required permissions).

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use aws_sdk_rds::types::{DbInstance as Instance, Filter};
 
 pub use super::instance_props::*;
-use super::{changes, cost, guard, rds_tags, read_tags, refusals, sync_tags};
+use super::{changes, cost, guard, rds_tags, read_tags, refusals, restore, sync_tags};
 use crate::aws::batch::{Answers, Batch, BatchCall};
 use crate::aws::clock::utc_stamp;
 use crate::aws::{AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, Required, ResultExt, Schedule, Service};
-use crate::model::names::database::{identifier, INSTANCE};
+use crate::model::names::database::{final_snapshot_prefix, identifier, INSTANCE};
 use crate::model::{tags, Actual, Address, Desired, Kind, Op, Prop, Props, Value, TAGS};
 use crate::resources::support::check_owner;
 use crate::resources::support::{batch_of, wait_batched};
@@ -39,6 +39,7 @@ const SPEC: Spec = Spec::new(Kind::DbInstance, "database", Service::Rds, PollPol
         &MANAGED_PASSWORD,
         &MASTER_USERNAME,
         &APPLY_CHANGES,
+        &RESTORE_FROM,
         &TAGS,
     ])
     // App nodes use the database until they are gone. Spark uses it through its work (steps, the Hive
@@ -86,6 +87,15 @@ impl ResourceKind for DbInstance {
         let rds = &ctx.aws.rds;
         let resource = want.address.as_str();
         let id = want.text(&IDENTIFIER)?;
+        if let Some((snapshot, engine_version)) = restore::source(want)? {
+            restore::start(ctx, want, snapshot, engine_version).await?;
+            let schedule = SPEC.schedule(Op::Create, Some(want));
+            let restored = wait_available(ctx, schedule, (id, resource), &want.props, progress).await?;
+            // What the restore call does not take (see `restore`), set right away.
+            let mut now = Self::update(ctx, &restored, &restore::at_once(want), progress).await?;
+            now.props = want.props.clone();
+            return Ok(now);
+        }
         let created = rds
             .create_db_instance()
             .db_instance_identifier(id)
@@ -335,7 +345,7 @@ async fn wait_available(
 
 /// `<deployment>-final-<YYYYMMDDhhmmss>`: unique, sorted by time, and says where it came from.
 pub fn final_snapshot_name(deployment: &str) -> String {
-    format!("{deployment}-final-{}", utc_stamp(std::time::SystemTime::now()))
+    format!("{}{}", final_snapshot_prefix(deployment), utc_stamp(std::time::SystemTime::now()))
 }
 
 /// The call the waits share: one DescribeDBInstances for every instance waited on at the time.

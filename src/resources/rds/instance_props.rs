@@ -28,3 +28,6 @@ pub const DELETION_PROTECTION: Prop = Prop::new("deletion_protection");
 pub const MANAGED_PASSWORD: Prop = Prop::new("managed_password");
 /// Create-only: RDS does not let it change.
 pub const MASTER_USERNAME: Prop = Prop::new("master_username");
+/// Create-only: the DB snapshot the database is made from (`{snapshot, taken, engine_version}`), when
+/// `database.restore_from` is set and the database does not exist yet.
+pub const RESTORE_FROM: Prop = Prop::new("restore_from");

@@ -10,6 +10,10 @@ pub mod instance;
 mod instance_props;
 pub mod parameter_group;
 mod refusals;
+mod restore;
+#[cfg(test)]
+mod restore_tests;
+pub mod snapshots;
 pub mod status;
 pub mod subnet_group;
 

@@ -50,6 +50,10 @@ pub struct RawDatabase {
     /// DB parameter group settings, e.g. { max_connections: "500" }; only these are managed, and
     /// require_secure_transport, which is 1 unless set here (anything else is a warning).
     pub parameters: Option<BTreeMap<DbParameterName, DbParameterValue>>,
+    /// Create the database from a DB snapshot instead of empty: `latest` (the newest final snapshot
+    /// destroy kept of this deployment) or a snapshot identifier. Read only while the database does
+    /// not exist: it never replaces a running one.
+    pub restore_from: Option<DbSnapshotRef>,
 }
 
 pub fn database(raw: RawDatabase, today: Date, warnings: &mut Vec<Finding>) -> Database {
@@ -107,5 +111,10 @@ pub fn database(raw: RawDatabase, today: Date, warnings: &mut Vec<Finding>) -> D
         deletion: raw.deletion.unwrap_or(DELETION),
         apply_changes: raw.apply_changes.unwrap_or(APPLY_CHANGES),
         parameters,
+        restore_from: raw.restore_from.map(|r| match r.0.as_str() {
+            "latest" => RestoreFrom::Latest,
+            // RDS stores snapshot identifiers in lowercase and matches them regardless of case.
+            _ => RestoreFrom::Snapshot(r.0.to_ascii_lowercase()),
+        }),
     }
 }

@@ -242,3 +242,13 @@ fn policy_arns() {
         rejects(policy_arn(bad), "is not an IAM policy ARN");
     }
 }
+
+#[test]
+fn snapshot_references() {
+    for good in ["latest", "shop-final-20261206120000", "a", "rds:shop-db-2026-12-06-03-10", "Shop"] {
+        assert_eq!(db_snapshot_ref(good), Ok(()), "{good}");
+    }
+    for bad in ["", "rds:", "-a", "a-", "a--b", "a_b", "a.b", "arn:aws:rds:us-east-1:1:snapshot:a", "rds:rds:a"] {
+        rejects(db_snapshot_ref(bad), "is not an RDS DB snapshot identifier");
+    }
+}

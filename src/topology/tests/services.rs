@@ -169,3 +169,27 @@ fn spark_rules() {
     }
     assert_eq!(ok(&old("emr-5.20.1", "local")).topology.spark.map(|s| s.metastore), Some(Metastore::Local));
 }
+
+/// `restore_from`: `latest` or an identifier by RDS's rules (botocore's RDS model, CreateDBSnapshot's
+/// `DBSnapshotIdentifier`: 1 to 255 letters, numbers or hyphens, a letter first, no trailing hyphen and
+/// no two in a row), located at its value.
+#[test]
+fn restore_from_is_latest_or_a_snapshot_identifier() {
+    let db = ok(&database("  restore_from: latest\n")).topology.database.expect("database");
+    assert_eq!(db.restore_from, Some(RestoreFrom::Latest));
+    let db = ok(&database("  restore_from: Shop-Final-20261206120000\n")).topology.database.expect("database");
+    assert_eq!(db.restore_from, Some(RestoreFrom::Snapshot("shop-final-20261206120000".into())));
+    let db = ok(&database("  restore_from: rds:shop-db-2026-12-06-03-10\n")).topology.database.expect("database");
+    assert_eq!(db.restore_from, Some(RestoreFrom::Snapshot("rds:shop-db-2026-12-06-03-10".into())));
+    assert_eq!(ok(&database("  multi_az: true\n")).topology.database.expect("database").restore_from, None);
+    for (bad, why) in [
+        ("shop_final", "may hold only letters, digits and hyphens"),
+        ("1shop", "has to start with a letter"),
+        ("shop--final", "cannot end with a hyphen or hold two in a row"),
+        ("shop-final-", "cannot end with a hyphen or hold two in a row"),
+    ] {
+        expect_err(&database(&format!("  restore_from: {bad}\n")), 6, 17, "database.restore_from", why);
+    }
+    let long = format!("a{}", "b".repeat(255));
+    expect_err(&database(&format!("  restore_from: {long}\n")), 6, 17, "database.restore_from", "1 to 255 characters");
+}
