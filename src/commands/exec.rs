@@ -33,8 +33,14 @@ pub async fn run(
     let mut failed = 0usize;
     for (command_id, nodes_of_command) in &sent {
         for node in nodes_of_command {
+            // One line per state a node's command goes through, not one per look (a look every two
+            // seconds, for up to an hour).
+            let mut last = String::new();
             let wait = nodes::wait(&ctx, command_id, node, |seen, waited| {
-                printer.progress(&format!("  {node}: {seen} ({}s)", waited.as_secs()));
+                if seen != last {
+                    printer.progress(&format!("  {node}: {seen} ({}s)", waited.as_secs()));
+                    last = seen.to_owned();
+                }
             });
             let ended = tokio::select! {
                 ended = wait => ended?,
