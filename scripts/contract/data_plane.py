@@ -151,8 +151,9 @@ def accesses(own, other):
     agent = [("ssm:UpdateInstanceInformation", node), ("ssm:ListInstanceAssociations", node),
              ("ssmmessages:CreateControlChannel", "*"), ("ssmmessages:OpenDataChannel", "*"),
              ("ec2messages:GetMessages", "*"), ("ec2messages:SendReply", "*")]
+    # Only for a deployment that was applied (one whose plan alone was recorded wrote no role policy).
     for suffix, who in (("app", "app nodes"), ("spark-node", "Spark nodes")):
-        if suffix == "app" or own.role_policy(suffix):
+        if (suffix == "app" and own.role_policies) or own.role_policy(suffix):
             for action, resource in agent:
                 own_only(f"{who} register with Systems Manager and take its commands and sessions", suffix, action, resource)
 
