@@ -293,6 +293,45 @@ pub enum Command {
         #[command(flatten)]
         aws: AwsArgs,
     },
+    /// Run a shell command on the app nodes through Systems Manager (no SSH), and print each node's output
+    ///
+    /// The command goes to one node (--node) or to every running node of a group (--group, default the
+    /// app group) as AWS-RunShellScript's `commands` parameter, run by root through the SSM agent; each
+    /// node's output is printed under its id with its exit code. Exit 0 when it succeeded on every node,
+    /// 4 when it failed on any (non-zero exit, timed out, cancelled), 1 on an error, 130 on Ctrl-C (the
+    /// command goes on on the nodes).
+    #[command(after_help = "Example: clusterup exec smarten-prod -- 'df -h /mnt/shared && systemctl status app'")]
+    Exec {
+        /// The deployment name, or its topology file
+        #[arg(value_name = "NAME|FILE")]
+        target: String,
+        /// Run it on this node only (an instance id of the deployment's app nodes)
+        #[arg(long, value_name = "ID", conflicts_with = "group")]
+        node: Option<String>,
+        /// Run it on every running node of this group: `main` (the app group), `canary` (a rollout's), or
+        /// a group's name
+        #[arg(long, value_name = "GROUP", default_value = "main")]
+        group: String,
+        /// The command, after `--`: one shell command line (its words are joined with spaces, as ssh does)
+        #[arg(last = true, required = true, value_name = "COMMAND")]
+        command: Vec<String>,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// Open a shell on an app node through Session Manager (no SSH): runs `aws ssm start-session`
+    ///
+    /// Needs the AWS CLI and the Session Manager plugin; it is given the same region, profile and
+    /// endpoint as clusterup. The session ends with `exit`.
+    Shell {
+        /// The deployment name, or its topology file
+        #[arg(value_name = "NAME|FILE")]
+        target: String,
+        /// The node (an instance id of the deployment's app nodes); default: the first healthy app node
+        #[arg(long, value_name = "ID")]
+        node: Option<String>,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
     /// Run work on the deployment's Spark cluster
     #[command(subcommand)]
     Spark(SparkCommand),

@@ -12,6 +12,7 @@ pub mod cost;
 pub mod engine;
 pub mod lock;
 pub mod model;
+pub mod nodes;
 pub mod output;
 pub mod plan;
 pub mod resources;

@@ -315,7 +315,7 @@ fn database_changes_say_what_they_do_refuse_a_shrink_and_upgrade_across_majors()
 }
 
 /// IAM returns policy documents URL-encoded.
-fn percent_decoded(text: &str) -> String {
+pub(crate) fn percent_decoded(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

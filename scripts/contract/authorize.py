@@ -152,6 +152,8 @@ SHARED = {
     "DatabaseManagedSecret": "RDS makes the secret with the caller's permissions; its tags are RDS's",
     "DatabaseSecretKey": "the key that encrypts RDS's secret",
     "ServiceLinkedRoles": "a service's own role, made once per account",
+    "NodeCommandDocuments": "AWS's shell-script document and the account's session document, never tagged by clusterup",
+    "NodeSessionsOwn": "a Session Manager session is named after the user who started it, not the deployment",
 }
 
 # Statements of actions AWS authorises on no resource type and with no condition key that could name the

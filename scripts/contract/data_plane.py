@@ -17,7 +17,11 @@ system and its access point). The accesses, as the services authorise them:
   job through EMRFS with the instance role); their logs: s3:PutObject under logs/;
 - the shared data folder: elasticfilesystem:ClientMount and ClientWrite on the file system, through
   its access point (`elasticfilesystem:AccessPointArn`, over TLS), by the app and Spark nodes;
-- EMR's service role passing the nodes' role to EC2, and terminating the cluster's instances.
+- EMR's service role passing the nodes' role to EC2, and terminating the cluster's instances;
+- the SSM agent on the app nodes (and the Spark nodes) registering with Systems Manager and opening
+  the channels Run Command (`clusterup exec`) and Session Manager (`clusterup shell`) use: the actions
+  of AWS's AmazonSSMManagedInstanceCore, on `*` as that policy grants them (the agent calls before it
+  knows any resource), so these are checked allowed on the node itself and have no neighbour to deny.
 
 The neighbour is the same deployment named `<name>-b`: its database, bucket, file system and access
 point, and its EMR-launched instances. Its resource policies are this deployment's with the names
@@ -132,6 +136,26 @@ def accesses(own, other):
             request = policy_eval.Request(action, resource_of(target), context, principal)
             label = f"{what} ({'own' if expect else 'neighbour ' + other.name})"
             out.append(Access(label, principal, identity, request, policies_of(target), expect))
+
+    def own_only(what, suffix, action, resource):
+        """An access with no neighbour's resource to deny: the role's own node calling its service."""
+        principal = own.role(suffix)
+        identity = own.role_policy(suffix)
+        if not identity:
+            out.append(Access(f"{what}: no inline policy was written on {principal}", principal, [], None))
+            return
+        request = policy_eval.Request(action, resource, {"aws:PrincipalArn": principal, **TRANSPORT}, principal)
+        out.append(Access(f"{what} (own)", principal, identity, request))
+
+    node = own.arn("ec2", "instance/i-0a1b2c3d")
+    agent = [("ssm:UpdateInstanceInformation", node), ("ssm:ListInstanceAssociations", node),
+             ("ssmmessages:CreateControlChannel", "*"), ("ssmmessages:OpenDataChannel", "*"),
+             ("ec2messages:GetMessages", "*"), ("ec2messages:SendReply", "*")]
+    # Only for a deployment that was applied (one whose plan alone was recorded wrote no role policy).
+    for suffix, who in (("app", "app nodes"), ("spark-node", "Spark nodes")):
+        if (suffix == "app" and own.role_policies) or own.role_policy(suffix):
+            for action, resource in agent:
+                own_only(f"{who} register with Systems Manager and take its commands and sessions", suffix, action, resource)
 
     secret = lambda d: d.arn("secretsmanager", "secret:rds!db-0a1b2c3d-aaaa-bbbb-cccc-0123456789ab-AbCdEf")
     secret_tag = lambda d: {"aws:ResourceTag/aws:rds:primaryDBInstanceArn": d.arn("rds", f"db:{d.database}")}

@@ -1,14 +1,15 @@
-"""clusterup's local AWS emulator: moto's server with nine documented AWS behaviours restored.
+"""clusterup's local AWS emulator: moto's server with ten documented AWS behaviours restored.
 
 Takes the same options as `moto_server` (`-H HOST -p PORT`, ...). scripts/emulator.sh and the Rust test
 support (tests/support/mod.rs) start it with the project virtualenv's python.
 
-moto 5.2.5 differs from AWS in nine places that clusterup's tests cannot work around without testing
+moto 5.2.5 differs from AWS in ten places that clusterup's tests cannot work around without testing
 something other than what runs on AWS: launch template versions' user data, EMR terminating its instances,
 a load balancer's deletion protection, deleting an EFS file system's policy, Auto Scaling instance
 refresh (with the launch template version each instance runs), a group's instance maintenance policy
-and default warm-up, EMR's reconfiguration of a running instance group, EMR managed scaling, and
-CloudWatch's Smithy RPC v2 CBOR protocol (the only one the AWS SDK for Rust speaks to CloudWatch). Each function below restores
+and default warm-up, EMR's reconfiguration of a running instance group, EMR managed scaling,
+CloudWatch's Smithy RPC v2 CBOR protocol (the only one the AWS SDK for Rust speaks to CloudWatch), and
+Run Command sent to the instances named, not to every instance of the region. Each function below restores
 one documented AWS behaviour, and nothing else: no patch makes the emulator accept a request that AWS
 would reject. They are tested by scripts/emulator/test_moto_server.py (run by scripts/test.sh);
 docs/localstack.md explains why they exist.
@@ -966,6 +967,26 @@ def restore_emr_managed_scaling() -> None:
     ElasticMapReduceResponse.get_managed_scaling_policy = get
     ElasticMapReduceResponse.remove_managed_scaling_policy = remove
     ElasticMapReduceResponse.run_job_flow = run_job_flow
+def restore_ssm_send_command_to_its_instances() -> None:
+    """SendCommand with InstanceIds and no Targets runs on those instances only, as AWS does.
+
+    AWS: InstanceIds are "the IDs of the managed nodes where the command should run"; Targets select
+    nodes by tag or resource group instead, and a request names one or the other:
+    https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html
+
+    moto's `Command` adds to the given InstanceIds every instance its Targets match, reading the targets
+    as EC2 filters; with no Targets that is an empty filter, which matches every instance of the
+    region, so a command sent to two nodes lists (and has invocations on) every instance there. Match
+    nothing for no targets; targets given still add what they match.
+    """
+    from moto.ssm.models import Command
+
+    original = Command._get_instance_ids_from_targets
+
+    def instance_ids_from_targets(self):
+        return original(self) if self.targets else []
+
+    Command._get_instance_ids_from_targets = instance_ids_from_targets
 
 
 def main() -> None:
@@ -983,6 +1004,7 @@ def main() -> None:
     restore_emr_instance_group_reconfiguration()
     restore_emr_managed_scaling()
     restore_cloudwatch_rpc_v2_cbor()
+    restore_ssm_send_command_to_its_instances()
     serve(sys.argv[1:])
 
 

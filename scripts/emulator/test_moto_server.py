@@ -82,6 +82,27 @@ def b64(text):
     return base64.b64encode(text.encode()).decode()
 
 
+class SsmSendCommandToItsInstances(unittest.TestCase):
+    """SendCommand with InstanceIds runs on those instances, not on every instance of the region."""
+
+    def test_a_command_sent_to_one_instance_has_that_instance_only(self):
+        ec2 = client("ec2")
+        ssm = client("ssm")
+        image = ec2.describe_images()["Images"][0]["ImageId"]
+        ids = [i["InstanceId"] for i in ec2.run_instances(ImageId=image, MinCount=2, MaxCount=2)["Instances"]]
+        command = ssm.send_command(
+            InstanceIds=ids[:1], DocumentName="AWS-RunShellScript", Parameters={"commands": ["uptime"]}
+        )["Command"]
+        self.assertEqual(command["InstanceIds"], ids[:1])
+        listed = ssm.list_commands(CommandId=command["CommandId"])["Commands"]
+        self.assertEqual(listed[0]["InstanceIds"], ids[:1])
+        self.assertEqual(ssm.get_command_invocation(CommandId=command["CommandId"], InstanceId=ids[0])["Status"], "Success")
+        with self.assertRaises(botocore.exceptions.ClientError) as other:
+            ssm.get_command_invocation(CommandId=command["CommandId"], InstanceId=ids[1])
+        self.assertEqual(other.exception.response["Error"]["Code"], "InvocationDoesNotExist")
+        ec2.terminate_instances(InstanceIds=ids)
+
+
 class LaunchTemplateVersionUserData(unittest.TestCase):
     """restore_launch_template_version_user_data"""
 

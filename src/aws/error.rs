@@ -306,6 +306,7 @@ where
 /// An answer without an AWS error code: its status, where it came from, and its body if it has one.
 fn unexplained(raw: &HttpResponse) -> String {
     let status = raw.status().as_u16();
+    // No endpoint recorded (an answer that did not come through clusterup's HTTP client): nothing to name.
     let from = raw.extension::<Endpoint>().map(|e| format!(" from {}", e.0)).unwrap_or_default();
     let body = match raw.body().bytes() {
         None | Some([]) => "an empty body".to_owned(),

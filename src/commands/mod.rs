@@ -5,6 +5,7 @@ mod apply;
 mod data_guard;
 mod destroy;
 mod docs;
+mod exec;
 mod graph;
 mod iam_policy;
 mod init;
@@ -13,6 +14,7 @@ mod output;
 mod plan;
 mod refusals;
 mod rollout;
+mod shell;
 mod snapshots;
 mod spark;
 mod status;
@@ -49,6 +51,8 @@ pub enum ExitStatus {
     Changes,
     /// `status`: a tier is degraded or down (the verdict line says which and why).
     Unhealthy,
+    /// `exec`: the command failed on a node (non-zero exit, timed out or cancelled).
+    NodeCommandFailed,
     /// Stopped by Ctrl-C after finishing the actions in flight.
     Interrupted,
 }
@@ -60,6 +64,7 @@ impl ExitStatus {
             ExitStatus::Failure => 1,
             ExitStatus::Changes => 2,
             ExitStatus::Unhealthy => 3,
+            ExitStatus::NodeCommandFailed => 4,
             ExitStatus::Interrupted => 130,
         }
     }
@@ -179,6 +184,14 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
             let stop = if watch { interrupt.graceful() } else { StopSignal::default() };
             status::run(&aws, &target, &options, &stop, printer).await
         }
+        Command::Exec { target, node, group, command, aws } => {
+            let select = match &node {
+                Some(node) => crate::nodes::Select::Node(node),
+                None => crate::nodes::Select::Group(&group),
+            };
+            exec::run(&aws, &target, select, &command, &interrupt.graceful(), printer).await
+        }
+        Command::Shell { target, node, aws } => shell::run(&aws, &target, node.as_deref(), printer).await,
         Command::Spark(SparkCommand::Submit { target, job, args, class, name, no_wait, timeout, aws }) => {
             let submit = spark::Submit {
                 target: &target,

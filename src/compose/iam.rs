@@ -57,7 +57,7 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
     let mut out = Vec::new();
     for spec in ROLES {
         let (wanted, policy) = match spec.address {
-            names::APP_ROLE => (true, policies::app(topology, facts)),
+            names::APP_ROLE => (true, Some(policies::app(topology, facts))),
             names::SPARK_SERVICE_ROLE => (spark.is_some(), Some(policies::spark_service(topology))),
             names::SPARK_NODE_ROLE => (spark.is_some(), Some(policies::spark_node(topology, facts))),
             names::SPARK_AUTOSCALING_ROLE => (custom_scaling, Some(policies::spark_autoscaling(topology, facts))),

@@ -66,11 +66,39 @@ fn owned_by(topology: &Topology) -> serde_json::Value {
     json!({"StringEquals": {"aws:ResourceTag/clusterup:deployment": topology.name}})
 }
 
-/// The app nodes: the data tier, finding the database (its endpoint, once it is available: the nodes may
+/// What the SSM agent on a node needs to register with Systems Manager and to run what `clusterup exec`
+/// (Run Command) and `clusterup shell` (Session Manager) send it: the actions of AWS's managed policy
+/// `AmazonSSMManagedInstanceCore`, v2
+/// (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonSSMManagedInstanceCore.html),
+/// written inline because every role clusterup makes carries inline policies only (one document to read,
+/// to diff and to put under a permissions boundary). Left out: `ssm:GetParameter` and
+/// `ssm:GetParameters`, which the managed policy grants on every parameter of the account (the
+/// deployment's lock among them); neither Run Command with AWS-RunShellScript nor a session reads one.
+/// AWS authorises these calls on `*` (the agent calls before it knows any resource), as the managed
+/// policy does. Amazon Linux 2023 ships the agent, running at boot.
+fn managed_instance() -> serde_json::Value {
+    json!({
+        "Sid": "SystemsManagerAgent", "Effect": "Allow",
+        "Action": [
+            "ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage",
+            "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply",
+            "ssm:DescribeAssociation", "ssm:DescribeDocument", "ssm:GetDeployablePatchSnapshotForInstance",
+            "ssm:GetDocument", "ssm:GetManifest", "ssm:ListAssociations", "ssm:ListInstanceAssociations",
+            "ssm:PutComplianceItems", "ssm:PutConfigurePackageResult", "ssm:PutInventory",
+            "ssm:UpdateAssociationStatus", "ssm:UpdateInstanceAssociationStatus", "ssm:UpdateInstanceInformation",
+            "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel",
+            "ssmmessages:OpenDataChannel"
+        ],
+        "Resource": "*"
+    })
+}
+
+/// The app nodes: registered with Systems Manager (`exec`, `shell`), the data tier, finding the database (its endpoint, once it is available: the nodes may
 /// boot before it, see templates/app-user-data.sh) and, with a Spark cluster, submitting and following
 /// steps on it.
-pub fn app(topology: &Topology, facts: &Facts) -> Option<Value> {
-    let mut statements = data_tier_statements(topology, facts, true);
+pub fn app(topology: &Topology, facts: &Facts) -> Value {
+    let mut statements = vec![managed_instance()];
+    statements.extend(data_tier_statements(topology, facts, true));
     if topology.database.is_some() {
         statements.push(json!({
             "Sid": "FindDatabase", "Effect": "Allow", "Action": "rds:DescribeDBInstances",
@@ -91,7 +119,7 @@ pub fn app(topology: &Topology, facts: &Facts) -> Option<Value> {
             "Sid": "FindSparkCluster", "Effect": "Allow", "Action": "elasticmapreduce:ListClusters", "Resource": "*"
         }));
     }
-    (!statements.is_empty()).then(|| document(statements))
+    document(statements)
 }
 
 /// EMR itself, modelled on AWS's `AmazonEMRServicePolicy_v2` but scoped to this deployment: it may read
@@ -170,7 +198,8 @@ pub fn spark_service(topology: &Topology) -> Value {
 }
 
 /// The cluster's nodes: the bootstrap script and logs in the deployment's bucket, EMR's own software
-/// repositories, reading their cluster, and the shared data tier (the secret only for the Hive metastore).
+/// repositories, reading their cluster, the shared data tier (the secret only for the Hive metastore),
+/// and Systems Manager's agent (EMR's images run it too), for a Session Manager session on a node.
 pub fn spark_node(topology: &Topology, facts: &Facts) -> Value {
     let bucket = names::spark::bucket_name(&topology.name, &facts.account_id, &topology.region);
     let shared_metastore = super::spark::shared_metastore(topology);
@@ -205,6 +234,7 @@ pub fn spark_node(topology: &Topology, facts: &Facts) -> Value {
         }),
     ];
     statements.extend(data_tier_statements(topology, facts, shared_metastore));
+    statements.push(managed_instance());
     document(statements)
 }
 
@@ -311,7 +341,7 @@ mod tests {
         let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten-spark.yaml");
         let topology = crate::topology::load(&example).expect("valid example").topology;
         let facts = crate::compose::offline_facts(&topology);
-        for policy in [app(&topology, &facts).expect("app policy"), spark_node(&topology, &facts)] {
+        for policy in [app(&topology, &facts), spark_node(&topology, &facts)] {
             let mut refs = Vec::new();
             policy.refs(&mut refs);
             assert!(refs.iter().all(|r| r.as_str() != names::database::INSTANCE), "{refs:?}");

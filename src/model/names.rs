@@ -211,6 +211,16 @@ pub mod lock {
     }
 }
 
+/// Systems Manager documents `exec` and `shell` use on the nodes (and the operator policy names).
+pub mod ssm {
+    /// AWS's document that runs shell commands on Linux (`exec`): AWS-owned, so its ARN has no account.
+    pub const RUN_SHELL_DOCUMENT: &str = "AWS-RunShellScript";
+    /// The session document the AWS CLI's `start-session` uses without `--document-name` (`shell`): the
+    /// account's Session Manager preferences
+    /// (https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-default-session-document.html).
+    pub const SESSION_DOCUMENT: &str = "SSM-SessionManagerRunShell";
+}
+
 pub mod spark {
     pub const BUCKET: &str = "spark/bucket";
     pub const BOOTSTRAP_OBJECT: &str = "spark/bootstrap-script";

@@ -2,6 +2,7 @@
 //! apply/destroy progress view and the outputs view.
 
 mod cost_view;
+mod exec_view;
 mod plan_json;
 mod plan_view;
 mod printer;
@@ -13,6 +14,7 @@ mod style;
 mod time_summary;
 
 pub use cost_view::{render_cost, render_cost_change};
+pub use exec_view::render_invocation;
 pub use plan_json::{plan_json, FORMAT_VERSION as PLAN_JSON_FORMAT_VERSION};
 pub use plan_view::{render_plan, render_plan_compact, render_plan_summary, render_summary};
 pub use printer::{ColorChoice, Printer};

@@ -13,7 +13,16 @@ FS = "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-0a0a0a0a"
 AP = "arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-0a0a0a0a0a0a"
 
 # As src/compose/policies.rs writes them for deployment `web`.
+AGENT = {"Sid": "SystemsManagerAgent", "Effect": "Allow", "Resource": "*", "Action": [
+    "ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage", "ec2messages:GetEndpoint",
+    "ec2messages:GetMessages", "ec2messages:SendReply", "ssm:DescribeAssociation", "ssm:DescribeDocument",
+    "ssm:GetDeployablePatchSnapshotForInstance", "ssm:GetDocument", "ssm:GetManifest", "ssm:ListAssociations",
+    "ssm:ListInstanceAssociations", "ssm:PutComplianceItems", "ssm:PutConfigurePackageResult", "ssm:PutInventory",
+    "ssm:UpdateAssociationStatus", "ssm:UpdateInstanceAssociationStatus", "ssm:UpdateInstanceInformation",
+    "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel"]}
 APP = {"Version": "2012-10-17", "Statement": [
+    AGENT,
     {"Sid": "ReadDatabaseSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
      "Resource": "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-*",
      "Condition": {"StringEquals": {"aws:ResourceTag/aws:rds:primaryDBInstanceArn": DB}}},
@@ -24,7 +33,8 @@ NODE = {"Version": "2012-10-17", "Statement": [
     {"Sid": "ReadBootstrap", "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{BUCKET}/bootstrap/*"},
     {"Sid": "ReadJobs", "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{BUCKET}/jobs/*"},
     {"Sid": "WriteLogs", "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{BUCKET}/logs/*"},
-    APP["Statement"][1],
+    APP["Statement"][2],
+    AGENT,
 ]}
 SERVICE = {"Version": "2012-10-17", "Statement": [
     {"Sid": "PassNodeRole", "Effect": "Allow", "Action": "iam:PassRole",
@@ -74,6 +84,13 @@ class DataPlane(unittest.TestCase):
         self.assertEqual(found, [])
         self.assertTrue(any("a Spark step reads its job" in l and "(own)" in l and "allowed" in l for l in lines), lines)
         self.assertTrue(any("neighbour web-b" in l and "denied" in l for l in lines), lines)
+
+    def test_nodes_without_the_agents_permissions_fail(self):
+        found = failures(deployment(app=without(APP, "SystemsManagerAgent")))
+        self.assertTrue(any("app nodes register with Systems Manager" in f and "UpdateInstanceInformation" in f
+                            for f in found), found)
+        found = failures(deployment(node=without(NODE, "SystemsManagerAgent")))
+        self.assertTrue(any("Spark nodes register with Systems Manager" in f for f in found), found)
 
     def test_a_missing_action_fails(self):
         found = failures(deployment(node=without(NODE, "ReadJobs")))

@@ -50,6 +50,8 @@ pub const ACCOUNT_WIDE_READS: &[&str] = &[
     // The canary gate, and status.
     "cloudwatch:GetMetricData",
     "cloudwatch:GetMetricStatistics",
+    // `exec` following its command on each node (no resource type: Service Authorization Reference).
+    "ssm:GetCommandInvocation",
     // Live prices (`--pricing-api`).
     "pricing:GetProducts",
     // Who the credentials are (needs no permission on AWS; listed so a deny-by-default SCP sees it).

@@ -20,6 +20,7 @@ mod app;
 mod data;
 mod iam;
 mod network;
+mod nodes;
 mod spark;
 
 use serde_json::{json, Value};
@@ -84,6 +85,7 @@ pub fn operator_policy(topology: &Topology, account: &str, partition: &str) -> V
     let mut statements = account::statements(&scope);
     statements.extend(network::statements(&scope));
     statements.extend(app::statements(&scope));
+    statements.extend(nodes::statements(&scope));
     statements.extend(iam::statements(&scope));
     statements.extend(data::statements(&scope));
     statements.extend(spark::statements(&scope));
