@@ -2,7 +2,7 @@
 //!
 //! - a command that is not long-running (validate, plan, output, ...) ends at once, exit 130, as
 //!   without a handler;
-//! - a long-running one (apply, destroy, rollout, `status --watch`, `spark submit`) says so with
+//! - a long-running one (apply, destroy, rollout, `status --watch`, `spark submit`, `exec`) says so with
 //!   [`Interrupt::graceful`]: the first Ctrl-C stops it within a second, wherever it is (a read, the
 //!   prompt, a wait, a call in flight), with its usual message on how to resume; a second one exits at
 //!   once.
