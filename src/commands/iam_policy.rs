@@ -8,6 +8,7 @@ use super::{load_topology, ExitStatus};
 use crate::aws::{check_credentials, connect, ConnectOptions};
 use crate::cli::AwsArgs;
 use crate::compose::operator_policy;
+use crate::model::facts::partition_of_region;
 use crate::output::Printer;
 
 /// With `--account`, offline (the partition given, or the region's); else the caller's account and
@@ -46,15 +47,4 @@ pub async fn run(
     let policy = operator_policy(&topology, &account, &partition);
     printer.out(&format!("{}\n", serde_json::to_string_pretty(&policy)?));
     Ok(ExitStatus::Success)
-}
-
-/// The partition a region belongs to, by its name (AWS General Reference, "Partitions").
-fn partition_of_region(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
 }

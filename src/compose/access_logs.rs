@@ -9,6 +9,7 @@
 use serde_json::json;
 
 use super::named;
+use crate::model::facts::partition_of_region;
 use crate::model::json::canonical;
 use crate::model::names::load_balancer::{log_bucket_name, LOG_BUCKET};
 use crate::model::{Desired, Facts, Kind, Value, NAME};
@@ -50,21 +51,10 @@ const ELB_ACCOUNTS: &[(&str, &str)] = &[
 /// The service principal that delivers access logs in the regions [`ELB_ACCOUNTS`] does not list.
 const LOG_DELIVERY_SERVICE: &str = "logdelivery.elasticloadbalancing.amazonaws.com";
 
-/// The ARN partition of `region`.
-fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
-}
-
 /// Who writes the logs in `region`.
 fn log_writer(region: &str) -> serde_json::Value {
     match ELB_ACCOUNTS.iter().find(|(r, _)| *r == region) {
-        Some((_, account)) => json!({ "AWS": format!("arn:{}:iam::{account}:root", partition(region)) }),
+        Some((_, account)) => json!({ "AWS": format!("arn:{}:iam::{account}:root", partition_of_region(region)) }),
         None => json!({ "Service": LOG_DELIVERY_SERVICE }),
     }
 }
@@ -73,7 +63,7 @@ fn log_writer(region: &str) -> serde_json::Value {
 /// else. (No statement refusing plain HTTP: the emulator evaluates `aws:SecureTransport` and is reached
 /// over plain HTTP, so such a bucket could not even be emptied in the tests; the log writer uses TLS.)
 fn bucket_policy(name: &str, topology: &Topology, facts: &Facts) -> String {
-    let bucket = format!("arn:{}:s3:::{name}", partition(&topology.region));
+    let bucket = format!("arn:{}:s3:::{name}", partition_of_region(&topology.region));
     canonical(&json!({
         "Version": "2012-10-17",
         "Statement": [{

@@ -54,9 +54,28 @@ pub fn partition_of(arn: &str) -> Option<&str> {
     (fields.next() == Some("arn")).then(|| fields.next()).flatten().filter(|p| !p.is_empty())
 }
 
+/// The partition a region belongs to, by its name (AWS General Reference, "Partitions"): for what is
+/// written before, or without, asking AWS whose the credentials are.
+pub fn partition_of_region(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_partition_of_a_region_is_told_by_its_name() {
+        assert_eq!(partition_of_region("cn-north-1"), "aws-cn");
+        assert_eq!(partition_of_region("us-gov-west-1"), "aws-us-gov");
+        assert_eq!(partition_of_region("eu-west-1"), "aws");
+    }
 
     #[test]
     fn the_partition_is_the_second_field_of_the_arn() {
