@@ -84,6 +84,8 @@ ARN_MEMBERS = {
     "BucketName": ["Bucket"],
     "ObjectName": ["Key"],
     "ParameterNameWithoutLeadingSlash": ["Name"],
+    "InstanceId": ["InstanceIds", "InstanceId"],
+    "DocumentName": ["DocumentName"],
 }
 
 # The resource types each create makes: no tag yet (aws:ResourceTag absent), authorised with the tags it
@@ -265,6 +267,12 @@ def resources_of(action, params, env, extra=None):
                 candidates[var] = value if isinstance(value, list) else [value]
             if rt["name"] == "parameter":
                 candidates = {k: [x.lstrip("/") for x in v] for k, v in candidates.items()}
+            if rt["name"] == "managed-instance":
+                # SSM's managed instances are hybrid machines (`mi-...`); an EC2 instance (`i-...`) is
+                # authorised as ec2's `instance` (Systems Manager User Guide, "Restricting Run Command
+                # access based on tags").
+                candidates = {k: [x for x in v if x.startswith("mi-")] for k, v in candidates.items()}
+                candidates = {k: v for k, v in candidates.items() if v}
             named = [v for v in variables if v in candidates]
             implied = rt["name"] in IMPLIED.get(action.name, []) or rt["name"] in new_types
             if rt["required"] and not named and not implied:
@@ -281,6 +289,9 @@ def resources_of(action, params, env, extra=None):
                         values.setdefault(var, "new-or-unnamed")
                     arn = _fill(template, env, values)
                     if rt["name"] == "parameter" and values.get("ParameterNameWithoutLeadingSlash", "").startswith("aws/service/"):
+                        arn = arn.replace(f":{env.account}:", "::")
+                    # AWS's own SSM documents (AWS-RunShellScript) have no account in their ARN.
+                    if rt["name"] == "document" and values.get("DocumentName", "").startswith("AWS-"):
                         arn = arn.replace(f":{env.account}:", "::")
                     found.append(arn)
         if not found and rt["required"]:
