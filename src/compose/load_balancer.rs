@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::network::refs;
 use super::{id_of, named};
-use crate::model::names::{load_balancer as names, network::ALB_SECURITY_GROUP};
+use crate::model::names::{app as app_names, load_balancer as names, network::ALB_SECURITY_GROUP};
 use crate::model::{Desired, Facts, Kind, Value, NAME};
 use crate::resources::elbv2::listener_action::ListenerAction;
 use crate::resources::elbv2::target_group::HealthCheck;
@@ -91,6 +91,17 @@ fn https_redirect_port(topology: &Topology) -> Option<u16> {
     https.iter().copied().find(|&port| port == 443).or_else(|| https.first().copied())
 }
 
+/// What a listener forwards when no rule takes a request: the one group with the default route, or a
+/// forward weighted between the groups that share it.
+fn default_forward(topology: &Topology) -> Value {
+    match topology.default_route().as_slice() {
+        [(only, _)] => listener_action::forward_to(id_of(names::target_group(&only.name))),
+        shared => listener_action::weighted_forward_to(
+            shared.iter().map(|(g, weight)| (id_of(names::target_group(&g.name)), u32::from(*weight))).collect(),
+        ),
+    }
+}
+
 pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
     let name = &topology.name;
     let net = refs(topology, facts);
@@ -99,28 +110,37 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
         Scheme::InternetFacing => ("internet-facing", net.public_subnets),
         Scheme::Internal => ("internal", net.private_subnets),
     };
-    let mut out = vec![
-        named(topology, names::TARGET_GROUP, Kind::TargetGroup, &names::target_group_name(name))
-            .prop(&NAME, Value::str(names::target_group_name(name)))
-            .prop(&target_group::VPC, net.vpc)
-            .prop(&target_group::PORT, Value::Int(i64::from(topology.app.port)))
-            .prop(&target_group::PROTOCOL, Value::str("HTTP"))
-            .prop(&target_group::HEALTH_CHECK, health_check(topology).to_value())
-            .prop(&target_group::ATTRIBUTES, target_group_attributes(topology)),
+    // One target group per group the load balancer routes to, with the group's port.
+    let mut out: Vec<Desired> = topology
+        .groups
+        .iter()
+        .filter(|g| super::app::is_routed(g))
+        .map(|g| {
+            let tg_name = app_names::aws_name(name, &g.name);
+            named(topology, &names::target_group(&g.name), Kind::TargetGroup, &tg_name)
+                .prop(&NAME, Value::str(&tg_name))
+                .prop(&target_group::VPC, net.vpc.clone())
+                .prop(&target_group::PORT, Value::Int(i64::from(g.nodes.port)))
+                .prop(&target_group::PROTOCOL, Value::str("HTTP"))
+                .prop(&target_group::HEALTH_CHECK, health_check(topology).to_value())
+                .prop(&target_group::ATTRIBUTES, target_group_attributes(topology))
+        })
+        .collect();
+    out.push(
         named(topology, names::LOAD_BALANCER, Kind::LoadBalancer, &names::load_balancer_name(name))
             .prop(&NAME, Value::str(names::load_balancer_name(name)))
             .prop(&load_balancer::SCHEME, Value::str(scheme))
             .prop(&load_balancer::SUBNETS, Value::List(subnets))
             .prop(&load_balancer::SECURITY_GROUPS, Value::List(vec![id_of(ALB_SECURITY_GROUP)]))
             .prop(&load_balancer::ATTRIBUTES, load_balancer_attributes(topology)),
-    ];
+    );
     let https_port = https_redirect_port(topology);
     out.extend(super::access_logs::desired(topology, facts));
     for spec in &lb.listeners {
         let port = i64::from(spec.port);
         let action = match https_port {
             Some(to) if spec.certificate_arn.is_none() => ListenerAction::redirect_to_https(to).to_value(),
-            _ => listener_action::forward_to(id_of(names::TARGET_GROUP)),
+            _ => default_forward(topology),
         };
         let mut desired = named(topology, &names::listener(port), Kind::Listener, &format!("{name}-{port}"))
             .prop(&listener::LOAD_BALANCER, id_of(names::LOAD_BALANCER))

@@ -21,7 +21,7 @@ mod spark;
 mod storage;
 pub mod template;
 
-use crate::model::{tags, Address, Desired, Facts, Kind, RestoreSource, TAGS};
+use crate::model::{tags, Address, BootImage, Desired, Facts, Kind, RestoreSource, TAGS};
 use crate::topology::{Image, Network, RestoreFrom, Topology, Zones};
 
 pub use app::set_desired;
@@ -56,7 +56,8 @@ pub fn serving(topology: &Topology) -> Vec<Address> {
         .iter()
         .map(|l| Address::new(crate::model::names::load_balancer::listener(i64::from(l.port))))
         .collect();
-    addresses.push(Address::new(crate::model::names::app::AUTO_SCALING_GROUP));
+    addresses
+        .extend(topology.groups.iter().map(|g| Address::new(crate::model::names::app::auto_scaling_group(&g.name))));
     addresses
 }
 
@@ -70,22 +71,26 @@ pub fn offline_facts(topology: &Topology) -> Facts {
         },
         Network::Existing(_) => Vec::new(),
     };
-    let image_id = match &topology.app.image {
-        Image::AmiId(id) => id.clone(),
-        Image::SsmParameter(name) => format!("(resolved from {name})"),
-    };
+    // Amazon Linux 2023's root device, the default image's (https://docs.aws.amazon.com/linux/al2023/ug/ec2.html):
+    // offline views cannot ask EC2 about an image.
+    let images = topology
+        .groups
+        .iter()
+        .map(|g| {
+            let id = match &g.nodes.image {
+                Image::AmiId(id) => id.clone(),
+                Image::SsmParameter(name) => format!("(resolved from {name})"),
+            };
+            (g.nodes.image.written(), BootImage { id, root_device_name: "/dev/xvda".to_owned(), root_volume_gb: None })
+        })
+        .collect();
     let (vpc_cidr, private_subnet_zones) = match &topology.network {
         Network::Managed(m) => (m.cidr.to_string(), zones.clone()),
         Network::Existing(e) => ("(the VPC's CIDR)".to_owned(), e.private_subnet_ids.clone()),
     };
-    // Amazon Linux 2023's, the default image's (https://docs.aws.amazon.com/linux/al2023/ug/ec2.html):
-    // offline views cannot ask EC2 about the image.
-    let (root_device_name, root_volume_gb) = ("/dev/xvda".to_owned(), None);
     Facts {
         zones,
-        image_id,
-        root_device_name,
-        root_volume_gb,
+        images,
         vpc_cidr,
         private_subnet_zones,
         account_id: "(account)".into(),

@@ -203,10 +203,14 @@ fn security_groups(topology: &Topology, facts: &Facts) -> Vec<Desired> {
             tcp_with_cidr(l.port, &clients, &format!("{protocol} from clients to listener {}", l.port))
         })
         .collect();
-    let port = topology.app.port;
     let alb =
         security_group(topology, facts, names::ALB_SECURITY_GROUP, &format!("{name}-alb"), "load balancer listeners")
             .prop(&security_group::INGRESS, Value::List(alb_rules));
+    // The load balancer reaches the nodes of the groups it routes to, on their ports, nowhere else.
+    let mut ports: Vec<u16> =
+        topology.groups.iter().filter(|g| super::app::is_routed(g)).map(|g| g.nodes.port).collect();
+    ports.sort_unstable();
+    ports.dedup();
     let app = security_group(
         topology,
         facts,
@@ -216,11 +220,19 @@ fn security_groups(topology: &Topology, facts: &Facts) -> Vec<Desired> {
     )
     .prop(
         &security_group::INGRESS,
-        Value::List(vec![tcp_with_group(port, id_of(names::ALB_SECURITY_GROUP), "app port from the load balancer")]),
+        Value::List(
+            ports
+                .iter()
+                .map(|&port| tcp_with_group(port, id_of(names::ALB_SECURITY_GROUP), "app port from the load balancer"))
+                .collect(),
+        ),
     );
-    // The load balancer sends requests and health checks to the nodes' port, nowhere else.
-    let alb_egress =
-        vec![tcp_with_group(port, id_of(names::APP_SECURITY_GROUP), "requests and health checks to the app nodes")];
+    let alb_egress = ports
+        .iter()
+        .map(|&port| {
+            tcp_with_group(port, id_of(names::APP_SECURITY_GROUP), "requests and health checks to the app nodes")
+        })
+        .collect();
     let mut out = Vec::from(with_egress(alb, alb_egress));
     out.extend(with_egress(app, app_egress(topology)));
     out

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::{boot, rds_ca};
 use crate::model::{names, Address, Value};
-use crate::topology::Topology;
+use crate::topology::{NodeGroup, Topology};
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 #[error("{origin}: line {line}: {message}")]
@@ -19,7 +19,7 @@ pub struct TemplateError {
 /// The values a template can use, by name. Values of resources that do not exist yet (the database
 /// endpoint, the file system id) are references, filled in when the launch template is written. Sections
 /// the topology does not have give empty strings, so a script can test `[ -n "$X" ]`.
-pub fn user_data_variables(topology: &Topology) -> BTreeMap<&'static str, Value> {
+pub fn user_data_variables(topology: &Topology, group: &NodeGroup) -> BTreeMap<&'static str, Value> {
     let db = Address::new(names::database::INSTANCE);
     let fs = Address::new(names::storage::FILE_SYSTEM);
     let ap = Address::new(names::storage::ACCESS_POINT);
@@ -29,7 +29,11 @@ pub fn user_data_variables(topology: &Topology) -> BTreeMap<&'static str, Value>
     BTreeMap::from([
         ("deployment", Value::str(&topology.name)),
         ("region", Value::str(&topology.region)),
-        ("app_port", Value::str(topology.app.port.to_string())),
+        ("app_port", Value::str(group.nodes.port.to_string())),
+        // Which group this node belongs to, and every group of the deployment (space-separated, in file
+        // order), for a script that gives each group its role.
+        ("node_group", Value::str(&group.name)),
+        ("node_groups", Value::str(topology.groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join(" "))),
         ("health_check_path", Value::str(&topology.load_balancer.health_check.path)),
         // Known before the database exists: a script that looks the database up by it at run time lets
         // the nodes start beside the database. The three below are known only once it is available, so
@@ -57,9 +61,9 @@ pub fn user_data_variables(topology: &Topology) -> BTreeMap<&'static str, Value>
     ])
 }
 
-/// Render the topology's user-data template: a string, or a template still waiting for references.
-pub fn user_data(topology: &Topology) -> Result<Value, TemplateError> {
-    render(&topology.app.user_data_template, &topology.app.user_data_origin, &user_data_variables(topology))
+/// Render a group's user-data template: a string, or a template still waiting for references.
+pub fn user_data(topology: &Topology, group: &NodeGroup) -> Result<Value, TemplateError> {
+    render(&group.nodes.user_data_template, &group.nodes.user_data_origin, &user_data_variables(topology, group))
 }
 
 pub fn render(template: &str, origin: &str, vars: &BTreeMap<&'static str, Value>) -> Result<Value, TemplateError> {
@@ -159,7 +163,7 @@ mod default_template_tests {
     fn rendered_smarten() -> String {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten.yaml");
         let topology = crate::topology::load(&path).expect("example loads").topology;
-        let value = user_data(&topology).expect("renders");
+        let value = user_data(&topology, &topology.groups[0]).expect("renders");
         let resolved = value.resolve(&|address, attr| match (address.as_str(), attr) {
             ("storage/file-system", None) => Value::str("fs-0123"),
             ("storage/access-point", None) => Value::str("fsap-0456"),
@@ -224,9 +228,9 @@ mod default_template_tests {
             value.refs(&mut refs);
             refs.iter().any(|r| r.as_str() == names::database::INSTANCE)
         };
-        assert!(!database(&user_data(&topology).expect("renders")));
-        topology.app.user_data_template = "#!/bin/bash\necho {{ db_endpoint }}\n".into();
-        assert!(database(&user_data(&topology).expect("renders")));
+        assert!(!database(&user_data(&topology, &topology.groups[0]).expect("renders")));
+        topology.groups[0].nodes.user_data_template = "#!/bin/bash\necho {{ db_endpoint }}\n".into();
+        assert!(database(&user_data(&topology, &topology.groups[0]).expect("renders")));
     }
 
     #[test]

@@ -67,7 +67,7 @@ fn a_template_that_does_not_render_fails_the_composition() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/web-tier.yaml");
     let text = std::fs::read_to_string(&path).expect("example");
     let mut topology = crate::topology::parse(&path, &text).expect("valid").topology;
-    topology.app.user_data_template = "#!/bin/bash\necho {{ no_such_thing }}\n".into();
+    topology.groups[0].nodes.user_data_template = "#!/bin/bash\necho {{ no_such_thing }}\n".into();
     let err = desired(&topology, &offline_facts(&topology)).expect_err("an unknown placeholder is an error");
     assert!(err.to_string().contains("unknown placeholder `{{ no_such_thing }}`"), "{err}");
 }

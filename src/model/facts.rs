@@ -1,15 +1,13 @@
+use std::collections::BTreeMap;
+
 /// Facts about the account that the desired state depends on, read once per plan (or made up offline).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Facts {
     /// The availability zones to use, in order.
     pub zones: Vec<String>,
-    /// The AMI the app nodes boot (an SSM parameter resolved at plan time).
-    pub image_id: String,
-    /// That AMI's root device (`/dev/xvda` for Amazon Linux 2023), where the launch template puts the
-    /// nodes' encrypted root volume.
-    pub root_device_name: String,
-    /// The size of that AMI's root volume in GiB, when the image says (the nodes' root volume takes it).
-    pub root_volume_gb: Option<i32>,
+    /// The AMIs the node groups boot, by the image as the topology writes it (`ami-...`, or `ssm:/...`
+    /// resolved at plan time).
+    pub images: BTreeMap<String, BootImage>,
     /// The CIDR of the VPC the deployment lives in (managed or existing).
     pub vpc_cidr: String,
     /// The zone of each private subnet, in order (mount targets are named after them).
@@ -23,6 +21,17 @@ pub struct Facts {
     /// The DB snapshot a database that does not exist yet is made from (`database.restore_from`),
     /// found at plan time; `None` without `restore_from` or once the database exists.
     pub restore: Option<RestoreSource>,
+}
+
+/// An AMI the nodes of a group boot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BootImage {
+    pub id: String,
+    /// Its root device (`/dev/xvda` for Amazon Linux 2023), where the launch template puts the nodes'
+    /// encrypted root volume.
+    pub root_device_name: String,
+    /// The size of its root volume in GiB, when the image says (the nodes' root volume takes it).
+    pub root_volume_gb: Option<i32>,
 }
 
 /// A DB snapshot to restore the database from, as the plan shows it.

@@ -15,7 +15,7 @@ pub mod tags;
 mod value;
 
 pub use address::Address;
-pub use facts::{Facts, RestoreSource};
+pub use facts::{BootImage, Facts, RestoreSource};
 pub use kind::Kind;
 pub use op::Op;
 pub use prop::{Compare, EntryChange, Prop, INSTANCE_TYPE, NAME, TAGS};

@@ -163,6 +163,11 @@ pub mod load_balancer {
         format!("{deployment}-app")
     }
 
+    /// Node group `group`'s target group (`app`'s is [`TARGET_GROUP`]).
+    pub fn target_group(group: &str) -> String {
+        format!("load_balancer/target-group/{group}")
+    }
+
     /// The bucket the load balancer's access logs go to (`load_balancer.access_logs: true`).
     pub const LOG_BUCKET: &str = "load_balancer/log-bucket";
 
@@ -173,9 +178,50 @@ pub mod load_balancer {
     }
 }
 
+/// Node groups (`node_groups:`; `app:` is the group named `app`). The group named `app` keeps the
+/// addresses the app tier always had (`app/...`), so a deployment rewritten from `app:` to
+/// `node_groups: { app: ... }` plans no change; every other group's resources are under `groups/<name>/`.
 pub mod app {
     pub const LAUNCH_TEMPLATE: &str = "app/launch-template";
     pub const AUTO_SCALING_GROUP: &str = "app/auto-scaling-group";
+
+    /// The group `app:` stands for.
+    pub const APP_GROUP: &str = "app";
+
+    fn prefix(group: &str) -> String {
+        if group == APP_GROUP {
+            "app".to_owned()
+        } else {
+            format!("groups/{group}")
+        }
+    }
+
+    pub fn launch_template(group: &str) -> String {
+        format!("{}/launch-template", prefix(group))
+    }
+
+    pub fn auto_scaling_group(group: &str) -> String {
+        format!("{}/auto-scaling-group", prefix(group))
+    }
+
+    /// `<group prefix>/scaling-policy/cpu` or `.../requests`.
+    pub fn group_scaling_policy(group: &str, metric: &str) -> String {
+        format!("{}/scaling-policy/{metric}", prefix(group))
+    }
+
+    /// The group whose Auto Scaling group is at `address`, if it is one.
+    pub fn group_of(address: &str) -> Option<&str> {
+        if address == AUTO_SCALING_GROUP {
+            return Some(APP_GROUP);
+        }
+        address.strip_prefix("groups/")?.strip_suffix("/auto-scaling-group")
+    }
+
+    /// The Auto Scaling group's, the launch template's and the target group's name: `<deployment>-<group>`
+    /// (`validate` keeps it within the target group's 32 characters).
+    pub fn aws_name(deployment: &str, group: &str) -> String {
+        format!("{deployment}-{group}")
+    }
 
     /// `app/scaling-policy/cpu` or `.../requests`.
     pub fn scaling_policy(metric: &str) -> String {
@@ -280,6 +326,21 @@ mod tests {
     use super::bucket_address;
     use super::load_balancer::{log_bucket_name, LOG_BUCKET};
     use super::spark::{bucket_name, is_bucket_name, BUCKET};
+
+    #[test]
+    fn the_group_named_app_keeps_the_app_tiers_addresses_and_names() {
+        use super::{app, load_balancer};
+        assert_eq!(app::launch_template("app"), app::LAUNCH_TEMPLATE);
+        assert_eq!(app::auto_scaling_group("app"), app::AUTO_SCALING_GROUP);
+        assert_eq!(app::group_scaling_policy("app", "cpu"), app::scaling_policy("cpu"));
+        assert_eq!(load_balancer::target_group("app"), load_balancer::TARGET_GROUP);
+        assert_eq!(app::aws_name("shop", "app"), load_balancer::target_group_name("shop"));
+        assert_eq!(app::aws_name("shop", "app"), app::group_name("shop"));
+        assert_eq!(app::auto_scaling_group("web"), "groups/web/auto-scaling-group");
+        assert_eq!(app::group_of("groups/web/auto-scaling-group"), Some("web"));
+        assert_eq!(app::group_of(app::AUTO_SCALING_GROUP), Some("app"));
+        assert_eq!(app::group_of("groups/web/launch-template"), None);
+    }
 
     #[test]
     fn bucket_names_fit_the_s3_limit_for_the_longest_inputs() {

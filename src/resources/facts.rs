@@ -1,11 +1,13 @@
 //! Facts about the account that the desired state depends on: the zones, the AMI, the VPC's CIDR, the
 //! account id and partition. Read once per plan.
 
+use std::collections::BTreeMap;
+
 use aws_sdk_ec2::types::Filter;
 
 use super::ec2::subnet::ZONE;
 use crate::aws::{Aws, AwsError, ErrorClass, Required, ResultExt};
-use crate::model::{Actual, Facts, Kind};
+use crate::model::{Actual, BootImage, Facts, Kind};
 use crate::topology::{Image, Network, Topology, Zones};
 
 /// Read what the desired state depends on: the zones, the AMI, the VPC's CIDR.
@@ -44,23 +46,12 @@ pub async fn gather(aws: &Aws, topology: &Topology, existing: &[Actual]) -> Resu
         },
         Network::Existing(_) => Vec::new(),
     };
-    let image_id = match &topology.app.image {
-        Image::AmiId(id) => id.clone(),
-        Image::SsmParameter(name) => {
-            let out =
-                aws.ssm.get_parameter().name(name).send().await.call("GetParameter", name).map_err(|mut err| {
-                    if err.is(ErrorClass::NotFound) || err.code_is("ParameterNotFound") {
-                        err.message = format!(
-                            "{} (app.image names an SSM parameter that does not exist in {})",
-                            err.message, topology.region
-                        );
-                    }
-                    err
-                })?;
-            out.parameter().and_then(|p| p.value()).required("GetParameter", "Parameter.Value", name)?.to_owned()
+    let mut images = BTreeMap::new();
+    for image in topology.groups.iter().map(|g| &g.nodes.image) {
+        if let std::collections::btree_map::Entry::Vacant(slot) = images.entry(image.written()) {
+            slot.insert(boot_image(aws, topology, image).await?);
         }
-    };
-    let (root_device_name, root_volume_gb) = root_device(aws, &image_id).await?;
+    }
     let (vpc_cidr, private_subnet_zones) = match &topology.network {
         Network::Managed(m) => (m.cidr.to_string(), zones.clone()),
         Network::Existing(e) => {
@@ -112,17 +103,29 @@ pub async fn gather(aws: &Aws, topology: &Topology, existing: &[Actual]) -> Resu
         }
         _ => None,
     };
-    Ok(Facts {
-        restore,
-        zones,
-        image_id,
-        root_device_name,
-        root_volume_gb,
-        vpc_cidr,
-        private_subnet_zones,
-        account_id,
-        partition,
-    })
+    Ok(Facts { restore, zones, images, vpc_cidr, private_subnet_zones, account_id, partition })
+}
+
+/// The AMI `image` names (resolving an SSM parameter) and its root device.
+async fn boot_image(aws: &Aws, topology: &Topology, image: &Image) -> Result<BootImage, AwsError> {
+    let id = match image {
+        Image::AmiId(id) => id.clone(),
+        Image::SsmParameter(name) => {
+            let out =
+                aws.ssm.get_parameter().name(name).send().await.call("GetParameter", name).map_err(|mut err| {
+                    if err.is(ErrorClass::NotFound) || err.code_is("ParameterNotFound") {
+                        err.message = format!(
+                            "{} (the image of a node group names an SSM parameter that does not exist in {})",
+                            err.message, topology.region
+                        );
+                    }
+                    err
+                })?;
+            out.parameter().and_then(|p| p.value()).required("GetParameter", "Parameter.Value", name)?.to_owned()
+        }
+    };
+    let (root_device_name, root_volume_gb) = root_device(aws, &id).await?;
+    Ok(BootImage { id, root_device_name, root_volume_gb })
 }
 
 /// The root device of image `id` and its volume's size: the launch template maps the nodes' root volume

@@ -19,7 +19,8 @@ pub struct Topology {
     pub tags: BTreeMap<String, String>,
     pub network: Network,
     pub load_balancer: LoadBalancer,
-    pub app: App,
+    /// The groups of app nodes, in file order; at least one (`app:` is the group named `app`).
+    pub groups: Vec<NodeGroup>,
     pub database: Option<Database>,
     pub shared_storage: Option<SharedStorage>,
     pub spark: Option<Spark>,
@@ -146,6 +147,44 @@ pub struct HealthCheck {
     pub matcher: String,
 }
 
+/// A group of app nodes: its own launch template and Auto Scaling group, and a target group when the
+/// load balancer routes requests to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeGroup {
+    /// Lowercase letters, digits and hyphens; `app` for the `app:` shorthand.
+    pub name: String,
+    pub nodes: App,
+    pub route: Route,
+    /// Its share (1-100) of the default route, when several groups have it.
+    pub weight: Option<u8>,
+    /// Groups whose nodes must be in service before this group is created.
+    pub start_after: Vec<String>,
+}
+
+/// Which requests the load balancer sends a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// What no rule takes: the listeners' default action.
+    Default,
+    /// None: the group is not behind the load balancer.
+    None,
+    /// Requests matching these path patterns and/or host names (a listener rule per listener).
+    Rules { paths: Vec<String>, hosts: Vec<String> },
+}
+
+impl Topology {
+    /// The group named `name`.
+    pub fn group(&self, name: &str) -> Option<&NodeGroup> {
+        self.groups.iter().find(|g| g.name == name)
+    }
+
+    /// The groups behind the load balancer's default action, and each one's weight (1 when alone).
+    pub fn default_route(&self) -> Vec<(&NodeGroup, u8)> {
+        self.groups.iter().filter(|g| g.route == Route::Default).map(|g| (g, g.weight.unwrap_or(1))).collect()
+    }
+}
+
+/// What the nodes of a group run on and how many there are.
 #[derive(Debug, Clone, PartialEq)]
 pub struct App {
     pub instance_type: String,
@@ -160,6 +199,8 @@ pub struct App {
     pub user_data_origin: String,
     /// The share of `desired` nodes kept healthy while nodes are replaced by a new version, 0 ..= 100.
     pub min_healthy_percent: u8,
+    /// Exactly one node (capacity 1/1/1, no scaling), replaced by terminating it before launching the next.
+    pub singleton: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,6 +209,16 @@ pub enum Image {
     AmiId(String),
     /// An SSM parameter name that resolves to an AMI id (`ssm:/aws/service/...` in the file).
     SsmParameter(String),
+}
+
+impl Image {
+    /// As the file writes it (`ami-...` or `ssm:/...`): the key of its resolution in `Facts::images`.
+    pub fn written(&self) -> String {
+        match self {
+            Image::AmiId(id) => id.clone(),
+            Image::SsmParameter(name) => format!("ssm:{name}"),
+        }
+    }
 }
 
 /// `min <= desired <= max`, `max >= 1`.

@@ -351,6 +351,66 @@ pub fn http_matcher(text: &str) -> Result<(), String> {
 }
 
 /// A health check path: absolute URL path, printable, at most 1024 characters.
+/// A node group's name: it becomes part of AWS names (`<deployment>-<group>`), addresses and a DNS label.
+pub const GROUP_NAME_MAX: usize = 20;
+
+/// The name a canary rollout's resources take (`<deployment>-canary`): no group may be called that.
+pub const RESERVED_GROUP_NAMES: &[&str] = &["canary"];
+
+pub fn group_name(name: &str) -> Result<(), String> {
+    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
+        return Err(format!(
+            "`{name}` contains {}; use lowercase letters, digits and hyphens only",
+            describe_char(bad)
+        ));
+    }
+    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return Err(format!("`{name}` must start with a lowercase letter"));
+    }
+    if name.len() > GROUP_NAME_MAX {
+        return Err(format!("`{name}` is {} characters; a group name has at most {GROUP_NAME_MAX}", name.len()));
+    }
+    if name.contains("--") || name.ends_with('-') {
+        return Err(format!("`{name}` has `--` or ends with `-`; AWS names built from it cannot"));
+    }
+    if RESERVED_GROUP_NAMES.contains(&name) {
+        return Err(format!("`{name}` is the name of a canary rollout's resources; choose another"));
+    }
+    Ok(())
+}
+
+/// ALB conditions take at most 128 characters per value
+/// (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html).
+const CONDITION_VALUE_MAX: usize = 128;
+
+/// A path-pattern condition's value: case-sensitive, `*` and `?` as wildcards, and the characters the
+/// ALB documents (A-Z, a-z, 0-9, `_ - . $ / ~ " ' @ : +` and `&`).
+pub fn route_path(path: &str) -> Result<(), String> {
+    if !path.starts_with('/') {
+        return Err(format!("`{path}` must start with `/`, e.g. /api/*"));
+    }
+    if path.len() > CONDITION_VALUE_MAX {
+        return Err(format!("the path pattern is longer than {CONDITION_VALUE_MAX} characters"));
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_-.$/~\"'@:+&*?".contains(c);
+    match path.chars().find(|c| !allowed(*c)) {
+        Some(c) => Err(format!("`{path}` contains {}, which a load balancer path pattern cannot", describe_char(c))),
+        None => Ok(()),
+    }
+}
+
+/// A host-header condition's value: A-Z, a-z, 0-9, `-` and `.`, with `*` and `?` as wildcards.
+pub fn route_host(host: &str) -> Result<(), String> {
+    if host.len() > CONDITION_VALUE_MAX {
+        return Err(format!("the host name is longer than {CONDITION_VALUE_MAX} characters"));
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-.*?".contains(c);
+    match host.chars().find(|c| !allowed(*c)) {
+        Some(c) => Err(format!("`{host}` contains {}, which a host name condition cannot", describe_char(c))),
+        None => Ok(()),
+    }
+}
+
 pub fn health_check_path(path: &str) -> Result<(), String> {
     if !path.starts_with('/') {
         return Err(format!("`{path}` must start with `/`, e.g. /health"));

@@ -13,19 +13,23 @@ pub mod database;
 pub mod iam;
 pub mod load_balancer;
 pub mod network;
+pub mod node_groups;
 pub mod shared_storage;
 pub mod spark;
 
 use std::path::Path;
 
 use schemars::JsonSchema;
+use serde::de::value::{MapAccessDeserializer, MapDeserializer};
+use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use self::app::{app, RawApp};
+use self::app::RawApp;
 use self::database::{database, RawDatabase};
 use self::iam::{iam, RawIam};
 use self::load_balancer::{load_balancer, RawLoadBalancer};
 use self::network::{network, RawNetwork};
+use self::node_groups::{app_group, node_groups, RawNodeGroups};
 use self::shared_storage::{shared_storage, RawSharedStorage};
 use self::spark::{spark, RawSpark};
 use super::error::Finding;
@@ -43,7 +47,8 @@ type Result<T> = std::result::Result<T, Finding>;
 // description.
 /// A clusterup topology: one highly available application cluster on AWS.
 #[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, expecting = "a mapping with at least name, region and app")]
+#[serde(deny_unknown_fields, expecting = "a mapping with at least name, region and app (or node_groups)")]
+#[schemars(extend("oneOf" = [{ "required": ["app"] }, { "required": ["node_groups"] }]))]
 pub struct RawTopology {
     /// Deployment name, used in every resource name and in the tag clusterup finds its resources by:
     /// lowercase letters, digits and hyphens, starting with a letter, at most 21 characters, no `--`,
@@ -64,8 +69,16 @@ pub struct RawTopology {
     #[serde(default, deserialize_with = "null_as_default")]
     #[schemars(with = "Option<RawLoadBalancer>")]
     pub load_balancer: RawLoadBalancer,
-    /// The app nodes: an Auto Scaling group in the private subnets.
-    pub app: RawApp,
+    /// The app nodes: an Auto Scaling group in the private subnets. The one-group form of node_groups
+    /// (the group named app); write one or the other.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "RawApp")]
+    pub app: Option<RawApp>,
+    /// Several groups of app nodes, each its own Auto Scaling group, by name: roles, singletons, start
+    /// order, weighted shares of the load balancer's requests.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "RawNodeGroups")]
+    pub node_groups: Option<RawNodeGroups>,
     /// RDS MySQL, the shared metadata database. Every field has a default.
     #[serde(default, deserialize_with = "null_is_default")]
     pub database: Option<RawDatabase>,
@@ -79,6 +92,33 @@ pub struct RawTopology {
     #[serde(default, deserialize_with = "null_as_default")]
     #[schemars(with = "Option<RawIam>")]
     pub iam: RawIam,
+}
+
+/// For `app` and `node_groups`, of which the file has one: absent -> `None` (through `#[serde(default)]`),
+/// present -> the section, and present but empty -> the section's own error about what it lacks, at
+/// the section (`missing required field `instance_type``), rather than "no section".
+fn present<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Present<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for Present<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a mapping")
+        }
+        fn visit_unit<E: de::Error>(self) -> std::result::Result<Option<T>, E> {
+            T::deserialize(MapDeserializer::<_, E>::new(std::iter::empty::<((), ())>())).map(Some)
+        }
+        fn visit_none<E: de::Error>(self) -> std::result::Result<Option<T>, E> {
+            self.visit_unit()
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Option<T>, A::Error> {
+            T::deserialize(MapAccessDeserializer::new(map)).map(Some)
+        }
+    }
+    d.deserialize_any(Present(std::marker::PhantomData))
 }
 
 /// For optional sections: absent -> `None` (through `#[serde(default)]`), present but empty -> the
@@ -121,9 +161,22 @@ pub fn validate(
 
     let network = network(raw.network, &region, &mut warnings)?;
     let load_balancer = load_balancer(raw.load_balancer, &region)?;
-    let app = app(raw.app, source, default_user_data, &mut warnings)?;
+    let groups = match (raw.app, raw.node_groups) {
+        (Some(app), None) => app_group(app, source, default_user_data, &mut warnings)?,
+        (None, Some(groups)) => node_groups(groups, &raw.name.0, source, default_user_data, &mut warnings)?,
+        (Some(_), Some(_)) => {
+            let message = "write either app (one group) or node_groups, not both; app: is node_groups: { app: ... }";
+            return Err(Finding::new(root.key("node_groups"), message).on_key());
+        }
+        (None, None) => {
+            let message = "missing required field `app`; write app (one group of nodes) or node_groups (several)";
+            return Err(Finding::new(root.clone(), message));
+        }
+    };
 
-    if load_balancer.stickiness.is_some() && app.capacity.max == 1 {
+    let one_node =
+        groups.iter().filter(|g| g.route == crate::topology::model::Route::Default).all(|g| g.nodes.capacity.max == 1);
+    if load_balancer.stickiness.is_some() && one_node {
         warnings.push(Finding::new(
             root.key("load_balancer").key("stickiness"),
             "sticky sessions do nothing with one app node (app.capacity.max is 1)",
@@ -148,7 +201,7 @@ pub fn validate(
         tags: raw.tags.map(|t| t.0).unwrap_or_default(),
         network,
         load_balancer,
-        app,
+        groups,
         database,
         shared_storage,
         spark,

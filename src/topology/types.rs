@@ -211,6 +211,25 @@ checked_text!(
     TextSchema::pattern("^arn:aws[-a-z]*:iam::([0-9]{12}|aws):policy/")
 );
 checked_text!(
+    /// A node group's name (the key under `node_groups`).
+    GroupName,
+    "a node group name such as web or coordinator",
+    rules::group_name,
+    TextSchema::pattern("^[a-z](?!.*--)([a-z0-9-]{0,18}[a-z0-9])?$")
+);
+checked_text!(
+    RoutePath,
+    "a URL path pattern such as /api/*",
+    rules::route_path,
+    TextSchema::pattern(r#"^/[A-Za-z0-9_.$/~"'@:+&*?-]{0,127}$"#)
+);
+checked_text!(
+    RouteHost,
+    "a host name such as api.example.com (* and ? as wildcards)",
+    rules::route_host,
+    TextSchema::pattern(r"^[A-Za-z0-9.*?-]{1,128}$")
+);
+checked_text!(
     Matcher,
     "HTTP codes such as \"200\" or \"200-399\"",
     rules::http_matcher,
@@ -477,6 +496,10 @@ bounded!(RetentionDays: u8 = 0..=35, "a number of days");
 bounded!(InstanceCount: u32 = 0..=1000, "an instance count");
 bounded!(CapacityUnits: u32 = 1..=10_000, "a number of instances");
 bounded!(Percent: u8 = 0..=100, "a percentage");
+bounded!(
+    /// A share of the default route: a weighted forward takes 0 to 999, but shares are read as percentages.
+    RouteWeight: u8 = 1..=100, "a route weight"
+);
 
 /// Average CPU target in percent; fractions are allowed (target tracking takes a double).
 #[derive(Debug, Clone, Copy, PartialEq)]

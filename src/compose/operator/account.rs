@@ -68,15 +68,27 @@ pub fn statements(scope: &Scope) -> Vec<Value> {
         vec![scope.arn("ssm", &format!("parameter{}", crate::model::names::lock::parameter(scope.deployment())))],
         None,
     ));
-    // The AMI's SSM parameter, read at plan time: AWS's public ones have no account in their ARN.
-    if let Image::SsmParameter(name) = &scope.topology.app.image {
-        let name = name.trim_start_matches('/');
-        let arn = if name.starts_with("aws/service/") {
-            format!("arn:{}:ssm:{}::parameter/{name}", scope.partition, scope.region())
-        } else {
-            scope.arn("ssm", &format!("parameter/{name}"))
-        };
-        out.push(allow("ReadImageParameter", &["ssm:GetParameter"], vec![arn], None));
+    // The AMIs' SSM parameters, read at plan time: AWS's public ones have no account in their ARN.
+    let mut arns: Vec<String> = scope
+        .topology
+        .groups
+        .iter()
+        .filter_map(|g| match &g.nodes.image {
+            Image::SsmParameter(name) => Some(name.trim_start_matches('/')),
+            Image::AmiId(_) => None,
+        })
+        .map(|name| {
+            if name.starts_with("aws/service/") {
+                format!("arn:{}:ssm:{}::parameter/{name}", scope.partition, scope.region())
+            } else {
+                scope.arn("ssm", &format!("parameter/{name}"))
+            }
+        })
+        .collect();
+    arns.sort();
+    arns.dedup();
+    if !arns.is_empty() {
+        out.push(allow("ReadImageParameter", &["ssm:GetParameter"], arns, None));
     }
     out
 }

@@ -109,6 +109,25 @@ pub fn forward_to(target_group: Value) -> Value {
     target_group
 }
 
+/// The property value of a forward shared between target groups by weight, each target group a value
+/// (references to target groups still to be made, in the composition): once resolved, it is
+/// [`ListenerAction::WeightedForward`]'s value, without stickiness.
+pub fn weighted_forward_to(targets: Vec<(Value, u32)>) -> Value {
+    let groups = targets
+        .into_iter()
+        .map(|(target_group, weight)| {
+            Value::Map(BTreeMap::from([
+                (TARGET_GROUP.to_owned(), target_group),
+                (WEIGHT.to_owned(), Value::Int(i64::from(weight))),
+            ]))
+        })
+        .collect();
+    Value::Map(BTreeMap::from([(
+        WEIGHTED_FORWARD.to_owned(),
+        Value::Map(BTreeMap::from([(TARGET_GROUPS.to_owned(), Value::List(groups))])),
+    )]))
+}
+
 impl ListenerAction {
     /// A permanent redirect (HTTP 301) of every request to HTTPS on `port`, keeping host, path and query.
     pub fn redirect_to_https(port: u16) -> ListenerAction {

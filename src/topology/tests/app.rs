@@ -4,7 +4,7 @@ use super::*;
 use crate::topology::*;
 
 fn capacity(text: &str) -> Capacity {
-    ok(&minimal_with(&format!("  capacity: {text}\n"))).topology.app.capacity
+    ok(&minimal_with(&format!("  capacity: {text}\n"))).topology.groups[0].nodes.capacity
 }
 
 #[test]
@@ -90,7 +90,7 @@ fn capacity_ranges() {
 
 #[test]
 fn scaling_takes_exactly_one_target() {
-    let scaling = |text: &str| ok(&minimal_with(&format!("  scaling: {text}\n"))).topology.app.scaling;
+    let scaling = |text: &str| ok(&minimal_with(&format!("  scaling: {text}\n"))).topology.groups[0].nodes.scaling;
     assert_eq!(scaling("{ cpu_target: 60 }"), Some(Scaling::CpuTarget(60.0)));
     assert_eq!(scaling("{ cpu_target: 45.5 }"), Some(Scaling::CpuTarget(45.5)));
     assert_eq!(scaling("{ requests_per_target: 1000 }"), Some(Scaling::RequestsPerTarget(1000)));
@@ -161,7 +161,7 @@ fn instance_type_image_and_port() {
     expect_err(&minimal_with("  image: ubuntu\n"), 5, 10, "app.image", "is not an image");
     expect_err(&minimal_with("  image: ssm:aws/service/x\n"), 5, 10, "app.image", "must start with `/`");
     expect_err(&minimal_with("  image: \"ssm:/a b\"\n"), 5, 10, "app.image", "contains a space");
-    let app = ok(&minimal_with("  image: ssm:/my/ami\n  port: 3000\n")).topology.app;
+    let app = ok(&minimal_with("  image: ssm:/my/ami\n  port: 3000\n")).topology.groups.remove(0).nodes;
     assert_eq!(app.image, Image::SsmParameter("/my/ami".into()));
     assert_eq!(app.port, 3000);
     expect_err(
@@ -179,11 +179,11 @@ fn user_data_is_read_relative_to_the_topology_file() {
     dir.write("scripts/boot.sh", "#!/bin/bash\necho {{ deployment }}\n");
     let text = minimal_with("  user_data: scripts/boot.sh\n");
     let source = dir.write("topology.yaml", &text);
-    let app = parse(&source, &text).expect("valid").topology.app;
+    let app = parse(&source, &text).expect("valid").topology.groups.remove(0).nodes;
     assert_eq!(app.user_data_template, "#!/bin/bash\necho {{ deployment }}\n");
     assert_eq!(app.user_data_origin, dir.0.join("scripts/boot.sh").display().to_string());
     // load() does the same from disk.
-    assert_eq!(load(&source).expect("valid").topology.app.user_data_template, app.user_data_template);
+    assert_eq!(load(&source).expect("valid").topology.groups[0].nodes.user_data_template, app.user_data_template);
 }
 
 #[test]

@@ -42,7 +42,7 @@ fn minimal_file_gets_every_default() {
         }
     );
     assert_eq!(
-        t.app,
+        t.groups[0].nodes,
         App {
             instance_type: "t3.small".into(),
             image: Image::SsmParameter("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64".into()),
@@ -52,8 +52,12 @@ fn minimal_file_gets_every_default() {
             user_data_template: DEFAULT_USER_DATA.into(),
             user_data_origin: "built-in".into(),
             min_healthy_percent: 90,
+            singleton: false,
         }
     );
+    let group = &t.groups[0];
+    assert_eq!((t.groups.len(), group.name.as_str(), &group.route), (1, "app", &Route::Default));
+    assert_eq!((group.weight, group.start_after.is_empty()), (None, true));
     assert_eq!((t.database, t.shared_storage, t.spark), (None, None, None));
     assert_eq!(t.source, source());
     // The default network has one NAT gateway, which is worth a warning; nothing else is.
@@ -128,10 +132,10 @@ fn full_form_sets_every_field() {
     assert_eq!((lb.health_check.healthy_threshold, lb.health_check.unhealthy_threshold), (3, 4));
     assert_eq!(lb.health_check.matcher, "200,302");
     assert_eq!(lb.idle_timeout, Duration::from_secs(120));
-    assert_eq!(t.app.image, Image::AmiId("ami-0123456789abcdef0".into()));
-    assert_eq!(t.app.port, 9090);
-    assert_eq!(t.app.capacity, Capacity { min: 3, desired: 4, max: 6 });
-    assert_eq!(t.app.scaling, Some(Scaling::RequestsPerTarget(1000)));
+    assert_eq!(t.groups[0].nodes.image, Image::AmiId("ami-0123456789abcdef0".into()));
+    assert_eq!(t.groups[0].nodes.port, 9090);
+    assert_eq!(t.groups[0].nodes.capacity, Capacity { min: 3, desired: 4, max: 6 });
+    assert_eq!(t.groups[0].nodes.scaling, Some(Scaling::RequestsPerTarget(1000)));
     let db = t.database.expect("database");
     assert_eq!(db.engine_version, "8.4.3");
     assert_eq!((db.instance_class.as_str(), db.storage_gb, db.backup_retention_days), ("db.r6g.large", 50, 14));

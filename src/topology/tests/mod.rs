@@ -9,6 +9,7 @@ mod fuzz;
 mod hostile;
 mod load_balancer;
 mod network;
+mod node_groups;
 mod rules;
 mod schema;
 mod services;

@@ -86,7 +86,8 @@ fn schema_property_names_match_the_serde_structs() {
 fn schema_is_draft_2020_12_and_requires_what_the_parser_requires() {
     let schema = json_schema();
     assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
-    assert_eq!(schema["required"], serde_json::json!(["name", "region", "app"]));
+    assert_eq!(schema["required"], serde_json::json!(["name", "region"]));
+    assert_eq!(schema["oneOf"], serde_json::json!([{ "required": ["app"] }, { "required": ["node_groups"] }]));
     assert_eq!(schema["properties"]["app"]["required"], serde_json::json!(["instance_type"]));
     assert_eq!(
         schema["properties"]["network"]["properties"]["nat"]["enum"],
@@ -106,6 +107,16 @@ pub fn closed_objects(schema: &Value) -> Vec<(String, &Value)> {
     fn walk<'a>(path: String, node: &'a Value, out: &mut Vec<(String, &'a Value)>) {
         if let Some(items) = node.get("items") {
             walk(format!("{path}[]"), items, out);
+        }
+        // A map of named objects (`node_groups.*`), and each choice of a value that may be several
+        // things (a route is a word or a mapping).
+        if let Some(values) = node.get("additionalProperties").filter(|v| v.is_object()) {
+            walk(format!("{path}.*"), values, out);
+        }
+        for choice in node.get("anyOf").and_then(Value::as_array).into_iter().flatten() {
+            if choice.get("properties").is_some() {
+                walk(path.clone(), choice, out);
+            }
         }
         let Some(properties) = node.get("properties").and_then(Value::as_object) else { return };
         for (name, child) in properties {
@@ -193,7 +204,7 @@ fn the_schema_defaults_are_the_parsers() {
     let spelled = ok(&written).topology;
     assert_eq!(spelled.network, left_out.network);
     assert_eq!(spelled.load_balancer, left_out.load_balancer);
-    assert_eq!(spelled.app, left_out.app);
+    assert_eq!(spelled.groups, left_out.groups);
     assert_eq!(spelled.database, left_out.database);
     assert_eq!(spelled.shared_storage, left_out.shared_storage);
     assert_eq!(spelled.spark, left_out.spark, "{written}");
@@ -325,11 +336,11 @@ fn web_tier_example_is_what_the_docs_describe() {
     assert_eq!(t.load_balancer.algorithm, Algorithm::LeastOutstandingRequests);
     assert_eq!(t.load_balancer.stickiness, Some(Stickiness::LbCookie { duration: Duration::from_secs(3600) }));
     assert_eq!(t.load_balancer.health_check.path, "/health");
-    assert_eq!(t.app.instance_type, "t3.small");
-    assert_eq!(t.app.port, 8080);
-    assert_eq!(t.app.capacity, Capacity { min: 2, desired: 2, max: 4 });
-    assert_eq!(t.app.scaling, Some(Scaling::CpuTarget(60.0)));
-    assert_eq!(t.app.user_data_origin, "built-in");
+    assert_eq!(t.groups[0].nodes.instance_type, "t3.small");
+    assert_eq!(t.groups[0].nodes.port, 8080);
+    assert_eq!(t.groups[0].nodes.capacity, Capacity { min: 2, desired: 2, max: 4 });
+    assert_eq!(t.groups[0].nodes.scaling, Some(Scaling::CpuTarget(60.0)));
+    assert_eq!(t.groups[0].nodes.user_data_origin, "built-in");
     assert_eq!((t.database, t.shared_storage, t.spark), (None, None, None));
     // The only warning is the one the example's comments explain.
     let fields: Vec<&str> = checked.warnings.iter().map(|w| w.field.as_str()).collect();
