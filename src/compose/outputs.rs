@@ -7,14 +7,17 @@ use crate::resources::elbv2::listener;
 use crate::resources::id_of;
 
 /// Every output, the URL first (what operators open), then by section.
-pub fn outputs(resources: &[Actual]) -> Vec<(&'static str, String)> {
-    let mut all = network_outputs(resources);
-    all.extend(database_outputs(resources));
-    all.extend(storage_outputs(resources));
-    all.extend(load_balancer_outputs(resources));
-    all.extend(app_outputs(resources));
-    all.extend(spark_outputs(resources));
-    all.sort_by_key(|(key, _)| *key != "url");
+pub fn outputs(resources: &[Actual]) -> Vec<(String, String)> {
+    let mut all: Vec<(String, String)> = network_outputs(resources)
+        .into_iter()
+        .chain(database_outputs(resources))
+        .chain(storage_outputs(resources))
+        .chain(load_balancer_outputs(resources))
+        .chain(spark_outputs(resources))
+        .map(|(key, value)| (key.to_owned(), value))
+        .collect();
+    all.extend(group_outputs(resources));
+    all.sort_by_key(|(key, _)| key != "url");
     all
 }
 
@@ -94,13 +97,25 @@ fn load_balancer_outputs(resources: &[Actual]) -> Vec<(&'static str, String)> {
     out
 }
 
-fn app_outputs(resources: &[Actual]) -> Vec<(&'static str, String)> {
+/// Each node group's Auto Scaling group, launch template and target group: under the keys the app tier
+/// always had for the group named `app`, with `.<group>` after them for every other group.
+fn group_outputs(resources: &[Actual]) -> Vec<(String, String)> {
+    let mut groups: Vec<&str> = resources.iter().filter_map(|r| app::group_of(r.address.as_str())).collect();
+    groups.sort_by_key(|g| (*g != app::APP_GROUP, *g));
     let mut out = Vec::new();
-    if let Some(group) = id_of(resources, app::AUTO_SCALING_GROUP) {
-        out.push(("auto_scaling_group", group.to_owned()));
-    }
-    if let Some(template) = id_of(resources, app::LAUNCH_TEMPLATE) {
-        out.push(("launch_template_id", template.to_owned()));
+    for group in groups {
+        let key = |name: &str| if group == app::APP_GROUP { name.to_owned() } else { format!("{name}.{group}") };
+        if let Some(id) = id_of(resources, &app::auto_scaling_group(group)) {
+            out.push((key("auto_scaling_group"), id.to_owned()));
+        }
+        if let Some(id) = id_of(resources, &app::launch_template(group)) {
+            out.push((key("launch_template_id"), id.to_owned()));
+        }
+        if group != app::APP_GROUP {
+            if let Some(id) = id_of(resources, &load_balancer::target_group(group)) {
+                out.push((key("target_group_arn"), id.to_owned()));
+            }
+        }
     }
     out
 }

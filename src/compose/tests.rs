@@ -117,3 +117,123 @@ fn the_group_gets_the_grace_period_its_nodes_first_boot_is_planned_for() {
         assert_eq!(asg.int(&group::HEALTH_CHECK_GRACE).expect("grace"), i64::from(plan.grace), "{name}");
     }
 }
+
+/// Node groups: each group its own launch template and Auto Scaling group, a target group where routed,
+/// the default route weighted between the groups that share it, a singleton's limits and start order.
+mod node_groups {
+    use super::*;
+    use crate::model::names::{app, load_balancer};
+    use crate::model::{Address, Desired, Kind, Value};
+    use crate::resources::autoscaling::group;
+    use crate::resources::elbv2::listener;
+
+    const GROUPS: &str = "name: shop\nregion: us-east-1\nnode_groups:\n  web:\n    instance_type: t3.large\n    route: default\n    weight: 3\n  web-small:\n    instance_type: t3.medium\n    route: default\n    weight: 1\n  coordinator:\n    instance_type: m5.large\n    singleton: true\n  workers:\n    instance_type: m5.xlarge\n    port: 7000\n    capacity: { min: 2, max: 10 }\n    start_after: [coordinator]\n";
+
+    fn composed(text: &str) -> Vec<Desired> {
+        let topology = crate::topology::parse(Path::new("shop.yaml"), text).expect("valid").topology;
+        desired(&topology, &offline_facts(&topology)).expect("composes")
+    }
+
+    fn at<'a>(all: &'a [Desired], address: &str) -> &'a Desired {
+        all.iter().find(|d| d.address.as_str() == address).unwrap_or_else(|| panic!("no {address}"))
+    }
+
+    #[test]
+    fn each_group_gets_its_own_template_and_group_and_routed_ones_a_target_group() {
+        let all = composed(GROUPS);
+        for name in ["web", "web-small", "coordinator", "workers"] {
+            let asg = at(&all, &app::auto_scaling_group(name));
+            assert_eq!(asg.props.get("name"), Some(&Value::str(format!("shop-{name}"))));
+            assert_eq!(at(&all, &app::launch_template(name)).kind, Kind::LaunchTemplate);
+        }
+        let target_groups: Vec<&str> =
+            all.iter().filter(|d| d.kind == Kind::TargetGroup).map(|d| d.address.as_str()).collect();
+        assert_eq!(target_groups, [load_balancer::target_group("web"), load_balancer::target_group("web-small")]);
+        // Groups outside the load balancer: no target group, judged by EC2's checks.
+        let workers = at(&all, &app::auto_scaling_group("workers"));
+        assert_eq!(workers.props.get(group::TARGET_GROUPS.name), Some(&Value::List(vec![])));
+        assert_eq!(workers.props.get(group::HEALTH_CHECK.name), Some(&Value::str("EC2")));
+        let web = at(&all, &app::auto_scaling_group("web"));
+        assert_eq!(web.props.get(group::HEALTH_CHECK.name), Some(&Value::str("ELB")));
+    }
+
+    #[test]
+    fn groups_sharing_the_default_route_get_a_forward_weighted_as_written() {
+        let all = composed(GROUPS);
+        let listener = all.iter().find(|d| d.kind == Kind::Listener).expect("a listener");
+        let reference = |group: &str| Value::Ref(Address::new(load_balancer::target_group(group)));
+        let expected = crate::resources::elbv2::listener_action::weighted_forward_to(vec![
+            (reference("web"), 3),
+            (reference("web-small"), 1),
+        ]);
+        assert_eq!(listener.props.get(listener::DEFAULT_ACTION.name), Some(&expected));
+    }
+
+    #[test]
+    fn a_singleton_is_one_node_replaced_terminate_first_and_start_after_orders_the_creates() {
+        let all = composed(GROUPS);
+        let coordinator = at(&all, &app::auto_scaling_group("coordinator"));
+        for (prop, value) in [
+            (&group::MIN, 1),
+            (&group::MAX, 1),
+            (&group::DESIRED, 1),
+            (&group::MIN_HEALTHY, 0),
+            (&group::MAX_HEALTHY, 100),
+        ] {
+            assert_eq!(coordinator.props.get(prop.name), Some(&Value::Int(value)), "{}", prop.name);
+        }
+        assert!(!all.iter().any(|d| d.kind == Kind::ScalingPolicy), "no scaling policy");
+        let workers = at(&all, &app::auto_scaling_group("workers"));
+        assert!(workers.after.contains(&Address::new(app::auto_scaling_group("coordinator"))), "{:?}", workers.after);
+        assert!(!coordinator.after.iter().any(|a| a.as_str().contains("auto-scaling-group")));
+    }
+
+    #[test]
+    fn the_load_balancer_reaches_each_routed_groups_port_only() {
+        let text = GROUPS.replace("    instance_type: t3.medium\n", "    instance_type: t3.medium\n    port: 9000\n");
+        let all = composed(&text);
+        let sg = at(&all, crate::model::names::network::APP_SECURITY_GROUP);
+        let ingress = format!("{:?}", sg.props.get(crate::resources::ec2::security_group::INGRESS.name));
+        assert!(ingress.contains("8080") && ingress.contains("9000"), "{ingress}");
+        // The workers' 7000 is not opened to the load balancer.
+        assert!(!ingress.contains("7000"), "{ingress}");
+    }
+
+    /// Migration: `app:` rewritten as `node_groups: { app: ... }` composes the very same resources, so
+    /// the plan of a running deployment shows no change.
+    #[test]
+    fn app_rewritten_as_the_group_named_app_composes_the_same_resources() {
+        for example in ["smarten.yaml", "web-tier.yaml"] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(example);
+            let text = std::fs::read_to_string(&path).expect("example");
+            let rewritten = as_node_groups(&text);
+            assert_ne!(text, rewritten);
+            assert_eq!(composed(&text), composed(&rewritten), "{example}");
+        }
+    }
+
+    /// `app:` and its indented block, moved under `node_groups:` as the group named `app`.
+    pub fn as_node_groups(text: &str) -> String {
+        let mut out = String::new();
+        let mut in_app = false;
+        for line in text.lines() {
+            if line == "app:" {
+                out.push_str("node_groups:\n  app:\n");
+                in_app = true;
+                continue;
+            }
+            if in_app && (line.starts_with(' ') || line.is_empty()) {
+                if !line.is_empty() {
+                    out.push_str("  ");
+                }
+                out.push_str(line);
+                out.push('\n');
+                continue;
+            }
+            in_app = false;
+            out.push_str(line);
+            out.push('\n');
+        }
+        out
+    }
+}

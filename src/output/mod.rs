@@ -41,14 +41,12 @@ pub(crate) fn secs(d: std::time::Duration) -> String {
 }
 
 /// Outputs as aligned `key = value` lines.
-pub fn render_outputs(outputs: &[(&'static str, String)]) -> String {
+pub fn render_outputs(outputs: &[(String, String)]) -> String {
     let width = outputs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     outputs.iter().map(|(k, v)| format!("{k:<width$} = {v}\n")).collect()
 }
 
 /// Outputs as a JSON object.
-pub fn outputs_json(outputs: &[(&'static str, String)]) -> serde_json::Value {
-    serde_json::Value::Object(
-        outputs.iter().map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone()))).collect(),
-    )
+pub fn outputs_json(outputs: &[(String, String)]) -> serde_json::Value {
+    serde_json::Value::Object(outputs.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect())
 }

@@ -8,7 +8,11 @@ use crate::model::names;
 pub fn statements(scope: &Scope) -> Vec<Value> {
     let d = scope.deployment();
     let lb_name = names::load_balancer::load_balancer_name(d);
-    let target_groups = [names::load_balancer::target_group_name(d), names::app::canary_name(d)];
+    // Each node group's target group and Auto Scaling group are named `<deployment>-<group>`; a canary
+    // rollout's, `<deployment>-canary`.
+    let mut group_names: Vec<String> = scope.topology.groups.iter().map(|g| names::app::aws_name(d, &g.name)).collect();
+    group_names.push(names::app::canary_name(d));
+    let target_groups = &group_names;
     let elb = |resource: String| scope.arn("elasticloadbalancing", &resource);
     let mut elb_resources = vec![
         elb(format!("loadbalancer/app/{lb_name}/*")),
@@ -16,7 +20,7 @@ pub fn statements(scope: &Scope) -> Vec<Value> {
         elb(format!("listener-rule/app/{lb_name}/*")),
     ];
     elb_resources.extend(target_groups.iter().map(|tg| elb(format!("targetgroup/{tg}/*"))));
-    let groups: Vec<String> = [names::app::group_name(d), names::app::canary_name(d)]
+    let groups: Vec<String> = group_names
         .iter()
         .map(|g| scope.arn("autoscaling", &format!("autoScalingGroup:*:autoScalingGroupName/{g}")))
         .collect();

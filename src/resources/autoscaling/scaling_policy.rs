@@ -3,7 +3,6 @@
 use aws_sdk_autoscaling::types::{MetricType, PredefinedMetricSpecification, TargetTrackingConfiguration};
 
 use crate::aws::{AwsError, PollPolicy, Required, ResultExt, Service};
-use crate::model::names::app::scaling_policy;
 use crate::model::{Actual, Address, Desired, Kind, Prop, Value, NAME};
 use crate::resources::support::returned_id;
 use crate::resources::{at_once, Ctx, Error, Progress, ResourceKind, Spec};
@@ -20,6 +19,13 @@ pub const TARGET_GROUP: Prop = Prop::new("target_group");
 
 pub const CPU: &str = "ASGAverageCPUUtilization";
 pub const REQUESTS: &str = "ALBRequestCountPerTarget";
+
+/// A policy's address, beside its group's: `app/auto-scaling-group` has `app/scaling-policy/cpu`, a node
+/// group's `groups/<name>/auto-scaling-group` has `groups/<name>/scaling-policy/cpu`.
+fn policy_address(group: &str, leaf: &str) -> String {
+    let base = group.strip_suffix("auto-scaling-group").unwrap_or("app/");
+    format!("{base}scaling-policy/{leaf}")
+}
 
 pub struct ScalingPolicy;
 
@@ -62,7 +68,7 @@ impl ResourceKind for ScalingPolicy {
             let name = policy.policy_name().required(CALL, "PolicyName", at)?;
             let target = config.target_value().required(CALL, "TargetTrackingConfiguration.TargetValue", at)?;
             found.push(
-                Actual::new(Address::new(scaling_policy(leaf)), Kind::ScalingPolicy, arn)
+                Actual::new(Address::new(policy_address(at, leaf)), Kind::ScalingPolicy, arn)
                     .prop(&GROUP, Value::str(&group.id))
                     .prop(&NAME, Value::str(name))
                     .prop(&METRIC, Value::str(metric))

@@ -128,7 +128,7 @@ fn role(address: &Address) -> &str {
     match address.as_str() {
         app::AUTO_SCALING_GROUP => "main",
         other if app::is_canary(other) => "canary",
-        _ => address.leaf(),
+        other => app::group_of(other).unwrap_or_else(|| address.leaf()),
     }
 }
 

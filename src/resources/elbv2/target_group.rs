@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use aws_sdk_elasticloadbalancingv2::types::{Matcher, ProtocolEnum, TargetGroupAttribute, TargetTypeEnum};
 
 use super::{elb_tags, read_tags, sync_tags};
-use crate::aws::{AwsError, ErrorClass, PollPolicy, Required, ResultExt, Service};
+use crate::aws::{AwsError, PollPolicy, Required, ResultExt, Service};
 use crate::model::names::app::canary_name;
 use crate::model::names::load_balancer::{target_group_name, TARGET_GROUP};
 use crate::model::{tags, Actual, Address, Compare, Desired, Kind, Prop, PropError, Value, NAME, TAGS};
@@ -29,22 +29,44 @@ const SPEC: Spec = Spec::new(Kind::TargetGroup, "target group", Service::Elbv2, 
 impl ResourceKind for TargetGroup {
     const SPEC: &'static Spec = &SPEC;
 
-    /// The app's target group and, while a canary rollout is in progress, the canary's: one call per name
-    /// (AWS answers a call naming a missing group with TargetGroupNotFound for all of them).
+    /// Every target group of the deployment: each node group's (`<deployment>-<group>`, the app's
+    /// `<deployment>-app`) and, while a canary rollout is in progress, the canary's. Target groups cannot
+    /// be listed by tag, so the account's are listed and those named `<deployment>-...` kept; a group
+    /// another deployment owns under one of the two fixed names is refused (it would block the create),
+    /// any other is left alone.
     async fn discover(ctx: &Ctx, _parent: Option<&Actual>) -> Result<Vec<Actual>, Error> {
         let elb = &ctx.aws.elb;
-        let names = [target_group_name(&ctx.deployment), canary_name(&ctx.deployment)];
-        let (app, canary) = tokio::join!(by_name(ctx, &names[0]), by_name(ctx, &names[1]));
-        let groups: Vec<_> = app?.into_iter().chain(canary?).collect();
-        let arns: Vec<String> = groups.iter().filter_map(|g| g.target_group_arn().map(str::to_owned)).collect();
+        let fixed = [target_group_name(&ctx.deployment), canary_name(&ctx.deployment)];
+        let prefix = format!("{}-", ctx.deployment);
+        let listed: Vec<_> = elb
+            .describe_target_groups()
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .call(DESCRIBE, ctx.deployment.as_str())?;
+        let named: Vec<_> =
+            listed.into_iter().filter(|g| g.target_group_name().is_some_and(|n| n.starts_with(&prefix))).collect();
+        let arns: Vec<String> = named.iter().filter_map(|g| g.target_group_arn().map(str::to_owned)).collect();
         let all_tags = read_tags(ctx, &arns).await?;
-        let mut out = Vec::new();
-        for group in groups {
+        let mut groups = Vec::new();
+        for group in named {
             let arn = group.target_group_arn().required(DESCRIBE, "TargetGroupArn", ctx.deployment.as_str())?;
             let name = group.target_group_name().required(DESCRIBE, "TargetGroupName", arn)?;
             // A target group DescribeTags did not answer for has no tags, so check_owner refuses it.
             let tags = all_tags.get(arn).cloned().unwrap_or_default();
-            check_owner(ctx, "target group", name, &tags)?;
+            if fixed.iter().any(|f| f == name) {
+                check_owner(ctx, "target group", name, &tags)?;
+            } else if tags.get(tags::DEPLOYMENT) != Some(&ctx.deployment) {
+                continue;
+            }
+            groups.push((group, tags));
+        }
+        let mut out = Vec::new();
+        for (group, tags) in groups {
+            let arn = group.target_group_arn().required(DESCRIBE, "TargetGroupArn", ctx.deployment.as_str())?;
+            let name = group.target_group_name().required(DESCRIBE, "TargetGroupName", arn)?;
             // Only describe the target group: optional where the command needs only its ARN (`aws::Reads`).
             let attributes = ctx.aws.reads.optional(
                 elb.describe_target_group_attributes()
@@ -153,16 +175,6 @@ impl ResourceKind for TargetGroup {
 
 /// The call discovery reads a target group from.
 const DESCRIBE: &str = "DescribeTargetGroups";
-
-/// The target groups called `name` (one at most: names are unique per account and region).
-async fn by_name(ctx: &Ctx, name: &str) -> Result<Vec<aws_sdk_elasticloadbalancingv2::types::TargetGroup>, Error> {
-    let found = ctx.aws.elb.describe_target_groups().names(name).send().await.call("DescribeTargetGroups", name);
-    match found {
-        Ok(out) => Ok(out.target_groups().to_vec()),
-        Err(err) if err.is(ErrorClass::NotFound) => Ok(Vec::new()),
-        Err(err) => Err(err.into()),
-    }
-}
 
 /// The target group's health check, as the composition states it and AWS reports it.
 #[derive(Debug, Clone, PartialEq)]
@@ -279,28 +291,61 @@ mod tests {
 
     const ARN: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-app/1";
 
-    /// Discovery of the app's target group when DescribeTargetGroups answers `group`.
-    async fn discovered(group: aws_sdk_elasticloadbalancingv2::types::TargetGroup) -> Result<Vec<Actual>, Error> {
-        let app = mock!(Client::describe_target_groups)
-            .match_requests(|req| req.names() == ["shop-app"])
-            .then_output(move || DescribeTargetGroupsOutput::builder().target_groups(group.clone()).build());
-        let no_canary =
-            mock!(Client::describe_target_groups).then_output(|| DescribeTargetGroupsOutput::builder().build());
-        let tags = mock!(Client::describe_tags).then_output(|| {
-            let owned = TagDescription::builder()
-                .resource_arn(ARN)
-                .tags(Tag::builder().key(tags::DEPLOYMENT).value("shop").build())
-                .build();
-            DescribeTagsOutput::builder().tag_descriptions(owned).build()
+    /// Discovery when DescribeTargetGroups lists `groups`, each tagged as its `owners` entry says
+    /// (deployment, resource address).
+    async fn discovered_among(
+        groups: Vec<aws_sdk_elasticloadbalancingv2::types::TargetGroup>,
+        owners: Vec<(String, String, String)>,
+    ) -> Result<Vec<Actual>, Error> {
+        let listed = mock!(Client::describe_target_groups)
+            .then_output(move || DescribeTargetGroupsOutput::builder().set_target_groups(Some(groups.clone())).build());
+        let tags = mock!(Client::describe_tags).then_output(move || {
+            let described = owners.iter().map(|(arn, deployment, address)| {
+                TagDescription::builder()
+                    .resource_arn(arn)
+                    .tags(Tag::builder().key(tags::DEPLOYMENT).value(deployment).build())
+                    .tags(Tag::builder().key(tags::RESOURCE).value(address).build())
+                    .build()
+            });
+            DescribeTagsOutput::builder().set_tag_descriptions(Some(described.collect())).build()
         });
         let attributes = mock!(Client::describe_target_group_attributes).then_output(|| {
             let algorithm = TargetGroupAttribute::builder().key("load_balancing.algorithm.type").value("round_robin");
             DescribeTargetGroupAttributesOutput::builder().attributes(algorithm.build()).build()
         });
-        let elb =
-            mock_client!(aws_sdk_elasticloadbalancingv2, RuleMode::MatchAny, [&app, &no_canary, &tags, &attributes]);
+        let elb = mock_client!(aws_sdk_elasticloadbalancingv2, RuleMode::MatchAny, [&listed, &tags, &attributes]);
         let ctx = Ctx { aws: Aws { elb, ..Aws::offline() }, deployment: "shop".into(), data: DataPolicy::default() };
         TargetGroup::discover(&ctx, None).await
+    }
+
+    /// Discovery of the app's target group when DescribeTargetGroups answers `group`.
+    async fn discovered(group: aws_sdk_elasticloadbalancingv2::types::TargetGroup) -> Result<Vec<Actual>, Error> {
+        let owner = (ARN.to_owned(), "shop".to_owned(), TARGET_GROUP.to_owned());
+        discovered_among(vec![group], vec![owner]).await
+    }
+
+    #[tokio::test]
+    async fn every_node_groups_target_group_is_found_and_other_deployments_are_left_alone_sdk_mock() {
+        let arn = |name: &str| format!("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/{name}/1");
+        let named = |name: &str| as_aws_reports_it().target_group_arn(arn(name)).target_group_name(name).build();
+        let groups = vec![named("shop-app"), named("shop-web"), named("shop-web-app"), named("other-app")];
+        let owners = vec![
+            (arn("shop-app"), "shop".to_owned(), TARGET_GROUP.to_owned()),
+            (arn("shop-web"), "shop".to_owned(), "load_balancer/target-group/web".to_owned()),
+            // Deployment `shop-web`'s app target group: named like ours, tagged with its own deployment.
+            (arn("shop-web-app"), "shop-web".to_owned(), TARGET_GROUP.to_owned()),
+            (arn("other-app"), "other".to_owned(), TARGET_GROUP.to_owned()),
+        ];
+        let found = discovered_among(groups, owners).await.expect("discovered");
+        let addresses: Vec<&str> = found.iter().map(|a| a.address.as_str()).collect();
+        assert_eq!(addresses, [TARGET_GROUP, "load_balancer/target-group/web"]);
+    }
+
+    #[tokio::test]
+    async fn a_target_group_of_ours_by_name_owned_by_another_deployment_is_refused_sdk_mock() {
+        let owner = (ARN.to_owned(), "shop-old".to_owned(), TARGET_GROUP.to_owned());
+        let err = discovered_among(vec![as_aws_reports_it().build()], vec![owner]).await.expect_err("not ours");
+        assert!(err.to_string().contains("shop-app"), "{err}");
     }
 
     fn as_aws_reports_it() -> aws_sdk_elasticloadbalancingv2::types::builders::TargetGroupBuilder {
