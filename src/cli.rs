@@ -119,6 +119,10 @@ pub struct RolloutArgs {
     /// to wait for, as on an emulator (0s to 15m)
     #[arg(long, value_name = "DURATION", default_value = "3m", value_parser = metrics_delay)]
     pub metrics_delay: Duration,
+    /// The node group to roll out: a canary runs on the group named app (the `app:` section), which
+    /// must take the load balancer's default route alone; other groups' nodes are replaced by `apply`
+    #[arg(long, value_name = "GROUP", default_value = "app")]
+    pub group: String,
     /// Undo the rollout in progress instead: all traffic back to the app group at once, the canary group
     /// and target group deleted, the launch template's default version put back
     #[arg(long, conflicts_with = "canary")]

@@ -58,7 +58,8 @@ fn operator_policy(ws: &Workspace, dir: &Path) -> String {
 /// Every example's lifecycle through one recording proxy, each request labelled `<deployment>:<phase>`:
 /// the full example's plan, apply, output, status, exec, snapshots, a Spark job submitted and listed, an
 /// update, a canary rollout and destroy; the others' plan, apply, status and destroy (the web tier with a
-/// permissions boundary, so that the roles are made under it; spark-only, with EMR managed scaling, which
+/// permissions boundary, so that the roles are made under it; node groups (weighted default route,
+/// singleton, start order); spark-only, with EMR managed scaling, which
 /// the launcher restores, and a job submitted).
 fn record_lifecycle(path: &Path, dir: &Path) -> Vec<String> {
     // Policies of an earlier run's deployments would not match this recording.
@@ -105,9 +106,12 @@ fn record_lifecycle(path: &Path, dir: &Path) -> Vec<String> {
     );
     run(&ws, "destroy", &["destroy", "--yes", "--delete-data", &topology], 0);
 
-    for (example, prefix) in
-        [("web-tier.yaml", "contract-web"), ("smarten.yaml", "contract-db"), ("spark-only.yaml", "contract-so")]
-    {
+    for (example, prefix) in [
+        ("web-tier.yaml", "contract-web"),
+        ("smarten.yaml", "contract-db"),
+        ("spark-only.yaml", "contract-so"),
+        ("node-groups.yaml", "contract-ng"),
+    ] {
         let ws = Workspace::from_example(example, prefix);
         if example == "web-tier.yaml" {
             let text = std::fs::read_to_string(ws.topology()).expect("read");

@@ -16,6 +16,7 @@ mod iam;
 mod install;
 mod invalid_topologies;
 mod node_access;
+mod node_groups;
 mod node_type_change;
 mod plan;
 mod plan_snapshots;

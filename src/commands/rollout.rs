@@ -61,6 +61,7 @@ pub async fn run(
                 }
             };
         }
+        canary_group(&topology, &args.group)?;
         let Some(steps) = args.canary.clone() else {
             bail!("give the steps with --canary (e.g. --canary 10,50,100), or --rollback to undo a rollout");
         };
@@ -149,6 +150,29 @@ enum Started {
     Cancelled,
     /// Ctrl-C, before anything changed or while the new version was being made (said already).
     Interrupted,
+}
+
+/// The group a canary rollout may run on: the group named `app`, taking the default route alone (the
+/// canary's weighted forward replaces that route's forward). Other groups are rolled by `apply`.
+fn canary_group(topology: &Topology, group: &str) -> Result<()> {
+    let names: Vec<&str> = topology.groups.iter().map(|g| g.name.as_str()).collect();
+    let Some(chosen) = topology.group(group) else {
+        bail!("there is no group `{group}` in {}; its groups are {}", topology.name, names.join(", "));
+    };
+    if chosen.name != app::APP_GROUP {
+        bail!(
+            "canary rollouts run on the group named app for now; group `{group}`'s nodes move to a new version with              `clusterup apply`, which replaces them by a rolling instance refresh keeping min_healthy_percent healthy"
+        );
+    }
+    let shared: Vec<&str> =
+        topology.default_route().iter().map(|(g, _)| g.name.as_str()).filter(|g| *g != app::APP_GROUP).collect();
+    if chosen.route != crate::topology::Route::Default || !shared.is_empty() {
+        bail!(
+            "a canary rollout shares the default route between the app group and its canary, so the app group must              take the default route alone ({}); roll it out with `clusterup apply` instead",
+            if shared.is_empty() { "it has none".to_owned() } else { format!("it shares it with {}", shared.join(", ")) }
+        );
+    }
+    Ok(())
 }
 
 /// A new rollout: what the plan changes must be a new launch template version and nothing else. Shows

@@ -38,9 +38,19 @@ pub async fn collect(ctx: &Ctx, expect: Expect) -> Result<(Report, Vec<Actual>),
     if let Some(app) = app.as_mut().filter(|_| rollout.in_progress()) {
         app.canary = Some(rollout.summary());
     }
+    // Only nodes of groups the load balancer routes to (those with a target group) should be targets.
+    let routed: Vec<&str> = groups
+        .iter()
+        .filter(|g| {
+            let target_groups = g.props.get(crate::resources::autoscaling::group::TARGET_GROUPS.name);
+            matches!(target_groups, Some(crate::model::Value::List(list)) if !list.is_empty())
+        })
+        .map(|g| g.id.as_str())
+        .collect();
     let in_service: Vec<String> = app
         .iter()
         .flat_map(|a| &a.groups)
+        .filter(|g| routed.contains(&g.name.as_str()))
         .flat_map(|g| &g.instances)
         .filter(|i| i.lifecycle == "InService")
         .map(|i| i.id.clone())
