@@ -202,7 +202,10 @@ impl ResourceKind for ListenerRule {
     /// The deployment's rules of one discovered listener, at the addresses their tags give.
     async fn discover(ctx: &Ctx, parent: Option<&Actual>) -> Result<Vec<Actual>, Error> {
         let Some(listener) = parent else { return Ok(Vec::new()) };
-        let rules = rules_of(ctx, &listener.id, listener.address.as_str()).await?;
+        // A listener deleted since it was found (ListenerNotFound) has no rules left.
+        let Some(rules) = rules_of(ctx, &listener.id, listener.address.as_str()).await.found()? else {
+            return Ok(Vec::new());
+        };
         let arns: Vec<String> = rules.iter().filter_map(|r| r.rule_arn().map(str::to_owned)).collect();
         let all_tags = if arns.is_empty() { BTreeMap::new() } else { read_tags(ctx, &arns).await? };
         let mut found = Vec::new();
@@ -350,7 +353,10 @@ impl Holder {
     fn describe(&self, priority: i32) -> String {
         match &self.address {
             Some(address) => format!("priority {priority} is held by {address} ({})", self.arn),
-            None => format!("priority {priority} is held by {}, a rule of no clusterup resource here", self.arn),
+            None => format!(
+                "priority {priority} is held by {}, a rule of no clusterup resource here: move or delete that rule",
+                self.arn
+            ),
         }
     }
 }

@@ -1,4 +1,8 @@
+use aws_sdk_elasticloadbalancingv2::operation::create_rule::CreateRuleError;
 use aws_sdk_elasticloadbalancingv2::operation::delete_rule::DeleteRuleError;
+use aws_sdk_elasticloadbalancingv2::operation::describe_rules::DescribeRulesOutput;
+use aws_sdk_elasticloadbalancingv2::operation::describe_tags::DescribeTagsOutput;
+use aws_sdk_elasticloadbalancingv2::types::TagDescription;
 use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum};
 use aws_sdk_elasticloadbalancingv2::Client;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
@@ -146,4 +150,41 @@ async fn deleting_a_rule_already_gone_is_done_sdk_mock_emulator_answers_success(
     ListenerRule::delete(&ctx, &have, &Quiet).await.expect("gone is done");
     let err = ListenerRule::delete(&ctx, &have, &Quiet).await.expect_err("other errors are errors");
     assert!(err.to_string().contains("DeleteRule") && err.to_string().contains("OperationNotPermitted"), "{err}");
+}
+
+/// A priority held by a rule that is no resource of the deployment (someone's own rule on the listener)
+/// is waited for a few minutes, then the error names that rule. The emulator shows the same, minutes
+/// later: the mocks let the test's clock skip the wait.
+#[tokio::test(start_paused = true)]
+async fn a_priority_someone_else_s_rule_holds_fails_naming_that_rule_sdk_mock_skips_the_wait() {
+    let held = mock!(Client::create_rule).then_error(|| {
+        CreateRuleError::generic(
+            aws_smithy_types::error::ErrorMetadata::builder()
+                .code(PRIORITY_IN_USE)
+                .message("The specified priority is in use.")
+                .build(),
+        )
+    });
+    let rules = mock!(Client::describe_rules).then_output(|| {
+        DescribeRulesOutput::builder()
+            .rules(Rule::builder().rule_arn("arn:rule/theirs").priority("1").build())
+            .rules(Rule::builder().rule_arn("arn:rule/default").priority("default").is_default(true).build())
+            .build()
+    });
+    let untagged = mock!(Client::describe_tags).then_output(|| {
+        DescribeTagsOutput::builder()
+            .tag_descriptions(TagDescription::builder().resource_arn("arn:rule/theirs").build())
+            .build()
+    });
+    let elb = mock_client!(aws_sdk_elasticloadbalancingv2, RuleMode::MatchAny, [&held, &rules, &untagged]);
+    let ctx = Ctx { aws: Aws { elb, ..Aws::offline() }, deployment: "shop".into(), data: DataPolicy::default() };
+    let want = Desired::new(listener_rule(80, "api"), Kind::ListenerRule)
+        .prop(&LISTENER, Value::str("arn:listener/80"))
+        .prop(&PRIORITY, Value::Int(1))
+        .prop(&CONDITIONS, conditions_value(&strings(&["/api/*"]), &[]))
+        .prop(&ACTION, Value::str("arn:tg/api"));
+    let err = ListenerRule::create(&ctx, &want, &Quiet).await.expect_err("never free");
+    let text = err.to_string();
+    assert!(text.contains("held by arn:rule/theirs, a rule of no clusterup resource here: move or delete"), "{text}");
+    assert!(held.num_calls() > 5, "looked again while waiting: {} calls", held.num_calls());
 }
