@@ -9,12 +9,11 @@
 //! The composition asks for one with its address (`names::load_balancer::listener_rule`) and:
 //!
 //! ```text
-//! Desired::new(address, Kind::ListenerRule)
+//! named(topology, &listener_rule(port, group), Kind::ListenerRule, &format!("{name}-{group}"))  // TAGS
 //!     .prop(&LISTENER, Value::Ref(listener))
 //!     .prop(&PRIORITY, Value::Int(n))                      // 1..=50000, unique per listener
 //!     .prop(&CONDITIONS, conditions_value(&paths, &hosts)) // at least one value, at most 5 in all
 //!     .prop(&ACTION, listener_action::forward_to(Value::Ref(target_group)))
-//!     .prop(&TAGS, ...)
 //! ```
 //!
 //! Priorities of one listener are unique (`PriorityInUse`), and a plan may move several rules at once
