@@ -15,6 +15,7 @@ mod faults;
 mod iam;
 mod install;
 mod invalid_topologies;
+mod listener_rules;
 mod node_access;
 mod node_groups;
 mod node_type_change;

@@ -375,6 +375,9 @@ def checks_of(service, operation, params, env, state, where):
         # The reference's data files merge Classic Load Balancing's resource types into this prefix;
         # version 2 authorises on the ARNs the request names, or what a create makes.
         arns = _arn_values(params)
+        if operation == "SetRulePriorities":
+            # Each rule it moves, named inside its RulePriorities pairs.
+            arns = [pair.get("RuleArn", "") for pair in params.get("RulePriorities", [])]
         if operation in ("CreateLoadBalancer", "CreateTargetGroup"):
             kind = "loadbalancer/app" if operation == "CreateLoadBalancer" else "targetgroup"
             rows = [(kind, env_arn(env, "elasticloadbalancing", f"{kind}/{params.get('Name')}/new-or-unnamed"), True)]
@@ -445,10 +448,16 @@ def side_checks(service, operation, params, env, state, tags):
         rows = [(k, env_arn(env, "ec2", f"{k}/new-or-unnamed"), True) for k in kinds if k != "network-interface"]
         if rows:
             out.append(("ec2:CreateTags", params, {"ec2:CreateAction": operation}, rows, None))
-    if service == "elbv2" and operation in ("CreateLoadBalancer", "CreateTargetGroup", "CreateListener") and has_tags:
+    creates = ("CreateLoadBalancer", "CreateTargetGroup", "CreateListener", "CreateRule")
+    if service == "elbv2" and operation in creates and has_tags:
         kind = {"CreateLoadBalancer": "loadbalancer/app", "CreateTargetGroup": "targetgroup"}.get(operation)
         if kind:
             arn = env_arn(env, "elasticloadbalancing", f"{kind}/{params.get('Name')}/new-or-unnamed")
+        elif operation == "CreateRule":
+            # A rule's ARN is its listener's, under listener-rule/, with its own id after.
+            listener = params.get("ListenerArn", "").split(":listener/", 1)[-1]
+            kind = "listener-rule/app"
+            arn = env_arn(env, "elasticloadbalancing", f"listener-rule/{listener}/new-or-unnamed")
         else:
             lb = params.get("LoadBalancerArn", "").split(":loadbalancer/", 1)[-1]
             kind, arn = "listener/app", env_arn(env, "elasticloadbalancing", f"listener/{lb}/new-or-unnamed")

@@ -31,6 +31,7 @@ kinds!(
     TargetGroup,
     LoadBalancer,
     Listener,
+    ListenerRule,
     IamRole,
     InstanceProfile,
     DbSubnetGroup,

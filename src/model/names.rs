@@ -154,6 +154,11 @@ pub mod load_balancer {
         format!("load_balancer/listener/{port}")
     }
 
+    /// The rule of the listener on `port` that routes a node group's paths and hosts to its target group.
+    pub fn listener_rule(port: i64, group: &str) -> String {
+        format!("load_balancer/listener/{port}/rule/{group}")
+    }
+
     /// Load balancer names are unique per account and region, at most 32 characters.
     pub fn load_balancer_name(deployment: &str) -> String {
         format!("{deployment}-alb")

@@ -19,6 +19,7 @@ pub fn of(kind: Kind) -> &'static dyn AnyKind {
         Kind::TargetGroup => &elbv2::target_group::TargetGroup,
         Kind::LoadBalancer => &elbv2::load_balancer::LoadBalancer,
         Kind::Listener => &elbv2::listener::Listener,
+        Kind::ListenerRule => &elbv2::listener_rule::ListenerRule,
         Kind::IamRole => &iam::role::Role,
         Kind::InstanceProfile => &iam::instance_profile::InstanceProfile,
         Kind::DbSubnetGroup => &rds::subnet_group::DbSubnetGroup,
@@ -81,13 +82,18 @@ mod tests {
     }
 
     #[test]
-    fn children_hang_off_kinds_found_on_their_own() {
-        // Discovery finds the kinds without a parent first, then each child through its parent: two passes.
+    fn every_child_descends_from_a_kind_found_on_its_own() {
+        // Discovery finds the kinds without a parent first, then each generation of children through the
+        // one before (listener rules through listeners through the load balancer): a cycle of parents
+        // would never be found at all.
         for &kind in Kind::ALL {
-            if let Some(parent) = of(kind).spec().parent {
-                assert_eq!(of(parent).spec().parent, None, "{kind:?}'s parent {parent:?} is itself a child");
+            let mut ancestors = vec![kind];
+            while let Some(parent) = of(*ancestors.last().expect("starts with the kind")).spec().parent {
+                assert!(!ancestors.contains(&parent), "{kind:?}'s parents form a cycle: {ancestors:?} -> {parent:?}");
+                ancestors.push(parent);
             }
         }
+        assert_eq!(of(Kind::ListenerRule).spec().parent, Some(Kind::Listener));
     }
 
     #[test]

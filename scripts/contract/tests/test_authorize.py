@@ -17,6 +17,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 D = "smarten-spark"
 TAGS = [{"Key": "clusterup:deployment", "Value": D}, {"Key": "Name", "Value": f"{D}-x"}]
 ENV = authorize.Env("aws", "us-east-1", "123456789012", D)
+LISTENER = f"arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/{D}-alb/50dc6c495c0c9188/f2f7dc8efc522ab2"
+RULE = LISTENER.replace(":listener/", ":listener-rule/") + "/9683b2d02a6cabee"
 
 
 def policy():
@@ -32,7 +34,12 @@ def lifecycle():
                                         "TagSpecifications": [{"ResourceType": "subnet", "Tags": TAGS}]}),
         request("ec2", "DeleteVpc", {"VpcId": "vpc-0a1"}),
         request("ec2", "DescribeVpcs", {"Filters": [{"Name": "tag:clusterup:deployment", "Values": [D]}]}),
-        request("elbv2", "ModifyListener", {"ListenerArn": f"arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/{D}-alb/50dc6c495c0c9188/f2f7dc8efc522ab2"}),
+        request("elbv2", "ModifyListener", {"ListenerArn": LISTENER}),
+        request("elbv2", "CreateRule", {"ListenerArn": LISTENER, "Priority": 1, "Tags": TAGS,
+                                        "Conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}}],
+                                        "Actions": [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "503"}}]}),
+        request("elbv2", "SetRulePriorities", {"RulePriorities": [{"RuleArn": RULE, "Priority": 2}]}),
+        request("elbv2", "DeleteRule", {"RuleArn": RULE}),
         request("iam", "CreateRole", {"RoleName": f"{D}-us-east-1-app", "AssumeRolePolicyDocument": "{}", "Tags": TAGS}),
         request("iam", "PutRolePolicy", {"RoleName": f"{D}-us-east-1-app", "PolicyName": "clusterup-app", "PolicyDocument": "{}"}),
         request("iam", "AddRoleToInstanceProfile", {"InstanceProfileName": f"{D}-us-east-1-app", "RoleName": f"{D}-us-east-1-app"}),
@@ -70,6 +77,9 @@ class Lifecycle(unittest.TestCase):
         new = next(r for r in by_resource if ":subnet/" in r)
         self.assertNotIn("aws:ResourceTag/clusterup:deployment", by_resource[new])
         self.assertEqual(by_resource[new]["aws:RequestTag/clusterup:deployment"], D)
+        rule_tags = [c for c in authorize.all_checks(lifecycle()[5:6], ENV)[0] if c.action == "elasticloadbalancing:AddTags"]
+        self.assertEqual([(c.resource, c.context["elasticloadbalancing:CreateAction"]) for c in rule_tags],
+                         [(RULE.rsplit("/", 1)[0] + "/new-or-unnamed", "CreateRule")])
         tags = [c for c in own if c.action == "ec2:CreateTags"]
         self.assertTrue(tags and all(c.context["ec2:CreateAction"] in ("CreateVpc", "CreateSubnet") for c in tags))
 

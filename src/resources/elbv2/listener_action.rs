@@ -29,8 +29,34 @@ use crate::aws::{AwsError, Required};
 use crate::model::Value;
 use crate::resources::Error;
 
-/// The call whose answer [`ListenerAction::from_sdk`] reads.
-const DESCRIBE: &str = "DescribeListeners";
+/// Where an answer lists the actions [`ListenerAction::from_sdk`] reads: the call, and the names of the
+/// fields it requires there (for the error that names one missing).
+#[derive(Debug, Clone, Copy)]
+struct Answer {
+    call: &'static str,
+    r#type: &'static str,
+    target_group: &'static str,
+    redirect: &'static str,
+    fixed_response: &'static str,
+}
+
+/// A listener's default action (DescribeListeners' `DefaultActions`).
+const LISTENER: Answer = Answer {
+    call: "DescribeListeners",
+    r#type: "DefaultActions.Type",
+    target_group: "DefaultActions.TargetGroupArn",
+    redirect: "DefaultActions.RedirectConfig",
+    fixed_response: "DefaultActions.FixedResponseConfig",
+};
+
+/// A listener rule's action (DescribeRules' `Actions`).
+const RULE: Answer = Answer {
+    call: "DescribeRules",
+    r#type: "Actions.Type",
+    target_group: "Actions.TargetGroupArn",
+    redirect: "Actions.RedirectConfig",
+    fixed_response: "Actions.FixedResponseConfig",
+};
 
 /// A listener's default action.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -344,19 +370,29 @@ impl ListenerAction {
     /// always returns each action's type and the configuration that type needs: an answer without them
     /// is an [`crate::aws::ErrorClass::Incomplete`] error, never an empty forward.
     pub fn from_sdk(actions: &[Action], resource: &str) -> Result<ListenerAction, AwsError> {
+        Self::read(actions, LISTENER, resource)
+    }
+
+    /// The action a listener rule of `resource` reports (DescribeRules' `Actions`), read as
+    /// [`Self::from_sdk`] reads a listener's: a rule's actions are the same type as a default action.
+    pub fn from_rule_sdk(actions: &[Action], resource: &str) -> Result<ListenerAction, AwsError> {
+        Self::read(actions, RULE, resource)
+    }
+
+    fn read(actions: &[Action], answer: Answer, resource: &str) -> Result<ListenerAction, AwsError> {
         let [action] = actions else {
             let mut ordered: Vec<&Action> = actions.iter().collect();
             ordered.sort_by_key(|a| a.order());
             let types = ordered
                 .iter()
-                .map(|a| Ok(a.r#type().required(DESCRIBE, "DefaultActions.Type", resource)?.as_str().to_owned()))
+                .map(|a| Ok(a.r#type().required(answer.call, answer.r#type, resource)?.as_str().to_owned()))
                 .collect::<Result<_, AwsError>>()?;
             return Ok(ListenerAction::Unmodelled(types));
         };
-        match action.r#type().required(DESCRIBE, "DefaultActions.Type", resource)? {
-            ActionTypeEnum::Forward => forward_from_sdk(action, resource),
+        match action.r#type().required(answer.call, answer.r#type, resource)? {
+            ActionTypeEnum::Forward => forward_from_sdk(action, answer, resource),
             ActionTypeEnum::Redirect => {
-                let r = action.redirect_config().required(DESCRIBE, "DefaultActions.RedirectConfig", resource)?;
+                let r = action.redirect_config().required(answer.call, answer.redirect, resource)?;
                 // A part AWS reports as its default is the same as one never set.
                 let part = |value: Option<&str>, default: &str| value.filter(|v| *v != default).map(str::to_owned);
                 let [protocol, port, host, path, query] = [r.protocol(), r.port(), r.host(), r.path(), r.query()];
@@ -369,21 +405,17 @@ impl ListenerAction {
                     query: part(query, d_query),
                     status_code: r
                         .status_code()
-                        .required(DESCRIBE, "RedirectConfig.StatusCode", resource)?
+                        .required(answer.call, "RedirectConfig.StatusCode", resource)?
                         .as_str()
                         .to_owned(),
                 }))
             }
             ActionTypeEnum::FixedResponse => {
-                let f = action.fixed_response_config().required(
-                    DESCRIBE,
-                    "DefaultActions.FixedResponseConfig",
-                    resource,
-                )?;
+                let f = action.fixed_response_config().required(answer.call, answer.fixed_response, resource)?;
                 Ok(ListenerAction::FixedResponse(FixedResponse {
                     status_code: f
                         .status_code()
-                        .required(DESCRIBE, "FixedResponseConfig.StatusCode", resource)?
+                        .required(answer.call, "FixedResponseConfig.StatusCode", resource)?
                         .to_owned(),
                     // Absent when none was given: AWS then answers with an empty body of no declared type.
                     content_type: f.content_type().map(str::to_owned),
@@ -405,14 +437,14 @@ impl Redirect {
 /// A forward as AWS reports it: a plain one carries `TargetGroupArn` (and, on AWS, a forward config of
 /// that one target group); a weighted one, or one with stickiness between its target groups, only the
 /// forward config.
-fn forward_from_sdk(action: &Action, resource: &str) -> Result<ListenerAction, AwsError> {
+fn forward_from_sdk(action: &Action, answer: Answer, resource: &str) -> Result<ListenerAction, AwsError> {
     let config = action.forward_config();
     // No forward config: a plain forward given as TargetGroupArn alone (as the emulator reports it).
     let tuples = config.map(|c| c.target_groups()).unwrap_or_default();
     let stickiness = match config.and_then(|c| c.target_group_stickiness_config()) {
         Some(sticky) if sticky.enabled() == Some(true) => Some(Duration::from_secs(
             u64::try_from(sticky.duration_seconds().required(
-                DESCRIBE,
+                answer.call,
                 "TargetGroupStickinessConfig.DurationSeconds",
                 resource,
             )?)
@@ -423,9 +455,7 @@ fn forward_from_sdk(action: &Action, resource: &str) -> Result<ListenerAction, A
     };
     if tuples.len() < 2 && stickiness.is_none() {
         let arn = action.target_group_arn().or_else(|| tuples.first().and_then(|t| t.target_group_arn()));
-        return Ok(ListenerAction::Forward(
-            arn.required(DESCRIBE, "DefaultActions.TargetGroupArn", resource)?.to_owned(),
-        ));
+        return Ok(ListenerAction::Forward(arn.required(answer.call, answer.target_group, resource)?.to_owned()));
     }
     let targets = tuples
         .iter()
@@ -433,7 +463,7 @@ fn forward_from_sdk(action: &Action, resource: &str) -> Result<ListenerAction, A
             Ok(WeightedTarget {
                 target_group: t
                     .target_group_arn()
-                    .required(DESCRIBE, "TargetGroups.TargetGroupArn", resource)?
+                    .required(answer.call, "TargetGroups.TargetGroupArn", resource)?
                     .to_owned(),
                 // AWS's weight when none was given is 1.
                 weight: u32::try_from(t.weight().unwrap_or(1)).unwrap_or(0),

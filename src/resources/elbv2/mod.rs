@@ -1,12 +1,14 @@
-//! Elastic Load Balancing (v2)'s kinds: the Application Load Balancer, its target group and listeners.
+//! Elastic Load Balancing (v2)'s kinds: the Application Load Balancer, its target groups, listeners and
+//! listener rules.
 //!
 //! Load balancers and target groups have account-unique names, derived from the deployment name, so
 //! discovery asks for them by name (one call each) and then checks the ownership tag; listeners are
-//! children of the load balancer and are found through it.
+//! children of the load balancer and are found through it, and listener rules through their listener.
 
 mod cost;
 pub mod listener;
 pub mod listener_action;
+pub mod listener_rule;
 pub mod load_balancer;
 pub mod status;
 pub mod target_group;

@@ -24,7 +24,9 @@ pub struct TargetGroup;
 
 const SPEC: Spec = Spec::new(Kind::TargetGroup, "target group", Service::Elbv2, PollPolicy::FAST, at_once)
     .props(&[&NAME, &VPC, &PORT, &PROTOCOL, &HEALTH_CHECK, &ATTRIBUTES, &TAGS])
-    .deleted_after(&[Kind::Listener, Kind::AutoScalingGroup]);
+    // A listener or rule forwarding to it holds it (ResourceInUse), also behind an action clusterup does
+    // not model (an authentication before the forward), whose property does not name the target group.
+    .deleted_after(&[Kind::Listener, Kind::ListenerRule, Kind::AutoScalingGroup]);
 
 impl ResourceKind for TargetGroup {
     const SPEC: &'static Spec = &SPEC;
