@@ -38,7 +38,9 @@ fn node_groups_apply_with_their_limits_routes_and_start_order_and_destroy() {
     let described = block_on(
         aws.autoscaling
             .describe_auto_scaling_groups()
-            .set_auto_scaling_group_names(Some(["web", "web-small", "coordinator", "workers"].map(name).to_vec()))
+            .set_auto_scaling_group_names(Some(
+                ["web", "web-small", "api", "coordinator", "workers"].map(name).to_vec(),
+            ))
             .send(),
     )
     .expect("DescribeAutoScalingGroups");
@@ -90,6 +92,16 @@ fn node_groups_apply_with_their_limits_routes_and_start_order_and_destroy() {
     let mut wanted = vec![(arn_of("web"), 3), (arn_of("web-small"), 1)];
     wanted.sort();
     assert_eq!(weights, wanted);
+
+    // The api group's path route: a rule on the listener, forwarding /api/* to its target group.
+    let rules =
+        block_on(aws.elb.describe_rules().listener_arn(listeners.listeners()[0].listener_arn().expect("arn")).send())
+            .expect("rules");
+    let rule = rules.rules().iter().find(|r| r.is_default() != Some(true)).expect("a rule besides the default");
+    let paths = rule.conditions()[0].path_pattern_config().map(|p| p.values().to_vec());
+    assert_eq!(paths, Some(vec!["/api/*".to_owned()]));
+    let api_tg = block_on(aws.elb.describe_target_groups().names(name("api")).send()).expect("api target group");
+    assert_eq!(rule.actions()[0].target_group_arn(), api_tg.target_groups()[0].target_group_arn());
 
     // Start order: the workers' group is created only after the coordinator's create has finished,
     // which includes waiting for its node (DescribeAutoScalingGroups of the coordinator in between).

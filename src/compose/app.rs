@@ -114,6 +114,10 @@ fn group_desired(topology: &Topology, facts: &Facts, group: &NodeGroup) -> Resul
         for port in topology.load_balancer.listeners.iter().map(|l| i64::from(l.port)) {
             asg = asg.after(&Address::new(load_balancer::listener(port)));
         }
+        // A group routed by paths or hosts is reached through its rules only.
+        for rule in super::load_balancer::rules_of(topology, group) {
+            asg = asg.after(&rule);
+        }
     }
     for table in private_route_tables(topology, facts) {
         asg = asg.after(&table);

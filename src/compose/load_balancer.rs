@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use super::network::refs;
 use super::{id_of, named};
 use crate::model::names::{app as app_names, load_balancer as names, network::ALB_SECURITY_GROUP};
-use crate::model::{Desired, Facts, Kind, Value, NAME};
+use crate::model::{Address, Desired, Facts, Kind, Value, NAME};
 use crate::resources::elbv2::listener_action::ListenerAction;
 use crate::resources::elbv2::target_group::HealthCheck;
-use crate::resources::elbv2::{listener, listener_action, load_balancer, target_group};
-use crate::topology::{Algorithm, Scheme, Stickiness, Topology};
+use crate::resources::elbv2::{listener, listener_action, listener_rule, load_balancer, target_group};
+use crate::topology::{Algorithm, NodeGroup, Route, Scheme, Stickiness, Topology};
 
 /// The security policy of every HTTPS listener: TLS 1.3 and 1.2 only, with forward-secret ciphers. AWS's
 /// recommended policy, and the console's default; a request that names none gets the 2016 one, which
@@ -154,8 +154,48 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
             None => desired.prop(&listener::PROTOCOL, Value::str("HTTP")),
         };
         out.push(desired);
+        // Listeners that forward also take the groups' path and host routes, as rules in file order.
+        if !matches!(https_port, Some(_) if spec.certificate_arn.is_none()) {
+            out.extend(route_rules(topology, port));
+        }
     }
     out
+}
+
+/// One rule on the listener on `port` for each group routed by paths or hosts, forwarding to the group's
+/// target group; priorities follow the file's order (the first rule is checked first).
+fn route_rules(topology: &Topology, port: i64) -> Vec<Desired> {
+    let routed = topology.groups.iter().filter_map(|g| match &g.route {
+        Route::Rules { paths, hosts } => Some((g, paths, hosts)),
+        Route::Default | Route::None => None,
+    });
+    routed
+        .enumerate()
+        .map(|(n, (group, paths, hosts))| {
+            let priority = i64::try_from(n + 1).unwrap_or(i64::MAX);
+            let name = format!("{}-{}", topology.name, group.name);
+            named(topology, &names::listener_rule(port, &group.name), Kind::ListenerRule, &name)
+                .prop(&listener_rule::LISTENER, id_of(names::listener(port)))
+                .prop(&listener_rule::PRIORITY, Value::Int(priority))
+                .prop(&listener_rule::CONDITIONS, listener_rule::conditions_value(paths, hosts))
+                .prop(&listener_rule::ACTION, listener_action::forward_to(id_of(names::target_group(&group.name))))
+        })
+        .collect()
+}
+
+/// The listener rules that send `group` its requests (none unless it is routed by paths or hosts).
+pub(super) fn rules_of(topology: &Topology, group: &NodeGroup) -> Vec<Address> {
+    if !matches!(group.route, Route::Rules { .. }) {
+        return Vec::new();
+    }
+    let https_port = https_redirect_port(topology);
+    topology
+        .load_balancer
+        .listeners
+        .iter()
+        .filter(|l| !matches!(https_port, Some(_) if l.certificate_arn.is_none()))
+        .map(|l| Address::new(names::listener_rule(i64::from(l.port), &group.name)))
+        .collect()
 }
 
 #[cfg(test)]
