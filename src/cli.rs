@@ -145,6 +145,10 @@ pub enum Command {
         /// Add a Spark cluster (EMR); with --database its Hive metastore lives in that database
         #[arg(long)]
         spark: bool,
+        /// Several node groups instead of one app tier: a web group, a singleton coordinator and
+        /// workers started after it
+        #[arg(long)]
+        groups: bool,
         /// The AWS region to deploy to
         #[arg(long, default_value = "us-east-1", value_name = "REGION", value_parser = region)]
         region: String,

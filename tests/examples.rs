@@ -49,18 +49,25 @@ fn every_example_applies_and_destroys() {
 }
 
 /// What `clusterup init NAME --spark --database --storage` writes, as written (its EMR release has
-/// managed scaling, which the project's emulator restores).
+/// managed scaling, which the project's emulator restores), and what `init --groups` writes.
 #[test]
 fn what_init_writes_with_every_section_applies_and_destroys() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let name = crate::support::unique_name("sp");
-    let path = dir.path().join("init.yaml");
-    let init = clusterup(&["init", &name, "--spark", "--database", "--storage", "--out", &path.to_string_lossy()]);
-    assert_code(&init, 0);
-    assert!(std::fs::read_to_string(&path).expect("read").contains("spark:"));
-    let ws = Workspace { dir, name };
-    std::fs::rename(&path, ws.topology()).expect("rename");
-    apply_then_destroy(&ws);
+    for (flags, section) in
+        [(&["--spark", "--database", "--storage"][..], "spark:"), (&["--groups"][..], "node_groups:")]
+    {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let name = crate::support::unique_name("sp");
+        let path = dir.path().join("init.yaml");
+        let path_text = path.to_string_lossy().into_owned();
+        let mut args = vec!["init", name.as_str(), "--out", path_text.as_str()];
+        args.extend_from_slice(flags);
+        let init = clusterup(&args);
+        assert_code(&init, 0);
+        assert!(std::fs::read_to_string(&path).expect("read").contains(section), "{flags:?}");
+        let ws = Workspace { dir, name };
+        std::fs::rename(&path, ws.topology()).expect("rename");
+        apply_then_destroy(&ws);
+    }
 }
 
 /// Destroy deletes by id: a read that only describes a resource (here EMR's managed scaling policy,

@@ -12,6 +12,8 @@ use crate::topology;
 
 const HEADER: &str = include_str!("../../templates/init/header.yaml");
 const WEB: &str = include_str!("../../templates/init/web.yaml");
+const APP: &str = include_str!("../../templates/init/app.yaml");
+const GROUPS: &str = include_str!("../../templates/init/groups.yaml");
 const DATABASE: &str = include_str!("../../templates/init/database.yaml");
 const STORAGE: &str = include_str!("../../templates/init/storage.yaml");
 const SPARK: &str = include_str!("../../templates/init/spark.yaml");
@@ -19,6 +21,8 @@ const SPARK: &str = include_str!("../../templates/init/spark.yaml");
 /// The optional parts of the starter, beyond the load balancer and the app nodes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Sections {
+    /// Several node groups (a web group, a singleton coordinator, workers after it) instead of `app:`.
+    pub groups: bool,
     pub database: bool,
     pub storage: bool,
     pub spark: bool,
@@ -73,7 +77,11 @@ fn write(path: &Path, text: &str, force: bool) -> Result<()> {
 
 /// `a load balancer in front of 2 to 4 app nodes, a shared MySQL database and a Spark cluster`.
 fn summary(sections: Sections) -> String {
-    let mut parts = vec!["a load balancer in front of 2 to 4 app nodes".to_owned()];
+    let mut parts = vec![if sections.groups {
+        "a load balancer in front of 2 to 4 web nodes, a coordinator node and 2 to 6 workers".to_owned()
+    } else {
+        "a load balancer in front of 2 to 4 app nodes".to_owned()
+    }];
     if sections.database {
         parts.push("a shared MySQL database".into());
     }
@@ -93,6 +101,7 @@ fn summary(sections: Sections) -> String {
 pub fn render(name: &str, region: &str, sections: Sections, file: &str) -> String {
     let mut text = String::from(HEADER);
     text.push_str(WEB);
+    text.push_str(if sections.groups { GROUPS } else { APP });
     if sections.database {
         text.push_str(DATABASE);
     }
@@ -120,7 +129,14 @@ mod tests {
     use super::*;
 
     fn every_variant() -> Vec<Sections> {
-        (0..8).map(|bits| Sections { database: bits & 1 != 0, storage: bits & 2 != 0, spark: bits & 4 != 0 }).collect()
+        (0..16)
+            .map(|bits| Sections {
+                database: bits & 1 != 0,
+                storage: bits & 2 != 0,
+                spark: bits & 4 != 0,
+                groups: bits & 8 != 0,
+            })
+            .collect()
     }
 
     #[test]
@@ -133,13 +149,15 @@ mod tests {
             assert_eq!(text.contains("\ndatabase:"), sections.database, "{sections:?}");
             assert_eq!(text.contains("\nshared_storage:"), sections.storage, "{sections:?}");
             assert_eq!(text.contains("\nspark:"), sections.spark, "{sections:?}");
+            assert_eq!(text.contains("\nnode_groups:"), sections.groups, "{sections:?}");
+            assert_eq!(text.contains("\napp:"), !sections.groups, "{sections:?}");
         }
     }
 
     #[test]
     fn the_summary_reads_as_a_sentence() {
         assert_eq!(summary(Sections::default()), "a load balancer in front of 2 to 4 app nodes");
-        let all = Sections { database: true, storage: true, spark: true };
+        let all = Sections { database: true, storage: true, spark: true, groups: false };
         assert_eq!(
             summary(all),
             "a load balancer in front of 2 to 4 app nodes, a shared MySQL database, a shared data folder (EFS) and a Spark cluster (EMR)"

@@ -146,8 +146,8 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
     let interrupt = Interrupt::install(printer.stop_signal());
     let interrupt = &interrupt;
     match cli.command {
-        Command::Init { name, database, storage, spark, region, out, force } => {
-            let sections = init::Sections { database, storage, spark };
+        Command::Init { name, database, storage, spark, groups, region, out, force } => {
+            let sections = init::Sections { database, storage, spark, groups };
             init::run(&name, &region, sections, out.as_deref(), force, printer)
         }
         Command::Validate { file } => validate::run(&file, printer),

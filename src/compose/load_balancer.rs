@@ -155,7 +155,7 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
         };
         out.push(desired);
         // Listeners that forward also take the groups' path and host routes, as rules in file order.
-        if !matches!(https_port, Some(_) if spec.certificate_arn.is_none()) {
+        if !(https_port.is_some() && spec.certificate_arn.is_none()) {
             out.extend(route_rules(topology, port));
         }
     }
@@ -193,7 +193,7 @@ pub(super) fn rules_of(topology: &Topology, group: &NodeGroup) -> Vec<Address> {
         .load_balancer
         .listeners
         .iter()
-        .filter(|l| !matches!(https_port, Some(_) if l.certificate_arn.is_none()))
+        .filter(|l| !(https_port.is_some() && l.certificate_arn.is_none()))
         .map(|l| Address::new(names::listener_rule(i64::from(l.port), &group.name)))
         .collect()
 }
