@@ -52,10 +52,12 @@ struct Example {
     calls_within_terraform: bool,
 }
 
-const EXAMPLES: [Example; 3] = [
+const EXAMPLES: [Example; 4] = [
     Example { file: "smarten-spark.yaml", against_terraform: Some((0.78, 0.85)), calls_within_terraform: true },
     Example { file: "web-tier.yaml", against_terraform: None, calls_within_terraform: false },
     Example { file: "spark-only.yaml", against_terraform: None, calls_within_terraform: false },
+    // Node groups: four Auto Scaling groups (one after another's nodes), a listener rule, the database.
+    Example { file: "node-groups.yaml", against_terraform: None, calls_within_terraform: false },
 ];
 
 struct Scenario {

@@ -217,15 +217,6 @@ fn security_groups(topology: &Topology, facts: &Facts) -> Vec<Desired> {
         names::APP_SECURITY_GROUP,
         &format!("{name}-app"),
         "app nodes, reached only from the load balancer",
-    )
-    .prop(
-        &security_group::INGRESS,
-        Value::List(
-            ports
-                .iter()
-                .map(|&port| tcp_with_group(port, id_of(names::ALB_SECURITY_GROUP), "app port from the load balancer"))
-                .collect(),
-        ),
     );
     let alb_egress = ports
         .iter()
@@ -234,8 +225,48 @@ fn security_groups(topology: &Topology, facts: &Facts) -> Vec<Desired> {
         })
         .collect();
     let mut out = Vec::from(with_egress(alb, alb_egress));
-    out.extend(with_egress(app, app_egress(topology)));
+    let peer_ports = peer_ports(topology);
+    let app = app.prop(
+        &security_group::INGRESS,
+        Value::List(
+            ports
+                .iter()
+                .map(|&port| tcp_with_group(port, id_of(names::ALB_SECURITY_GROUP), "app port from the load balancer"))
+                .chain(peer_ports.iter().map(|&port| {
+                    tcp_with_group(port, id_of(names::PEERS_SECURITY_GROUP), "a node group's port from the other nodes")
+                }))
+                .collect(),
+        ),
+    );
+    let mut app_egress = app_egress(topology);
+    app_egress.extend(peer_ports.iter().map(|&port| {
+        tcp_with_group(port, id_of(names::PEERS_SECURITY_GROUP), "a node group's port on the other nodes")
+    }));
+    out.extend(with_egress(app, app_egress));
+    if !peer_ports.is_empty() {
+        // It only marks the nodes: no rule of its own, and no egress beside the app group's.
+        let peers = security_group(
+            topology,
+            facts,
+            names::PEERS_SECURITY_GROUP,
+            &format!("{name}-peers"),
+            "app nodes, as peers of each other",
+        );
+        out.extend(with_egress(peers, vec![]));
+    }
     out
+}
+
+/// The ports nodes of different groups reach each other on (workers on their coordinator's), when there
+/// are several groups: every group's port. One group's nodes talk to the load balancer only.
+pub fn peer_ports(topology: &Topology) -> Vec<u16> {
+    if topology.groups.len() < 2 {
+        return Vec::new();
+    }
+    let mut ports: Vec<u16> = topology.groups.iter().map(|g| g.nodes.port).collect();
+    ports.sort_unstable();
+    ports.dedup();
+    ports
 }
 
 #[cfg(test)]

@@ -189,14 +189,33 @@ mod node_groups {
     }
 
     #[test]
-    fn the_load_balancer_reaches_each_routed_groups_port_only() {
+    fn the_load_balancer_reaches_each_routed_groups_port_and_the_nodes_each_others() {
         let text = GROUPS.replace("    instance_type: t3.medium\n", "    instance_type: t3.medium\n    port: 9000\n");
         let all = composed(&text);
         let sg = at(&all, crate::model::names::network::APP_SECURITY_GROUP);
-        let ingress = format!("{:?}", sg.props.get(crate::resources::ec2::security_group::INGRESS.name));
-        assert!(ingress.contains("8080") && ingress.contains("9000"), "{ingress}");
-        // The workers' 7000 is not opened to the load balancer.
-        assert!(!ingress.contains("7000"), "{ingress}");
+        let Some(Value::List(ingress)) = sg.props.get(crate::resources::ec2::security_group::INGRESS.name) else {
+            panic!("no ingress")
+        };
+        let from = |peer: &str| -> Vec<String> {
+            ingress.iter().map(|r| format!("{r:?}")).filter(|r| r.contains(peer)).collect()
+        };
+        let from_alb = from("security-group/alb").join(" ");
+        assert!(from_alb.contains("8080") && from_alb.contains("9000"), "{from_alb}");
+        // The workers' 7000 is not opened to the load balancer, only to the other nodes.
+        assert!(!from_alb.contains("7000"), "{from_alb}");
+        assert_eq!(from("security-group/peers").len(), 3, "{ingress:?}");
+        // Every node carries the peers group; it has no rule of its own and sends nothing.
+        let template = at(&all, &app::launch_template("workers"));
+        let groups = format!("{:?}", template.props.get("security_groups"));
+        assert!(groups.contains("security-group/peers") && groups.contains("security-group/app"), "{groups}");
+        let peers_egress = at(&all, "network/security-group-egress/peers");
+        assert_eq!(peers_egress.props.get("egress"), Some(&Value::List(vec![])));
+    }
+
+    #[test]
+    fn one_group_has_no_peers_group() {
+        let all = composed("name: shop\nregion: us-east-1\napp:\n  instance_type: t3.small\n");
+        assert!(!all.iter().any(|d| d.address.as_str().contains("peers")));
     }
 
     /// Migration: `app:` rewritten as `node_groups: { app: ... }` composes the very same resources, so
