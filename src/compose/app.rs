@@ -6,11 +6,7 @@ use super::network::{private_route_tables, refs};
 use super::template::{user_data, TemplateError};
 use super::{id_of, named};
 use crate::model::names::{
-    app as names,
-    iam::APP_INSTANCE_PROFILE,
-    load_balancer,
-    network::{APP_SECURITY_GROUP, PEERS_SECURITY_GROUP},
-    storage, zone_letter,
+    app as names, iam::APP_INSTANCE_PROFILE, load_balancer, network::APP_SECURITY_GROUP, storage, zone_letter,
 };
 use crate::model::{tags, Address, Desired, Facts, Kind, Value, NAME};
 use crate::resources::autoscaling::group;
@@ -71,16 +67,11 @@ fn group_desired(topology: &Topology, facts: &Facts, group: &NodeGroup) -> Resul
         Some(image) => (image.id.as_str(), image.root_device_name.as_str(), image.root_volume_gb),
         None => ("(unresolved image)", "/dev/xvda", None),
     };
-    // With several groups every node also carries the peers group, which the app group's rules name.
-    let mut security_groups = vec![id_of(APP_SECURITY_GROUP)];
-    if !super::network::peer_ports(topology).is_empty() {
-        security_groups.push(id_of(PEERS_SECURITY_GROUP));
-    }
     let mut out = vec![named(topology, &lt_address, Kind::LaunchTemplate, &group_name)
         .prop(&NAME, Value::str(&group_name))
         .prop(&launch_template::IMAGE, Value::str(image_id))
         .prop(&launch_template::INSTANCE_TYPE, Value::str(&app.instance_type))
-        .prop(&launch_template::SECURITY_GROUPS, Value::List(security_groups))
+        .prop(&launch_template::SECURITY_GROUPS, Value::List(vec![id_of(APP_SECURITY_GROUP)]))
         .prop(&launch_template::USER_DATA, user_data(topology, group)?)
         .prop(&launch_template::INSTANCE_PROFILE, id_of(APP_INSTANCE_PROFILE))
         .prop(&launch_template::BLOCK_DEVICES, Value::List(vec![launch_template::root_volume(root_device, root_gb)]))

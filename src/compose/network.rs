@@ -7,7 +7,7 @@ use std::net::Ipv4Addr;
 use super::{id_of, named};
 use crate::model::names::{network as names, zone_letter};
 use crate::model::{tags, Address, Desired, Facts, Kind, Value, TAGS};
-use crate::resources::ec2::security_group::{self, tcp_with_cidr, tcp_with_group};
+use crate::resources::ec2::security_group::{self, tcp_with_cidr, tcp_with_group, tcp_with_itself};
 use crate::resources::ec2::security_group_egress::{self as egress, MANAGED};
 use crate::resources::ec2::{internet_gateway, nat_gateway, route_table, subnet, vpc};
 use crate::topology::{Cidr, NatMode, Network, Scheme, Topology};
@@ -232,28 +232,17 @@ fn security_groups(topology: &Topology, facts: &Facts) -> Vec<Desired> {
             ports
                 .iter()
                 .map(|&port| tcp_with_group(port, id_of(names::ALB_SECURITY_GROUP), "app port from the load balancer"))
-                .chain(peer_ports.iter().map(|&port| {
-                    tcp_with_group(port, id_of(names::PEERS_SECURITY_GROUP), "a node group's port from the other nodes")
-                }))
+                .chain(peer_ports.iter().map(|&port| tcp_with_itself(port, "a node group's port from the other nodes")))
                 .collect(),
         ),
     );
     let mut app_egress = app_egress(topology);
-    app_egress.extend(peer_ports.iter().map(|&port| {
-        tcp_with_group(port, id_of(names::PEERS_SECURITY_GROUP), "a node group's port on the other nodes")
-    }));
+    app_egress.extend(
+        peer_ports.iter().map(|&port| {
+            tcp_with_group(port, id_of(names::APP_SECURITY_GROUP), "a node group's port on the other nodes")
+        }),
+    );
     out.extend(with_egress(app, app_egress));
-    if !peer_ports.is_empty() {
-        // It only marks the nodes: no rule of its own, and no egress beside the app group's.
-        let peers = security_group(
-            topology,
-            facts,
-            names::PEERS_SECURITY_GROUP,
-            &format!("{name}-peers"),
-            "app nodes, as peers of each other",
-        );
-        out.extend(with_egress(peers, vec![]));
-    }
     out
 }
 

@@ -189,7 +189,7 @@ mod node_groups {
     }
 
     #[test]
-    fn the_load_balancer_reaches_each_routed_groups_port_and_the_nodes_each_others() {
+    fn the_load_balancer_reaches_each_routed_groups_port_and_the_nodes_each_others_ports() {
         let text = GROUPS.replace("    instance_type: t3.medium\n", "    instance_type: t3.medium\n    port: 9000\n");
         let all = composed(&text);
         let sg = at(&all, crate::model::names::network::APP_SECURITY_GROUP);
@@ -203,19 +203,24 @@ mod node_groups {
         assert!(from_alb.contains("8080") && from_alb.contains("9000"), "{from_alb}");
         // The workers' 7000 is not opened to the load balancer, only to the other nodes.
         assert!(!from_alb.contains("7000"), "{from_alb}");
-        assert_eq!(from("security-group/peers").len(), 3, "{ingress:?}");
-        // Every node carries the peers group; it has no rule of its own and sends nothing.
+        // The other nodes reach every group's port: rules naming the app group itself.
+        assert_eq!(from("\"self\"").len(), 3, "{ingress:?}");
+        let egress = at(&all, "network/security-group-egress/app");
+        let to_nodes = format!("{:?}", egress.props.get("egress"));
+        assert_eq!(to_nodes.matches("security-group/app").count(), 3, "{to_nodes}");
+        // Nodes carry the app group only: adding a group never changes the others' launch templates.
         let template = at(&all, &app::launch_template("workers"));
-        let groups = format!("{:?}", template.props.get("security_groups"));
-        assert!(groups.contains("security-group/peers") && groups.contains("security-group/app"), "{groups}");
-        let peers_egress = at(&all, "network/security-group-egress/peers");
-        assert_eq!(peers_egress.props.get("egress"), Some(&Value::List(vec![])));
+        assert_eq!(
+            template.props.get("security_groups"),
+            Some(&Value::List(vec![Value::Ref(Address::new(crate::model::names::network::APP_SECURITY_GROUP))]))
+        );
     }
 
     #[test]
-    fn one_group_has_no_peers_group() {
+    fn one_group_opens_nothing_between_its_nodes() {
         let all = composed("name: shop\nregion: us-east-1\napp:\n  instance_type: t3.small\n");
-        assert!(!all.iter().any(|d| d.address.as_str().contains("peers")));
+        let sg = at(&all, crate::model::names::network::APP_SECURITY_GROUP);
+        assert!(!format!("{:?}", sg.props).contains("\"self\""), "{:?}", sg.props);
     }
 
     /// Migration: `app:` rewritten as `node_groups: { app: ... }` composes the very same resources, so

@@ -12,9 +12,6 @@ pub mod network {
     pub const INTERNET_GATEWAY: &str = "network/internet-gateway";
     pub const ALB_SECURITY_GROUP: &str = "network/security-group/alb";
     pub const APP_SECURITY_GROUP: &str = "network/security-group/app";
-    /// Carried by every node when there are several node groups, so that the app group's rules can let
-    /// nodes reach each other's ports without the app group naming itself.
-    pub const PEERS_SECURITY_GROUP: &str = "network/security-group/peers";
     pub const DATABASE_SECURITY_GROUP: &str = "network/security-group/database";
     pub const EFS_SECURITY_GROUP: &str = "network/security-group/efs";
     pub const SPARK_MASTER_SECURITY_GROUP: &str = "network/security-group/spark-master";

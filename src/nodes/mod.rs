@@ -84,7 +84,10 @@ pub fn targets(ctx: &Ctx, groups: &[Group], select: Select<'_>) -> Result<Vec<St
             Err(Error::UnknownNode { node: id.to_owned(), deployment: deployment(), known })
         }
         Select::Group(name) => {
-            let Some(group) = groups.iter().find(|g| g.role == name || g.name == name) else {
+            // By role (`main`, `canary`, a node group's name), by Auto Scaling group name, or `app` for the
+            // main group (the node group named app).
+            let is_app = |g: &&Group| name == crate::model::names::app::APP_GROUP && g.role == "main";
+            let Some(group) = groups.iter().find(|g| g.role == name || g.name == name || is_app(g)) else {
                 let known: Vec<String> = groups.iter().map(|g| format!("{} ({})", g.role, g.name)).collect();
                 return Err(Error::UnknownGroup {
                     group: name.to_owned(),

@@ -52,6 +52,11 @@ fn groups() -> Vec<Group> {
 fn a_group_means_its_booted_running_nodes_by_role_or_name() {
     assert_eq!(targets(&ctx(), &groups(), Select::Group("main")).expect("main"), ["i-sick", "i-good"]);
     assert_eq!(targets(&ctx(), &groups(), Select::Group("web-canary")).expect("by name"), ["i-canary"]);
+    // The node group named app is the main group; any other node group goes by its own name.
+    assert_eq!(targets(&ctx(), &groups(), Select::Group("app")).expect("app"), ["i-sick", "i-good"]);
+    let mut more = groups();
+    more.push(group("workers", "web-workers", vec![node("i-worker", "InService", "Healthy", "running")]));
+    assert_eq!(targets(&ctx(), &more, Select::Group("workers")).expect("workers"), ["i-worker"]);
 }
 
 #[test]

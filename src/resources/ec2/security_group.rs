@@ -6,7 +6,7 @@
 use aws_sdk_ec2::types::{Filter, IpPermission, ResourceType, UserIdGroupPair};
 
 use super::sg_rules::{self, Direction};
-pub use super::sg_rules::{tcp_with_cidr, tcp_with_group};
+pub use super::sg_rules::{tcp_with_cidr, tcp_with_group, tcp_with_itself};
 use super::{delete_detached_enis, describe_tagged, owned, sync_tags, tag_spec};
 use crate::aws::{AwsError, Outcome, PollPolicy, ResultExt, Service};
 use crate::model::{Actual, Desired, Kind, Prop, Value, TAGS};
@@ -52,6 +52,8 @@ impl ResourceKind for SecurityGroup {
                 let vpc = text_field(group.vpc_id(), CALL, "VpcId", &actual)?;
                 let name = text_field(group.group_name(), CALL, "GroupName", &actual)?;
                 let description = text_field(group.description(), CALL, "Description", &actual)?;
+                // A rule naming the group itself reads as clusterup writes it (`self`).
+                let rules = sg_rules::naming_itself(rules, &actual.id);
                 Ok(Some(
                     actual
                         .prop(&VPC, vpc)

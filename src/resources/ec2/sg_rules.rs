@@ -30,6 +30,33 @@ pub fn tcp_with_cidr(port: u16, cidr: &str, description: &str) -> Value {
     tcp(port, CIDR, Value::str(cidr), description)
 }
 
+/// The peer of a rule that names the group it belongs to: written for the group's own id, which the
+/// group cannot reference before it exists (a reference to itself would be a cycle).
+pub const ITSELF: &str = "self";
+
+/// TCP `port` with the other members of the rule's own security group.
+pub fn tcp_with_itself(port: u16, description: &str) -> Value {
+    tcp(port, GROUP, Value::str(ITSELF), description)
+}
+
+/// `rules` as read from group `own_id`, with the group's own id written as [`ITSELF`].
+pub fn naming_itself(rules: Vec<Value>, own_id: &str) -> Vec<Value> {
+    rules.into_iter().map(|rule| swap_peer(rule, own_id, ITSELF)).collect()
+}
+
+/// `rule` with peer group `from` written `to`.
+fn swap_peer(rule: Value, from: &str, to: &str) -> Value {
+    match rule {
+        Value::Map(mut map) => {
+            if map.get(GROUP).and_then(Value::as_str) == Some(from) {
+                map.insert(GROUP.to_owned(), Value::str(to));
+            }
+            Value::Map(map)
+        }
+        other => other,
+    }
+}
+
 /// TCP `port` with the members of a security group (its id, or a reference to it).
 pub fn tcp_with_group(port: u16, group: Value, description: &str) -> Value {
     tcp(port, GROUP, group, description)
@@ -172,7 +199,10 @@ pub async fn sync(
     wanted: &[Value],
 ) -> Result<(), AwsError> {
     let ec2 = &ctx.aws.ec2;
-    let Changes { add, remove, describe } = changes(had, wanted);
+    // A rule naming the group itself is sent with its id.
+    let resolve =
+        |rules: &[Value]| -> Vec<Value> { rules.iter().map(|r| swap_peer(r.clone(), ITSELF, group_id)).collect() };
+    let Changes { add, remove, describe } = changes(&resolve(had), &resolve(wanted));
     if !add.is_empty() {
         let call = match direction {
             Direction::Ingress => "AuthorizeSecurityGroupIngress",
@@ -272,6 +302,21 @@ mod tests {
             let perm = permission(&rule, true).expect("a permission");
             assert_eq!(read(&[perm]), vec![rule]);
         }
+    }
+
+    #[test]
+    fn a_rule_naming_its_own_group_is_sent_with_the_groups_id_and_reads_back_as_itself() {
+        let wanted = tcp_with_itself(7000, "peers");
+        let sent = changes(&[], &[swap_peer(wanted.clone(), ITSELF, "sg-own")]);
+        let pairs = sent.add[0].user_id_group_pairs();
+        assert_eq!(pairs[0].group_id(), Some("sg-own"));
+        let read_back = naming_itself(read(&sent.add), "sg-own");
+        assert_eq!(read_back, vec![wanted]);
+        // Another group's id stays as it is.
+        assert_eq!(
+            naming_itself(vec![tcp_with_group(7000, Value::str("sg-other"), "x")], "sg-own")[0],
+            tcp_with_group(7000, Value::str("sg-other"), "x")
+        );
     }
 
     #[test]
