@@ -56,8 +56,9 @@ const EXAMPLES: [Example; 4] = [
     Example { file: "smarten-spark.yaml", against_terraform: Some((0.78, 0.85)), calls_within_terraform: true },
     Example { file: "web-tier.yaml", against_terraform: None, calls_within_terraform: false },
     Example { file: "spark-only.yaml", against_terraform: None, calls_within_terraform: false },
-    // Node groups: four Auto Scaling groups (one after another's nodes), a listener rule, the database.
-    Example { file: "node-groups.yaml", against_terraform: None, calls_within_terraform: false },
+    // Node groups: five Auto Scaling groups (one created after another's nodes are in service), a listener
+    // rule, the database. Measured 0.851x (apply) and 0.991x (destroy) when added; the targets keep both.
+    Example { file: "node-groups.yaml", against_terraform: Some((0.90, 1.02)), calls_within_terraform: false },
 ];
 
 struct Scenario {

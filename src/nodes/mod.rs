@@ -109,10 +109,17 @@ pub fn targets(ctx: &Ctx, groups: &[Group], select: Select<'_>) -> Result<Vec<St
     }
 }
 
-/// The node a session goes to by default: the first healthy running node of the app group.
+/// The node a session goes to by default: the first healthy running node of the app group, or with node
+/// groups and none named app, of the first group that has one (groups come main first, then by name).
 pub fn default_node(ctx: &Ctx, groups: &[Group]) -> Result<String, Error> {
     let main = groups.iter().find(|g| g.role == "main");
-    main.and_then(|g| g.instances.iter().find(|i| running(i) && i.health == "Healthy"))
+    let chosen = match main {
+        Some(main) => vec![main],
+        None => groups.iter().filter(|g| g.role != "canary").collect(),
+    };
+    chosen
+        .iter()
+        .find_map(|g| g.instances.iter().find(|i| running(i) && i.health == "Healthy"))
         .map(|i| i.id.clone())
         .ok_or_else(|| Error::NoNodes {
             deployment: ctx.deployment.clone(),

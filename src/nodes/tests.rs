@@ -87,6 +87,13 @@ fn a_session_goes_to_the_first_healthy_running_app_node() {
     assert_eq!(default_node(&ctx(), &groups()).expect("one"), "i-good");
     let sick = vec![group("main", "web-app", vec![node("i-sick", "InService", "Unhealthy", "running")])];
     assert!(default_node(&ctx(), &sick).expect_err("none").to_string().contains("pass one with --node"));
+    // Node groups with none named app: the first group with a healthy running node (never a canary).
+    let groups = vec![
+        group("canary", "web-canary", vec![node("i-canary", "InService", "Healthy", "running")]),
+        group("coordinator", "web-coordinator", vec![node("i-down", "InService", "Unhealthy", "running")]),
+        group("workers", "web-workers", vec![node("i-worker", "InService", "Healthy", "running")]),
+    ];
+    assert_eq!(default_node(&ctx(), &groups).expect("a worker"), "i-worker");
 }
 
 fn tools(names: &[&str]) -> tempfile::TempDir {
