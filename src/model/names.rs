@@ -190,8 +190,7 @@ pub mod app {
     pub const LAUNCH_TEMPLATE: &str = "app/launch-template";
     pub const AUTO_SCALING_GROUP: &str = "app/auto-scaling-group";
 
-    /// The group `app:` stands for.
-    pub const APP_GROUP: &str = "app";
+    pub use crate::topology::APP_GROUP;
 
     fn prefix(group: &str) -> String {
         if group == APP_GROUP {

@@ -147,6 +147,9 @@ pub struct HealthCheck {
     pub matcher: String,
 }
 
+/// The group `app:` stands for, whose resources keep the addresses the app tier always had.
+pub const APP_GROUP: &str = "app";
+
 /// A group of app nodes: its own launch template and Auto Scaling group, and a target group when the
 /// load balancer routes requests to it.
 #[derive(Debug, Clone, PartialEq)]

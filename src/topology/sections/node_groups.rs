@@ -20,9 +20,6 @@ use crate::topology::model::*;
 use crate::topology::rules::NAME_MAX;
 use crate::topology::types::*;
 
-/// The group `app:` stands for, whose resources keep the addresses the app tier always had.
-pub const APP_GROUP: &str = "app";
-
 /// ALB limits on one rule's conditions: at most three values per condition and five per rule
 /// (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html).
 const VALUES_PER_CONDITION: usize = 3;
