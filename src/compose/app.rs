@@ -12,7 +12,7 @@ use crate::model::{tags, Address, Desired, Facts, Kind, Value, NAME};
 use crate::resources::autoscaling::group;
 use crate::resources::autoscaling::scaling_policy::{self, CPU, REQUESTS};
 use crate::resources::ec2::launch_template;
-use crate::topology::{NodeGroup, Route, Scaling, Topology};
+use crate::topology::{NodeGroup, Scaling, Topology};
 
 /// `--set-desired`: compare the group's desired node count with the topology's even when a scaling
 /// policy owns it, so apply sets it.
@@ -47,11 +47,6 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Result<Vec<Desired>, Templ
     Ok(out)
 }
 
-/// Whether the load balancer sends `group` requests (and so it has a target group).
-pub(super) fn is_routed(group: &NodeGroup) -> bool {
-    group.route != Route::None
-}
-
 /// One group's launch template, Auto Scaling group and scaling policy.
 fn group_desired(topology: &Topology, facts: &Facts, group: &NodeGroup) -> Result<Vec<Desired>, TemplateError> {
     let name = &topology.name;
@@ -82,7 +77,7 @@ fn group_desired(topology: &Topology, facts: &Facts, group: &NodeGroup) -> Resul
     } else {
         (u16::from(app.min_healthy_percent), max_healthy_percent(app.min_healthy_percent))
     };
-    let routed = is_routed(group);
+    let routed = group.is_routed();
     let target_groups = if routed { vec![id_of(load_balancer::target_group(&group.name))] } else { vec![] };
     let mut asg = named(topology, &asg_address, Kind::AutoScalingGroup, &group_name)
         .prop(&NAME, Value::str(&group_name))

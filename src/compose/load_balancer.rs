@@ -114,7 +114,7 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
     let mut out: Vec<Desired> = topology
         .groups
         .iter()
-        .filter(|g| super::app::is_routed(g))
+        .filter(|g| g.is_routed())
         .map(|g| {
             let tg_name = app_names::aws_name(name, &g.name);
             named(topology, &names::target_group(&g.name), Kind::TargetGroup, &tg_name)

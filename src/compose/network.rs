@@ -207,8 +207,7 @@ fn security_groups(topology: &Topology, facts: &Facts) -> Vec<Desired> {
         security_group(topology, facts, names::ALB_SECURITY_GROUP, &format!("{name}-alb"), "load balancer listeners")
             .prop(&security_group::INGRESS, Value::List(alb_rules));
     // The load balancer reaches the nodes of the groups it routes to, on their ports, nowhere else.
-    let mut ports: Vec<u16> =
-        topology.groups.iter().filter(|g| super::app::is_routed(g)).map(|g| g.nodes.port).collect();
+    let mut ports: Vec<u16> = topology.groups.iter().filter(|g| g.is_routed()).map(|g| g.nodes.port).collect();
     ports.sort_unstable();
     ports.dedup();
     let app = security_group(

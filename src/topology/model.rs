@@ -175,6 +175,13 @@ pub enum Route {
     Rules { paths: Vec<String>, hosts: Vec<String> },
 }
 
+impl NodeGroup {
+    /// Whether the load balancer sends the group requests (and so it has a target group).
+    pub fn is_routed(&self) -> bool {
+        self.route != Route::None
+    }
+}
+
 impl Topology {
     /// The group named `name`.
     pub fn group(&self, name: &str) -> Option<&NodeGroup> {
