@@ -122,6 +122,10 @@ fn node_groups_apply_with_their_limits_routes_and_start_order_and_destroy() {
     let output = stdout(&clusterup(&["output", &ws.name, "--region", "us-east-1"]));
     let workers_line = output.lines().find(|l| l.starts_with("auto_scaling_group.workers ")).unwrap_or_default();
     assert!(workers_line.ends_with(&format!("= {}", name("workers"))), "{output}");
+    let route = |g: &str| output.lines().find(|l| l.starts_with(&format!("route.{g} "))).unwrap_or_default().to_owned();
+    assert!(route("web").ends_with("= default, weight 3 of 4"), "{output}");
+    assert!(route("api").ends_with("= paths /api/*"), "{output}");
+    assert!(route("workers").ends_with("= none (not behind the load balancer)"), "{output}");
 
     let destroyed = clusterup(&["destroy", "--yes", "--delete-data", &ws.name, "--region", "us-east-1"]);
     assert_code(&destroyed, 0);

@@ -2,8 +2,11 @@
 //! exist: `apply` prints them, `output` reads them back from AWS.
 
 use crate::model::names::{app, database, load_balancer, network, spark, storage};
+use crate::model::Value;
 use crate::model::{tags, Actual, Kind, TAGS};
 use crate::resources::elbv2::listener;
+use crate::resources::elbv2::listener_action::ListenerAction;
+use crate::resources::elbv2::listener_rule;
 use crate::resources::id_of;
 
 /// Every output, the URL first (what operators open), then by section.
@@ -102,6 +105,7 @@ fn load_balancer_outputs(resources: &[Actual]) -> Vec<(&'static str, String)> {
 fn group_outputs(resources: &[Actual]) -> Vec<(String, String)> {
     let mut groups: Vec<&str> = resources.iter().filter_map(|r| app::group_of(r.address.as_str())).collect();
     groups.sort_by_key(|g| (*g != app::APP_GROUP, *g));
+    let several = groups.len() > 1;
     let mut out = Vec::new();
     for group in groups {
         let key = |name: &str| if group == app::APP_GROUP { name.to_owned() } else { format!("{name}.{group}") };
@@ -116,8 +120,62 @@ fn group_outputs(resources: &[Actual]) -> Vec<(String, String)> {
                 out.push((key("target_group_arn"), id.to_owned()));
             }
         }
+        if several {
+            out.push((
+                format!("route.{group}"),
+                route(resources, id_of(resources, &load_balancer::target_group(group))),
+            ));
+        }
     }
     out
+}
+
+/// Which requests reach the group whose target group is `target_group`, as the load balancer has it: the
+/// listener rules that forward to it and its share of the listeners' default action.
+fn route(resources: &[Actual], target_group: Option<&str>) -> String {
+    let Some(target_group) = target_group else { return "none (not behind the load balancer)".to_owned() };
+    let mut parts: Vec<String> = Vec::new();
+    for rule in resources.iter().filter(|r| r.kind == Kind::ListenerRule) {
+        let action = rule.props.get(listener_rule::ACTION.name).and_then(ListenerAction::from_value);
+        if action != Some(ListenerAction::Forward(target_group.to_owned())) {
+            continue;
+        }
+        let Some(Value::Map(conditions)) = rule.props.get(listener_rule::CONDITIONS.name) else { continue };
+        let values = |key: &str| match conditions.get(key) {
+            Some(Value::List(items)) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" "),
+            _ => String::new(),
+        };
+        let (paths, hosts) = (values("paths"), values("hosts"));
+        let text = match (paths.is_empty(), hosts.is_empty()) {
+            (false, true) => format!("paths {paths}"),
+            (true, false) => format!("hosts {hosts}"),
+            _ => format!("paths {paths} on hosts {hosts}"),
+        };
+        if !parts.contains(&text) {
+            parts.push(text);
+        }
+    }
+    for l in resources.iter().filter(|r| r.kind == Kind::Listener) {
+        let share = match l.props.get(listener::DEFAULT_ACTION.name).and_then(ListenerAction::from_value) {
+            Some(ListenerAction::Forward(arn)) if arn == target_group => Some("default".to_owned()),
+            Some(ListenerAction::WeightedForward { targets, .. }) => {
+                let total: u32 = targets.iter().map(|t| t.weight).sum();
+                targets
+                    .iter()
+                    .find(|t| t.target_group == target_group)
+                    .map(|t| format!("default, weight {} of {total}", t.weight))
+            }
+            _ => None,
+        };
+        if let Some(share) = share.filter(|s| !parts.contains(s)) {
+            parts.push(share);
+        }
+    }
+    if parts.is_empty() {
+        "none (no listener forwards to it)".to_owned()
+    } else {
+        parts.join("; ")
+    }
 }
 
 fn spark_outputs(resources: &[Actual]) -> Vec<(&'static str, String)> {
@@ -134,4 +192,54 @@ fn spark_outputs(resources: &[Actual]) -> Vec<(&'static str, String)> {
         out.push(("spark_history_ui", format!("http://{host}:18080")));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Address;
+    use crate::resources::elbv2::listener_action::WeightedTarget;
+
+    fn found(address: &str, kind: Kind, id: &str) -> Actual {
+        Actual::new(Address::new(address), kind, id)
+    }
+
+    #[test]
+    fn each_node_group_has_its_ids_and_its_route_as_the_load_balancer_has_it() {
+        let weighted = ListenerAction::WeightedForward {
+            targets: vec![
+                WeightedTarget { target_group: "tg-web".into(), weight: 3 },
+                WeightedTarget { target_group: "tg-small".into(), weight: 1 },
+            ],
+            stickiness: None,
+        };
+        let resources = vec![
+            found(&app::auto_scaling_group("web"), Kind::AutoScalingGroup, "shop-web"),
+            found(&app::auto_scaling_group("small"), Kind::AutoScalingGroup, "shop-small"),
+            found(&app::auto_scaling_group("api"), Kind::AutoScalingGroup, "shop-api"),
+            found(&app::auto_scaling_group("workers"), Kind::AutoScalingGroup, "shop-workers"),
+            found(&load_balancer::target_group("web"), Kind::TargetGroup, "tg-web"),
+            found(&load_balancer::target_group("small"), Kind::TargetGroup, "tg-small"),
+            found(&load_balancer::target_group("api"), Kind::TargetGroup, "tg-api"),
+            found(&load_balancer::listener(80), Kind::Listener, "l-80")
+                .prop(&listener::DEFAULT_ACTION, weighted.to_value()),
+            found(&load_balancer::listener_rule(80, "api"), Kind::ListenerRule, "r-1")
+                .prop(&listener_rule::ACTION, Value::str("tg-api"))
+                .prop(&listener_rule::CONDITIONS, listener_rule::conditions_value(&["/api/*".into()], &[])),
+        ];
+        let outputs: std::collections::BTreeMap<String, String> = group_outputs(&resources).into_iter().collect();
+        assert_eq!(outputs["auto_scaling_group.workers"], "shop-workers");
+        assert_eq!(outputs["target_group_arn.api"], "tg-api");
+        assert_eq!(outputs["route.web"], "default, weight 3 of 4");
+        assert_eq!(outputs["route.small"], "default, weight 1 of 4");
+        assert_eq!(outputs["route.api"], "paths /api/*");
+        assert_eq!(outputs["route.workers"], "none (not behind the load balancer)");
+    }
+
+    #[test]
+    fn one_group_has_the_keys_it_always_had_and_no_route() {
+        let resources = vec![found(app::AUTO_SCALING_GROUP, Kind::AutoScalingGroup, "shop-app")];
+        let keys: Vec<String> = group_outputs(&resources).into_iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["auto_scaling_group"]);
+    }
 }
