@@ -20,11 +20,14 @@ pub(crate) async fn active_clusters(c: &Clients, name: &str) -> Vec<Cluster> {
         .cluster_states(ClusterState::Bootstrapping)
         .cluster_states(ClusterState::Running)
         .cluster_states(ClusterState::Waiting)
+        .into_paginator()
+        .items()
         .send()
+        .collect::<Result<Vec<_>, _>>()
         .await
         .expect("ListClusters");
     let mut out = Vec::new();
-    for summary in listed.clusters().iter().filter(|s| s.name() == Some(&format!("{name}-spark"))) {
+    for summary in listed.iter().filter(|s| s.name() == Some(&format!("{name}-spark"))) {
         let id = summary.id().expect("id");
         out.push(
             c.emr.describe_cluster().cluster_id(id).send().await.expect("DescribeCluster").cluster.expect("cluster"),
