@@ -52,13 +52,6 @@ pub const ACTION: Prop = Prop::new("action");
 
 /// The priorities a rule may have (CreateRule's `Priority`: "1-50000").
 pub const PRIORITIES: RangeInclusive<i64> = 1..=50_000;
-/// Condition values per rule, across its conditions: an Application Load Balancer quota that cannot be
-/// raised ([quotas](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html#rules-quotas):
-/// "Condition values per rule: 5", and as many wildcards and match evaluations).
-pub const MAX_CONDITION_VALUES: usize = 5;
-/// The longest path pattern or host AWS takes in a condition ([RuleCondition](https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RuleCondition.html):
-/// "The maximum size of each string is 128 characters").
-pub const MAX_CONDITION_VALUE_LEN: usize = 128;
 
 /// How long a rule waits for a priority another rule of the plan still holds: every such move is one
 /// call, so minutes mean a rule the plan does not move holds it.
@@ -79,31 +72,10 @@ const PATH_PATTERN: &str = "path-pattern";
 const HOST_HEADER: &str = "host-header";
 
 /// The conditions property of a rule that takes requests for `paths` (path patterns such as `/api/*`)
-/// on `hosts` (host names such as `api.example.com`); either may be empty, not both
-/// ([`check_conditions`] says whether AWS takes them).
+/// on `hosts` (host names such as `api.example.com`); either may be empty, not both. AWS's limits on
+/// them (values per rule, their length) are located `validate` errors of the topology's routes.
 pub fn conditions_value(paths: &[String], hosts: &[String]) -> Value {
     Conditions { paths: paths.to_vec(), hosts: hosts.to_vec(), unmodelled: Vec::new() }.to_value()
-}
-
-/// Why AWS would refuse a rule with these conditions, or `None` when it takes them: none at all (only
-/// the default rule has no condition), more than [`MAX_CONDITION_VALUES`] values in all, an empty one or
-/// one longer than [`MAX_CONDITION_VALUE_LEN`]. For `validate`, where the operator can be shown the field.
-pub fn check_conditions(paths: &[String], hosts: &[String]) -> Option<String> {
-    let count = paths.len() + hosts.len();
-    if count == 0 {
-        return Some("a route needs at least one path or host".into());
-    }
-    if count > MAX_CONDITION_VALUES {
-        return Some(format!(
-            "a route has at most {MAX_CONDITION_VALUES} paths and hosts in all (an Application Load Balancer \
-             quota that cannot be raised), not {count}: split it into several routes"
-        ));
-    }
-    paths
-        .iter()
-        .chain(hosts)
-        .find(|v| v.is_empty() || v.len() > MAX_CONDITION_VALUE_LEN)
-        .map(|v| format!("a path or host is 1 to {MAX_CONDITION_VALUE_LEN} characters long, not {} (`{v}`)", v.len()))
 }
 
 /// A rule's conditions as clusterup models them: path patterns and host names. Conditions of other
@@ -148,8 +120,11 @@ impl Conditions {
                 self.unmodelled.join(", ")
             )));
         }
-        if let Some(problem) = check_conditions(&self.paths, &self.hosts) {
-            return Err(Error::Bug(format!("{resource}: asked for conditions AWS refuses: {problem}")));
+        // Only the default rule has no condition; AWS refuses any other without one.
+        if self.paths.is_empty() && self.hosts.is_empty() {
+            return Err(Error::Bug(format!(
+                "{resource}: asked for a rule with no path or host; a route needs at least one"
+            )));
         }
         let mut conditions = Vec::new();
         if !self.paths.is_empty() {
