@@ -103,6 +103,37 @@ fn node_groups_apply_with_their_limits_routes_and_start_order_and_destroy() {
     let api_tg = block_on(aws.elb.describe_target_groups().names(name("api")).send()).expect("api target group");
     assert_eq!(rule.actions()[0].target_group_arn(), api_tg.target_groups()[0].target_group_arn());
 
+    // Node groups reach each other on the groups' own ports, and on nothing else: rules of the app
+    // nodes' security group whose peer is that group itself, in both directions, each described.
+    let described = block_on(ec2_groups(&aws, &ws.name)).expect("DescribeSecurityGroups");
+    let app_sg = described
+        .security_groups()
+        .iter()
+        .find(|g| g.group_name() == Some(format!("{}-app", ws.name).as_str()))
+        .expect("the app nodes' security group");
+    let own_id = app_sg.group_id().expect("id");
+    let itself = |perms: &[aws_sdk_ec2::types::IpPermission]| -> Vec<(i32, i32, String)> {
+        let mut out: Vec<(i32, i32, String)> = perms
+            .iter()
+            .filter(|p| p.user_id_group_pairs().iter().any(|g| g.group_id() == Some(own_id)))
+            .flat_map(|p| {
+                p.user_id_group_pairs().iter().filter(|g| g.group_id() == Some(own_id)).map(|g| {
+                    (p.from_port().expect("from"), p.to_port().expect("to"), g.description().unwrap_or("").to_owned())
+                })
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    for (direction, rules) in
+        [("ingress", itself(app_sg.ip_permissions())), ("egress", itself(app_sg.ip_permissions_egress()))]
+    {
+        let ports: Vec<(i32, i32)> = rules.iter().map(|r| (r.0, r.1)).collect();
+        // The groups' ports: 8080 (web, web-small and api, app's default), the coordinator's and the workers'.
+        assert_eq!(ports, [(7000, 7000), (7001, 7001), (8080, 8080)], "{direction}: {rules:?}");
+        assert!(rules.iter().all(|r| !r.2.is_empty()), "{direction} rule without a description: {rules:?}");
+    }
+
     // Start order: the workers' group is created only after the coordinator's create has finished,
     // which includes waiting for its node (DescribeAutoScalingGroups of the coordinator in between).
     let ops = operations(&recording);
@@ -173,4 +204,11 @@ fn a_deployment_made_from_app_rewritten_as_node_groups_plans_no_change() {
     );
     assert!(changes.iter().filter(|l| l.contains("groups/batch/")).count() >= 2, "{planned}");
     assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &ws.name, "--region", "us-east-1"]), 0);
+}
+
+async fn ec2_groups(
+    aws: &crate::support::Clients,
+    deployment: &str,
+) -> Result<aws_sdk_ec2::operation::describe_security_groups::DescribeSecurityGroupsOutput, impl std::fmt::Debug> {
+    aws.ec2.describe_security_groups().filters(crate::apply_destroy::tag_filter(deployment)).send().await
 }

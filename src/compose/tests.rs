@@ -261,3 +261,21 @@ mod node_groups {
         out
     }
 }
+
+#[test]
+fn a_permissions_boundary_is_on_every_role_clusterup_makes() {
+    use crate::model::{names::iam::ROLES, Kind, Value};
+    use crate::resources::iam::role::BOUNDARY;
+    let boundary = "arn:aws:iam::123456789012:policy/clusterup-boundary";
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten-spark.yaml");
+    let text = std::fs::read_to_string(&path).expect("example");
+    let with = format!("{text}\niam:\n  permissions_boundary: {boundary}\n");
+    let topology = crate::topology::parse(&path, &with).expect("valid").topology;
+    let wanted = desired(&topology, &offline_facts(&topology)).expect("composes");
+    let roles: Vec<_> = wanted.iter().filter(|d| d.kind == Kind::IamRole).collect();
+    // The example has Spark with custom scaling: the app's, Spark's service, nodes' and scaling roles.
+    assert_eq!(roles.len(), ROLES.len(), "{roles:?}");
+    for role in roles {
+        assert_eq!(role.value(&BOUNDARY), Some(&Value::str(boundary)), "{}", role.address);
+    }
+}
