@@ -24,6 +24,7 @@ mod plan_snapshots;
 mod reliability;
 mod restore;
 mod secure_defaults;
+mod source_rules;
 mod spark;
 mod spark_bootstrap;
 mod spark_jobs;

@@ -65,6 +65,15 @@ impl AwsError {
         self.code.as_deref() == Some(code)
     }
 
+    /// AWS's code and message as `Code: message`; the message alone when the answer had no code (an
+    /// emulator's bare 500, a timeout), which the message then says.
+    pub fn code_and_message(&self) -> String {
+        match &self.code {
+            Some(code) => format!("{code}: {}", self.message),
+            None => self.message.clone(),
+        }
+    }
+
     /// What the operator can do about it.
     pub fn hint(&self) -> String {
         match self.class {
@@ -107,11 +116,7 @@ impl AwsError {
 
 impl fmt::Display for AwsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} failed", self.resource, self.call)?;
-        match &self.code {
-            Some(code) => write!(f, ": {code}: {}", self.message)?,
-            None => write!(f, ": {}", self.message)?,
-        }
+        write!(f, "{}: {} failed: {}", self.resource, self.call, self.code_and_message())?;
         write!(f, "\n  hint: {}", self.hint())
     }
 }

@@ -281,11 +281,11 @@ fn lenient(mut ctx: Ctx) -> Ctx {
 /// One warning for each descriptive read that failed and was left out since the last call.
 fn warn_skipped_reads(ctx: &Ctx, printer: &Printer, command: &str) {
     for err in ctx.aws.reads.skipped() {
-        // No code: the endpoint answered without one (an emulator's bare 500, a timeout); the message says it.
-        let code = err.code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default();
         printer.warn(&format!(
-            "{}: {} failed ({code}{}); {command} does not need it, so it is left out",
-            err.resource, err.call, err.message
+            "{}: {} failed ({}); {command} does not need it, so it is left out",
+            err.resource,
+            err.call,
+            err.code_and_message()
         ));
     }
 }

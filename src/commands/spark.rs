@@ -81,6 +81,7 @@ pub async fn submit(g: &AwsArgs, submit: &Submit<'_>, stop: &StopSignal, printer
             step.name,
             cluster.id,
             step.state,
+            // EMR gave no failure details: the state alone, and the logs say the rest.
             step.failure.as_ref().map(|f| format!(": {f}")).unwrap_or_default(),
             step.logs,
             if cluster.log_uri.ends_with('/') { cluster.log_uri.clone() } else { format!("{}/", cluster.log_uri) },

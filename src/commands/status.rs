@@ -115,11 +115,10 @@ pub(super) async fn prices(ctx: &Ctx, items: &[Item<'_>], pricing_api: bool) -> 
         let read_at = crate::aws::clock::utc_rfc3339(std::time::SystemTime::now());
         cost::api::prices(&ctx.aws.pricing, &ctx.aws.region, &cost::needed(items), read_at).await.map_err(|err| {
             anyhow!(
-                "{}: {} failed: {}{}\n  hint: the AWS Price List API is on AWS itself (not on emulators) and needs pricing:GetProducts; without --pricing-api the estimate uses the price table in the repository",
+                "{}: {} failed: {}\n  hint: the AWS Price List API is on AWS itself (not on emulators) and needs pricing:GetProducts; without --pricing-api the estimate uses the price table in the repository",
                 err.resource,
                 err.call,
-                err.code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default(),
-                err.message
+                err.code_and_message()
             )
         })?
     } else {

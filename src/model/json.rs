@@ -15,6 +15,6 @@ pub fn canonical(doc: &serde_json::Value) -> String {
             other => other.clone(),
         }
     }
-    // Serialising a serde_json::Value cannot fail: its keys are strings.
-    serde_json::to_string(&sorted(doc)).unwrap_or_default()
+    // A Value displays as compact JSON, which cannot fail (its keys are strings).
+    sorted(doc).to_string()
 }

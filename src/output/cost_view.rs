@@ -32,6 +32,7 @@ pub fn render_cost(estimate: &Estimate, plan: Option<&Plan>, style: Style) -> St
             })
             .unwrap_or(" ");
         let figures = format!("{:>10}/h {:>10}/month", money(line.hourly, 4), money(line.monthly, 2));
+        // A line without a note ends with its figures.
         let mut note = line.note.as_ref().map(|n| format!("  ({n})")).unwrap_or_default();
         if !line.unpriced.is_empty() {
             note.push_str(&format!("  not priced: {}", line.unpriced.join("; ")));

@@ -98,6 +98,7 @@ pub fn render_status(report: &Report, style: Style) -> String {
                 r.status,
                 r.percent_complete.unwrap_or(0),
                 r.started.as_deref().unwrap_or("-"),
+                // No reason from AWS: nothing after the figures.
                 r.reason.as_ref().map(|s| format!(": {s}")).unwrap_or_default()
             )
         } else {

@@ -89,12 +89,14 @@ pub fn load(path: &Path) -> Result<Checked, TopologyError> {
             let offset = err.utf8_error().valid_up_to();
             let bytes = err.as_bytes();
             let (line, column) = position::position_of(bytes, offset);
-            let byte = bytes.get(offset).copied().unwrap_or_default();
+            // The first byte that is not UTF-8 sits at `offset` (a file cut inside a character too: its
+            // lead byte is there), so the byte is always named; the fallback only keeps this from panicking.
+            let byte = bytes.get(offset).map_or_else(String::new, |b| format!(" (byte 0x{b:02X})"));
             Err(TopologyError::Invalid(error::at(
                 path,
                 line,
                 column,
-                format!("the file is not UTF-8 text (byte 0x{byte:02X}); save it as UTF-8"),
+                format!("the file is not UTF-8 text{byte}; save it as UTF-8"),
             )))
         }
     }

@@ -138,6 +138,7 @@ where
     D: Deserializer<'de>,
     T: Deserialize<'de> + Default,
 {
+    // `key:` with nothing after it is YAML's null: the section written empty, so its defaults.
     Option::<T>::deserialize(d).map(|section| section.unwrap_or_default())
 }
 

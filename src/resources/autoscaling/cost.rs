@@ -18,6 +18,7 @@ pub(super) fn app_nodes(item: &Item<'_>, all: &[Item<'_>]) -> Option<Charge> {
     };
     let max = item.int(&MAX).filter(|&m| m > count);
     Some(Charge {
+        // A group that cannot grow past its count says nothing of scaling.
         what: format!("{count} x {instance_type}{}", max.map(|m| format!(" (scales to {m})")).unwrap_or_default()),
         parts: vec![(PriceKey::Ec2Instance(instance_type.to_owned()), Quantity::Hours(count as f64))],
         note: None,

@@ -28,8 +28,8 @@ const SPEC: Spec = Spec::new(Kind::DbParameterGroup, "DB parameter group", Servi
 /// go back to the engine default) at the database's next reboot, which clusterup never does on its own.
 fn when_parameters_apply(have: &Actual, want: &Desired) -> Vec<String> {
     let (had, wanted) = (parameters(&have.props), parameters(&want.props));
-    // A group not read back yet (being created) lists no parameters.
     let listed = |attr: &str| -> Vec<&str> {
+        // A group not read back yet (being created) lists no parameters.
         have.attrs.get(attr).map(|s| s.split(',').filter(|p| !p.is_empty()).collect()).unwrap_or_default()
     };
     let (statics, dynamics) = (listed(STATIC_PARAMETERS), listed(DYNAMIC_PARAMETERS));

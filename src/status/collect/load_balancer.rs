@@ -35,15 +35,18 @@ pub(super) async fn tier(
         targets.extend(target_health(ctx, group).await?);
     }
     targets.sort_by(|a, b| a.id.cmp(&b.id));
-    // Target groups without their load balancer (gone, or half made): the tier shows it as missing.
-    let mut tier = LoadBalancer {
-        judged: Judged::healthy(),
-        name: lb.map(|l| l.text(&NAME).unwrap_or(l.id.as_str()).to_owned()).unwrap_or_default(),
-        state: lb.and_then(|l| l.attrs.get("state").cloned()).unwrap_or_else(|| "missing".into()),
-        dns_name: lb.and_then(|l| l.attrs.get("dns_name").cloned()).unwrap_or_default(),
-        listeners,
-        targets,
+    let (name, state, dns_name) = match lb {
+        // Discovery reads a load balancer's state and DNS name with it: a bug if they are not there.
+        Some(l) => (l.text(&NAME).unwrap_or(l.id.as_str()).to_owned(), attr(l, "state")?, attr(l, "dns_name")?),
+        // Target groups without their load balancer (gone, or half made): the tier shows it as missing.
+        None => (String::new(), "missing".to_owned(), String::new()),
     };
+    let mut tier = LoadBalancer { judged: Judged::healthy(), name, state, dns_name, listeners, targets };
     judge::load_balancer(&mut tier, in_service);
     Ok(Some(tier))
+}
+
+/// An attribute discovery always records on a load balancer.
+fn attr(lb: &Actual, key: &str) -> Result<String, Error> {
+    lb.attrs.get(key).cloned().ok_or_else(|| Error::Bug(format!("{}: discovery recorded no {key}", lb.address)))
 }

@@ -89,6 +89,7 @@ pub fn database(raw: RawDatabase, today: Date, warnings: &mut Vec<Finding>) -> D
             "0 turns off automated backups and point-in-time recovery",
         ));
     }
+    // No `parameters:`: the engine's defaults, apart from those clusterup sets itself.
     let parameters: BTreeMap<String, String> =
         raw.parameters.unwrap_or_default().into_iter().map(|(k, v)| (k.0, v.0)).collect();
     if let Some((name, value)) = parameters.iter().find(|(k, _)| k.eq_ignore_ascii_case(REQUIRE_SECURE_TRANSPORT)) {
