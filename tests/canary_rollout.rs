@@ -1,7 +1,8 @@
 //! The weighted canary rollout through the real binary on the emulator: a rollout to 100% that ends with
 //! one group on the new version, a canary made to fail (one of its nodes stopped, which the load balancer
 //! reports as it does on AWS) that goes back to where it began, and a rollout killed at a step that the
-//! next run resumes, with plan and apply holding off and status showing it meanwhile. Each ends with a clean
+//! next run resumes, with plan and apply holding off and status showing it meanwhile, and a rollout behind
+//! HTTPS that never touches port 80's redirect. Each ends with a clean
 //! `plan --detailed-exitcode` and a destroy that leaves nothing.
 //!
 //! Rollouts that must end quickly here pass `--metrics-delay` of a second or none: there are no
@@ -379,4 +380,53 @@ fn bad_canary_steps_are_refused_before_any_aws_call() {
     assert_code(&out, 1);
     assert!(stderr(&out).contains("--canary"), "{}", stderr(&out));
     assert_eq!(counter.connections(), 0, "an AWS call was made");
+}
+
+/// With a certificate, port 80 redirects to HTTPS: a rollout moves only the forward of 443 and leaves
+/// the redirect as it is at every moment (the rollout changes only the forwards it owns).
+#[test]
+fn a_rollout_moves_the_https_forward_and_never_touches_port_80s_redirect() {
+    use crate::secure_defaults::{listeners, server_certificate};
+    use aws_sdk_elasticloadbalancingv2::types::ActionTypeEnum;
+
+    let ws = Workspace::from_example(EXAMPLE, "canary-tls");
+    let topology = ws.topology().to_string_lossy().into_owned();
+    let c = block_on(clients());
+    let cert = block_on(server_certificate(&c, &ws.name));
+    ws.edit("    - port: 80\n", &format!("    - port: 80\n    - port: 443\n      certificate_arn: {cert}\n"));
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+    ws.edit(OLD_TYPE, NEW_TYPE);
+
+    // (port 80's action type, its redirect's port, how many target groups 443 forwards to) while it runs.
+    let done = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let (done, name) = (done.clone(), ws.name.clone());
+        std::thread::spawn(move || {
+            let c = block_on(clients());
+            let mut seen = BTreeSet::new();
+            while !done.load(Ordering::SeqCst) {
+                let found = block_on(listeners(&c, &name));
+                let http = &found[0].default_actions()[0];
+                let https = &found[1].default_actions()[0];
+                let forwarded = https.forward_config().map_or(1, |f| f.target_groups().len().max(1));
+                seen.insert((
+                    http.r#type().map(|t| t.as_str().to_owned()),
+                    http.redirect_config().and_then(|r| r.port()).map(str::to_owned),
+                    forwarded,
+                ));
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            seen
+        })
+    };
+    let rolled =
+        clusterup(&["rollout", "--yes", "--canary", "50,100", "--step-time", "1s", "--metrics-delay", "0s", &topology]);
+    done.store(true, Ordering::SeqCst);
+    let seen = sampler.join().expect("sampler");
+    assert_code(&rolled, 0);
+    let redirect = Some(ActionTypeEnum::Redirect.as_str().to_owned());
+    assert!(seen.iter().all(|(kind, port, _)| *kind == redirect && port.as_deref() == Some("443")), "{seen:?}");
+    assert!(seen.iter().any(|(.., forwarded)| *forwarded == 2), "443 never forwarded to the canary: {seen:?}");
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
+    destroyed(&c, &ws, &topology);
 }

@@ -8,7 +8,7 @@ use crate::support::{assert_code, clients, clusterup, stdout, Clients, Workspace
 
 /// An IAM server certificate the emulator knows (it checks that a listener's certificate exists, and
 /// does not parse the PEM): HTTPS listeners need one. Its ARN.
-async fn server_certificate(c: &Clients, name: &str) -> String {
+pub(crate) async fn server_certificate(c: &Clients, name: &str) -> String {
     let uploaded = c
         .iam
         .upload_server_certificate()
@@ -21,7 +21,7 @@ async fn server_certificate(c: &Clients, name: &str) -> String {
     uploaded.server_certificate_metadata().expect("metadata").arn().to_owned()
 }
 
-async fn listeners(c: &Clients, name: &str) -> Vec<Listener> {
+pub(crate) async fn listeners(c: &Clients, name: &str) -> Vec<Listener> {
     let lb = c.elb.describe_load_balancers().names(format!("{name}-alb")).send().await.expect("load balancer");
     let arn = lb.load_balancers()[0].load_balancer_arn().expect("arn");
     let mut listeners =
