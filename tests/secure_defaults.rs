@@ -339,11 +339,14 @@ fn nodes_boot_from_an_encrypted_gp3_root_volume_on_the_images_root_device() {
     assert_eq!(block_on(live_tagged(&c, &ws.name)), Vec::<String>::new());
 }
 
-/// The Spark cluster starts with a security configuration of the deployment's (S3 encryption at rest),
-/// made before it and deleted after it has terminated.
+/// The Spark cluster starts with a security configuration of the deployment's (S3 encryption at rest,
+/// and local disks with the operator's KMS key, which the roles are let use), made before it and deleted
+/// after it has terminated.
 #[test]
 fn the_spark_cluster_starts_with_its_security_configuration_which_destroy_deletes() {
     let ws = Workspace::from_example("smarten-spark.yaml", "emr-security");
+    let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    ws.edit("\nspark:\n", &format!("\nspark:\n  disk_encryption_key: {key}\n"));
     let topology = ws.topology().to_string_lossy().into_owned();
     let c = block_on(clients());
     assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
@@ -356,6 +359,27 @@ fn the_spark_cluster_starts_with_its_security_configuration_which_destroy_delete
     let encryption = &doc["EncryptionConfiguration"];
     assert_eq!(encryption["EnableAtRestEncryption"], true);
     assert_eq!(encryption["AtRestEncryptionConfiguration"]["S3EncryptionConfiguration"]["EncryptionMode"], "SSE-S3");
+    let disks = &encryption["AtRestEncryptionConfiguration"]["LocalDiskEncryptionConfiguration"];
+    assert_eq!(
+        (&disks["AwsKmsKey"], &disks["EnableEbsEncryption"]),
+        (&serde_json::json!(key), &serde_json::json!(true))
+    );
+    // The nodes use the key, and EMR grants it to EBS: both role policies name it, and only it.
+    for (role, sid) in [("spark-node", "UseDiskKey"), ("spark-service", "GrantDiskKeyToEbs")] {
+        let role_name = format!("{}-us-east-1-{role}", ws.name);
+        let policies = block_on(c.iam.list_role_policies().role_name(&role_name).send()).expect("ListRolePolicies");
+        let policy_name = policies.policy_names().first().expect("an inline policy").to_owned();
+        let got = block_on(c.iam.get_role_policy().role_name(&role_name).policy_name(policy_name).send())
+            .expect("GetRolePolicy");
+        let text = crate::data_tier::percent_decoded(got.policy_document());
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("policy JSON");
+        let statements = doc["Statement"].as_array().expect("statements");
+        let found = statements.iter().find(|s| s["Sid"] == sid).unwrap_or_else(|| panic!("{role}: no {sid}: {doc}"));
+        assert_eq!(found["Resource"], key, "{role}");
+        let kms: Vec<&serde_json::Value> =
+            statements.iter().filter(|s| s["Action"].to_string().contains("kms:")).collect();
+        assert!(kms.iter().all(|s| s["Resource"] == key), "{role}: KMS only on the key: {kms:?}");
+    }
     // Every page of active clusters: the tests share one emulator, whose first page may hold others'.
     let clusters = block_on(crate::spark::active_clusters(&c, &ws.name));
     assert_eq!(clusters.len(), 1, "one active cluster named after {}", ws.name);

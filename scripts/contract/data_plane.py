@@ -18,6 +18,9 @@ system and its access point). The accesses, as the services authorise them:
 - the shared data folder: elasticfilesystem:ClientMount and ClientWrite on the file system, through
   its access point (`elasticfilesystem:AccessPointArn`, over TLS), by the app and Spark nodes;
 - EMR's service role passing the nodes' role to EC2, and terminating the cluster's instances;
+- with `spark.disk_encryption_key` (read from CreateSecurityConfiguration): the Spark nodes making and
+  opening data keys with it (kms:GenerateDataKey, kms:Decrypt), and EMR's service role granting it to
+  EBS (kms:CreateGrant, only with `kms:GrantIsForAWSResource`); the neighbour's key is another key;
 - the SSM agent on the app nodes (and the Spark nodes) registering with Systems Manager and opening
   the channels Run Command (`clusterup exec`) and Session Manager (`clusterup shell`) use: the actions
   of AWS's AmazonSSMManagedInstanceCore, on `*` as that policy grants them (the agent calls before it
@@ -61,6 +64,7 @@ class Deployment:
         self.file_system = None
         self.access_point = None
         self.metastore = False
+        self.disk_key = None
 
     def arn(self, service, resource):
         return f"arn:{self.partition}:{service}:{self.region}:{self.account}:{resource}"
@@ -110,6 +114,11 @@ def read(requests, deployment):
             deployment.keys.append(params["Key"])
         elif service == "emr" and name == "ModifyInstanceGroups" and "hive-site" in text:
             deployment.metastore = True
+        elif service == "emr" and name == "CreateSecurityConfiguration":
+            document = _decode(params["SecurityConfiguration"]) or {}
+            disks = document.get("EncryptionConfiguration", {}).get("AtRestEncryptionConfiguration", {}) \
+                .get("LocalDiskEncryptionConfiguration", {})
+            deployment.disk_key = disks.get("AwsKmsKey")
     return deployment
 
 
@@ -179,6 +188,18 @@ def accesses(own, other):
              lambda d: d.role("spark-node"), lambda d: {"iam:PassedToService": "ec2.amazonaws.com"})
         both("EMR terminates the cluster's instances", "spark-service", "ec2:TerminateInstances",
              lambda d: d.arn("ec2", "instance/i-0a1b2c3d"), lambda d: {"aws:ResourceTag/clusterup:deployment": d.name})
+        if own.disk_key:
+            # The operator's key of the nodes' disks: the nodes make and open data keys with it (LUKS), and
+            # EMR has EBS use it through a grant for an AWS resource. The neighbour's key is another key.
+            key = lambda d: d.disk_key
+            for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+                both(f"Spark nodes {action.split(':')[1]} with the disk encryption key", "spark-node", action, key, lambda d: {})
+            both("EMR grants EBS the disk encryption key", "spark-service", "kms:CreateGrant", key,
+                 lambda d: {"kms:GrantIsForAWSResource": "true"})
+            principal = own.role("spark-service")
+            request = policy_eval.Request("kms:CreateGrant", own.disk_key, {"aws:PrincipalArn": principal, **TRANSPORT}, principal)
+            out.append(Access("EMR grants the disk encryption key to anything but an AWS resource", principal,
+                              own.role_policy("spark-service"), request, [], False))
         jobs_missing = not jobs
         if jobs_missing:
             out.append(Access("a Spark step reads its job: no job was put under jobs/ in the recording (spark submit)", None, [], None))
@@ -211,6 +232,7 @@ def neighbour(own):
     other.bucket = own.bucket and own.bucket.replace(own.name, name)
     other.file_system = own.file_system and "fs-0b0b0b0b"
     other.access_point = own.access_point and "fsap-0b0b0b0b0b0b"
+    other.disk_key = own.disk_key and own.disk_key.rsplit("/", 1)[0] + "/0b0b0b0b-0b0b-0b0b-0b0b-0b0b0b0b0b0b"
     other.file_system_policies = {
         other.file_system: json.loads(json.dumps(swap(p)).replace(own.file_system or "\0", other.file_system or "")
                                       .replace(own.access_point or "\0", other.access_point or ""))

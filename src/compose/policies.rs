@@ -194,7 +194,33 @@ pub fn spark_service(topology: &Topology) -> Value {
             "Condition": {"StringLike": {"iam:PassedToService": "application-autoscaling.amazonaws.com*"}}
         }));
     }
+    if let Some(key) = disk_encryption_key(topology) {
+        // EBS encryption with a customer managed key: EMR has EC2 make the nodes' volumes with it, which
+        // takes a grant for EC2 on the key (only for an AWS resource) and the key's use (EMR Management
+        // Guide, "Encrypt data at rest": enabling EBS encryption by providing permissions for KMS keys).
+        statements.push(json!({
+            "Sid": "GrantDiskKeyToEbs", "Effect": "Allow",
+            "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+            "Resource": key,
+            "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+        }));
+        statements.push(disk_key_use("UseDiskKey", key));
+    }
     document(statements)
+}
+
+/// The Spark section's customer managed key of local disk and EBS encryption, if it names one.
+fn disk_encryption_key(topology: &Topology) -> Option<&str> {
+    topology.spark.as_ref().and_then(|s| s.disk_encryption_key.as_deref())
+}
+
+/// What a key user of `key` may do (KMS's key-user permissions: encrypt, decrypt and make data keys).
+fn disk_key_use(sid: &str, key: &str) -> serde_json::Value {
+    json!({
+        "Sid": sid, "Effect": "Allow",
+        "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+        "Resource": key
+    })
 }
 
 /// The cluster's nodes: the bootstrap script and logs in the deployment's bucket, EMR's own software
@@ -235,6 +261,12 @@ pub fn spark_node(topology: &Topology, facts: &Facts) -> Value {
     ];
     statements.extend(data_tier_statements(topology, facts, shared_metastore));
     statements.push(managed_instance());
+    if let Some(key) = disk_encryption_key(topology) {
+        // Local disk encryption (LUKS on instance store and EBS volumes): each node makes and opens its
+        // volumes' data keys with the cluster's key, as its key user (EMR Release Guide, "Providing keys
+        // for at-rest data encryption").
+        statements.push(disk_key_use("UseDiskKey", key));
+    }
     document(statements)
 }
 
@@ -309,6 +341,24 @@ mod tests {
         let role = text(&doc);
         let bucket = names::spark::bucket_name(&topology.name, &facts.account_id, &topology.region);
         assert_eq!(statement(&role, "ReadJobs")["Resource"], format!("arn:aws-us-gov:s3:::{bucket}/jobs/*"));
+    }
+
+    #[test]
+    fn a_disk_encryption_key_is_used_by_the_nodes_and_granted_to_ebs_by_emr_and_no_other_key() {
+        let (mut topology, facts) = custom_scaling_example();
+        for doc in [spark_node(&topology, &facts), spark_service(&topology)] {
+            assert!(!format!("{doc:?}").contains("kms:"), "no key, no KMS permission: {doc:?}");
+        }
+        let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        topology.spark.as_mut().expect("spark").disk_encryption_key = Some(key.into());
+        let node = text(&spark_node(&topology, &facts));
+        assert_eq!(statement(&node, "UseDiskKey")["Resource"], key);
+        assert!(statement(&node, "UseDiskKey")["Action"].to_string().contains("kms:GenerateDataKey*"));
+        let service = text(&spark_service(&topology));
+        let grant = statement(&service, "GrantDiskKeyToEbs");
+        assert_eq!(grant["Resource"], key);
+        assert_eq!(grant["Condition"]["Bool"]["kms:GrantIsForAWSResource"], "true");
+        assert_eq!(statement(&service, "UseDiskKey")["Resource"], key);
     }
 
     #[test]

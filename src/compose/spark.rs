@@ -20,7 +20,7 @@ use crate::model::names::{self, zone_letter};
 use crate::model::{tags, Address, Desired, Facts, Kind, Prop, Value, NAME, TAGS};
 use crate::resources::emr::{cluster, metastore, security_configuration};
 use crate::resources::s3::object;
-use crate::topology::{Metastore, SparkScalingMode, Topology};
+use crate::topology::{Metastore, Spark, SparkScalingMode, Topology};
 
 const BOOTSTRAP_TEMPLATE: &str = include_str!("../../templates/spark-bootstrap.sh");
 
@@ -62,24 +62,32 @@ fn metastore_configurations() -> Value {
 }
 
 /// The cluster's encryption (its EMR security configuration): at rest, EMRFS's objects in S3 with
-/// S3-managed keys (SSE-S3). Not set, and why:
+/// S3-managed keys (SSE-S3), and with `spark.disk_encryption_key` the local disks too. Not set by
+/// default, and why:
 /// - local disks (LUKS on instance store and EBS volumes, with HDFS block-transfer and RPC encryption):
 ///   EMR takes a customer managed KMS key the cluster's instance role is a key user of. AWS's managed
 ///   `aws/ebs` key serves only through EC2 (its key policy, which cannot be changed, has a
 ///   `kms:ViaService` condition), not the instance role's own KMS calls. A key made per deployment would
 ///   outlive `destroy` (KMS deletes keys after a waiting period of 7 to 30 days) and cost $1 a month
-///   (https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-encryption-enable.html).
+///   (https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-encryption-enable.html), so the
+///   operator names a key of their own, which the roles are then let use.
 /// - in transit (TLS between Hadoop, Spark, Tez and Presto processes): EMR needs a certificate provider,
 ///   a zip of PEM files in S3 or a Java class; clusterup would have to make and keep a private key,
 ///   which it never holds (https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-encryption-enable.html#emr-encryption-certificates).
-fn security_configuration_document() -> String {
+fn security_configuration_document(spark: &Spark) -> String {
+    let mut at_rest = serde_json::json!({ "S3EncryptionConfiguration": { "EncryptionMode": "SSE-S3" } });
+    if let Some(key) = &spark.disk_encryption_key {
+        at_rest["LocalDiskEncryptionConfiguration"] = serde_json::json!({
+            "EncryptionKeyProviderType": "AwsKms",
+            "AwsKmsKey": key,
+            "EnableEbsEncryption": true,
+        });
+    }
     canonical(&serde_json::json!({
         "EncryptionConfiguration": {
             "EnableAtRestEncryption": true,
             "EnableInTransitEncryption": false,
-            "AtRestEncryptionConfiguration": {
-                "S3EncryptionConfiguration": { "EncryptionMode": "SSE-S3" },
-            },
+            "AtRestEncryptionConfiguration": at_rest,
         },
     }))
 }
@@ -239,7 +247,7 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Result<Vec<Desired>, Templ
         // No tags of its own (EMR has none for it): found by its name.
         Desired::new(names::spark::SECURITY_CONFIGURATION, Kind::EmrSecurityConfiguration)
             .prop(&NAME, Value::str(names::spark::security_configuration_name(name)))
-            .prop(&security_configuration::CONFIGURATION, Value::str(security_configuration_document())),
+            .prop(&security_configuration::CONFIGURATION, Value::str(security_configuration_document(spark))),
         cluster,
     ];
     if spark.metastore == Metastore::SharedDatabase {
@@ -261,6 +269,23 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Result<Vec<Desired>, Templ
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_disks_are_encrypted_only_with_a_key_of_the_operators() {
+        let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten-spark.yaml");
+        let mut spark = crate::topology::load(&example).expect("valid example").topology.spark.expect("spark");
+        let at_rest = |spark: &Spark| -> serde_json::Value {
+            let doc: serde_json::Value = serde_json::from_str(&security_configuration_document(spark)).expect("JSON");
+            doc["EncryptionConfiguration"]["AtRestEncryptionConfiguration"].clone()
+        };
+        assert_eq!(at_rest(&spark), serde_json::json!({ "S3EncryptionConfiguration": { "EncryptionMode": "SSE-S3" } }));
+        let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        spark.disk_encryption_key = Some(key.into());
+        assert_eq!(
+            at_rest(&spark)["LocalDiskEncryptionConfiguration"],
+            serde_json::json!({ "EncryptionKeyProviderType": "AwsKms", "AwsKmsKey": key, "EnableEbsEncryption": true })
+        );
+    }
 
     #[test]
     fn the_bootstrap_template_renders() {

@@ -325,6 +325,8 @@ pub struct Spark {
     pub task: Option<InstanceGroup>,
     pub scaling: Option<SparkScaling>,
     pub metastore: Metastore,
+    /// The KMS key ARN of the nodes' local disk and EBS encryption, if any.
+    pub disk_encryption_key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -332,6 +332,28 @@ pub fn policy_arn(text: &str) -> Result<(), String> {
     }
 }
 
+/// A KMS key ARN, `arn:<partition>:kms:<region>:<account>:key/<id>` (a key id, or a multi-Region key's
+/// `mrk-...`; not an alias: IAM policies name keys by key ARN), with its region returned.
+pub fn kms_key_arn(text: &str) -> Result<&str, String> {
+    let bad = || format!("`{text}` is not a KMS key ARN; expected arn:aws:kms:<region>:<account>:key/<key id>");
+    let parts: Vec<&str> = text.splitn(6, ':').collect();
+    let [arn, partition, service, region, account, resource] = parts[..] else {
+        return Err(bad());
+    };
+    let partition_ok = partition.strip_prefix("aws").is_some_and(|rest| {
+        rest.is_empty() || (rest.starts_with('-') && rest[1..].bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
+    });
+    let account_ok = account.len() == 12 && is_digits(account);
+    let key_ok = resource.strip_prefix("key/").is_some_and(|id| {
+        !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    });
+    if arn == "arn" && partition_ok && service == "kms" && is_region(region) && account_ok && key_ok {
+        Ok(region)
+    } else {
+        Err(bad())
+    }
+}
+
 /// ALB success codes: `200`, `200-399` or a comma-separated list of those, each 200..=499.
 pub fn http_matcher(text: &str) -> Result<(), String> {
     let code = |s: &str| -> Option<u16> { s.parse::<u16>().ok().filter(|c| is_digits(s) && (200..=499).contains(c)) };

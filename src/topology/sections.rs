@@ -187,7 +187,7 @@ pub fn validate(
     let database = raw.database.map(|db| database(db, today, &mut warnings));
     let shared_storage = raw.shared_storage.map(shared_storage);
     let has_database = database.is_some();
-    let spark = raw.spark.map(|s| spark(s, has_database, today, &mut warnings)).transpose()?;
+    let spark = raw.spark.map(|s| spark(s, &region, has_database, today, &mut warnings)).transpose()?;
     let needs_outbound: Vec<&str> =
         [("database", database.is_some()), ("shared_storage", shared_storage.is_some()), ("spark", spark.is_some())]
             .into_iter()

@@ -211,6 +211,13 @@ checked_text!(
     TextSchema::pattern("^arn:aws[-a-z]*:iam::([0-9]{12}|aws):policy/")
 );
 checked_text!(
+    /// Format only; `sections/spark.rs` checks that the key is in the deployment's region.
+    KmsKeyArn,
+    "a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    |s| rules::kms_key_arn(s).map(|_| ()),
+    TextSchema::pattern("^arn:aws[-a-z]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]{1,64}$")
+);
+checked_text!(
     /// A node group's name (the key under `node_groups`).
     GroupName,
     "a node group name such as web or coordinator",

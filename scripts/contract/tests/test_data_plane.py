@@ -123,6 +123,31 @@ class DataPlane(unittest.TestCase):
         found = failures(deployment(fs_policy=open_))
         self.assertTrue(any("without its access point" in f for f in found), found)
 
+    def test_the_disk_encryption_key_is_used_by_the_nodes_and_granted_to_ebs_only(self):
+        key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        use = {"Sid": "UseDiskKey", "Effect": "Allow", "Resource": key,
+               "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]}
+        grant = {"Sid": "GrantDiskKeyToEbs", "Effect": "Allow", "Resource": key,
+                 "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+                 "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}}
+        node = {**NODE, "Statement": NODE["Statement"] + [use]}
+        service = {**SERVICE, "Statement": SERVICE["Statement"] + [grant, use]}
+
+        def with_key(node=node, service=service):
+            d = deployment(node=node, service=service)
+            d.disk_key = key
+            return d
+
+        found, lines = data_plane.check(with_key())
+        self.assertEqual(found, [])
+        self.assertTrue(any("disk encryption key (neighbour web-b)" in l and "denied" in l for l in lines), lines)
+        found = failures(with_key(node=without(node, "UseDiskKey")))
+        self.assertTrue(any("Spark nodes GenerateDataKey" in f and "(own)" in f for f in found), found)
+        found = failures(with_key(node=edit(node, "UseDiskKey", Resource="*")))
+        self.assertTrue(any("disk encryption key (neighbour web-b)" in f for f in found), found)
+        found = failures(with_key(service=edit(service, "GrantDiskKeyToEbs", Condition=None)))
+        self.assertTrue(any("anything but an AWS resource" in f for f in found), found)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -43,6 +43,10 @@ pub struct RawSpark {
     /// Hive metastore: `shared_database` on the shared database (the default when there is one; needs
     /// emr-5.21.0 or later), or `local` to the master node.
     pub metastore: Option<Metastore>,
+    /// A customer managed KMS key (its ARN, in the deployment's region) that encrypts the nodes' local
+    /// disks and EBS volumes; the nodes' and EMR's roles are let use it. Left out, only what EMRFS
+    /// writes to S3 is encrypted by the cluster (SSE-S3), and EBS volumes follow the account's default.
+    pub disk_encryption_key: Option<KmsKeyArn>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -104,8 +108,25 @@ fn reconfiguration_available(release: &str) -> bool {
     }
 }
 
-pub fn spark(raw: RawSpark, has_database: bool, today: Date, warnings: &mut Vec<Finding>) -> Result<Spark> {
+pub fn spark(
+    raw: RawSpark,
+    region: &str,
+    has_database: bool,
+    today: Date,
+    warnings: &mut Vec<Finding>,
+) -> Result<Spark> {
     let path = YamlPath::root().key("spark");
+    let disk_encryption_key = raw.disk_encryption_key.map(|k| k.0);
+    if let Some(key) = &disk_encryption_key {
+        // EMR uses a key of the cluster's own region only.
+        let key_region = crate::topology::rules::kms_key_arn(key).unwrap_or(region);
+        if key_region != region {
+            return Err(Finding::new(
+                path.key("disk_encryption_key"),
+                format!("the key is in {key_region}, but a cluster in {region} can only use a KMS key of {region}"),
+            ));
+        }
+    }
     let release = raw.release.map_or_else(|| RELEASE.to_owned(), |r| r.0);
     if let Some(past) = versions::emr_past_support(&release, today) {
         let what = if release == past.row.version {
@@ -199,5 +220,5 @@ pub fn spark(raw: RawSpark, has_database: bool, today: Date, warnings: &mut Vec<
             ),
         ));
     }
-    Ok(Spark { release, master, core, task, scaling, metastore })
+    Ok(Spark { release, master, core, task, scaling, metastore, disk_encryption_key })
 }

@@ -119,10 +119,37 @@ fn spark_defaults() {
             scaling: None,
             // No database section: the metastore is local.
             metastore: Metastore::Local,
+            disk_encryption_key: None,
         }
     );
     let spark = ok(&minimal_with("spark:\n  release: emr-7.5.0\n  task:\n")).topology.spark.expect("spark");
     assert_eq!(spark.task, Some(InstanceGroup { instance_type: "m5.xlarge".into(), count: 0 }));
+}
+
+#[test]
+fn spark_disk_encryption_key_is_a_kms_key_of_the_deployments_region() {
+    let spark = |key: &str| minimal_with(&format!("spark:\n  disk_encryption_key: {key}\n"));
+    let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let t = ok(&spark(key)).topology;
+    assert_eq!(t.spark.and_then(|s| s.disk_encryption_key).as_deref(), Some(key));
+    let multi_region = "arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab";
+    assert!(ok(&spark(multi_region)).topology.spark.is_some());
+    expect_err(
+        &spark("arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+        6,
+        24,
+        "spark.disk_encryption_key",
+        "the key is in eu-west-1, but a cluster in us-east-1 can only use a KMS key of us-east-1",
+    );
+    // IAM policies name a key by its key ARN, so an alias is refused.
+    expect_err(
+        &spark("arn:aws:kms:us-east-1:123456789012:alias/emr"),
+        6,
+        24,
+        "spark.disk_encryption_key",
+        "is not a KMS key ARN; expected arn:aws:kms:<region>:<account>:key/<key id>",
+    );
+    expect_err(&spark("1234abcd"), 6, 24, "spark.disk_encryption_key", "is not a KMS key ARN");
 }
 
 #[test]
