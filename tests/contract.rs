@@ -119,9 +119,12 @@ fn record_lifecycle(path: &Path, dir: &Path) -> Vec<String> {
             std::fs::write(ws.topology(), format!("{text}\n{boundary}")).expect("write");
         }
         if example == "spark-only.yaml" {
-            // The nodes' and EMR's use of an operator's disk encryption key is part of the data plane.
+            // The nodes' and EMR's use of an operator's disk encryption key, and the nodes' read of the
+            // in-transit certificates, are part of the data plane.
             let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-            ws.edit("\nspark:\n", &format!("\nspark:\n  disk_encryption_key: {key}\n"));
+            let certificates = "s3://contract-certs/emr/certificates.zip";
+            let settings = format!("  disk_encryption_key: {key}\n  in_transit_certificates: {certificates}\n");
+            ws.edit("\nspark:\n", &format!("\nspark:\n{settings}"));
         }
         let topology = ws.topology().to_string_lossy().into_owned();
         policies.push(operator_policy(&ws, dir));

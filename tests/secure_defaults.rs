@@ -340,13 +340,17 @@ fn nodes_boot_from_an_encrypted_gp3_root_volume_on_the_images_root_device() {
 }
 
 /// The Spark cluster starts with a security configuration of the deployment's (S3 encryption at rest,
-/// and local disks with the operator's KMS key, which the roles are let use), made before it and deleted
-/// after it has terminated.
+/// local disks with the operator's KMS key and in-transit TLS with their certificates, which the roles are
+/// let use), made before it and deleted after it has terminated.
 #[test]
 fn the_spark_cluster_starts_with_its_security_configuration_which_destroy_deletes() {
     let ws = Workspace::from_example("smarten-spark.yaml", "emr-security");
     let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-    ws.edit("\nspark:\n", &format!("\nspark:\n  disk_encryption_key: {key}\n"));
+    let certificates = "s3://emr-security-certs/emr/certificates.zip";
+    ws.edit(
+        "\nspark:\n",
+        &format!("\nspark:\n  disk_encryption_key: {key}\n  in_transit_certificates: {certificates}\n"),
+    );
     let topology = ws.topology().to_string_lossy().into_owned();
     let c = block_on(clients());
     assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
@@ -364,6 +368,12 @@ fn the_spark_cluster_starts_with_its_security_configuration_which_destroy_delete
         (&disks["AwsKmsKey"], &disks["EnableEbsEncryption"]),
         (&serde_json::json!(key), &serde_json::json!(true))
     );
+    assert_eq!(encryption["EnableInTransitEncryption"], true);
+    let tls = &encryption["InTransitEncryptionConfiguration"]["TLSCertificateConfiguration"];
+    assert_eq!(
+        (&tls["CertificateProviderType"], &tls["S3Object"]),
+        (&serde_json::json!("PEM"), &serde_json::json!(certificates))
+    );
     // The nodes use the key, and EMR grants it to EBS: both role policies name it, and only it.
     for (role, sid) in [("spark-node", "UseDiskKey"), ("spark-service", "GrantDiskKeyToEbs")] {
         let role_name = format!("{}-us-east-1-{role}", ws.name);
@@ -379,6 +389,10 @@ fn the_spark_cluster_starts_with_its_security_configuration_which_destroy_delete
         let kms: Vec<&serde_json::Value> =
             statements.iter().filter(|s| s["Action"].to_string().contains("kms:")).collect();
         assert!(kms.iter().all(|s| s["Resource"] == key), "{role}: KMS only on the key: {kms:?}");
+        if role == "spark-node" {
+            let read = statements.iter().find(|s| s["Sid"] == "ReadTransitCertificates").expect("certificates read");
+            assert_eq!(read["Resource"], "arn:aws:s3:::emr-security-certs/emr/certificates.zip");
+        }
     }
     // Every page of active clusters: the tests share one emulator, whose first page may hold others'.
     let clusters = block_on(crate::spark::active_clusters(&c, &ws.name));

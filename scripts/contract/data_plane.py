@@ -21,6 +21,8 @@ system and its access point). The accesses, as the services authorise them:
 - with `spark.disk_encryption_key` (read from CreateSecurityConfiguration): the Spark nodes making and
   opening data keys with it (kms:GenerateDataKey, kms:Decrypt), and EMR's service role granting it to
   EBS (kms:CreateGrant, only with `kms:GrantIsForAWSResource`); the neighbour's key is another key;
+- with `spark.in_transit_certificates`: the Spark nodes reading that zip (s3:GetObject), the
+  neighbour's zip (another object) denied;
 - the SSM agent on the app nodes (and the Spark nodes) registering with Systems Manager and opening
   the channels Run Command (`clusterup exec`) and Session Manager (`clusterup shell`) use: the actions
   of AWS's AmazonSSMManagedInstanceCore, on `*` as that policy grants them (the agent calls before it
@@ -65,6 +67,7 @@ class Deployment:
         self.access_point = None
         self.metastore = False
         self.disk_key = None
+        self.certificates = None
 
     def arn(self, service, resource):
         return f"arn:{self.partition}:{service}:{self.region}:{self.account}:{resource}"
@@ -119,6 +122,9 @@ def read(requests, deployment):
             disks = document.get("EncryptionConfiguration", {}).get("AtRestEncryptionConfiguration", {}) \
                 .get("LocalDiskEncryptionConfiguration", {})
             deployment.disk_key = disks.get("AwsKmsKey")
+            tls = document.get("EncryptionConfiguration", {}).get("InTransitEncryptionConfiguration", {}) \
+                .get("TLSCertificateConfiguration", {})
+            deployment.certificates = tls.get("S3Object")
     return deployment
 
 
@@ -188,6 +194,10 @@ def accesses(own, other):
              lambda d: d.role("spark-node"), lambda d: {"iam:PassedToService": "ec2.amazonaws.com"})
         both("EMR terminates the cluster's instances", "spark-service", "ec2:TerminateInstances",
              lambda d: d.arn("ec2", "instance/i-0a1b2c3d"), lambda d: {"aws:ResourceTag/clusterup:deployment": d.name})
+        if own.certificates:
+            # The operator's PEM zip of in-transit encryption, fetched by each node as it starts.
+            zip_of = lambda d: f"arn:{d.partition}:s3:::{d.certificates.removeprefix('s3://')}"
+            both("Spark nodes read the in-transit certificates", "spark-node", "s3:GetObject", zip_of, lambda d: {})
         if own.disk_key:
             # The operator's key of the nodes' disks: the nodes make and open data keys with it (LUKS), and
             # EMR has EBS use it through a grant for an AWS resource. The neighbour's key is another key.
@@ -232,6 +242,7 @@ def neighbour(own):
     other.bucket = own.bucket and own.bucket.replace(own.name, name)
     other.file_system = own.file_system and "fs-0b0b0b0b"
     other.access_point = own.access_point and "fsap-0b0b0b0b0b0b"
+    other.certificates = own.certificates and own.certificates.removesuffix(".zip") + "-b.zip"
     other.disk_key = own.disk_key and own.disk_key.rsplit("/", 1)[0] + "/0b0b0b0b-0b0b-0b0b-0b0b-0b0b0b0b0b0b"
     other.file_system_policies = {
         other.file_system: json.loads(json.dumps(swap(p)).replace(own.file_system or "\0", other.file_system or "")

@@ -261,6 +261,13 @@ pub fn spark_node(topology: &Topology, facts: &Facts) -> Value {
     ];
     statements.extend(data_tier_statements(topology, facts, shared_metastore));
     statements.push(managed_instance());
+    if let Some(zip) = topology.spark.as_ref().and_then(|s| s.in_transit_certificates.as_deref()) {
+        // In-transit encryption: each node fetches the PEM zip with its instance role as it starts.
+        let object = zip.trim_start_matches("s3://");
+        statements.push(json!({
+            "Sid": "ReadTransitCertificates", "Effect": "Allow", "Action": "s3:GetObject", "Resource": facts.s3_arn(object)
+        }));
+    }
     if let Some(key) = disk_encryption_key(topology) {
         // Local disk encryption (LUKS on instance store and EBS volumes): each node makes and opens its
         // volumes' data keys with the cluster's key, as its key user (EMR Release Guide, "Providing keys
@@ -359,6 +366,20 @@ mod tests {
         assert_eq!(grant["Resource"], key);
         assert_eq!(grant["Condition"]["Bool"]["kms:GrantIsForAWSResource"], "true");
         assert_eq!(statement(&service, "UseDiskKey")["Resource"], key);
+    }
+
+    #[test]
+    fn the_nodes_read_the_in_transit_certificates_zip_and_nothing_else_of_its_bucket() {
+        let (mut topology, facts) = custom_scaling_example();
+        let facts = Facts { partition: "aws-cn".into(), ..facts };
+        assert!(!text(&spark_node(&topology, &facts)).to_string().contains("ReadTransitCertificates"));
+        topology.spark.as_mut().expect("spark").in_transit_certificates = Some("s3://my-certs/emr/certs.zip".into());
+        let node = text(&spark_node(&topology, &facts));
+        let read = statement(&node, "ReadTransitCertificates");
+        assert_eq!(
+            (&read["Action"], &read["Resource"]),
+            (&json!("s3:GetObject"), &json!("arn:aws-cn:s3:::my-certs/emr/certs.zip"))
+        );
     }
 
     #[test]

@@ -73,7 +73,8 @@ fn metastore_configurations() -> Value {
 ///   operator names a key of their own, which the roles are then let use.
 /// - in transit (TLS between Hadoop, Spark, Tez and Presto processes): EMR needs a certificate provider,
 ///   a zip of PEM files in S3 or a Java class; clusterup would have to make and keep a private key,
-///   which it never holds (https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-encryption-enable.html#emr-encryption-certificates).
+///   which it never holds (https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-encryption-enable.html#emr-encryption-certificates),
+///   so `spark.in_transit_certificates` names the operator's zip, which the nodes' role may then read.
 fn security_configuration_document(spark: &Spark) -> String {
     let mut at_rest = serde_json::json!({ "S3EncryptionConfiguration": { "EncryptionMode": "SSE-S3" } });
     if let Some(key) = &spark.disk_encryption_key {
@@ -83,13 +84,17 @@ fn security_configuration_document(spark: &Spark) -> String {
             "EnableEbsEncryption": true,
         });
     }
-    canonical(&serde_json::json!({
-        "EncryptionConfiguration": {
-            "EnableAtRestEncryption": true,
-            "EnableInTransitEncryption": false,
-            "AtRestEncryptionConfiguration": at_rest,
-        },
-    }))
+    let mut encryption = serde_json::json!({
+        "EnableAtRestEncryption": true,
+        "EnableInTransitEncryption": spark.in_transit_certificates.is_some(),
+        "AtRestEncryptionConfiguration": at_rest,
+    });
+    if let Some(zip) = &spark.in_transit_certificates {
+        encryption["InTransitEncryptionConfiguration"] = serde_json::json!({
+            "TLSCertificateConfiguration": { "CertificateProviderType": "PEM", "S3Object": zip },
+        });
+    }
+    canonical(&serde_json::json!({ "EncryptionConfiguration": encryption }))
 }
 
 /// The JDBC URL's TLS options for EMR's MariaDB Connector/J (the driver hive-site names): TLS required,
@@ -284,6 +289,25 @@ mod tests {
         assert_eq!(
             at_rest(&spark)["LocalDiskEncryptionConfiguration"],
             serde_json::json!({ "EncryptionKeyProviderType": "AwsKms", "AwsKmsKey": key, "EnableEbsEncryption": true })
+        );
+    }
+
+    #[test]
+    fn in_transit_encryption_is_on_only_with_the_operators_certificates() {
+        let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten-spark.yaml");
+        let mut spark = crate::topology::load(&example).expect("valid example").topology.spark.expect("spark");
+        let encryption = |spark: &Spark| -> serde_json::Value {
+            let doc: serde_json::Value = serde_json::from_str(&security_configuration_document(spark)).expect("JSON");
+            doc["EncryptionConfiguration"].clone()
+        };
+        assert_eq!(encryption(&spark)["EnableInTransitEncryption"], false);
+        assert!(encryption(&spark).get("InTransitEncryptionConfiguration").is_none());
+        spark.in_transit_certificates = Some("s3://my-certs/emr/certificates.zip".into());
+        assert_eq!(encryption(&spark)["EnableInTransitEncryption"], true);
+        assert_eq!(
+            encryption(&spark)["InTransitEncryptionConfiguration"],
+            serde_json::json!({ "TLSCertificateConfiguration": {
+                "CertificateProviderType": "PEM", "S3Object": "s3://my-certs/emr/certificates.zip" } })
         );
     }
 

@@ -327,6 +327,8 @@ pub struct Spark {
     pub metastore: Metastore,
     /// The KMS key ARN of the nodes' local disk and EBS encryption, if any.
     pub disk_encryption_key: Option<String>,
+    /// The `s3://.../*.zip` of PEM files that turns on in-transit encryption, if any.
+    pub in_transit_certificates: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -354,6 +354,25 @@ pub fn kms_key_arn(text: &str) -> Result<&str, String> {
     }
 }
 
+/// An S3 URL of a zip file, `s3://<bucket>/<key>.zip`, with a bucket name as S3 takes them (3 to 63
+/// lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit).
+pub fn s3_zip_url(text: &str) -> Result<(), String> {
+    let bad = || format!("`{text}` is not an S3 URL of a zip file; expected s3://<bucket>/<path>.zip");
+    let Some((bucket, key)) = text.strip_prefix("s3://").and_then(|rest| rest.split_once('/')) else {
+        return Err(bad());
+    };
+    let edge_ok = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    let bucket_ok = (3..=63).contains(&bucket.len())
+        && bucket.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        && edge_ok(bucket.bytes().next())
+        && edge_ok(bucket.bytes().last());
+    if bucket_ok && key.len() > ".zip".len() && key.ends_with(".zip") && !key.contains(char::is_whitespace) {
+        Ok(())
+    } else {
+        Err(bad())
+    }
+}
+
 /// ALB success codes: `200`, `200-399` or a comma-separated list of those, each 200..=499.
 pub fn http_matcher(text: &str) -> Result<(), String> {
     let code = |s: &str| -> Option<u16> { s.parse::<u16>().ok().filter(|c| is_digits(s) && (200..=499).contains(c)) };

@@ -218,6 +218,12 @@ checked_text!(
     TextSchema::pattern("^arn:aws[-a-z]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]{1,64}$")
 );
 checked_text!(
+    S3ZipUrl,
+    "an S3 URL of a zip file such as s3://my-bucket/emr/certificates.zip",
+    rules::s3_zip_url,
+    TextSchema::pattern(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/\S+\.zip$")
+);
+checked_text!(
     /// A node group's name (the key under `node_groups`).
     GroupName,
     "a node group name such as web or coordinator",

@@ -148,6 +148,22 @@ class DataPlane(unittest.TestCase):
         found = failures(with_key(service=edit(service, "GrantDiskKeyToEbs", Condition=None)))
         self.assertTrue(any("anything but an AWS resource" in f for f in found), found)
 
+    def test_the_in_transit_certificates_are_read_by_the_nodes_and_only_that_zip(self):
+        zip_arn = "arn:aws:s3:::my-certs/emr/certificates.zip"
+        read = {"Sid": "ReadTransitCertificates", "Effect": "Allow", "Action": "s3:GetObject", "Resource": zip_arn}
+        node = {**NODE, "Statement": NODE["Statement"] + [read]}
+
+        def with_zip(node=node):
+            d = deployment(node=node)
+            d.certificates = "s3://my-certs/emr/certificates.zip"
+            return d
+
+        self.assertEqual(failures(with_zip()), [])
+        found = failures(with_zip(node=without(node, "ReadTransitCertificates")))
+        self.assertTrue(any("in-transit certificates (own)" in f for f in found), found)
+        found = failures(with_zip(node=edit(node, "ReadTransitCertificates", Resource="arn:aws:s3:::my-certs/*")))
+        self.assertTrue(any("in-transit certificates (neighbour web-b)" in f for f in found), found)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -47,6 +47,10 @@ pub struct RawSpark {
     /// disks and EBS volumes; the nodes' and EMR's roles are let use it. Left out, only what EMRFS
     /// writes to S3 is encrypted by the cluster (SSE-S3), and EBS volumes follow the account's default.
     pub disk_encryption_key: Option<KmsKeyArn>,
+    /// A zip of PEM files in S3 (the nodes' private key and certificate, and a trusted certificate
+    /// chain) that turns on EMR's in-transit encryption (TLS between the cluster's processes); the
+    /// nodes' role is let read that object.
+    pub in_transit_certificates: Option<S3ZipUrl>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -220,5 +224,6 @@ pub fn spark(
             ),
         ));
     }
-    Ok(Spark { release, master, core, task, scaling, metastore, disk_encryption_key })
+    let in_transit_certificates = raw.in_transit_certificates.map(|u| u.0);
+    Ok(Spark { release, master, core, task, scaling, metastore, disk_encryption_key, in_transit_certificates })
 }

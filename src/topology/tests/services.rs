@@ -120,6 +120,7 @@ fn spark_defaults() {
             // No database section: the metastore is local.
             metastore: Metastore::Local,
             disk_encryption_key: None,
+            in_transit_certificates: None,
         }
     );
     let spark = ok(&minimal_with("spark:\n  release: emr-7.5.0\n  task:\n")).topology.spark.expect("spark");
@@ -150,6 +151,19 @@ fn spark_disk_encryption_key_is_a_kms_key_of_the_deployments_region() {
         "is not a KMS key ARN; expected arn:aws:kms:<region>:<account>:key/<key id>",
     );
     expect_err(&spark("1234abcd"), 6, 24, "spark.disk_encryption_key", "is not a KMS key ARN");
+}
+
+#[test]
+fn spark_in_transit_certificates_are_a_zip_in_s3() {
+    let spark = |url: &str| minimal_with(&format!("spark:\n  in_transit_certificates: {url}\n"));
+    let url = "s3://my-certs/emr/certificates.zip";
+    let t = ok(&spark(url)).topology;
+    assert_eq!(t.spark.and_then(|s| s.in_transit_certificates).as_deref(), Some(url));
+    for bad in
+        ["my-certs/emr/certificates.zip", "s3://my-certs/emr/certificates.tar", "s3://My_Certs/c.zip", "s3://my-certs"]
+    {
+        expect_err(&spark(bad), 6, 28, "spark.in_transit_certificates", "is not an S3 URL of a zip file");
+    }
 }
 
 #[test]
