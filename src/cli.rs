@@ -286,11 +286,11 @@ pub enum Command {
         #[command(flatten)]
         aws: AwsArgs,
     },
-    /// List the deployment's DB snapshots (kept by destroy, automated, by hand) and how to delete them
+    /// List the deployment's DB snapshots and EFS backups, their sizes and how to delete them
     ///
     /// Read from AWS (DescribeDBSnapshots of the deployment's database, which snapshots keep after the
-    /// database is gone), so it works after destroy. `database.restore_from: latest` restores the newest
-    /// final one
+    /// database is gone; AWS Backup's recovery points tagged with the deployment), so it works after
+    /// destroy. `database.restore_from: latest` restores the newest final snapshot
     Snapshots {
         /// The deployment name, or its topology file
         #[arg(value_name = "NAME|FILE")]

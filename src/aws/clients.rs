@@ -35,6 +35,7 @@ pub struct Aws {
     pub s3: aws_sdk_s3::Client,
     pub sts: aws_sdk_sts::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
+    pub backup: aws_sdk_backup::Client,
     /// Metrics: the database's free storage for `status`, and a canary rollout's 5xx gate (the load
     /// balancer's per-target-group counts).
     pub cloudwatch: aws_sdk_cloudwatch::Client,
@@ -120,6 +121,7 @@ impl Aws {
             s3: client!(aws_sdk_s3, s3, http, calls, kill),
             sts: client!(aws_sdk_sts, config, http, calls, kill, default),
             tagging: client!(aws_sdk_resourcegroupstagging, config, http, calls, kill, default),
+            backup: client!(aws_sdk_backup, config, http, calls, kill, default),
             cloudwatch: client!(aws_sdk_cloudwatch, config, http, calls, kill, default),
             pricing: client!(
                 aws_sdk_pricing,

@@ -1,12 +1,20 @@
-//! `clusterup snapshots`: the deployment's DB snapshots, with their sizes, times and how to delete them.
+//! `clusterup snapshots`: the deployment's DB snapshots and EFS backups (AWS Backup recovery points),
+//! with their sizes, times and how to delete them.
 
 use std::fmt::Write as _;
 
 use crate::model::names::database::identifier;
+use crate::resources::efs::recovery_points::RecoveryPoint;
 use crate::resources::rds::snapshots::{Origin, Snapshot};
 
-/// A table, oldest first, then the delete commands and what `restore_from` does with them.
-pub fn render_snapshots(deployment: &str, region: &str, snapshots: &[Snapshot]) -> String {
+/// A table of DB snapshots, oldest first, then the delete commands and what `restore_from` does with
+/// them; then the file system's recovery points the same way.
+pub fn render_snapshots(
+    deployment: &str,
+    region: &str,
+    snapshots: &[Snapshot],
+    recovery_points: &[RecoveryPoint],
+) -> String {
     let db = identifier(deployment);
     let mut out = String::new();
     if snapshots.is_empty() {
@@ -47,11 +55,49 @@ pub fn render_snapshots(deployment: &str, region: &str, snapshots: &[Snapshot]) 
             );
         }
     }
-    out.push_str(
-        "\nEFS backups (shared_storage.backups) are AWS Backup recovery points, not listed here: \
-         aws backup list-recovery-points-by-resource --resource-arn <the file system's ARN>\n",
-    );
+    render_recovery_points(&mut out, deployment, region, recovery_points);
     out
+}
+
+/// The EFS automatic backups (`shared_storage.backups`), oldest first, with the commands that delete them.
+fn render_recovery_points(out: &mut String, deployment: &str, region: &str, points: &[RecoveryPoint]) {
+    if points.is_empty() {
+        let _ = writeln!(out, "\nNo EFS backups (AWS Backup recovery points) of deployment {deployment} in {region}.");
+        return;
+    }
+    let _ = writeln!(out, "\nEFS backups (AWS Backup recovery points) of deployment {deployment}, oldest first:");
+    let _ = writeln!(out, "  {:<20}  {:>10}  {:<20}  {:<9}  RECOVERY POINT", "TAKEN", "SIZE", "EXPIRES", "STATUS");
+    for p in points {
+        let _ = writeln!(
+            out,
+            "  {:<20}  {:>10}  {:<20}  {:<9}  {}",
+            p.taken.as_deref().unwrap_or("-"),
+            p.size_bytes.map_or_else(|| "-".to_owned(), size),
+            p.expires.as_deref().unwrap_or("never"),
+            p.status,
+            p.arn
+        );
+    }
+    out.push_str("\nAWS Backup bills them as backup storage until they expire; to delete one now:\n");
+    for p in points {
+        let _ = writeln!(out, "  {}", p.delete_command(region));
+    }
+}
+
+/// A byte count in the largest binary unit that keeps it at least 1 (`1.5 GiB`, `512 B`).
+fn size(bytes: i64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }
 
 fn origin(origin: Origin) -> &'static str {
@@ -63,8 +109,14 @@ fn origin(origin: Origin) -> &'static str {
 }
 
 /// `{deployment, region, database, snapshots: [{id, origin, status, taken, size_gb, engine_version,
-/// encrypted, delete_command}]}`.
-pub fn snapshots_json(deployment: &str, region: &str, snapshots: &[Snapshot]) -> serde_json::Value {
+/// encrypted, delete_command}], recovery_points: [{arn, status, taken, size_bytes, expires,
+/// delete_command}]}`.
+pub fn snapshots_json(
+    deployment: &str,
+    region: &str,
+    snapshots: &[Snapshot],
+    recovery_points: &[RecoveryPoint],
+) -> serde_json::Value {
     let list: Vec<serde_json::Value> = snapshots
         .iter()
         .map(|s| {
@@ -85,6 +137,14 @@ pub fn snapshots_json(deployment: &str, region: &str, snapshots: &[Snapshot]) ->
         "region": region,
         "database": identifier(deployment),
         "snapshots": list,
+        "recovery_points": recovery_points.iter().map(|p| serde_json::json!({
+            "arn": p.arn,
+            "status": p.status,
+            "taken": p.taken,
+            "size_bytes": p.size_bytes,
+            "expires": p.expires,
+            "delete_command": p.delete_command(region),
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -113,13 +173,29 @@ mod tests {
                 snapshot("rds:shop-db-2026-12-06-03-00", Origin::Automated),
                 snapshot("shop-final-20261206120000", Origin::Final),
             ],
+            &[RecoveryPoint {
+                arn: "arn:aws:backup:us-east-1:123456789012:recovery-point:11111111-aaaa-bbbb-cccc-000000000001".into(),
+                status: "COMPLETED".into(),
+                taken: Some("2026-12-05T05:00:00Z".into()),
+                size_bytes: Some(1_610_612_736),
+                expires: Some("2027-01-09T05:00:00Z".into()),
+            }],
         );
         insta::assert_snapshot!(text);
     }
 
     #[test]
     fn none_says_so() {
-        let text = render_snapshots("shop", "us-east-1", &[]);
+        let text = render_snapshots("shop", "us-east-1", &[], &[]);
         assert!(text.starts_with("No DB snapshots of deployment shop (database shop-db) in us-east-1."), "{text}");
+        assert!(
+            text.contains("No EFS backups (AWS Backup recovery points) of deployment shop in us-east-1."),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn sizes_read_in_binary_units() {
+        assert_eq!([size(512), size(1_536), size(1_610_612_736)], ["512 B", "1.5 KiB", "1.5 GiB"]);
     }
 }

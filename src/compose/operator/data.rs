@@ -87,6 +87,14 @@ pub fn statements(scope: &Scope) -> Vec<Value> {
             None,
         ),
         allow("DatabaseSecretKey", &["kms:DescribeKey"], vec![scope.arn("kms", "key/*")], None),
+        // `clusterup snapshots`: the EFS automatic backups of the deployment, which AWS Backup tags as it
+        // tagged the file system.
+        allow(
+            "FileSystemBackupsRead",
+            &["backup:DescribeRecoveryPoint"],
+            vec![scope.arn("backup", "recovery-point:*")],
+            Some(scope.owned()),
+        ),
         // EFS: CreateFileSystem names no resource (its ARN exists once it is made): only the tag scopes it.
         allow(
             "FileSystemCreateTagged",

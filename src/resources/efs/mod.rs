@@ -8,6 +8,7 @@ pub mod file_system;
 pub mod file_system_policy;
 mod guard;
 pub mod mount_target;
+pub mod recovery_points;
 pub mod status;
 
 use std::collections::BTreeMap;
