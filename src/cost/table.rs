@@ -9,22 +9,34 @@ use serde::Deserialize;
 use super::{Basis, PriceKey, Prices};
 
 /// Every region with a table: (region, the table's text).
-const TABLES: &[(&str, &str)] = &[("us-east-1", include_str!("../../data/prices/us-east-1.json"))];
+const TABLES: &[(&str, &str)] = &[
+    ("us-east-1", include_str!("../../data/prices/us-east-1.json")),
+    ("us-west-2", include_str!("../../data/prices/us-west-2.json")),
+    ("eu-west-1", include_str!("../../data/prices/eu-west-1.json")),
+    ("eu-central-1", include_str!("../../data/prices/eu-central-1.json")),
+];
 
+/// A table may leave out what no source could be found for (its `sources` entry then says
+/// `not_priced` and why): each line that needs it is then shown as not priced, and the totals as lower
+/// bounds, instead of a figure guessed from another region.
 #[derive(Debug, Deserialize)]
 struct Table {
     region: String,
     read_on: String,
+    #[serde(default)]
     ec2_instance_hour: BTreeMap<String, f64>,
+    #[serde(default)]
     rds_mysql_instance_hour: BTreeMap<String, f64>,
+    #[serde(default)]
     rds_storage_gb_month: BTreeMap<String, f64>,
+    #[serde(default)]
     emr_uplift_hour: BTreeMap<String, f64>,
-    nat_gateway_hour: f64,
-    nat_gateway_gb: f64,
-    public_ipv4_hour: f64,
-    alb_hour: f64,
-    alb_lcu_hour: f64,
-    efs_standard_gb_month: f64,
+    nat_gateway_hour: Option<f64>,
+    nat_gateway_gb: Option<f64>,
+    public_ipv4_hour: Option<f64>,
+    alb_hour: Option<f64>,
+    alb_lcu_hour: Option<f64>,
+    efs_standard_gb_month: Option<f64>,
 }
 
 /// The regions clusterup has a table for.
@@ -63,14 +75,15 @@ pub fn prices(region: &str) -> Prices {
     values.extend(table.rds_mysql_instance_hour.iter().map(|(c, p)| (PriceKey::RdsMysqlInstance(c.clone()), *p)));
     values.extend(table.rds_storage_gb_month.iter().map(|(t, p)| (PriceKey::RdsStorage(t.clone()), *p)));
     values.extend(table.emr_uplift_hour.iter().map(|(t, p)| (PriceKey::EmrUplift(t.clone()), *p)));
-    values.extend([
+    let scalars = [
         (PriceKey::NatGatewayHour, table.nat_gateway_hour),
         (PriceKey::NatGatewayGb, table.nat_gateway_gb),
         (PriceKey::PublicIpv4Hour, table.public_ipv4_hour),
         (PriceKey::AlbHour, table.alb_hour),
         (PriceKey::AlbLcuHour, table.alb_lcu_hour),
         (PriceKey::EfsStandardGbMonth, table.efs_standard_gb_month),
-    ]);
+    ];
+    values.extend(scalars.into_iter().filter_map(|(key, price)| price.map(|p| (key, p))));
     Prices {
         region: table.region,
         basis: Basis::Table { read_on: table.read_on.clone(), file: file(region) },

@@ -152,9 +152,41 @@ fn every_table_parses_and_names_its_sources() {
             "efs_standard_gb_month",
         ] {
             let source = &doc["sources"][group];
-            for field in ["aws_page", "read_from", "read_on"] {
+            for field in ["aws_page", "read_on"] {
                 assert!(source[field].as_str().is_some_and(|s| !s.is_empty()), "{region}: {group}.{field} missing");
+            }
+            // Each group says where its figures were read, or why it has none: never both, never neither.
+            let text = |field: &str| source[field].as_str().is_some_and(|s| !s.is_empty());
+            assert!(text("read_from") != text("not_priced"), "{region}: {group} needs read_from or not_priced");
+            let figures: &[&str] = match group {
+                "nat_gateway" => &["nat_gateway_hour", "nat_gateway_gb"],
+                "application_load_balancer" => &["alb_hour", "alb_lcu_hour"],
+                other => &[other],
+            };
+            for key in figures {
+                let present = match &doc[key] {
+                    serde_json::Value::Object(map) => !map.is_empty(),
+                    value => !value.is_null(),
+                };
+                assert_eq!(present, text("read_from"), "{region}: {key} must be there exactly when {group} is sourced");
             }
         }
     }
+}
+
+#[test]
+fn a_partial_table_prices_what_it_has_and_names_the_rest() {
+    // eu-west-1's table has the nodes and the NAT gateway, not the load balancer (no source was found).
+    let wanted = desired("web-tier.yaml");
+    let items: Vec<Item<'_>> = wanted.iter().map(Item::from).collect();
+    let estimate = estimate(&items, &table::prices("eu-west-1"));
+    assert_eq!(estimate.unpriced_region, None, "the region has a table");
+    assert!(!estimate.complete, "the total is a lower bound");
+    let alb = line(&estimate, "load_balancer/alb");
+    assert_eq!(alb.hourly, 0.0);
+    assert!(alb.unpriced.iter().all(|u| u.contains("not in the price table data/prices/eu-west-1.json")), "{alb:?}");
+    assert!(close(line(&estimate, "network/nat-gateway/a").hourly, 0.048));
+    let app = line(&estimate, "app/auto-scaling-group");
+    assert!(app.unpriced.is_empty() && app.hourly > 0.0, "{app:?}");
+    assert!(estimate.total_hourly.is_some_and(|t| t > 0.048), "{:?}", estimate.total_hourly);
 }
