@@ -274,6 +274,28 @@ pub fn ssm_parameter(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// An ARN's parts after `arn:<partition>:`, when it has all six and a partition AWS names (`aws`,
+/// `aws-cn`, `aws-us-gov`, ...).
+struct Arn<'a> {
+    service: &'a str,
+    region: &'a str,
+    account: &'a str,
+    resource: &'a str,
+}
+
+fn arn(text: &str) -> Option<Arn<'_>> {
+    let parts: Vec<&str> = text.splitn(6, ':').collect();
+    let ["arn", partition, service, region, account, resource] = parts[..] else { return None };
+    let partition_ok = partition.strip_prefix("aws").is_some_and(|rest| {
+        rest.is_empty() || (rest.starts_with('-') && rest[1..].bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
+    });
+    partition_ok.then_some(Arn { service, region, account, resource })
+}
+
+fn is_account(account: &str) -> bool {
+    account.len() == 12 && is_digits(account)
+}
+
 /// A certificate ARN from ACM (`arn:aws:acm:<region>:<account>:certificate/<id>`) or IAM
 /// (`arn:aws:iam::<account>:server-certificate/<name>`). Returns the region part (empty for IAM).
 pub fn certificate_arn(text: &str) -> Result<&str, String> {
@@ -283,14 +305,7 @@ pub fn certificate_arn(text: &str) -> Result<&str, String> {
              or arn:aws:iam::<account>:server-certificate/<name>"
         )
     };
-    let parts: Vec<&str> = text.splitn(6, ':').collect();
-    let [arn, partition, service, region, account, resource] = parts[..] else {
-        return Err(bad());
-    };
-    let partition_ok = partition.strip_prefix("aws").is_some_and(|rest| {
-        rest.is_empty() || (rest.starts_with('-') && rest[1..].bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
-    });
-    let account_ok = account.len() == 12 && is_digits(account);
+    let Arn { service, region, account, resource } = arn(text).ok_or_else(bad)?;
     let shape_ok = match service {
         "acm" => is_region(region) && resource.len() > "certificate/".len() && resource.starts_with("certificate/"),
         "iam" => {
@@ -300,7 +315,7 @@ pub fn certificate_arn(text: &str) -> Result<&str, String> {
         }
         _ => false,
     };
-    if arn == "arn" && partition_ok && account_ok && shape_ok {
+    if is_account(account) && shape_ok {
         Ok(region)
     } else {
         Err(bad())
@@ -311,21 +326,14 @@ pub fn certificate_arn(text: &str) -> Result<&str, String> {
 /// `arn:aws:iam::aws:policy/...`): what `iam.permissions_boundary` names.
 pub fn policy_arn(text: &str) -> Result<(), String> {
     let bad = || format!("`{text}` is not an IAM policy ARN; expected arn:aws:iam::<account>:policy/<name>");
-    let parts: Vec<&str> = text.splitn(6, ':').collect();
-    let [arn, partition, service, region, account, resource] = parts[..] else {
-        return Err(bad());
-    };
-    let partition_ok = partition.strip_prefix("aws").is_some_and(|rest| {
-        rest.is_empty() || (rest.starts_with('-') && rest[1..].bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
-    });
-    let account_ok = account == "aws" || (account.len() == 12 && is_digits(account));
+    let Arn { service, region, account, resource } = arn(text).ok_or_else(bad)?;
     // Policy names and paths: letters, digits and `+=,.@-_`, paths separated by `/` (IAM API, CreatePolicy).
     let name_ok = resource.strip_prefix("policy/").is_some_and(|path| {
         !path.is_empty()
             && !path.ends_with('/')
             && path.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@-_/".contains(&b))
     });
-    if arn == "arn" && partition_ok && service == "iam" && region.is_empty() && account_ok && name_ok {
+    if service == "iam" && region.is_empty() && (account == "aws" || is_account(account)) && name_ok {
         Ok(())
     } else {
         Err(bad())
@@ -336,18 +344,11 @@ pub fn policy_arn(text: &str) -> Result<(), String> {
 /// `mrk-...`; not an alias: IAM policies name keys by key ARN), with its region returned.
 pub fn kms_key_arn(text: &str) -> Result<&str, String> {
     let bad = || format!("`{text}` is not a KMS key ARN; expected arn:aws:kms:<region>:<account>:key/<key id>");
-    let parts: Vec<&str> = text.splitn(6, ':').collect();
-    let [arn, partition, service, region, account, resource] = parts[..] else {
-        return Err(bad());
-    };
-    let partition_ok = partition.strip_prefix("aws").is_some_and(|rest| {
-        rest.is_empty() || (rest.starts_with('-') && rest[1..].bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
-    });
-    let account_ok = account.len() == 12 && is_digits(account);
+    let Arn { service, region, account, resource } = arn(text).ok_or_else(bad)?;
     let key_ok = resource.strip_prefix("key/").is_some_and(|id| {
         !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
     });
-    if arn == "arn" && partition_ok && service == "kms" && is_region(region) && account_ok && key_ok {
+    if service == "kms" && is_region(region) && is_account(account) && key_ok {
         Ok(region)
     } else {
         Err(bad())
