@@ -25,6 +25,7 @@ struct Table {
     alb_hour: f64,
     alb_lcu_hour: f64,
     efs_standard_gb_month: f64,
+    cloudwatch_alarm_month: f64,
 }
 
 /// The regions clusterup has a table for.
@@ -70,6 +71,7 @@ pub fn prices(region: &str) -> Prices {
         (PriceKey::AlbHour, table.alb_hour),
         (PriceKey::AlbLcuHour, table.alb_lcu_hour),
         (PriceKey::EfsStandardGbMonth, table.efs_standard_gb_month),
+        (PriceKey::CloudWatchAlarmMonth, table.cloudwatch_alarm_month),
     ]);
     Prices {
         region: table.region,
