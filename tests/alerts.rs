@@ -118,3 +118,42 @@ fn alerts_apply_their_topic_subscription_and_alarms_status_names_one_in_alarm_an
     assert!(subscriptions.subscriptions().iter().all(|s| s.topic_arn() != Some(topic.as_str())));
     assert_eq!(block_on(live_tagged(&aws, &ws.name)), Vec::<String>::new());
 }
+
+/// `sns_topic_arn`: the alarms notify the user's own topic, which clusterup neither subscribes to,
+/// changes nor deletes; destroy removes the alarms and leaves the topic.
+#[test]
+fn alarms_notify_a_topic_named_by_its_arn_and_destroy_leaves_that_topic() {
+    let ws = Workspace::from_example("web-tier.yaml", "alrt-own");
+    let aws = block_on(clients());
+    let topic = block_on(aws.sns.create_topic().name(format!("ops-{}", ws.name)).send())
+        .expect("CreateTopic")
+        .topic_arn()
+        .expect("arn")
+        .to_owned();
+    let text = std::fs::read_to_string(ws.topology()).expect("read");
+    std::fs::write(ws.topology(), format!("{text}\nalerts:\n  sns_topic_arn: {topic}\n")).expect("write");
+    let path = ws.topology().to_string_lossy().into_owned();
+    assert_code(&clusterup(&["apply", "--yes", &path]), 0);
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &path]), 0);
+
+    let prefix = format!("clusterup-{}-", ws.name);
+    let alarms = block_on(aws.cloudwatch.describe_alarms().alarm_name_prefix(&prefix).send()).expect("DescribeAlarms");
+    assert_eq!(alarms.metric_alarms().len(), 5);
+    for alarm in alarms.metric_alarms() {
+        assert_eq!(alarm.alarm_actions(), std::slice::from_ref(&topic), "{:?}", alarm.alarm_name());
+    }
+    let topics = block_on(aws.sns.list_topics().send()).expect("ListTopics");
+    let own = format!(":clusterup-{}-alerts", ws.name);
+    assert!(topics.topics().iter().filter_map(|t| t.topic_arn()).all(|arn| !arn.ends_with(&own)), "a topic was made");
+    let subscriptions =
+        block_on(aws.sns.list_subscriptions_by_topic().topic_arn(&topic).send()).expect("subscriptions");
+    assert!(subscriptions.subscriptions().is_empty(), "{:?}", subscriptions.subscriptions());
+
+    let destroyed = clusterup(&["destroy", "--yes", "--delete-data", &ws.name, "--region", "us-east-1"]);
+    assert_code(&destroyed, 0);
+    let left = block_on(aws.cloudwatch.describe_alarms().alarm_name_prefix(&prefix).send()).expect("DescribeAlarms");
+    assert!(left.metric_alarms().is_empty(), "{:?}", left.metric_alarms());
+    let topics = block_on(aws.sns.list_topics().send()).expect("ListTopics");
+    assert!(topics.topics().iter().any(|t| t.topic_arn() == Some(topic.as_str())), "the user's topic was deleted");
+    block_on(aws.sns.delete_topic().topic_arn(&topic).send()).expect("DeleteTopic");
+}
