@@ -73,6 +73,12 @@ pub struct RawThresholds {
 pub fn alerts(raw: RawAlerts, region: &str) -> Result<Alerts, Finding> {
     let path = YamlPath::root().key("alerts");
     let email: Vec<String> = raw.email.unwrap_or_default().into_iter().map(|e| e.0).collect();
+    // One subscription per address: SNS would answer a second Subscribe with the first.
+    for (i, address) in email.iter().enumerate() {
+        if email[..i].iter().any(|earlier| earlier.eq_ignore_ascii_case(address)) {
+            return Err(Finding::new(path.key("email").index(i), format!("{address} is listed twice")));
+        }
+    }
     let topic = match raw.sns_topic_arn {
         Some(arn) => {
             // Format checked while reading; CloudWatch notifies only a topic in the alarm's own region.

@@ -45,6 +45,13 @@ fn a_bad_email_is_reported_at_the_address() {
         "the domain must be dot-separated labels",
     );
     expect_err(&alerts("  email: [\"a b@example.com\"]\n"), 6, 11, "alerts.email[0]", "1-64 visible characters");
+    expect_err(
+        &alerts("  email:\n    - ops@example.com\n    - OPS@example.com\n"),
+        8,
+        7,
+        "alerts.email[1]",
+        "OPS@example.com is listed twice",
+    );
 }
 
 #[test]
