@@ -116,7 +116,9 @@ fn record_lifecycle(path: &Path, dir: &Path) -> Vec<String> {
         if example == "web-tier.yaml" {
             let text = std::fs::read_to_string(ws.topology()).expect("read");
             let boundary = "iam:\n  permissions_boundary: arn:aws:iam::123456789012:policy/clusterup-boundary\n";
-            std::fs::write(ws.topology(), format!("{text}\n{boundary}")).expect("write");
+            // The alarms, their topic and its subscription: SNS and CloudWatch's creates and deletes.
+            let alerts = "alerts:\n  email: [ops@example.com]\n";
+            std::fs::write(ws.topology(), format!("{text}\n{boundary}{alerts}")).expect("write");
         }
         if example == "spark-only.yaml" {
             // The nodes' and EMR's use of an operator's disk encryption key, and the nodes' read of the

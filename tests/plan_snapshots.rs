@@ -256,3 +256,15 @@ fn plan_of_a_restore_from_a_snapshot() {
     let plan = diff(&restoring.name, &restoring.region, &wanted, made(&desired(&running)));
     assert!(!plan.has_changes(), "{}", plain(&plan));
 }
+
+/// Alerts added to a deployment with every tier: the topic, its subscription and the alarms are
+/// created, the groups start sending the metric the at-max-capacity alarm reads, and the cost prices
+/// the alarms.
+#[test]
+fn plan_of_alerts_added() {
+    insta::assert_snapshot!(edited(
+        "smarten-spark.yaml",
+        "\nspark:",
+        "\nalerts:\n  email: [ops@example.com]\n  thresholds:\n    database_cpu_percent: 80\n\nspark:"
+    ));
+}

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod alerts;
 mod app_user_data;
 mod apply_destroy;
 mod canary_rollout;

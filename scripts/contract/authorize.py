@@ -86,6 +86,8 @@ ARN_MEMBERS = {
     "ParameterNameWithoutLeadingSlash": ["Name"],
     "InstanceId": ["InstanceIds", "InstanceId"],
     "DocumentName": ["DocumentName"],
+    "TopicName": ["Name"],
+    "AlarmName": ["AlarmName", "AlarmNames"],
 }
 
 # The resource types each create makes: no tag yet (aws:ResourceTag absent), authorised with the tags it
@@ -111,6 +113,7 @@ NEW = {
     "iam:CreateRole": ["role"],
     "iam:CreateInstanceProfile": ["instance-profile"],
     "s3:CreateBucket": ["bucket"],
+    "sns:CreateTopic": ["topic"],
 }
 
 # Resources a change names through another member (an association id, a mount target id): the type is
@@ -156,6 +159,8 @@ SHARED = {
     "ServiceLinkedRoles": "a service's own role, made once per account",
     "NodeCommandDocuments": "AWS's shell-script document and the account's session document, never tagged by clusterup",
     "NodeSessionsOwn": "a Session Manager session is named after the user who started it, not the deployment",
+    "AlarmsRead": "DescribeAlarms lists by name prefix only, which a deployment named after this one's name shares; "
+                  "its tags, read here, tell them apart (reads, never changes)",
 }
 
 # Statements of actions AWS authorises on no resource type and with no condition key that could name the
@@ -401,6 +406,16 @@ def checks_of(service, operation, params, env, state, where):
     elif service == "autoscaling" and operation in ("CreateOrUpdateTags", "DeleteTags"):
         groups = sorted({t.get("ResourceId") for t in params.get("Tags", [])})
         add(action, {"AutoScalingGroupName": groups}, extra_context)
+    elif service == "cloudwatch" and operation == "DescribeAlarms" and params.get("AlarmNamePrefix"):
+        # Listed by name prefix: authorised on the alarms the prefix names.
+        add(action, params, extra_context,
+            [("alarm", env_arn(env, "cloudwatch", f"alarm:{params['AlarmNamePrefix']}*"), False)])
+    elif service == "cloudwatch" and operation == "PutMetricAlarm":
+        # Create or replace: clusterup sends tags only when it creates the alarm (AWS ignores them on an
+        # update), so a request with tags makes an alarm that has none yet.
+        new = bool(params.get("Tags"))
+        add(action, params, extra_context,
+            [("alarm", env_arn(env, "cloudwatch", f"alarm:{params.get('AlarmName')}"), new)])
     elif service == "s3" and operation == "DeleteObjects":
         keys = [o.get("Key") for o in (params.get("Delete") or {}).get("Objects", [])]
         add(action, {"Bucket": params.get("Bucket"), "Key": keys}, extra_context)
@@ -490,6 +505,13 @@ def side_checks(service, operation, params, env, state, tags):
             profile_name = profile.get("Name") or profile.get("Arn")
             if profile_name:
                 out.append(("iam:PassRole", {"RoleName": _role_of_profile(profile_name)}, {"iam:PassedToService": "ec2.amazonaws.com"}, None, None))
+    if service == "sns" and operation == "CreateTopic" and has_tags:
+        # SNS API reference, CreateTopic: tagging at creation needs sns:TagResource too.
+        out.append(("sns:TagResource", {}, None, [("topic", env_arn(env, "sns", params.get("Name")), True)], None))
+    if service == "cloudwatch" and operation == "PutMetricAlarm" and has_tags:
+        # CloudWatch API reference, PutMetricAlarm: tagging at creation needs cloudwatch:TagResource too.
+        out.append(("cloudwatch:TagResource", {}, None,
+                    [("alarm", env_arn(env, "cloudwatch", f"alarm:{params.get('AlarmName')}"), True)], None))
     if service == "rds" and operation.startswith("Create") and has_tags:
         out.append(("rds:AddTagsToResource", params, None, None, None))
     if service == "rds" and operation == "DeleteDBInstance" and params.get("FinalDBSnapshotIdentifier"):

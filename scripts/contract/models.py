@@ -24,6 +24,7 @@ SERVICES = {
     "sts": "sts",
     "ssm": "ssm",
     "tagging": "resourcegroupstaggingapi",
+    "sns": "sns",
 }
 
 _session = botocore.session.get_session()

@@ -50,6 +50,7 @@ PREFIX = {
     "resourcegroupstaggingapi": "tag",
     "cloudwatch": "cloudwatch",
     "pricing": "pricing",
+    "sns": "sns",
 }
 
 # Operations whose IAM action has another name (Service Authorization Reference, Amazon S3: "Actions").
@@ -114,6 +115,10 @@ def dependents(service, operation, params, launch_template):
                 out.append("ec2:CreateTags")
     if service == "rds" and operation.startswith("Create") and _has(params, "Tags"):
         out.append("rds:AddTagsToResource")
+    if service == "sns" and operation == "CreateTopic" and _has(params, "Tags"):
+        out.append("sns:TagResource")
+    if service == "cloudwatch" and operation == "PutMetricAlarm" and _has(params, "Tags"):
+        out.append("cloudwatch:TagResource")
     if service == "rds" and operation == "DeleteDBInstance" and _has(params, "FinalDBSnapshotIdentifier"):
         out.append("rds:CreateDBSnapshot")
     if service == "efs" and operation in ("CreateFileSystem", "CreateAccessPoint") and _has(params, "Tags"):
@@ -186,7 +191,7 @@ def allows(patterns, name):
 CLIENTS = {
     "ec2": "ec2", "elb": "elbv2", "autoscaling": "autoscaling", "ssm": "ssm", "iam": "iam", "rds": "rds",
     "efs": "efs", "emr": "emr", "s3": "s3", "sts": "sts", "tagging": "resourcegroupstaggingapi",
-    "cloudwatch": "cloudwatch", "pricing": "pricing",
+    "cloudwatch": "cloudwatch", "pricing": "pricing", "sns": "sns",
     # a client passed by type (`ec2: &aws_sdk_ec2::Client`)
     "elasticloadbalancingv2": "elbv2", "resourcegroupstagging": "resourcegroupstaggingapi",
 }

@@ -33,11 +33,13 @@ pub struct Aws {
     pub efs: aws_sdk_efs::Client,
     pub emr: aws_sdk_emr::Client,
     pub s3: aws_sdk_s3::Client,
+    /// The alarms' topic and its subscriptions.
+    pub sns: aws_sdk_sns::Client,
     pub sts: aws_sdk_sts::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub backup: aws_sdk_backup::Client,
-    /// Metrics: the database's free storage for `status`, and a canary rollout's 5xx gate (the load
-    /// balancer's per-target-group counts).
+    /// Metrics: the database's free storage for `status`, a canary rollout's 5xx gate (the load
+    /// balancer's per-target-group counts), and the deployment's alarms.
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     /// The Price List API for `--pricing-api`: served from us-east-1 whatever the deployment's region.
     pub pricing: aws_sdk_pricing::Client,
@@ -119,6 +121,7 @@ impl Aws {
             efs: client!(aws_sdk_efs, config, http, calls, kill, default),
             emr: client!(aws_sdk_emr, config, http, calls, kill, default),
             s3: client!(aws_sdk_s3, s3, http, calls, kill),
+            sns: client!(aws_sdk_sns, config, http, calls, kill, default),
             sts: client!(aws_sdk_sts, config, http, calls, kill, default),
             tagging: client!(aws_sdk_resourcegroupstagging, config, http, calls, kill, default),
             backup: client!(aws_sdk_backup, config, http, calls, kill, default),

@@ -9,6 +9,8 @@ pub enum Service {
     Efs,
     S3,
     Emr,
+    Sns,
+    CloudWatch,
 }
 
 impl Service {
@@ -21,6 +23,8 @@ impl Service {
         Service::Efs,
         Service::S3,
         Service::Emr,
+        Service::Sns,
+        Service::CloudWatch,
     ];
 
     /// The name its calls are counted under: its SDK crate's name without `aws_sdk_`.
@@ -34,6 +38,8 @@ impl Service {
             Service::Efs => "efs",
             Service::S3 => "s3",
             Service::Emr => "emr",
+            Service::Sns => "sns",
+            Service::CloudWatch => "cloudwatch",
         }
     }
 }

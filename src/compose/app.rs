@@ -99,6 +99,10 @@ fn group_desired(topology: &Topology, facts: &Facts, group: &NodeGroup) -> Resul
         .prop(&group::MIN_HEALTHY, Value::Int(i64::from(min_healthy)))
         .prop(&group::MAX_HEALTHY, Value::Int(i64::from(max_healthy)))
         .prop(&group::WARMUP, Value::Int(warmup_seconds(topology)));
+    if topology.alerts.is_some() {
+        // The at-max-capacity alarm reads the group's own metric, which Auto Scaling sends only when asked.
+        asg = asg.prop(&group::GROUP_METRICS, super::alerts::group_metrics());
+    }
     // The group's create waits until its nodes pass the target group's health checks, and they can only
     // once (a) a listener forwards to the target group (targets of a group no listener uses stay
     // `unused`: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html),

@@ -5,6 +5,7 @@
 //! One module per section; the order of [`desired`] is the order plans list resources in.
 
 mod access_logs;
+mod alerts;
 mod app;
 pub mod boot;
 mod canary;
@@ -42,6 +43,7 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Result<Vec<Desired>, Templ
     all.extend(load_balancer::desired(topology, facts));
     all.extend(app::desired(topology, facts)?);
     all.extend(spark::desired(topology, facts)?);
+    all.extend(alerts::desired(topology, facts));
     Ok(all)
 }
 

@@ -25,6 +25,7 @@ fn topologies() -> Vec<(String, crate::topology::Topology)> {
                 "  core: { instance_type: m5.xlarge, count: 2 }\n  task: { instance_type: m5.xlarge, count: 1 }",
             )
             .replace("    mode: custom", "    mode: managed"),
+            format!("{text}\nalerts:\n  email: [ops@example.com]\n"),
         ];
         for (n, variant) in variants.iter().enumerate() {
             let checked = crate::topology::parse(&path, variant).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

@@ -80,6 +80,7 @@ fn question(key: &PriceKey, region: &str) -> Question {
         PriceKey::EfsStandardGbMonth => {
             q("AmazonEFS", vec![("storageClass", "General Purpose".into())], Some("TimedStorage-ByteHrs"), "GB-Mo")
         }
+        PriceKey::CloudWatchAlarmMonth => q("AmazonCloudWatch", vec![], Some("CW:AlarmMonitorUsage"), "Alarms"),
     }
 }
 

@@ -191,6 +191,7 @@ fn note_for(key: &PriceKey, rate: f64) -> String {
         PriceKey::NatGatewayGb => format!("plus {rate} per GB processed"),
         PriceKey::AlbLcuHour => format!("plus {rate} per LCU-hour of traffic"),
         PriceKey::EfsStandardGbMonth => format!("{rate} per GB-month of data stored"),
+        PriceKey::CloudWatchAlarmMonth => format!("{rate} per alarm-month"),
         other => format!("plus {} at {rate}", other.describe()),
     }
 }

@@ -37,6 +37,7 @@ struct Table {
     alb_hour: Option<f64>,
     alb_lcu_hour: Option<f64>,
     efs_standard_gb_month: Option<f64>,
+    cloudwatch_alarm_month: Option<f64>,
 }
 
 /// The regions clusterup has a table for.
@@ -82,6 +83,7 @@ pub fn prices(region: &str) -> Prices {
         (PriceKey::AlbHour, table.alb_hour),
         (PriceKey::AlbLcuHour, table.alb_lcu_hour),
         (PriceKey::EfsStandardGbMonth, table.efs_standard_gb_month),
+        (PriceKey::CloudWatchAlarmMonth, table.cloudwatch_alarm_month),
     ];
     values.extend(scalars.into_iter().filter_map(|(key, price)| price.map(|p| (key, p))));
     Prices {

@@ -150,6 +150,7 @@ fn every_table_parses_and_names_its_sources() {
             "public_ipv4_hour",
             "application_load_balancer",
             "efs_standard_gb_month",
+            "cloudwatch_alarm_month",
         ] {
             let source = &doc["sources"][group];
             for field in ["aws_page", "read_on"] {

@@ -26,6 +26,8 @@ pub enum PriceKey {
     AlbHour,
     AlbLcuHour,
     EfsStandardGbMonth,
+    /// A standard-resolution CloudWatch metric alarm, per alarm-month.
+    CloudWatchAlarmMonth,
 }
 
 impl PriceKey {
@@ -42,6 +44,7 @@ impl PriceKey {
             PriceKey::AlbHour => "Application Load Balancer per hour".into(),
             PriceKey::AlbLcuHour => "ALB capacity unit (LCU) per hour".into(),
             PriceKey::EfsStandardGbMonth => "EFS Standard storage per GB-month".into(),
+            PriceKey::CloudWatchAlarmMonth => "CloudWatch standard-resolution alarm per month".into(),
         }
     }
 }
@@ -53,6 +56,8 @@ pub enum Quantity {
     Hours(f64),
     /// This many GB of a per-GB-month price.
     GbMonths(f64),
+    /// This many of a monthly price (an alarm-month).
+    Months(f64),
 }
 
 impl Quantity {
@@ -60,6 +65,7 @@ impl Quantity {
         match self {
             Quantity::Hours(n) => n * price,
             Quantity::GbMonths(gb) => gb * price / HOURS_PER_MONTH,
+            Quantity::Months(n) => n * price / HOURS_PER_MONTH,
         }
     }
 }

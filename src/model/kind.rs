@@ -49,4 +49,7 @@ kinds!(
     EmrSecurityConfiguration,
     EmrCluster,
     HiveMetastore,
+    SnsTopic,
+    SnsSubscription,
+    MetricAlarm,
 );

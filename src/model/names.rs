@@ -312,6 +312,37 @@ pub mod spark {
     }
 }
 
+/// The alarms and who they notify (`alerts:`).
+pub mod alerts {
+    pub const TOPIC: &str = "alerts/topic";
+
+    /// `clusterup-<deployment>-alerts`: SNS cannot list topics by tag, so discovery goes by this name
+    /// and then checks the tags.
+    pub fn topic_name(deployment: &str) -> String {
+        format!("clusterup-{deployment}-alerts")
+    }
+
+    /// `alerts/subscription/<address>`.
+    pub fn subscription(email: &str) -> String {
+        format!("alerts/subscription/{email}")
+    }
+
+    /// `alerts/alarm/<what>`, e.g. `alerts/alarm/database-cpu`.
+    pub fn alarm(what: &str) -> String {
+        format!("alerts/alarm/{what}")
+    }
+
+    /// What every alarm name of the deployment starts with: DescribeAlarms lists by name prefix only.
+    pub fn alarm_prefix(deployment: &str) -> String {
+        format!("clusterup-{deployment}-")
+    }
+
+    /// `clusterup-<deployment>-<what>`.
+    pub fn alarm_name(deployment: &str, what: &str) -> String {
+        format!("{}{what}", alarm_prefix(deployment))
+    }
+}
+
 /// The address of `name` if it is one of this deployment's buckets in `region`, for any account: the
 /// Spark bucket or the load balancer's log bucket. S3 cannot filter buckets by tag, so discovery goes by
 /// name first.

@@ -162,6 +162,18 @@ pub fn render_status(report: &Report, style: Style) -> String {
         let steps: Vec<String> = spark.steps.iter().map(|s| format!("{} {} {}", s.id, s.state, s.name)).collect();
         detail(&mut out, "steps", &if steps.is_empty() { "none pending or running".into() } else { steps.join(", ") });
     }
+    if let Some(alarms) = &tiers.alarms {
+        let firing = alarms.alarms.iter().filter(|a| a.firing()).count();
+        head(&mut out, style, "alarms", &alarms.judged, &format!("{} alarms, {firing} in ALARM", alarms.alarms.len()));
+        // Those in ALARM, with why and since when; the others only by count (the plan lists them).
+        for alarm in alarms.alarms.iter().filter(|a| a.firing()) {
+            let since = alarm.since.as_deref().map(|s| format!(" since {s}")).unwrap_or_else(String::new);
+            detail(&mut out, "ALARM", &format!("{} ({}){since}", alarm.name, alarm.metric));
+            if let Some(reason) = &alarm.reason {
+                detail(&mut out, "", reason);
+            }
+        }
+    }
     if let Some(cost) = &report.cost {
         out.push_str(&render_cost(cost, None, style));
     }

@@ -13,6 +13,7 @@
 //! (`crate::compose`). Kinds never print; they report long waits through [`Progress`].
 
 pub mod autoscaling;
+pub mod cloudwatch;
 mod discover;
 pub mod ec2;
 pub mod efs;
@@ -25,6 +26,7 @@ pub mod leftovers;
 pub mod rds;
 pub mod registry;
 pub mod s3;
+pub mod sns;
 mod support;
 
 use std::collections::BTreeMap;

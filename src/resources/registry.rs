@@ -2,7 +2,7 @@
 //! kind without an implementation does not compile, and a [`Spec`] has no optional fields, so a kind
 //! cannot be half described. The tests below check what the compiler cannot.
 
-use super::{autoscaling, ec2, efs, elbv2, emr, iam, rds, s3, AnyKind};
+use super::{autoscaling, cloudwatch, ec2, efs, elbv2, emr, iam, rds, s3, sns, AnyKind};
 use crate::model::{Kind, Prop};
 
 /// What clusterup knows about, and does with, resources of `kind`.
@@ -37,6 +37,9 @@ pub fn of(kind: Kind) -> &'static dyn AnyKind {
         Kind::EmrSecurityConfiguration => &emr::security_configuration::EmrSecurityConfiguration,
         Kind::EmrCluster => &emr::cluster::EmrCluster,
         Kind::HiveMetastore => &emr::metastore::HiveMetastore,
+        Kind::SnsTopic => &sns::topic::SnsTopic,
+        Kind::SnsSubscription => &sns::subscription::SnsSubscription,
+        Kind::MetricAlarm => &cloudwatch::alarm::MetricAlarm,
     }
 }
 

@@ -1,7 +1,7 @@
 //! How each tier is judged from what AWS reported, and the verdict for the deployment: pure functions
 //! of the report, so every rule is tested without AWS.
 
-use super::{App, Database, Health, LoadBalancer, Reason, Spark, Storage, Tiers, Verdict};
+use super::{Alarms, App, Database, Health, LoadBalancer, Reason, Spark, Storage, Tiers, Verdict};
 
 /// The load balancer serves when it is active and has healthy targets; every app node in service should
 /// be a healthy target.
@@ -141,6 +141,17 @@ pub(super) fn spark(spark: &mut Spark) {
     }
 }
 
+/// Degraded while any alarm is in ALARM, each named with CloudWatch's reason.
+pub(super) fn alarms(tier: &mut Alarms) {
+    for alarm in tier.alarms.iter().filter(|a| a.firing()) {
+        let reason = match &alarm.reason {
+            Some(why) => format!("{} is in ALARM: {why}", alarm.name),
+            None => format!("{} is in ALARM", alarm.name),
+        };
+        tier.judged.flag(Health::Degraded, reason);
+    }
+}
+
 /// The deployment is down when its serving path (load balancer, app nodes) is down, degraded when any
 /// tier is not healthy (a Spark cluster that is gone does not stop the app from serving), else healthy.
 pub fn verdict(tiers: &Tiers) -> Verdict {
@@ -150,6 +161,7 @@ pub fn verdict(tiers: &Tiers) -> Verdict {
         ("database", tiers.database.as_ref().map(|t| &t.judged), false),
         ("shared storage", tiers.storage.as_ref().map(|t| &t.judged), false),
         ("spark", tiers.spark.as_ref().map(|t| &t.judged), false),
+        ("alarms", tiers.alarms.as_ref().map(|t| &t.judged), false),
     ];
     let mut health = Health::Healthy;
     let mut reasons = Vec::new();

@@ -18,6 +18,7 @@ use crate::cost::Estimate;
 pub use collect::{collect, Expect};
 // What the tiers are made of is read by the kinds' own modules (status reads AWS only through them).
 pub use crate::resources::autoscaling::status::{Activity, Group, Instance, Refresh};
+pub use crate::resources::cloudwatch::status::Alarm;
 pub use crate::resources::efs::status::MountTarget;
 pub use crate::resources::elbv2::status::{Listener, Target};
 pub use crate::resources::emr::cluster_status::{NodeGroup, Step};
@@ -83,6 +84,9 @@ pub struct Tiers {
     pub database: Option<Database>,
     pub storage: Option<Storage>,
     pub spark: Option<Spark>,
+    /// The deployment's CloudWatch alarms (`alerts:`); none when it has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alarms: Option<Alarms>,
 }
 
 /// A tier's judgement.
@@ -202,6 +206,15 @@ impl Spark {
     pub fn reason_shown(&self) -> String {
         self.state_reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
     }
+}
+
+/// The deployment's alarms: degraded while any is in ALARM.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alarms {
+    #[serde(flatten)]
+    pub judged: Judged,
+    /// Every alarm, in name order.
+    pub alarms: Vec<Alarm>,
 }
 
 pub use judge::verdict;

@@ -92,7 +92,31 @@ fn full_report() -> Report {
             }],
             steps: vec![Step { id: "s-1".into(), name: "clusterup: job.py".into(), state: "RUNNING".into() }],
         }),
+        alarms: Some(Alarms {
+            judged: Judged::healthy(),
+            alarms: vec![
+                Alarm {
+                    name: "clusterup-web-alb-5xx".into(),
+                    state: "ALARM".into(),
+                    metric: "HTTPCode_ELB_5XX_Count".into(),
+                    reason: Some("Threshold Crossed: 1 datapoint [12.0] was greater than or equal to 10.0".into()),
+                    since: Some("2026-11-30T11:55:00Z".into()),
+                    description: Some("The load balancer itself answered 5xx".into()),
+                },
+                Alarm {
+                    name: "clusterup-web-database-cpu".into(),
+                    state: "OK".into(),
+                    metric: "CPUUtilization".into(),
+                    reason: None,
+                    since: None,
+                    description: None,
+                },
+            ],
+        }),
     };
+    if let Some(alarms) = tiers.alarms.as_mut() {
+        judge::alarms(alarms);
+    }
     if let Some(lb) = tiers.load_balancer.as_mut() {
         judge::load_balancer(lb, &["i-1".into()]);
     }
@@ -165,4 +189,16 @@ fn a_canary_rollout_in_progress_is_shown_beside_the_instance_refreshes() {
     let doc = serde_json::to_value(&none).expect("serialises");
     assert!(doc["tiers"]["app"].get("canary").is_none(), "absent without a rollout: {doc:#}");
     assert!(schema().is_valid(&doc));
+}
+
+#[test]
+fn an_alarm_in_alarm_degrades_the_deployment_naming_it_and_the_others_do_not() {
+    let report = full_report();
+    let alarms = report.tiers.alarms.as_ref().expect("alarms");
+    assert_eq!(alarms.judged.health, Health::Degraded);
+    assert_eq!(alarms.judged.reasons.len(), 1, "{:?}", alarms.judged.reasons);
+    assert!(alarms.judged.reasons[0].starts_with("clusterup-web-alb-5xx is in ALARM: Threshold Crossed"));
+    let verdict = verdict(&report.tiers);
+    assert!(verdict.reasons.iter().any(|r| r.tier == "alarms" && r.reason.contains("clusterup-web-alb-5xx")));
+    assert!(!verdict.line.contains("database-cpu"), "{}", verdict.line);
 }

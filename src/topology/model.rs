@@ -25,6 +25,8 @@ pub struct Topology {
     pub shared_storage: Option<SharedStorage>,
     pub spark: Option<Spark>,
     pub iam: Iam,
+    /// CloudWatch alarms and who they notify; none without `alerts:`.
+    pub alerts: Option<Alerts>,
     /// The topology file this came from (for messages and for resolving relative paths).
     pub source: PathBuf,
     /// Where each field is in that file, for findings made after loading ([`Topology::diagnostic`]).
@@ -360,4 +362,34 @@ pub enum Metastore {
     SharedDatabase,
     /// EMR's local metastore on the master node.
     Local,
+}
+
+/// Who is told when an alarm goes off, and the alarms' thresholds (`alerts:`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alerts {
+    pub topic: AlertTopic,
+    pub thresholds: Thresholds,
+}
+
+/// The SNS topic the alarms notify.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlertTopic {
+    /// A topic of the deployment's, with these addresses subscribed (at least one).
+    Own { email: Vec<String> },
+    /// The user's existing topic, by ARN: never changed or deleted.
+    Existing(String),
+}
+
+/// What each alarm goes off at (see `sections/alerts.rs` for the defaults).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Thresholds {
+    pub load_balancer_5xx: u32,
+    pub unhealthy_hosts: u32,
+    pub response_time_p99: Duration,
+    pub database_cpu_percent: u8,
+    pub database_free_storage_percent: u8,
+    pub database_connections_percent: u8,
+    pub efs_io_limit_percent: u8,
+    pub spark_unhealthy_nodes: u32,
+    pub spark_apps_pending: u32,
 }

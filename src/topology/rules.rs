@@ -375,6 +375,67 @@ pub fn s3_zip_url(text: &str) -> Result<(), String> {
 }
 
 /// ALB success codes: `200`, `200-399` or a comma-separated list of those, each 200..=499.
+/// An email address as SNS takes it for an email subscription: one `@`, a local part of 1-64 visible
+/// characters, a domain of dot-separated labels (letters, digits, `-`), 254 characters in all (RFC 5321's
+/// limits). Anything more exotic is rarer than a typo.
+pub fn email_address(text: &str) -> Result<(), String> {
+    let bad = |why: &str| format!("`{text}` is not an email address: {why}; expected e.g. ops@example.com");
+    if text.len() > 254 {
+        return Err(bad("longer than 254 characters"));
+    }
+    let Some((local, domain)) = text.split_once('@') else { return Err(bad("no @")) };
+    if domain.contains('@') {
+        return Err(bad("more than one @"));
+    }
+    if local.is_empty() || local.len() > 64 || !local.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(bad("the part before @ must be 1-64 visible characters"));
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if labels.len() < 2 || !labels.iter().all(label_ok) {
+        return Err(bad("the domain must be dot-separated labels of letters, digits and -"));
+    }
+    Ok(())
+}
+
+/// An SNS topic ARN, `arn:<partition>:sns:<region>:<account>:<name>`; returns the region. Topic names
+/// are 1-256 letters, digits, `_` and `-` (SNS API, CreateTopic); FIFO topics (`.fifo`) are refused:
+/// CloudWatch alarm actions notify standard topics only.
+pub fn sns_topic_arn(text: &str) -> Result<&str, String> {
+    let bad = || format!("`{text}` is not an SNS topic ARN; expected arn:aws:sns:<region>:<account>:<topic name>");
+    let parts: Vec<&str> = text.splitn(6, ':').collect();
+    let [arn, partition, service, region, account, name] = parts[..] else {
+        return Err(bad());
+    };
+    let partition_ok = partition.strip_prefix("aws").is_some_and(|rest| {
+        rest.is_empty() || (rest.starts_with('-') && rest[1..].bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
+    });
+    if name.ends_with(".fifo") {
+        return Err(format!("`{text}` is a FIFO topic; CloudWatch alarms notify standard SNS topics only"));
+    }
+    let name_ok = !name.is_empty()
+        && name.len() <= 256
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if arn == "arn"
+        && partition_ok
+        && service == "sns"
+        && is_region(region)
+        && account.len() == 12
+        && is_digits(account)
+        && name_ok
+    {
+        Ok(region)
+    } else {
+        Err(bad())
+    }
+}
+
 pub fn http_matcher(text: &str) -> Result<(), String> {
     let code = |s: &str| -> Option<u16> { s.parse::<u16>().ok().filter(|c| is_digits(s) && (200..=499).contains(c)) };
     let ok = !text.is_empty()

@@ -8,6 +8,7 @@
 //! function applies the rules that involve more than one value; every problem names the field it is
 //! about and the node to point at, which `locate.rs` turns into a line and column.
 
+pub mod alerts;
 pub mod app;
 pub mod database;
 pub mod iam;
@@ -24,6 +25,7 @@ use serde::de::value::{MapAccessDeserializer, MapDeserializer};
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
+use self::alerts::{alerts, RawAlerts};
 use self::app::RawApp;
 use self::database::{database, RawDatabase};
 use self::iam::{iam, RawIam};
@@ -92,6 +94,9 @@ pub struct RawTopology {
     #[serde(default, deserialize_with = "null_as_default")]
     #[schemars(with = "Option<RawIam>")]
     pub iam: RawIam,
+    /// CloudWatch alarms on every tier the topology has, and who they notify (an SNS topic, by email).
+    #[serde(default, deserialize_with = "null_is_default")]
+    pub alerts: Option<RawAlerts>,
 }
 
 /// For `app` and `node_groups`, of which the file has one: absent -> `None` (through `#[serde(default)]`),
@@ -194,6 +199,7 @@ pub fn validate(
             .filter_map(|(section, present)| present.then_some(section))
             .collect();
     network::outbound_needed(&network, &needs_outbound)?;
+    let alerts = raw.alerts.map(|a| alerts(a, &region)).transpose()?;
 
     let topology = Topology {
         name: raw.name.0,
@@ -207,6 +213,7 @@ pub fn validate(
         shared_storage,
         spark,
         iam: iam(raw.iam),
+        alerts,
         source: source.to_owned(),
         spans,
     };

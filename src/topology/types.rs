@@ -262,6 +262,20 @@ checked_text!(
     rules::db_parameter_name,
     TextSchema::pattern("^[A-Za-z0-9_.-]{1,255}$")
 );
+checked_text!(
+    /// An address that SNS sends the alarms to (an email subscription).
+    EmailAddress,
+    "an email address such as ops@example.com",
+    rules::email_address,
+    TextSchema::pattern(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+);
+checked_text!(
+    /// Format only; `sections/alerts.rs` checks that the topic is in the deployment's region.
+    SnsTopicArn,
+    "an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:ops",
+    |s| rules::sns_topic_arn(s).map(|_| ()),
+    TextSchema::pattern(r"^arn:aws[-a-z]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$")
+);
 checked_text!(DbParameterValue, "a DB parameter value such as \"500\"", |_| Ok(()), TextSchema::ANY_SCALAR);
 checked_text!(
     /// Resolved against the topology file's directory by `sections/app.rs`.
@@ -510,6 +524,14 @@ bounded!(InstanceCount: u32 = 0..=1000, "an instance count");
 bounded!(CapacityUnits: u32 = 1..=10_000, "a number of instances");
 bounded!(Percent: u8 = 0..=100, "a percentage");
 bounded!(
+    /// An alarm's count threshold: at least one, since a threshold of 0 would alarm on nothing.
+    AlarmCount: u32 = 1..=1_000_000, "a count"
+);
+bounded!(
+    /// An alarm's percentage threshold.
+    AlarmPercent: u8 = 1..=100, "a percentage from 1 to 100"
+);
+bounded!(
     /// A share of the default route: a weighted forward takes 0 to 999, but shares are read as percentages.
     RouteWeight: u8 = 1..=100, "a route weight"
 );
@@ -635,6 +657,7 @@ pub type StickinessDuration = BoundedDuration<1, 604_800>;
 pub type HealthInterval = BoundedDuration<5, 300>;
 pub type HealthTimeout = BoundedDuration<2, 120>;
 pub type IdleTimeout = BoundedDuration<1, 4000>;
+pub type ResponseTime = BoundedDuration<1, 600>;
 
 /// EFS lifecycle transition: one of the day counts EFS accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -176,6 +176,8 @@ pub struct Clients {
     pub emr: aws_sdk_emr::Client,
     pub s3: aws_sdk_s3::Client,
     pub ssm: aws_sdk_ssm::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
 }
 
 pub async fn clients() -> Clients {
@@ -199,6 +201,8 @@ pub async fn clients() -> Clients {
         emr: aws_sdk_emr::Client::new(&config),
         s3: aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build()),
         ssm: aws_sdk_ssm::Client::new(&config),
+        sns: aws_sdk_sns::Client::new(&config),
+        cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
     }
 }
 

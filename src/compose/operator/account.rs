@@ -46,6 +46,8 @@ pub const ACCOUNT_WIDE_READS: &[&str] = &[
     "elasticfilesystem:DescribeFileSystems",
     "elasticmapreduce:ListClusters",
     "s3:ListAllMyBuckets",
+    // The alarm topic is found by listing the account's topics (SNS has no tag or name filter).
+    "sns:ListTopics",
     // destroy's leftover check across services.
     "tag:GetResources",
     // The canary gate, and status.

@@ -76,6 +76,8 @@ pub fn statements(scope: &Scope) -> Vec<Value> {
                 "autoscaling:DeletePolicy",
                 "autoscaling:DeleteTags",
                 "autoscaling:DetachLoadBalancerTargetGroups",
+                // The group metrics the at-max-capacity alarm reads (`alerts:`).
+                "autoscaling:EnableMetricsCollection",
                 "autoscaling:PutScalingPolicy",
                 "autoscaling:StartInstanceRefresh",
                 "autoscaling:UpdateAutoScalingGroup",

@@ -16,6 +16,7 @@
 //! the action it needs: add it to the statement of its service here (docs/real-aws.md says how).
 
 mod account;
+mod alerts;
 mod app;
 mod data;
 mod iam;
@@ -89,6 +90,7 @@ pub fn operator_policy(topology: &Topology, account: &str, partition: &str) -> V
     statements.extend(iam::statements(&scope));
     statements.extend(data::statements(&scope));
     statements.extend(spark::statements(&scope));
+    statements.extend(alerts::statements(&scope));
     json!({"Version": "2012-10-17", "Statement": statements})
 }
 

@@ -34,6 +34,7 @@ const SPEC: Spec =
             &MIN_HEALTHY,
             &MAX_HEALTHY,
             &WARMUP,
+            &GROUP_METRICS,
             &TAGS,
         ])
         .deleted_after(&[Kind::ScalingPolicy])
@@ -162,6 +163,9 @@ impl ResourceKind for AutoScalingGroup {
                 other?;
             }
         }
+        if want.value(&GROUP_METRICS).is_some() {
+            enable_metrics(ctx, name, want).await?;
+        }
         wait_for_capacity(ctx, want, progress).await?;
         Ok(Actual::made(want, name))
     }
@@ -196,6 +200,10 @@ impl ResourceKind for AutoScalingGroup {
             let nodes = have.props.get(DESIRED.name).and_then(Value::as_int).and_then(|n| i32::try_from(n).ok());
             let target = refresh::Target { group: &have.id, template: want.text(&LAUNCH_TEMPLATE)?, version, nodes };
             refresh::roll_to(ctx, target, resource, progress).await?;
+        }
+
+        if want.value(&GROUP_METRICS).is_some() && want.differs_from(have, &GROUP_METRICS) {
+            enable_metrics(ctx, &have.id, want).await?;
         }
 
         let had_tgs = have.strings(&TARGET_GROUPS);
@@ -328,6 +336,10 @@ fn from_aws(ctx: &Ctx, group: &Group) -> Result<Option<Actual>, AwsError> {
         actual
             .prop(&SUBNETS, Value::List(subnets))
             .prop(&TARGET_GROUPS, Value::List(group.target_group_arns().iter().map(Value::str).collect()))
+            .prop(
+                &GROUP_METRICS,
+                Value::List(group.enabled_metrics().iter().filter_map(|m| m.metric()).map(Value::str).collect()),
+            )
             .prop(&TAGS, tags::to_value(&tags))
             .attr("in_service", in_service.to_string())
             .attr(NODES, group.instances().len().to_string())
@@ -447,6 +459,20 @@ async fn describe(ctx: &Ctx, name: &str, resource: &str) -> Result<Option<Group>
 
 /// Auto Scaling reports a group that is being deleted with this status.
 const DELETING: &str = "Delete in progress";
+
+/// Have Auto Scaling send the group metrics `want` names to CloudWatch, every minute.
+async fn enable_metrics(ctx: &Ctx, group: &str, want: &Desired) -> Result<(), Error> {
+    ctx.aws
+        .autoscaling
+        .enable_metrics_collection()
+        .auto_scaling_group_name(group)
+        .granularity("1Minute")
+        .set_metrics(Some(want.strings(&GROUP_METRICS)?))
+        .send()
+        .await
+        .call("EnableMetricsCollection", want.address.as_str())?;
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,7 @@
 //! The Auto Scaling group's properties, apart from its calls so that its price (`cost`) reads them without
 //! the group's module reading `cost` back in a circle.
 
-use crate::model::Prop;
+use crate::model::{Compare, Prop};
 
 /// The launch template's id.
 pub const LAUNCH_TEMPLATE: Prop = Prop::new("launch_template");
@@ -27,3 +27,6 @@ pub const HEALTH_CHECK: Prop = Prop::new("health_check");
 /// for the node's first boot, which the composition works out with the user data's mount deadline
 /// (`compose::boot`).
 pub const HEALTH_CHECK_GRACE: Prop = Prop::new("health_check_grace_seconds");
+/// The group metrics Auto Scaling sends to CloudWatch (EnableMetricsCollection, at one minute, free of
+/// charge): the alarms' `GroupInServiceInstances`. Others enabled by hand are left alone.
+pub const GROUP_METRICS: Prop = Prop::new("group_metrics").compared(Compare::ContainsAll);

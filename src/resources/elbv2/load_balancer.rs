@@ -78,6 +78,7 @@ impl ResourceKind for LoadBalancer {
                     .prop_if_set(&ATTRIBUTES, attributes.map(Value::Map))
                     .prop(&TAGS, tags::to_value(&tags))
                     .attr("dns_name", lb.dns_name().required(DESCRIBE, "DNSName", arn)?)
+                    .attr(super::METRIC_DIMENSION, super::metric_dimension(arn))
                     .attr("state", lb.state().and_then(|s| s.code()).map(|c| c.as_str()).unwrap_or("unknown")),
             );
         }
@@ -103,7 +104,11 @@ impl ResourceKind for LoadBalancer {
         let dns = lb.and_then(|lb| lb.dns_name()).required("CreateLoadBalancer", "DNSName", resource)?.to_owned();
         set_attributes(ctx, &arn, want).await?;
         wait_active(ctx, &arn, resource, progress).await?;
-        Ok(Actual::made(want, arn).attr("dns_name", dns).attr("state", "active"))
+        let dimension = super::metric_dimension(&arn).to_owned();
+        Ok(Actual::made(want, arn)
+            .attr("dns_name", dns)
+            .attr(super::METRIC_DIMENSION, dimension)
+            .attr("state", "active"))
     }
 
     async fn update(ctx: &Ctx, have: &Actual, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {

@@ -58,3 +58,35 @@ async fn sync_tags(ctx: &Ctx, have: &Actual, want: &Desired) -> Result<(), Error
     };
     support::sync_tags(have, want, set, remove).await
 }
+
+/// The attribute of a load balancer or target group that holds the value CloudWatch names it by in a
+/// metric's dimension (the alarms' `LoadBalancer` and `TargetGroup` dimensions).
+pub const METRIC_DIMENSION: &str = "metric_dimension";
+
+/// What CloudWatch names a load balancer or target group by: its ARN's resource part without the
+/// resource type, `app/<name>/<id>` or `targetgroup/<name>/<id>`
+/// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html>).
+pub fn metric_dimension(arn: &str) -> &str {
+    if let Some((_, rest)) = arn.split_once(":loadbalancer/") {
+        rest
+    } else if let Some((_, rest)) = arn.split_once(":targetgroup/") {
+        // The target group's dimension keeps its type: `targetgroup/<name>/<id>`.
+        &arn[arn.len() - rest.len() - "targetgroup/".len()..]
+    } else {
+        arn
+    }
+}
+
+#[cfg(test)]
+mod metric_dimension_tests {
+    use super::metric_dimension;
+
+    #[test]
+    fn cloudwatch_names_load_balancers_and_target_groups_by_the_end_of_their_arns() {
+        let lb = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/shop-alb/50dc6c495c0c9188";
+        assert_eq!(metric_dimension(lb), "app/shop-alb/50dc6c495c0c9188");
+        let tg = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-app/73e2d6bc24d8a067";
+        assert_eq!(metric_dimension(tg), "targetgroup/shop-app/73e2d6bc24d8a067");
+        assert_eq!(metric_dimension("not-an-arn"), "not-an-arn");
+    }
+}

@@ -101,7 +101,8 @@ impl ResourceKind for TargetGroup {
                     .prop(&PROTOCOL, Value::str(group.protocol().required(DESCRIBE, "Protocol", arn)?.as_str()))
                     .prop(&HEALTH_CHECK, HealthCheck::reported(&group, arn)?.to_value())
                     .prop_if_set(&ATTRIBUTES, attributes.map(Value::Map))
-                    .prop(&TAGS, tags::to_value(&tags)),
+                    .prop(&TAGS, tags::to_value(&tags))
+                    .attr(super::METRIC_DIMENSION, super::metric_dimension(arn)),
             );
         }
         Ok(out)
@@ -131,7 +132,8 @@ impl ResourceKind for TargetGroup {
         let arn =
             returned_id(out.target_groups().first().and_then(|g| g.target_group_arn()), resource, "CreateTargetGroup")?;
         set_attributes(ctx, &arn, want).await?;
-        Ok(Actual::made(want, arn))
+        let dimension = super::metric_dimension(&arn).to_owned();
+        Ok(Actual::made(want, arn).attr(super::METRIC_DIMENSION, dimension))
     }
 
     async fn update(ctx: &Ctx, have: &Actual, want: &Desired, _progress: &dyn Progress) -> Result<Actual, Error> {

@@ -10,7 +10,7 @@ mod storage;
 
 use std::time::SystemTime;
 
-use super::{judge, Health, Judged, Report, Tiers};
+use super::{judge, Alarms, Health, Judged, Report, Tiers};
 use crate::aws::clock::utc_rfc3339;
 use crate::aws::AwsError;
 use crate::model::{Actual, Kind};
@@ -68,7 +68,14 @@ pub async fn collect(ctx: &Ctx, expect: Expect) -> Result<(Report, Vec<Actual>),
     };
     let wants_spark = expect.spark || of(Kind::EmrCluster).next().is_some() || of(Kind::Bucket).next().is_some();
     let spark = if wants_spark { Some(spark::tier(ctx, of(Kind::EmrCluster).next()).await?) } else { None };
-    let tiers = Tiers { load_balancer, app, database, storage, spark };
+    // Read from discovery, which lists every alarm with its state: no call of its own.
+    let alarms = crate::resources::cloudwatch::status::alarms(&resources);
+    let alarms = (!alarms.is_empty()).then(|| {
+        let mut tier = Alarms { judged: Judged::healthy(), alarms };
+        judge::alarms(&mut tier);
+        tier
+    });
+    let tiers = Tiers { load_balancer, app, database, storage, spark, alarms };
     let verdict = judge::verdict(&tiers);
     let report = Report {
         deployment: ctx.deployment.clone(),

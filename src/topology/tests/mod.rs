@@ -1,6 +1,7 @@
 //! Tests of the topology module. Error tests assert the exact line, column and field: where an error
 //! points is as much the contract as what it says.
 
+mod alerts;
 mod app;
 mod basics;
 mod corpus;
