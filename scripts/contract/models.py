@@ -24,6 +24,7 @@ SERVICES = {
     "sts": "sts",
     "ssm": "ssm",
     "tagging": "resourcegroupstaggingapi",
+    "logs": "logs",
 }
 
 _session = botocore.session.get_session()

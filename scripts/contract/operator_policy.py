@@ -50,6 +50,7 @@ PREFIX = {
     "resourcegroupstaggingapi": "tag",
     "cloudwatch": "cloudwatch",
     "pricing": "pricing",
+    "logs": "logs",
 }
 
 # Operations whose IAM action has another name (Service Authorization Reference, Amazon S3: "Actions").
@@ -186,9 +187,10 @@ def allows(patterns, name):
 CLIENTS = {
     "ec2": "ec2", "elb": "elbv2", "autoscaling": "autoscaling", "ssm": "ssm", "iam": "iam", "rds": "rds",
     "efs": "efs", "emr": "emr", "s3": "s3", "sts": "sts", "tagging": "resourcegroupstaggingapi",
-    "cloudwatch": "cloudwatch", "pricing": "pricing",
+    "cloudwatch": "cloudwatch", "pricing": "pricing", "logs": "logs",
     # a client passed by type (`ec2: &aws_sdk_ec2::Client`)
     "elasticloadbalancingv2": "elbv2", "resourcegroupstagging": "resourcegroupstaggingapi",
+    "cloudwatchlogs": "logs",
 }
 
 

@@ -9,6 +9,7 @@ pub enum Service {
     Efs,
     S3,
     Emr,
+    Logs,
 }
 
 impl Service {
@@ -21,6 +22,7 @@ impl Service {
         Service::Efs,
         Service::S3,
         Service::Emr,
+        Service::Logs,
     ];
 
     /// The name its calls are counted under: its SDK crate's name without `aws_sdk_`.
@@ -34,6 +36,7 @@ impl Service {
             Service::Efs => "efs",
             Service::S3 => "s3",
             Service::Emr => "emr",
+            Service::Logs => "cloudwatchlogs",
         }
     }
 }

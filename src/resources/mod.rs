@@ -22,6 +22,7 @@ mod error;
 pub mod facts;
 pub mod iam;
 pub mod leftovers;
+pub mod logs;
 pub mod rds;
 pub mod registry;
 pub mod s3;
@@ -179,6 +180,10 @@ pub struct Spec {
     /// allow losing, as the message that refuses the plan; `None` when it may go. The kind's `delete`
     /// checks the same again, so that no other path loses data by accident.
     pub data_guard: fn(have: &Actual, data: DataPolicy) -> Option<String>,
+    /// Whether destroy keeps `have` under `data` rather than deleting it (a log group without
+    /// `--delete-data`), as the note "Kept:" shows beside it: its size and the command that deletes it;
+    /// `None` when destroy deletes it.
+    pub kept: fn(have: &Actual, data: DataPolicy) -> Option<String>,
 }
 
 impl Spec {
@@ -208,6 +213,7 @@ impl Spec {
             charge: |_, _| None,
             refusal: |_, _| None,
             data_guard: |_, _| None,
+            kept: |_, _| None,
         }
     }
 
@@ -221,6 +227,10 @@ impl Spec {
 
     pub const fn data_guard(self, data_guard: fn(&Actual, DataPolicy) -> Option<String>) -> Spec {
         Spec { data_guard, ..self }
+    }
+
+    pub const fn kept(self, kept: fn(&Actual, DataPolicy) -> Option<String>) -> Spec {
+        Spec { kept, ..self }
     }
 
     pub const fn update_latency(self, update_latency: fn(&Actual, &[String]) -> Option<Latency>) -> Spec {

@@ -176,6 +176,7 @@ pub struct Clients {
     pub emr: aws_sdk_emr::Client,
     pub s3: aws_sdk_s3::Client,
     pub ssm: aws_sdk_ssm::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
 }
 
 pub async fn clients() -> Clients {
@@ -199,6 +200,7 @@ pub async fn clients() -> Clients {
         emr: aws_sdk_emr::Client::new(&config),
         s3: aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build()),
         ssm: aws_sdk_ssm::Client::new(&config),
+        logs: aws_sdk_cloudwatchlogs::Client::new(&config),
     }
 }
 

@@ -19,6 +19,7 @@ mod account;
 mod app;
 mod data;
 mod iam;
+mod logs;
 mod network;
 mod nodes;
 mod spark;
@@ -88,6 +89,7 @@ pub fn operator_policy(topology: &Topology, account: &str, partition: &str) -> V
     statements.extend(nodes::statements(&scope));
     statements.extend(iam::statements(&scope));
     statements.extend(data::statements(&scope));
+    statements.extend(logs::statements(&scope));
     statements.extend(spark::statements(&scope));
     json!({"Version": "2012-10-17", "Statement": statements})
 }
