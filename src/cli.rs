@@ -461,20 +461,6 @@ pub enum SparkCommand {
         #[command(flatten)]
         aws: AwsArgs,
     },
-    /// Print a step's standard error, as EMR copied it to the deployment's bucket
-    ///
-    /// Read from `<log uri><cluster>/steps/<step>/stderr.gz` (the cluster's LogUri, the bucket's logs/
-    /// folder). EMR copies a step's logs there every few minutes while it runs and once it ends.
-    Logs {
-        /// The deployment name, or its topology file
-        #[arg(value_name = "NAME|FILE")]
-        target: String,
-        /// The step's id (`s-...`, as `spark submit` and `spark jobs` show it)
-        #[arg(value_name = "STEP")]
-        step: String,
-        #[command(flatten)]
-        aws: AwsArgs,
-    },
     /// List the recent steps of the deployment's Spark cluster
     Jobs {
         /// The deployment name, or its topology file
@@ -486,6 +472,20 @@ pub enum SparkCommand {
         /// Print them as JSON
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// Print a step's standard error, as EMR copied it to the deployment's bucket
+    ///
+    /// Read from `<log uri><cluster>/steps/<step>/stderr.gz` (the cluster's LogUri, the bucket's logs/
+    /// folder). EMR copies a step's logs there every few minutes while it runs and once it ends.
+    Logs {
+        /// The deployment name, or its topology file
+        #[arg(value_name = "NAME|FILE")]
+        target: String,
+        /// The step's id (`s-...`, as `spark submit` and `spark jobs` show it)
+        #[arg(value_name = "STEP")]
+        step: String,
         #[command(flatten)]
         aws: AwsArgs,
     },
