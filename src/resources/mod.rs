@@ -373,6 +373,12 @@ impl Progress for Quiet {
     fn waiting(&self, _seen: &str, _waited: Duration) {}
 }
 
+/// Whether `resources` make a deployment: anything but what destroy keeps (the log groups outlive it),
+/// so that `status` and `output` of a destroyed deployment say there is none.
+pub fn deployed(resources: &[Actual]) -> bool {
+    resources.iter().any(|r| (of(r.kind).spec().kept)(r, DataPolicy::default()).is_none())
+}
+
 /// The id of the resource at `address`, if it exists.
 pub fn id_of<'a>(resources: &'a [Actual], address: &str) -> Option<&'a str> {
     resources.iter().find(|r| r.address.as_str() == address).map(|r| r.id.as_str())

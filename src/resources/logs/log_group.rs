@@ -245,6 +245,13 @@ mod tests {
     }
 
     #[test]
+    fn kept_log_groups_alone_are_no_deployment() {
+        assert!(!crate::resources::deployed(&[log_group()]));
+        let vpc = Actual::new(Address::new("network/vpc"), Kind::Vpc, "vpc-1");
+        assert!(crate::resources::deployed(&[log_group(), vpc]));
+    }
+
+    #[test]
     fn a_log_group_is_priced_by_usage_with_no_invented_figure() {
         let have = log_group();
         let charge = charge(&Item::from(&have), &[]).expect("a line in the estimate");
