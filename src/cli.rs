@@ -340,6 +340,32 @@ pub enum Command {
         #[command(flatten)]
         aws: AwsArgs,
     },
+    /// Print the app nodes' logs (their app log and system journal) from CloudWatch Logs
+    ///
+    /// Each line is the event's time (UTC), the node it came from (its log stream: the instance id, with
+    /// `/journal` after it for the system journal) and the event. Read from every group's log group
+    /// (`/clusterup/<deployment>/<group>`), or --group's. --follow keeps reading new events (every
+    /// second) until Ctrl-C.
+    #[command(after_help = "Example: clusterup logs smarten-prod --group app --since 1h --filter ERROR")]
+    Logs {
+        /// The deployment name, or its topology file
+        #[arg(value_name = "NAME|FILE")]
+        target: String,
+        /// Only this node group's logs (default: every group's)
+        #[arg(long, value_name = "GROUP")]
+        group: Option<String>,
+        /// How far back to start: a duration such as 30s, 15m, 2h or 7d
+        #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = since)]
+        since: std::time::Duration,
+        /// Keep printing new events until Ctrl-C
+        #[arg(long)]
+        follow: bool,
+        /// Only events that contain this text (as written, case-sensitive)
+        #[arg(long, value_name = "TEXT")]
+        filter: Option<String>,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
     /// Run work on the deployment's Spark cluster
     #[command(subcommand)]
     Spark(SparkCommand),
@@ -449,6 +475,20 @@ pub enum SparkCommand {
         #[command(flatten)]
         aws: AwsArgs,
     },
+    /// Print a step's standard error, as EMR copied it to the deployment's bucket
+    ///
+    /// Read from `<log uri><cluster>/steps/<step>/stderr.gz` (the cluster's LogUri, the bucket's logs/
+    /// folder). EMR copies a step's logs there every few minutes while it runs and once it ends.
+    Logs {
+        /// The deployment name, or its topology file
+        #[arg(value_name = "NAME|FILE")]
+        target: String,
+        /// The step's id (`s-...`, as `spark submit` and `spark jobs` show it)
+        #[arg(value_name = "STEP")]
+        step: String,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -504,6 +544,11 @@ fn parse_account(text: &str) -> Result<String, String> {
     } else {
         Err(format!("`{text}` is not an AWS account id (12 digits)"))
     }
+}
+
+/// `--since`: a duration as the topology writes them (`15m`, `2h`, `7d`).
+fn since(text: &str) -> Result<std::time::Duration, String> {
+    crate::topology::parse_duration(text)
 }
 
 #[cfg(test)]

@@ -27,8 +27,43 @@ DB_IDENTIFIER={{ db_identifier }}
 EFS_ID={{ efs_id }}
 EFS_ACCESS_POINT_ID={{ efs_access_point_id }}
 DATA_DIR={{ mount_path }}
+LOG_GROUP={{ log_group }}
+APP_LOG=/var/log/clusterup/app.log
 ENV
 chmod 0644 "$ROOT/etc/clusterup/app.env"
+
+# Logs: the CloudWatch agent ships the app's log (/var/log/clusterup/app.log: write yours there) and the
+# system journal (through rsyslog's /var/log/messages, which logrotate keeps small) to this group's log
+# group in CloudWatch Logs, one log stream per node named by its instance id (the journal's with
+# `/journal` after it); `clusterup logs` reads them. The node's role may only add streams and events to
+# its own deployment's log groups, which clusterup made before the nodes (encrypted at rest by CloudWatch
+# Logs, kept for `logs.retention`).
+LOG_GROUP="{{ log_group }}"
+install -d -m 0755 "$ROOT/var/log/clusterup"
+if [ -n "$LOG_GROUP" ]; then
+  dnf install -y amazon-cloudwatch-agent rsyslog || yum install -y amazon-cloudwatch-agent rsyslog
+  systemctl enable --now rsyslog.service
+  install -d -m 0755 "$ROOT/opt/aws/amazon-cloudwatch-agent/etc"
+  cat > "$ROOT/opt/aws/amazon-cloudwatch-agent/etc/clusterup.json" <<JSON
+{
+  "logs": {
+    "logs_collected": {
+      "files": {
+        "collect_list": [
+          {"file_path": "/var/log/clusterup/app.log", "log_group_name": "$LOG_GROUP", "log_stream_name": "{instance_id}", "timezone": "UTC"},
+          {"file_path": "/var/log/messages", "log_group_name": "$LOG_GROUP", "log_stream_name": "{instance_id}/journal", "timezone": "UTC"}
+        ]
+      }
+    }
+  }
+}
+JSON
+  chmod 0644 "$ROOT/opt/aws/amazon-cloudwatch-agent/etc/clusterup.json"
+  # The package puts its control script under /opt/aws; `-s` (re)starts the agent with this file.
+  ctl=amazon-cloudwatch-agent-ctl
+  command -v "$ctl" >/dev/null || ctl=/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl
+  "$ctl" -a fetch-config -m ec2 -s -c "file:$ROOT/opt/aws/amazon-cloudwatch-agent/etc/clusterup.json"
+fi
 
 # The shared database. The nodes start beside it (a Multi-AZ database takes 15-20 minutes; the nodes
 # serve through the load balancer long before), so its endpoint is not known yet: they look it up by its
@@ -201,6 +236,9 @@ $requires_mount
 EnvironmentFile=/etc/clusterup/app.env
 ExecStart=/usr/bin/python3 /opt/clusterup-placeholder/server.py
 Restart=always
+# The app's log, which the CloudWatch agent ships (see Logs above).
+StandardOutput=append:/var/log/clusterup/app.log
+StandardError=append:/var/log/clusterup/app.log
 
 [Install]
 WantedBy=multi-user.target

@@ -280,8 +280,49 @@ fn a_node_without_database_or_data_folder_mounts_nothing_and_waits_for_nothing()
     let node = Node::new(&script);
     assert_code(&node.boot(), 0);
     let calls = node.calls();
-    assert!(!calls.contains("mount") && !calls.contains("dnf") && !calls.contains("clusterup-database"), "{calls}");
+    assert!(
+        !calls.contains("mount") && !calls.contains("efs-utils") && !calls.contains("clusterup-database"),
+        "{calls}"
+    );
     let unit = node.read("/etc/systemd/system/clusterup-placeholder.service");
     assert!(!unit.contains("RequiresMountsFor"), "{unit}");
     assert!(node.path("state/active/clusterup-placeholder.service").exists());
+}
+
+#[test]
+fn a_node_ships_its_app_log_and_journal_to_its_groups_log_group_with_the_cloudwatch_agent() {
+    let (topology, script) = rendered("web-tier.yaml");
+    let node = Node::new(&script);
+    assert_code(&node.boot(), 0);
+    let calls = node.calls();
+    assert_called(&calls, "dnf install -y amazon-cloudwatch-agent rsyslog");
+    assert_called(&calls, "systemctl enable --now rsyslog.service");
+    let config = node.on_node("/opt/aws/amazon-cloudwatch-agent/etc/clusterup.json");
+    assert_called(
+        &calls,
+        &format!("amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:{}", config.display()),
+    );
+    // The agent's configuration: the app log and the journal to the group's log group, a stream per node.
+    let text = node.read("/opt/aws/amazon-cloudwatch-agent/etc/clusterup.json");
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("the agent's configuration is JSON");
+    let files = doc["logs"]["logs_collected"]["files"]["collect_list"].as_array().expect("collect_list");
+    let group = format!("/clusterup/{}/app", topology.name);
+    let shipped: Vec<(&str, &str, &str)> = files
+        .iter()
+        .map(|f| {
+            let field = |k: &str| f[k].as_str().unwrap_or_else(|| panic!("{k} in {f}"));
+            (field("file_path"), field("log_group_name"), field("log_stream_name"))
+        })
+        .collect();
+    assert_eq!(
+        shipped,
+        [
+            ("/var/log/clusterup/app.log", group.as_str(), "{instance_id}"),
+            ("/var/log/messages", group.as_str(), "{instance_id}/journal"),
+        ]
+    );
+    // The placeholder app writes its output to the app log the agent reads.
+    let unit = node.read("/etc/systemd/system/clusterup-placeholder.service");
+    assert!(unit.contains("StandardOutput=append:/var/log/clusterup/app.log"), "{unit}");
+    assert!(node.read("/etc/clusterup/app.env").contains(&format!("LOG_GROUP={group}\n")));
 }

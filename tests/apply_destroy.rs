@@ -31,8 +31,9 @@ pub(crate) async fn live_tagged(c: &Clients, name: &str) -> Vec<String> {
         .expect("GetResources");
     let mut live = Vec::new();
     for arn in out.iter().filter_map(|m| m.resource_arn()) {
-        // Final database snapshots are kept on purpose (and checked by the data tier tests).
-        if arn.contains(":snapshot:") {
+        // Final database snapshots are kept on purpose (and checked by the data tier tests), and so are
+        // the log groups without --delete-data (kept, then deleted with it: tests/logs.rs).
+        if arn.contains(":snapshot:") || arn.contains(":log-group:") {
             continue;
         }
         // Terminated instances and deleted NAT gateways stay listed for a while; they are gone.
@@ -191,6 +192,9 @@ fn apply_builds_exactly_the_topology_reapply_changes_nothing_destroy_leaves_noth
     let destroyed = clusterup(&["destroy", "--yes", &topology]);
     assert_code(&destroyed, 0);
     assert!(stderr(&destroyed).contains("Verified: nothing tagged"), "{}", stderr(&destroyed));
+    // The nodes' logs outlive the deployment, named as kept.
+    let kept = format!("Kept: log group /clusterup/{}/app (", ws.name);
+    assert!(stderr(&destroyed).contains(&kept), "{}", stderr(&destroyed));
     assert_eq!(block_on(live_tagged(&c, &ws.name)), Vec::<String>::new());
     let after = block_on(inventory(&c, &ws.name));
     assert_eq!((after.vpcs, after.load_balancers, after.auto_scaling_groups, after.nat_gateways), (0, 0, 0, 0));

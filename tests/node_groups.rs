@@ -195,13 +195,15 @@ fn a_deployment_made_from_app_rewritten_as_node_groups_plans_no_change() {
     assert_code(&plan, 0);
     let planned = stdout(&plan);
     let changes: Vec<&str> = planned.lines().filter(|l| l.trim_start().starts_with(['+', '~', '-'])).collect();
-    // The new group's resources, and the two groups' nodes allowed to reach each other's port: rules of
-    // the app security group changed in place (no node is replaced).
+    // The new group's resources (its log group among them), and the two groups' nodes allowed to reach
+    // each other's port: rules of the app security group changed in place (no node is replaced).
     let security = ["~ network/security-group/app ", "~ network/security-group-egress/app "];
+    let batch = |l: &str| l.contains("groups/batch/") || l.trim_start().starts_with("+ logs/batch ");
     assert!(
-        changes.iter().all(|l| l.contains("groups/batch/") || security.iter().any(|s| l.trim_start().starts_with(s.trim_start()))),
+        changes.iter().all(|l| batch(l) || security.iter().any(|s| l.trim_start().starts_with(s.trim_start()))),
         "{planned}"
     );
+    assert!(changes.iter().any(|l| l.trim_start().starts_with("+ logs/batch (log group)")), "{planned}");
     assert!(changes.iter().filter(|l| l.contains("groups/batch/")).count() >= 2, "{planned}");
     assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &ws.name, "--region", "us-east-1"]), 0);
 }

@@ -90,6 +90,26 @@ fn spark_submit_adds_a_cluster_mode_step_and_status_names_a_terminated_cluster()
     });
     assert_eq!(copied, std::fs::read(&job).expect("job"));
 
+    // The step's stderr: none yet (the emulator never runs it), then as EMR writes it, gzipped, under the
+    // cluster's log URI.
+    let out = clusterup(&["spark", "logs", &name, &step_id]);
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains(&format!("step {step_id} has no stderr at {logs}stderr.gz yet")), "{}", stderr(&out));
+    let (log_bucket, log_folder) = logs.trim_start_matches("s3://").split_once('/').expect("s3 url");
+    let stderr_text =
+        "26/12/06 23:40:01 INFO SparkContext: Running Spark version 3.5.2\nTraceback: ValueError: bad month\n";
+    let gz = {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(stderr_text.as_bytes()).expect("gzip");
+        encoder.finish().expect("gzip")
+    };
+    block_on(c.s3.put_object().bucket(log_bucket).key(format!("{log_folder}stderr.gz")).body(gz.into()).send())
+        .expect("put stderr.gz");
+    let out = clusterup(&["spark", "logs", &topology, &step_id]);
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out), stderr_text);
+
     // Waiting: the emulator never ends a step, so the wait gives up, naming the step and what it saw.
     let out = clusterup(&[
         "spark",

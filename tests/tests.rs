@@ -17,6 +17,7 @@ mod iam;
 mod install;
 mod invalid_topologies;
 mod listener_rules;
+mod logs;
 mod node_access;
 mod node_groups;
 mod node_type_change;

@@ -88,6 +88,7 @@ ARN_MEMBERS = {
     "DocumentName": ["DocumentName"],
     "TopicName": ["Name"],
     "AlarmName": ["AlarmName", "AlarmNames"],
+    "LogGroupName": ["logGroupName"],
 }
 
 # The resource types each create makes: no tag yet (aws:ResourceTag absent), authorised with the tags it
@@ -114,6 +115,7 @@ NEW = {
     "iam:CreateInstanceProfile": ["instance-profile"],
     "s3:CreateBucket": ["bucket"],
     "sns:CreateTopic": ["topic"],
+    "logs:CreateLogGroup": ["log-group"],
 }
 
 # Resources a change names through another member (an association id, a mount target id): the type is
@@ -315,7 +317,8 @@ def request_tags(params):
     for spec in (params.get("TagSpecifications") or params.get("TagSpecification") or []):
         for tag in spec.get("Tags", []):
             tags[tag.get("Key")] = tag.get("Value", "")
-    tagging = params.get("Tags") or params.get("Tagging")
+    # CloudWatch Logs writes its members in lower camel case: `tags`, a map.
+    tagging = params.get("Tags") or params.get("Tagging") or params.get("tags")
     if isinstance(tagging, dict) and "TagSet" in tagging:
         tagging = tagging["TagSet"]
     if isinstance(tagging, dict):
@@ -522,6 +525,10 @@ def side_checks(service, operation, params, env, state, tags):
         kind = "file-system" if operation == "CreateFileSystem" else "access-point"
         rows = [(kind, env_arn(env, "elasticfilesystem", f"{kind}/new-or-unnamed"), True)]
         out.append(("elasticfilesystem:TagResource", {}, {"elasticfilesystem:CreateAction": operation}, rows, None))
+    if service == "logs" and operation == "CreateLogGroup" and has_tags:
+        # CreateLogGroup's own documentation: tags on create need logs:TagResource (or TagLogGroup) too.
+        rows = [("log-group", env_arn(env, "logs", f"log-group:{params.get('logGroupName')}"), True)]
+        out.append(("logs:TagResource", {}, None, rows, None))
     if service == "efs" and operation == "CreateMountTarget":
         # Amazon EFS User Guide: the mount target's network interface is made with the caller's permissions.
         rows = [("network-interface", env_arn(env, "ec2", "network-interface/new-or-unnamed"), True),

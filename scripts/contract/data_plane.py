@@ -68,6 +68,7 @@ class Deployment:
         self.metastore = False
         self.disk_key = None
         self.certificates = None
+        self.log_groups = []
 
     def arn(self, service, resource):
         return f"arn:{self.partition}:{service}:{self.region}:{self.account}:{resource}"
@@ -115,6 +116,8 @@ def read(requests, deployment):
             deployment.bucket = params["Bucket"]
         elif service == "s3" and name == "PutObject":
             deployment.keys.append(params["Key"])
+        elif service == "logs" and name == "CreateLogGroup":
+            deployment.log_groups.append(params["logGroupName"])
         elif service == "emr" and name == "ModifyInstanceGroups" and "hive-site" in text:
             deployment.metastore = True
         elif service == "emr" and name == "CreateSecurityConfiguration":
@@ -171,6 +174,22 @@ def accesses(own, other):
         if (suffix == "app" and own.role_policies) or own.role_policy(suffix):
             for action, resource in agent:
                 own_only(f"{who} register with Systems Manager and take its commands and sessions", suffix, action, resource)
+
+    # The CloudWatch agent on a node: a stream per node in its group's log group, and its events. The
+    # neighbour's log group is the same group of the other deployment (`/clusterup/<name>/<group>`).
+    for group in own.log_groups[:1]:
+        leaf = group.rsplit("/", 1)[-1]
+        log_group = lambda d: d.arn("logs", f"log-group:/clusterup/{d.name}/{leaf}")
+        stream = lambda d: d.arn("logs", f"log-group:/clusterup/{d.name}/{leaf}:log-stream:i-0a1b2c3d")
+        both("app nodes create their log stream", "app", "logs:CreateLogStream", stream, lambda d: {})
+        both("app nodes ship their log events", "app", "logs:PutLogEvents", stream, lambda d: {})
+        # Only what the agent needs: the group itself is clusterup's to make, keep and delete.
+        principal = own.role("app")
+        for action in ("logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy"):
+            request = policy_eval.Request(action, log_group(own), {"aws:PrincipalArn": principal, **TRANSPORT}, principal)
+            out.append(Access(f"app nodes {action.split(':')[1]} their own log group", principal, own.role_policy("app"), request, [], False))
+    if own.role_policies and not own.log_groups:
+        out.append(Access("app nodes ship their logs: no log group was created in the recording", None, [], None))
 
     secret = lambda d: d.arn("secretsmanager", "secret:rds!db-0a1b2c3d-aaaa-bbbb-cccc-0123456789ab-AbCdEf")
     secret_tag = lambda d: {"aws:ResourceTag/aws:rds:primaryDBInstanceArn": d.arn("rds", f"db:{d.database}")}

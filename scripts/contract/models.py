@@ -25,6 +25,7 @@ SERVICES = {
     "ssm": "ssm",
     "tagging": "resourcegroupstaggingapi",
     "sns": "sns",
+    "logs": "logs",
 }
 
 _session = botocore.session.get_session()

@@ -51,6 +51,7 @@ PREFIX = {
     "cloudwatch": "cloudwatch",
     "pricing": "pricing",
     "sns": "sns",
+    "logs": "logs",
 }
 
 # Operations whose IAM action has another name (Service Authorization Reference, Amazon S3: "Actions").
@@ -191,9 +192,10 @@ def allows(patterns, name):
 CLIENTS = {
     "ec2": "ec2", "elb": "elbv2", "autoscaling": "autoscaling", "ssm": "ssm", "iam": "iam", "rds": "rds",
     "efs": "efs", "emr": "emr", "s3": "s3", "sts": "sts", "tagging": "resourcegroupstaggingapi",
-    "cloudwatch": "cloudwatch", "pricing": "pricing", "sns": "sns",
+    "cloudwatch": "cloudwatch", "pricing": "pricing", "sns": "sns", "logs": "logs",
     # a client passed by type (`ec2: &aws_sdk_ec2::Client`)
     "elasticloadbalancingv2": "elbv2", "resourcegroupstagging": "resourcegroupstaggingapi",
+    "cloudwatchlogs": "logs",
 }
 
 

@@ -41,6 +41,8 @@ pub struct Aws {
     /// Metrics: the database's free storage for `status`, a canary rollout's 5xx gate (the load
     /// balancer's per-target-group counts), and the deployment's alarms.
     pub cloudwatch: aws_sdk_cloudwatch::Client,
+    /// CloudWatch Logs: the node groups' log groups, and the events `clusterup logs` reads from them.
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     /// The Price List API for `--pricing-api`: served from us-east-1 whatever the deployment's region.
     pub pricing: aws_sdk_pricing::Client,
     /// Every HTTP request the clients have sent, per service.
@@ -126,6 +128,7 @@ impl Aws {
             tagging: client!(aws_sdk_resourcegroupstagging, config, http, calls, kill, default),
             backup: client!(aws_sdk_backup, config, http, calls, kill, default),
             cloudwatch: client!(aws_sdk_cloudwatch, config, http, calls, kill, default),
+            logs: client!(aws_sdk_cloudwatchlogs, config, http, calls, kill, default),
             pricing: client!(
                 aws_sdk_pricing,
                 aws_sdk_pricing::config::Builder::from(config).region(Region::new("us-east-1")),

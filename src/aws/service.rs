@@ -11,6 +11,7 @@ pub enum Service {
     Emr,
     Sns,
     CloudWatch,
+    Logs,
 }
 
 impl Service {
@@ -25,6 +26,7 @@ impl Service {
         Service::Emr,
         Service::Sns,
         Service::CloudWatch,
+        Service::Logs,
     ];
 
     /// The name its calls are counted under: its SDK crate's name without `aws_sdk_`.
@@ -40,6 +42,7 @@ impl Service {
             Service::Emr => "emr",
             Service::Sns => "sns",
             Service::CloudWatch => "cloudwatch",
+            Service::Logs => "cloudwatchlogs",
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::engine::{execute, StopSignal};
 use crate::output::{render_time_summary, Printer, ProgressView};
 use crate::plan::Plan;
 use crate::resources::leftovers::final_check;
-use crate::resources::{discover_all, Ctx};
+use crate::resources::{discover_all, registry, Ctx};
 
 /// Destroy the deployment `target` names (NAME or FILE).
 pub async fn run(
@@ -42,6 +42,17 @@ pub async fn run(
         let actuals = until_stopped(stop, async { Ok(discover_all(&ctx).await?) }).await;
         warn_skipped_reads(&ctx, printer, "destroy");
         let Some(actuals) = actuals? else { return Ok(interrupted_before_changes(printer, &resume)) };
+        // What destroy keeps (log groups without --delete-data) stays out of the plan; the final check
+        // lists it under "Kept:".
+        let (kept, actuals): (Vec<_>, Vec<_>) =
+            actuals.into_iter().partition(|a| (registry::of(a.kind).spec().kept)(a, ctx.data).is_some());
+        if actuals.is_empty() && !kept.is_empty() {
+            printer.status(&format!(
+                "Nothing to destroy in {}: what is left of deployment {} is kept without --delete-data.",
+                ctx.aws.region, ctx.deployment
+            ));
+            return verify_nothing_left(&ctx, stop, &resume, printer).await;
+        }
         if actuals.is_empty() {
             printer.status(&format!(
                 "Nothing to destroy: no resource is tagged clusterup:deployment={} in {} ({hint}).",

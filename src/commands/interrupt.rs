@@ -2,10 +2,10 @@
 //!
 //! - a command that is not long-running (validate, plan, output, ...) ends at once, exit 130, as
 //!   without a handler;
-//! - a long-running one (apply, destroy, rollout, `status --watch`, `spark submit`, `exec`) says so with
-//!   [`Interrupt::graceful`]: the first Ctrl-C stops it within a second, wherever it is (a read, the
-//!   prompt, a wait, a call in flight), with its usual message on how to resume; a second one exits at
-//!   once.
+//! - a long-running one (apply, destroy, rollout, `status --watch`, `logs --follow`, `spark submit`,
+//!   `exec`) says so with [`Interrupt::graceful`]: the first Ctrl-C stops it within a second, wherever it
+//!   is (a read, the prompt, a wait, a call in flight), with its usual message on how to resume; a second
+//!   one exits at once.
 //!
 //! The stop is one [`StopSignal`], shared with the printer, which stops it too when a reader closes
 //! stdout or stderr. Every await of a long-running command either selects on it ([`until_stopped`]) or

@@ -10,6 +10,7 @@ mod graph;
 mod iam_policy;
 mod init;
 mod interrupt;
+mod logs;
 mod output;
 mod plan;
 mod refusals;
@@ -191,6 +192,12 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
             };
             exec::run(&aws, &target, select, &command, &interrupt.graceful(), printer).await
         }
+        Command::Logs { target, group, since, follow, filter, aws } => {
+            let read = logs::Read { group: group.as_deref(), since, filter: filter.as_deref() };
+            // Only a follow runs for long; a single read ends at once at Ctrl-C, as any short command.
+            let stop = if follow { interrupt.graceful() } else { StopSignal::default() };
+            logs::run(&aws, &target, &read, follow, &stop, printer).await
+        }
         Command::Shell { target, node, aws } => shell::run(&aws, &target, node.as_deref(), printer).await,
         Command::Spark(SparkCommand::Submit { target, job, args, class, name, no_wait, timeout, aws }) => {
             let submit = spark::Submit {
@@ -204,6 +211,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
             };
             spark::submit(&aws, &submit, &interrupt.graceful(), printer).await
         }
+        Command::Spark(SparkCommand::Logs { target, step, aws }) => spark::logs(&aws, &target, &step, printer).await,
         Command::Spark(SparkCommand::Jobs { target, limit, json, aws }) => {
             spark::jobs(&aws, &target, limit, json, printer).await
         }

@@ -13,7 +13,7 @@ pub async fn run(g: &AwsArgs, target: &str, json: bool, printer: &Printer) -> Re
     let resources = discover_all(&ctx).await;
     warn_skipped_reads(&ctx, printer, "output");
     let resources = resources?;
-    if resources.is_empty() {
+    if !crate::resources::deployed(&resources) {
         let (name, region) = (&ctx.deployment, &ctx.aws.region);
         bail!("no deployment named {name} in {region}: nothing is tagged clusterup:deployment={name} there (wrong --region or --profile?)");
     }

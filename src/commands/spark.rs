@@ -105,3 +105,16 @@ pub async fn jobs(g: &AwsArgs, target: &str, limit: u16, json: bool, printer: &P
     }
     Ok(ExitStatus::Success)
 }
+
+/// `spark logs NAME STEP`: the step's stderr from the bucket, as it is.
+pub async fn logs(g: &AwsArgs, target: &str, step: &str, printer: &Printer) -> Result<ExitStatus> {
+    let ctx = lenient(resolve(g, target, false, printer).await?.ctx);
+    let cluster = spark::find(&ctx).await;
+    warn_skipped_reads(&ctx, printer, "spark logs");
+    let text = spark::step_stderr(&ctx, &cluster?, step).await?;
+    printer.out(&text);
+    if !text.is_empty() && !text.ends_with('\n') {
+        printer.out("\n");
+    }
+    Ok(ExitStatus::Success)
+}

@@ -89,7 +89,7 @@ pub async fn run(
 
 async fn read_once(ctx: &Ctx, expect: Expect, options: &Options) -> Result<Report> {
     let (mut report, resources) = status::collect(ctx, expect).await?;
-    if resources.is_empty() {
+    if !crate::resources::deployed(&resources) {
         bail!(
             "no deployment named {} in {}: nothing is tagged clusterup:deployment={} there (wrong --region or --profile?)",
             ctx.deployment,

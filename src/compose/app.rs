@@ -126,6 +126,8 @@ fn group_desired(topology: &Topology, facts: &Facts, group: &NodeGroup) -> Resul
             asg = asg.after(&Address::new(storage::mount_target(&zone_letter(&topology.region, zone))));
         }
     }
+    // The nodes' CloudWatch agent writes to the group's log group from boot and may not create it.
+    asg = asg.after(&Address::new(crate::model::names::logs::log_group(&group.name)));
     // `start_after`: created once the named groups' creates have finished, that is once their nodes are
     // in service (healthy on the load balancer where routed).
     for first in &group.start_after {

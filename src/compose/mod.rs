@@ -13,6 +13,7 @@ mod database;
 mod fields;
 mod iam;
 mod load_balancer;
+mod logs;
 mod network;
 mod operator;
 mod outputs;
@@ -41,6 +42,7 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Result<Vec<Desired>, Templ
     all.extend(database::desired(topology, facts));
     all.extend(storage::desired(topology, facts));
     all.extend(load_balancer::desired(topology, facts));
+    all.extend(logs::desired(topology));
     all.extend(app::desired(topology, facts)?);
     all.extend(spark::desired(topology, facts)?);
     all.extend(alerts::desired(topology, facts));

@@ -93,11 +93,25 @@ fn managed_instance() -> serde_json::Value {
     })
 }
 
+/// The CloudWatch agent on a node writing its app log and journal to the deployment's log groups
+/// (`/clusterup/<deployment>/<group>`): a stream per node (CreateLogStream, authorised on the log
+/// group) and its events (PutLogEvents, authorised on the stream, which the group's ARN with `*` covers).
+/// The groups themselves are clusterup's to make: the nodes may not create, retain or delete any, nor
+/// write to another deployment's.
+fn ship_logs(topology: &Topology, facts: &Facts) -> serde_json::Value {
+    let groups = format!("log-group:{}*", names::logs::prefix(&topology.name));
+    json!({
+        "Sid": "ShipLogs", "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": facts.arn("logs", &topology.region, &groups)
+    })
+}
+
 /// The app nodes: registered with Systems Manager (`exec`, `shell`), the data tier, finding the database (its endpoint, once it is available: the nodes may
 /// boot before it, see templates/app-user-data.sh) and, with a Spark cluster, submitting and following
 /// steps on it.
 pub fn app(topology: &Topology, facts: &Facts) -> Value {
-    let mut statements = vec![managed_instance()];
+    let mut statements = vec![managed_instance(), ship_logs(topology, facts)];
     statements.extend(data_tier_statements(topology, facts, true));
     if topology.database.is_some() {
         statements.push(json!({

@@ -35,6 +35,8 @@ pub fn user_data_variables(topology: &Topology, group: &NodeGroup) -> BTreeMap<&
         ("node_group", Value::str(&group.name)),
         ("node_groups", Value::str(topology.groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join(" "))),
         ("health_check_path", Value::str(&topology.load_balancer.health_check.path)),
+        // The group's CloudWatch Logs log group, which the default template's agent ships to.
+        ("log_group", Value::str(names::logs::log_group_name(&topology.name, &group.name))),
         // Known before the database exists: a script that looks the database up by it at run time lets
         // the nodes start beside the database. The three below are known only once it is available, so
         // naming them makes the launch template (and the nodes) wait for it.

@@ -106,6 +106,46 @@ fn the_app_tier_waits_for_what_its_health_checks_need_and_not_for_the_database()
     );
 }
 
+#[test]
+fn every_node_group_gets_a_log_group_with_the_retention_before_its_nodes_and_the_role_writes_only_there() {
+    use crate::model::{Address, Kind, Value, NAME};
+    use crate::resources::logs::log_group::RETENTION_DAYS;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/node-groups.yaml");
+    let text = std::fs::read_to_string(&path).expect("example") + "\nlogs:\n  retention: 90d\n";
+    let topology = crate::topology::parse(&path, &text).expect("valid").topology;
+    let wanted = desired(&topology, &offline_facts(&topology)).expect("composes");
+    let logs: Vec<_> = wanted.iter().filter(|d| d.kind == Kind::LogGroup).collect();
+    assert_eq!(logs.len(), topology.groups.len());
+    for group in &topology.groups {
+        let address = format!("logs/{}", group.name);
+        let log_group = logs.iter().find(|d| d.address.as_str() == address).unwrap_or_else(|| panic!("{address}"));
+        let name = format!("/clusterup/{}/{}", topology.name, group.name);
+        assert_eq!(log_group.value(&NAME), Some(&Value::str(&name)));
+        assert_eq!(log_group.value(&RETENTION_DAYS), Some(&Value::Int(90)));
+        // The nodes' agent writes from boot and may not create the group: the group comes first.
+        let asg = crate::model::names::app::auto_scaling_group(&group.name);
+        let asg = wanted.iter().find(|d| d.address.as_str() == asg).expect("the group's Auto Scaling group");
+        assert!(asg.depends_on().contains(&Address::new(&address)), "{address} not before {}", asg.address);
+    }
+    // The nodes' role: streams and events in this deployment's log groups, nothing else of CloudWatch Logs.
+    let policy = super::policies::app(&topology, &offline_facts(&topology)).resolve(&|_, _| Value::str("arn:x"));
+    let doc: serde_json::Value = serde_json::from_str(policy.as_str().expect("resolved")).expect("policy JSON");
+    let statements = doc["Statement"].as_array().expect("statements");
+    let ship = statements.iter().find(|s| s["Sid"] == "ShipLogs").expect("ShipLogs");
+    assert_eq!(ship["Action"], serde_json::json!(["logs:CreateLogStream", "logs:PutLogEvents"]));
+    assert_eq!(ship["Resource"], format!("arn:aws:logs:us-east-1:(account):log-group:/clusterup/{}/*", topology.name));
+    let logs_actions: Vec<String> = statements
+        .iter()
+        .flat_map(|s| match &s["Action"] {
+            serde_json::Value::Array(actions) => actions.clone(),
+            one => vec![one.clone()],
+        })
+        .filter_map(|a| a.as_str().map(str::to_owned))
+        .filter(|a| a.starts_with("logs:"))
+        .collect();
+    assert_eq!(logs_actions, ["logs:CreateLogStream", "logs:PutLogEvents"]);
+}
+
 /// The group's grace period is the one the user data's mount deadline was worked out from
 /// (compose::boot), for every example.
 #[test]

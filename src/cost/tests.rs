@@ -56,8 +56,14 @@ fn smarten_spark_costs_what_the_table_says() {
     let hourly = 0.1664 + 0.09 + 0.01 + 0.0225 + 0.136 + 11.5 / 730.0 + 0.72;
     assert!(close(estimate.total_hourly.unwrap_or_default(), hourly), "{:?}", estimate.total_hourly);
     assert!(close(estimate.total_monthly.unwrap_or_default(), 847.277), "{:?}", estimate.total_monthly);
-    // Nothing free is listed: 9 priced resources of the 40-odd the example makes.
-    assert_eq!(estimate.lines.len(), 9, "{:#?}", estimate.lines);
+    // The log group is billed by use (GB ingested and stored): listed as such, nothing in the totals.
+    let logs = line(&estimate, "logs/app");
+    assert_eq!(
+        (logs.what.as_str(), logs.hourly, logs.note.as_deref()),
+        ("usage-priced: per GB ingested and GB-month stored", 0.0, None)
+    );
+    // Nothing free is listed: 9 priced resources of the 40-odd the example makes, and the log group.
+    assert_eq!(estimate.lines.len(), 10, "{:#?}", estimate.lines);
 }
 
 #[test]

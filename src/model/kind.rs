@@ -41,6 +41,7 @@ kinds!(
     MountTarget,
     AccessPoint,
     FileSystemPolicy,
+    LogGroup,
     LaunchTemplate,
     AutoScalingGroup,
     ScalingPolicy,

@@ -254,6 +254,25 @@ pub mod app {
     }
 }
 
+/// CloudWatch Logs: one log group per node group.
+pub mod logs {
+    /// Every log group of a deployment is named under this prefix, which discovery lists by and the
+    /// roles' and the operator's policies scope to: `/clusterup/<deployment>/`.
+    pub fn prefix(deployment: &str) -> String {
+        format!("/clusterup/{deployment}/")
+    }
+
+    /// `/clusterup/<deployment>/<group>`: the log group the nodes of `group` ship their logs to.
+    pub fn log_group_name(deployment: &str, group: &str) -> String {
+        format!("{}{group}", prefix(deployment))
+    }
+
+    /// `logs/<group>`.
+    pub fn log_group(group: &str) -> String {
+        format!("logs/{group}")
+    }
+}
+
 pub mod lock {
     /// The SSM parameter that holds a deployment's lock (`crate::lock`).
     pub fn parameter(deployment: &str) -> String {

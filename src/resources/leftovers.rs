@@ -49,11 +49,18 @@ pub struct FinalCheck {
 
 pub async fn final_check(ctx: &Ctx) -> Result<FinalCheck, Error> {
     let tagging = &ctx.aws.tagging;
-    let discovered: Vec<Leftover> = discover_all(ctx)
-        .await?
-        .into_iter()
-        .map(|a| Leftover { what: format!("{} ({})", a.address, registry::label(a.kind)), id: a.id })
-        .collect();
+    let mut discovered = Vec::new();
+    let mut kept = Vec::new();
+    for actual in discover_all(ctx).await? {
+        // What destroy keeps on purpose (the log groups without --delete-data), with its note.
+        match (registry::of(actual.kind).spec().kept)(&actual, ctx.data) {
+            Some(note) => kept.push(Kept { what: registry::label(actual.kind), id: actual.id, note }),
+            None => discovered.push(Leftover {
+                what: format!("{} ({})", actual.address, registry::label(actual.kind)),
+                id: actual.id,
+            }),
+        }
+    }
 
     let arns: Vec<String> = tagging
         .get_resources()
@@ -69,16 +76,24 @@ pub async fn final_check(ctx: &Ctx) -> Result<FinalCheck, Error> {
         .collect();
 
     let gone = gone_ids(ctx, &arns).await?;
-    Ok(sort_tagged(discovered, arns, &gone))
+    let mut check = sort_tagged(discovered, kept, arns, &gone);
+    check.kept.sort_by(|a, b| (a.what, &a.id).cmp(&(b.what, &b.id)));
+    Ok(check)
 }
 
 /// Sort the tagged ARNs into leftovers and what is kept on purpose, after what discovery found; `gone`
 /// holds the ids AWS still indexes but that no longer exist (or are on their way out at no charge).
-fn sort_tagged(discovered: Vec<Leftover>, arns: Vec<String>, gone: &[String]) -> FinalCheck {
-    let mut check = FinalCheck { left: discovered, kept: Vec::new() };
+fn sort_tagged(discovered: Vec<Leftover>, kept: Vec<Kept>, arns: Vec<String>, gone: &[String]) -> FinalCheck {
+    let mut check = FinalCheck { left: discovered, kept };
     for arn in arns {
         let id = arn_id(&arn);
         if gone.iter().any(|g| g == id) {
+            continue;
+        }
+        // Kept by a kind's own rule, already listed with its note (a log group's ARN holds its name,
+        // which has `/` in it).
+        let already_kept = check.kept.iter().any(|k| arn.contains(&format!(":{}", k.id)));
+        if already_kept {
             continue;
         }
         if let Some(kept) = kept_on_purpose(&arn) {
@@ -227,15 +242,29 @@ mod tests {
     #[test]
     fn a_final_snapshot_is_kept_in_every_partition() {
         let china = "arn:aws-cn:rds:cn-north-1:123456789012:snapshot:shop-final-20261130120000";
-        let check = sort_tagged(Vec::new(), vec![china.to_owned()], &[]);
+        let check = sort_tagged(Vec::new(), Vec::new(), vec![china.to_owned()], &[]);
         assert!(check.left.is_empty(), "{:?}", check.left);
         assert_eq!(check.kept.len(), 1);
     }
 
     #[test]
+    fn a_kept_log_group_is_not_also_a_tagged_leftover() {
+        let kept = Kept { what: "log group", id: "/clusterup/shop/app".into(), note: "12 bytes stored".into() };
+        let arns = vec![
+            "arn:aws:logs:us-east-1:123456789012:log-group:/clusterup/shop/app".to_owned(),
+            "arn:aws:logs:us-east-1:123456789012:log-group:/clusterup/shop/web".to_owned(),
+        ];
+        let check = sort_tagged(Vec::new(), vec![kept.clone()], arns, &[]);
+        assert_eq!(check.kept, [kept]);
+        // A log group discovery did not keep (someone else's doing) is still a leftover.
+        assert_eq!(check.left.len(), 1);
+        assert!(check.left[0].id.ends_with("/clusterup/shop/web"));
+    }
+
+    #[test]
     fn the_final_snapshot_and_efs_backups_are_kept_and_named_not_leftovers() {
         let arns = vec![SNAPSHOT.to_owned(), RECOVERY_POINT.to_owned()];
-        let check = sort_tagged(Vec::new(), arns, &[]);
+        let check = sort_tagged(Vec::new(), Vec::new(), arns, &[]);
         assert!(check.left.is_empty(), "{:?}", check.left);
         let kept: Vec<(&str, &str)> = check.kept.iter().map(|k| (k.what, k.id.as_str())).collect();
         assert_eq!(
@@ -255,7 +284,7 @@ mod tests {
         let ebs_snapshot = "arn:aws:ec2:us-east-1:123456789012:snapshot/snap-0d4";
         let discovered = vec![left("network/vpc (VPC)", "vpc-0b2")];
         let arns = [volume, vpc, instance, ebs_snapshot].map(str::to_owned).to_vec();
-        let check = sort_tagged(discovered, arns, &["i-0c3".to_owned()]);
+        let check = sort_tagged(discovered, Vec::new(), arns, &["i-0c3".to_owned()]);
         assert_eq!(
             check.left,
             [
@@ -326,7 +355,7 @@ mod tests {
             assert_eq!(rule.num_calls(), 1);
         }
         // The available volume costs money and the interface is clusterup's own: both are leftovers.
-        let check = sort_tagged(Vec::new(), arns.clone(), &gone);
+        let check = sort_tagged(Vec::new(), Vec::new(), arns.clone(), &gone);
         let left: Vec<&str> = check.left.iter().map(|l| l.id.as_str()).collect();
         assert_eq!(left, [arns[1].as_str(), arns[4].as_str()]);
     }

@@ -23,6 +23,7 @@ mod error;
 pub mod facts;
 pub mod iam;
 pub mod leftovers;
+pub mod logs;
 pub mod rds;
 pub mod registry;
 pub mod s3;
@@ -181,6 +182,10 @@ pub struct Spec {
     /// allow losing, as the message that refuses the plan; `None` when it may go. The kind's `delete`
     /// checks the same again, so that no other path loses data by accident.
     pub data_guard: fn(have: &Actual, data: DataPolicy) -> Option<String>,
+    /// Whether destroy keeps `have` under `data` rather than deleting it (a log group without
+    /// `--delete-data`), as the note "Kept:" shows beside it: its size and the command that deletes it;
+    /// `None` when destroy deletes it.
+    pub kept: fn(have: &Actual, data: DataPolicy) -> Option<String>,
 }
 
 impl Spec {
@@ -210,6 +215,7 @@ impl Spec {
             charge: |_, _| None,
             refusal: |_, _| None,
             data_guard: |_, _| None,
+            kept: |_, _| None,
         }
     }
 
@@ -223,6 +229,10 @@ impl Spec {
 
     pub const fn data_guard(self, data_guard: fn(&Actual, DataPolicy) -> Option<String>) -> Spec {
         Spec { data_guard, ..self }
+    }
+
+    pub const fn kept(self, kept: fn(&Actual, DataPolicy) -> Option<String>) -> Spec {
+        Spec { kept, ..self }
     }
 
     pub const fn update_latency(self, update_latency: fn(&Actual, &[String]) -> Option<Latency>) -> Spec {
@@ -363,6 +373,12 @@ pub(crate) struct Quiet;
 #[cfg(test)]
 impl Progress for Quiet {
     fn waiting(&self, _seen: &str, _waited: Duration) {}
+}
+
+/// Whether `resources` make a deployment: anything but what destroy keeps (the log groups outlive it),
+/// so that `status` and `output` of a destroyed deployment say there is none.
+pub fn deployed(resources: &[Actual]) -> bool {
+    resources.iter().any(|r| (of(r.kind).spec().kept)(r, DataPolicy::default()).is_none())
 }
 
 /// The id of the resource at `address`, if it exists.

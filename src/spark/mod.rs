@@ -33,6 +33,10 @@ pub enum Error {
     NoCluster { deployment: String, region: String, hint: String },
     #[error("{path}: {reason}\n  hint: {hint}")]
     Job { path: String, reason: String, hint: &'static str },
+    #[error("step {step} has no stderr at {url} yet\n  hint: EMR copies a step's logs to the bucket every few minutes while it runs and once it ends; `clusterup spark jobs` shows its state")]
+    NoStepLog { step: String, url: String },
+    #[error("{url}: {reason}\n  hint: download it with `aws s3 cp {url} -` and read it by hand")]
+    BadStepLog { url: String, reason: String },
     #[error("step {step} is still {state} after {}s of waiting; it goes on without clusterup\n  hint: follow it with `clusterup spark jobs` (or the EMR console); its logs will be under {logs}", waited.as_secs())]
     StillRunning { step: String, state: String, waited: Duration, logs: String },
 }
@@ -303,3 +307,32 @@ pub async fn list(ctx: &Ctx, cluster: &Cluster, limit: usize) -> Result<Vec<Step
 
 #[cfg(test)]
 mod tests;
+
+/// The bucket and key of a step's `stderr.gz` (`<log uri><cluster>/steps/<step>/stderr.gz`), or `None`
+/// when the log URI is not an `s3://` one.
+pub fn stderr_location(cluster: &Cluster, step_id: &str) -> Option<(String, String)> {
+    let folder = step_logs(&cluster.log_uri, &cluster.id, step_id);
+    let (bucket, prefix) = folder.strip_prefix("s3://")?.split_once('/')?;
+    Some((bucket.to_owned(), format!("{prefix}stderr.gz")))
+}
+
+/// A step's standard error as EMR wrote it to the bucket (gzip, which this unpacks), as text.
+pub async fn step_stderr(ctx: &Ctx, cluster: &Cluster, step_id: &str) -> Result<String, Error> {
+    let url = format!("{}stderr.gz", step_logs(&cluster.log_uri, &cluster.id, step_id));
+    let bad = |reason: String| Error::BadStepLog { url: url.clone(), reason };
+    let (bucket, key) = stderr_location(cluster, step_id).ok_or_else(|| bad("not an s3:// location".into()))?;
+    let got = ctx.aws.s3.get_object().bucket(&bucket).key(&key).send().await.call("GetObject", &url);
+    let Some(object) = crate::aws::Outcome::found(got)? else {
+        return Err(Error::NoStepLog { step: step_id.to_owned(), url });
+    };
+    let body = object.body.collect().await.map_err(|e| bad(format!("reading it failed: {e}")))?.into_bytes();
+    gunzip(&body).map_err(|e| bad(format!("not a gzip file EMR writes: {e}")))
+}
+
+/// The text of a gzip file (lossy: a log may hold bytes that are not UTF-8).
+pub fn gunzip(bytes: &[u8]) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes).read_to_end(&mut text)?;
+    Ok(String::from_utf8_lossy(&text).into_owned())
+}

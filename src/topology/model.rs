@@ -27,6 +27,7 @@ pub struct Topology {
     pub iam: Iam,
     /// CloudWatch alarms and who they notify; none without `alerts:`.
     pub alerts: Option<Alerts>,
+    pub logs: Logs,
     /// The topology file this came from (for messages and for resolving relative paths).
     pub source: PathBuf,
     /// Where each field is in that file, for findings made after loading ([`Topology::diagnostic`]).
@@ -38,6 +39,13 @@ pub struct Topology {
 pub struct Iam {
     /// The managed policy ARN set as every role's permissions boundary; none without it.
     pub permissions_boundary: Option<String>,
+}
+
+/// CloudWatch Logs: one log group per node group, which the nodes ship their logs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Logs {
+    /// How long the log groups keep events: one of the day counts CloudWatch Logs accepts.
+    pub retention_days: u16,
 }
 
 #[derive(Debug, Clone, PartialEq)]

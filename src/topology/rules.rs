@@ -587,6 +587,33 @@ pub fn transition_to_ia(d: Duration) -> Result<(), String> {
     }
 }
 
+/// The retention periods CloudWatch Logs accepts, in days (PutRetentionPolicy's `retentionInDays`, the
+/// `Days` shape of botocore's `logs/2014-03-28` model and the API reference).
+pub const LOG_RETENTION_DAYS: [u64; 22] =
+    [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/// A log retention CloudWatch Logs accepts: whole days from [`LOG_RETENTION_DAYS`]. Anything else is
+/// refused naming the nearest allowed value (the shorter one on a tie: keeping logs costs money).
+pub fn log_retention(d: Duration) -> Result<u16, String> {
+    let secs = d.as_secs();
+    let days = secs / 86_400;
+    if secs.is_multiple_of(86_400) && LOG_RETENTION_DAYS.contains(&days) {
+        // The largest allowed value (3653) fits.
+        return u16::try_from(days).map_err(|_| format!("{days} days is too long"));
+    }
+    let wanted = secs as f64 / 86_400.0;
+    let nearest = LOG_RETENTION_DAYS
+        .iter()
+        .copied()
+        .min_by(|a, b| (*a as f64 - wanted).abs().total_cmp(&(*b as f64 - wanted).abs()))
+        .unwrap_or(30);
+    Err(format!(
+        "CloudWatch Logs cannot keep logs for {}; the nearest retention it accepts is {nearest}d (it accepts {})",
+        format_duration(d),
+        LOG_RETENTION_DAYS.iter().map(|n| format!("{n}d")).collect::<Vec<_>>().join(", ")
+    ))
+}
+
 /// Characters every AWS service clusterup tags accepts in tag keys and values (EC2 is laxer; ELB, RDS,
 /// EFS and EMR are not).
 fn tag_char_ok(c: char) -> bool {

@@ -13,6 +13,7 @@ pub mod app;
 pub mod database;
 pub mod iam;
 pub mod load_balancer;
+pub mod logs;
 pub mod network;
 pub mod node_groups;
 pub mod shared_storage;
@@ -30,6 +31,7 @@ use self::app::RawApp;
 use self::database::{database, RawDatabase};
 use self::iam::{iam, RawIam};
 use self::load_balancer::{load_balancer, RawLoadBalancer};
+use self::logs::{logs, RawLogs};
 use self::network::{network, RawNetwork};
 use self::node_groups::{app_group, node_groups, RawNodeGroups};
 use self::shared_storage::{shared_storage, RawSharedStorage};
@@ -97,6 +99,11 @@ pub struct RawTopology {
     /// CloudWatch alarms on every tier the topology has, and who they notify (an SNS topic, by email).
     #[serde(default, deserialize_with = "null_is_default")]
     pub alerts: Option<RawAlerts>,
+    /// CloudWatch Logs: how long the log groups the nodes ship their app log and system journal to keep
+    /// them.
+    #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Option<RawLogs>")]
+    pub logs: RawLogs,
 }
 
 /// For `app` and `node_groups`, of which the file has one: absent -> `None` (through `#[serde(default)]`),
@@ -214,6 +221,7 @@ pub fn validate(
         spark,
         iam: iam(raw.iam),
         alerts,
+        logs: logs(raw.logs),
         source: source.to_owned(),
         spans,
     };

@@ -693,6 +693,39 @@ impl JsonSchema for IaTransition {
     }
 }
 
+/// CloudWatch Logs retention: one of the day counts PutRetentionPolicy accepts, as days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogRetention(pub u16);
+
+impl<'de> Deserialize<'de> for LogRetention {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        scalar_with(d, "a number of days such as 30d", |text| {
+            let value = rules::duration(text)?;
+            rules::log_retention(value).map(LogRetention)
+        })
+    }
+}
+
+impl JsonSchema for LogRetention {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "LogRetention".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let days: Vec<String> = rules::LOG_RETENTION_DAYS.iter().map(|n| format!("{n}d")).collect();
+        json_schema!({
+            "type": "string",
+            "description": "a number of days CloudWatch Logs accepts as a retention",
+            "pattern": DURATION_PATTERN,
+            "enum": days,
+        })
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Collections
 

@@ -24,7 +24,7 @@ setup() {
   local dir="$1" command
   mkdir -p "$dir/bin" "$dir/state/active"
   install -m 0755 "$here/node-stand-ins.sh" "$dir/bin/stand-in"
-  for command in aws dnf yum mount mountpoint systemctl curl sleep; do
+  for command in aws dnf yum mount mountpoint systemctl curl sleep amazon-cloudwatch-agent-ctl; do
     ln -s stand-in "$dir/bin/$command"
   done
   id -u >"$dir/state/harness-uid"

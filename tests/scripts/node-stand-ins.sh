@@ -54,6 +54,11 @@ installed() {
   [ -e "$state/applications-installed" ]
 }
 
+# Whether a `dnf install` (or yum) the script made named this package.
+packaged() {
+  grep -Eq "^(dnf|yum) install -y( [^ ]+)* $1( |\$)" "$state/calls.log"
+}
+
 case "$name" in
   sudo)
     record "$@"
@@ -108,6 +113,17 @@ case "$name" in
   yum | dnf)
     record "$@"
     need_root
+    ;;
+  amazon-cloudwatch-agent-ctl)
+    # `amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:PATH`: the agent reads its
+    # configuration from PATH, which must be in the scratch root and exist.
+    record "$@"
+    need_root
+    packaged amazon-cloudwatch-agent || { echo "bash: $name: command not found" >&2; exit 127; }
+    [ "$*" = "-a fetch-config -m ec2 -s -c ${*: -1}" ] || fail "unsupported: $name $*"
+    config="${*: -1}"
+    inside_root "${config#file:}"
+    [ -f "${config#file:}" ] || fail "no configuration at ${config#file:}"
     ;;
   mount)
     record "$@"
@@ -171,7 +187,8 @@ case "$name" in
       enable)
         need_root
         if [ "${2:-}" = --now ]; then
-          [ -f "$root/etc/systemd/system/$3" ] || fail "Unit file $3 does not exist."
+          # A unit of a package the script installed (rsyslog), or one it wrote.
+          [ -f "$root/etc/systemd/system/$3" ] || packaged "${3%.service}" || fail "Unit file $3 does not exist."
           touch "$state/active/$3"
         else
           [ -f "$root/etc/systemd/system/$2" ] || fail "Unit file $2 does not exist."

@@ -178,6 +178,7 @@ pub struct Clients {
     pub ssm: aws_sdk_ssm::Client,
     pub sns: aws_sdk_sns::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
 }
 
 pub async fn clients() -> Clients {
@@ -203,6 +204,7 @@ pub async fn clients() -> Clients {
         ssm: aws_sdk_ssm::Client::new(&config),
         sns: aws_sdk_sns::Client::new(&config),
         cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
+        logs: aws_sdk_cloudwatchlogs::Client::new(&config),
     }
 }
 

@@ -28,6 +28,8 @@ APP = {"Version": "2012-10-17", "Statement": [
      "Condition": {"StringEquals": {"aws:ResourceTag/aws:rds:primaryDBInstanceArn": DB}}},
     {"Sid": "MountSharedData", "Effect": "Allow", "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
      "Resource": FS, "Condition": {"StringEquals": {"elasticfilesystem:AccessPointArn": AP}}},
+    {"Sid": "ShipLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+     "Resource": f"arn:aws:logs:us-east-1:123456789012:log-group:/clusterup/{D}/*"},
 ]}
 NODE = {"Version": "2012-10-17", "Statement": [
     {"Sid": "ReadBootstrap", "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{BUCKET}/bootstrap/*"},
@@ -51,6 +53,7 @@ def deployment(app=APP, node=NODE, service=SERVICE, fs_policy=None):
                        f"{D}-us-east-1-spark-service": copy.deepcopy(service)}
     d.database, d.bucket, d.keys = "web-db", BUCKET, ["bootstrap/clusterup-node.sh", "jobs/20261201-0001/job.py"]
     d.file_system, d.access_point = "fs-0a0a0a0a", "fsap-0a0a0a0a0a0a"
+    d.log_groups = [f"/clusterup/{D}/app"]
     if fs_policy:
         d.file_system_policies = {"fs-0a0a0a0a": fs_policy}
     return d
@@ -91,6 +94,21 @@ class DataPlane(unittest.TestCase):
                             for f in found), found)
         found = failures(deployment(node=without(NODE, "SystemsManagerAgent")))
         self.assertTrue(any("Spark nodes register with Systems Manager" in f for f in found), found)
+
+    def test_the_nodes_ship_logs_to_their_own_log_groups_only(self):
+        found, lines = data_plane.check(deployment())
+        self.assertTrue(any("ship their log events (own)" in l and "allowed" in l for l in lines), lines)
+        self.assertTrue(any("ship their log events (neighbour web-b)" in l and "denied" in l for l in lines), lines)
+        # A prefix without its trailing `/` also covers `web-b`'s log groups.
+        loose = edit(APP, "ShipLogs", Resource="arn:aws:logs:us-east-1:123456789012:log-group:/clusterup/web*")
+        found = failures(deployment(app=loose))
+        self.assertTrue(any("ship their log events (neighbour web-b)" in f for f in found), found)
+        # More than the agent needs: the node could delete its own record.
+        wide = edit(APP, "ShipLogs", Action="logs:*")
+        found = failures(deployment(app=wide))
+        self.assertTrue(any("DeleteLogGroup their own log group" in f for f in found), found)
+        found = failures(deployment(app=without(APP, "ShipLogs")))
+        self.assertTrue(any("create their log stream (own)" in f for f in found), found)
 
     def test_a_missing_action_fails(self):
         found = failures(deployment(node=without(NODE, "ReadJobs")))

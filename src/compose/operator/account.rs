@@ -45,6 +45,8 @@ pub const ACCOUNT_WIDE_READS: &[&str] = &[
     // The file system is found by its creation token, not its id.
     "elasticfilesystem:DescribeFileSystems",
     "elasticmapreduce:ListClusters",
+    // The log groups are listed by name prefix (no resource type: Service Authorization Reference).
+    "logs:DescribeLogGroups",
     "s3:ListAllMyBuckets",
     // The alarm topic is found by listing the account's topics (SNS has no tag or name filter).
     "sns:ListTopics",

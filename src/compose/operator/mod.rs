@@ -20,6 +20,7 @@ mod alerts;
 mod app;
 mod data;
 mod iam;
+mod logs;
 mod network;
 mod nodes;
 mod spark;
@@ -89,6 +90,7 @@ pub fn operator_policy(topology: &Topology, account: &str, partition: &str) -> V
     statements.extend(nodes::statements(&scope));
     statements.extend(iam::statements(&scope));
     statements.extend(data::statements(&scope));
+    statements.extend(logs::statements(&scope));
     statements.extend(spark::statements(&scope));
     statements.extend(alerts::statements(&scope));
     json!({"Version": "2012-10-17", "Statement": statements})

@@ -190,6 +190,20 @@ fn infrequent_access_transitions() {
 }
 
 #[test]
+fn log_retentions_are_cloudwatch_logs_own_and_a_miss_names_the_nearest() {
+    for days in LOG_RETENTION_DAYS {
+        assert_eq!(log_retention(Duration::from_secs(days * 86_400)), Ok(u16::try_from(days).expect("fits")));
+    }
+    let day = |n: u64| Duration::from_secs(n * 86_400);
+    rejects(log_retention(day(2)), "nearest retention it accepts is 1d"); // a tie: the shorter
+    rejects(log_retention(day(4)), "nearest retention it accepts is 3d");
+    rejects(log_retention(day(100)), "nearest retention it accepts is 90d");
+    rejects(log_retention(day(380)), "nearest retention it accepts is 365d");
+    rejects(log_retention(day(0)), "nearest retention it accepts is 1d");
+    rejects(log_retention(Duration::from_secs(3600)), "cannot keep logs for 1h");
+}
+
+#[test]
 fn tags() {
     assert_eq!(tag_key("cost-center"), Ok(()));
     assert_eq!(tag_key("team/owner:primary @x=y+z"), Ok(()));

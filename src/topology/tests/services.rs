@@ -234,3 +234,19 @@ fn restore_from_is_latest_or_a_snapshot_identifier() {
     let long = format!("a{}", "b".repeat(255));
     expect_err(&database(&format!("  restore_from: {long}\n")), 6, 17, "database.restore_from", "1 to 255 characters");
 }
+
+#[test]
+fn logs_retention_defaults_to_30_days_and_takes_what_cloudwatch_logs_accepts() {
+    let logs = |body: &str| minimal_with(&format!("logs:\n{body}"));
+    assert_eq!(ok(&minimal_with("")).topology.logs.retention_days, 30);
+    assert_eq!(ok(&minimal_with("logs:\n")).topology.logs.retention_days, 30);
+    assert_eq!(ok(&logs("  retention: 90d\n")).topology.logs.retention_days, 90);
+    assert_eq!(ok(&logs("  retention: 3653d\n")).topology.logs.retention_days, 3653);
+    // 24h is a day: the unit does not matter, the length does.
+    assert_eq!(ok(&logs("  retention: 24h\n")).topology.logs.retention_days, 1);
+    expect_err(&logs("  retention: 31d\n"), 6, 14, "logs.retention", "the nearest retention it accepts is 30d");
+    expect_err(&logs("  retention: 2y\n"), 6, 14, "logs.retention", "expected a duration");
+    expect_err(&logs("  retention: 10000d\n"), 6, 14, "logs.retention", "the nearest retention it accepts is 3653d");
+    expect_err(&logs("  retention: 36h\n"), 6, 14, "logs.retention", "cannot keep logs for 36h");
+    expect_err(&logs("  keep: 30d\n"), 6, 3, "logs.keep", "unknown field `keep`, expected `retention`");
+}
