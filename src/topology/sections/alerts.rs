@@ -72,6 +72,7 @@ pub struct RawThresholds {
 
 pub fn alerts(raw: RawAlerts, region: &str) -> Result<Alerts, Finding> {
     let path = YamlPath::root().key("alerts");
+    // No `email:`: no address to subscribe (then `sns_topic_arn` must name a topic, checked below).
     let email: Vec<String> = raw.email.unwrap_or_default().into_iter().map(|e| e.0).collect();
     // One subscription per address: SNS would answer a second Subscribe with the first.
     for (i, address) in email.iter().enumerate() {
@@ -111,6 +112,7 @@ pub fn alerts(raw: RawAlerts, region: &str) -> Result<Alerts, Finding> {
         }
         None => AlertTopic::Own { email },
     };
+    // No `thresholds:`: every alarm at its default threshold.
     let t = raw.thresholds.unwrap_or_default();
     Ok(Alerts {
         topic,
