@@ -26,6 +26,7 @@ SERVICES = {
     "tagging": "resourcegroupstaggingapi",
     "sns": "sns",
     "logs": "logs",
+    "backup": "backup",
 }
 
 _session = botocore.session.get_session()

@@ -52,6 +52,7 @@ PREFIX = {
     "pricing": "pricing",
     "sns": "sns",
     "logs": "logs",
+    "backup": "backup",
 }
 
 # Operations whose IAM action has another name (Service Authorization Reference, Amazon S3: "Actions").
@@ -192,7 +193,7 @@ def allows(patterns, name):
 CLIENTS = {
     "ec2": "ec2", "elb": "elbv2", "autoscaling": "autoscaling", "ssm": "ssm", "iam": "iam", "rds": "rds",
     "efs": "efs", "emr": "emr", "s3": "s3", "sts": "sts", "tagging": "resourcegroupstaggingapi",
-    "cloudwatch": "cloudwatch", "pricing": "pricing", "sns": "sns", "logs": "logs",
+    "cloudwatch": "cloudwatch", "pricing": "pricing", "sns": "sns", "logs": "logs", "backup": "backup",
     # a client passed by type (`ec2: &aws_sdk_ec2::Client`)
     "elasticloadbalancingv2": "elbv2", "resourcegroupstagging": "resourcegroupstaggingapi",
     "cloudwatchlogs": "logs",
