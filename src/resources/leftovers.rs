@@ -18,11 +18,11 @@
 
 use aws_sdk_ec2::types::{InstanceStateName, NatGatewayState, VolumeState};
 use aws_sdk_emr::types::ClusterState;
-use aws_sdk_resourcegroupstagging::types::TagFilter;
 
+use super::efs::recovery_points::{is_recovery_point, AUTOMATIC_BACKUP_VAULT};
+use super::support::tagged_arns;
 use super::{discover_all, registry, Ctx, Error};
 use crate::aws::{AwsError, Outcome, ResultExt};
-use crate::model::tags;
 
 /// One thing still there: its address or ARN, and what it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,18 +62,7 @@ pub async fn final_check(ctx: &Ctx) -> Result<FinalCheck, Error> {
         }
     }
 
-    let arns: Vec<String> = tagging
-        .get_resources()
-        .tag_filters(TagFilter::builder().key(tags::DEPLOYMENT).values(&ctx.deployment).build())
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .call("GetResources", &ctx.deployment)?
-        .into_iter()
-        .filter_map(|m| m.resource_arn().map(str::to_owned))
-        .collect();
+    let arns = tagged_arns(tagging, &ctx.deployment).await?;
 
     let gone = gone_ids(ctx, &arns).await?;
     let mut check = sort_tagged(discovered, kept, arns, &gone);
@@ -129,11 +118,11 @@ fn kept_on_purpose(arn: &str) -> Option<Kept> {
             id: name,
         });
     }
-    if service == "backup" && arn.contains(":recovery-point:") {
+    if is_recovery_point(arn) {
         return Some(Kept {
             what: "EFS automatic backup",
             note: format!(
-                "AWS Backup keeps it until its retention ends (35 days), billed as backup storage; to delete it now: aws backup delete-recovery-point --backup-vault-name aws/efs/automatic-backup-vault --recovery-point-arn {arn}"
+                "AWS Backup keeps it until its retention ends (35 days), billed as backup storage; to delete it now: aws backup delete-recovery-point --backup-vault-name {AUTOMATIC_BACKUP_VAULT} --recovery-point-arn {arn}"
             ),
             id: arn.to_owned(),
         });

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use super::{Ctx, Error, Progress, Spec};
 use crate::aws::batch::{Batch, BatchCall};
-use crate::aws::{poll, poll_in_windows, AwsError, ErrorClass, PollPolicy, PollStatus, Required, Schedule};
+use aws_sdk_resourcegroupstagging::types::TagFilter;
+
+use crate::aws::{poll, poll_in_windows, AwsError, ErrorClass, PollPolicy, PollStatus, Required, ResultExt, Schedule};
 use crate::model::{tags, Actual, Address, Desired, Props, Value, TAGS};
 
 /// The address of a discovered resource, if it belongs to this deployment. Discovery already filters by
@@ -265,6 +267,26 @@ where
         }
     })
     .await
+}
+
+/// The ARN of everything the Resource Groups Tagging API indexes with the deployment's tag, in every
+/// service: destroy's final look, and the recovery points `clusterup snapshots` lists.
+pub async fn tagged_arns(
+    tagging: &aws_sdk_resourcegroupstagging::Client,
+    deployment: &str,
+) -> Result<Vec<String>, AwsError> {
+    Ok(tagging
+        .get_resources()
+        .tag_filters(TagFilter::builder().key(tags::DEPLOYMENT).values(deployment).build())
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .call("GetResources", deployment)?
+        .into_iter()
+        .filter_map(|m| m.resource_arn().map(str::to_owned))
+        .collect())
 }
 
 #[cfg(test)]

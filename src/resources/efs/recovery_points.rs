@@ -7,11 +7,10 @@
 //! described (DescribeRecoveryPoint) for its size, time and expiry.
 
 use aws_sdk_backup::operation::describe_recovery_point::DescribeRecoveryPointOutput;
-use aws_sdk_resourcegroupstagging::types::TagFilter;
 
 use crate::aws::clock::rfc3339;
 use crate::aws::{AwsError, Required, ResultExt};
-use crate::model::tags;
+use crate::resources::support::tagged_arns;
 
 /// The vault AWS Backup keeps EFS automatic backups in (EFS User Guide, "Automatic backups").
 pub const AUTOMATIC_BACKUP_VAULT: &str = "aws/efs/automatic-backup-vault";
@@ -48,19 +47,8 @@ pub async fn of_deployment(
     backup: &aws_sdk_backup::Client,
     deployment: &str,
 ) -> Result<Vec<RecoveryPoint>, AwsError> {
-    let arns: Vec<String> = tagging
-        .get_resources()
-        .tag_filters(TagFilter::builder().key(tags::DEPLOYMENT).values(deployment).build())
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .call("GetResources", deployment)?
-        .into_iter()
-        .filter_map(|m| m.resource_arn().map(str::to_owned))
-        .filter(|arn| is_recovery_point(arn))
-        .collect();
+    let arns: Vec<String> =
+        tagged_arns(tagging, deployment).await?.into_iter().filter(|arn| is_recovery_point(arn)).collect();
     let mut points = Vec::new();
     for arn in arns {
         let described = backup
@@ -78,7 +66,7 @@ pub async fn of_deployment(
 }
 
 /// `arn:<partition>:backup:<region>:<account>:recovery-point:<id>`, in any partition.
-fn is_recovery_point(arn: &str) -> bool {
+pub fn is_recovery_point(arn: &str) -> bool {
     arn.split(':').nth(2) == Some("backup") && arn.contains(":recovery-point:")
 }
 
