@@ -119,11 +119,12 @@ pub struct RolloutArgs {
     /// to wait for, as on an emulator (0s to 15m)
     #[arg(long, value_name = "DURATION", default_value = "3m", value_parser = metrics_delay)]
     pub metrics_delay: Duration,
-    /// The node group to roll out: a canary runs on the group named app (the `app:` section), which
-    /// must take the load balancer's default route alone; other groups' nodes are replaced by `apply`
-    #[arg(long, value_name = "GROUP", default_value = "app")]
-    pub group: String,
-    /// Undo the rollout in progress instead: all traffic back to the app group at once, the canary group
+    /// The node group to roll out: one that takes the load balancer's default route alone (the default:
+    /// the one group that takes it, or the group of the rollout in progress); other groups' nodes are
+    /// replaced by `apply`
+    #[arg(long, value_name = "GROUP")]
+    pub group: Option<String>,
+    /// Undo the rollout in progress instead: all traffic back to the rolled-out group at once, the canary group
     /// and target group deleted, the launch template's default version put back
     #[arg(long, conflicts_with = "canary")]
     pub rollback: bool,
@@ -211,7 +212,7 @@ pub enum Command {
     /// Roll a new node version out through a weighted canary, each step gated on its health
     ///
     /// A second group on the new launch template version takes a growing share of the traffic, each
-    /// step gated on its health, and the rollout ends with the app group on the new version and the
+    /// step gated on its health, and the rollout ends with the group on the new version and the
     /// canary gone (or, on a failure, back where it began).
     Rollout {
         /// The topology file

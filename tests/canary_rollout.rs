@@ -160,10 +160,15 @@ fn a_canary_rollout_to_100_ends_with_one_group_on_the_new_version_and_a_clean_pl
         std::thread::spawn(move || {
             let c = block_on(clients());
             let mut seen = Vec::new();
-            while !done.load(Ordering::SeqCst) {
+            // One last look after the rollout ended: a look begun before its last change would miss it.
+            loop {
+                let ended = done.load(Ordering::SeqCst);
                 let now = block_on(forwards(&c, &name));
                 if seen.last() != Some(&now) {
                     seen.push(now);
+                }
+                if ended {
+                    break;
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
@@ -427,6 +432,87 @@ fn a_rollout_moves_the_https_forward_and_never_touches_port_80s_redirect() {
     let redirect = Some(ActionTypeEnum::Redirect.as_str().to_owned());
     assert!(seen.iter().all(|(kind, port, _)| *kind == redirect && port.as_deref() == Some("443")), "{seen:?}");
     assert!(seen.iter().any(|(.., forwarded)| *forwarded == 2), "443 never forwarded to the canary: {seen:?}");
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
+    destroyed(&c, &ws, &topology);
+}
+
+/// web-tier's `app:` as node group `web` (the default route), beside a group `workers` the load
+/// balancer does not route to.
+fn as_web_and_workers(ws: &Workspace) {
+    let text = std::fs::read_to_string(ws.topology()).expect("read");
+    let mut doc: serde_yaml::Mapping = serde_yaml::from_str(&text).expect("a mapping");
+    let mut web = doc.remove("app").expect("an app section");
+    web.as_mapping_mut().expect("app is a mapping").insert("route".into(), "default".into());
+    let workers: serde_yaml::Value =
+        serde_yaml::from_str("{ instance_type: m5.large, port: 7001, route: none }").expect("workers");
+    let mut groups = serde_yaml::Mapping::new();
+    groups.insert("web".into(), web);
+    groups.insert("workers".into(), workers);
+    doc.insert("node_groups".into(), serde_yaml::Value::Mapping(groups));
+    std::fs::write(ws.topology(), serde_yaml::to_string(&doc).expect("yaml")).expect("write");
+}
+
+#[test]
+fn a_canary_rollout_of_a_group_other_than_app_moves_that_group_alone() {
+    let ws = Workspace::from_example(EXAMPLE, "cangrp");
+    as_web_and_workers(&ws);
+    let topology = ws.topology().to_string_lossy().into_owned();
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+    let c = block_on(clients());
+    let (web, workers, canary) =
+        (format!("{}-web", ws.name), format!("{}-workers", ws.name), format!("{}-canary", ws.name));
+
+    // Without --group, the one group that takes the default route.
+    let nothing = clusterup(&["rollout", "--yes", "--canary", "50,100", &topology]);
+    assert_code(&nothing, 0);
+    assert!(
+        stderr(&nothing).contains("Nothing to roll out: the web nodes run launch template v1"),
+        "{}",
+        stderr(&nothing)
+    );
+    // A group no traffic reaches cannot have a canary, and nothing is made for it.
+    let refused = clusterup(&["rollout", "--yes", "--group", "workers", "--canary", "100", &topology]);
+    assert_code(&refused, 1);
+    assert!(
+        stderr(&refused).contains("group `workers` cannot have a canary rollout: it is not behind the load balancer"),
+        "{}",
+        stderr(&refused)
+    );
+
+    ws.edit(OLD_TYPE, NEW_TYPE);
+    let rolled = clusterup(&[
+        "rollout",
+        "--yes",
+        "--group",
+        "web",
+        "--canary",
+        "50,100",
+        "--step-time",
+        "2s",
+        "--metrics-delay",
+        "0s",
+        &topology,
+    ]);
+    assert_code(&rolled, 0);
+    let log = stderr(&rolled);
+    for line in
+        ["canary at 50%: 2/2 healthy", "canary at 100%: 2/2 healthy", "moving the web group", "Rollout complete in"]
+    {
+        assert!(log.contains(line), "no {line:?} in:\n{log}");
+    }
+    assert!(stdout(&rolled).contains("the web group"), "{}", stdout(&rolled));
+
+    // Group web moved to v2 on the new type; workers kept v1 and its nodes; the canary is gone and the
+    // listener forwards to web alone.
+    let after = block_on(groups(&c, &ws.name));
+    let of = |name: &str| after.iter().find(|(n, ..)| n == name).unwrap_or_else(|| panic!("no {name}: {after:?}"));
+    assert_eq!(after.len(), 2, "{after:?}");
+    assert_eq!(of(&web).1, "2");
+    assert!(of(&web).2.iter().all(|(_, version, kind)| version == "2" && kind == "t3.medium"), "{after:?}");
+    assert_eq!(of(&workers).1, "1");
+    assert!(of(&workers).2.iter().all(|(_, version, kind)| version == "1" && kind == "m5.large"), "{after:?}");
+    assert!(!block_on(target_group_exists(&c, &canary)), "the canary target group is left");
+    assert_eq!(block_on(forwards(&c, &ws.name)), vec![vec![(web.clone(), 100)]]);
     assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
     destroyed(&c, &ws, &topology);
 }

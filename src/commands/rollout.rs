@@ -23,7 +23,7 @@ use crate::plan::{Action, Change, Plan};
 use crate::resources::autoscaling::group;
 use crate::resources::{discover_all, Ctx};
 use crate::rollout::{self, template_version, Event, Hook, Input, Options, Outcome, Phase, State, Steps};
-use crate::topology::{Stickiness, Topology};
+use crate::topology::{Route, Stickiness, Topology};
 
 pub async fn run(
     g: &AwsArgs,
@@ -48,6 +48,23 @@ pub async fn run(
         else {
             return Ok(interrupted_before_changes(printer, &resume));
         };
+        // The rollout in progress is of the group its canary belongs to; a new one is of the group asked for.
+        let state = if state.in_progress() {
+            if let Some(asked) = args.group.as_deref().filter(|asked| *asked != state.group) {
+                bail!(
+                    "a rollout of group {} is in progress ({}), and a deployment runs one at a time: finish it with `clusterup rollout {shown} --group {} --canary STEPS` or undo it with `--rollback`, then roll out group {asked}",
+                    state.group,
+                    state.summary(),
+                    state.group
+                );
+            }
+            state
+        } else {
+            match rolled_group(&topology, args.group.as_deref())? {
+                group if group == state.group => state,
+                group => State::read_group(&plan.actuals(), &group),
+            }
+        };
         let hook = Lines::new(printer.clone());
         if args.rollback {
             let undone = until_grace(stop, undo(&ctx, &state, &hook, printer, &shown)).await;
@@ -61,7 +78,6 @@ pub async fn run(
                 }
             };
         }
-        canary_group(&topology, &args.group)?;
         let Some(steps) = args.canary.clone() else {
             bail!("give the steps with --canary (e.g. --canary 10,50,100), or --rollback to undo a rollout");
         };
@@ -87,7 +103,7 @@ pub async fn run(
                 let Some(actuals) = until_stopped(stop, async { Ok(discover_all(&ctx).await?) }).await? else {
                     return Ok(interrupted(printer, &resume));
                 };
-                let state = State::read(&actuals);
+                let state = State::read_group(&actuals, &state.group);
                 if state.default_version().as_deref() != Some(version.as_str()) {
                     bail!(
                         "the launch template's default version is {:?} after the change, expected {version}; run the rollout again",
@@ -108,8 +124,11 @@ pub async fn run(
             .find_map(|g| g.props.get(group::DESIRED.name).and_then(Value::as_int))
             .unwrap_or(0);
         let composed: Vec<_> = plan.changes.iter().filter_map(|c| c.desired.clone()).collect();
-        let Some(canary) = compose::canary(&topology, &composed, &version, capacity) else {
-            bail!("the topology has no app group to roll out (a bug: every topology has one)");
+        let Some(canary) = compose::canary(&topology, &composed, &state.group, &version, capacity) else {
+            bail!(
+                "the topology has no group {} behind the load balancer to roll out: put the group back in the topology, or undo the rollout with `clusterup rollout {shown} --rollback`",
+                state.group
+            );
         };
         let input = Input { canary: &canary, known: &actuals, state: &state };
         // The rollout stops by itself at its next safe point (between two reads of the canary, before a
@@ -152,27 +171,45 @@ enum Started {
     Interrupted,
 }
 
-/// The group a canary rollout may run on: the group named `app`, taking the default route alone (the
-/// canary's weighted forward replaces that route's forward). Other groups are rolled by `apply`.
-fn canary_group(topology: &Topology, group: &str) -> Result<()> {
-    let names: Vec<&str> = topology.groups.iter().map(|g| g.name.as_str()).collect();
-    let Some(chosen) = topology.group(group) else {
-        bail!("there is no group `{group}` in {}; its groups are {}", topology.name, names.join(", "));
+/// The group a canary rollout runs on: `asked` (`--group`), or else the one group that takes the load
+/// balancer's default route. It must take that route alone and not be a singleton: the canary's
+/// weighted forward replaces the route's forward, and a singleton's canary would be a second node.
+/// Other groups' nodes move to a new version with `apply`, by a rolling instance refresh.
+fn rolled_group(topology: &Topology, asked: Option<&str>) -> Result<String> {
+    const BY_APPLY: &str = "`clusterup apply` replaces its nodes instead, by a rolling instance refresh that keeps min_healthy_percent of them in service";
+    let default_route: Vec<&str> = topology.default_route().iter().map(|(g, _)| g.name.as_str()).collect();
+    let Some(asked) = asked else {
+        return match default_route.as_slice() {
+            [one] => Ok((*one).to_owned()),
+            [] => bail!("no group of {} takes the load balancer's default route, so there is no traffic to shift to a canary; {BY_APPLY}", topology.name),
+            many => bail!(
+                "groups {} share the load balancer's default route by weight, and a canary takes the share of one group that has the route alone; {BY_APPLY}",
+                many.join(", ")
+            ),
+        };
     };
-    if chosen.name != app::APP_GROUP {
-        bail!(
-            "canary rollouts run on the group named app for now; group `{group}`'s nodes move to a new version with              `clusterup apply`, which replaces them by a rolling instance refresh keeping min_healthy_percent healthy"
-        );
+    let names: Vec<&str> = topology.groups.iter().map(|g| g.name.as_str()).collect();
+    let Some(chosen) = topology.group(asked) else {
+        bail!("there is no group `{asked}` in {}; its groups are {}", topology.name, names.join(", "));
+    };
+    let why_not = match &chosen.route {
+        _ if chosen.nodes.singleton => {
+            Some("it is a singleton, and its canary would run a second node beside the one it may have".to_owned())
+        }
+        Route::None => Some("it is not behind the load balancer, so no traffic can be shifted to a canary".to_owned()),
+        Route::Rules { .. } => Some(
+            "it takes requests by path or host (listener rules), and a canary splits the default route only".to_owned(),
+        ),
+        Route::Default if default_route.len() > 1 => Some(format!(
+            "it shares the default route by weight with {}, and a canary takes the share of a group that has the route alone",
+            default_route.iter().filter(|g| **g != asked).copied().collect::<Vec<_>>().join(", ")
+        )),
+        Route::Default => None,
+    };
+    if let Some(why) = why_not {
+        bail!("group `{asked}` cannot have a canary rollout: {why}; {BY_APPLY}");
     }
-    let shared: Vec<&str> =
-        topology.default_route().iter().map(|(g, _)| g.name.as_str()).filter(|g| *g != app::APP_GROUP).collect();
-    if chosen.route != crate::topology::Route::Default || !shared.is_empty() {
-        bail!(
-            "a canary rollout shares the default route between the app group and its canary, so the app group must              take the default route alone ({}); roll it out with `clusterup apply` instead",
-            if shared.is_empty() { "it has none".to_owned() } else { format!("it shares it with {}", shared.join(", ")) }
-        );
-    }
-    Ok(())
+    Ok(asked.to_owned())
 }
 
 /// A new rollout: what the plan changes must be a new launch template version and nothing else. Shows
@@ -189,17 +226,18 @@ async fn start(
     stop: &StopSignal,
     shown: &str,
 ) -> Result<Started> {
+    let label = state.group_label();
     let Some(app_group) = &state.app_group else {
-        bail!("deployment {} has no app group yet: build it with `clusterup apply` first", topology.name);
+        bail!("deployment {} has no {label} yet: build it with `clusterup apply` first", topology.name);
     };
+    let (group_address, template_address) = (app::auto_scaling_group(&state.group), app::launch_template(&state.group));
     let is_version_change = |c: &Change| {
-        c.address.as_str() == app::AUTO_SCALING_GROUP
-            && c.changes.iter().all(|p| p.key == group::LAUNCH_TEMPLATE_VERSION.name)
+        c.address.as_str() == group_address && c.changes.iter().all(|p| p.key == group::LAUNCH_TEMPLATE_VERSION.name)
     };
     let others: Vec<String> = plan
         .changes
         .iter()
-        .filter(|c| c.action != Action::NoOp && c.address.as_str() != app::LAUNCH_TEMPLATE && !is_version_change(c))
+        .filter(|c| c.action != Action::NoOp && c.address.as_str() != template_address && !is_version_change(c))
         .map(|c| format!("{} {}", c.action.symbol().trim(), c.address))
         .collect();
     if !others.is_empty() {
@@ -210,14 +248,17 @@ async fn start(
         );
     }
     let template_change =
-        plan.changes.iter().find(|c| c.address.as_str() == app::LAUNCH_TEMPLATE && c.action != Action::NoOp);
+        plan.changes.iter().find(|c| c.address.as_str() == template_address && c.action != Action::NoOp);
     let version_change = plan.changes.iter().find(|c| is_version_change(c) && c.action == Action::Update);
     let running = template_version(state.app_version());
     let Some(version_change) = version_change else {
         if template_change.is_some() {
             bail!("the launch template change makes no new version (nothing the nodes boot from changes): apply it with `clusterup apply`");
         }
-        printer.status(&format!("Nothing to roll out: the app nodes run {running}, which matches the topology."));
+        printer.status(&format!(
+            "Nothing to roll out: the {} nodes run {running}, which matches the topology.",
+            state.group
+        ));
         return Ok(Started::Nothing);
     };
     let version = match version_change.changes.iter().find_map(|p| p.after.clone()) {
@@ -230,10 +271,10 @@ async fn start(
         show_plan(&only(plan, change), how.compact, printer);
     }
     printer.out(&format!(
-        "\nRollout of launch template v{version} (the app group {} runs {running}, {} nodes):\n  \
+        "\nRollout of launch template v{version} (the {label} {} runs {running}, {} nodes):\n  \
          canary: {} nodes on v{version} in group {}, behind target group {}\n  \
          steps: {}, {} each; a step fails when a canary target is not healthy or more than {}% of its answers are 5xx, and then all traffic goes back at once\n  \
-         end: the app group moves to v{version} (instance refresh, while it takes no traffic), takes the traffic back, and the canary is deleted\n",
+         end: the {label} moves to v{version} (instance refresh, while it takes no traffic), takes the traffic back, and the canary is deleted\n",
         app_group.id,
         app_group.props.get(group::DESIRED.name).map_or_else(|| "?".to_owned(), ToString::to_string),
         app_group.props.get(group::DESIRED.name).map_or_else(|| "?".to_owned(), ToString::to_string),
@@ -336,7 +377,8 @@ async fn undo(ctx: &Ctx, state: &State, hook: &Lines, printer: &Printer, shown: 
     printer.status(&format!("Undoing the rollout ({}).", state.summary()));
     rollout::undo(ctx, state, hook, shown).await?;
     printer.status(&format!(
-        "Rolled back: all traffic is on the app group ({}), and the canary is gone.",
+        "Rolled back: all traffic is on the {} ({}), and the canary is gone.",
+        state.group_label(),
         template_version(state.app_version())
     ));
     Ok(ExitStatus::Success)
@@ -353,16 +395,18 @@ fn report(
     match outcome {
         Outcome::Done { version, nodes } => {
             printer.status(&format!(
-                "\nRollout complete in {}: the app group's {nodes} nodes run launch template v{version}, the canary is gone, and all traffic goes to the app group.",
-                crate::output::secs(took)
+                "\nRollout complete in {}: the {label}'s {nodes} nodes run launch template v{version}, the canary is gone, and all traffic goes to the {label}.",
+                crate::output::secs(took),
+                label = state.group_label()
             ));
             Ok(ExitStatus::Success)
         }
         Outcome::RolledBack { version, reason } => {
             printer.error(&format!(
                 "the rollout of launch template v{version} failed: {reason}.\n  \
-                 Rolled back: all traffic is on the app group ({}), the canary group and target group are deleted, and the launch template's default version is {} again.\n  \
+                 Rolled back: all traffic is on the {} ({}), the canary group and target group are deleted, and the launch template's default version is {} again.\n  \
                  hint: find out why the new version failed (its nodes' logs, the load balancer's access logs), fix the topology and run `clusterup rollout {shown} --canary {}` again; or change the topology back to what the nodes run",
+                state.group_label(),
                 template_version(state.app_version()),
                 template_version(state.app_version()),
                 steps_arg(steps),

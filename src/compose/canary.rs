@@ -1,6 +1,6 @@
-//! A weighted canary rollout's two resources, derived from the app's own: a second Auto Scaling group on
-//! the new launch template version, registered in a target group of its own with the app target group's
-//! health check and attributes. They are not part of what a topology asks for (apply never makes them);
+//! A weighted canary rollout's two resources, derived from the rolled-out node group's own: a second Auto
+//! Scaling group on the new launch template version, registered in a target group of its own with the
+//! group's target group's health check and attributes. They are not part of what a topology asks for (apply never makes them);
 //! `crate::rollout` makes them for the length of a rollout and deletes them at its end.
 
 use super::id_of;
@@ -17,10 +17,10 @@ pub struct Canary {
     pub group: Desired,
 }
 
-/// The canary for rolling out launch template version `version` with `capacity` nodes (the app group's
-/// desired count, so that the canary alone can carry all the traffic at 100%). `composed` is what
-/// [`super::desired`] made of the topology; None if it has no app group or target group (a bug).
-pub fn canary(topology: &Topology, composed: &[Desired], version: &str, capacity: i64) -> Option<Canary> {
+/// The canary for rolling out node group `of`'s launch template version `version` with `capacity` nodes
+/// (the group's desired count, so that the canary alone can carry all the traffic at 100%). `composed`
+/// is what [`super::desired`] made of the topology; None if it has no such group or target group.
+pub fn canary(topology: &Topology, composed: &[Desired], of: &str, version: &str, capacity: i64) -> Option<Canary> {
     let find = |address: &str| composed.iter().find(|d| d.address.as_str() == address);
     let name = app::canary_name(&topology.name);
     let tagged = |address: &str| {
@@ -29,12 +29,13 @@ pub fn canary(topology: &Topology, composed: &[Desired], version: &str, capacity
         tags::to_value(&tags)
     };
 
-    let mut target_group = find(load_balancer::TARGET_GROUP)?.clone();
-    target_group.address = Address::new(app::CANARY_TARGET_GROUP);
-    let target_group = target_group.prop(&NAME, Value::str(&name)).prop(&TAGS, tagged(app::CANARY_TARGET_GROUP));
+    let (canary_target_group, canary_group) = (app::canary_target_group(of), app::canary_group(of));
+    let mut target_group = find(&load_balancer::target_group(of))?.clone();
+    target_group.address = Address::new(&canary_target_group);
+    let target_group = target_group.prop(&NAME, Value::str(&name)).prop(&TAGS, tagged(&canary_target_group));
 
-    let mut group = find(app::AUTO_SCALING_GROUP)?.clone();
-    group.address = Address::new(app::CANARY_GROUP);
+    let mut group = find(&app::auto_scaling_group(of))?.clone();
+    group.address = Address::new(&canary_group);
     // A fixed size for the length of the rollout: no scaling policy follows the canary, and the app group
     // keeps its own.
     group.create_only.remove(group::DESIRED.name);
@@ -44,8 +45,8 @@ pub fn canary(topology: &Topology, composed: &[Desired], version: &str, capacity
         .prop(&group::MIN, Value::Int(capacity))
         .prop(&group::MAX, Value::Int(capacity))
         .prop(&group::DESIRED, Value::Int(capacity))
-        .prop(&group::TARGET_GROUPS, Value::List(vec![id_of(app::CANARY_TARGET_GROUP)]))
-        .prop(&TAGS, tagged(app::CANARY_GROUP));
+        .prop(&group::TARGET_GROUPS, Value::List(vec![id_of(&canary_target_group)]))
+        .prop(&TAGS, tagged(&canary_group));
     Some(Canary { target_group, group })
 }
 
@@ -59,7 +60,7 @@ mod tests {
         let text = "name: shop\nregion: us-east-1\napp: { instance_type: t3.small }\n";
         let topology = crate::topology::parse(std::path::Path::new("shop.yaml"), text).expect("valid").topology;
         let composed = crate::compose::desired(&topology, &crate::compose::offline_facts(&topology)).expect("composed");
-        let canary = canary(&topology, &composed, "4", 3).expect("canary");
+        let canary = canary(&topology, &composed, "app", "4", 3).expect("canary");
 
         let tg = &canary.target_group;
         let app_tg = composed.iter().find(|d| d.address.as_str() == load_balancer::TARGET_GROUP).expect("app tg");
@@ -85,5 +86,28 @@ mod tests {
             group.props.get(group::TARGET_GROUPS.name),
             Some(&Value::List(vec![Value::Ref(Address::new(app::CANARY_TARGET_GROUP))]))
         );
+        assert_eq!(super::canary(&topology, &composed, "web", "4", 3), None, "no group web");
+    }
+
+    #[test]
+    fn another_groups_canary_copies_that_group_under_its_own_addresses_with_the_one_canary_name() {
+        let text = "name: shop\nregion: us-east-1\nnode_groups:\n  web: { instance_type: t3.small, port: 8080, route: default }\n  workers: { instance_type: t3.large }\n";
+        let topology = crate::topology::parse(std::path::Path::new("shop.yaml"), text).expect("valid").topology;
+        let composed = crate::compose::desired(&topology, &crate::compose::offline_facts(&topology)).expect("composed");
+        let canary = canary(&topology, &composed, "web", "2", 2).expect("canary");
+        let web_tg =
+            composed.iter().find(|d| d.address.as_str() == load_balancer::target_group("web")).expect("web tg");
+        assert_eq!(canary.target_group.address.as_str(), "groups/web/canary/target-group");
+        assert_eq!(canary.target_group.props.get("port"), web_tg.props.get("port"));
+        assert_eq!(canary.target_group.props.get(NAME.name), Some(&Value::str("shop-canary")));
+        let web = composed.iter().find(|d| d.address.as_str() == app::auto_scaling_group("web")).expect("web");
+        assert_eq!(canary.group.address.as_str(), "groups/web/canary/auto-scaling-group");
+        assert_eq!(canary.group.props.get(group::LAUNCH_TEMPLATE.name), web.props.get(group::LAUNCH_TEMPLATE.name));
+        assert_eq!(
+            canary.group.props.get(group::TARGET_GROUPS.name),
+            Some(&Value::List(vec![Value::Ref(Address::new("groups/web/canary/target-group"))]))
+        );
+        // Group workers has no route, so no target group to copy: no canary.
+        assert_eq!(super::canary(&topology, &composed, "workers", "2", 1), None);
     }
 }

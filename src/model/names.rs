@@ -218,7 +218,8 @@ pub mod app {
         if address == AUTO_SCALING_GROUP {
             return Some(APP_GROUP);
         }
-        address.strip_prefix("groups/")?.strip_suffix("/auto-scaling-group")
+        // Not a canary's (`groups/<name>/canary/auto-scaling-group`): group names have no `/`.
+        address.strip_prefix("groups/")?.strip_suffix("/auto-scaling-group").filter(|g| !g.contains('/'))
     }
 
     /// The Auto Scaling group's, the launch template's and the target group's name: `<deployment>-<group>`
@@ -238,17 +239,38 @@ pub mod app {
     }
 
     /// A weighted canary rollout's second group, running the new launch template version, and its own
-    /// target group: they exist only while a rollout is in progress (`clusterup rollout`).
+    /// target group: they exist only while a rollout is in progress (`clusterup rollout`). These are the
+    /// `app` group's canary; another group's is under its own prefix ([`canary_group`]).
     pub const CANARY_GROUP: &str = "app/canary/auto-scaling-group";
     pub const CANARY_TARGET_GROUP: &str = "app/canary/target-group";
 
-    /// Whether `address` is one of a canary rollout's resources.
-    pub fn is_canary(address: &str) -> bool {
-        address.starts_with("app/canary/")
+    /// Group `group`'s canary group: `app/canary/auto-scaling-group`, `groups/<name>/canary/...`.
+    pub fn canary_group(group: &str) -> String {
+        format!("{}/canary/auto-scaling-group", prefix(group))
     }
 
-    /// The canary group's and its target group's name (at most 28 characters: target group names may
-    /// have 32, and deployment names 21).
+    /// Group `group`'s canary target group.
+    pub fn canary_target_group(group: &str) -> String {
+        format!("{}/canary/target-group", prefix(group))
+    }
+
+    /// The group whose canary `address` is one of the resources of, if it is one.
+    pub fn canary_of(address: &str) -> Option<&str> {
+        let (prefix, _) = address.split_once("/canary/")?;
+        if prefix == "app" {
+            return Some(APP_GROUP);
+        }
+        prefix.strip_prefix("groups/").filter(|g| !g.is_empty() && !g.contains('/'))
+    }
+
+    /// Whether `address` is one of a canary rollout's resources, of any group.
+    pub fn is_canary(address: &str) -> bool {
+        canary_of(address).is_some()
+    }
+
+    /// The canary group's and its target group's name, whichever group it is the canary of: a deployment
+    /// runs one rollout at a time (at most 28 characters: target group names may have 32, and deployment
+    /// names 21).
     pub fn canary_name(deployment: &str) -> String {
         format!("{deployment}-canary")
     }
@@ -394,6 +416,30 @@ mod tests {
         assert_eq!(app::group_of("groups/web/auto-scaling-group"), Some("web"));
         assert_eq!(app::group_of(app::AUTO_SCALING_GROUP), Some("app"));
         assert_eq!(app::group_of("groups/web/launch-template"), None);
+    }
+
+    #[test]
+    fn each_group_has_its_canary_under_its_own_prefix_and_the_app_groups_is_where_it_always_was() {
+        use super::app;
+        assert_eq!(app::canary_group("app"), app::CANARY_GROUP);
+        assert_eq!(app::canary_target_group("app"), app::CANARY_TARGET_GROUP);
+        assert_eq!(app::canary_group("web"), "groups/web/canary/auto-scaling-group");
+        for (address, group) in [
+            (app::CANARY_GROUP, Some("app")),
+            (app::CANARY_TARGET_GROUP, Some("app")),
+            ("groups/web/canary/auto-scaling-group", Some("web")),
+            ("groups/web/canary/target-group", Some("web")),
+            ("groups/web/auto-scaling-group", None),
+            ("app/auto-scaling-group", None),
+            ("groups//canary/target-group", None),
+            ("groups/a/b/canary/target-group", None),
+        ] {
+            assert_eq!(app::canary_of(address), group, "{address}");
+            assert_eq!(app::is_canary(address), group.is_some(), "{address}");
+        }
+        // A canary's group is no node group of its own.
+        assert_eq!(app::group_of("groups/web/canary/auto-scaling-group"), None);
+        assert_eq!(app::group_of(app::CANARY_GROUP), None);
     }
 
     #[test]

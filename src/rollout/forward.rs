@@ -125,16 +125,17 @@ impl Run<'_> {
 
     /// The canary made (where missing) and taken through the steps it has not passed.
     async fn walk(&mut self, input: Input<'_>) -> Result<Walked, Error> {
-        let app_tg = self.required(&self.state.app_target_group, "app target group")?.id.clone();
+        let group = self.state.group_label();
+        let app_tg = self.required(&self.state.app_target_group, &format!("{group}'s target group"))?.id.clone();
         let load_balancer = self.required(&self.state.load_balancer, "load balancer")?.id.clone();
         if self.state.phase() == Phase::Finishing {
             return Ok(Walked::Passed);
         }
         if self.state.listeners.is_empty() {
             // The canary would get no request, and AWS would never health-check it.
-            return Err(Error::Refused(
-                "no listener of the load balancer forwards to the app target group, so no traffic could be shifted to a canary: apply the topology first (`clusterup apply`), then roll out".to_owned(),
-            ));
+            return Err(Error::Refused(format!(
+                "no listener of the load balancer forwards to the {group}'s target group, so no traffic could be shifted to a canary: apply the topology first (`clusterup apply`), then roll out"
+            )));
         }
 
         // 1. The canary's target group, named by every listener (at weight 0 until the first step).
@@ -254,13 +255,14 @@ impl Run<'_> {
 
     /// The app group onto the new version, the traffic back to it, the canary deleted. Returns the nodes.
     async fn finish(&mut self) -> Result<usize, Error> {
-        let app = self.required(&self.state.app_group, "app group")?.clone();
+        let group = self.state.group_label();
+        let app = self.required(&self.state.app_group, &group)?.clone();
         let template = self.required(&self.state.launch_template, "launch template")?.id.clone();
-        let app_tg = self.required(&self.state.app_target_group, "app target group")?.clone();
+        let app_tg = self.required(&self.state.app_target_group, &format!("{group}'s target group"))?.clone();
         let load_balancer = self.required(&self.state.load_balancer, "load balancer")?.id.clone();
         if self.state.app_version().as_deref() != Some(self.version.as_str()) {
             self.doing(&format!(
-                "the canary carries all the traffic: moving the app group {} to launch template v{}",
+                "the canary carries all the traffic: moving the {group} {} to launch template v{}",
                 app.id, self.version
             ));
             let nodes = app.props.get(group::DESIRED.name).and_then(Value::as_int).and_then(|n| i32::try_from(n).ok());
@@ -282,17 +284,17 @@ impl Run<'_> {
         };
         let (healthy, not_healthy) = gate::target_health(self.ctx, target).await?;
         if healthy < nodes {
-            let mut why = format!("after its refresh the app group has {healthy}/{nodes} healthy targets");
+            let mut why = format!("after its refresh the {group} has {healthy}/{nodes} healthy targets");
             if !not_healthy.is_empty() {
                 why.push_str(&format!(" ({})", not_healthy.join("; ")));
             }
             why.push_str(&format!(
-                "; the canary still carries all the traffic\n  hint: once the app group's nodes are healthy, run the same `clusterup rollout` again to finish (launch template v{})",
+                "; the canary still carries all the traffic\n  hint: once the {group}'s nodes are healthy, run the same `clusterup rollout` again to finish (launch template v{})",
                 self.version
             ));
             return Err(Error::Refused(why));
         }
-        self.doing("all traffic back to the app group, now on the new version");
+        self.doing(&format!("all traffic back to the {group}, now on the new version"));
         self.set_listeners(&ListenerAction::Forward(app_tg.id.clone())).await?;
         self.state.app_group = Some(app.prop(&group::LAUNCH_TEMPLATE_VERSION, Value::str(&self.version)));
         Ok(nodes)

@@ -1,7 +1,7 @@
 //! While a rollout is in progress, `plan` and `apply` leave its resources alone: the canary group and
 //! target group are not planned for deletion and the weighted forwards of the listeners it moves are not
 //! drift to undo. The plan says so in notes instead; apply refuses to change what the rollout holds (the
-//! app group, the launch template, the listeners) and says how to end the rollout. A listener the rollout
+//! rolled-out group, its launch template, the listeners) and says how to end the rollout. A listener the rollout
 //! does not move (a redirect, a fixed response) keeps its planned change, with nothing held.
 
 use super::state::State;
@@ -18,7 +18,7 @@ pub fn how_to_end(topology: &str) -> String {
 }
 
 /// Mark what the rollout holds in `plan`: its resources and weighted listeners become unchanged, with a
-/// note; a change to the app group or the launch template stays, with a note that it waits.
+/// note; a change to the rolled-out group or its launch template stays, with a note that it waits.
 pub fn hold(plan: &mut Plan, state: &State, topology: &str) {
     if !state.in_progress() {
         return;
@@ -43,9 +43,7 @@ pub fn hold(plan: &mut Plan, state: &State, topology: &str) {
                 change.changes.clear();
                 change.notes.push(format!("{canary_share}% of requests go to the canary: {note}"));
             }
-        } else if change.action != Action::NoOp
-            && matches!(change.address.as_str(), app::AUTO_SCALING_GROUP | app::LAUNCH_TEMPLATE)
-        {
+        } else if change.action != Action::NoOp && state.rolls(change.address.as_str()) {
             change.notes.push(format!("held until the rollout ends ({}); {}", state.summary(), how_to_end(topology)));
         }
     }
@@ -60,11 +58,7 @@ pub fn refusal(plan: &Plan, state: &State, topology: &str) -> Option<String> {
         .changes
         .iter()
         .filter(|c| c.action != Action::NoOp)
-        .filter(|c| {
-            c.kind == Kind::Listener
-                || app::is_canary(c.address.as_str())
-                || matches!(c.address.as_str(), app::AUTO_SCALING_GROUP | app::LAUNCH_TEMPLATE)
-        })
+        .filter(|c| c.kind == Kind::Listener || app::is_canary(c.address.as_str()) || state.rolls(c.address.as_str()))
         .map(|c| format!("{} {}", c.action.symbol().trim(), c.address))
         .collect();
     if held.is_empty() {
@@ -132,6 +126,29 @@ mod tests {
         let refused = refusal(&plan, &state, "shop.yaml").expect("apply refuses");
         assert!(refused.contains("changes what it holds: ~ app/auto-scaling-group."), "{refused}");
         assert!(refused.contains("`clusterup rollout shop.yaml --canary STEPS` resumes it"), "{refused}");
+    }
+
+    #[test]
+    fn a_rollout_of_another_group_holds_that_groups_resources_and_canary() {
+        use crate::rollout::state::tests::group_deployment;
+        let actuals = group_deployment("web", true, &[50]);
+        let state = State::read(&actuals);
+        let wanted = vec![
+            Desired::new(app::auto_scaling_group("web"), Kind::AutoScalingGroup)
+                .prop(&group::LAUNCH_TEMPLATE_VERSION, Value::str("4")),
+            Desired::new(load_balancer::target_group("web"), Kind::TargetGroup),
+            Desired::new(app::launch_template("web"), Kind::LaunchTemplate),
+            Desired::new(load_balancer::listener(80), Kind::Listener).prop(
+                &listener::DEFAULT_ACTION,
+                Value::Ref(crate::model::Address::new(load_balancer::target_group("web"))),
+            ),
+        ];
+        let mut plan = diff("shop", "us-east-1", &wanted, actuals);
+        hold(&mut plan, &state, "shop.yaml");
+        let acted: Vec<(String, Action)> = actions(&plan).into_iter().filter(|(_, a)| *a != Action::NoOp).collect();
+        assert_eq!(acted, [("groups/web/auto-scaling-group".to_owned(), Action::Update)], "the canary is kept");
+        let refused = refusal(&plan, &state, "shop.yaml").expect("apply refuses");
+        assert!(refused.contains("~ groups/web/auto-scaling-group"), "{refused}");
     }
 
     #[test]

@@ -1,18 +1,26 @@
 //! Where a rollout stands, read from AWS alone: the canary group and target group exist (found by their
 //! `clusterup:resource` tags, each tagged with the launch template version it runs), and the listeners'
 //! weighted forwards say which share of the traffic the canary has reached. Only the listeners that
-//! forward to the app's target group or the canary's are the rollout's: a redirect (HTTP to HTTPS), a
-//! fixed response or a forward elsewhere is neither read nor moved.
+//! forward to the rolled-out group's target group or the canary's are the rollout's: a redirect (HTTP to
+//! HTTPS), a fixed response or a forward elsewhere is neither read nor moved.
+//!
+//! A rollout is of one node group (`app` unless `--group` says otherwise), and a deployment has one at a
+//! time: the canary's addresses are under its group's prefix (`app/canary/...`, `groups/web/canary/...`),
+//! so the canary found says which group is being rolled out.
 
 use crate::model::names::{app, load_balancer};
 use crate::model::{tags, Actual, Kind, TAGS};
 use crate::resources::autoscaling::group;
 use crate::resources::ec2::launch_template;
 use crate::resources::elbv2::listener;
+use crate::topology::APP_GROUP;
 
 /// The deployment's resources a rollout deals with, as discovered.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct State {
+    /// The node group rolled out: its launch template, Auto Scaling group and target group are the
+    /// `app_*` fields (named for the group that had them first).
+    pub group: String,
     pub launch_template: Option<Actual>,
     pub load_balancer: Option<Actual>,
     pub app_group: Option<Actual>,
@@ -37,10 +45,17 @@ pub enum Phase {
 }
 
 impl State {
+    /// Where the rollout in progress stands, of whichever group it is (the `app` group's when none is).
     pub fn read(actuals: &[Actual]) -> State {
+        let group = actuals.iter().find_map(|a| app::canary_of(a.address.as_str())).unwrap_or(APP_GROUP);
+        State::read_group(actuals, group)
+    }
+
+    /// Where a rollout of node group `group` stands.
+    pub fn read_group(actuals: &[Actual], group: &str) -> State {
         let at = |address: &str| actuals.iter().find(|a| a.address.as_str() == address).cloned();
-        let app_target_group = at(load_balancer::TARGET_GROUP);
-        let canary_target_group = at(app::CANARY_TARGET_GROUP);
+        let app_target_group = at(&load_balancer::target_group(group));
+        let canary_target_group = at(&app::canary_target_group(group));
         let ours: Vec<&str> =
             [&app_target_group, &canary_target_group].into_iter().flatten().map(|tg| tg.id.as_str()).collect();
         let listeners = actuals
@@ -50,11 +65,12 @@ impl State {
             .cloned()
             .collect();
         State {
-            launch_template: at(app::LAUNCH_TEMPLATE),
+            group: group.to_owned(),
+            launch_template: at(&app::launch_template(group)),
             load_balancer: at(load_balancer::LOAD_BALANCER),
-            app_group: at(app::AUTO_SCALING_GROUP),
+            app_group: at(&app::auto_scaling_group(group)),
             app_target_group,
-            canary_group: at(app::CANARY_GROUP),
+            canary_group: at(&app::canary_group(group)),
             canary_target_group,
             listeners,
         }
@@ -70,6 +86,17 @@ impl State {
         self.canary_group.is_some()
             || self.canary_target_group.is_some()
             || self.listeners.iter().any(|l| shares(l).len() > 1)
+    }
+
+    /// Whether `address` is the rolled-out group's Auto Scaling group or launch template: what the
+    /// rollout changes and `apply` must leave to it meanwhile.
+    pub fn rolls(&self, address: &str) -> bool {
+        address == app::auto_scaling_group(&self.group) || address == app::launch_template(&self.group)
+    }
+
+    /// `app group`, `web group`: the group rolled out, for messages.
+    pub fn group_label(&self) -> String {
+        format!("{} group", self.group)
     }
 
     /// The launch template version the canary runs (its group's tag, else its target group's).
@@ -175,16 +202,21 @@ pub(crate) mod tests {
 
     /// An app on v3 with the launch template at v4, and, with `canary`, a canary on v4 getting `percent`.
     pub fn deployment(canary: bool, listeners: &[u32]) -> Vec<Actual> {
+        group_deployment("app", canary, listeners)
+    }
+
+    /// [`deployment`] of node group `name` (its target group's id is still `tg-app`).
+    pub fn group_deployment(name: &str, canary: bool, listeners: &[u32]) -> Vec<Actual> {
         let mut all = vec![
-            Actual::new(Address::new(app::LAUNCH_TEMPLATE), Kind::LaunchTemplate, "lt-1")
+            Actual::new(Address::new(app::launch_template(name)), Kind::LaunchTemplate, "lt-1")
                 .attr(launch_template::DEFAULT_VERSION, "4"),
-            tagged(app::AUTO_SCALING_GROUP, Kind::AutoScalingGroup, "shop-app", None)
+            tagged(&app::auto_scaling_group(name), Kind::AutoScalingGroup, &format!("shop-{name}"), None)
                 .prop(&group::LAUNCH_TEMPLATE_VERSION, Value::str("3")),
-            tagged(load_balancer::TARGET_GROUP, Kind::TargetGroup, "tg-app", None),
+            tagged(&load_balancer::target_group(name), Kind::TargetGroup, "tg-app", None),
         ];
         if canary {
-            all.push(tagged(app::CANARY_GROUP, Kind::AutoScalingGroup, "shop-canary", Some("4")));
-            all.push(tagged(app::CANARY_TARGET_GROUP, Kind::TargetGroup, "tg-canary", Some("4")));
+            all.push(tagged(&app::canary_group(name), Kind::AutoScalingGroup, "shop-canary", Some("4")));
+            all.push(tagged(&app::canary_target_group(name), Kind::TargetGroup, "tg-canary", Some("4")));
         }
         for (i, &percent) in listeners.iter().enumerate() {
             let port = 80 + i64::try_from(i).unwrap_or(0);
@@ -196,6 +228,26 @@ pub(crate) mod tests {
             all.push(listener);
         }
         all
+    }
+
+    #[test]
+    fn the_canary_found_says_which_group_is_rolled_out() {
+        // A rollout of group web at 50%, beside an idle group workers: read without a group, it is web's.
+        let mut all = group_deployment("web", true, &[50]);
+        all.push(tagged(&app::auto_scaling_group("workers"), Kind::AutoScalingGroup, "shop-workers", None));
+        let state = State::read(&all);
+        assert_eq!(state.group, "web");
+        assert_eq!(state.group_label(), "web group");
+        assert_eq!(state.app_group.as_ref().map(|g| g.id.as_str()), Some("shop-web"));
+        assert_eq!(state.launch_template.as_ref().map(|t| t.id.as_str()), Some("lt-1"));
+        assert_eq!(state.phase(), Phase::Canary(50));
+        assert!(state.rolls("groups/web/auto-scaling-group") && state.rolls("groups/web/launch-template"));
+        assert!(!state.rolls("groups/workers/auto-scaling-group") && !state.rolls(app::AUTO_SCALING_GROUP));
+        // Read for another group, the same resources are not that group's rollout.
+        let other = State::read_group(&all, "workers");
+        assert_eq!((other.canary_group.is_some(), other.app_target_group.is_some()), (false, false));
+        // Nothing in progress: the app group's, as before node groups.
+        assert_eq!(State::read(&group_deployment("web", false, &[0])).group, "app");
     }
 
     #[test]

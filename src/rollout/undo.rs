@@ -16,8 +16,9 @@ use crate::resources::{registry, Ctx};
 pub async fn undo(ctx: &Ctx, state: &State, hook: &dyn Hook, topology: &str) -> Result<(), Error> {
     if state.phase() == Phase::Finishing {
         return Err(Error::Refused(format!(
-            "the rollout of {} is past its last step: the canary carried all the traffic and the app group already runs that version, so there is nothing to go back to. Finish it with `clusterup rollout {topology} --canary 100`; to return to the old version, change the topology back and roll that out",
-            template_version(state.canary_version())
+            "the rollout of {} is past its last step: the canary carried all the traffic and the {} already runs that version, so there is nothing to go back to. Finish it with `clusterup rollout {topology} --canary 100`; to return to the old version, change the topology back and roll that out",
+            template_version(state.canary_version()),
+            state.group_label()
         )));
     }
     if let Some(app) = &state.app_group {
@@ -25,7 +26,8 @@ pub async fn undo(ctx: &Ctx, state: &State, hook: &dyn Hook, topology: &str) -> 
         // leave it half on each. Let that finish instead.
         if let Some(running) = refresh::active_refresh(ctx, &app.id, app.address.as_str()).await? {
             return Err(Error::Refused(format!(
-                "the canary passed every step and the app group {} is being moved to the new version (instance refresh {}); let it finish with `clusterup rollout {topology} --canary 100`",
+                "the canary passed every step and the {} {} is being moved to the new version (instance refresh {}); let it finish with `clusterup rollout {topology} --canary 100`",
+                state.group_label(),
                 app.id,
                 running.instance_refresh_id().unwrap_or("(no id given)")
             )));
@@ -41,7 +43,7 @@ pub(super) async fn back(ctx: &Ctx, state: &State, hook: &dyn Hook) -> Result<()
         let plain = ListenerAction::Forward(app_tg.id.clone());
         for l in &state.listeners {
             if listener::default_action(l).as_ref() != Some(&plain) {
-                hook.event(&Event::Doing(&format!("{}: all traffic back to the app group", l.address)));
+                hook.event(&Event::Doing(&format!("{}: all traffic back to the {}", l.address, state.group_label())));
                 listener::set_default_action(ctx, &l.id, l.address.as_str(), &plain).await?;
             }
         }
