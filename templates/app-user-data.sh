@@ -29,6 +29,9 @@ EFS_ACCESS_POINT_ID={{ efs_access_point_id }}
 DATA_DIR={{ mount_path }}
 LOG_GROUP={{ log_group }}
 APP_LOG=/var/log/clusterup/app.log
+CLUSTERUP_GROUP={{ node_group }}
+CLUSTERUP_ZONE={{ dns_zone }}
+{{ group_hosts }}
 ENV
 chmod 0644 "$ROOT/etc/clusterup/app.env"
 
@@ -64,6 +67,71 @@ JSON
   command -v "$ctl" >/dev/null || ctl=/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl
   "$ctl" -a fetch-config -m ec2 -s -c "file:$ROOT/opt/aws/amazon-cloudwatch-agent/etc/clusterup.json"
 fi
+
+# Discovery: the keeper below keeps <group>.<deployment>.internal (docs/topology.md#discovery).
+install -d -m 0755 "$ROOT/usr/local/lib/clusterup" "$ROOT/var/lib/clusterup"
+cat > "$ROOT/usr/local/lib/clusterup/dns-keeper" <<'SCRIPT'
+#!/bin/bash
+set -euo pipefail
+ROOT="${CLUSTERUP_TEST_ROOT:-}"
+# shellcheck disable=SC1091
+. "$ROOT/etc/clusterup/app.env"
+zone_id="{{ dns_zone_id }}"
+name="{{ dns_name }}"
+group="{{ auto_scaling_group }}"
+last="$ROOT/var/lib/clusterup/dns-written"
+
+ids=$(aws autoscaling describe-auto-scaling-groups --region "$CLUSTERUP_REGION" --auto-scaling-group-names "$group" \
+  --query 'AutoScalingGroups[0].Instances[?LifecycleState==`InService`].InstanceId' --output text)
+if [ -z "$ids" ] || [ "$ids" = None ]; then
+  echo "clusterup: $group has no node in service; $name keeps its addresses"
+  exit 0
+fi
+# shellcheck disable=SC2086
+addresses=$(aws ec2 describe-instances --region "$CLUSTERUP_REGION" --instance-ids $ids \
+  --filters Name=instance-state-name,Values=running \
+  --query 'Reservations[].Instances[].PrivateIpAddress' --output text | tr -s '[:space:]' '\n' | grep -E '^[0-9.]+$' |
+  sort -t . -k1,1n -k2,2n -k3,3n -k4,4n | paste -s -d ' ' - || true)
+if [ -z "$addresses" ]; then
+  echo "clusterup: no address yet in $group; $name keeps its addresses"
+  exit 0
+fi
+if [ -f "$last" ] && [ "$(cat "$last")" = "$addresses" ]; then
+  exit 0
+fi
+# shellcheck disable=SC2086
+records=$(printf '{"Value":"%s"},' $addresses)
+batch="{\"Changes\":[{\"Action\":\"UPSERT\",\"ResourceRecordSet\":{\"Name\":\"$name\",\"Type\":\"A\",\"TTL\":10,\"ResourceRecords\":[${records%,}]}}]}"
+aws route53 change-resource-record-sets --hosted-zone-id "$zone_id" --change-batch "$batch" --output text >/dev/null
+echo "$addresses" >"$last"
+echo "clusterup: $name -> $addresses"
+SCRIPT
+chmod 0755 "$ROOT/usr/local/lib/clusterup/dns-keeper"
+cat > "$ROOT/etc/systemd/system/clusterup-dns.service" <<'UNIT'
+[Unit]
+Description=clusterup: point this group's DNS name at its nodes in service
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/lib/clusterup/dns-keeper
+UNIT
+cat > "$ROOT/etc/systemd/system/clusterup-dns.timer" <<'UNIT'
+[Unit]
+Description=clusterup: run the DNS name keeper every 20 s
+
+[Timer]
+OnBootSec=10s
+OnUnitActiveSec=20s
+RandomizedDelaySec=5s
+AccuracySec=1s
+
+[Install]
+WantedBy=timers.target
+UNIT
+systemctl daemon-reload
+systemctl enable --now clusterup-dns.timer
 
 # The shared database. The nodes start beside it (a Multi-AZ database takes 15-20 minutes; the nodes
 # serve through the load balancer long before), so its endpoint is not known yet: they look it up by its

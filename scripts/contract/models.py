@@ -27,6 +27,7 @@ SERVICES = {
     "sns": "sns",
     "logs": "logs",
     "backup": "backup",
+    "route53": "route53",
 }
 
 _session = botocore.session.get_session()
