@@ -722,6 +722,20 @@ def _scoped_by_tag(condition, deployment):
     return False
 
 
+def _scoped_by_record_names(condition, deployment):
+    """Route 53 record changes scoped by the records' names: every name of the request (`ForAllValues`;
+    `ForAnyValue` would let one allowed name carry others) under the deployment's private zone."""
+    for operator, block in (condition or {}).items():
+        if not operator.lower().startswith("forallvalues:"):
+            continue
+        for key, value in block.items():
+            if key.lower() == "route53:changeresourcerecordsetsnormalizedrecordnames":
+                names = _list(value)
+                if names and all(str(n).endswith(f".{deployment}.internal") for n in names):
+                    return True
+    return False
+
+
 def lint(policy, deployment):
     """What the policy itself must be, whatever the lifecycle did: findings, one line each."""
     findings = []
@@ -751,7 +765,7 @@ def lint(policy, deployment):
                 elif a.required_types:
                     kinds = ", ".join(rt["name"] for rt in a.required_types)
                     findings.append(f"{sid}: {a.name} on Resource \"*\", but AWS authorises it on {kinds}: name them")
-        if mutating and not _scoped_by_tag(condition, deployment):
+        if mutating and not _scoped_by_tag(condition, deployment) and not _scoped_by_record_names(condition, deployment):
             if sid in SHARED:
                 if "*" in resources:
                     findings.append(f"{sid}: a shared statement ({SHARED[sid]}) must name its resources, not \"*\"")
