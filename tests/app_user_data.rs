@@ -338,14 +338,25 @@ fn the_dns_keeper_writes_its_groups_record_only_when_the_nodes_change() {
     let (topology, script) = rendered("web-tier.yaml");
     let name = format!("app.{}.internal", topology.name);
     let node = Node::new(&script);
+    // The deployment's groups as Auto Scaling has them (their clusterup:resource tags).
+    node.state("deployment-groups", "app/auto-scaling-group\n");
     assert_code(&node.boot(), 0);
     let calls = node.calls();
     assert_called(&calls, "systemctl enable --now clusterup-dns.timer");
     let timer = node.read("/etc/systemd/system/clusterup-dns.timer");
     assert!(timer.contains("OnUnitActiveSec=20s") && timer.contains("RandomizedDelaySec=5s"), "{timer}");
+    // The keeper ran once at boot, before the app started: app.env names every group.
     let env = node.read("/etc/clusterup/app.env");
     assert!(env.contains(&format!("GROUP_HOST_APP={name}\n")) && env.contains("CLUSTERUP_GROUP=app\n"), "{env}");
     assert!(env.contains(&format!("CLUSTERUP_ZONE={}.internal\n", topology.name)), "{env}");
+    let keeper_at = calls.lines().position(|l| l.contains("describe-auto-scaling-groups")).expect("the keeper ran");
+    let app_at = calls.lines().position(|l| l.contains("clusterup-placeholder.service")).expect("the app started");
+    assert!(keeper_at < app_at, "{calls}");
+    // A group added later (and a canary rollout's group, which is none) reaches app.env within a run.
+    node.state(
+        "deployment-groups",
+        "app/auto-scaling-group\tgroups/batch-2/auto-scaling-group\tapp/canary/auto-scaling-group\n",
+    );
 
     let keep = || node.harness(&["exec", "/usr/local/lib/clusterup/dns-keeper"]);
     let upserts = || node.count("aws route53 change-resource-record-sets");
@@ -355,6 +366,13 @@ fn the_dns_keeper_writes_its_groups_record_only_when_the_nodes_change() {
     let first = keep();
     assert_code(&first, 0);
     assert_eq!(upserts(), 1);
+    let env = node.read("/etc/clusterup/app.env");
+    let hosts: Vec<&str> = env.lines().filter(|l| l.starts_with("GROUP_HOST_")).collect();
+    assert_eq!(
+        hosts,
+        [format!("GROUP_HOST_APP={name}"), format!("GROUP_HOST_BATCH_2=batch-2.{}.internal", topology.name)]
+    );
+    assert!(env.starts_with(&format!("CLUSTERUP_DEPLOYMENT={}\n", topology.name)), "the rest is kept: {env}");
     let calls = node.calls();
     let write = calls.lines().find(|l| l.starts_with("aws route53 ")).expect("the UPSERT");
     assert!(write.contains(&format!("--hosted-zone-id {ZONE_ID}")), "{write}");

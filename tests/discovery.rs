@@ -26,6 +26,7 @@ const GROUPS: &str = "node_groups:
     route: none
 ";
 
+const ENV: &str = "cat > \"$ROOT/etc/clusterup/app.env\" <<'ENV'\n";
 const KEEPER: &str = "cat > \"$ROOT/usr/local/lib/clusterup/dns-keeper\" <<'SCRIPT'\n";
 
 /// The zones named `<name>.internal`, as Route 53 lists them.
@@ -149,23 +150,20 @@ fn each_group_has_a_name_in_the_private_zone_kept_by_its_nodes_and_destroy_leave
     }
     let web = format!("{}-web", ws.name);
     let script = user_data(&aws, &web);
-    for line in [
-        "CLUSTERUP_GROUP=web".to_owned(),
-        format!("CLUSTERUP_ZONE={}.internal", ws.name),
-        format!("GROUP_HOST_WEB=web.{}.internal", ws.name),
-        format!("GROUP_HOST_WORKERS=workers.{}.internal", ws.name),
-    ] {
-        assert!(script.lines().any(|l| l == line), "no line {line} in the user data:\n{script}");
+    let (_, rest) = script.split_once(ENV).expect("the user data writes app.env");
+    let (env, _) = rest.split_once("\nENV\n").expect("app.env's end");
+    for line in ["CLUSTERUP_GROUP=web".to_owned(), format!("CLUSTERUP_ZONE={}.internal", ws.name)] {
+        assert!(env.lines().any(|l| l == line), "no line {line} in app.env:\n{env}");
     }
 
     // The keeper, as the user data installs it on a node of `web`.
     let (_, rest) = script.split_once(KEEPER).expect("the user data installs the keeper");
     let (keeper_text, _) = rest.split_once("\nSCRIPT\n").expect("the keeper's end");
-    assert!(keeper_text.contains(&format!("zone_id=\"{zone}\"")), "{keeper_text}");
+    assert!(keeper_text.contains(&format!("--hosted-zone-id \"{zone}\"")), "{keeper_text}");
     let node = tempfile::tempdir().expect("node root");
     std::fs::create_dir_all(node.path().join("etc/clusterup")).expect("etc");
     std::fs::create_dir_all(node.path().join("var/lib/clusterup")).expect("var");
-    std::fs::write(node.path().join("etc/clusterup/app.env"), "CLUSTERUP_REGION=us-east-1\n").expect("env");
+    std::fs::write(node.path().join("etc/clusterup/app.env"), format!("{env}\n")).expect("env");
     let keeper = node.path().join("dns-keeper");
     std::fs::write(&keeper, format!("{keeper_text}\n")).expect("keeper");
 
@@ -177,6 +175,16 @@ fn each_group_has_a_name_in_the_private_zone_kept_by_its_nodes_and_destroy_leave
     assert_eq!(nodes.len(), 2);
     assert_eq!(record(&aws, &zone, &host), Some(nodes.clone()));
     assert!(stdout(&first).contains(&format!("{host} -> {}", nodes.join(" "))), "{}", stdout(&first));
+    // Every group's name, read from the deployment's Auto Scaling groups, in the node's app.env.
+    let written = std::fs::read_to_string(node.path().join("etc/clusterup/app.env")).expect("app.env");
+    let hosts: Vec<&str> = written.lines().filter(|l| l.starts_with("GROUP_HOST_")).collect();
+    assert_eq!(
+        hosts,
+        [
+            format!("GROUP_HOST_WEB=web.{}.internal", ws.name),
+            format!("GROUP_HOST_WORKERS=workers.{}.internal", ws.name)
+        ]
+    );
     // Nothing changed: nothing written.
     let again = keep(node.path(), &keeper);
     assert_code(&again, 0);

@@ -253,22 +253,36 @@ mod default_template_tests {
         for line in [
             "CLUSTERUP_GROUP=workers".to_owned(),
             format!("CLUSTERUP_ZONE={d}.internal"),
-            format!("GROUP_HOST_COORDINATOR=coordinator.{d}.internal"),
-            "zone_id=\"Z0123\"".to_owned(),
             format!("name=\"workers.{d}.internal\""),
             format!("group=\"{d}-workers\""),
         ] {
             assert!(script.lines().any(|l| l == line), "no line {line}:\n{script}");
         }
+        assert!(script.contains("--hosted-zone-id \"Z0123\""), "{script}");
+        // The other groups' names are read on the node (the keeper writes app.env's GROUP_HOST_ lines),
+        // so adding or removing a group leaves every other group's user data, and its nodes, as they are.
+        let mut fewer = topology.clone();
+        fewer.groups.retain(|g| g.name != "api");
+        assert_eq!(user_data(&fewer, workers).expect("renders"), value);
     }
 
     /// EC2 takes at most 16 KB of user data before base64
-    /// (<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html>); the default script leaves
-    /// room for the references it still holds (ids of a few dozen characters).
+    /// (<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html>). The default script, for the
+    /// full example with the longest deployment name the topology allows (21 characters, which the script
+    /// repeats) and ids as long as AWS's, leaves 1 KB for longer paths (mount, health check) of the user's.
     #[test]
     fn the_rendered_default_template_fits_in_ec2_user_data() {
-        let script = rendered_smarten();
-        assert!(script.len() < 14 * 1024, "{} bytes", script.len());
+        let mut topology = crate::topology::load(&smarten()).expect("example loads").topology;
+        topology.name = "a".repeat(21);
+        let value = user_data(&topology, &topology.groups[0]).expect("renders");
+        let resolved = value.resolve(&|address, _| match address.as_str() {
+            "storage/file-system" => Value::str("fs-0123456789abcdef0"),
+            "storage/access-point" => Value::str("fsap-0123456789abcdef0"),
+            "discovery/zone" => Value::str("Z0123456789ABCDEFGHIJ"),
+            other => panic!("unexpected reference {other}"),
+        });
+        let script = resolved.as_str().expect("fully rendered");
+        assert!(script.len() < 15 * 1024, "{} bytes", script.len());
     }
 
     fn smarten() -> std::path::PathBuf {

@@ -5,7 +5,8 @@
 # <dir>/bin/stand-in and link each command name to it; it acts on the name it was called by. What the
 # tests control, in <dir>/state: secret-arn, secret-string (Secrets Manager); db-answers (RDS: one answer
 # per call, `ERROR message` for a failure); in-service (Auto Scaling: the group's instance ids in service,
-# one line as `--output text` prints them), instances (EC2: `id address` lines), route53-fails (Route 53:
+# one line as `--output text` prints them), deployment-groups (Auto Scaling, asked with --filters: the
+# clusterup:resource tags of the deployment's groups, one line), instances (EC2: `id address` lines), route53-fails (Route 53:
 # the error code of every ChangeResourceRecordSets); rds-ca-url and rds-ca-bundle.pem (what curl serves);
 # mount-fails (how many mounts fail first, or `always`); uptime in <dir>/root/proc/uptime, which sleep
 # advances instead of waiting; sleep-limit (how many sleeps before the stand-in gives up: a script that
@@ -103,8 +104,13 @@ case "$name" in
       exit 0
     fi
     if [ "${1:-} ${2:-}" = "autoscaling describe-auto-scaling-groups" ]; then
-      # `--query 'AutoScalingGroups[0].Instances[?LifecycleState==`InService`].InstanceId' --output text`.
-      if [ -s "$state/in-service" ]; then cat "$state/in-service"; else echo ""; fi
+      case " $* " in
+        # The deployment's groups by tag: their clusterup:resource tags.
+        *" --filters "*) answer="$state/deployment-groups" ;;
+        # One group by name: `--query 'AutoScalingGroups[0].Instances[?LifecycleState==`InService`].InstanceId'`.
+        *) answer="$state/in-service" ;;
+      esac
+      if [ -s "$answer" ]; then cat "$answer"; else echo ""; fi
       exit 0
     fi
     if [ "${1:-} ${2:-}" = "ec2 describe-instances" ]; then

@@ -380,7 +380,137 @@ async fn record_sets(ctx: &Ctx, id: &str, resource: &str) -> Result<Vec<Resource
 
 #[cfg(test)]
 mod tests {
+    use aws_sdk_route53::operation::change_tags_for_resource::ChangeTagsForResourceOutput;
+    use aws_sdk_route53::operation::create_hosted_zone::{CreateHostedZoneError, CreateHostedZoneOutput};
+    use aws_sdk_route53::operation::get_hosted_zone::GetHostedZoneOutput;
+    use aws_sdk_route53::operation::list_hosted_zones_by_vpc::ListHostedZonesByVpcOutput;
+    use aws_sdk_route53::types::{ChangeInfo, ChangeStatus, HostedZoneOwner, HostedZoneSummary};
+    use aws_sdk_route53::Client;
+    use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+    use aws_smithy_types::error::ErrorMetadata;
+
     use super::*;
+    use crate::aws::Aws;
+    use crate::resources::{DataPolicy, Quiet};
+
+    const VPC_ID: &str = "vpc-0a1";
+
+    fn ctx(route53: Client) -> Ctx {
+        Ctx { aws: Aws { route53, ..Aws::offline() }, deployment: "shop".into(), data: DataPolicy::default() }
+    }
+
+    fn want() -> Desired {
+        let tags = std::collections::BTreeMap::from([
+            (tags::DEPLOYMENT.to_owned(), "shop".to_owned()),
+            (tags::RESOURCE.to_owned(), "discovery/zone".to_owned()),
+        ]);
+        Desired::new("discovery/zone", Kind::HostedZone)
+            .prop(&NAME, Value::str("shop.internal"))
+            .prop(&VPC, Value::str(VPC_ID))
+            .prop(&TAGS, tags::to_value(&tags))
+    }
+
+    fn reference(n: u32) -> String {
+        caller_reference("shop", "us-east-1", VPC_ID, n)
+    }
+
+    fn zone(id: &str, reference: &str) -> Zone {
+        Zone::builder()
+            .id(format!("/hostedzone/{id}"))
+            .name("shop.internal.")
+            .caller_reference(reference)
+            .build()
+            .expect("zone")
+    }
+
+    /// A create refused as already made with reference `n`.
+    fn already_made(n: u32) -> Rule {
+        mock!(Client::create_hosted_zone)
+            .match_requests(move |r| r.caller_reference() == Some(reference(n).as_str()))
+            .then_error(|| {
+                CreateHostedZoneError::generic(ErrorMetadata::builder().code("HostedZoneAlreadyExists").build())
+            })
+    }
+
+    fn in_vpc(ids: &'static [&'static str]) -> Rule {
+        mock!(Client::list_hosted_zones_by_vpc).match_requests(|r| r.vpc_id() == Some(VPC_ID)).then_output(move || {
+            let summaries = ids.iter().map(|id| {
+                HostedZoneSummary::builder()
+                    .hosted_zone_id(*id)
+                    .name("shop.internal.")
+                    .owner(HostedZoneOwner::builder().owning_account("123456789012").build())
+                    .build()
+                    .expect("summary")
+            });
+            ListHostedZonesByVpcOutput::builder()
+                .set_hosted_zone_summaries(Some(summaries.collect()))
+                .max_items(100)
+                .build()
+                .expect("output")
+        })
+    }
+
+    fn tagged(id: &'static str) -> Rule {
+        mock!(Client::change_tags_for_resource)
+            .match_requests(move |r| r.resource_id() == Some(id) && r.add_tags().len() == 2)
+            .then_output(|| ChangeTagsForResourceOutput::builder().build())
+    }
+
+    /// A create retried after a crash: Route 53 refuses the same CallerReference (moto makes a second
+    /// zone instead, so SDK mocks), and the zone that reference made, found in the VPC, is adopted and
+    /// tagged, never a second one made.
+    #[tokio::test]
+    async fn a_retried_create_adopts_the_zone_its_reference_made_sdk_mock_emulator_gap() {
+        let refused = already_made(0);
+        let listed = in_vpc(&["Z0OTHER", "Z0MADE"]);
+        let described = mock!(Client::get_hosted_zone)
+            .then_output(|| GetHostedZoneOutput::builder().hosted_zone(zone("Z0MADE", &reference(0))).build());
+        let other = mock!(Client::get_hosted_zone)
+            .match_requests(|r| r.id() == Some("Z0OTHER"))
+            .then_output(|| GetHostedZoneOutput::builder().hosted_zone(zone("Z0OTHER", "someone-else")).build());
+        let tags = tagged("Z0MADE");
+        let route53 = mock_client!(aws_sdk_route53, RuleMode::MatchAny, [&refused, &listed, &other, &described, &tags]);
+        let made = HostedZone::create(&ctx(route53), &want(), &Quiet).await.expect("adopted");
+        assert_eq!(made.id, "Z0MADE");
+        assert_eq!((refused.num_calls(), tags.num_calls()), (1, 1));
+    }
+
+    /// A reference whose zone was deleted since (destroy, then apply again in the same VPC) is spent:
+    /// the next one makes the zone.
+    #[tokio::test]
+    async fn a_reference_whose_zone_is_gone_moves_on_to_the_next_sdk_mock_emulator_gap() {
+        let refused = already_made(0);
+        let listed = in_vpc(&[]);
+        let created = mock!(Client::create_hosted_zone)
+            .match_requests(|r| {
+                r.caller_reference() == Some(reference(1).as_str())
+                    && r.vpc().and_then(|v| v.vpc_id()) == Some(VPC_ID)
+                    && r.hosted_zone_config().is_some_and(|c| c.private_zone())
+            })
+            .then_output(|| {
+                CreateHostedZoneOutput::builder()
+                    .hosted_zone(zone("Z0NEW", &reference(1)))
+                    .change_info(
+                        ChangeInfo::builder()
+                            .id("C1")
+                            .status(ChangeStatus::Pending)
+                            .submitted_at(aws_smithy_types::DateTime::from_secs(0))
+                            .build()
+                            .expect("change"),
+                    )
+                    .location("https://route53.amazonaws.com/2013-04-01/hostedzone/Z0NEW")
+                    .delegation_set(
+                        aws_sdk_route53::types::DelegationSet::builder().name_servers("ns").build().expect("set"),
+                    )
+                    .build()
+                    .expect("output")
+            });
+        let tags = tagged("Z0NEW");
+        let route53 = mock_client!(aws_sdk_route53, RuleMode::MatchAny, [&refused, &listed, &created, &tags]);
+        let made = HostedZone::create(&ctx(route53), &want(), &Quiet).await.expect("made");
+        assert_eq!(made.id, "Z0NEW");
+        assert_eq!((refused.num_calls(), created.num_calls(), tags.num_calls()), (1, 1, 1));
+    }
 
     fn record(name: &str, kind: RrType) -> ResourceRecordSet {
         ResourceRecordSet::builder().name(name).r#type(kind).build().expect("record")
