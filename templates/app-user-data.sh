@@ -29,6 +29,8 @@ EFS_ACCESS_POINT_ID={{ efs_access_point_id }}
 DATA_DIR={{ mount_path }}
 LOG_GROUP={{ log_group }}
 APP_LOG=/var/log/clusterup/app.log
+CLUSTERUP_GROUP={{ node_group }}
+CLUSTERUP_ZONE={{ dns_zone }}
 ENV
 chmod 0644 "$ROOT/etc/clusterup/app.env"
 
@@ -64,6 +66,83 @@ JSON
   command -v "$ctl" >/dev/null || ctl=/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl
   "$ctl" -a fetch-config -m ec2 -s -c "file:$ROOT/opt/aws/amazon-cloudwatch-agent/etc/clusterup.json"
 fi
+
+# Discovery: the keeper keeps <group>.<deployment>.internal and app.env's GROUP_HOST_ lines, read from
+# AWS so that adding a group changes no node's user data (docs/topology.md#discovery).
+install -d -m 0755 "$ROOT/usr/local/lib/clusterup" "$ROOT/var/lib/clusterup"
+cat > "$ROOT/usr/local/lib/clusterup/dns-keeper" <<'SCRIPT'
+#!/bin/bash
+set -euo pipefail
+ROOT="${CLUSTERUP_TEST_ROOT:-}"
+env="$ROOT/etc/clusterup/app.env"
+# shellcheck disable=SC1090
+. "$env"
+export AWS_DEFAULT_REGION="$CLUSTERUP_REGION"
+name="{{ dns_name }}"
+group="{{ auto_scaling_group }}"
+last="$ROOT/var/lib/clusterup/dns-written"
+
+# Every group's name, from the deployment's Auto Scaling groups' clusterup:resource tags.
+hosts=""
+for a in $(aws autoscaling describe-auto-scaling-groups --filters "Name=tag:clusterup:deployment,Values=$CLUSTERUP_DEPLOYMENT" \
+  --query 'AutoScalingGroups[].Tags[?Key==`clusterup:resource`].Value[]' --output text); do
+  case "$a" in
+    app/auto-scaling-group) g=app ;;
+    groups/*/auto-scaling-group) g=${a#groups/} g=${g%/auto-scaling-group} ;;
+    *) continue ;;
+  esac
+  hosts="$hosts
+GROUP_HOST_$(echo "$g" | tr 'a-z-' 'A-Z_')=$g.$CLUSTERUP_ZONE"
+done
+hosts=$(echo "$hosts" | sort | grep .) || true
+if [ -n "$hosts" ] && [ "$hosts" != "$(grep '^GROUP_HOST_' "$env" | sort)" ]; then
+  { grep -v '^GROUP_HOST_' "$env"; echo "$hosts"; } >"$env.new"
+  mv -f "$env.new" "$env"
+fi
+
+ids=$(aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names "$group" \
+  --query 'AutoScalingGroups[0].Instances[?LifecycleState==`InService`].InstanceId' --output text)
+if [ -z "$ids" ] || [ "$ids" = None ]; then
+  echo "clusterup: $group has no node in service; $name keeps its addresses"
+  exit 0
+fi
+# shellcheck disable=SC2086
+addresses=$(aws ec2 describe-instances --instance-ids $ids --query 'Reservations[].Instances[].PrivateIpAddress' \
+  --output text | tr -s '[:space:]' '\n' | grep -E '^[0-9.]+$' | sort -V | paste -s -d ' ' - || true)
+if [ -z "$addresses" ] || [ "$addresses" = "$(cat "$last" 2>/dev/null)" ]; then
+  exit 0
+fi
+# shellcheck disable=SC2086
+records=$(printf '{"Value":"%s"},' $addresses)
+batch="{\"Changes\":[{\"Action\":\"UPSERT\",\"ResourceRecordSet\":{\"Name\":\"$name\",\"Type\":\"A\",\"TTL\":10,\"ResourceRecords\":[${records%,}]}}]}"
+aws route53 change-resource-record-sets --hosted-zone-id "{{ dns_zone_id }}" --change-batch "$batch" --output text >/dev/null
+echo "$addresses" >"$last"
+echo "clusterup: $name -> $addresses"
+SCRIPT
+chmod 0755 "$ROOT/usr/local/lib/clusterup/dns-keeper"
+cat > "$ROOT/etc/systemd/system/clusterup-dns.service" <<'UNIT'
+[Unit]
+Description=clusterup: this group's DNS name and app.env's GROUP_HOST_ lines
+After=network-online.target
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/lib/clusterup/dns-keeper
+UNIT
+cat > "$ROOT/etc/systemd/system/clusterup-dns.timer" <<'UNIT'
+[Timer]
+OnBootSec=10s
+OnUnitActiveSec=20s
+RandomizedDelaySec=5s
+AccuracySec=1s
+
+[Install]
+WantedBy=timers.target
+UNIT
+systemctl daemon-reload
+# Once now, so that app.env names every group before the app starts; then every 20 s.
+"$ROOT/usr/local/lib/clusterup/dns-keeper" || echo "clusterup: the DNS keeper failed; its timer retries" >&2
+systemctl enable --now clusterup-dns.timer
 
 # The shared database. The nodes start beside it (a Multi-AZ database takes 15-20 minutes; the nodes
 # serve through the load balancer long before), so its endpoint is not known yet: they look it up by its

@@ -22,6 +22,7 @@ use crate::support::{assert_code, stderr, stdout};
 const BUNDLE_URL: &str = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem";
 const SECRET_ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0123abcd-AbCdEf";
 const DB_HOST: &str = "smarten-db.abc123.us-east-1.rds.amazonaws.com";
+const ZONE_ID: &str = "Z0123456789ABCDEFGHIJ";
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rds-ca").join(name)
@@ -37,6 +38,7 @@ fn rendered(example: &str) -> (clusterup::topology::Topology, String) {
     ) {
         ("storage/file-system", None) => Value::str("fs-0123456789abcdef0"),
         ("storage/access-point", None) => Value::str("fsap-0123456789abcdef0"),
+        ("discovery/zone", None) => Value::str(ZONE_ID),
         other => panic!("unexpected reference {other:?}"),
     });
     let script = value.as_str().expect("fully rendered").to_owned();
@@ -325,4 +327,91 @@ fn a_node_ships_its_app_log_and_journal_to_its_groups_log_group_with_the_cloudwa
     let unit = node.read("/etc/systemd/system/clusterup-placeholder.service");
     assert!(unit.contains("StandardOutput=append:/var/log/clusterup/app.log"), "{unit}");
     assert!(node.read("/etc/clusterup/app.env").contains(&format!("LOG_GROUP={group}\n")));
+}
+
+/// The discovery keeper (clusterup-dns.timer): it UPSERTs its group's A record with the sorted private
+/// addresses of the group's nodes in service, only when they differ from what it last wrote, keeps the
+/// record while the group has no node in service, and fails (to be retried by its timer) when Route 53
+/// refuses, without recording a write that did not happen.
+#[test]
+fn the_dns_keeper_writes_its_groups_record_only_when_the_nodes_change() {
+    let (topology, script) = rendered("web-tier.yaml");
+    let name = format!("app.{}.internal", topology.name);
+    let node = Node::new(&script);
+    // The deployment's groups as Auto Scaling has them (their clusterup:resource tags).
+    node.state("deployment-groups", "app/auto-scaling-group\n");
+    assert_code(&node.boot(), 0);
+    let calls = node.calls();
+    assert_called(&calls, "systemctl enable --now clusterup-dns.timer");
+    let timer = node.read("/etc/systemd/system/clusterup-dns.timer");
+    assert!(timer.contains("OnUnitActiveSec=20s") && timer.contains("RandomizedDelaySec=5s"), "{timer}");
+    // The keeper ran once at boot, before the app started: app.env names every group.
+    let env = node.read("/etc/clusterup/app.env");
+    assert!(env.contains(&format!("GROUP_HOST_APP={name}\n")) && env.contains("CLUSTERUP_GROUP=app\n"), "{env}");
+    assert!(env.contains(&format!("CLUSTERUP_ZONE={}.internal\n", topology.name)), "{env}");
+    let keeper_at = calls.lines().position(|l| l.contains("describe-auto-scaling-groups")).expect("the keeper ran");
+    let app_at = calls.lines().position(|l| l.contains("clusterup-placeholder.service")).expect("the app started");
+    assert!(keeper_at < app_at, "{calls}");
+    // A group added later (and a canary rollout's group, which is none) reaches app.env within a run.
+    node.state(
+        "deployment-groups",
+        "app/auto-scaling-group\tgroups/batch-2/auto-scaling-group\tapp/canary/auto-scaling-group\n",
+    );
+
+    let keep = || node.harness(&["exec", "/usr/local/lib/clusterup/dns-keeper"]);
+    let upserts = || node.count("aws route53 change-resource-record-sets");
+    // Nodes in service, listed out of order; one instance the group reports is not running (no address).
+    node.state("in-service", "i-0b\ti-0a\ti-0c\n");
+    node.state("instances", "i-0a 10.30.16.9\ni-0b 10.30.2.200\ni-0c None\n");
+    let first = keep();
+    assert_code(&first, 0);
+    assert_eq!(upserts(), 1);
+    let env = node.read("/etc/clusterup/app.env");
+    let hosts: Vec<&str> = env.lines().filter(|l| l.starts_with("GROUP_HOST_")).collect();
+    assert_eq!(
+        hosts,
+        [format!("GROUP_HOST_APP={name}"), format!("GROUP_HOST_BATCH_2=batch-2.{}.internal", topology.name)]
+    );
+    assert!(env.starts_with(&format!("CLUSTERUP_DEPLOYMENT={}\n", topology.name)), "the rest is kept: {env}");
+    let calls = node.calls();
+    let write = calls.lines().find(|l| l.starts_with("aws route53 ")).expect("the UPSERT");
+    assert!(write.contains(&format!("--hosted-zone-id {ZONE_ID}")), "{write}");
+    let batch: serde_json::Value = {
+        let start = write.find("--change-batch ").expect("a batch") + "--change-batch ".len();
+        let quoted = write[start..].split(" --output").next().expect("the batch");
+        // The call log quotes arguments as bash's printf %q does: drop its escapes.
+        let unquoted = quoted.trim_start_matches("\\").replace('\\', "");
+        serde_json::from_str(unquoted.trim_matches('\'')).unwrap_or_else(|e| panic!("{e}: {unquoted}"))
+    };
+    let change = &batch["Changes"][0];
+    assert_eq!(change["Action"], "UPSERT");
+    let record = &change["ResourceRecordSet"];
+    assert_eq!(
+        (record["Name"].as_str(), record["Type"].as_str(), record["TTL"].as_i64()),
+        (Some(name.as_str()), Some("A"), Some(10))
+    );
+    // Sorted as addresses, not as text: 10.30.2.200 before 10.30.16.9.
+    assert_eq!(record["ResourceRecords"], serde_json::json!([{"Value": "10.30.2.200"}, {"Value": "10.30.16.9"}]));
+    assert!(stdout(&first).contains(&format!("{name} -> 10.30.2.200 10.30.16.9")), "{}", stdout(&first));
+
+    // Nothing changed: no write (Route 53 allows 5 requests per second per account).
+    assert_code(&keep(), 0);
+    assert_eq!(upserts(), 1);
+    // No node in service: the record is kept as it is.
+    node.state("in-service", "\n");
+    let empty = keep();
+    assert_code(&empty, 0);
+    assert_eq!(upserts(), 1);
+    assert!(stdout(&empty).contains("keeps its addresses"), "{}", stdout(&empty));
+    // A node replaced: Route 53 throttles the write, the keeper fails (its timer runs it again), and the
+    // next run writes, as nothing was recorded as written.
+    node.state("in-service", "i-0a\ti-0d\n");
+    node.state("instances", "i-0a 10.30.16.9\ni-0d 10.30.3.4\n");
+    node.state("route53-fails", "Throttling");
+    assert_ne!(keep().status.code(), Some(0));
+    assert_eq!(upserts(), 2);
+    std::fs::remove_file(node.path("state/route53-fails")).expect("route53 answers again");
+    assert_code(&keep(), 0);
+    assert_eq!(upserts(), 3);
+    assert_eq!(node.read("/var/lib/clusterup/dns-written"), "10.30.3.4 10.30.16.9\n");
 }

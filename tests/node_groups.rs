@@ -195,9 +195,11 @@ fn a_deployment_made_from_app_rewritten_as_node_groups_plans_no_change() {
     assert_code(&plan, 0);
     let planned = stdout(&plan);
     let changes: Vec<&str> = planned.lines().filter(|l| l.trim_start().starts_with(['+', '~', '-'])).collect();
-    // The new group's resources (its log group among them), and the two groups' nodes allowed to reach
-    // each other's port: rules of the app security group changed in place (no node is replaced).
-    let security = ["~ network/security-group/app ", "~ network/security-group-egress/app "];
+    // The new group's resources (its log group among them), the two groups' nodes allowed to reach
+    // each other's port: rules of the app security group changed in place, and the nodes' role allowed to
+    // write the new group's discovery name (its policy, in place). No node is replaced: the user data does
+    // not name the other groups (the nodes read them).
+    let security = ["~ network/security-group/app ", "~ network/security-group-egress/app ", "~ iam/role/app "];
     let batch = |l: &str| l.contains("groups/batch/") || l.trim_start().starts_with("+ logs/batch ");
     assert!(
         changes.iter().all(|l| batch(l) || security.iter().any(|s| l.trim_start().starts_with(s.trim_start()))),
@@ -205,6 +207,7 @@ fn a_deployment_made_from_app_rewritten_as_node_groups_plans_no_change() {
     );
     assert!(changes.iter().any(|l| l.trim_start().starts_with("+ logs/batch (log group)")), "{planned}");
     assert!(changes.iter().filter(|l| l.contains("groups/batch/")).count() >= 2, "{planned}");
+    assert!(!planned.contains("~ app/launch-template"), "{planned}");
     assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &ws.name, "--region", "us-east-1"]), 0);
 }
 

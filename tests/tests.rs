@@ -11,6 +11,7 @@ mod cli_offline;
 mod contract;
 mod data_tier;
 mod demo;
+mod discovery;
 mod examples;
 mod faults;
 mod iam;

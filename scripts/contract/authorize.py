@@ -139,6 +139,9 @@ UNTAGGED = {
     ("rds", "snapshot"),
     ("secretsmanager", "Secret"),
     ("kms", "key"),
+    # Route 53 zones carry clusterup's tags, but IAM never sees them: Route 53 has no aws:ResourceTag
+    # (its Developer Guide: tags for hosted zones cannot be granted or denied).
+    ("route53", "hostedzone"),
 }
 
 # ec2 ids by prefix, for CreateTags/DeleteTags `Resources`.
@@ -161,6 +164,9 @@ SHARED = {
     "ServiceLinkedRoles": "a service's own role, made once per account",
     "NodeCommandDocuments": "AWS's shell-script document and the account's session document, never tagged by clusterup",
     "NodeSessionsOwn": "a Session Manager session is named after the user who started it, not the deployment",
+    "HostedZonesShared": "Route 53 has no tag condition keys and a zone's ARN holds only the id AWS picks: "
+                         "the zone calls are allowed on the account's hosted zones (record changes are scoped "
+                         "by name apart, HostedZoneRecordsOwn)",
     "AlarmsRead": "DescribeAlarms lists by name prefix only, which a deployment named after this one's name shares; "
                   "its tags, read here, tell them apart (reads, never changes)",
 }
@@ -171,6 +177,8 @@ SHARED = {
 # have no resource type in the Service Authorization Reference.
 UNSCOPABLE = {
     "SparkSecurityConfigurations": "EMR's security configurations have no ARN, no tags and no condition key",
+    "HostedZoneCreate": "Route 53's CreateHostedZone has no resource type; its one condition key (route53:VPCs) "
+                        "names a VPC whose id is unknown when the policy is written",
 }
 
 
@@ -419,6 +427,8 @@ def checks_of(service, operation, params, env, state, where):
         new = bool(params.get("Tags"))
         add(action, params, extra_context,
             [("alarm", env_arn(env, "cloudwatch", f"alarm:{params.get('AlarmName')}"), new)])
+    elif service == "route53":
+        add(action, params, _route53_context(operation, params), _route53_rows(operation, params, env))
     elif service == "s3" and operation == "DeleteObjects":
         keys = [o.get("Key") for o in (params.get("Delete") or {}).get("Objects", [])]
         add(action, {"Bucket": params.get("Bucket"), "Key": keys}, extra_context)
@@ -438,6 +448,36 @@ def checks_of(service, operation, params, env, state, where):
     if service == "iam" and operation == "DeleteRolePermissionsBoundary":
         state.boundaries.pop(params.get("RoleName"), None)
     return out
+
+
+def _route53_rows(operation, params, env):
+    """Route 53 authorises zone calls on `arn:<partition>:route53:::hostedzone/<id>` (no region or account);
+    the zone's id is in `Id`, `HostedZoneId` or `ResourceId`, with or without `/hostedzone/` before it."""
+    zone = params.get("Id") or params.get("HostedZoneId") or params.get("ResourceId")
+    if not zone:
+        return [(None, "*", False)]
+    zone = str(zone).rsplit("/", 1)[-1]
+    return [("hostedzone", f"arn:{env.partition}:route53:::hostedzone/{zone}", False)]
+
+
+def _route53_context(operation, params):
+    """ChangeResourceRecordSets' condition keys, as Route 53 fills them (Developer Guide, "Using IAM policy
+    conditions for fine-grained access control"): the records' names normalized (lower case, no final
+    dot), their types and the change actions, each multivalued."""
+    if operation != "ChangeResourceRecordSets":
+        return {}
+    changes = ((params.get("ChangeBatch") or {}).get("Changes") or [])
+    names, types, actions = set(), set(), set()
+    for change in changes:
+        record = change.get("ResourceRecordSet") or {}
+        names.add(str(record.get("Name", "")).rstrip(".").lower())
+        types.add(str(record.get("Type", "")))
+        actions.add(str(change.get("Action", "")))
+    return {
+        "route53:ChangeResourceRecordSetsNormalizedRecordNames": sorted(names),
+        "route53:ChangeResourceRecordSetsRecordTypes": sorted(types),
+        "route53:ChangeResourceRecordSetsActions": sorted(actions),
+    }
 
 
 def _elb_type(arn):
@@ -682,6 +722,20 @@ def _scoped_by_tag(condition, deployment):
     return False
 
 
+def _scoped_by_record_names(condition, deployment):
+    """Route 53 record changes scoped by the records' names: every name of the request (`ForAllValues`;
+    `ForAnyValue` would let one allowed name carry others) under the deployment's private zone."""
+    for operator, block in (condition or {}).items():
+        if not operator.lower().startswith("forallvalues:"):
+            continue
+        for key, value in block.items():
+            if key.lower() == "route53:changeresourcerecordsetsnormalizedrecordnames":
+                names = _list(value)
+                if names and all(str(n).endswith(f".{deployment}.internal") for n in names):
+                    return True
+    return False
+
+
 def lint(policy, deployment):
     """What the policy itself must be, whatever the lifecycle did: findings, one line each."""
     findings = []
@@ -711,7 +765,7 @@ def lint(policy, deployment):
                 elif a.required_types:
                     kinds = ", ".join(rt["name"] for rt in a.required_types)
                     findings.append(f"{sid}: {a.name} on Resource \"*\", but AWS authorises it on {kinds}: name them")
-        if mutating and not _scoped_by_tag(condition, deployment):
+        if mutating and not _scoped_by_tag(condition, deployment) and not _scoped_by_record_names(condition, deployment):
             if sid in SHARED:
                 if "*" in resources:
                     findings.append(f"{sid}: a shared statement ({SHARED[sid]}) must name its resources, not \"*\"")

@@ -23,6 +23,10 @@ system and its access point). The accesses, as the services authorise them:
   EBS (kms:CreateGrant, only with `kms:GrantIsForAWSResource`); the neighbour's key is another key;
 - with `spark.in_transit_certificates`: the Spark nodes reading that zip (s3:GetObject), the
   neighbour's zip (another object) denied;
+- the discovery keeper on the app nodes: route53:ChangeResourceRecordSets on the deployment's private
+  zone (its id read from ChangeTagsForResource), an UPSERT of the A record of a group's name
+  (`<group>.<name>.internal`, the groups read from their log groups); the neighbour's zone and names
+  denied, and in its own zone another deployment's name, a DELETE and another record type denied;
 - the SSM agent on the app nodes (and the Spark nodes) registering with Systems Manager and opening
   the channels Run Command (`clusterup exec`) and Session Manager (`clusterup shell`) use: the actions
   of AWS's AmazonSSMManagedInstanceCore, on `*` as that policy grants them (the agent calls before it
@@ -69,6 +73,7 @@ class Deployment:
         self.disk_key = None
         self.certificates = None
         self.log_groups = []
+        self.zone = None
 
     def arn(self, service, resource):
         return f"arn:{self.partition}:{service}:{self.region}:{self.account}:{resource}"
@@ -118,6 +123,8 @@ def read(requests, deployment):
             deployment.keys.append(params["Key"])
         elif service == "logs" and name == "CreateLogGroup":
             deployment.log_groups.append(params["logGroupName"])
+        elif service == "route53" and name == "ChangeTagsForResource" and params.get("ResourceType") == "hostedzone":
+            deployment.zone = str(params["ResourceId"]).rsplit("/", 1)[-1]
         elif service == "emr" and name == "ModifyInstanceGroups" and "hive-site" in text:
             deployment.metastore = True
         elif service == "emr" and name == "CreateSecurityConfiguration":
@@ -191,6 +198,32 @@ def accesses(own, other):
     if own.role_policies and not own.log_groups:
         out.append(Access("app nodes ship their logs: no log group was created in the recording", None, [], None))
 
+    # The discovery keeper: an UPSERT of its group's A record in the deployment's private zone, nothing else.
+    for group in own.log_groups[:1]:
+        leaf = group.rsplit("/", 1)[-1]
+        zone = lambda d: f"arn:{d.partition}:route53:::hostedzone/{d.zone}"
+
+        def change(d, name=None, kind="A", verb="UPSERT"):
+            return {"route53:ChangeResourceRecordSetsNormalizedRecordNames": [name or f"{leaf}.{d.name}.internal"],
+                    "route53:ChangeResourceRecordSetsRecordTypes": [kind],
+                    "route53:ChangeResourceRecordSetsActions": [verb]}
+        if not own.zone:
+            out.append(Access("app nodes keep their group's name: no hosted zone was tagged in the recording", None, [], None))
+            break
+        both("app nodes point their group's name at its nodes", "app", "route53:ChangeResourceRecordSets", zone, change)
+        principal = own.role("app")
+        for what, context in (
+            (f"a name of deployment {other.name}", change(own, name=f"{leaf}.{other.name}.internal")),
+            ("a DELETE of their own record", change(own, verb="DELETE")),
+            ("a TXT record", change(own, kind="TXT")),
+            ("their own record and the neighbour's at once",
+             {**change(own), "route53:ChangeResourceRecordSetsNormalizedRecordNames":
+              [f"{leaf}.{own.name}.internal", f"{leaf}.{other.name}.internal"]}),
+        ):
+            request = policy_eval.Request("route53:ChangeResourceRecordSets", zone(own),
+                                          {"aws:PrincipalArn": principal, **TRANSPORT, **context}, principal)
+            out.append(Access(f"app nodes change {what} in their zone", principal, own.role_policy("app"), request, [], False))
+
     secret = lambda d: d.arn("secretsmanager", "secret:rds!db-0a1b2c3d-aaaa-bbbb-cccc-0123456789ab-AbCdEf")
     secret_tag = lambda d: {"aws:ResourceTag/aws:rds:primaryDBInstanceArn": d.arn("rds", f"db:{d.database}")}
     if own.database:
@@ -260,6 +293,7 @@ def neighbour(own):
     other.database = own.database and own.database.replace(own.name, name)
     other.bucket = own.bucket and own.bucket.replace(own.name, name)
     other.file_system = own.file_system and "fs-0b0b0b0b"
+    other.zone = own.zone and "Z0B0B0B0B0B0B0B0B0B0B"
     other.access_point = own.access_point and "fsap-0b0b0b0b0b0b"
     other.certificates = own.certificates and own.certificates.removesuffix(".zip") + "-b.zip"
     other.disk_key = own.disk_key and own.disk_key.rsplit("/", 1)[0] + "/0b0b0b0b-0b0b-0b0b-0b0b-0b0b0b0b0b0b"

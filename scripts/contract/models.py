@@ -27,6 +27,7 @@ SERVICES = {
     "sns": "sns",
     "logs": "logs",
     "backup": "backup",
+    "route53": "route53",
 }
 
 _session = botocore.session.get_session()
@@ -52,7 +53,8 @@ def protocol_of(request):
         return "json"
     if request.method == "POST" and "x-www-form-urlencoded" in content_type:
         return "ec2" if request.service == "ec2" else "query"
-    return "rest-xml" if request.service == "s3" else "rest-json"
+    # S3 and Route 53 speak XML; their requests without a body carry no content type to tell.
+    return "rest-xml" if request.service in ("s3", "route53") else "rest-json"
 
 
 def identify(request):

@@ -53,6 +53,7 @@ PREFIX = {
     "sns": "sns",
     "logs": "logs",
     "backup": "backup",
+    "route53": "route53",
 }
 
 # Operations whose IAM action has another name (Service Authorization Reference, Amazon S3: "Actions").
@@ -194,6 +195,7 @@ CLIENTS = {
     "ec2": "ec2", "elb": "elbv2", "autoscaling": "autoscaling", "ssm": "ssm", "iam": "iam", "rds": "rds",
     "efs": "efs", "emr": "emr", "s3": "s3", "sts": "sts", "tagging": "resourcegroupstaggingapi",
     "cloudwatch": "cloudwatch", "pricing": "pricing", "sns": "sns", "logs": "logs", "backup": "backup",
+    "route53": "route53",
     # a client passed by type (`ec2: &aws_sdk_ec2::Client`)
     "elasticloadbalancingv2": "elbv2", "resourcegroupstagging": "resourcegroupstaggingapi",
     "cloudwatchlogs": "logs",

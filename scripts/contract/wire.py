@@ -344,7 +344,19 @@ def _parse_rest(request, op, protocol):
                 params[payload] = value
                 problems.extend((f"{payload}.{p}", rule, detail) for p, rule, detail in more)
     elif body.strip():
-        if protocol == "rest-xml":
+        if protocol == "rest-xml" and body_members:
+            # Route 53: the body members are children of one root element named after the input
+            # (`<ChangeResourceRecordSetsRequest>`), with no payload member.
+            try:
+                root = ET.fromstring(body)
+            except ET.ParseError as e:
+                return params, problems + [("", "invalid-body", f"not XML: {e}")]
+            wire = shape.serialization.get("name") or shape.name
+            if _local(root.tag) != wire:
+                problems.append(("", "unknown-member", f"root element <{_local(root.tag)}>, the model says <{wire}>"))
+            value = _read_xml(root, shape, problems, "")
+            params.update({k: v for k, v in value.items() if k in body_members})
+        elif protocol == "rest-xml":
             problems.append(("", "invalid-body", "a body where the operation takes none"))
         else:
             value, more = _parse_json_body(body, shape)

@@ -161,6 +161,9 @@ fn classify_code(code: &str) -> ErrorClass {
         | "IncorrectFileSystemLifeCycleState"
         | "IncorrectMountTargetState" => ErrorClass::DependencyViolation,
         "NoSuchEntity" | "NoSuchEntityException" => ErrorClass::NotFound,
+        // Route 53.
+        "NoSuchHostedZone" => ErrorClass::NotFound,
+        "HostedZoneNotEmpty" => ErrorClass::DependencyViolation,
         // S3.
         "NoSuchBucket" | "NoSuchKey" | "NoSuchTagSet" | "NoSuchTagSetError" => ErrorClass::NotFound,
         "BucketAlreadyOwnedByYou" => ErrorClass::AlreadyExists,

@@ -12,6 +12,7 @@ pub enum Service {
     Sns,
     CloudWatch,
     Logs,
+    Route53,
 }
 
 impl Service {
@@ -27,6 +28,7 @@ impl Service {
         Service::Sns,
         Service::CloudWatch,
         Service::Logs,
+        Service::Route53,
     ];
 
     /// The name its calls are counted under: its SDK crate's name without `aws_sdk_`.
@@ -43,6 +45,7 @@ impl Service {
             Service::Sns => "sns",
             Service::CloudWatch => "cloudwatch",
             Service::Logs => "cloudwatchlogs",
+            Service::Route53 => "route53",
         }
     }
 }

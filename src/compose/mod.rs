@@ -10,6 +10,7 @@ mod app;
 pub mod boot;
 mod canary;
 mod database;
+mod discovery;
 mod fields;
 mod iam;
 mod load_balancer;
@@ -43,6 +44,7 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Result<Vec<Desired>, Templ
     all.extend(storage::desired(topology, facts));
     all.extend(load_balancer::desired(topology, facts));
     all.extend(logs::desired(topology));
+    all.extend(discovery::desired(topology, facts));
     all.extend(app::desired(topology, facts)?);
     all.extend(spark::desired(topology, facts)?);
     all.extend(alerts::desired(topology, facts));

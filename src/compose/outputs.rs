@@ -1,9 +1,9 @@
 //! What the operator needs once the deployment exists (the URL first, then ids), from the resources that
 //! exist: `apply` prints them, `output` reads them back from AWS.
 
-use crate::model::names::{app, database, load_balancer, network, spark, storage};
+use crate::model::names::{app, database, discovery, load_balancer, network, spark, storage};
 use crate::model::Value;
-use crate::model::{tags, Actual, Kind, TAGS};
+use crate::model::{tags, Actual, Kind, NAME, TAGS};
 use crate::resources::elbv2::listener;
 use crate::resources::elbv2::listener_action::ListenerAction;
 use crate::resources::elbv2::listener_rule;
@@ -106,9 +106,17 @@ fn group_outputs(resources: &[Actual]) -> Vec<(String, String)> {
     let mut groups: Vec<&str> = resources.iter().filter_map(|r| app::group_of(r.address.as_str())).collect();
     groups.sort_by_key(|g| (*g != app::APP_GROUP, *g));
     let several = groups.len() > 1;
+    // The private zone's name as discovery read it: each group's name in it is kept by its nodes.
+    let zone = resources.iter().find(|r| r.address.as_str() == discovery::ZONE);
     let mut out = Vec::new();
+    if let Some(zone) = zone {
+        out.push(("private_zone_id".to_owned(), zone.id.clone()));
+    }
     for group in groups {
         let key = |name: &str| if group == app::APP_GROUP { name.to_owned() } else { format!("{name}.{group}") };
+        if let Some(zone_name) = zone.and_then(|z| z.text(&NAME)) {
+            out.push((key("dns_name"), format!("{group}.{zone_name}")));
+        }
         if let Some(id) = id_of(resources, &app::auto_scaling_group(group)) {
             out.push((key("auto_scaling_group"), id.to_owned()));
         }
@@ -234,6 +242,19 @@ mod tests {
         assert_eq!(outputs["route.small"], "default, weight 1 of 4");
         assert_eq!(outputs["route.api"], "paths /api/*");
         assert_eq!(outputs["route.workers"], "none (not behind the load balancer)");
+    }
+
+    #[test]
+    fn each_group_has_its_dns_name_in_the_private_zone() {
+        let resources = vec![
+            found(&app::auto_scaling_group("web"), Kind::AutoScalingGroup, "shop-web"),
+            found(app::AUTO_SCALING_GROUP, Kind::AutoScalingGroup, "shop-app"),
+            found(discovery::ZONE, Kind::HostedZone, "Z0123").prop(&NAME, Value::str("shop.internal")),
+        ];
+        let outputs: std::collections::BTreeMap<String, String> = group_outputs(&resources).into_iter().collect();
+        assert_eq!(outputs["dns_name"], "app.shop.internal");
+        assert_eq!(outputs["dns_name.web"], "web.shop.internal");
+        assert_eq!(outputs["private_zone_id"], "Z0123");
     }
 
     #[test]

@@ -11,6 +11,7 @@ const FILE_SYSTEM: &str = "@@FILE_SYSTEM@@";
 const ACCESS_POINT: &str = "@@ACCESS_POINT@@";
 const NODE_ROLE: &str = "@@NODE_ROLE@@";
 const AUTOSCALING_ROLE: &str = "@@AUTOSCALING_ROLE@@";
+const HOSTED_ZONE: &str = "@@HOSTED_ZONE@@";
 
 /// A policy of these statements, its markers replaced by references.
 fn document(statements: Vec<serde_json::Value>) -> Value {
@@ -20,6 +21,7 @@ fn document(statements: Vec<serde_json::Value>) -> Value {
         (ACCESS_POINT, Value::Attr(Address::new(names::storage::ACCESS_POINT), "arn".into())),
         (NODE_ROLE, Value::Attr(Address::new(names::iam::SPARK_NODE_ROLE), "arn".into())),
         (AUTOSCALING_ROLE, Value::Attr(Address::new(names::iam::SPARK_AUTOSCALING_ROLE), "arn".into())),
+        (HOSTED_ZONE, Value::Ref(Address::new(names::discovery::ZONE))),
     ];
     Value::with_references(text, &marks)
 }
@@ -107,11 +109,46 @@ fn ship_logs(topology: &Topology, facts: &Facts) -> serde_json::Value {
     })
 }
 
+/// The discovery keeper on every app node (templates/app-user-data.sh): it UPSERTs the A record of a
+/// node group's name in the deployment's private zone, and nothing else. One role serves every group, so
+/// the names are all of this deployment's groups' (`ForAllValues`: every name in the request must be one
+/// of them, as must every type and action), never another deployment's, never a record deleted. Route 53
+/// compares these keys with the names normalized (lower case, no final dot), per "Using IAM policy
+/// conditions for fine-grained access control" in its Developer Guide.
+///
+/// `FindGroupNodes`: the keeper reads its group's instances in service and their private addresses.
+/// DescribeAutoScalingGroups and DescribeInstances have no resource-level permissions (Service
+/// Authorization Reference: no resource type), so they are allowed on `*`, reads of the account's
+/// inventory like the other shared reads.
+fn keep_group_records(topology: &Topology, facts: &Facts) -> Vec<serde_json::Value> {
+    if topology.groups.is_empty() {
+        return Vec::new();
+    }
+    let hosts: Vec<String> = topology.groups.iter().map(|g| names::discovery::host(&topology.name, &g.name)).collect();
+    vec![
+        json!({
+            "Sid": "KeepGroupRecords", "Effect": "Allow", "Action": "route53:ChangeResourceRecordSets",
+            "Resource": format!("arn:{}:route53:::hostedzone/{HOSTED_ZONE}", facts.partition),
+            "Condition": {"ForAllValues:StringEquals": {
+                "route53:ChangeResourceRecordSetsNormalizedRecordNames": hosts,
+                "route53:ChangeResourceRecordSetsRecordTypes": ["A"],
+                "route53:ChangeResourceRecordSetsActions": ["UPSERT"]
+            }}
+        }),
+        json!({
+            "Sid": "FindGroupNodes", "Effect": "Allow",
+            "Action": ["autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"],
+            "Resource": "*"
+        }),
+    ]
+}
+
 /// The app nodes: registered with Systems Manager (`exec`, `shell`), the data tier, finding the database (its endpoint, once it is available: the nodes may
 /// boot before it, see templates/app-user-data.sh) and, with a Spark cluster, submitting and following
 /// steps on it.
 pub fn app(topology: &Topology, facts: &Facts) -> Value {
     let mut statements = vec![managed_instance(), ship_logs(topology, facts)];
+    statements.extend(keep_group_records(topology, facts));
     statements.extend(data_tier_statements(topology, facts, true));
     if topology.database.is_some() {
         statements.push(json!({
@@ -394,6 +431,33 @@ mod tests {
             (&read["Action"], &read["Resource"]),
             (&json!("s3:GetObject"), &json!("arn:aws-cn:s3:::my-certs/emr/certs.zip"))
         );
+    }
+
+    #[test]
+    fn app_nodes_upsert_only_a_records_of_this_deployments_group_names_in_its_zone() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/node-groups.yaml");
+        let topology = crate::topology::load(&path).expect("example loads").topology;
+        let facts = Facts { account_id: "123456789012".into(), ..crate::compose::offline_facts(&topology) };
+        let doc = app(&topology, &facts);
+        // The zone's id is filled in once the zone exists: the role names that zone alone.
+        let mut refs = Vec::new();
+        doc.refs(&mut refs);
+        assert!(refs.iter().any(|r| r.as_str() == names::discovery::ZONE), "{refs:?}");
+        let policy = text(&doc);
+        let keep = statement(&policy, "KeepGroupRecords");
+        assert_eq!(keep["Action"], "route53:ChangeResourceRecordSets");
+        assert_eq!(keep["Resource"], "arn:aws:route53:::hostedzone/arn:aws:iam::123456789012:role/discovery/zone-id");
+        let condition = &keep["Condition"]["ForAllValues:StringEquals"];
+        let hosts: Vec<String> =
+            topology.groups.iter().map(|g| format!("{}.{}.internal", g.name, topology.name)).collect();
+        assert!(hosts.len() > 1, "the example has several groups");
+        assert_eq!(condition["route53:ChangeResourceRecordSetsNormalizedRecordNames"], json!(hosts));
+        assert_eq!(condition["route53:ChangeResourceRecordSetsRecordTypes"], json!(["A"]));
+        assert_eq!(condition["route53:ChangeResourceRecordSetsActions"], json!(["UPSERT"]));
+        assert_eq!(keep["Condition"].as_object().expect("conditions").len(), 1, "{keep}");
+        let find = statement(&policy, "FindGroupNodes");
+        assert_eq!(find["Action"], json!(["autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"]));
+        assert_eq!(find["Resource"], "*");
     }
 
     #[test]

@@ -35,6 +35,15 @@ pub fn user_data_variables(topology: &Topology, group: &NodeGroup) -> BTreeMap<&
         ("node_group", Value::str(&group.name)),
         ("node_groups", Value::str(topology.groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join(" "))),
         ("health_check_path", Value::str(&topology.load_balancer.health_check.path)),
+        // Discovery (compose::discovery): the deployment's private zone, its id (known once the zone
+        // exists, so naming it makes the launch template wait for the zone), this group's name in it, its
+        // Auto Scaling group (whose nodes in service the name resolves to), and every group's name as
+        // `GROUP_HOST_<GROUP>=<group>.<deployment>.internal` lines, in file order.
+        ("dns_zone", Value::str(names::discovery::zone_name(&topology.name))),
+        ("dns_zone_id", Value::Ref(Address::new(names::discovery::ZONE))),
+        ("dns_name", Value::str(names::discovery::host(&topology.name, &group.name))),
+        ("auto_scaling_group", Value::str(names::app::aws_name(&topology.name, &group.name))),
+        ("group_hosts", Value::str(group_hosts(topology))),
         // The group's CloudWatch Logs log group, which the default template's agent ships to.
         ("log_group", Value::str(names::logs::log_group_name(&topology.name, &group.name))),
         // Known before the database exists: a script that looks the database up by it at run time lets
@@ -61,6 +70,14 @@ pub fn user_data_variables(topology: &Topology, group: &NodeGroup) -> BTreeMap<&
         ("rds_ca_bundle_url", when(has_db, Value::str(rds_ca::bundle_url(&topology.region)))),
         ("rds_ca_bundle", when(has_db, Value::str(rds_ca::RDS_CA_BUNDLE))),
     ])
+}
+
+/// `GROUP_HOST_<GROUP>=<group>.<deployment>.internal`, one line per node group in file order.
+pub fn group_hosts(topology: &Topology) -> String {
+    let line = |name: &str| {
+        format!("{}={}", names::discovery::host_variable(name), names::discovery::host(&topology.name, name))
+    };
+    topology.groups.iter().map(|g| line(&g.name)).collect::<Vec<_>>().join("\n")
 }
 
 /// Render a group's user-data template: a string, or a template still waiting for references.
@@ -169,6 +186,7 @@ mod default_template_tests {
         let resolved = value.resolve(&|address, attr| match (address.as_str(), attr) {
             ("storage/file-system", None) => Value::str("fs-0123"),
             ("storage/access-point", None) => Value::str("fsap-0456"),
+            ("discovery/zone", None) => Value::str("Z0123456789ABCDEFGHIJ"),
             other => panic!("unexpected reference {other:?}"),
         });
         resolved.as_str().expect("fully rendered").to_owned()
@@ -205,13 +223,66 @@ mod default_template_tests {
         assert!(!script.to_ascii_lowercase().contains("password="), "no password in user data");
     }
 
+    #[test]
+    fn every_node_names_its_group_the_zone_and_every_groups_host() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/node-groups.yaml");
+        let topology = crate::topology::load(&path).expect("example loads").topology;
+        let d = &topology.name;
+        assert_eq!(
+            group_hosts(&topology),
+            format!(
+                "GROUP_HOST_WEB=web.{d}.internal\nGROUP_HOST_WEB_SMALL=web-small.{d}.internal\n\
+                 GROUP_HOST_API=api.{d}.internal\nGROUP_HOST_COORDINATOR=coordinator.{d}.internal\n\
+                 GROUP_HOST_WORKERS=workers.{d}.internal"
+            )
+        );
+        let workers = topology.groups.iter().find(|g| g.name == "workers").expect("workers");
+        let value = user_data(&topology, workers).expect("renders");
+        // The zone's id is known once the zone exists: the launch template waits for it.
+        let mut refs = Vec::new();
+        value.refs(&mut refs);
+        assert!(refs.iter().any(|r| r.as_str() == names::discovery::ZONE), "{refs:?}");
+        let script = value
+            .resolve(&|address, _| match address.as_str() {
+                "discovery/zone" => Value::str("Z0123"),
+                other => Value::str(format!("({other})")),
+            })
+            .as_str()
+            .expect("rendered")
+            .to_owned();
+        for line in [
+            "CLUSTERUP_GROUP=workers".to_owned(),
+            format!("CLUSTERUP_ZONE={d}.internal"),
+            format!("name=\"workers.{d}.internal\""),
+            format!("group=\"{d}-workers\""),
+        ] {
+            assert!(script.lines().any(|l| l == line), "no line {line}:\n{script}");
+        }
+        assert!(script.contains("--hosted-zone-id \"Z0123\""), "{script}");
+        // The other groups' names are read on the node (the keeper writes app.env's GROUP_HOST_ lines),
+        // so adding or removing a group leaves every other group's user data, and its nodes, as they are.
+        let mut fewer = topology.clone();
+        fewer.groups.retain(|g| g.name != "api");
+        assert_eq!(user_data(&fewer, workers).expect("renders"), value);
+    }
+
     /// EC2 takes at most 16 KB of user data before base64
-    /// (<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html>); the default script leaves
-    /// room for the references it still holds (ids of a few dozen characters).
+    /// (<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html>). The default script, for the
+    /// full example with the longest deployment name the topology allows (21 characters, which the script
+    /// repeats) and ids as long as AWS's, leaves 1 KB for longer paths (mount, health check) of the user's.
     #[test]
     fn the_rendered_default_template_fits_in_ec2_user_data() {
-        let script = rendered_smarten();
-        assert!(script.len() < 14 * 1024, "{} bytes", script.len());
+        let mut topology = crate::topology::load(&smarten()).expect("example loads").topology;
+        topology.name = "a".repeat(21);
+        let value = user_data(&topology, &topology.groups[0]).expect("renders");
+        let resolved = value.resolve(&|address, _| match address.as_str() {
+            "storage/file-system" => Value::str("fs-0123456789abcdef0"),
+            "storage/access-point" => Value::str("fsap-0123456789abcdef0"),
+            "discovery/zone" => Value::str("Z0123456789ABCDEFGHIJ"),
+            other => panic!("unexpected reference {other}"),
+        });
+        let script = resolved.as_str().expect("fully rendered");
+        assert!(script.len() < 15 * 1024, "{} bytes", script.len());
     }
 
     fn smarten() -> std::path::PathBuf {

@@ -81,6 +81,13 @@ fn question(key: &PriceKey, region: &str) -> Question {
             q("AmazonEFS", vec![("storageClass", "General Purpose".into())], Some("TimedStorage-ByteHrs"), "GB-Mo")
         }
         PriceKey::CloudWatchAlarmMonth => q("AmazonCloudWatch", vec![], Some("CW:AlarmMonitorUsage"), "Alarms"),
+        // Route 53 is global: its products name no region.
+        PriceKey::Route53HostedZoneMonth => Question {
+            service: "AmazonRoute53",
+            filters: vec![],
+            usage_type_ends: Some("HostedZone"),
+            unit: "HostedZone",
+        },
     }
 }
 

@@ -192,6 +192,7 @@ fn note_for(key: &PriceKey, rate: f64) -> String {
         PriceKey::AlbLcuHour => format!("plus {rate} per LCU-hour of traffic"),
         PriceKey::EfsStandardGbMonth => format!("{rate} per GB-month of data stored"),
         PriceKey::CloudWatchAlarmMonth => format!("{rate} per alarm-month"),
+        PriceKey::Route53HostedZoneMonth => format!("{rate} per hosted zone-month, plus DNS queries"),
         other => format!("plus {} at {rate}", other.describe()),
     }
 }

@@ -38,6 +38,7 @@ struct Table {
     alb_lcu_hour: Option<f64>,
     efs_standard_gb_month: Option<f64>,
     cloudwatch_alarm_month: Option<f64>,
+    route53_hosted_zone_month: Option<f64>,
 }
 
 /// The regions clusterup has a table for.
@@ -84,6 +85,7 @@ pub fn prices(region: &str) -> Prices {
         (PriceKey::AlbLcuHour, table.alb_lcu_hour),
         (PriceKey::EfsStandardGbMonth, table.efs_standard_gb_month),
         (PriceKey::CloudWatchAlarmMonth, table.cloudwatch_alarm_month),
+        (PriceKey::Route53HostedZoneMonth, table.route53_hosted_zone_month),
     ];
     values.extend(scalars.into_iter().filter_map(|(key, price)| price.map(|p| (key, p))));
     Prices {

@@ -52,18 +52,22 @@ fn smarten_spark_costs_what_the_table_says() {
     // The file system costs what is stored: nothing before apply, its rate shown.
     let fs = line(&estimate, "storage/file-system");
     assert_eq!((fs.hourly, fs.note.as_deref()), (0.0, Some("$0.30 per GB-month of data stored")));
+    // The private hosted zone: $0.50 a zone-month.
+    let zone = line(&estimate, "discovery/zone");
+    assert!(close(zone.monthly, 0.5), "{zone:?}");
+    assert_eq!(zone.what, "Route 53 private hosted zone");
     assert!(estimate.complete);
-    let hourly = 0.1664 + 0.09 + 0.01 + 0.0225 + 0.136 + 11.5 / 730.0 + 0.72;
+    let hourly = 0.1664 + 0.09 + 0.01 + 0.0225 + 0.136 + 11.5 / 730.0 + 0.72 + 0.5 / 730.0;
     assert!(close(estimate.total_hourly.unwrap_or_default(), hourly), "{:?}", estimate.total_hourly);
-    assert!(close(estimate.total_monthly.unwrap_or_default(), 847.277), "{:?}", estimate.total_monthly);
+    assert!(close(estimate.total_monthly.unwrap_or_default(), 847.777), "{:?}", estimate.total_monthly);
     // The log group is billed by use (GB ingested and stored): listed as such, nothing in the totals.
     let logs = line(&estimate, "logs/app");
     assert_eq!(
         (logs.what.as_str(), logs.hourly, logs.note.as_deref()),
         ("usage-priced: per GB ingested and GB-month stored", 0.0, None)
     );
-    // Nothing free is listed: 9 priced resources of the 40-odd the example makes, and the log group.
-    assert_eq!(estimate.lines.len(), 10, "{:#?}", estimate.lines);
+    // Nothing free is listed: 10 priced resources of the 40-odd the example makes, and the log group.
+    assert_eq!(estimate.lines.len(), 11, "{:#?}", estimate.lines);
 }
 
 #[test]
@@ -101,8 +105,9 @@ fn an_instance_type_not_in_the_table_is_named_and_left_out_of_the_total() {
         vec!["EC2 m7g.large per hour: not in the price table data/prices/us-east-1.json (read 2026-11-30)".to_owned()]
     );
     assert!(!estimate.complete);
-    // The rest is still priced: the load balancer, one NAT gateway and its address.
-    assert!(close(estimate.total_hourly.unwrap_or_default(), 0.0225 + 0.045 + 0.005), "{:?}", estimate.total_hourly);
+    // The rest is still priced: the load balancer, one NAT gateway and its address, the private zone.
+    let rest = 0.0225 + 0.045 + 0.005 + 0.5 / 730.0;
+    assert!(close(estimate.total_hourly.unwrap_or_default(), rest), "{:?}", estimate.total_hourly);
 }
 
 #[test]
@@ -112,8 +117,8 @@ fn the_change_a_plan_makes_to_the_monthly_cost_reads_as_from_to_and_difference()
     let after = estimate(&items, &table::prices("us-east-1"));
     let mut before = after.clone();
     before.total_monthly = after.total_monthly.map(|m| m - 30.0);
-    assert_eq!(after.change_from(&before).as_deref(), Some("$53.29 \u{2192} $83.29/month, +$30.00"));
-    assert_eq!(before.change_from(&after).as_deref(), Some("$83.29 \u{2192} $53.29/month, -$30.00"));
+    assert_eq!(after.change_from(&before).as_deref(), Some("$53.79 \u{2192} $83.79/month, +$30.00"));
+    assert_eq!(before.change_from(&after).as_deref(), Some("$83.79 \u{2192} $53.79/month, -$30.00"));
     let unpriced = estimate(&items, &table::prices("eu-west-3"));
     assert_eq!(after.change_from(&unpriced), None, "no difference from figures that leave things out");
 }
@@ -157,6 +162,7 @@ fn every_table_parses_and_names_its_sources() {
             "application_load_balancer",
             "efs_standard_gb_month",
             "cloudwatch_alarm_month",
+            "route53_hosted_zone_month",
         ] {
             let source = &doc["sources"][group];
             for field in ["aws_page", "read_on"] {

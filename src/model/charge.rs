@@ -28,6 +28,8 @@ pub enum PriceKey {
     EfsStandardGbMonth,
     /// A standard-resolution CloudWatch metric alarm, per alarm-month.
     CloudWatchAlarmMonth,
+    /// A Route 53 hosted zone, per zone-month (the first 25 of the account's zones; Route 53 is global).
+    Route53HostedZoneMonth,
 }
 
 impl PriceKey {
@@ -45,6 +47,7 @@ impl PriceKey {
             PriceKey::AlbLcuHour => "ALB capacity unit (LCU) per hour".into(),
             PriceKey::EfsStandardGbMonth => "EFS Standard storage per GB-month".into(),
             PriceKey::CloudWatchAlarmMonth => "CloudWatch standard-resolution alarm per month".into(),
+            PriceKey::Route53HostedZoneMonth => "Route 53 hosted zone per month".into(),
         }
     }
 }

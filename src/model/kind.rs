@@ -42,6 +42,7 @@ kinds!(
     AccessPoint,
     FileSystemPolicy,
     LogGroup,
+    HostedZone,
     LaunchTemplate,
     AutoScalingGroup,
     ScalingPolicy,

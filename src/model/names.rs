@@ -276,6 +276,28 @@ pub mod app {
     }
 }
 
+/// Node group discovery: the deployment's private hosted zone and each group's name in it.
+pub mod discovery {
+    pub const ZONE: &str = "discovery/zone";
+
+    /// `<deployment>.internal`: the private hosted zone of the deployment's VPC.
+    pub fn zone_name(deployment: &str) -> String {
+        format!("{deployment}.internal")
+    }
+
+    /// `<group>.<deployment>.internal`: the A record the group's nodes keep, one address per node in
+    /// service.
+    pub fn host(deployment: &str, group: &str) -> String {
+        format!("{group}.{}", zone_name(deployment))
+    }
+
+    /// `GROUP_HOST_<GROUP>`: the environment variable naming `group`'s host on every node (upper case,
+    /// `-` as `_`: group names are lowercase letters, digits and hyphens).
+    pub fn host_variable(group: &str) -> String {
+        format!("GROUP_HOST_{}", group.to_ascii_uppercase().replace('-', "_"))
+    }
+}
+
 /// CloudWatch Logs: one log group per node group.
 pub mod logs {
     /// Every log group of a deployment is named under this prefix, which discovery lists by and the

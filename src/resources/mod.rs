@@ -26,6 +26,7 @@ pub mod leftovers;
 pub mod logs;
 pub mod rds;
 pub mod registry;
+pub mod route53;
 pub mod s3;
 pub mod sns;
 mod support;

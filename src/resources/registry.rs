@@ -2,7 +2,7 @@
 //! kind without an implementation does not compile, and a [`Spec`] has no optional fields, so a kind
 //! cannot be half described. The tests below check what the compiler cannot.
 
-use super::{autoscaling, cloudwatch, ec2, efs, elbv2, emr, iam, logs, rds, s3, sns, AnyKind};
+use super::{autoscaling, cloudwatch, ec2, efs, elbv2, emr, iam, logs, rds, route53, s3, sns, AnyKind};
 use crate::model::{Kind, Prop};
 
 /// What clusterup knows about, and does with, resources of `kind`.
@@ -30,6 +30,7 @@ pub fn of(kind: Kind) -> &'static dyn AnyKind {
         Kind::AccessPoint => &efs::access_point::AccessPoint,
         Kind::FileSystemPolicy => &efs::file_system_policy::FileSystemPolicy,
         Kind::LogGroup => &logs::log_group::LogGroup,
+        Kind::HostedZone => &route53::hosted_zone::HostedZone,
         Kind::LaunchTemplate => &ec2::launch_template::LaunchTemplate,
         Kind::AutoScalingGroup => &autoscaling::group::AutoScalingGroup,
         Kind::ScalingPolicy => &autoscaling::scaling_policy::ScalingPolicy,

@@ -31,7 +31,8 @@ setup() {
   install -m 0666 /dev/null "$dir/state/calls.log"
   install -m 0666 /dev/null "$dir/state/sleeps"
   # The node's file system as its user data finds it at first boot.
-  mkdir -p "$dir/root/etc/systemd/system" "$dir/root/usr/local/lib" "$dir/root/opt" "$dir/root/proc" "$dir/root/srv"
+  mkdir -p "$dir/root/etc/systemd/system" "$dir/root/usr/local/lib" "$dir/root/var/lib" "$dir/root/opt" "$dir/root/proc" \
+    "$dir/root/srv"
   install -m 0644 /dev/null "$dir/root/etc/fstab"
   # 20 s after boot: cloud-init has just started the user data.
   echo "20.00 35.00" >"$dir/root/proc/uptime"

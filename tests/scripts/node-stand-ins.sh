@@ -4,7 +4,10 @@
 # hadoop, id, ...). spark-bootstrap-harness.sh and app-node-harness.sh install this file as
 # <dir>/bin/stand-in and link each command name to it; it acts on the name it was called by. What the
 # tests control, in <dir>/state: secret-arn, secret-string (Secrets Manager); db-answers (RDS: one answer
-# per call, `ERROR message` for a failure); rds-ca-url and rds-ca-bundle.pem (what curl serves);
+# per call, `ERROR message` for a failure); in-service (Auto Scaling: the group's instance ids in service,
+# one line as `--output text` prints them), deployment-groups (Auto Scaling, asked with --filters: the
+# clusterup:resource tags of the deployment's groups, one line), instances (EC2: `id address` lines), route53-fails (Route 53:
+# the error code of every ChangeResourceRecordSets); rds-ca-url and rds-ca-bundle.pem (what curl serves);
 # mount-fails (how many mounts fail first, or `always`); uptime in <dir>/root/proc/uptime, which sleep
 # advances instead of waiting; sleep-limit (how many sleeps before the stand-in gives up: a script that
 # would retry forever ends).
@@ -98,6 +101,48 @@ case "$name" in
           ;;
         *) echo "$answer" ;;
       esac
+      exit 0
+    fi
+    if [ "${1:-} ${2:-}" = "autoscaling describe-auto-scaling-groups" ]; then
+      case " $* " in
+        # The deployment's groups by tag: their clusterup:resource tags.
+        *" --filters "*) answer="$state/deployment-groups" ;;
+        # One group by name: `--query 'AutoScalingGroups[0].Instances[?LifecycleState==`InService`].InstanceId'`.
+        *) answer="$state/in-service" ;;
+      esac
+      if [ -s "$answer" ]; then cat "$answer"; else echo ""; fi
+      exit 0
+    fi
+    if [ "${1:-} ${2:-}" = "ec2 describe-instances" ]; then
+      # `--instance-ids ID... --query 'Reservations[].Instances[].PrivateIpAddress' --output text`: the
+      # addresses of the ids asked for, tab-separated, in the order instances has them.
+      shift 2
+      ids=()
+      while [ "$#" -gt 0 ]; do
+        case "$1" in
+          --instance-ids)
+            shift
+            while [ "$#" -gt 0 ] && [ "${1#--}" = "$1" ]; do ids+=("$1"); shift; done
+            ;;
+          *) shift ;;
+        esac
+      done
+      out=()
+      while read -r id address; do
+        for wanted in "${ids[@]}"; do
+          if [ "$id" = "$wanted" ]; then out+=("$address"); fi
+        done
+      done <"$state/instances"
+      (IFS=$'\t'; echo "${out[*]}")
+      exit 0
+    fi
+    if [ "${1:-} ${2:-}" = "route53 change-resource-record-sets" ]; then
+      if [ -s "$state/route53-fails" ]; then
+        echo "" >&2
+        echo "An error occurred ($(cat "$state/route53-fails")) when calling the ChangeResourceRecordSets operation" >&2
+        exit 254
+      fi
+      echo "CHANGEINFO	/change/C0123	PENDING	2026-12-07T00:00:00Z"
       exit 0
     fi
     [ "${1:-} ${2:-}" = "secretsmanager get-secret-value" ] || fail "unsupported: aws $*"

@@ -179,6 +179,7 @@ pub struct Clients {
     pub sns: aws_sdk_sns::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub route53: aws_sdk_route53::Client,
 }
 
 pub async fn clients() -> Clients {
@@ -205,6 +206,7 @@ pub async fn clients() -> Clients {
         sns: aws_sdk_sns::Client::new(&config),
         cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
         logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+        route53: aws_sdk_route53::Client::new(&config),
     }
 }
 

@@ -18,6 +18,7 @@ D = "smarten-spark"
 TAGS = [{"Key": "clusterup:deployment", "Value": D}, {"Key": "Name", "Value": f"{D}-x"}]
 ENV = authorize.Env("aws", "us-east-1", "123456789012", D)
 LISTENER = f"arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/{D}-alb/50dc6c495c0c9188/f2f7dc8efc522ab2"
+ZONE = "Z0A0A0A0A0A0A0A0A0A0A"
 RULE = LISTENER.replace(":listener/", ":listener-rule/") + "/9683b2d02a6cabee"
 
 
@@ -45,6 +46,15 @@ def lifecycle():
         request("iam", "AddRoleToInstanceProfile", {"InstanceProfileName": f"{D}-us-east-1-app", "RoleName": f"{D}-us-east-1-app"}),
         request("s3", "PutObject", {"Bucket": f"clusterup-{D}-123456789012-us-east-1", "Key": "jobs/1/job.py", "Body": b"x"}),
         request("emr", "TerminateJobFlows", {"JobFlowIds": ["j-1ABC"]}),
+        request("route53", "CreateHostedZone", {"Name": f"{D}.internal", "CallerReference": f"clusterup/{D}/us-east-1/vpc-0a1/0",
+                                                "VPC": {"VPCId": "vpc-0a1", "VPCRegion": "us-east-1"},
+                                                "HostedZoneConfig": {"PrivateZone": True}}),
+        request("route53", "ChangeTagsForResource", {"ResourceType": "hostedzone", "ResourceId": ZONE,
+                                                     "AddTags": TAGS}),
+        request("route53", "ChangeResourceRecordSets", {"HostedZoneId": ZONE, "ChangeBatch": {"Changes": [
+            {"Action": "DELETE", "ResourceRecordSet": {"Name": f"web.{D}.internal.", "Type": "A", "TTL": 10,
+                                                       "ResourceRecords": [{"Value": "10.0.1.5"}]}}]}}),
+        request("route53", "DeleteHostedZone", {"Id": ZONE}),
     ]
 
 
@@ -64,9 +74,12 @@ class Lifecycle(unittest.TestCase):
         self.assertEqual(findings, [])
         self.assertGreater(counts["allowed"], 10)
         self.assertEqual(counts["denied"], 0)
-        # Every request but the Describe names the deployment, and is denied to smarten-spark-b.
-        self.assertEqual(counts["neighbour denied"], len(lifecycle()) - 1)
-        self.assertEqual(counts["neighbour account-wide"], 1)
+        # Every request but the Describe, the hosted zone's creation (no resource type) and the calls on the
+        # zone itself (shared: Route 53 has no tag keys) names the deployment, and is denied to
+        # smarten-spark-b: its record changes too, by their names.
+        self.assertEqual(counts["neighbour denied"], len(lifecycle()) - 4)
+        self.assertEqual(counts["neighbour account-wide"], 3)
+        self.assertEqual(counts["neighbour unscopable"], 1)
 
     def test_checks_carry_the_arn_and_the_condition_keys_of_the_request(self):
         own, _, _ = authorize.all_checks(lifecycle()[:2], ENV)
@@ -145,6 +158,21 @@ class PlantedDefects(unittest.TestCase):
         findings, _ = run(p)
         self.assertTrue(any(f.startswith("SparkSecurityConfigurations: an unscopable statement") and
                             "TerminateJobFlows (cluster)" in f for f in findings), findings)
+
+    def test_record_changes_without_their_names_condition_fail(self):
+        # The zone calls are shared (Route 53 has no tag keys); the record changes are scoped by name.
+        _, counts = run(policy())
+        p = policy()
+        del statement(p, "HostedZoneRecordsOwn")["Condition"]
+        findings, _ = run(p)
+        self.assertTrue(any("NEIGHBOUR ALLOWED" in f and "ChangeResourceRecordSets" in f for f in findings), findings)
+        self.assertTrue(any(f.startswith("HostedZoneRecordsOwn") and "scoped neither" in f for f in findings), findings)
+        # A pattern that also covers the neighbour's names (`*.smarten-spark-b.internal` ends with it too).
+        p = policy()
+        statement(p, "HostedZoneRecordsOwn")["Condition"] = {
+            "ForAllValues:StringLike": {"route53:ChangeResourceRecordSetsNormalizedRecordNames": ["*internal"]}}
+        findings, _ = run(p)
+        self.assertTrue(any("NEIGHBOUR ALLOWED" in f and "ChangeResourceRecordSets" in f for f in findings), findings)
 
     def test_a_create_without_the_deployment_tag_is_denied(self):
         untagged = [request("ec2", "CreateVpc", {"CidrBlock": "10.0.0.0/16"})]

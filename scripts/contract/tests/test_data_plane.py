@@ -11,6 +11,7 @@ BUCKET = f"clusterup-{D}-123456789012-us-east-1"
 DB = "arn:aws:rds:us-east-1:123456789012:db:web-db"
 FS = "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-0a0a0a0a"
 AP = "arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-0a0a0a0a0a0a"
+ZONE = "Z0A0A0A0A0A0A0A0A0A0A"
 
 # As src/compose/policies.rs writes them for deployment `web`.
 AGENT = {"Sid": "SystemsManagerAgent", "Effect": "Allow", "Resource": "*", "Action": [
@@ -30,6 +31,12 @@ APP = {"Version": "2012-10-17", "Statement": [
      "Resource": FS, "Condition": {"StringEquals": {"elasticfilesystem:AccessPointArn": AP}}},
     {"Sid": "ShipLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
      "Resource": f"arn:aws:logs:us-east-1:123456789012:log-group:/clusterup/{D}/*"},
+    {"Sid": "KeepGroupRecords", "Effect": "Allow", "Action": "route53:ChangeResourceRecordSets",
+     "Resource": f"arn:aws:route53:::hostedzone/{ZONE}",
+     "Condition": {"ForAllValues:StringEquals": {
+         "route53:ChangeResourceRecordSetsNormalizedRecordNames": [f"app.{D}.internal", f"api.{D}.internal"],
+         "route53:ChangeResourceRecordSetsRecordTypes": ["A"],
+         "route53:ChangeResourceRecordSetsActions": ["UPSERT"]}}},
 ]}
 NODE = {"Version": "2012-10-17", "Statement": [
     {"Sid": "ReadBootstrap", "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{BUCKET}/bootstrap/*"},
@@ -54,6 +61,7 @@ def deployment(app=APP, node=NODE, service=SERVICE, fs_policy=None):
     d.database, d.bucket, d.keys = "web-db", BUCKET, ["bootstrap/clusterup-node.sh", "jobs/20261201-0001/job.py"]
     d.file_system, d.access_point = "fs-0a0a0a0a", "fsap-0a0a0a0a0a0a"
     d.log_groups = [f"/clusterup/{D}/app"]
+    d.zone = ZONE
     if fs_policy:
         d.file_system_policies = {"fs-0a0a0a0a": fs_policy}
     return d
@@ -109,6 +117,29 @@ class DataPlane(unittest.TestCase):
         self.assertTrue(any("DeleteLogGroup their own log group" in f for f in found), found)
         found = failures(deployment(app=without(APP, "ShipLogs")))
         self.assertTrue(any("create their log stream (own)" in f for f in found), found)
+
+    def test_the_nodes_upsert_their_groups_a_record_in_their_zone_only(self):
+        found, lines = data_plane.check(deployment())
+        self.assertEqual(found, [])
+        self.assertTrue(any("point their group's name at its nodes (own)" in l and "allowed" in l for l in lines), lines)
+        self.assertTrue(any("point their group's name at its nodes (neighbour web-b)" in l and "denied" in l
+                            for l in lines), lines)
+        # Any zone of the account: the neighbour's zone and names are reachable.
+        found = failures(deployment(app=edit(APP, "KeepGroupRecords", Resource="arn:aws:route53:::hostedzone/*",
+                                             Condition=None)))
+        self.assertTrue(any("(neighbour web-b)" in f and "ChangeResourceRecordSets" in f for f in found), found)
+        # A name pattern instead of the group names: the neighbour's `app.web-b.internal` is not covered by
+        # `*.web.internal`, but a DELETE is allowed without the actions key.
+        loose = {"ForAllValues:StringLike": {"route53:ChangeResourceRecordSetsNormalizedRecordNames": [f"*.{D}.internal"]}}
+        found = failures(deployment(app=edit(APP, "KeepGroupRecords", Condition=loose)))
+        self.assertTrue(any("a DELETE of their own record" in f for f in found), found)
+        self.assertTrue(any("a TXT record" in f for f in found), found)
+        # ForAnyValue lets one allowed name carry a neighbour's name in the same request.
+        any_value = copy.deepcopy(APP["Statement"][-1]["Condition"]["ForAllValues:StringEquals"])
+        found = failures(deployment(app=edit(APP, "KeepGroupRecords", Condition={"ForAnyValue:StringEquals": any_value})))
+        self.assertTrue(any("their own record and the neighbour's at once" in f for f in found), found)
+        found = failures(deployment(app=without(APP, "KeepGroupRecords")))
+        self.assertTrue(any("point their group's name at its nodes (own)" in f for f in found), found)
 
     def test_a_missing_action_fails(self):
         found = failures(deployment(node=without(NODE, "ReadJobs")))

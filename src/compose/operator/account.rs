@@ -50,6 +50,13 @@ pub const ACCOUNT_WIDE_READS: &[&str] = &[
     "s3:ListAllMyBuckets",
     // The alarm topic is found by listing the account's topics (SNS has no tag or name filter).
     "sns:ListTopics",
+    // The private hosted zone is found by its name, and a retried create finds its zone in the VPC (no
+    // resource type: Service Authorization Reference, Route 53).
+    "route53:ListHostedZonesByName",
+    "route53:ListHostedZonesByVPC",
+    // Creating a private zone also reads its VPC and the regions (Route 53 API permissions reference,
+    // CreateHostedZone).
+    "ec2:DescribeRegions",
     // destroy's leftover check across services.
     "tag:GetResources",
     // The canary gate, and status.

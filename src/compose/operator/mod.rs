@@ -19,6 +19,7 @@ mod account;
 mod alerts;
 mod app;
 mod data;
+mod discovery;
 mod iam;
 mod logs;
 mod network;
@@ -91,6 +92,7 @@ pub fn operator_policy(topology: &Topology, account: &str, partition: &str) -> V
     statements.extend(iam::statements(&scope));
     statements.extend(data::statements(&scope));
     statements.extend(logs::statements(&scope));
+    statements.extend(discovery::statements(&scope));
     statements.extend(spark::statements(&scope));
     statements.extend(alerts::statements(&scope));
     json!({"Version": "2012-10-17", "Statement": statements})
