@@ -3,7 +3,9 @@
 # run through the project's launcher (scripts/emulator/moto_server.py), which restores documented AWS
 # behaviours moto lacks (see docs/localstack.md).
 #
-#   scripts/emulator.sh install        create .venv and install the pinned moto[server] (idempotent)
+#   scripts/emulator.sh install        create .venv and install the pinned moto[server], and .venv-awscli with
+#                                      the pinned AWS CLI the node scripts call (tests run them against the
+#                                      emulator); idempotent
 #   scripts/emulator.sh start [PORT]   start it on 127.0.0.1 (default: a free port), wait until it answers,
 #                                      print `export AWS_ENDPOINT_URL=...` lines for eval
 #   scripts/emulator.sh stop           stop the server this script started (by its own pid file)
@@ -16,8 +18,12 @@
 set -euo pipefail
 
 MOTO_VERSION="5.2.5"
+# The AWS CLI v1 from PyPI (v2 is not on PyPI); in a virtualenv of its own, as it pins its botocore
+# exactly and moto's must stay free.
+AWSCLI_VERSION="1.45.11"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${CLUSTERUP_VENV:-$root/.venv}"
+awscli_venv="${CLUSTERUP_AWSCLI_VENV:-$root/.venv-awscli}"
 launcher="$root/scripts/emulator/moto_server.py"
 state="${CLUSTERUP_EMULATOR_STATE:-$root/.emulator}"
 python="${PYTHON:-python3}"
@@ -25,12 +31,16 @@ python="${PYTHON:-python3}"
 log() { printf 'emulator: %s\n' "$*" >&2; }
 
 install() {
-  if [ -x "$venv/bin/moto_server" ] && "$venv/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
-    return 0
+  if ! { [ -x "$venv/bin/moto_server" ] && "$venv/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; }; then
+    log "installing moto[server]==$MOTO_VERSION into $venv"
+    "$python" -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
   fi
-  log "installing moto[server]==$MOTO_VERSION into $venv"
-  "$python" -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  if ! "$awscli_venv/bin/aws" --version 2>&1 | grep -q "^aws-cli/$AWSCLI_VERSION "; then
+    log "installing awscli==$AWSCLI_VERSION into $awscli_venv"
+    "$python" -m venv "$awscli_venv"
+    "$awscli_venv/bin/python" -m pip install --quiet --disable-pip-version-check "awscli==$AWSCLI_VERSION"
+  fi
 }
 
 free_port() {

@@ -10,7 +10,9 @@ use std::process::{Command, Output};
 use base64::Engine;
 
 use crate::apply_destroy::{block_on, live_tagged};
-use crate::support::{assert_code, clients, clusterup, endpoint, stderr, stdout, Clients, Workspace};
+use crate::support::{
+    assert_code, clients, clusterup, endpoint, path_with_aws_cli, stderr, stdout, Clients, Workspace,
+};
 
 /// Two groups, one behind the load balancer and one not, in place of web-tier's `app:`.
 const GROUPS: &str = "node_groups:
@@ -85,6 +87,7 @@ fn keep(root: &Path, keeper: &Path) -> Output {
     Command::new("bash")
         .arg(keeper)
         .env("CLUSTERUP_TEST_ROOT", root)
+        .env("PATH", path_with_aws_cli())
         .env("AWS_ENDPOINT_URL", endpoint())
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
@@ -96,10 +99,10 @@ fn keep(root: &Path, keeper: &Path) -> Output {
 
 #[test]
 fn each_group_has_a_name_in_the_private_zone_kept_by_its_nodes_and_destroy_leaves_nothing() {
-    let cli = Command::new("aws").arg("--version").output();
+    let cli = Command::new("aws").arg("--version").env("PATH", path_with_aws_cli()).output();
     assert!(
         cli.is_ok_and(|o| o.status.success()),
-        "the AWS CLI (which the nodes run the keeper with) must be on PATH for this test"
+        "no AWS CLI (which the nodes run the keeper with): run `scripts/emulator.sh install` (scripts/test.sh does)"
     );
     let ws = Workspace::from_example("web-tier.yaml", "dns");
     let text = std::fs::read_to_string(ws.topology()).expect("read");

@@ -55,6 +55,10 @@ impl PollPolicy {
         timeout: Duration::from_secs(1200),
         jitter: 0.5,
     };
+    /// Auto Scaling groups' nodes joining or leaving: minutes-scale, but a deployment has one group per
+    /// node group, all waited on at once, so these waits are most of a node-grouped deployment's and
+    /// decide its median lag. Looks at most 2.5 s apart; the calls are batched per group name list.
+    pub const GROUPS: PollPolicy = PollPolicy { max_delay: Duration::from_millis(2500), ..PollPolicy::MINUTES };
     /// Waits that may last most of an hour (Multi-AZ databases, EMR clusters): their plausible windows
     /// last minutes, so most of their looks are made there; looks up to 4.5 s apart, each at least 3.6 s
     /// (a narrow jitter: there are one or two such waits at a time), keep the lag under 5 s.

@@ -36,6 +36,17 @@ pub fn venv() -> PathBuf {
     }
 }
 
+/// `PATH` with the AWS CLI scripts/emulator.sh installs (in `CLUSTERUP_AWSCLI_VENV` or .venv-awscli)
+/// first: for running the scripts the nodes run, which call `aws`, against the emulator.
+pub fn path_with_aws_cli() -> std::ffi::OsString {
+    let venv = match std::env::var_os("CLUSTERUP_AWSCLI_VENV") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-awscli"),
+    };
+    let rest = std::env::var_os("PATH").unwrap_or_default();
+    std::env::join_paths(std::iter::once(venv.join("bin")).chain(std::env::split_paths(&rest))).expect("PATH")
+}
+
 fn start_moto() -> String {
     let python = venv().join("bin/python");
     let launcher = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/emulator/moto_server.py");

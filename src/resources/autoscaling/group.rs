@@ -19,7 +19,7 @@ pub use super::group_props::*;
 pub struct AutoScalingGroup;
 
 const SPEC: Spec =
-    Spec::new(Kind::AutoScalingGroup, "auto scaling group", Service::AutoScaling, PollPolicy::MINUTES, latency)
+    Spec::new(Kind::AutoScalingGroup, "auto scaling group", Service::AutoScaling, PollPolicy::GROUPS, latency)
         .props(&[
             &NAME,
             &LAUNCH_TEMPLATE,
