@@ -120,13 +120,11 @@ async fn target_group_exists(c: &Clients, name: &str) -> bool {
 }
 
 async fn default_version(c: &Clients, deployment: &str) -> i64 {
-    let out = c
-        .ec2
-        .describe_launch_templates()
-        .launch_template_names(format!("{deployment}-app"))
-        .send()
-        .await
-        .expect("templates");
+    template_default_version(c, &format!("{deployment}-app")).await
+}
+
+async fn template_default_version(c: &Clients, template: &str) -> i64 {
+    let out = c.ec2.describe_launch_templates().launch_template_names(template).send().await.expect("templates");
     out.launch_templates()[0].default_version_number().unwrap_or(0)
 }
 
@@ -479,6 +477,36 @@ fn a_canary_rollout_of_a_group_other_than_app_moves_that_group_alone() {
         stderr(&refused)
     );
 
+    // Nothing to undo either: the group a rollout would pick has none in progress.
+    let undone = clusterup(&["rollout", "--yes", "--rollback", &topology]);
+    assert_code(&undone, 0);
+    assert!(stderr(&undone).contains("No rollout in progress: nothing to undo."), "{}", stderr(&undone));
+    // A rollout of web stopped after its new launch template version, before its canary: the undo finds
+    // web's template (no --group) and puts its default version back.
+    block_on(async {
+        let made = c
+            .ec2
+            .create_launch_template_version()
+            .launch_template_name(&web)
+            .source_version("1")
+            .launch_template_data(aws_sdk_ec2::types::RequestLaunchTemplateData::builder().build())
+            .send()
+            .await
+            .expect("CreateLaunchTemplateVersion");
+        let version = made.launch_template_version().and_then(|v| v.version_number()).expect("version");
+        c.ec2
+            .modify_launch_template()
+            .launch_template_name(&web)
+            .default_version(version.to_string())
+            .send()
+            .await
+            .expect("ModifyLaunchTemplate");
+    });
+    let undone = clusterup(&["rollout", "--yes", "--rollback", &topology]);
+    assert_code(&undone, 0);
+    assert!(stderr(&undone).contains("default version back to v1"), "{}", stderr(&undone));
+    assert_eq!(block_on(template_default_version(&c, &web)), 1);
+
     ws.edit(OLD_TYPE, NEW_TYPE);
     let rolled = clusterup(&[
         "rollout",
@@ -502,13 +530,13 @@ fn a_canary_rollout_of_a_group_other_than_app_moves_that_group_alone() {
     }
     assert!(stdout(&rolled).contains("the web group"), "{}", stdout(&rolled));
 
-    // Group web moved to v2 on the new type; workers kept v1 and its nodes; the canary is gone and the
-    // listener forwards to web alone.
+    // Group web moved to v3 (v2 was the stopped rollout's, undone above) on the new type; workers kept v1
+    // and its nodes; the canary is gone and the listener forwards to web alone.
     let after = block_on(groups(&c, &ws.name));
     let of = |name: &str| after.iter().find(|(n, ..)| n == name).unwrap_or_else(|| panic!("no {name}: {after:?}"));
     assert_eq!(after.len(), 2, "{after:?}");
-    assert_eq!(of(&web).1, "2");
-    assert!(of(&web).2.iter().all(|(_, version, kind)| version == "2" && kind == "t3.medium"), "{after:?}");
+    assert_eq!(of(&web).1, "3");
+    assert!(of(&web).2.iter().all(|(_, version, kind)| version == "3" && kind == "t3.medium"), "{after:?}");
     assert_eq!(of(&workers).1, "1");
     assert!(of(&workers).2.iter().all(|(_, version, kind)| version == "1" && kind == "m5.large"), "{after:?}");
     assert!(!block_on(target_group_exists(&c, &canary)), "the canary target group is left");

@@ -60,9 +60,17 @@ pub async fn run(
             }
             state
         } else {
-            match rolled_group(&topology, args.group.as_deref())? {
-                group if group == state.group => state,
-                group => State::read_group(&plan.actuals(), &group),
+            // Undoing with nothing in progress puts back at most a launch template's default version (a
+            // rollout stopped before its canary): of the group asked for, or the one a rollout would pick.
+            let group = match (args.rollback, args.group.as_deref()) {
+                (true, Some(asked)) => asked.to_owned(),
+                (true, None) => rolled_group(&topology, None).unwrap_or_else(|_| state.group.clone()),
+                (false, asked) => rolled_group(&topology, asked)?,
+            };
+            if group == state.group {
+                state
+            } else {
+                State::read_group(&plan.actuals(), &group)
             }
         };
         let hook = Lines::new(printer.clone());
