@@ -10,6 +10,7 @@ use std::process::{Command, Output};
 use base64::Engine;
 
 use crate::apply_destroy::{block_on, live_tagged};
+use crate::status::status_json;
 use crate::support::{
     assert_code, clients, clusterup, endpoint, path_with_aws_cli, stderr, stdout, Clients, Workspace,
 };
@@ -69,6 +70,30 @@ fn record(aws: &Clients, zone: &str, name: &str) -> Option<Vec<String>> {
         assert_eq!(r.ttl(), Some(10), "{r:?}");
         r.resource_records().iter().map(|v| v.value().to_owned()).collect()
     })
+}
+
+/// The discovery tier's record of `group` in a `status --json` document.
+fn discovery_record<'a>(doc: &'a serde_json::Value, group: &str) -> &'a serde_json::Value {
+    let records = doc["tiers"]["discovery"]["records"].as_array().expect("discovery records");
+    records.iter().find(|r| r["group"] == group).unwrap_or_else(|| panic!("no record of {group}: {doc:#}"))
+}
+
+/// Sets the A record `name` to `addresses`, as someone other than the keepers would.
+fn upsert(aws: &Clients, zone: &str, name: &str, addresses: &[String]) {
+    use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType};
+    let records: Vec<ResourceRecord> =
+        addresses.iter().map(|a| ResourceRecord::builder().value(a).build().expect("record")).collect();
+    let set = ResourceRecordSet::builder()
+        .name(name)
+        .r#type(RrType::A)
+        .ttl(10)
+        .set_resource_records(Some(records))
+        .build()
+        .expect("record set");
+    let change = Change::builder().action(ChangeAction::Upsert).resource_record_set(set).build().expect("change");
+    let batch = ChangeBatch::builder().changes(change).build().expect("batch");
+    block_on(aws.route53.change_resource_record_sets().hosted_zone_id(zone).change_batch(batch).send())
+        .expect("ChangeResourceRecordSets");
 }
 
 /// The group's user data as its launch template holds it.
@@ -172,6 +197,11 @@ fn each_group_has_a_name_in_the_private_zone_kept_by_its_nodes_and_destroy_leave
 
     let host = format!("web.{}.internal", ws.name);
     assert_eq!(record(&aws, &zone, &host), None, "no record before a node writes it");
+    // status: no record yet, from nodes launched a moment ago, is no fault.
+    let (code, doc) = status_json(&ws.name);
+    assert_eq!(code, Some(0), "{doc:#}");
+    assert_eq!(discovery_record(&doc, "web")["addresses"], serde_json::Value::Null, "{doc:#}");
+    assert_eq!(doc["tiers"]["discovery"]["zone_id"], zone.as_str());
     let first = keep(node.path(), &keeper);
     assert_code(&first, 0);
     let nodes = addresses(&aws, &web);
@@ -198,7 +228,28 @@ fn each_group_has_a_name_in_the_private_zone_kept_by_its_nodes_and_destroy_leave
     assert_code(&keep(node.path(), &keeper), 0);
     let three = addresses(&aws, &web);
     assert_eq!(three.len(), 3);
-    assert_eq!(record(&aws, &zone, &host), Some(three));
+    assert_eq!(record(&aws, &zone, &host), Some(three.clone()));
+    let (code, doc) = status_json(&ws.name);
+    assert_eq!(code, Some(0), "{doc:#}");
+    let mut sorted = three.clone();
+    sorted.sort();
+    assert_eq!(discovery_record(&doc, "web")["addresses"], serde_json::json!(sorted), "{doc:#}");
+    assert_eq!(discovery_record(&doc, "web")["in_service"], serde_json::json!(sorted), "{doc:#}");
+
+    // A record changed behind the keepers' back: status names the address no node has (exit 3). The
+    // keepers rewrite the record only when their group changes, so a node's cache cleared here stands
+    // for the next change.
+    let mut stale = three.clone();
+    stale.push("10.255.0.9".into());
+    upsert(&aws, &zone, &host, &stale);
+    let (code, doc) = status_json(&ws.name);
+    assert_eq!(code, Some(3), "{doc:#}");
+    let reason = doc["verdict"]["reasons"][0]["reason"].as_str().unwrap_or_default().to_owned();
+    assert!(reason.starts_with(&format!("{host} lists 10.255.0.9, which no node of web in service has")), "{doc:#}");
+    assert_eq!(doc["verdict"]["reasons"][0]["tier"], "discovery");
+    std::fs::remove_file(node.path().join("var/lib/clusterup/dns-written")).expect("the keeper's last set");
+    assert_code(&keep(node.path(), &keeper), 0);
+    assert_code(&clusterup(&["status", &ws.name]), 0);
 
     // Destroy empties the zone of the nodes' records, deletes it, and nothing is left.
     let destroyed = clusterup(&["destroy", "--yes", "--delete-data", &ws.name]);

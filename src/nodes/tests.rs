@@ -25,6 +25,9 @@ fn node(id: &str, lifecycle: &str, health: &str, state: &str) -> Instance {
         state: state.into(),
         instance_type: "t3.small".into(),
         launch_template_version: Some("1".into()),
+        private_ip: None,
+        launched_at: None,
+        launched_epoch: None,
     }
 }
 

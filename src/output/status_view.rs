@@ -109,6 +109,16 @@ pub fn render_status(report: &Report, style: Style) -> String {
         }
         detail(&mut out, if app.canary.is_some() { "" } else { "rollout" }, &refreshes);
     }
+    if let Some(dns) = &tiers.discovery {
+        head(&mut out, style, "discovery", &dns.judged, &format!("{} ({})", dns.zone, dns.zone_id));
+        for (i, record) in dns.records.iter().enumerate() {
+            let listed = match &record.addresses {
+                Some(addresses) => addresses.join(", "),
+                None => format!("not written yet ({} in service)", record.in_service.len()),
+            };
+            detail(&mut out, if i == 0 { "records" } else { "" }, &format!("{} -> {listed}", record.name));
+        }
+    }
     if let Some(db) = &tiers.database {
         let free = match (db.free_storage_gb, &db.free_storage_note) {
             (Some(gb), _) => format!("{gb:.1} GB free"),

@@ -1,7 +1,7 @@
 //! How each tier is judged from what AWS reported, and the verdict for the deployment: pure functions
 //! of the report, so every rule is tested without AWS.
 
-use super::{Alarms, App, Database, Health, LoadBalancer, Reason, Spark, Storage, Tiers, Verdict};
+use super::{Alarms, App, Database, Discovery, Health, LoadBalancer, Reason, Spark, Storage, Tiers, Verdict};
 
 /// The load balancer serves when it is active and has healthy targets; every app node in service should
 /// be a healthy target.
@@ -152,6 +152,44 @@ pub(super) fn alarms(tier: &mut Alarms) {
     }
 }
 
+/// How long after its launch a node in service may be missing from its group's record: its boot, its
+/// user data and the DNS keeper's first run, which ends the user data (templates/app-user-data.sh), take
+/// a few minutes on a slow boot; then every node of the group runs its keeper every 20-25 s. Generous on
+/// purpose: a keeper that never writes (a role without its permission, say) is still flagged within ten
+/// minutes, and a slow boot never is.
+pub const KEEPER_GRACE_SECS: i64 = 600;
+
+/// Degraded when a group's record lags its nodes: an address of a node in service for longer than
+/// [`KEEPER_GRACE_SECS`] missing, or an address no node of the group in service has. A group with no
+/// node in service is not judged here: its keepers leave the record as it was, and the app tier says why.
+pub(super) fn discovery(tier: &mut Discovery) {
+    let mut reasons = Vec::new();
+    for record in tier.records.iter().filter(|r| !r.in_service.is_empty()) {
+        // No record yet lists nothing.
+        let listed = record.addresses.as_deref().unwrap_or(&[]);
+        for (address, node, age) in &record.nodes {
+            let Some(age) = age.filter(|a| *a > KEEPER_GRACE_SECS) else { continue };
+            if !listed.contains(address) {
+                reasons.push(format!(
+                    "{} does not list {address} ({node}, launched {} min ago): the group's DNS keepers are not writing it (`journalctl -u clusterup-dns` on a node of {} says why)",
+                    record.name,
+                    age / 60,
+                    record.group
+                ));
+            }
+        }
+        for address in listed.iter().filter(|a| !record.in_service.contains(a)) {
+            reasons.push(format!(
+                "{} lists {address}, which no node of {} in service has (the keepers drop it within 25 s; longer means they are failing)",
+                record.name, record.group
+            ));
+        }
+    }
+    for reason in reasons {
+        tier.judged.flag(Health::Degraded, reason);
+    }
+}
+
 /// The deployment is down when its serving path (load balancer, app nodes) is down, degraded when any
 /// tier is not healthy (a Spark cluster that is gone does not stop the app from serving), else healthy.
 pub fn verdict(tiers: &Tiers) -> Verdict {
@@ -162,6 +200,7 @@ pub fn verdict(tiers: &Tiers) -> Verdict {
         ("shared storage", tiers.storage.as_ref().map(|t| &t.judged), false),
         ("spark", tiers.spark.as_ref().map(|t| &t.judged), false),
         ("alarms", tiers.alarms.as_ref().map(|t| &t.judged), false),
+        ("discovery", tiers.discovery.as_ref().map(|t| &t.judged), false),
     ];
     let mut health = Health::Healthy;
     let mut reasons = Vec::new();
@@ -221,6 +260,9 @@ mod tests {
             state: state.into(),
             instance_type: "t3.small".into(),
             launch_template_version: Some("1".into()),
+            private_ip: None,
+            launched_at: None,
+            launched_epoch: None,
         }
     }
 

@@ -47,7 +47,7 @@ impl Health {
 /// One reason a tier is not healthy.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reason {
-    /// `load balancer`, `app`, `database`, `shared storage`, `spark`.
+    /// `load balancer`, `app`, `database`, `shared storage`, `spark`, `alarms`, `discovery`.
     pub tier: &'static str,
     pub health: Health,
     pub reason: String,
@@ -87,6 +87,9 @@ pub struct Tiers {
     /// The deployment's CloudWatch alarms (`alerts:`); none when it has none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alarms: Option<Alarms>,
+    /// The node groups' discovery names; none when the deployment has no private hosted zone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<Discovery>,
 }
 
 /// A tier's judgement.
@@ -215,6 +218,34 @@ pub struct Alarms {
     pub judged: Judged,
     /// Every alarm, in name order.
     pub alarms: Vec<Alarm>,
+}
+
+/// The node groups' discovery names: each group's A record in the private hosted zone against the
+/// addresses of its nodes in service. The records are written by the nodes' DNS keepers, so a record that
+/// lags its group says a keeper is failing (docs/topology.md#discovery).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Discovery {
+    #[serde(flatten)]
+    pub judged: Judged,
+    /// `<deployment>.internal`.
+    pub zone: String,
+    pub zone_id: String,
+    /// One per node group (a canary's nodes keep their group's record), in group order.
+    pub records: Vec<GroupRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupRecord {
+    pub group: String,
+    /// `<group>.<deployment>.internal`.
+    pub name: String,
+    /// What the record lists, sorted; none when no node has written it yet.
+    pub addresses: Option<Vec<String>>,
+    /// The private addresses of the group's nodes in service, sorted: what the record should list.
+    pub in_service: Vec<String>,
+    /// Each of those nodes' address, id and seconds since it was launched (how long its keeper has had).
+    #[serde(skip)]
+    pub nodes: Vec<(String, String, Option<i64>)>,
 }
 
 pub use judge::verdict;

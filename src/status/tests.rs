@@ -29,7 +29,25 @@ fn full_report() -> Report {
         app: Some(App {
             judged: Judged::healthy(),
             groups: vec![
-                Group { name: "web-app".into(), role: "main".into(), min: 2, desired: 2, max: 4, instances: vec![] },
+                Group {
+                    name: "web-app".into(),
+                    role: "main".into(),
+                    min: 2,
+                    desired: 2,
+                    max: 4,
+                    instances: vec![Instance {
+                        id: "i-1".into(),
+                        zone: "us-east-1a".into(),
+                        lifecycle: "InService".into(),
+                        health: "Healthy".into(),
+                        state: "running".into(),
+                        instance_type: "t3.small".into(),
+                        launch_template_version: Some("3".into()),
+                        private_ip: Some("10.0.1.5".into()),
+                        launched_at: Some("2026-11-30T11:00:00Z".into()),
+                        launched_epoch: Some(1_764_500_400),
+                    }],
+                },
                 Group {
                     name: "web-app-canary".into(),
                     role: "canary".into(),
@@ -113,7 +131,31 @@ fn full_report() -> Report {
                 },
             ],
         }),
+        discovery: Some(Discovery {
+            judged: Judged::healthy(),
+            zone: "web.internal".into(),
+            zone_id: "Z0123456789".into(),
+            records: vec![
+                GroupRecord {
+                    group: "app".into(),
+                    name: "app.web.internal".into(),
+                    addresses: Some(vec!["10.0.1.5".into()]),
+                    in_service: vec!["10.0.1.5".into()],
+                    nodes: vec![("10.0.1.5".into(), "i-1".into(), Some(3600))],
+                },
+                GroupRecord {
+                    group: "workers".into(),
+                    name: "workers.web.internal".into(),
+                    addresses: None,
+                    in_service: vec![],
+                    nodes: vec![],
+                },
+            ],
+        }),
     };
+    if let Some(dns) = tiers.discovery.as_mut() {
+        judge::discovery(dns);
+    }
     if let Some(alarms) = tiers.alarms.as_mut() {
         judge::alarms(alarms);
     }
@@ -201,4 +243,76 @@ fn an_alarm_in_alarm_degrades_the_deployment_naming_it_and_the_others_do_not() {
     let verdict = verdict(&report.tiers);
     assert!(verdict.reasons.iter().any(|r| r.tier == "alarms" && r.reason.contains("clusterup-web-alb-5xx")));
     assert!(!verdict.line.contains("database-cpu"), "{}", verdict.line);
+}
+
+fn record(addresses: Option<&[&str]>, nodes: &[(&str, i64)]) -> Discovery {
+    let mut in_service: Vec<String> = nodes.iter().map(|n| n.0.to_owned()).collect();
+    in_service.sort();
+    Discovery {
+        judged: Judged::healthy(),
+        zone: "web.internal".into(),
+        zone_id: "Z1".into(),
+        records: vec![GroupRecord {
+            group: "workers".into(),
+            name: "workers.web.internal".into(),
+            addresses: addresses.map(|a| a.iter().map(|s| (*s).to_owned()).collect()),
+            in_service,
+            nodes: nodes
+                .iter()
+                .enumerate()
+                .map(|(i, (a, age))| ((*a).to_owned(), format!("i-{i}"), Some(*age)))
+                .collect(),
+        }],
+    }
+}
+
+fn judged(mut tier: Discovery) -> Judged {
+    judge::discovery(&mut tier);
+    tier.judged
+}
+
+#[test]
+fn a_record_that_lists_every_node_in_service_is_healthy_and_a_node_still_booting_may_be_missing() {
+    assert_eq!(
+        judged(record(Some(&["10.0.1.5", "10.0.2.7"]), &[("10.0.1.5", 900), ("10.0.2.7", 60)])).health,
+        Health::Healthy
+    );
+    // A node launched a minute ago has not run its keeper yet: not a fault, with or without a record.
+    assert_eq!(judged(record(Some(&["10.0.1.5"]), &[("10.0.1.5", 900), ("10.0.2.7", 60)])).health, Health::Healthy);
+    assert_eq!(judged(record(None, &[("10.0.2.7", 60)])).health, Health::Healthy);
+    // No node in service: the keepers leave the record as it was, and the app tier says why.
+    assert_eq!(judged(record(Some(&["10.0.1.5"]), &[])).health, Health::Healthy);
+}
+
+#[test]
+fn a_record_that_lags_its_group_degrades_discovery_naming_the_address_and_where_to_look() {
+    let missing = judged(record(None, &[("10.0.2.7", judge::KEEPER_GRACE_SECS + 60)]));
+    assert_eq!(missing.health, Health::Degraded);
+    assert_eq!(
+        missing.reasons,
+        ["workers.web.internal does not list 10.0.2.7 (i-0, launched 11 min ago): the group's DNS keepers are not writing it (`journalctl -u clusterup-dns` on a node of workers says why)"]
+    );
+    let stale = judged(record(Some(&["10.0.1.5", "10.0.1.9"]), &[("10.0.1.5", 900)]));
+    assert_eq!(stale.health, Health::Degraded);
+    assert_eq!(stale.reasons.len(), 1, "{:?}", stale.reasons);
+    assert!(
+        stale.reasons[0].starts_with("workers.web.internal lists 10.0.1.9, which no node of workers in service has")
+    );
+    // A degraded discovery degrades the deployment, never takes it down: the app still serves.
+    let tiers = Tiers { discovery: Some(record(Some(&["10.0.1.9"]), &[("10.0.1.5", 900)])), ..Tiers::default() };
+    let mut tiers = tiers;
+    if let Some(dns) = tiers.discovery.as_mut() {
+        judge::discovery(dns);
+    }
+    let verdict = verdict(&tiers);
+    assert_eq!(verdict.health, Health::Degraded);
+    assert!(verdict.line.starts_with("degraded: discovery: workers.web.internal"), "{}", verdict.line);
+}
+
+#[test]
+fn status_shows_each_groups_record_or_that_none_is_written_yet() {
+    let text = crate::output::render_status(&full_report(), crate::output::Style { enabled: false });
+    assert!(text.contains("web.internal (Z0123456789)"), "{text}");
+    assert!(text.contains("app.web.internal -> 10.0.1.5"), "{text}");
+    assert!(text.contains("workers.web.internal -> not written yet (0 in service)"), "{text}");
 }

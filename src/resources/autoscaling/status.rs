@@ -40,6 +40,17 @@ pub struct Instance {
     /// launch configuration, an attached instance).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub launch_template_version: Option<String>,
+    /// Its private IPv4 address, which its group's discovery record should list once it is in service;
+    /// none while EC2 has not given it one (or no longer knows the node).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_ip: Option<String>,
+    /// When EC2 launched it (RFC 3339); none when EC2 does not know the node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub launched_at: Option<String>,
+    /// The same, in seconds since the epoch: how long its DNS keeper has had to write it (status's
+    /// discovery tier).
+    #[serde(skip)]
+    pub launched_epoch: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -86,7 +97,7 @@ pub async fn groups(ctx: &Ctx, found: &[&Actual]) -> Result<Vec<Group>, Error> {
             node_ids.push(node.instance_id().required(CALL, "Instances.InstanceId", resource)?.to_owned());
         }
     }
-    let states = node_states(ctx, &node_ids).await?;
+    let ec2 = node_facts(ctx, &node_ids).await?;
     let mut out = Vec::new();
     for group in described.auto_scaling_groups() {
         let name = group.auto_scaling_group_name().required(CALL, "AutoScalingGroupName", resource)?;
@@ -104,9 +115,12 @@ pub async fn groups(ctx: &Ctx, found: &[&Actual]) -> Result<Vec<Group>, Error> {
                     .to_owned(),
                 health: node.health_status().required(CALL, "Instances.HealthStatus", resource)?.to_owned(),
                 // EC2 forgets a node some time after it terminated: then its state is not known.
-                state: states.get(id).cloned().unwrap_or_else(|| "unknown".into()),
+                state: ec2.get(id).map_or_else(|| "unknown".into(), |n| n.state.clone()),
                 instance_type: node.instance_type().required(CALL, "Instances.InstanceType", resource)?.to_owned(),
                 launch_template_version: node.launch_template().and_then(|t| t.version()).map(str::to_owned),
+                private_ip: ec2.get(id).and_then(|n| n.private_ip.clone()),
+                launched_at: ec2.get(id).and_then(|n| n.launched.as_ref()).and_then(rfc3339),
+                launched_epoch: ec2.get(id).and_then(|n| n.launched.as_ref()).map(|t| t.secs()),
             });
         }
         instances.sort_by(|a, b| (&a.zone, &a.id).cmp(&(&b.zone, &b.id)));
@@ -132,8 +146,16 @@ fn role(address: &Address) -> &str {
     }
 }
 
-/// EC2's state of each node, in one call. A node EC2 no longer knows is left out (shown as unknown).
-async fn node_states(ctx: &Ctx, ids: &[String]) -> Result<BTreeMap<String, String>, AwsError> {
+/// What EC2 says of one node.
+struct NodeFacts {
+    state: String,
+    private_ip: Option<String>,
+    launched: Option<aws_smithy_types::DateTime>,
+}
+
+/// EC2's state, address and launch time of each node, in one call. A node EC2 no longer knows is left
+/// out (its state shown as unknown).
+async fn node_facts(ctx: &Ctx, ids: &[String]) -> Result<BTreeMap<String, NodeFacts>, AwsError> {
     const CALL: &str = "DescribeInstances";
     if ids.is_empty() {
         return Ok(BTreeMap::new());
@@ -148,13 +170,20 @@ async fn node_states(ctx: &Ctx, ids: &[String]) -> Result<BTreeMap<String, Strin
         .await
         .call(CALL, resource)
         .found()?;
-    let mut states = BTreeMap::new();
+    let mut facts = BTreeMap::new();
     for node in described.iter().flat_map(|d| d.reservations()).flat_map(|r| r.instances()) {
         let id = node.instance_id().required(CALL, "InstanceId", resource)?;
         let state = node.state().and_then(|s| s.name()).required(CALL, "State.Name", resource)?;
-        states.insert(id.to_owned(), state.as_str().to_owned());
+        facts.insert(
+            id.to_owned(),
+            NodeFacts {
+                state: state.as_str().to_owned(),
+                private_ip: node.private_ip_address().map(str::to_owned),
+                launched: node.launch_time().cloned(),
+            },
+        );
     }
-    Ok(states)
+    Ok(facts)
 }
 
 /// The group's last five scaling activities, newest first.

@@ -353,7 +353,7 @@ async fn zone_of_reference(ctx: &Ctx, name: &str, vpc: &str, reference: &str) ->
 }
 
 /// Every record set of the zone `id`, from every page.
-async fn record_sets(ctx: &Ctx, id: &str, resource: &str) -> Result<Vec<ResourceRecordSet>, AwsError> {
+pub(super) async fn record_sets(ctx: &Ctx, id: &str, resource: &str) -> Result<Vec<ResourceRecordSet>, AwsError> {
     let mut all = Vec::new();
     let (mut name, mut kind) = (None, None);
     loop {

@@ -4,6 +4,7 @@
 
 mod app;
 mod database;
+mod discovery;
 mod load_balancer;
 mod spark;
 mod storage;
@@ -75,7 +76,11 @@ pub async fn collect(ctx: &Ctx, expect: Expect) -> Result<(Report, Vec<Actual>),
         judge::alarms(&mut tier);
         tier
     });
-    let tiers = Tiers { load_balancer, app, database, storage, spark, alarms };
+    let discovery = match of(Kind::HostedZone).next() {
+        Some(zone) => Some(discovery::tier(ctx, zone, app.as_ref()).await?),
+        None => None,
+    };
+    let tiers = Tiers { load_balancer, app, database, storage, spark, alarms, discovery };
     let verdict = judge::verdict(&tiers);
     let report = Report {
         deployment: ctx.deployment.clone(),
