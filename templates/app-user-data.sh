@@ -109,7 +109,10 @@ fi
 # shellcheck disable=SC2086
 addresses=$(aws ec2 describe-instances --instance-ids $ids --query 'Reservations[].Instances[].PrivateIpAddress' \
   --output text | tr -s '[:space:]' '\n' | grep -E '^[0-9.]+$' | sort -V | paste -s -d ' ' - || true)
-if [ -z "$addresses" ] || [ "$addresses" = "$(cat "$last" 2>/dev/null)" ]; then
+# Written only when the group's nodes changed, or 15 minutes after this node last wrote them: so that a
+# record changed by anyone else is put right, at one request per node per 15 minutes (Route 53 takes 5 a
+# second per account).
+if [ -z "$addresses" ] || { [ "$addresses" = "$(cat "$last" 2>/dev/null)" ] && [ -n "$(find "$last" -mmin -15)" ]; }; then
   exit 0
 fi
 # shellcheck disable=SC2086

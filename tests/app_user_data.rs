@@ -331,7 +331,7 @@ fn a_node_ships_its_app_log_and_journal_to_its_groups_log_group_with_the_cloudwa
 
 /// The discovery keeper (clusterup-dns.timer): it UPSERTs its group's A record with the sorted private
 /// addresses of the group's nodes in service, only when they differ from what it last wrote, keeps the
-/// record while the group has no node in service, and fails (to be retried by its timer) when Route 53
+/// record while the group has no node in service, writes again 15 minutes after its last write, and fails (to be retried by its timer) when Route 53
 /// refuses, without recording a write that did not happen.
 #[test]
 fn the_dns_keeper_writes_its_groups_record_only_when_the_nodes_change() {
@@ -414,4 +414,13 @@ fn the_dns_keeper_writes_its_groups_record_only_when_the_nodes_change() {
     assert_code(&keep(), 0);
     assert_eq!(upserts(), 3);
     assert_eq!(node.read("/var/lib/clusterup/dns-written"), "10.30.3.4 10.30.16.9\n");
+    // Fifteen minutes after its last write the keeper writes again, unchanged or not: a record someone
+    // else changed is put right.
+    assert_code(&keep(), 0);
+    assert_eq!(upserts(), 3);
+    let mark = node.on_node("/var/lib/clusterup/dns-written");
+    let before = std::time::SystemTime::now() - std::time::Duration::from_secs(16 * 60);
+    std::fs::File::options().write(true).open(&mark).and_then(|f| f.set_modified(before)).expect("set the mark back");
+    assert_code(&keep(), 0);
+    assert_eq!(upserts(), 4);
 }

@@ -180,7 +180,7 @@ pub(super) fn discovery(tier: &mut Discovery) {
         }
         for address in listed.iter().filter(|a| !record.in_service.contains(a)) {
             reasons.push(format!(
-                "{} lists {address}, which no node of {} in service has (the keepers drop it within 25 s; longer means they are failing)",
+                "{} lists {address}, which no node of {} in service has (its keepers put the record right within 15 minutes; longer means they are failing)",
                 record.name, record.group
             ));
         }
