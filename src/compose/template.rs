@@ -267,9 +267,10 @@ mod default_template_tests {
     }
 
     /// EC2 takes at most 16 KB of user data before base64
-    /// (<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html>). The default script, for the
-    /// full example with the longest deployment name the topology allows (21 characters, which the script
-    /// repeats) and ids as long as AWS's, leaves 1 KB for longer paths (mount, health check) of the user's.
+    /// (<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html>). The default script, without
+    /// its comments, for the full example with the longest deployment name the topology allows (21
+    /// characters, which the script repeats) and ids as long as AWS's, was 10.0 KB: under 15 KB leaves 1 KB
+    /// for longer paths (mount, health check) of the user's.
     #[test]
     fn the_rendered_default_template_fits_in_ec2_user_data() {
         let mut topology = crate::topology::load(&smarten()).expect("example loads").topology;

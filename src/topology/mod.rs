@@ -57,8 +57,27 @@ impl Topology {
     }
 }
 
-/// The user-data template used when `app.user_data` is not set.
+/// templates/app-user-data.sh, as written: the source of [`default_user_data`].
 pub const DEFAULT_USER_DATA: &str = include_str!("../../templates/app-user-data.sh");
+
+/// The user-data template used when `app.user_data` is not set: templates/app-user-data.sh without its
+/// comment lines. They are a third of the script and EC2 takes at most 16 KB of user data, so the nodes
+/// get the commands and the repository keeps the why. Kept: the interpreter lines (`#!`, the script's and
+/// those of the scripts it installs) and shellcheck's directives, which the rendered script is checked
+/// with. No line of the template's heredocs is a comment that matters to what it writes (checked by
+/// tests/app_user_data.rs, which runs what it installs).
+pub fn default_user_data() -> String {
+    let kept = DEFAULT_USER_DATA.lines().filter(|line| {
+        let code = line.trim_start();
+        !code.starts_with('#') || code.starts_with("#!") || code.starts_with("# shellcheck ")
+    });
+    let mut script: String = kept.flat_map(|line| [line, "\n"]).collect();
+    script.insert_str(
+        script.find('\n').map_or(0, |end| end + 1),
+        "# clusterup's default app-node bootstrap; its comments are in clusterup's templates/app-user-data.sh.\n",
+    );
+    script
+}
 
 /// Topology files are a few kilobytes; anything past this is a mistake (or an attack on the parser).
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;
@@ -130,7 +149,7 @@ pub fn parse_on(source: &Path, text: &str, today: versions::Date) -> Result<Chec
         return Err(invalid(error::at(source, 1, 1, EMPTY)));
     };
     let spans = spans::Spans::new(text);
-    let (topology, warnings) = sections::validate(raw, source, spans, DEFAULT_USER_DATA, today)
+    let (topology, warnings) = sections::validate(raw, source, spans, &default_user_data(), today)
         .map_err(|finding| invalid(finding.locate(source, text)))?;
     let warnings = warnings.into_iter().map(|w| w.locate(source, text)).collect();
     Ok(Checked { topology, warnings })

@@ -49,7 +49,7 @@ fn minimal_file_gets_every_default() {
             port: 8080,
             capacity: Capacity { min: 2, desired: 2, max: 4 },
             scaling: None,
-            user_data_template: DEFAULT_USER_DATA.into(),
+            user_data_template: default_user_data(),
             user_data_origin: "built-in".into(),
             min_healthy_percent: 90,
             singleton: false,
@@ -377,4 +377,22 @@ fn the_iam_section_names_a_permissions_boundary_and_a_bad_arn_is_located() {
         "iam.permissions_boundary",
         "is not an IAM policy ARN",
     );
+}
+
+#[test]
+fn the_default_user_data_keeps_its_commands_and_drops_its_comments() {
+    let script = default_user_data();
+    assert!(script.starts_with("#!/bin/bash\n# clusterup's default app-node bootstrap"), "{script}");
+    let comments: Vec<&str> = script
+        .lines()
+        .skip(2)
+        .filter(|l| l.trim_start().starts_with('#'))
+        .filter(|l| !l.trim_start().starts_with("#!") && !l.trim_start().starts_with("# shellcheck "))
+        .collect();
+    assert_eq!(comments, Vec::<&str>::new());
+    // The scripts it installs keep their interpreter line, and every command line is there.
+    assert_eq!(script.matches("#!/bin/bash").count(), DEFAULT_USER_DATA.matches("#!/bin/bash").count());
+    let commands = |text: &str| text.lines().filter(|l| !l.trim_start().starts_with('#')).count();
+    assert_eq!(commands(&script), commands(DEFAULT_USER_DATA));
+    assert!(script.len() * 10 < DEFAULT_USER_DATA.len() * 8, "{} of {} bytes", script.len(), DEFAULT_USER_DATA.len());
 }
