@@ -15,6 +15,7 @@
 mod forward;
 pub mod gate;
 pub mod hold;
+pub mod route;
 pub mod state;
 pub mod steps;
 mod undo;
