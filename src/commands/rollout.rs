@@ -505,6 +505,38 @@ fn left_text(left: Duration) -> String {
 mod tests {
     use super::*;
 
+    fn topology(groups: &str) -> Topology {
+        let text = format!("name: shop\nregion: us-east-1\nnode_groups:\n{groups}");
+        crate::topology::parse(Path::new("shop.yaml"), &text).expect("valid").topology
+    }
+
+    #[test]
+    fn a_group_sharing_the_default_route_or_routed_by_paths_may_have_a_canary() {
+        let t = topology(
+            "  web: { instance_type: t3.small, route: default, weight: 3 }\n  web-small: { instance_type: t3.small, route: default, weight: 1 }\n  api: { instance_type: t3.small, route: { paths: [/api/*] } }\n  workers: { instance_type: t3.small, route: none }\n  keeper: { instance_type: t3.small, singleton: true, route: { hosts: [keeper.example.com] } }\n",
+        );
+        assert_eq!(rolled_group(&t, Some("web")).ok().as_deref(), Some("web"));
+        assert_eq!(rolled_group(&t, Some("web-small")).ok().as_deref(), Some("web-small"));
+        assert_eq!(rolled_group(&t, Some("api")).ok().as_deref(), Some("api"));
+        let err = |asked: Option<&str>| rolled_group(&t, asked).expect_err("refused").to_string();
+        assert!(err(None).contains("groups web, web-small share the load balancer's default route by weight; name the one to roll out with --group (e.g. --group web)"), "{}", err(None));
+        assert!(
+            err(Some("workers"))
+                .contains("group `workers` cannot have a canary rollout: it is not behind the load balancer"),
+            "{}",
+            err(Some("workers"))
+        );
+        assert!(err(Some("keeper")).contains("it is a singleton"), "{}", err(Some("keeper")));
+        assert!(err(Some("nope")).contains("there is no group `nope`"), "{}", err(Some("nope")));
+
+        // Five groups share the route: the canary would be a sixth target group in the forward.
+        let five: String =
+            (1..=5).map(|i| format!("  g{i}: {{ instance_type: t3.small, route: default, weight: 1 }}\n")).collect();
+        let t = topology(&five);
+        let refused = rolled_group(&t, Some("g1")).expect_err("refused").to_string();
+        assert!(refused.contains("5 groups share the default route, and with a canary its forward would name 6 target groups, where AWS allows 5"), "{refused}");
+    }
+
     #[test]
     fn time_left_reads_as_a_countdown() {
         assert_eq!(left_text(Duration::from_secs(252)), "4m12s");
