@@ -255,7 +255,7 @@ fn a_canary_that_fails_its_step_is_rolled_back_to_the_old_version() {
     for line in [
         "the rollout of launch template v2 failed: canary at 10%: 1/2 canary targets healthy",
         "Target.InvalidState",
-        "Rolled back: all traffic is on the app group (launch template v1)",
+        "Rolled back: all the app group's traffic is on it again (launch template v1)",
         "hint: find out why the new version failed",
     ] {
         assert!(log.contains(line), "no {line:?} in:\n{log}");
