@@ -114,7 +114,7 @@ fn merged(action: &ListenerAction, group: &str, canary: &dyn Fn(&str) -> bool) -
     out.iter().zip(ws).map(|((tg, _), w)| (tg.clone(), w)).collect()
 }
 
-/// The route's action without the canary, when nothing better is known (see [`merged`]): a plain forward
+/// The route's action without the canary, when nothing better is known (see `merged`): a plain forward
 /// when one target group is left, else a weighted forward without stickiness, as the composition makes.
 pub fn without_canary(action: &ListenerAction, group: &str, canary: &dyn Fn(&str) -> bool) -> Option<ListenerAction> {
     match merged(action, group, canary).as_slice() {
