@@ -323,6 +323,14 @@ async fn start(
             &format!("clusterup rollout {shown} --canary {}", steps_arg(&options.steps)),
         )?;
         if report.stopped {
+            // A stop that came while the new version was being made, which then completed: `finish` says
+            // nothing of a plan that succeeded, so this is said here.
+            if report.succeeded() {
+                printer.status(&format!(
+                    "\nInterrupted after making launch template v{version}, before the canary. Run `clusterup rollout {shown} --canary {}` again to go on, or `clusterup rollout {shown} --rollback` to put the template's default version back.",
+                    steps_arg(&options.steps)
+                ));
+            }
             return Ok(Started::Interrupted);
         }
         if !report.succeeded() {
