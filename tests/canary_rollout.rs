@@ -671,6 +671,13 @@ fn a_canary_inside_a_shared_default_route_keeps_the_other_groups_share() {
     let shown = stdout(&plan);
     assert!(shown.contains("50% of the web group's requests go to the canary"), "{shown}");
     assert!(!shown.contains("  - groups/web/canary"), "the canary is planned for deletion:\n{shown}");
+    // status reads the same share: of web's requests, not of the listener's.
+    let status = clusterup(&["status", &topology]);
+    assert!(
+        stdout(&status).contains("canary rollout in progress: canary at 50% (launch template v2)"),
+        "{}",
+        stdout(&status)
+    );
 
     // Undone: the composed weighted forward, not a forward to web alone.
     let undone = clusterup(&["rollout", "--yes", "--rollback", &topology]);

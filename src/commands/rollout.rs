@@ -427,7 +427,8 @@ fn report(
                  Rolled back: all the {label}'s traffic is on it again ({}), the canary group and target group are deleted, and the launch template's default version is {} again.\n  \
                  hint: find out why the new version failed (its nodes' logs, the load balancer's access logs), fix the topology and run `clusterup rollout {shown} --canary {}` again; or change the topology back to what the nodes run",
                 template_version(state.app_version()),
-                template_version(state.app_version()),
+                // `v3`, as the docs show it: "the launch template's default version is launch template v3" reads twice.
+                state.app_version().map_or_else(|| "the one the group runs".to_owned(), |v| format!("v{v}")),
                 steps_arg(steps),
                 label = state.group_label(),
             ));
