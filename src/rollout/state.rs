@@ -467,6 +467,19 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn the_app_group_sharing_the_default_route_by_weight_is_no_rollout() {
+        // `app` (weight 3) beside web-small (weight 1), nothing rolled out: read without a group, as plan,
+        // apply and status read it, the composition's weighted forward is not a split.
+        let mut all = deployment(false, &[]);
+        all.push(tagged(&load_balancer::target_group("web-small"), Kind::TargetGroup, "tg-small", None));
+        all.push(forwarding(80, &[("tg-app", 3), ("tg-small", 1)]));
+        let state = State::read(&all);
+        assert_eq!((state.group.as_str(), state.routes.len()), ("app", 1));
+        assert!(!state.in_progress(), "{state:?}");
+        assert_eq!(state.phase(), Phase::Idle);
+    }
+
+    #[test]
     fn what_a_shared_route_goes_back_to_is_the_composed_weighted_forward() {
         let all = shared_deployment(Some(50));
         let state = State::read(&all).with_composed(&[composed_shared()]);
