@@ -733,7 +733,8 @@ fn a_canary_inside_a_shared_default_route_keeps_the_other_groups_share() {
 }
 
 /// Group api takes `/api/*` on two HTTP listeners (a rule on each); web takes the default route. A
-/// canary of api moves both of api's rules and never a listener's default action.
+/// canary of api moves both of api's rules and never a listener's default action; killed half way,
+/// plan holds the rules and the undo puts their forwards back.
 #[test]
 fn a_canary_of_a_path_routed_group_moves_its_rule_on_every_listener() {
     let ws = Workspace::from_example(EXAMPLE, "canrule");
@@ -751,6 +752,32 @@ fn a_canary_of_a_path_routed_group_moves_its_rule_on_every_listener() {
     assert_eq!(block_on(rule_forwards(&c, &ws.name)), alone);
 
     ws.edit("instance_type: t3.micro", "instance_type: t3.medium");
+    // Killed at 50%: both rules split, plan holds them, and the undo puts each rule's forward back.
+    let mut child = spawn_clusterup(
+        endpoint(),
+        &["rollout", "--yes", "--group", "api", "--canary", "50,100", "--step-time", "60s", &topology],
+    );
+    let at50 = vec![vec![vec![(api.clone(), 50), (canary.clone(), 50)]]; 2];
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while block_on(rule_forwards(&c, &ws.name)) != at50 {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the rollout ended ({status}) before the canary reached 50%");
+        }
+        assert!(Instant::now() < deadline, "never {at50:?}: {:?}", block_on(rule_forwards(&c, &ws.name)));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    let plan = clusterup(&["plan", "--detailed-exitcode", &topology]);
+    assert_code(&plan, 2);
+    let shown = stdout(&plan);
+    assert!(shown.contains("50% of the api group's requests go to the canary"), "{shown}");
+    assert!(!shown.contains("~ load_balancer/listener/80/rule/api"), "the split rule is planned as drift:\n{shown}");
+    let undone = clusterup(&["rollout", "--yes", "--rollback", &topology]);
+    assert_code(&undone, 0);
+    assert_eq!(block_on(rule_forwards(&c, &ws.name)), alone);
+    assert!(!block_on(target_group_exists(&c, &canary)), "the canary target group is left");
+
     let done = Arc::new(AtomicBool::new(false));
     let name = ws.name.clone();
     let sampler = sample(done.clone(), move |c| (block_on(forwards(c, &name)), block_on(rule_forwards(c, &name))));
@@ -785,7 +812,8 @@ fn a_canary_of_a_path_routed_group_moves_its_rule_on_every_listener() {
     assert_eq!(seen.last().map(|(_, rules)| rules.clone()), Some(alone));
     let after = block_on(groups(&c, &ws.name));
     let api_group = after.iter().find(|(n, ..)| *n == api).expect("api");
-    assert!(api_group.2.iter().all(|(_, version, kind)| version == "2" && kind == "t3.medium"), "{after:?}");
+    // v3: v2 was the undone rollout's.
+    assert!(api_group.2.iter().all(|(_, version, kind)| version == "3" && kind == "t3.medium"), "{after:?}");
     assert!(!block_on(target_group_exists(&c, &canary)), "the canary target group is left");
     assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
     destroyed(&c, &ws, &topology);
