@@ -119,13 +119,15 @@ pub struct RolloutArgs {
     /// to wait for, as on an emulator (0s to 15m)
     #[arg(long, value_name = "DURATION", default_value = "3m", value_parser = metrics_delay)]
     pub metrics_delay: Duration,
-    /// The node group to roll out: one that takes the load balancer's default route alone (the default:
-    /// the one group that takes it, or the group of the rollout in progress); other groups' nodes are
-    /// replaced by `apply`
+    /// The node group to roll out: one the load balancer routes to, by the default route (alone or
+    /// shared by weight: the canary splits the group's share) or by paths and hosts (the canary splits
+    /// its listener rules), and not a singleton. Default: the one group that takes the default route, or
+    /// the group of the rollout in progress. Other groups' nodes are replaced by `apply`
     #[arg(long, value_name = "GROUP")]
     pub group: Option<String>,
-    /// Undo the rollout in progress instead: all traffic back to the rolled-out group at once, the canary group
-    /// and target group deleted, the launch template's default version put back
+    /// Undo the rollout in progress instead: all the rolled-out group's traffic back to it at once (each
+    /// route as the topology composes it), the canary group and target group deleted, the launch
+    /// template's default version put back
     #[arg(long, conflicts_with = "canary")]
     pub rollback: bool,
 }

@@ -255,7 +255,7 @@ fn a_canary_that_fails_its_step_is_rolled_back_to_the_old_version() {
     for line in [
         "the rollout of launch template v2 failed: canary at 10%: 1/2 canary targets healthy",
         "Target.InvalidState",
-        "Rolled back: all traffic is on the app group (launch template v1)",
+        "Rolled back: all the app group's traffic is on it again (launch template v1)",
         "hint: find out why the new version failed",
     ] {
         assert!(log.contains(line), "no {line:?} in:\n{log}");
@@ -541,6 +541,280 @@ fn a_canary_rollout_of_a_group_other_than_app_moves_that_group_alone() {
     assert!(of(&workers).2.iter().all(|(_, version, kind)| version == "1" && kind == "m5.large"), "{after:?}");
     assert!(!block_on(target_group_exists(&c, &canary)), "the canary target group is left");
     assert_eq!(block_on(forwards(&c, &ws.name)), vec![vec![(web.clone(), 100)]]);
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
+    destroyed(&c, &ws, &topology);
+}
+
+/// web-tier's `app:` as node group `web` with `web_route` merged into it (its `route:`, `weight:`),
+/// beside the groups of `others` (a YAML mapping of group name to group).
+fn as_groups(ws: &Workspace, web_route: &str, others: &str) {
+    let text = std::fs::read_to_string(ws.topology()).expect("read");
+    let mut doc: serde_yaml::Mapping = serde_yaml::from_str(&text).expect("a mapping");
+    let mut web = doc.remove("app").expect("an app section");
+    let route: serde_yaml::Mapping = serde_yaml::from_str(web_route).expect("web's route");
+    web.as_mapping_mut().expect("app is a mapping").extend(route);
+    let mut groups = serde_yaml::Mapping::new();
+    groups.insert("web".into(), web);
+    groups.extend(serde_yaml::from_str::<serde_yaml::Mapping>(others).expect("other groups"));
+    doc.insert("node_groups".into(), serde_yaml::Value::Mapping(groups));
+    std::fs::write(ws.topology(), serde_yaml::to_string(&doc).expect("yaml")).expect("write");
+}
+
+/// Each listener's rules (not its default rule), in the order AWS lists them: each rule's forward as
+/// (target group name, weight) pairs, one pair at weight 100 for a plain forward.
+async fn rule_forwards(c: &Clients, deployment: &str) -> Vec<Vec<Vec<(String, i32)>>> {
+    let lbs = c.elb.describe_load_balancers().names(format!("{deployment}-alb")).send().await.expect("lb");
+    let lb = lbs.load_balancers()[0].load_balancer_arn().expect("arn").to_owned();
+    let listeners = c.elb.describe_listeners().load_balancer_arn(lb).send().await.expect("listeners");
+    let name = |arn: &str| arn.split('/').nth(1).unwrap_or(arn).to_owned();
+    let mut out = Vec::new();
+    for l in listeners.listeners() {
+        let rules = c.elb.describe_rules().listener_arn(l.listener_arn().expect("arn")).send().await.expect("rules");
+        let forwards = rules
+            .rules()
+            .iter()
+            .filter(|r| r.is_default() != Some(true))
+            .map(|r| {
+                let action = &r.actions()[0];
+                let tuples = action.forward_config().map(|f| f.target_groups()).unwrap_or_default();
+                if tuples.len() > 1 {
+                    tuples
+                        .iter()
+                        .map(|t| (name(t.target_group_arn().unwrap_or_default()), t.weight().unwrap_or(1)))
+                        .collect()
+                } else {
+                    let arn = action.target_group_arn().or_else(|| tuples.first().and_then(|t| t.target_group_arn()));
+                    vec![(name(arn.unwrap_or_default()), 100)]
+                }
+            })
+            .collect();
+        out.push(forwards);
+    }
+    out
+}
+
+/// Samples `look` every 50 ms, keeping each new answer, until `done`; one last look after it.
+fn sample<T: PartialEq + Send + 'static>(
+    done: Arc<AtomicBool>,
+    look: impl Fn(&Clients) -> T + Send + 'static,
+) -> std::thread::JoinHandle<Vec<T>> {
+    std::thread::spawn(move || {
+        let c = block_on(clients());
+        let mut seen = Vec::new();
+        loop {
+            let ended = done.load(Ordering::SeqCst);
+            let now = look(&c);
+            if seen.last() != Some(&now) {
+                seen.push(now);
+            }
+            if ended {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        seen
+    })
+}
+
+/// web (weight 3) and web-small (weight 1) share the default route, and group api takes `/api/*` by a
+/// listener rule. A canary of web splits web's share alone: web-small keeps a quarter of the requests
+/// at every moment, api's rule is never touched, and both the undo and the end put the composed
+/// weighted forward (web 3, web-small 1) back.
+#[test]
+fn a_canary_inside_a_shared_default_route_keeps_the_other_groups_share() {
+    let ws = Workspace::from_example(EXAMPLE, "canshr");
+    as_groups(
+        &ws,
+        "{ route: default, weight: 3 }",
+        "{ web-small: { instance_type: t3.micro, port: 8080, route: default, weight: 1 }, api: { instance_type: t3.micro, port: 8080, route: { paths: [/api/*] } } }",
+    );
+    let topology = ws.topology().to_string_lossy().into_owned();
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+    let c = block_on(clients());
+    let (web, small, api, canary) = (
+        format!("{}-web", ws.name),
+        format!("{}-web-small", ws.name),
+        format!("{}-api", ws.name),
+        format!("{}-canary", ws.name),
+    );
+    let composed = vec![vec![(web.clone(), 3), (small.clone(), 1)]];
+    assert_eq!(block_on(forwards(&c, &ws.name)), composed);
+
+    // Without --group, which of the two is not for rollout to guess.
+    ws.edit(OLD_TYPE, NEW_TYPE);
+    let unnamed = clusterup(&["rollout", "--yes", "--canary", "50,100", &topology]);
+    assert_code(&unnamed, 1);
+    assert!(
+        stderr(&unnamed).contains("name the one to roll out with --group (e.g. --group web)"),
+        "{}",
+        stderr(&unnamed)
+    );
+
+    // A rollout of web killed at 50%: web and its canary have web's three quarters half each.
+    let mut child = spawn_clusterup(
+        endpoint(),
+        &["rollout", "--yes", "--group", "web", "--canary", "50,100", "--step-time", "60s", &topology],
+    );
+    let at50 = vec![vec![(web.clone(), 150), (canary.clone(), 150), (small.clone(), 100)]];
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while block_on(forwards(&c, &ws.name)) != at50 {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the rollout ended ({status}) before the canary reached 50%");
+        }
+        assert!(Instant::now() < deadline, "never {at50:?}: {:?}", block_on(forwards(&c, &ws.name)));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    let plan = clusterup(&["plan", "--detailed-exitcode", &topology]);
+    assert_code(&plan, 2);
+    let shown = stdout(&plan);
+    assert!(shown.contains("50% of the web group's requests go to the canary"), "{shown}");
+    assert!(!shown.contains("  - groups/web/canary"), "the canary is planned for deletion:\n{shown}");
+    // status reads the same share: of web's requests, not of the listener's.
+    let status = clusterup(&["status", &topology]);
+    assert!(
+        stdout(&status).contains("canary rollout in progress: canary at 50% (launch template v2)"),
+        "{}",
+        stdout(&status)
+    );
+
+    // Undone: the composed weighted forward, not a forward to web alone.
+    let undone = clusterup(&["rollout", "--yes", "--rollback", &topology]);
+    assert_code(&undone, 0);
+    assert!(stderr(&undone).contains("Rolled back: all the web group's traffic is on it again"), "{}", stderr(&undone));
+    assert_eq!(block_on(forwards(&c, &ws.name)), composed);
+    assert!(!block_on(target_group_exists(&c, &canary)), "the canary target group is left");
+
+    // To the end, watched all along.
+    let done = Arc::new(AtomicBool::new(false));
+    let name = ws.name.clone();
+    let sampler = sample(done.clone(), move |c| (block_on(forwards(c, &name)), block_on(rule_forwards(c, &name))));
+    let rolled = clusterup(&[
+        "rollout",
+        "--yes",
+        "--group",
+        "web",
+        "--canary",
+        "50,100",
+        "--step-time",
+        "2s",
+        "--metrics-delay",
+        "0s",
+        &topology,
+    ]);
+    done.store(true, Ordering::SeqCst);
+    let seen = sampler.join().expect("sampler");
+    assert_code(&rolled, 0);
+    assert!(stderr(&rolled).contains("canary at 50%: 50% of the web group's requests"), "{}", stderr(&rolled));
+    let listener: Vec<&Vec<(String, i32)>> = seen.iter().map(|(l, _)| &l[0]).collect();
+    for forward in &listener {
+        let total: i32 = forward.iter().map(|(_, w)| w).sum();
+        let small_weight = forward.iter().find(|(tg, _)| *tg == small).map_or(0, |(_, w)| *w);
+        assert_eq!(4 * small_weight, total, "web-small does not have its quarter: {forward:?}");
+    }
+    for step in [&at50[0], &vec![(web.clone(), 0), (canary.clone(), 300), (small.clone(), 100)]] {
+        assert!(listener.contains(&step), "never {step:?}: {listener:?}");
+    }
+    assert_eq!(listener.last().map(|l| (*l).clone()), Some(composed[0].clone()));
+    assert!(seen.iter().all(|(_, rules)| *rules == vec![vec![vec![(api.clone(), 100)]]]), "api's rule moved: {seen:?}");
+
+    // web on v3 (v2 was the undone rollout's) and the new type; web-small and api as they were.
+    let after = block_on(groups(&c, &ws.name));
+    let of = |name: &str| after.iter().find(|(n, ..)| n == name).unwrap_or_else(|| panic!("no {name}: {after:?}"));
+    assert_eq!(after.len(), 3, "{after:?}");
+    assert!(of(&web).2.iter().all(|(_, version, kind)| version == "3" && kind == "t3.medium"), "{after:?}");
+    for other in [&small, &api] {
+        assert!(of(other).2.iter().all(|(_, version, kind)| version == "1" && kind == "t3.micro"), "{after:?}");
+    }
+    assert!(!block_on(target_group_exists(&c, &canary)), "the canary target group is left");
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
+    destroyed(&c, &ws, &topology);
+}
+
+/// Group api takes `/api/*` on two HTTP listeners (a rule on each); web takes the default route. A
+/// canary of api moves both of api's rules and never a listener's default action; killed half way,
+/// plan holds the rules and the undo puts their forwards back.
+#[test]
+fn a_canary_of_a_path_routed_group_moves_its_rule_on_every_listener() {
+    let ws = Workspace::from_example(EXAMPLE, "canrule");
+    ws.edit("    - port: 80\n", "    - port: 80\n    - port: 8081\n");
+    as_groups(
+        &ws,
+        "{ route: default }",
+        "{ api: { instance_type: t3.micro, port: 8080, route: { paths: [/api/*] } } }",
+    );
+    let topology = ws.topology().to_string_lossy().into_owned();
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+    let c = block_on(clients());
+    let (web, api, canary) = (format!("{}-web", ws.name), format!("{}-api", ws.name), format!("{}-canary", ws.name));
+    let alone = vec![vec![vec![(api.clone(), 100)]]; 2];
+    assert_eq!(block_on(rule_forwards(&c, &ws.name)), alone);
+
+    ws.edit("instance_type: t3.micro", "instance_type: t3.medium");
+    // Killed at 50%: both rules split, plan holds them, and the undo puts each rule's forward back.
+    let mut child = spawn_clusterup(
+        endpoint(),
+        &["rollout", "--yes", "--group", "api", "--canary", "50,100", "--step-time", "60s", &topology],
+    );
+    let at50 = vec![vec![vec![(api.clone(), 50), (canary.clone(), 50)]]; 2];
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while block_on(rule_forwards(&c, &ws.name)) != at50 {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the rollout ended ({status}) before the canary reached 50%");
+        }
+        assert!(Instant::now() < deadline, "never {at50:?}: {:?}", block_on(rule_forwards(&c, &ws.name)));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    let plan = clusterup(&["plan", "--detailed-exitcode", &topology]);
+    assert_code(&plan, 2);
+    let shown = stdout(&plan);
+    assert!(shown.contains("50% of the api group's requests go to the canary"), "{shown}");
+    assert!(!shown.contains("~ load_balancer/listener/80/rule/api"), "the split rule is planned as drift:\n{shown}");
+    let undone = clusterup(&["rollout", "--yes", "--rollback", &topology]);
+    assert_code(&undone, 0);
+    assert_eq!(block_on(rule_forwards(&c, &ws.name)), alone);
+    assert!(!block_on(target_group_exists(&c, &canary)), "the canary target group is left");
+
+    let done = Arc::new(AtomicBool::new(false));
+    let name = ws.name.clone();
+    let sampler = sample(done.clone(), move |c| (block_on(forwards(c, &name)), block_on(rule_forwards(c, &name))));
+    let rolled = clusterup(&[
+        "rollout",
+        "--yes",
+        "--group",
+        "api",
+        "--canary",
+        "50,100",
+        "--step-time",
+        "2s",
+        "--metrics-delay",
+        "0s",
+        &topology,
+    ]);
+    done.store(true, Ordering::SeqCst);
+    let seen = sampler.join().expect("sampler");
+    assert_code(&rolled, 0);
+    let log = stderr(&rolled);
+    for line in
+        ["canary at 50%: 2/2 healthy", "canary at 100%: 2/2 healthy", "moving the api group", "Rollout complete in"]
+    {
+        assert!(log.contains(line), "no {line:?} in:\n{log}");
+    }
+    // The listeners' default actions forward to web alone all along; each rule went through both steps.
+    assert!(seen.iter().all(|(listeners, _)| *listeners == vec![vec![(web.clone(), 100)]; 2]), "{seen:?}");
+    for step in [[(api.clone(), 50), (canary.clone(), 50)], [(api.clone(), 0), (canary.clone(), 100)]] {
+        let both = vec![vec![step.to_vec()]; 2];
+        assert!(seen.iter().any(|(_, rules)| *rules == both), "never {both:?}: {seen:?}");
+    }
+    assert_eq!(seen.last().map(|(_, rules)| rules.clone()), Some(alone));
+    let after = block_on(groups(&c, &ws.name));
+    let api_group = after.iter().find(|(n, ..)| *n == api).expect("api");
+    // v3: v2 was the undone rollout's.
+    assert!(api_group.2.iter().all(|(_, version, kind)| version == "3" && kind == "t3.medium"), "{after:?}");
+    assert!(!block_on(target_group_exists(&c, &canary)), "the canary target group is left");
     assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
     destroyed(&c, &ws, &topology);
 }

@@ -339,7 +339,9 @@ async fn make_plan(ctx: &Ctx, topology: &Topology, path: &Path, options: PlanArg
     if options.set_desired {
         compose::set_desired(&mut wanted);
     }
-    let state = State::read(&actuals);
+    // Read against what the topology composes, so that the step it shows is exact where AWS's weight
+    // cap rounded the weights (`rollout::route::fit`).
+    let state = State::read(&actuals).with_composed(&wanted);
     let mut plan = diff(&topology.name, &topology.region, &wanted, actuals);
     crate::rollout::hold(&mut plan, &state, &path.display().to_string());
     // What AWS would refuse stops here, at its place in the file, before anything runs.

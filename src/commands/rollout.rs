@@ -73,6 +73,9 @@ pub async fn run(
                 State::read_group(&plan.actuals(), &group)
             }
         };
+        // What the topology composes for the group's routes: what the rollout's end or undo puts back.
+        let composed: Vec<_> = plan.changes.iter().filter_map(|c| c.desired.clone()).collect();
+        let state = state.with_composed(&composed);
         let hook = Lines::new(printer.clone());
         if args.rollback {
             let undone = until_grace(stop, undo(&ctx, &state, &hook, printer, &shown)).await;
@@ -111,7 +114,7 @@ pub async fn run(
                 let Some(actuals) = until_stopped(stop, async { Ok(discover_all(&ctx).await?) }).await? else {
                     return Ok(interrupted(printer, &resume));
                 };
-                let state = State::read_group(&actuals, &state.group);
+                let state = State::read_group(&actuals, &state.group).with_composed(&composed);
                 if state.default_version().as_deref() != Some(version.as_str()) {
                     bail!(
                         "the launch template's default version is {:?} after the change, expected {version}; run the rollout again",
@@ -131,7 +134,6 @@ pub async fn run(
             .flatten()
             .find_map(|g| g.props.get(group::DESIRED.name).and_then(Value::as_int))
             .unwrap_or(0);
-        let composed: Vec<_> = plan.changes.iter().filter_map(|c| c.desired.clone()).collect();
         let Some(canary) = compose::canary(&topology, &composed, &state.group, &version, capacity) else {
             bail!(
                 "the topology has no group {} behind the load balancer to roll out: put the group back in the topology, or undo the rollout with `clusterup rollout {shown} --rollback`",
@@ -180,21 +182,23 @@ enum Started {
 }
 
 /// The group a canary rollout runs on: `asked` (`--group`), or else the one group that takes the load
-/// balancer's default route. It must take that route alone and not be a singleton: the canary's
-/// weighted forward replaces the route's forward, and a singleton's canary would be a second node.
-/// Other groups' nodes move to a new version with `apply`, by a rolling instance refresh.
+/// balancer's default route (several share it: `--group` must say which). The group must get requests
+/// from the load balancer (its default route, alone or shared by weight, or its paths and hosts: the
+/// canary's weighted forward splits the group's share of that route) and not be a singleton (its canary
+/// would be a second node). Other groups' nodes move to a new version with `apply`, by a rolling
+/// instance refresh.
 fn rolled_group(topology: &Topology, asked: Option<&str>) -> Result<String> {
     const BY_APPLY: &str = "`clusterup apply` replaces its nodes instead, by a rolling instance refresh that keeps min_healthy_percent of them in service";
     let default_route: Vec<&str> = topology.default_route().iter().map(|(g, _)| g.name.as_str()).collect();
-    let Some(asked) = asked else {
-        return match default_route.as_slice() {
-            [one] => Ok((*one).to_owned()),
-            [] => bail!("no group of {} takes the load balancer's default route, so there is no traffic to shift to a canary; {BY_APPLY}", topology.name),
-            many => bail!(
-                "groups {} share the load balancer's default route by weight, and a canary takes the share of one group that has the route alone; {BY_APPLY}",
-                many.join(", ")
-            ),
-        };
+    let asked = match (asked, default_route.as_slice()) {
+        (Some(asked), _) => asked,
+        (None, [one]) => one,
+        (None, []) => bail!("no group of {} takes the load balancer's default route; name the group to roll out with --group", topology.name),
+        (None, many) => bail!(
+            "groups {} share the load balancer's default route by weight; name the one to roll out with --group (e.g. --group {}): its canary takes a share of that group's share, and the others keep theirs",
+            many.join(", "),
+            many[0]
+        ),
     };
     let names: Vec<&str> = topology.groups.iter().map(|g| g.name.as_str()).collect();
     let Some(chosen) = topology.group(asked) else {
@@ -205,14 +209,14 @@ fn rolled_group(topology: &Topology, asked: Option<&str>) -> Result<String> {
             Some("it is a singleton, and its canary would run a second node beside the one it may have".to_owned())
         }
         Route::None => Some("it is not behind the load balancer, so no traffic can be shifted to a canary".to_owned()),
-        Route::Rules { .. } => Some(
-            "it takes requests by path or host (listener rules), and a canary splits the default route only".to_owned(),
-        ),
-        Route::Default if default_route.len() > 1 => Some(format!(
-            "it shares the default route by weight with {}, and a canary takes the share of a group that has the route alone",
-            default_route.iter().filter(|g| **g != asked).copied().collect::<Vec<_>>().join(", ")
+        // The canary is one more target group in the route's forward.
+        Route::Default if default_route.len() >= crate::rollout::route::MAX_TARGET_GROUPS => Some(format!(
+            "{} groups share the default route, and with a canary its forward would name {} target groups, where AWS allows {}",
+            default_route.len(),
+            default_route.len() + 1,
+            crate::rollout::route::MAX_TARGET_GROUPS
         )),
-        Route::Default => None,
+        Route::Default | Route::Rules { .. } => None,
     };
     if let Some(why) = why_not {
         bail!("group `{asked}` cannot have a canary rollout: {why}; {BY_APPLY}");
@@ -319,6 +323,14 @@ async fn start(
             &format!("clusterup rollout {shown} --canary {}", steps_arg(&options.steps)),
         )?;
         if report.stopped {
+            // A stop that came while the new version was being made, which then completed: `finish` says
+            // nothing of a plan that succeeded, so this is said here.
+            if report.succeeded() {
+                printer.status(&format!(
+                    "\nInterrupted after making launch template v{version}, before the canary. Run `clusterup rollout {shown} --canary {}` again to go on, or `clusterup rollout {shown} --rollback` to put the template's default version back.",
+                    steps_arg(&options.steps)
+                ));
+            }
             return Ok(Started::Interrupted);
         }
         if !report.succeeded() {
@@ -385,9 +397,9 @@ async fn undo(ctx: &Ctx, state: &State, hook: &Lines, printer: &Printer, shown: 
     printer.status(&format!("Undoing the rollout ({}).", state.summary()));
     rollout::undo(ctx, state, hook, shown).await?;
     printer.status(&format!(
-        "Rolled back: all traffic is on the {} ({}), and the canary is gone.",
-        state.group_label(),
-        template_version(state.app_version())
+        "Rolled back: all the {label}'s traffic is on it again ({}), and the canary is gone.",
+        template_version(state.app_version()),
+        label = state.group_label()
     ));
     Ok(ExitStatus::Success)
 }
@@ -403,7 +415,7 @@ fn report(
     match outcome {
         Outcome::Done { version, nodes } => {
             printer.status(&format!(
-                "\nRollout complete in {}: the {label}'s {nodes} nodes run launch template v{version}, the canary is gone, and all traffic goes to the {label}.",
+                "\nRollout complete in {}: the {label}'s {nodes} nodes run launch template v{version}, the canary is gone, and the {label} takes all its traffic again.",
                 crate::output::secs(took),
                 label = state.group_label()
             ));
@@ -412,18 +424,20 @@ fn report(
         Outcome::RolledBack { version, reason } => {
             printer.error(&format!(
                 "the rollout of launch template v{version} failed: {reason}.\n  \
-                 Rolled back: all traffic is on the {} ({}), the canary group and target group are deleted, and the launch template's default version is {} again.\n  \
+                 Rolled back: all the {label}'s traffic is on it again ({}), the canary group and target group are deleted, and the launch template's default version is {} again.\n  \
                  hint: find out why the new version failed (its nodes' logs, the load balancer's access logs), fix the topology and run `clusterup rollout {shown} --canary {}` again; or change the topology back to what the nodes run",
-                state.group_label(),
                 template_version(state.app_version()),
-                template_version(state.app_version()),
+                // `v3`, as the docs show it: "the launch template's default version is launch template v3" reads twice.
+                state.app_version().map_or_else(|| "the one the group runs".to_owned(), |v| format!("v{v}")),
                 steps_arg(steps),
+                label = state.group_label(),
             ));
             Ok(ExitStatus::Failure)
         }
         Outcome::Stopped { percent } => {
             printer.status(&format!(
-                "\nInterrupted: the canary keeps {percent}% of the traffic. {}.",
+                "\nInterrupted: the canary keeps {percent}% of the {}'s traffic. {}.",
+                state.group_label(),
                 crate::rollout::hold::how_to_end(shown)
             ));
             Ok(ExitStatus::Interrupted)
@@ -499,6 +513,38 @@ fn left_text(left: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn topology(groups: &str) -> Topology {
+        let text = format!("name: shop\nregion: us-east-1\nnode_groups:\n{groups}");
+        crate::topology::parse(Path::new("shop.yaml"), &text).expect("valid").topology
+    }
+
+    #[test]
+    fn a_group_sharing_the_default_route_or_routed_by_paths_may_have_a_canary() {
+        let t = topology(
+            "  web: { instance_type: t3.small, route: default, weight: 3 }\n  web-small: { instance_type: t3.small, route: default, weight: 1 }\n  api: { instance_type: t3.small, route: { paths: [/api/*] } }\n  workers: { instance_type: t3.small, route: none }\n  keeper: { instance_type: t3.small, singleton: true, route: { hosts: [keeper.example.com] } }\n",
+        );
+        assert_eq!(rolled_group(&t, Some("web")).ok().as_deref(), Some("web"));
+        assert_eq!(rolled_group(&t, Some("web-small")).ok().as_deref(), Some("web-small"));
+        assert_eq!(rolled_group(&t, Some("api")).ok().as_deref(), Some("api"));
+        let err = |asked: Option<&str>| rolled_group(&t, asked).expect_err("refused").to_string();
+        assert!(err(None).contains("groups web, web-small share the load balancer's default route by weight; name the one to roll out with --group (e.g. --group web)"), "{}", err(None));
+        assert!(
+            err(Some("workers"))
+                .contains("group `workers` cannot have a canary rollout: it is not behind the load balancer"),
+            "{}",
+            err(Some("workers"))
+        );
+        assert!(err(Some("keeper")).contains("it is a singleton"), "{}", err(Some("keeper")));
+        assert!(err(Some("nope")).contains("there is no group `nope`"), "{}", err(Some("nope")));
+
+        // Five groups share the route: the canary would be a sixth target group in the forward.
+        let five: String =
+            (1..=5).map(|i| format!("  g{i}: {{ instance_type: t3.small, route: default, weight: 1 }}\n")).collect();
+        let t = topology(&five);
+        let refused = rolled_group(&t, Some("g1")).expect_err("refused").to_string();
+        assert!(refused.contains("5 groups share the default route, and with a canary its forward would name 6 target groups, where AWS allows 5"), "{refused}");
+    }
 
     #[test]
     fn time_left_reads_as_a_countdown() {

@@ -1,16 +1,20 @@
 //! A rollout from wherever it stands to its end:
 //!
-//! 1. the canary target group (the app target group's health check and attributes), then every listener
-//!    that forwards to the app target group forwarding to both, the canary at weight 0: AWS health-checks
-//!    a target group only once a listener names it, so the canary's nodes can be seen healthy before they
-//!    get a request. Listeners that redirect or answer by themselves are never touched ([`State`]);
+//! 1. the canary target group (the app target group's health check and attributes), then every route
+//!    of the group (a listener's default action or a listener rule's action that forwards to its target
+//!    group) forwarding to the canary too, at weight 0: AWS health-checks a target group only once a
+//!    listener or rule names it, so the canary's nodes can be seen healthy before they get a request.
+//!    Listeners that redirect or answer by themselves, and other groups' rules, are never touched
+//!    ([`State`]);
 //! 2. the canary group on the new version, as many nodes as the app group has, waited for until they
 //!    are in service and healthy;
-//! 3. each step: the weights set (app 100 - w, canary w), then the canary watched for the step's time
+//! 3. each step: the weights set (the group's share split, group 100 - w, canary w; other groups sharing
+//!    the route keep theirs: [`super::route::split`]), then the canary watched for the step's time
 //!    ([`super::gate`]); a failure goes back at once ([`super::undo`]);
 //! 4. once the canary has carried all the traffic for a step, the app group (now taking none) is moved
-//!    to the new version by an instance refresh, the traffic goes back to it in one move, and the canary
-//!    group and target group are deleted. The deployment is then what apply builds for the topology.
+//!    to the new version by an instance refresh, the traffic goes back to it in one move (each route
+//!    forwarding what the topology composes for it), and the canary group and target group are deleted.
+//!    The deployment is then what apply builds for the topology.
 //!
 //! A run that finds part of this done (a kill, Ctrl-C) picks up where AWS says it stopped.
 
@@ -18,13 +22,13 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use super::gate::{self, Target};
+use super::route::{self, MAX_TARGET_GROUPS};
 use super::state::{Phase, State};
 use super::undo::back;
 use super::{Error, Event, Hook, Input, Options, Outcome, Waits};
 use crate::engine::StopSignal;
 use crate::model::{Actual, Address, Desired, Value};
 use crate::resources::autoscaling::{group, refresh};
-use crate::resources::elbv2::listener;
 use crate::resources::elbv2::listener_action::ListenerAction;
 use crate::resources::{registry, Ctx};
 
@@ -131,10 +135,10 @@ impl Run<'_> {
         if self.state.phase() == Phase::Finishing {
             return Ok(Walked::Passed);
         }
-        if self.state.listeners.is_empty() {
+        if self.state.routes.is_empty() {
             // The canary would get no request, and AWS would never health-check it.
             return Err(Error::Refused(format!(
-                "no listener of the load balancer forwards to the {group}'s target group, so no traffic could be shifted to a canary: apply the topology first (`clusterup apply`), then roll out"
+                "no listener or listener rule of the load balancer forwards to the {group}'s target group, so no traffic could be shifted to a canary: apply the topology first (`clusterup apply`), then roll out"
             )));
         }
 
@@ -206,21 +210,42 @@ impl Run<'_> {
         Ok(Walked::Passed)
     }
 
-    /// Every listener the rollout moves forwarding `percent` of its requests to the canary, the rest to
-    /// the app group.
+    /// Every route the rollout moves forwarding `percent` of the group's requests to the canary, the rest
+    /// to the group; other groups sharing a route keep their share.
     async fn weigh(&mut self, app_tg: &str, canary_tg: &str, percent: u32) -> Result<(), Error> {
         if percent > 0 {
-            self.doing(&format!("canary at {percent}%: {}% of requests to the new version", percent));
+            let group = &self.state.group;
+            self.doing(&format!("canary at {percent}%: {percent}% of the {group} group's requests to the new version"));
         }
-        let split = ListenerAction::weighted(&[(app_tg, 100 - percent), (canary_tg, percent)], self.options.sticky);
-        self.set_listeners(&split).await
+        let sticky = self.options.sticky;
+        self.set_routes(|state, r| {
+            let base = state.restored(r).ok_or_else(|| {
+                Error::Refused(format!("{}: the {}'s target group is gone", r.address, state.group_label()))
+            })?;
+            let split = route::split(&base, app_tg, canary_tg, percent, sticky);
+            if split.shares().len() > MAX_TARGET_GROUPS {
+                // Checked before the rollout begins (`rollout` refuses such a group); a topology changed since.
+                return Err(Error::Refused(format!(
+                    "{}: with the canary it would forward to {} target groups, and AWS allows {MAX_TARGET_GROUPS} in one forward",
+                    r.address,
+                    split.shares().len()
+                )));
+            }
+            Ok(split)
+        })
+        .await
     }
 
-    /// The default action of every listener the rollout moves (the others are not in its state).
-    async fn set_listeners(&mut self, action: &ListenerAction) -> Result<(), Error> {
-        for l in &mut self.state.listeners {
-            listener::set_default_action(self.ctx, &l.id, l.address.as_str(), action).await?;
-            *l = l.clone().prop(&listener::DEFAULT_ACTION, action.to_value());
+    /// Every route the rollout moves (the others are not in its state) given the action `action` says.
+    async fn set_routes(
+        &mut self,
+        action: impl Fn(&State, &Actual) -> Result<ListenerAction, Error>,
+    ) -> Result<(), Error> {
+        for i in 0..self.state.routes.len() {
+            let r = self.state.routes[i].clone();
+            let wanted = action(&self.state, &r)?;
+            route::set(self.ctx, &r, &wanted).await?;
+            self.state.routes[i] = route::with_action(r, &wanted);
         }
         Ok(())
     }
@@ -294,8 +319,13 @@ impl Run<'_> {
             ));
             return Err(Error::Refused(why));
         }
-        self.doing(&format!("all traffic back to the {group}, now on the new version"));
-        self.set_listeners(&ListenerAction::Forward(app_tg.id.clone())).await?;
+        self.doing(&format!("all the {group}'s traffic back to it, now on the new version"));
+        self.set_routes(|state, r| {
+            state
+                .restored(r)
+                .ok_or_else(|| Error::Refused(format!("{}: the {group}'s target group is gone", r.address)))
+        })
+        .await?;
         self.state.app_group = Some(app.prop(&group::LAUNCH_TEMPLATE_VERSION, Value::str(&self.version)));
         Ok(nodes)
     }
@@ -386,8 +416,75 @@ mod tests {
 
         assert_eq!((forward.num_calls(), any_other.num_calls()), (1, 0), "only the forward is modified");
         assert_eq!(run.state.canary_percent(), 10);
-        let moved: Vec<Option<ListenerAction>> = run.state.listeners.iter().map(listener::default_action).collect();
+        let moved: Vec<Option<ListenerAction>> = run.state.routes.iter().map(route::action).collect();
         assert_eq!(moved, [Some(wanted)]);
+    }
+
+    fn run_on<'a>(ctx: &'a Ctx, options: &'a Options, stop: &'a StopSignal, state: State) -> Run<'a> {
+        Run { ctx, hook: &Silent, stop, options, state, known: BTreeMap::new(), version: "4".into() }
+    }
+
+    fn options(sticky: Option<Duration>) -> Options {
+        Options {
+            steps: "10,100".parse().expect("steps"),
+            step_time: Duration::from_secs(60),
+            max_5xx_percent: 1.0,
+            metrics_delay: crate::rollout::METRICS_DELAY,
+            sticky,
+        }
+    }
+
+    /// web (3) shares the default route with web-small (1): at 10% the canary takes a tenth of web's
+    /// share and web-small keeps its own; at the end the composition's weighted forward is back.
+    #[tokio::test]
+    async fn a_step_in_a_shared_route_splits_the_groups_share_alone_sdk_mock() {
+        use crate::rollout::state::tests::{composed_shared, shared_deployment};
+        let at10 = ListenerAction::weighted(&[("tg-app", 270), ("tg-canary", 30), ("tg-small", 100)], None);
+        let composed = ListenerAction::weighted(&[("tg-app", 3), ("tg-small", 1)], None);
+        let (step, end) = (at10.clone(), composed.clone());
+        let stepped = mock!(Client::modify_listener)
+            .match_requests(move |req| split(req) == Some(step.clone()))
+            .then_output(|| ModifyListenerOutput::builder().build());
+        let ended = mock!(Client::modify_listener)
+            .match_requests(move |req| split(req) == Some(end.clone()))
+            .then_output(|| ModifyListenerOutput::builder().build());
+        let elb = mock_client!(aws_sdk_elasticloadbalancingv2, RuleMode::MatchAny, [&stepped, &ended]);
+        let ctx = Ctx { aws: Aws { elb, ..Aws::offline() }, deployment: "shop".into(), data: DataPolicy::default() };
+        let (options, stop) = (options(None), StopSignal::default());
+        let state = State::read(&shared_deployment(Some(0))).with_composed(&[composed_shared()]);
+        let mut run = run_on(&ctx, &options, &stop, state);
+        run.weigh("tg-app", "tg-canary", 10).await.expect("weighed");
+        assert_eq!(run.state.canary_percent(), 10);
+        assert_eq!(run.state.routes.iter().map(route::action).collect::<Vec<_>>(), [Some(at10)]);
+        run.set_routes(|state, r| Ok(state.restored(r).expect("restored"))).await.expect("ended");
+        assert_eq!((stepped.num_calls(), ended.num_calls()), (1, 1));
+        assert_eq!(run.state.routes.iter().map(route::action).collect::<Vec<_>>(), [Some(composed)]);
+    }
+
+    /// A group routed by paths: a step moves its rule on every listener (ModifyRule, actions only) and
+    /// never a listener's default action or another group's rule.
+    #[tokio::test]
+    async fn a_step_of_a_path_route_moves_the_groups_rules_sdk_mock() {
+        use crate::rollout::state::tests::rule_deployment;
+        use aws_sdk_elasticloadbalancingv2::operation::modify_rule::ModifyRuleOutput;
+        let sticky = Some(Duration::from_secs(60));
+        let wanted = ListenerAction::weighted(&[("tg-app", 90), ("tg-canary", 10)], sticky);
+        let rules = mock!(Client::modify_rule)
+            .match_requests(move |req| {
+                matches!(req.rule_arn(), Some("rule-80" | "rule-443"))
+                    && req.conditions().is_empty()
+                    && ListenerAction::from_rule_sdk(req.actions(), "test").ok() == Some(wanted.clone())
+            })
+            .then_output(|| ModifyRuleOutput::builder().build());
+        let other_rule = mock!(Client::modify_rule).then_output(|| ModifyRuleOutput::builder().build());
+        let listener = mock!(Client::modify_listener).then_output(|| ModifyListenerOutput::builder().build());
+        let elb = mock_client!(aws_sdk_elasticloadbalancingv2, RuleMode::MatchAny, [&rules, &other_rule, &listener]);
+        let ctx = Ctx { aws: Aws { elb, ..Aws::offline() }, deployment: "shop".into(), data: DataPolicy::default() };
+        let (options, stop) = (options(sticky), StopSignal::default());
+        let mut run = run_on(&ctx, &options, &stop, State::read(&rule_deployment(Some(0))));
+        run.weigh("tg-app", "tg-canary", 10).await.expect("weighed");
+        assert_eq!((rules.num_calls(), other_rule.num_calls(), listener.num_calls()), (2, 0, 0));
+        assert_eq!(run.state.canary_percent(), 10);
     }
 
     /// A watch of one step against mocked AWS: two healthy canary targets, and CloudWatch answering

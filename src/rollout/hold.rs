@@ -1,14 +1,16 @@
 //! While a rollout is in progress, `plan` and `apply` leave its resources alone: the canary group and
-//! target group are not planned for deletion and the weighted forwards of the listeners it moves are not
-//! drift to undo. The plan says so in notes instead; apply refuses to change what the rollout holds (the
-//! rolled-out group, its launch template, the listeners) and says how to end the rollout. A listener the rollout
-//! does not move (a redirect, a fixed response) keeps its planned change, with nothing held.
+//! target group are not planned for deletion and the weighted forwards of the routes it moves (listeners'
+//! default actions, listener rules' actions) are not drift to undo. The plan says so in notes instead;
+//! apply refuses to change what the rollout holds (the rolled-out group, its launch template, the
+//! listeners, the rules it moves) and says how to end the rollout. A listener the rollout does not move
+//! (a redirect, a fixed response) keeps its planned change, with nothing held.
 
+use super::route;
 use super::state::State;
 use crate::model::names::app;
 use crate::model::Kind;
 use crate::plan::{Action, Plan};
-use crate::resources::elbv2::listener;
+use crate::resources::elbv2::{listener, listener_rule};
 
 /// How the operator ends a rollout of `topology` (a path as they typed it).
 pub fn how_to_end(topology: &str) -> String {
@@ -24,24 +26,25 @@ pub fn hold(plan: &mut Plan, state: &State, topology: &str) {
         return;
     }
     let note = format!("rollout in progress: {}; {}", state.summary(), how_to_end(topology));
-    let canary_tg = state.canary_target_group.as_ref().map(|tg| tg.id.as_str());
     for change in &mut plan.changes {
+        let routes = matches!(change.kind, Kind::Listener | Kind::ListenerRule);
         if app::is_canary(change.address.as_str()) && change.action == Action::Delete {
             change.action = Action::NoOp;
             change.notes.push(note.clone());
-        } else if change.kind == Kind::Listener && change.action == Action::Update && state.moves(&change.address) {
-            let Some(action) = change.actual.as_ref().and_then(listener::default_action) else { continue };
-            let weights = action.shares();
-            // Only the default action differs, and it is the rollout's split: held. Anything else is still
-            // a change, which apply refuses while the rollout runs.
-            let only_forward = change.changes.iter().all(|c| c.key == listener::DEFAULT_ACTION.name);
-            let split =
-                weights.len() > 1 && (canary_tg.is_none() || weights.iter().any(|(arn, _)| Some(*arn) == canary_tg));
-            if only_forward && split {
-                let canary_share = weights.iter().find(|(arn, _)| Some(*arn) == canary_tg).map_or(0, |w| w.1);
+        } else if routes && change.action == Action::Update && state.moves(&change.address) {
+            let Some(action) = change.actual.as_ref().and_then(route::action) else { continue };
+            // Only the action differs, and it is the rollout's split: held. Anything else is still a change,
+            // which apply refuses while the rollout runs.
+            let prop =
+                if change.kind == Kind::ListenerRule { &listener_rule::ACTION } else { &listener::DEFAULT_ACTION };
+            let only_forward = change.changes.iter().all(|c| c.key == prop.name);
+            if only_forward && state.is_split(&action) {
+                let canary_share = state.share_of(&change.address, &action);
                 change.action = Action::NoOp;
                 change.changes.clear();
-                change.notes.push(format!("{canary_share}% of requests go to the canary: {note}"));
+                change
+                    .notes
+                    .push(format!("{canary_share}% of the {} group's requests go to the canary: {note}", state.group));
             }
         } else if change.action != Action::NoOp && state.rolls(change.address.as_str()) {
             change.notes.push(format!("held until the rollout ends ({}); {}", state.summary(), how_to_end(topology)));
@@ -58,7 +61,12 @@ pub fn refusal(plan: &Plan, state: &State, topology: &str) -> Option<String> {
         .changes
         .iter()
         .filter(|c| c.action != Action::NoOp)
-        .filter(|c| c.kind == Kind::Listener || app::is_canary(c.address.as_str()) || state.rolls(c.address.as_str()))
+        .filter(|c| {
+            c.kind == Kind::Listener
+                || (c.kind == Kind::ListenerRule && state.moves(&c.address))
+                || app::is_canary(c.address.as_str())
+                || state.rolls(c.address.as_str())
+        })
         .map(|c| format!("{} {}", c.action.symbol().trim(), c.address))
         .collect();
     if held.is_empty() {
@@ -120,7 +128,7 @@ mod tests {
         assert!(canary.starts_with("rollout in progress: canary at 50% (launch template v4); "), "{canary}");
         assert!(canary.contains("`clusterup rollout shop.yaml --rollback` undoes it"), "{canary}");
         assert!(note_of(app::CANARY_TARGET_GROUP).starts_with("rollout in progress"));
-        assert!(note_of(&load_balancer::listener(80)).starts_with("50% of requests go to the canary"));
+        assert!(note_of(&load_balancer::listener(80)).starts_with("50% of the app group's requests go to the canary"));
         assert!(note_of(app::AUTO_SCALING_GROUP).contains("held until the rollout ends (canary at 50%"));
 
         let refused = refusal(&plan, &state, "shop.yaml").expect("apply refuses");
@@ -193,5 +201,37 @@ mod tests {
         let refused = refusal(&plan, &state, "shop.yaml").expect("apply still refuses listener changes meanwhile");
         assert!(refused.contains("~ load_balancer/listener/81"), "{refused}");
         assert!(!refused.contains("listener/80"), "the split on 80 is held: {refused}");
+    }
+
+    #[test]
+    fn a_split_shared_route_and_a_split_rule_are_held_with_the_groups_share() {
+        use crate::rollout::state::tests::{composed_shared, rule_deployment, shared_deployment};
+        let note_of = |plan: &Plan, address: &str| {
+            let change = plan.changes.iter().find(|c| c.address.as_str() == address).expect("change");
+            (change.action, change.notes.join("\n"))
+        };
+        // web at 10% of its share of the route it shares with web-small.
+        let actuals = shared_deployment(Some(10));
+        let state = State::read(&actuals);
+        let mut plan = diff("shop", "us-east-1", &[composed_shared()], actuals);
+        hold(&mut plan, &state, "shop.yaml");
+        let (action, note) = note_of(&plan, &load_balancer::listener(80));
+        assert_eq!(action, Action::NoOp);
+        assert!(note.starts_with("10% of the web group's requests go to the canary"), "{note}");
+
+        // api's rules at 50%; the topology's rule forwards to api alone.
+        let actuals = rule_deployment(Some(50));
+        let state = State::read(&actuals);
+        let rule = load_balancer::listener_rule(80, "api");
+        let wanted = vec![Desired::new(&rule, Kind::ListenerRule)
+            .prop(&listener_rule::ACTION, Value::Ref(crate::model::Address::new(load_balancer::target_group("api"))))];
+        let mut plan = diff("shop", "us-east-1", &wanted, actuals);
+        hold(&mut plan, &state, "shop.yaml");
+        let (action, note) = note_of(&plan, &rule);
+        assert_eq!(action, Action::NoOp);
+        assert!(note.starts_with("50% of the api group's requests go to the canary"), "{note}");
+        assert_eq!(note_of(&plan, &load_balancer::listener_rule(443, "api")).0, Action::Delete, "not in the topology");
+        let refused = refusal(&plan, &state, "shop.yaml").expect("apply refuses to delete a rule the rollout moves");
+        assert!(refused.contains("- load_balancer/listener/443/rule/api"), "{refused}");
     }
 }

@@ -1,20 +1,23 @@
 //! The weighted canary rollout (`clusterup rollout FILE --canary 10,50,100`): a new launch template
-//! version goes to a second Auto Scaling group behind its own target group, the listeners' forward action
-//! shifts the traffic to it step by step, each step gated on the canary's health, and the rollout ends
+//! version goes to a second Auto Scaling group behind its own target group, the forward of the group's
+//! routes (listeners' default actions or the group's listener rules) shifts the group's share of the
+//! traffic to it step by step, each step gated on the canary's health, and the rollout ends
 //! with the app group on the new version and the canary gone, or goes back to where it began.
 //!
 //! Nothing is stored but in AWS: the canary's group and target group carry the deployment's tags (their
-//! own addresses, `app/canary/...`, and the version they run), and the listeners' weights say which step
+//! own addresses, `app/canary/...`, and the version they run), and the routes' weights say which step
 //! the rollout reached ([`State`]), so a run that was killed is resumed, or undone, by the next one.
 //! `plan` and `apply` see the same state and leave the rollout's resources alone ([`hold`]).
 //!
-//! Modules: [`steps`] (the `--canary` list, where to resume), [`state`] (where a rollout stands), [`hold`]
+//! Modules: [`steps`] (the `--canary` list, where to resume), [`state`] (where a rollout stands),
+//! [`route`] (the routes it moves and the weights of a step), [`hold`]
 //! (what plan and apply do meanwhile), [`gate`] (health and 5xx), `forward` (the steps and the end),
 //! `undo` (back to where it began).
 
 mod forward;
 pub mod gate;
 pub mod hold;
+pub mod route;
 pub mod state;
 pub mod steps;
 mod undo;
@@ -67,8 +70,8 @@ pub struct Input<'a> {
 /// How a run ended without an error of its own.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    /// Every node of the app group runs `version`; the canary is gone; the listeners forward to the app
-    /// target group alone.
+    /// Every node of the app group runs `version`; the canary is gone; the group's routes forward what
+    /// the topology composes for them again.
     Done { version: String, nodes: usize },
     /// The canary failed a step (or a call failed on the way): traffic went back to the app group at
     /// once, the canary was deleted and the launch template's default version put back.

@@ -1,18 +1,25 @@
 //! Where a rollout stands, read from AWS alone: the canary group and target group exist (found by their
-//! `clusterup:resource` tags, each tagged with the launch template version it runs), and the listeners'
-//! weighted forwards say which share of the traffic the canary has reached. Only the listeners that
-//! forward to the rolled-out group's target group or the canary's are the rollout's: a redirect (HTTP to
-//! HTTPS), a fixed response or a forward elsewhere is neither read nor moved.
+//! `clusterup:resource` tags, each tagged with the launch template version it runs), and the weighted
+//! forwards of the group's routes say which share of the group's traffic the canary has reached. A route
+//! is a listener's default action (`route: default`, alone or shared by weight with other groups) or a
+//! listener rule's action (`route: { paths, hosts }`, one rule per listener that forwards). Only the
+//! routes that forward to the rolled-out group's target group or the canary's are the rollout's: a
+//! redirect (HTTP to HTTPS), a fixed response, a forward elsewhere or another group's rule is neither read
+//! nor moved.
 //!
 //! A rollout is of one node group (`app` unless `--group` says otherwise), and a deployment has one at a
 //! time: the canary's addresses are under its group's prefix (`app/canary/...`, `groups/web/canary/...`),
 //! so the canary found says which group is being rolled out.
 
+use std::collections::BTreeMap;
+
+use super::route;
 use crate::model::names::{app, load_balancer};
-use crate::model::{tags, Actual, Kind, TAGS};
+use crate::model::{tags, Actual, Address, Desired, Kind, Value, TAGS};
 use crate::resources::autoscaling::group;
 use crate::resources::ec2::launch_template;
-use crate::resources::elbv2::listener;
+use crate::resources::elbv2::listener_action::ListenerAction;
+use crate::resources::elbv2::{listener, listener_rule};
 use crate::topology::APP_GROUP;
 
 /// The deployment's resources a rollout deals with, as discovered.
@@ -27,9 +34,15 @@ pub struct State {
     pub app_target_group: Option<Actual>,
     pub canary_group: Option<Actual>,
     pub canary_target_group: Option<Actual>,
-    /// The listeners the rollout moves: those whose default action forwards (plainly or weighted) to the
-    /// app's target group or the canary's.
-    pub listeners: Vec<Actual>,
+    /// The routes the rollout moves: the listeners whose default action, and the listener rules whose
+    /// action, forwards (plainly or weighted) to the group's target group or the canary's.
+    pub routes: Vec<Actual>,
+    /// Every node group's target group (not a canary's): address to ARN. A forward to these alone is
+    /// what the composition makes, not a rollout's split.
+    pub target_groups: BTreeMap<String, String>,
+    /// What the topology composes for each route, its target groups resolved ([`State::with_composed`]):
+    /// what the end of a rollout, or its undo, puts back. Empty when read without the topology.
+    pub composed: BTreeMap<Address, ListenerAction>,
 }
 
 /// What a run of `clusterup rollout` has to do next.
@@ -37,7 +50,7 @@ pub struct State {
 pub enum Phase {
     /// No rollout in progress.
     Idle,
-    /// A canary exists and gets this share of the traffic (0 before the first step).
+    /// A canary exists and gets this share of its group's traffic (0 before the first step).
     Canary(u32),
     /// The canary carried all the traffic and the app group runs its version already: what is left is to
     /// send the traffic back to the app group and delete the canary.
@@ -58,11 +71,16 @@ impl State {
         let canary_target_group = at(&app::canary_target_group(group));
         let ours: Vec<&str> =
             [&app_target_group, &canary_target_group].into_iter().flatten().map(|tg| tg.id.as_str()).collect();
-        let listeners = actuals
+        let routes = actuals
             .iter()
-            .filter(|a| a.kind == Kind::Listener)
-            .filter(|l| listener::default_action(l).is_some_and(|action| ours.iter().any(|tg| action.forwards_to(tg))))
+            .filter(|a| matches!(a.kind, Kind::Listener | Kind::ListenerRule))
+            .filter(|r| route::action(r).is_some_and(|action| ours.iter().any(|tg| action.forwards_to(tg))))
             .cloned()
+            .collect();
+        let target_groups = actuals
+            .iter()
+            .filter(|a| a.kind == Kind::TargetGroup && !app::is_canary(a.address.as_str()))
+            .map(|tg| (tg.address.as_str().to_owned(), tg.id.clone()))
             .collect();
         State {
             group: group.to_owned(),
@@ -72,20 +90,53 @@ impl State {
             app_target_group,
             canary_group: at(&app::canary_group(group)),
             canary_target_group,
-            listeners,
+            routes,
+            target_groups,
+            composed: BTreeMap::new(),
         }
     }
 
-    /// Whether the rollout moves `listener` (one of [`State::listeners`]).
-    pub fn moves(&self, listener: &crate::model::Address) -> bool {
-        self.listeners.iter().any(|l| &l.address == listener)
+    /// The state with what the topology composes for each of its routes (`wanted`: the composition,
+    /// references unresolved), so that the rollout's end and its undo put back exactly what `apply`
+    /// would make: a shared default route's weighted forward, not a forward to the group alone.
+    pub fn with_composed(mut self, wanted: &[Desired]) -> State {
+        let resolve = |address: &Address, attr: Option<&str>| match attr {
+            None => self.target_groups.get(address.as_str()).map_or(Value::Unknown, Value::str),
+            Some(_) => Value::Unknown,
+        };
+        let mut composed = BTreeMap::new();
+        for r in &self.routes {
+            let Some(want) = wanted.iter().find(|w| w.address == r.address && w.kind == r.kind) else { continue };
+            let prop = if r.kind == Kind::ListenerRule { &listener_rule::ACTION } else { &listener::DEFAULT_ACTION };
+            let action = want.value(prop).map(|v| v.resolve(&resolve)).as_ref().and_then(ListenerAction::from_value);
+            if let Some(action) = action {
+                composed.insert(r.address.clone(), action);
+            }
+        }
+        self.composed = composed;
+        self
     }
 
-    /// A rollout has begun and not ended: a canary resource exists, or a listener still splits traffic.
+    /// Whether the rollout moves `route` (one of [`State::routes`]: a listener or a listener rule).
+    pub fn moves(&self, route: &Address) -> bool {
+        self.routes.iter().any(|r| &r.address == route)
+    }
+
+    /// A rollout has begun and not ended: a canary resource exists, or a route still splits traffic.
     pub fn in_progress(&self) -> bool {
         self.canary_group.is_some()
             || self.canary_target_group.is_some()
-            || self.listeners.iter().any(|l| shares(l).len() > 1)
+            || self.routes.iter().filter_map(route::action).any(|a| self.is_split(&a))
+    }
+
+    /// Whether `action` is a rollout's split: it forwards to the canary, or to a target group that is no
+    /// node group's (a canary's left behind). A forward weighted between node groups' target groups is
+    /// the composition's shared default route, not a split.
+    pub fn is_split(&self, action: &ListenerAction) -> bool {
+        if self.canary_target_group.as_ref().is_some_and(|tg| action.forwards_to(&tg.id)) {
+            return true;
+        }
+        action.shares().len() > 1 && action.shares().iter().any(|(tg, _)| !self.target_groups.values().any(|t| t == tg))
     }
 
     /// Whether `address` is the rolled-out group's Auto Scaling group or launch template: what the
@@ -117,15 +168,52 @@ impl State {
         self.launch_template.as_ref().and_then(|t| t.attrs.get(launch_template::DEFAULT_VERSION)).cloned()
     }
 
-    /// The share of the traffic the canary gets: the smallest over the listeners (a run stopped while it
-    /// moved the listeners one by one resumes at the step every listener has reached).
+    /// The share of its group's traffic the canary gets: the smallest over the routes (a run stopped while
+    /// it moved them one by one resumes at the step every route has reached).
     pub fn canary_percent(&self) -> u32 {
-        let Some(canary) = &self.canary_target_group else { return 0 };
-        self.listeners
+        if self.canary_target_group.is_none() {
+            return 0;
+        }
+        self.routes
             .iter()
-            .map(|l| shares(l).iter().find(|(arn, _)| *arn == canary.id).map_or(0, |(_, w)| *w))
+            .map(|r| route::action(r).map_or(0, |action| self.share_of(&r.address, &action)))
             .min()
             .unwrap_or(0)
+    }
+
+    /// The canary's share of its group's share in `action`, the action of route `route`: web 270,
+    /// canary 30, web-small 100 is 10% (of web's requests), not the 7.5% of the listener's. Read against
+    /// what the topology composes when known (exact where AWS's 999 cap rounded the weights).
+    pub fn share_of(&self, route: &Address, action: &ListenerAction) -> u32 {
+        let Some(canary) = &self.canary_target_group else { return 0 };
+        let Some(group) = &self.app_target_group else {
+            // The group's target group is gone: the canary's share of the whole forward.
+            return action.shares().iter().find(|(tg, _)| *tg == canary.id).map_or(0, |(_, share)| *share);
+        };
+        self.composed
+            .get(route)
+            .filter(|base| base.forwards_to(&group.id))
+            .and_then(|base| route::step_of(base, action, &group.id, &canary.id))
+            .unwrap_or_else(|| route::canary_share(action, &group.id, &canary.id))
+    }
+
+    /// What `route` (one of [`State::routes`]) forwards to without the canary: what the topology composes
+    /// for it when known, else its own forward with the canary's weight given back to the group (and
+    /// that of any target group that is no node group's: a canary's left behind). `None`
+    /// without the group's target group (nothing to give it back to).
+    pub fn restored(&self, route: &Actual) -> Option<ListenerAction> {
+        let group = &self.app_target_group.as_ref()?.id;
+        let canary = self.canary_target_group.as_ref().map(|tg| tg.id.as_str());
+        // The canary, or a target group that is no node group's: a canary's whose target group is gone.
+        let leftover = |tg: &str| Some(tg) == canary || !self.target_groups.values().any(|t| t == tg);
+        let composed = self
+            .composed
+            .get(&route.address)
+            .filter(|c| c.forwards_to(group) && c.shares().iter().all(|(tg, _)| !leftover(tg)));
+        match composed {
+            Some(action) => Some(action.clone()),
+            None => route::without_canary(&route::action(route)?, group, &leftover),
+        }
     }
 
     pub fn phase(&self) -> Phase {
@@ -153,19 +241,12 @@ pub fn template_version(version: Option<String>) -> String {
     version.map_or_else(|| "launch template unknown".to_owned(), |v| format!("launch template v{v}"))
 }
 
-/// The target groups a listener forwards to, each with its share in percent (none when it does not).
-fn shares(listener: &Actual) -> Vec<(String, u32)> {
-    let Some(action) = listener::default_action(listener) else { return Vec::new() };
-    action.shares().into_iter().map(|(tg, share)| (tg.to_owned(), share)).collect()
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::model::{Address, Value};
-    use crate::resources::elbv2::listener_action::{FixedResponse, ListenerAction, Redirect};
+    use crate::resources::elbv2::listener_action::{FixedResponse, Redirect};
 
     pub fn tagged(address: &str, kind: Kind, id: &str, version: Option<&str>) -> Actual {
         let mut tags = BTreeMap::from([(tags::RESOURCE.to_owned(), address.to_owned())]);
@@ -305,7 +386,7 @@ pub(crate) mod tests {
         all.push(forwarding(83, &[("tg-someone-elses", 1)]));
         all.push(listening(84, &ListenerAction::Unmodelled(vec!["authenticate-oidc".into(), "forward".into()])));
         let state = State::read(&all);
-        let moved: Vec<&str> = state.listeners.iter().map(|l| l.address.as_str()).collect();
+        let moved: Vec<&str> = state.routes.iter().map(|l| l.address.as_str()).collect();
         assert_eq!(moved, [load_balancer::listener(80)]);
         assert!(state.moves(&Address::new(load_balancer::listener(80))));
         assert!(!state.moves(&Address::new(load_balancer::listener(81))));
@@ -316,6 +397,111 @@ pub(crate) mod tests {
         let mut idle = deployment(false, &[0]);
         idle.push(listening(81, &redirect_to_https()));
         assert_eq!(State::read(&idle).phase(), Phase::Idle);
-        assert_eq!(State::read(&idle).listeners.len(), 1);
+        assert_eq!(State::read(&idle).routes.len(), 1);
+    }
+
+    /// Group web (target group `tg-app`, weight 3) sharing the default route with web-small (`tg-small`,
+    /// weight 1), with a canary of web at `percent` (`None`: no canary, the composed forward).
+    pub fn shared_deployment(percent: Option<u32>) -> Vec<Actual> {
+        let mut all = group_deployment("web", percent.is_some(), &[]);
+        all.push(tagged(&load_balancer::target_group("web-small"), Kind::TargetGroup, "tg-small", None));
+        let composed = ListenerAction::weighted(&[("tg-app", 3), ("tg-small", 1)], None);
+        let action = match percent {
+            Some(p) => crate::rollout::route::split(&composed, "tg-app", "tg-canary", p, None),
+            None => composed,
+        };
+        all.push(listening(80, &action));
+        all
+    }
+
+    /// What the composition asks of the shared route's listener on 80: web 3, web-small 1, by reference.
+    pub fn composed_shared() -> Desired {
+        let tg = |g: &str| Value::Ref(Address::new(load_balancer::target_group(g)));
+        Desired::new(load_balancer::listener(80), Kind::Listener).prop(
+            &listener::DEFAULT_ACTION,
+            crate::resources::elbv2::listener_action::weighted_forward_to(vec![(tg("web"), 3), (tg("web-small"), 1)]),
+        )
+    }
+
+    /// Group api (target group `tg-app`) routed by paths: its rule on listeners 80 and 443 at `percent`,
+    /// beside another group's rule and listener 80's default forward to group web (`tg-web`).
+    pub fn rule_deployment(percent: Option<u32>) -> Vec<Actual> {
+        let mut all = group_deployment("api", percent.is_some(), &[]);
+        all.push(tagged(&load_balancer::target_group("web"), Kind::TargetGroup, "tg-web", None));
+        all.push(forwarding(80, &[("tg-web", 1)]));
+        let alone = ListenerAction::Forward("tg-app".into());
+        let action = match percent {
+            Some(p) => crate::rollout::route::split(&alone, "tg-app", "tg-canary", p, None),
+            None => alone,
+        };
+        for port in [80, 443] {
+            all.push(
+                Actual::new(
+                    Address::new(load_balancer::listener_rule(port, "api")),
+                    Kind::ListenerRule,
+                    format!("rule-{port}"),
+                )
+                .prop(&listener_rule::ACTION, action.to_value()),
+            );
+        }
+        all.push(
+            Actual::new(Address::new(load_balancer::listener_rule(80, "admin")), Kind::ListenerRule, "rule-admin")
+                .prop(&listener_rule::ACTION, ListenerAction::Forward("tg-admin".into()).to_value()),
+        );
+        all
+    }
+
+    #[test]
+    fn a_canary_in_a_shared_default_route_reads_as_its_share_of_its_groups_share() {
+        let state = State::read(&shared_deployment(Some(10)));
+        assert_eq!(state.group, "web");
+        assert_eq!(state.phase(), Phase::Canary(10), "10% of web's requests, not 7.5% of the listener's");
+        assert_eq!(state.summary(), "canary at 10% (launch template v4)");
+        // Without a canary, the composition's weighted forward between two groups is no rollout.
+        let idle = State::read_group(&shared_deployment(None), "web");
+        assert_eq!(idle.routes.len(), 1, "web's route is the shared listener");
+        assert!(!idle.in_progress());
+        assert_eq!(idle.phase(), Phase::Idle);
+        // Weighed in, nothing sent yet: step 0, still a rollout.
+        assert_eq!(State::read(&shared_deployment(Some(0))).phase(), Phase::Canary(0));
+    }
+
+    #[test]
+    fn the_app_group_sharing_the_default_route_by_weight_is_no_rollout() {
+        // `app` (weight 3) beside web-small (weight 1), nothing rolled out: read without a group, as plan,
+        // apply and status read it, the composition's weighted forward is not a split.
+        let mut all = deployment(false, &[]);
+        all.push(tagged(&load_balancer::target_group("web-small"), Kind::TargetGroup, "tg-small", None));
+        all.push(forwarding(80, &[("tg-app", 3), ("tg-small", 1)]));
+        let state = State::read(&all);
+        assert_eq!((state.group.as_str(), state.routes.len()), ("app", 1));
+        assert!(!state.in_progress(), "{state:?}");
+        assert_eq!(state.phase(), Phase::Idle);
+    }
+
+    #[test]
+    fn what_a_shared_route_goes_back_to_is_the_composed_weighted_forward() {
+        let all = shared_deployment(Some(50));
+        let state = State::read(&all).with_composed(&[composed_shared()]);
+        let composed = ListenerAction::weighted(&[("tg-app", 3), ("tg-small", 1)], None);
+        assert_eq!(state.composed.get(&Address::new(load_balancer::listener(80))), Some(&composed));
+        assert_eq!(state.restored(&state.routes[0]), Some(composed.clone()));
+        // Without the topology, the canary's weight folded back into web gives the same.
+        assert_eq!(State::read(&all).restored(&State::read(&all).routes[0]), Some(composed));
+        // A group alone goes back to a plain forward, as the composition makes it.
+        let alone = State::read(&deployment(true, &[30]));
+        assert_eq!(alone.restored(&alone.routes[0]), Some(ListenerAction::Forward("tg-app".into())));
+    }
+
+    #[test]
+    fn a_canary_in_a_path_route_moves_the_groups_rules_on_every_listener_and_no_other() {
+        let state = State::read(&rule_deployment(Some(50)));
+        assert_eq!(state.group, "api");
+        let moved: Vec<&str> = state.routes.iter().map(|r| r.address.as_str()).collect();
+        assert_eq!(moved, [load_balancer::listener_rule(80, "api"), load_balancer::listener_rule(443, "api")]);
+        assert_eq!(state.phase(), Phase::Canary(50));
+        assert_eq!(state.restored(&state.routes[1]), Some(ListenerAction::Forward("tg-app".into())));
+        let idle = State::read_group(&rule_deployment(None), "api");
+        assert_eq!((idle.routes.len(), idle.phase()), (2, Phase::Idle));
     }
 }

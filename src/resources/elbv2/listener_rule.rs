@@ -414,6 +414,26 @@ fn wanted_conditions(want: &Desired) -> Result<Conditions, Error> {
     want.value(&CONDITIONS).and_then(Conditions::from_value).ok_or_else(|| bad(want, &CONDITIONS, "{paths, hosts}"))
 }
 
+/// The action of a discovered rule; `None` for a resource without one (not a rule).
+pub fn action(have: &Actual) -> Option<ListenerAction> {
+    have.props.get(ACTION.name).and_then(ListenerAction::from_value)
+}
+
+/// Replace rule `arn`'s action (a canary rollout moving a path or host route's traffic). Only the
+/// actions are sent: ModifyRule leaves the conditions it is not given as they are, and the priority is
+/// not part of it.
+pub async fn set_action(ctx: &Ctx, arn: &str, resource: &str, action: &ListenerAction) -> Result<(), Error> {
+    ctx.aws
+        .elb
+        .modify_rule()
+        .rule_arn(arn)
+        .actions(action.to_sdk(resource)?)
+        .send()
+        .await
+        .call("ModifyRule", resource)?;
+    Ok(())
+}
+
 /// The action the composition asks for (its references resolved by now).
 fn wanted_action(want: &Desired) -> Result<ListenerAction, Error> {
     want.value(&ACTION)
