@@ -170,6 +170,8 @@ ROOT="${CLUSTERUP_TEST_ROOT:-}"
 . "$ROOT/etc/clusterup/app.env"
 bundle="{{ rds_ca_bundle }}"
 url="{{ rds_ca_bundle_url }}"
+# Set when the password is clusterup's (read replicas), not RDS's.
+kept_secret="{{ db_kept_secret_arn }}"
 
 # Over HTTPS, checked against the system's trust store, and kept only when every certificate in it is
 # one of Amazon RDS's certificate authorities.
@@ -207,6 +209,7 @@ while :; do
   fi
   sleep 15
 done
+secret=${kept_secret:-$secret}
 printf 'DB_HOST=%s\nDB_PORT=%s\nDB_SECRET_ARN=%s\nDB_SSL_MODE=VERIFY_IDENTITY\nDB_SSL_CA=%s\n' \
   "$host" "$port" "$secret" "$bundle" >"$ROOT/etc/clusterup/database.env.new"
 chmod 0644 "$ROOT/etc/clusterup/database.env.new"

@@ -32,15 +32,14 @@ fn fixture(name: &str) -> PathBuf {
 fn rendered(example: &str) -> (clusterup::topology::Topology, String) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(example);
     let topology = clusterup::topology::load(&path).expect("example loads").topology;
-    let value = user_data(&topology, &topology.groups[0]).expect("renders").resolve(&|address, attr| match (
-        address.as_str(),
-        attr,
-    ) {
-        ("storage/file-system", None) => Value::str("fs-0123456789abcdef0"),
-        ("storage/access-point", None) => Value::str("fsap-0123456789abcdef0"),
-        ("discovery/zone", None) => Value::str(ZONE_ID),
-        other => panic!("unexpected reference {other:?}"),
-    });
+    let value = user_data(&topology, &clusterup::compose::offline_facts(&topology), &topology.groups[0])
+        .expect("renders")
+        .resolve(&|address, attr| match (address.as_str(), attr) {
+            ("storage/file-system", None) => Value::str("fs-0123456789abcdef0"),
+            ("storage/access-point", None) => Value::str("fsap-0123456789abcdef0"),
+            ("discovery/zone", None) => Value::str(ZONE_ID),
+            other => panic!("unexpected reference {other:?}"),
+        });
     let script = value.as_str().expect("fully rendered").to_owned();
     (topology, script)
 }

@@ -38,6 +38,15 @@ fn database_arn(topology: &Topology, facts: &Facts) -> String {
 /// set: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonRDSServiceRolePolicy.html),
 /// and the instance's ARN follows from its name: this statement admits that one secret only.
 fn read_database_secret(topology: &Topology, facts: &Facts) -> serde_json::Value {
+    if super::database::kept_password(topology, facts) {
+        // The kept password's secret (read replicas): named by clusterup, so its ARN is known but for the
+        // six characters Secrets Manager appends.
+        let name = names::database::password_secret_name(&topology.name);
+        return json!({
+            "Sid": "ReadDatabaseSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+            "Resource": facts.arn("secretsmanager", &topology.region, &format!("secret:{name}-??????"))
+        });
+    }
     json!({
         "Sid": "ReadDatabaseSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
         "Resource": facts.arn("secretsmanager", &topology.region, "secret:rds!db-*"),

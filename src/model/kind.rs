@@ -36,6 +36,7 @@ kinds!(
     InstanceProfile,
     DbSubnetGroup,
     DbParameterGroup,
+    DatabaseSecret,
     DbInstance,
     FileSystem,
     MountTarget,

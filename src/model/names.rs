@@ -98,6 +98,14 @@ pub mod iam {
 pub mod database {
     pub const INSTANCE: &str = "database/instance";
     pub const SUBNET_GROUP: &str = "database/subnet-group";
+    /// The password clusterup keeps for a database with read replicas (Secrets Manager).
+    pub const PASSWORD: &str = "database/password";
+
+    /// The kept password's secret: `clusterup/<deployment>/database`, under the prefix the operator
+    /// policy allows (`secret:clusterup/<deployment>/*`).
+    pub fn password_secret_name(deployment: &str) -> String {
+        format!("clusterup/{deployment}/database")
+    }
     /// Where parameter groups live: one per engine family (`database/parameter-group/mysql8-4`), so a
     /// major version upgrade makes the new family's group before the instance moves to it, and deletes the
     /// old one after.
