@@ -9,7 +9,7 @@ use crate::model::names::{database as names, network::DATABASE_SECURITY_GROUP};
 use crate::model::Address;
 use crate::model::{Desired, Facts, Kind, Prop, RestoreSource, Value, NAME};
 use crate::resources::ec2::security_group::{tcp_with_group, INGRESS};
-use crate::resources::rds::{instance, parameter_group, subnet_group};
+use crate::resources::rds::{instance, parameter_group, replica, subnet_group};
 use crate::resources::secretsmanager::password;
 use crate::topology::{Database, Topology, REQUIRE_SECURE_TRANSPORT};
 
@@ -131,6 +131,26 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
     if let (Some(source), Some(db)) = (&facts.restore, out.last_mut()) {
         db.create_only.insert(instance::RESTORE_FROM.name.to_owned(), restore_value(source));
     }
+    // The zones a replica may be placed in, in order (the private subnets' zones: the subnet group's).
+    let mut zones: Vec<Value> = Vec::new();
+    for zone in &facts.private_subnet_zones {
+        if !zones.iter().any(|z| z.as_str() == Some(zone)) {
+            zones.push(Value::str(zone));
+        }
+    }
+    for (i, r) in db.read_replicas.iter().enumerate() {
+        let id = names::replica_identifier(&topology.name, i + 1);
+        out.push(
+            named(topology, &names::replica(i + 1), Kind::DbReplica, &id)
+                .prop(&instance::IDENTIFIER, Value::str(&id))
+                .prop(&replica::SOURCE, id_of(names::INSTANCE))
+                .prop(&instance::INSTANCE_CLASS, Value::str(&r.instance_class))
+                .prop(&instance::STORAGE_GB, Value::Int(i64::from(db.storage_gb)))
+                .prop(&instance::PARAMETER_GROUP, id_of(&parameter_group_address))
+                .prop(&instance::SECURITY_GROUPS, Value::List(vec![id_of(DATABASE_SECURITY_GROUP)]))
+                .create_only(&replica::ZONES, Value::List(zones.clone())),
+        );
+    }
     out
 }
 
@@ -213,6 +233,28 @@ mod tests {
         assert!(wanted.iter().any(|d| d.kind == Kind::DatabaseSecret));
         let db = wanted.iter().find(|d| d.kind == Kind::DbInstance).expect("the instance");
         assert_eq!(db.value(&instance::MANAGED_PASSWORD), Some(&Value::Bool(false)));
+    }
+
+    #[test]
+    fn each_replica_names_the_database_and_takes_its_class_unless_written() {
+        let topology =
+            parsed("  instance_class: db.r6g.large\n  read_replicas: [{}, { instance_class: db.r6g.xlarge }]\n");
+        let wanted = desired(&topology, &crate::compose::offline_facts(&topology));
+        let replicas: Vec<&Desired> = wanted.iter().filter(|d| d.kind == Kind::DbReplica).collect();
+        let described: Vec<(&str, Option<&str>, Option<&Value>)> = replicas
+            .iter()
+            .map(|r| (r.address.as_str(), r.text(&instance::IDENTIFIER).ok(), r.value(&instance::INSTANCE_CLASS)))
+            .collect();
+        assert_eq!(
+            described,
+            [
+                ("database/replicas/1", Some("shop-db-replica-1"), Some(&Value::str("db.r6g.large"))),
+                ("database/replicas/2", Some("shop-db-replica-2"), Some(&Value::str("db.r6g.xlarge"))),
+            ]
+        );
+        assert_eq!(replicas[0].value(&replica::SOURCE), Some(&id_of(names::INSTANCE)));
+        let zones = replicas[0].create_only.get(replica::ZONES.name).map(Value::strings);
+        assert_eq!(zones, Some(vec!["us-east-1a".to_owned(), "us-east-1b".to_owned()]));
     }
 
     #[test]

@@ -38,6 +38,7 @@ kinds!(
     DbParameterGroup,
     DatabaseSecret,
     DbInstance,
+    DbReplica,
     FileSystem,
     MountTarget,
     AccessPoint,

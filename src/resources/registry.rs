@@ -26,6 +26,7 @@ pub fn of(kind: Kind) -> &'static dyn AnyKind {
         Kind::DbParameterGroup => &rds::parameter_group::DbParameterGroup,
         Kind::DatabaseSecret => &secretsmanager::password::DatabasePassword,
         Kind::DbInstance => &rds::instance::DbInstance,
+        Kind::DbReplica => &rds::replica::DbReplica,
         Kind::FileSystem => &efs::file_system::FileSystem,
         Kind::MountTarget => &efs::mount_target::MountTarget,
         Kind::AccessPoint => &efs::access_point::AccessPoint,

@@ -280,6 +280,10 @@ pub struct Database {
     pub read_replicas: Vec<ReadReplica>,
 }
 
+/// Most read replicas one database may have: RDS for MySQL allows 15, five keeps the cost of a typo bounded
+/// and is more than a metadata database needs.
+pub const MAX_READ_REPLICAS: usize = 5;
+
 /// One read replica of the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadReplica {

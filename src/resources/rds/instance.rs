@@ -50,7 +50,8 @@ const SPEC: Spec = Spec::new(Kind::DbInstance, "database", Service::Rds, PollPol
     // metastore), which ends when its termination is accepted: the final snapshot need not wait the
     // minutes until the cluster's instances are gone (the metastore attachment, which names the
     // database, goes first too).
-    .deleted_after(&[Kind::AutoScalingGroup])
+    // Its read replicas name it as their source: they go first.
+    .deleted_after(&[Kind::AutoScalingGroup, Kind::DbReplica])
     .deleted_after_stop(&[Kind::EmrCluster])
     .notes(changes::effects)
     .charge(cost::database)
@@ -382,10 +383,10 @@ pub fn final_snapshot_name(deployment: &str) -> String {
 }
 
 /// The call the waits share: one DescribeDBInstances for every instance waited on at the time.
-const DESCRIBE: &str = "DescribeDBInstances";
+pub(super) const DESCRIBE: &str = "DescribeDBInstances";
 
 /// The waits' shared look (see `aws::batch`).
-fn batch(ctx: &Ctx, props: &Props) -> Arc<Batch<Instance>> {
+pub(super) fn batch(ctx: &Ctx, props: &Props) -> Arc<Batch<Instance>> {
     batch_of(ctx, &SPEC, props, DESCRIBE, || describe_many(ctx.aws.rds.clone()))
 }
 

@@ -10,6 +10,7 @@ pub mod instance;
 mod instance_props;
 pub mod parameter_group;
 mod refusals;
+pub mod replica;
 mod restore;
 #[cfg(test)]
 mod restore_tests;

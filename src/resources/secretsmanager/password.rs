@@ -37,7 +37,7 @@ const SPEC: Spec =
         .props(&[&NAME, &USERNAME, &TAGS])
         // The database is made with its password and the nodes read it until they are gone; the instance
         // waits for the node groups, and the replicas go before the instance.
-        .deleted_after(&[Kind::DbInstance])
+        .deleted_after(&[Kind::DbInstance, Kind::DbReplica])
         .deleted_after_stop(&[Kind::EmrCluster]);
 
 /// Length of the generated password: 32 characters of 62 make about 190 bits.

@@ -67,10 +67,6 @@ pub struct RawDatabase {
     pub read_replicas: Option<RawReadReplicas>,
 }
 
-/// Most read replicas one database may have: RDS for MySQL allows 15, five keeps the cost of a typo bounded
-/// and is more than a metadata database needs.
-pub const MAX_READ_REPLICAS: usize = 5;
-
 /// `read_replicas:` as written: a count, or one entry per replica.
 #[derive(Debug)]
 pub enum RawReadReplicas {
