@@ -159,10 +159,19 @@ pub fn app(topology: &Topology, facts: &Facts) -> Value {
     let mut statements = vec![managed_instance(), ship_logs(topology, facts)];
     statements.extend(keep_group_records(topology, facts));
     statements.extend(data_tier_statements(topology, facts, true));
-    if topology.database.is_some() {
+    if let Some(db) = &topology.database {
+        // The database, and its read replicas (DB_READ_HOSTS) by name: no other instance.
+        let mut found = vec![database_arn(topology, facts)];
+        found.extend((1..=db.read_replicas.len()).map(|n| {
+            facts.arn(
+                "rds",
+                &topology.region,
+                &format!("db:{}", names::database::replica_identifier(&topology.name, n)),
+            )
+        }));
+        let resource = if found.len() == 1 { json!(found[0]) } else { json!(found) };
         statements.push(json!({
-            "Sid": "FindDatabase", "Effect": "Allow", "Action": "rds:DescribeDBInstances",
-            "Resource": database_arn(topology, facts)
+            "Sid": "FindDatabase", "Effect": "Allow", "Action": "rds:DescribeDBInstances", "Resource": resource
         }));
     }
     if topology.spark.is_some() {

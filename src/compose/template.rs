@@ -54,6 +54,20 @@ pub fn user_data_variables(topology: &Topology, facts: &Facts, group: &NodeGroup
         ("db_port", when(has_db, Value::Attr(db.clone(), "port".into()))),
         // RDS's secret is known once the database is; a kept password's secret before it.
         ("db_secret_arn", when(has_db, super::database::secret_arn(topology, facts))),
+        // The read replicas' identifiers (space-separated), looked up at boot like the database's.
+        (
+            "db_replica_identifiers",
+            Value::str(
+                topology
+                    .database
+                    .iter()
+                    .flat_map(|db| {
+                        (1..=db.read_replicas.len()).map(|n| names::database::replica_identifier(&topology.name, n))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+        ),
         // The kept password's secret (read replicas), known before the database: the default template
         // writes it as DB_SECRET_ARN instead of the MasterUserSecret RDS reports for a managed password.
         (
