@@ -151,7 +151,7 @@ systemctl enable --now clusterup-dns.timer
 # reads it from Secrets Manager by DB_SECRET_ARN. An app that needs the database orders its unit
 # After= and Wants=clusterup-database.service and connects with TLS verifying the server's name
 # (mysql: --ssl-mode=VERIFY_IDENTITY --ssl-ca="$DB_SSL_CA"); its health check should not need the
-# database, or the load balancer marks the nodes unhealthy until it is there.
+# database, or the load balancer marks the nodes unhealthy.
 DB_IDENTIFIER="{{ db_identifier }}"
 if [ -n "$DB_IDENTIFIER" ]; then
   # The bundle's check below needs openssl (in Amazon Linux 2023's standard image, not in its minimal one).
@@ -208,8 +208,9 @@ while :; do
 done
 secret=${kept:-$secret}
 # DB_READ_HOSTS: the read replicas' endpoints.
+reps="{{ db_replica_identifiers }}"
 reads=""
-for r in {{ db_replica_identifiers }}; do
+for r in $reps; do
   until h=$(aws rds describe-db-instances --region "$CLUSTERUP_REGION" --db-instance-identifier "$r" \
       --query 'DBInstances[0].Endpoint.Address' --output text) && [ "${h:-None}" != None ]; do
     echo "clusterup: replica $r has no endpoint yet" && sleep 15
