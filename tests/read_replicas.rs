@@ -78,3 +78,52 @@ fn a_read_replica_reads_back_with_its_endpoint_and_destroy_leaves_nothing() {
     assert!(gone.is_err() || gone.is_ok_and(|s| s.deleted_date().is_some()), "the kept secret left");
     assert_eq!(block_on(live_tagged(&c, &name)), Vec::<String>::new());
 }
+
+/// Replicas added to a database whose password RDS manages are refused at plan time, at the
+/// `read_replicas` line, and change nothing; replicas removed from a database with the kept password
+/// delete the replicas and keep the password (the secret stays, the database does not switch back).
+#[test]
+fn replicas_on_a_managed_database_are_refused_and_removing_them_keeps_the_password() {
+    let ws = Workspace::from_example("smarten.yaml", "replref");
+    let topology = ws.topology().to_string_lossy().into_owned();
+    let name = ws.name.clone();
+    let c = block_on(clients());
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+
+    ws.edit("  deletion: snapshot\n", "  deletion: snapshot\n  read_replicas: 1\n");
+    let refused = clusterup(&["plan", &topology]);
+    assert_code(&refused, 1);
+    let said = stderr(&refused);
+    let text = std::fs::read_to_string(ws.topology()).expect("topology");
+    let line = text.lines().position(|l| l.contains("read_replicas: 1")).expect("the edited line") + 1;
+    let at = format!("{}:{line}:", ws.topology().display());
+    assert!(said.contains(&at), "located at {at}: {said}");
+    assert!(said.contains("database.read_replicas"), "{said}");
+    assert!(said.contains("RDS makes no read replicas of a MySQL database whose password it manages"), "{said}");
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 1);
+    let secret = block_on(c.secrets.describe_secret().secret_id(format!("clusterup/{name}/database")).send());
+    assert!(secret.is_err(), "a refused plan makes no secret");
+    assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &topology]), 0);
+
+    // A new deployment with a replica, which is then removed: the replica goes, the password stays.
+    let ws = Workspace::from_example("smarten.yaml", "replrm");
+    ws.edit("  deletion: snapshot\n", "  deletion: snapshot\n  read_replicas: 1\n");
+    let topology = ws.topology().to_string_lossy().into_owned();
+    let name = ws.name.clone();
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+    ws.edit("  read_replicas: 1\n", "");
+    let plan = clusterup(&["plan", &topology]);
+    let shown = stdout(&plan);
+    assert!(shown.contains("- database/replicas/1"), "{shown}");
+    assert!(!shown.contains("database/password") && !shown.contains("managed_password"), "{shown}");
+    assert_code(&clusterup(&["apply", "--yes", &topology]), 0);
+    let replica = block_on(c.rds.describe_db_instances().db_instance_identifier(format!("{name}-db-replica-1")).send());
+    assert!(replica.is_err(), "the replica is deleted");
+    let dbs = block_on(c.rds.describe_db_instances().db_instance_identifier(format!("{name}-db")).send()).expect("db");
+    assert!(dbs.db_instances()[0].master_user_secret().is_none(), "the password stays clusterup's");
+    let secret = block_on(c.secrets.describe_secret().secret_id(format!("clusterup/{name}/database")).send());
+    assert!(secret.is_ok_and(|s| s.deleted_date().is_none()), "the kept secret stays");
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
+    assert_code(&clusterup(&["destroy", "--yes", "--delete-data", &topology]), 0);
+    assert_eq!(block_on(live_tagged(&c, &name)), Vec::<String>::new());
+}
