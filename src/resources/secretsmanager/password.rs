@@ -212,3 +212,71 @@ mod tests {
         assert!(!err.to_string().contains("s3cr3tvalue"), "{err}");
     }
 }
+
+/// A create retried after a crash meets the secret the first attempt made: the emulator answers a
+/// second CreateSecret of the name as AWS does, but the path through DescribeSecret and the ownership
+/// check is the point, so SDK mocks; a same-named secret of another deployment is never adopted.
+#[cfg(test)]
+mod retry_tests {
+    use std::collections::BTreeMap;
+
+    use aws_sdk_secretsmanager::operation::create_secret::CreateSecretError;
+    use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
+    use aws_sdk_secretsmanager::types::error::ResourceExistsException;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+    use super::*;
+    use crate::aws::Aws;
+    use crate::resources::{DataPolicy, Quiet};
+
+    const ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:clusterup/demo/database-AbCdEf";
+
+    fn want() -> Desired {
+        let tags = BTreeMap::from([("clusterup:deployment".to_owned(), "demo".to_owned())]);
+        Desired::new(PASSWORD, Kind::DatabaseSecret)
+            .prop(&NAME, Value::str("clusterup/demo/database"))
+            .prop(&TAGS, tags::to_value(&tags))
+            .create_only(&USERNAME, Value::str("admin"))
+    }
+
+    async fn create_with_existing(owner: &'static str) -> Result<Actual, Error> {
+        let create = mock!(aws_sdk_secretsmanager::Client::create_secret)
+            .match_requests(|req| {
+                req.name() == Some("clusterup/demo/database")
+                    && req.tags().iter().any(|t| t.key() == Some("clusterup:deployment") && t.value() == Some("demo"))
+                    && req.secret_string().is_some_and(|s| s.contains("\"username\":\"admin\""))
+            })
+            .then_error(|| {
+                CreateSecretError::ResourceExistsException(
+                    ResourceExistsException::builder()
+                        .message("the secret already exists")
+                        .meta(
+                            aws_smithy_types::error::ErrorMetadata::builder()
+                                .code("ResourceExistsException")
+                                .message("the secret already exists")
+                                .build(),
+                        )
+                        .build(),
+                )
+            });
+        let describe = mock!(aws_sdk_secretsmanager::Client::describe_secret).then_output(move || {
+            DescribeSecretOutput::builder()
+                .arn(ARN)
+                .name("clusterup/demo/database")
+                .tags(Tag::builder().key("clusterup:deployment").value(owner).build())
+                .build()
+        });
+        let secrets = mock_client!(aws_sdk_secretsmanager, RuleMode::Sequential, [&create, &describe]);
+        let ctx =
+            Ctx { aws: Aws { secrets, ..Aws::offline() }, deployment: "demo".into(), data: DataPolicy::default() };
+        DatabasePassword::create(&ctx, &want(), &Quiet).await
+    }
+
+    #[tokio::test]
+    async fn create_secret_sdk_mock_a_retried_create_adopts_the_deployments_secret() {
+        let made = create_with_existing("demo").await.expect("adopted");
+        assert_eq!((made.id.as_str(), made.attrs.get("arn").map(String::as_str)), (ARN, Some(ARN)));
+        let err = create_with_existing("other").await.expect_err("another deployment's");
+        assert!(err.to_string().contains("deployment other"), "{err}");
+    }
+}
