@@ -147,17 +147,14 @@ systemctl daemon-reload
 "$ROOT/usr/local/lib/clusterup/dns-keeper" || echo "clusterup: the DNS keeper failed; its timer retries" >&2
 systemctl enable --now clusterup-dns.timer
 
-# The shared database. The nodes start beside it (a Multi-AZ database takes 15-20 minutes; the nodes
-# serve through the load balancer long before), so its endpoint is not known yet: they look it up by its
-# name. clusterup-database.service first downloads the RDS certificate authorities (the database accepts
-# TLS connections only), then waits for the database with the node's instance role
-# (rds:DescribeDBInstances on this one instance) and writes /etc/clusterup/database.env with DB_HOST,
-# DB_PORT, DB_SECRET_ARN, DB_SSL_MODE and DB_SSL_CA. No password here, ever: the app reads it at run
-# time from Secrets Manager by DB_SECRET_ARN (e.g. `aws secretsmanager get-secret-value --secret-id
-# "$DB_SECRET_ARN"`). An app that needs the database orders its unit `After=clusterup-database.service`
-# and `Wants=` it, reads /etc/clusterup/database.env, and connects with TLS verifying the server's name
+# The shared database, looked up by name: nodes start before it has an endpoint.
+# clusterup-database.service downloads the RDS certificate authorities (TLS only), waits for the database
+# and its read replicas (the node role's rds:DescribeDBInstances) and writes /etc/clusterup/database.env:
+# DB_HOST, DB_PORT, DB_SECRET_ARN, DB_READ_HOSTS, DB_SSL_MODE, DB_SSL_CA. Never the password: the app
+# reads it from Secrets Manager by DB_SECRET_ARN. An app that needs the database orders its unit
+# After= and Wants=clusterup-database.service and connects with TLS verifying the server's name
 # (mysql: --ssl-mode=VERIFY_IDENTITY --ssl-ca="$DB_SSL_CA"); its health check should not need the
-# database, or the load balancer marks the nodes unhealthy until the database is there.
+# database, or the load balancer marks the nodes unhealthy.
 DB_IDENTIFIER="{{ db_identifier }}"
 if [ -n "$DB_IDENTIFIER" ]; then
   # The bundle's check below needs openssl (in Amazon Linux 2023's standard image, not in its minimal one).
@@ -173,6 +170,8 @@ ROOT="${CLUSTERUP_TEST_ROOT:-}"
 . "$ROOT/etc/clusterup/app.env"
 bundle="{{ rds_ca_bundle }}"
 url="{{ rds_ca_bundle_url }}"
+# With read replicas: the password clusterup keeps.
+kept="{{ db_kept_secret_arn }}"
 
 # Over HTTPS, checked against the system's trust store, and kept only when every certificate in it is
 # one of Amazon RDS's certificate authorities.
@@ -210,8 +209,19 @@ while :; do
   fi
   sleep 15
 done
-printf 'DB_HOST=%s\nDB_PORT=%s\nDB_SECRET_ARN=%s\nDB_SSL_MODE=VERIFY_IDENTITY\nDB_SSL_CA=%s\n' \
-  "$host" "$port" "$secret" "$bundle" >"$ROOT/etc/clusterup/database.env.new"
+secret=${kept:-$secret}
+# DB_READ_HOSTS: the read replicas' endpoints.
+reps="{{ db_replica_identifiers }}"
+reads=""
+for r in $reps; do
+  until h=$(aws rds describe-db-instances --region "$CLUSTERUP_REGION" --db-instance-identifier "$r" \
+      --query 'DBInstances[0].Endpoint.Address' --output text) && [ "${h:-None}" != None ]; do
+    echo "clusterup: replica $r has no endpoint yet" && sleep 15
+  done
+  reads+="${reads:+,}$h"
+done
+printf 'DB_HOST=%s\nDB_PORT=%s\nDB_SECRET_ARN=%s\nDB_READ_HOSTS=%s\nDB_SSL_MODE=VERIFY_IDENTITY\nDB_SSL_CA=%s\n' \
+  "$host" "$port" "$secret" "$reads" "$bundle" >"$ROOT/etc/clusterup/database.env.new"
 chmod 0644 "$ROOT/etc/clusterup/database.env.new"
 mv -f "$ROOT/etc/clusterup/database.env.new" "$ROOT/etc/clusterup/database.env"
 echo "clusterup: database $DB_IDENTIFIER ($status) is at $host:$port; connect with TLS, verifying it with $bundle"

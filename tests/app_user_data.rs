@@ -32,15 +32,14 @@ fn fixture(name: &str) -> PathBuf {
 fn rendered(example: &str) -> (clusterup::topology::Topology, String) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(example);
     let topology = clusterup::topology::load(&path).expect("example loads").topology;
-    let value = user_data(&topology, &topology.groups[0]).expect("renders").resolve(&|address, attr| match (
-        address.as_str(),
-        attr,
-    ) {
-        ("storage/file-system", None) => Value::str("fs-0123456789abcdef0"),
-        ("storage/access-point", None) => Value::str("fsap-0123456789abcdef0"),
-        ("discovery/zone", None) => Value::str(ZONE_ID),
-        other => panic!("unexpected reference {other:?}"),
-    });
+    let value = user_data(&topology, &clusterup::compose::offline_facts(&topology), &topology.groups[0])
+        .expect("renders")
+        .resolve(&|address, attr| match (address.as_str(), attr) {
+            ("storage/file-system", None) => Value::str("fs-0123456789abcdef0"),
+            ("storage/access-point", None) => Value::str("fsap-0123456789abcdef0"),
+            ("discovery/zone", None) => Value::str(ZONE_ID),
+            other => panic!("unexpected reference {other:?}"),
+        });
     let script = value.as_str().expect("fully rendered").to_owned();
     (topology, script)
 }
@@ -194,7 +193,7 @@ fn the_database_wait_takes_any_status_with_an_endpoint_and_logs_what_goes_wrong(
     assert_eq!(
         node.read("/etc/clusterup/database.env"),
         format!(
-            "DB_HOST={DB_HOST}\nDB_PORT=3306\nDB_SECRET_ARN={SECRET_ARN}\nDB_SSL_MODE=VERIFY_IDENTITY\nDB_SSL_CA={RDS_CA_BUNDLE}\n"
+            "DB_HOST={DB_HOST}\nDB_PORT=3306\nDB_SECRET_ARN={SECRET_ARN}\nDB_READ_HOSTS=\nDB_SSL_MODE=VERIFY_IDENTITY\nDB_SSL_CA={RDS_CA_BUNDLE}\n"
         )
     );
     // The RDS certificate authorities, downloaded over HTTPS and kept as they came.
@@ -214,6 +213,52 @@ fn the_database_wait_takes_any_status_with_an_endpoint_and_logs_what_goes_wrong(
     assert!(out.contains(&format!("database smarten-db (storage-optimization) is at {DB_HOST}:3306")), "{out}");
     assert_eq!(node.sleeps(), 2);
     assert!(!out.contains("password") && !err.contains("password"));
+}
+
+/// With read replicas: DB_READ_HOSTS lists each replica's endpoint once it has one (the wait says which it
+/// waits for), and DB_SECRET_ARN is the password clusterup keeps, not the MasterUserSecret RDS reports
+/// (there is none).
+#[test]
+fn read_replicas_are_listed_once_each_has_an_endpoint_with_the_kept_secret() {
+    const KEPT: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:clusterup/smarten/database-AbCdEf";
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten.yaml");
+    let text = std::fs::read_to_string(&path).expect("example").replace(
+        "  deletion: snapshot\n",
+        "  deletion: snapshot\n  read_replicas: [{}, { instance_class: db.r6g.large }]\n",
+    );
+    let topology = clusterup::topology::parse(&path, &text).expect("valid").topology;
+    let facts = clusterup::compose::offline_facts(&topology);
+    let value = user_data(&topology, &facts, &topology.groups[0]).expect("renders").resolve(&|address, attr| match (
+        address.as_str(),
+        attr,
+    ) {
+        ("storage/file-system", None) => Value::str("fs-0123456789abcdef0"),
+        ("storage/access-point", None) => Value::str("fsap-0123456789abcdef0"),
+        ("discovery/zone", None) => Value::str(ZONE_ID),
+        ("database/password", None) => Value::str(KEPT),
+        other => panic!("unexpected reference {other:?}"),
+    });
+    let node = Node::new(value.as_str().expect("fully rendered"));
+    assert_code(&node.boot(), 0);
+    let (one, two) = ("smarten-db-replica-1.abc123.rds.amazonaws.com", "smarten-db-replica-2.abc123.rds.amazonaws.com");
+    node.state("db-answers", &format!("available {DB_HOST} 3306 None\n{one}\nNone\n{two}\n"));
+    let run = node.harness(&["exec", "/usr/local/lib/clusterup/database-env"]);
+    assert_code(&run, 0);
+    assert_eq!(
+        node.read("/etc/clusterup/database.env"),
+        format!(
+            "DB_HOST={DB_HOST}\nDB_PORT=3306\nDB_SECRET_ARN={KEPT}\nDB_READ_HOSTS={one},{two}\nDB_SSL_MODE=VERIFY_IDENTITY\nDB_SSL_CA={RDS_CA_BUNDLE}\n"
+        )
+    );
+    let calls = node.calls();
+    for replica in ["smarten-db-replica-1", "smarten-db-replica-2"] {
+        assert!(
+            calls.lines().any(|l| l.starts_with("aws rds describe-db-instances") && l.contains(replica)),
+            "{calls}"
+        );
+    }
+    assert!(stdout(&run).contains("replica smarten-db-replica-2 has no endpoint yet"), "{}", stdout(&run));
+    assert_eq!(node.sleeps(), 1);
 }
 
 /// A download that is not the RDS bundle (someone else's certificates among them) is never used: the

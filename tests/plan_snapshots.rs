@@ -145,7 +145,7 @@ fn plans_of_every_example_from_nothing_and_back() {
         insta::assert_snapshot!(format!("{name}-destroy"), plain(&Plan::destroy_all(&t.name, &t.region, existing)));
         seen += 1;
     }
-    assert_eq!(seen, 5, "every example has its snapshots");
+    assert_eq!(seen, 6, "every example has its snapshots");
 }
 
 #[test]

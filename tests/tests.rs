@@ -24,6 +24,7 @@ mod node_groups;
 mod node_type_change;
 mod plan;
 mod plan_snapshots;
+mod read_replicas;
 mod reliability;
 mod restore;
 mod secure_defaults;

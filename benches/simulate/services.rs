@@ -46,7 +46,7 @@ impl Poller {
         match self {
             Poller::Clusterup => registry::of(kind).spec().wait,
             Poller::SdkWaiters => {
-                let first = if matches!(kind, Kind::DbInstance | Kind::EmrCluster) { 30 } else { 15 };
+                let first = if matches!(kind, Kind::DbInstance | Kind::DbReplica | Kind::EmrCluster) { 30 } else { 15 };
                 PollPolicy {
                     first_delay: Duration::from_secs(first),
                     factor: 2.0,
@@ -57,7 +57,7 @@ impl Poller {
             }
             Poller::Terraform => {
                 let (first, factor) = match kind {
-                    Kind::DbInstance | Kind::EmrCluster | Kind::LoadBalancer => (10_000, 1.0),
+                    Kind::DbInstance | Kind::DbReplica | Kind::EmrCluster | Kind::LoadBalancer => (10_000, 1.0),
                     Kind::FileSystem | Kind::MountTarget | Kind::AccessPoint => (2_000, 1.5),
                     _ => (100, 2.0),
                 };

@@ -7,7 +7,10 @@
 //! - the app's and the Spark nodes' role policies (`master_user_secret[0].secret_arn`);
 //! - the EMR cluster's `configurations_json` (the metastore's JDBC URL) and bootstrap script (the
 //!   secret's ARN); Terraform has no resource that reconfigures a running cluster's master group, so
-//!   the metastore is part of the cluster and `spark/metastore` does not exist.
+//!   the metastore is part of the cluster and `spark/metastore` does not exist;
+//! - each read replica in the app role's policy (`aws_db_instance.replica.arn`, computed once it is
+//!   made), where clusterup names the replicas by their known identifiers and the nodes look their
+//!   endpoints up at boot.
 //!
 //! clusterup resolves those later or elsewhere (the nodes look the database up when it is available,
 //! the policies admit the secret by its RDS tag, `spark/metastore` attaches the metastore once both
@@ -35,7 +38,14 @@ pub fn graph(nodes: Vec<Node>) -> Vec<Node> {
     let mut nodes = fold_metastore_into_cluster(nodes);
     let at =
         |nodes: &[Node], address: &str, op: Op| nodes.iter().position(|n| n.address.as_str() == address && n.op == op);
-    for &(user, used) in REFERENCES {
+    let replicas: Vec<String> = nodes
+        .iter()
+        .map(|n| n.address.as_str().to_owned())
+        .filter(|a| a.starts_with(names::database::REPLICAS))
+        .collect();
+    let mut references: Vec<(&str, &str)> = REFERENCES.to_vec();
+    references.extend(replicas.iter().map(|r| (names::iam::APP_ROLE, r.as_str())));
+    for &(user, used) in &references {
         for op in [Op::Create, Op::Update] {
             if let (Some(u), Some(d)) = (at(&nodes, user, op), at(&nodes, used, op)) {
                 nodes[u].deps.push(d);

@@ -89,6 +89,8 @@ ARN_MEMBERS = {
     "TopicName": ["Name"],
     "AlarmName": ["AlarmName", "AlarmNames"],
     "LogGroupName": ["logGroupName"],
+    # Secrets Manager: a secret by ARN or by name (DescribeSecret of a name that may not exist yet).
+    "SecretId": ["SecretId", "Name"],
 }
 
 # The resource types each create makes: no tag yet (aws:ResourceTag absent), authorised with the tags it
@@ -108,6 +110,8 @@ NEW = {
     "elasticloadbalancing:CreateTargetGroup": ["targetgroup"],
     "autoscaling:CreateAutoScalingGroup": ["autoScalingGroup"],
     "rds:CreateDBInstance": ["db"],
+    "rds:CreateDBInstanceReadReplica": ["db"],
+    "secretsmanager:CreateSecret": ["Secret"],
     "rds:CreateDBParameterGroup": ["pg"],
     "rds:CreateDBSubnetGroup": ["subgrp"],
     "rds:CreateDBSnapshot": ["snapshot"],
@@ -137,7 +141,6 @@ UNTAGGED = {
     ("s3", "object"),
     ("ssm", "parameter"),
     ("rds", "snapshot"),
-    ("secretsmanager", "Secret"),
     ("kms", "key"),
     # Route 53 zones carry clusterup's tags, but IAM never sees them: Route 53 has no aws:ResourceTag
     # (its Developer Guide: tags for hosted zones cannot be granted or denied).
@@ -429,6 +432,8 @@ def checks_of(service, operation, params, env, state, where):
             [("alarm", env_arn(env, "cloudwatch", f"alarm:{params.get('AlarmName')}"), new)])
     elif service == "route53":
         add(action, params, _route53_context(operation, params), _route53_rows(operation, params, env))
+    elif service == "rds" and operation == "CreateDBInstanceReadReplica":
+        add(action, params, extra_context, _replica_rows(params, env))
     elif service == "s3" and operation == "DeleteObjects":
         keys = [o.get("Key") for o in (params.get("Delete") or {}).get("Objects", [])]
         add(action, {"Bucket": params.get("Bucket"), "Key": keys}, extra_context)
@@ -448,6 +453,22 @@ def checks_of(service, operation, params, env, state, where):
     if service == "iam" and operation == "DeleteRolePermissionsBoundary":
         state.boundaries.pop(params.get("RoleName"), None)
     return out
+
+
+def _replica_rows(params, env):
+    """CreateDBInstanceReadReplica of an instance in the same region is authorised on the replica it makes,
+    the source instance, the parameter group it names, and what the replica takes from its source: the
+    source's subnet group (`<source>`, clusterup's subnet group shares the database's name) and the
+    engine's default option group (`default:mysql-8-4`: clusterup sets none; every contract topology runs
+    8.4). The reference also lists `cluster` as required: that is the source when it is a Multi-AZ DB
+    cluster, which clusterup's database never is."""
+    rds = lambda resource: env_arn(env, "rds", resource)
+    source = params.get("SourceDBInstanceIdentifier", "")
+    rows = [("db", rds(f"db:{params.get('DBInstanceIdentifier')}"), True), ("db", rds(f"db:{source}"), False),
+            ("subgrp", rds(f"subgrp:{source}"), False), ("og", rds("og:default:mysql-8-4"), False)]
+    if params.get("DBParameterGroupName"):
+        rows.append(("pg", rds(f"pg:{params['DBParameterGroupName']}"), False))
+    return rows
 
 
 def _route53_rows(operation, params, env):

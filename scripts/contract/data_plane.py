@@ -74,6 +74,8 @@ class Deployment:
         self.certificates = None
         self.log_groups = []
         self.zone = None
+        # The password clusterup keeps for a database with read replicas (CreateSecret), if any.
+        self.kept_secret = None
 
     def arn(self, service, resource):
         return f"arn:{self.partition}:{service}:{self.region}:{self.account}:{resource}"
@@ -115,6 +117,8 @@ def read(requests, deployment):
             deployment.bucket_policies[params["Bucket"]] = _decode(params["Policy"])
         elif service == "secretsmanager" and name == "PutResourcePolicy":
             deployment.secret_policies[params["SecretId"]] = _decode(params["ResourcePolicy"])
+        elif service == "secretsmanager" and name == "CreateSecret":
+            deployment.kept_secret = params["Name"]
         elif service == "rds" and name == "CreateDBInstance":
             deployment.database = params["DBInstanceIdentifier"]
         elif service == "s3" and name == "CreateBucket":
@@ -226,6 +230,11 @@ def accesses(own, other):
 
     secret = lambda d: d.arn("secretsmanager", "secret:rds!db-0a1b2c3d-aaaa-bbbb-cccc-0123456789ab-AbCdEf")
     secret_tag = lambda d: {"aws:ResourceTag/aws:rds:primaryDBInstanceArn": d.arn("rds", f"db:{d.database}")}
+    if own.kept_secret:
+        # A database with read replicas: the password clusterup keeps, `clusterup/<deployment>/database`
+        # and the six characters Secrets Manager appends, tagged with the deployment.
+        secret = lambda d: d.arn("secretsmanager", f"secret:clusterup/{d.name}/database-AbCdEf")
+        secret_tag = lambda d: {"aws:ResourceTag/clusterup:deployment": d.name}
     if own.database:
         both("app nodes read the database secret", "app", "secretsmanager:GetSecretValue", secret, secret_tag,
              lambda d: [p for p in d.secret_policies.values() if p])

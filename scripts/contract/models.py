@@ -28,6 +28,7 @@ SERVICES = {
     "logs": "logs",
     "backup": "backup",
     "route53": "route53",
+    "secretsmanager": "secretsmanager",
 }
 
 _session = botocore.session.get_session()

@@ -54,6 +54,7 @@ PREFIX = {
     "logs": "logs",
     "backup": "backup",
     "route53": "route53",
+    "secretsmanager": "secretsmanager",
 }
 
 # Operations whose IAM action has another name (Service Authorization Reference, Amazon S3: "Actions").
@@ -195,7 +196,7 @@ CLIENTS = {
     "ec2": "ec2", "elb": "elbv2", "autoscaling": "autoscaling", "ssm": "ssm", "iam": "iam", "rds": "rds",
     "efs": "efs", "emr": "emr", "s3": "s3", "sts": "sts", "tagging": "resourcegroupstaggingapi",
     "cloudwatch": "cloudwatch", "pricing": "pricing", "sns": "sns", "logs": "logs", "backup": "backup",
-    "route53": "route53",
+    "route53": "route53", "secrets": "secretsmanager",
     # a client passed by type (`ec2: &aws_sdk_ec2::Client`)
     "elasticloadbalancingv2": "elbv2", "resourcegroupstagging": "resourcegroupstaggingapi",
     "cloudwatchlogs": "logs",

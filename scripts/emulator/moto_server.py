@@ -989,6 +989,36 @@ def restore_ssm_send_command_to_its_instances() -> None:
     Command._get_instance_ids_from_targets = instance_ids_from_targets
 
 
+def restore_read_replica_refusal_for_a_managed_password() -> None:
+    """CreateDBInstanceReadReplica refuses a MySQL source whose master password RDS manages, as AWS does.
+
+    AWS: "Creating read replicas for source instance with engine mysql where ManageMasterUserPassword is
+    enabled is not supported" (InvalidParameterValue); the RDS User Guide lists it among the limitations
+    of Secrets Manager integration:
+    https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html#rds-secrets-manager-limitations
+
+    moto makes the replica anyway (a copy of the source, its MasterUserSecret included, and deleting the
+    replica then deletes the source's secret), so a tool that asked for it would pass here and fail on
+    AWS. Refuse in the backend's `create_db_instance_read_replica` when the source is a MySQL instance
+    with a managed password; any other source replicates as before.
+    """
+    from moto.rds.exceptions import InvalidParameterValue
+    from moto.rds.models import RDSBackend
+
+    original = RDSBackend.create_db_instance_read_replica
+
+    def create_db_instance_read_replica(self, db_kwargs):
+        source = self.find_db_from_id(db_kwargs["source_db_instance_identifier"])
+        if source.engine == "mysql" and getattr(source, "manage_master_user_password", False):
+            raise InvalidParameterValue(
+                "Creating read replicas for source instance with engine mysql where ManageMasterUserPassword "
+                "is enabled is not supported."
+            )
+        return original(self, db_kwargs)
+
+    RDSBackend.create_db_instance_read_replica = create_db_instance_read_replica
+
+
 def main() -> None:
     if moto.__version__ != PATCHED_FOR:
         sys.exit(
@@ -1005,6 +1035,7 @@ def main() -> None:
     restore_emr_managed_scaling()
     restore_cloudwatch_rpc_v2_cbor()
     restore_ssm_send_command_to_its_instances()
+    restore_read_replica_refusal_for_a_managed_password()
     serve(sys.argv[1:])
 
 

@@ -885,5 +885,44 @@ class EmrManagedScaling(unittest.TestCase):
         self.assertIsNone(self.policy_of(cluster), "a refused put changes nothing")
 
 
+class ReadReplicaOfAManagedPassword(unittest.TestCase):
+    """CreateDBInstanceReadReplica refuses a MySQL source whose password RDS manages, as AWS does."""
+
+    def setUp(self):
+        self.rds = client("rds")
+
+    def source(self, **password):
+        name = f"src-{uuid.uuid4().hex[:8]}"
+        self.rds.create_db_instance(
+            DBInstanceIdentifier=name,
+            Engine="mysql",
+            DBInstanceClass="db.t3.medium",
+            AllocatedStorage=20,
+            MasterUsername="admin",
+            BackupRetentionPeriod=7,
+            **password,
+        )
+        return name
+
+    def test_a_managed_password_is_refused_and_makes_no_replica(self):
+        source = self.source(ManageMasterUserPassword=True)
+        replica = f"{source}-replica"
+        status, code, message = error_of(
+            self.rds.create_db_instance_read_replica,
+            DBInstanceIdentifier=replica,
+            SourceDBInstanceIdentifier=source,
+        )
+        self.assertEqual((status, code), (400, "InvalidParameterValue"))
+        self.assertIn("ManageMasterUserPassword is enabled is not supported", message)
+        status, code, _ = error_of(self.rds.describe_db_instances, DBInstanceIdentifier=replica)
+        self.assertEqual(code, "DBInstanceNotFound", "a refused request makes nothing")
+
+    def test_a_password_of_the_callers_replicates(self):
+        source = self.source(MasterUserPassword="Abcdefgh12345678")
+        replica = f"{source}-replica"
+        made = self.rds.create_db_instance_read_replica(DBInstanceIdentifier=replica, SourceDBInstanceIdentifier=source)
+        self.assertEqual(made["DBInstance"]["ReadReplicaSourceDBInstanceIdentifier"], source)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -45,6 +45,8 @@ pub struct Aws {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     /// Route 53: the deployment's private hosted zone (node group discovery).
     pub route53: aws_sdk_route53::Client,
+    /// Secrets Manager: the database password clusterup keeps when the database has read replicas.
+    pub secrets: aws_sdk_secretsmanager::Client,
     /// The Price List API for `--pricing-api`: served from us-east-1 whatever the deployment's region.
     pub pricing: aws_sdk_pricing::Client,
     /// Every HTTP request the clients have sent, per service.
@@ -132,6 +134,7 @@ impl Aws {
             cloudwatch: client!(aws_sdk_cloudwatch, config, http, calls, kill, default),
             logs: client!(aws_sdk_cloudwatchlogs, config, http, calls, kill, default),
             route53: client!(aws_sdk_route53, config, http, calls, kill, default),
+            secrets: client!(aws_sdk_secretsmanager, config, http, calls, kill, default),
             pricing: client!(
                 aws_sdk_pricing,
                 aws_sdk_pricing::config::Builder::from(config).region(Region::new("us-east-1")),

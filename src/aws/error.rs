@@ -167,6 +167,8 @@ fn classify_code(code: &str) -> ErrorClass {
         // S3.
         "NoSuchBucket" | "NoSuchKey" | "NoSuchTagSet" | "NoSuchTagSetError" => ErrorClass::NotFound,
         "BucketAlreadyOwnedByYou" => ErrorClass::AlreadyExists,
+        // Secrets Manager: a secret of that name exists.
+        "ResourceExistsException" => ErrorClass::AlreadyExists,
         "BucketNotEmpty" => ErrorClass::DependencyViolation,
         c if c.contains("AlreadyExists") || c.starts_with("Duplicate") || c == "InvalidGroup.Duplicate" => {
             ErrorClass::AlreadyExists

@@ -13,6 +13,7 @@ pub enum Service {
     CloudWatch,
     Logs,
     Route53,
+    SecretsManager,
 }
 
 impl Service {
@@ -29,6 +30,7 @@ impl Service {
         Service::CloudWatch,
         Service::Logs,
         Service::Route53,
+        Service::SecretsManager,
     ];
 
     /// The name its calls are counted under: its SDK crate's name without `aws_sdk_`.
@@ -46,6 +48,7 @@ impl Service {
             Service::CloudWatch => "cloudwatch",
             Service::Logs => "cloudwatchlogs",
             Service::Route53 => "route53",
+            Service::SecretsManager => "secretsmanager",
         }
     }
 }

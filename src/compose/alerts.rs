@@ -443,6 +443,7 @@ mod tests {
             apply_changes: crate::topology::ApplyChanges::Immediately,
             parameters: BTreeMap::new(),
             restore_from: None,
+            read_replicas: Vec::new(),
         };
         // 4 GiB / 12582880 bytes per connection.
         assert_eq!(max_connections(&db), Some(341));

@@ -67,7 +67,7 @@ fn group_desired(topology: &Topology, facts: &Facts, group: &NodeGroup) -> Resul
         .prop(&launch_template::IMAGE, Value::str(image_id))
         .prop(&launch_template::INSTANCE_TYPE, Value::str(&app.instance_type))
         .prop(&launch_template::SECURITY_GROUPS, Value::List(vec![id_of(APP_SECURITY_GROUP)]))
-        .prop(&launch_template::USER_DATA, user_data(topology, group)?)
+        .prop(&launch_template::USER_DATA, user_data(topology, facts, group)?)
         .prop(&launch_template::INSTANCE_PROFILE, id_of(APP_INSTANCE_PROFILE))
         .prop(&launch_template::BLOCK_DEVICES, Value::List(vec![launch_template::root_volume(root_device, root_gb)]))
         .create_only(&launch_template::INSTANCE_TAGS, tags::to_value(&instance_tags))];

@@ -6,9 +6,11 @@ use std::collections::BTreeMap;
 use super::network::{data_tier_clients, refs, security_group, with_egress};
 use super::{id_of, named};
 use crate::model::names::{database as names, network::DATABASE_SECURITY_GROUP};
+use crate::model::Address;
 use crate::model::{Desired, Facts, Kind, Prop, RestoreSource, Value, NAME};
 use crate::resources::ec2::security_group::{tcp_with_group, INGRESS};
-use crate::resources::rds::{instance, parameter_group, subnet_group};
+use crate::resources::rds::{instance, parameter_group, replica, subnet_group};
+use crate::resources::secretsmanager::password;
 use crate::topology::{Database, Topology, REQUIRE_SECURE_TRANSPORT};
 
 /// The parameter group family of an engine version: `mysql8.4` for `8.4` or `8.4.3`.
@@ -26,6 +28,30 @@ pub(super) const INSTANCE_FIELDS: &[(&Prop, &[&str])] = &[
     (&instance::MULTI_AZ, &["database", "multi_az"]),
     (&instance::BACKUP_RETENTION_DAYS, &["database", "backup_retention_days"]),
 ];
+
+/// Where a refusal about the database's password (replicas added to a database whose password RDS
+/// manages) points: the field that asks for the change.
+pub(super) const PASSWORD_FIELD: (&Prop, &[&str]) = (&instance::MANAGED_PASSWORD, &["database", "read_replicas"]);
+
+/// The master user, in the instance and in the kept password's secret.
+const MASTER_USERNAME: &str = "admin";
+
+/// Whether the database's password is clusterup's (a secret of the deployment's) rather than RDS's:
+/// with read replicas, which RDS refuses for a MySQL source whose password it manages, and from then on
+/// while the secret exists (switching back would change the password under running apps).
+pub fn kept_password(topology: &Topology, facts: &Facts) -> bool {
+    topology.database.as_ref().is_some_and(|db| !db.read_replicas.is_empty() || facts.kept_password)
+}
+
+/// The ARN of the secret holding the database's password, as nodes and Spark read it: the kept
+/// password's secret, or the one RDS made (known once the instance is).
+pub fn secret_arn(topology: &Topology, facts: &Facts) -> Value {
+    if kept_password(topology, facts) {
+        Value::Ref(Address::new(names::PASSWORD))
+    } else {
+        Value::Attr(Address::new(names::INSTANCE), "secret_arn".into())
+    }
+}
 
 /// The parameter group's settings: the topology's, over the secure default that refuses connections
 /// without TLS (`require_secure_transport`, dynamic, so it applies without a reboot:
@@ -61,6 +87,15 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
         );
     // The database answers; it starts no connection of its own: no egress at all.
     let mut out = Vec::from(with_egress(group, Vec::new()));
+    let kept = kept_password(topology, facts);
+    if kept {
+        let secret = names::password_secret_name(&topology.name);
+        out.push(
+            named(topology, names::PASSWORD, Kind::DatabaseSecret, &secret)
+                .prop(&NAME, Value::str(&secret))
+                .create_only(&password::USERNAME, Value::str(MASTER_USERNAME)),
+        );
+    }
     out.extend([
         named(topology, names::SUBNET_GROUP, Kind::DbSubnetGroup, &name)
             .prop(&NAME, Value::str(&name))
@@ -85,13 +120,36 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Vec<Desired> {
             .prop(&instance::PARAMETER_GROUP, id_of(&parameter_group_address))
             .prop(&instance::SECURITY_GROUPS, Value::List(vec![id_of(DATABASE_SECURITY_GROUP)]))
             .prop(&instance::DELETION_PROTECTION, Value::Bool(true))
-            .prop(&instance::MANAGED_PASSWORD, Value::Bool(true))
+            .prop(&instance::MANAGED_PASSWORD, Value::Bool(!kept))
             .prop(&instance::APPLY_CHANGES, Value::str(db.apply_changes.as_str()))
-            .create_only(&instance::MASTER_USERNAME, Value::str("admin")),
+            .create_only(&instance::MASTER_USERNAME, Value::str(MASTER_USERNAME)),
     ]);
+    if let (true, Some(db)) = (kept, out.last_mut()) {
+        db.create_only.insert(instance::PASSWORD_SECRET.name.to_owned(), id_of(names::PASSWORD));
+    }
     // The instance, last in the list, is made from the snapshot rather than empty.
     if let (Some(source), Some(db)) = (&facts.restore, out.last_mut()) {
         db.create_only.insert(instance::RESTORE_FROM.name.to_owned(), restore_value(source));
+    }
+    // The zones a replica may be placed in, in order (the private subnets' zones: the subnet group's).
+    let mut zones: Vec<Value> = Vec::new();
+    for zone in &facts.private_subnet_zones {
+        if !zones.iter().any(|z| z.as_str() == Some(zone)) {
+            zones.push(Value::str(zone));
+        }
+    }
+    for (i, r) in db.read_replicas.iter().enumerate() {
+        let id = names::replica_identifier(&topology.name, i + 1);
+        out.push(
+            named(topology, &names::replica(i + 1), Kind::DbReplica, &id)
+                .prop(&instance::IDENTIFIER, Value::str(&id))
+                .prop(&replica::SOURCE, id_of(names::INSTANCE))
+                .prop(&instance::INSTANCE_CLASS, Value::str(&r.instance_class))
+                .prop(&instance::STORAGE_GB, Value::Int(i64::from(db.storage_gb)))
+                .prop(&instance::PARAMETER_GROUP, id_of(&parameter_group_address))
+                .prop(&instance::SECURITY_GROUPS, Value::List(vec![id_of(DATABASE_SECURITY_GROUP)]))
+                .create_only(&replica::ZONES, Value::List(zones.clone())),
+        );
     }
     out
 }
@@ -140,6 +198,72 @@ mod tests {
         // The database exists: plan-time facts carry no snapshot, and the instance none either.
         let db = instance_of(&Facts { restore: None, ..offline });
         assert!(!db.create_only.contains_key(instance::RESTORE_FROM.name));
+    }
+
+    fn parsed(database: &str) -> Topology {
+        let text = format!("name: shop\nregion: us-east-1\napp:\n  instance_type: t3.small\ndatabase:\n{database}");
+        crate::topology::parse(std::path::Path::new("t.yaml"), &text).expect("valid").topology
+    }
+
+    #[test]
+    fn read_replicas_keep_a_password_of_clusterups_and_it_sticks() {
+        let with = parsed("  read_replicas: 1\n");
+        let offline = crate::compose::offline_facts(&with);
+        let wanted = desired(&with, &offline);
+        let secret = wanted.iter().find(|d| d.kind == Kind::DatabaseSecret).expect("the kept password's secret");
+        assert_eq!(secret.address.as_str(), names::PASSWORD);
+        assert_eq!(secret.value(&NAME), Some(&Value::str("clusterup/shop/database")));
+        let db = wanted.iter().find(|d| d.kind == Kind::DbInstance).expect("the instance");
+        assert_eq!(db.value(&instance::MANAGED_PASSWORD), Some(&Value::Bool(false)));
+        assert_eq!(db.create_only.get(instance::PASSWORD_SECRET.name), Some(&id_of(names::PASSWORD)));
+        assert_eq!(secret_arn(&with, &offline), id_of(names::PASSWORD));
+
+        // Without replicas and without the secret: RDS's password, as always.
+        let without = parsed("  read_replicas: 0\n");
+        let wanted = desired(&without, &offline);
+        assert!(wanted.iter().all(|d| d.kind != Kind::DatabaseSecret));
+        let db = wanted.iter().find(|d| d.kind == Kind::DbInstance).expect("the instance");
+        assert_eq!(db.value(&instance::MANAGED_PASSWORD), Some(&Value::Bool(true)));
+        assert!(!db.create_only.contains_key(instance::PASSWORD_SECRET.name));
+        assert_eq!(secret_arn(&without, &offline), Value::Attr(Address::new(names::INSTANCE), "secret_arn".into()));
+
+        // Replicas removed, the secret still there: the password stays clusterup's.
+        let found = Facts { kept_password: true, ..offline };
+        let wanted = desired(&without, &found);
+        assert!(wanted.iter().any(|d| d.kind == Kind::DatabaseSecret));
+        let db = wanted.iter().find(|d| d.kind == Kind::DbInstance).expect("the instance");
+        assert_eq!(db.value(&instance::MANAGED_PASSWORD), Some(&Value::Bool(false)));
+    }
+
+    #[test]
+    fn each_replica_names_the_database_and_takes_its_class_unless_written() {
+        let topology =
+            parsed("  instance_class: db.r6g.large\n  read_replicas: [{}, { instance_class: db.r6g.xlarge }]\n");
+        let wanted = desired(&topology, &crate::compose::offline_facts(&topology));
+        let replicas: Vec<&Desired> = wanted.iter().filter(|d| d.kind == Kind::DbReplica).collect();
+        let described: Vec<(&str, Option<&str>, Option<&Value>)> = replicas
+            .iter()
+            .map(|r| (r.address.as_str(), r.text(&instance::IDENTIFIER).ok(), r.value(&instance::INSTANCE_CLASS)))
+            .collect();
+        assert_eq!(
+            described,
+            [
+                ("database/replicas/1", Some("shop-db-replica-1"), Some(&Value::str("db.r6g.large"))),
+                ("database/replicas/2", Some("shop-db-replica-2"), Some(&Value::str("db.r6g.xlarge"))),
+            ]
+        );
+        assert_eq!(replicas[0].value(&replica::SOURCE), Some(&id_of(names::INSTANCE)));
+        let zones = replicas[0].create_only.get(replica::ZONES.name).map(Value::strings);
+        assert_eq!(zones, Some(vec!["us-east-1a".to_owned(), "us-east-1b".to_owned()]));
+    }
+
+    #[test]
+    fn the_nodes_role_reads_the_kept_secret_by_its_name() {
+        let with = parsed("  read_replicas: 1\n");
+        let role = crate::compose::policies::app(&with, &crate::compose::offline_facts(&with));
+        let role = role.resolve(&|address, _| Value::str(format!("({address})"))).to_string();
+        assert!(role.contains("secret:clusterup/shop/database-??????"), "{role}");
+        assert!(!role.contains("rds!db-"), "{role}");
     }
 
     #[test]

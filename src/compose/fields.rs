@@ -13,7 +13,7 @@ pub fn field(address: &Address, prop: &Prop) -> Option<&'static [&'static str]> 
         names::database::INSTANCE => database::INSTANCE_FIELDS,
         _ => return None,
     };
-    written.iter().find(|(p, _)| p.name == prop.name).map(|(_, path)| *path)
+    written.iter().chain([&database::PASSWORD_FIELD]).find(|(p, _)| p.name == prop.name).map(|(_, path)| *path)
 }
 
 #[cfg(test)]

@@ -110,6 +110,8 @@ pub fn offline_facts(topology: &Topology) -> Facts {
             taken: None,
             engine_version: None,
         }),
+        // Secrets cannot be looked up offline: the topology alone decides (read_replicas).
+        kept_password: false,
     }
 }
 

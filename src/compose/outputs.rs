@@ -48,11 +48,27 @@ fn network_outputs(resources: &[Actual]) -> Vec<(&'static str, String)> {
 
 fn database_outputs(resources: &[Actual]) -> Vec<(&'static str, String)> {
     let Some(db) = resources.iter().find(|r| r.address.as_str() == database::INSTANCE) else { return vec![] };
-    ["endpoint", "port", "secret_arn"]
+    let mut out: Vec<(&'static str, String)> = ["endpoint", "port", "secret_arn"]
         .into_iter()
         .zip(["db_endpoint", "db_port", "db_secret_arn"])
         .filter_map(|(attr, key)| db.attrs.get(attr).map(|v| (key, v.clone())))
-        .collect()
+        .collect();
+    // The read replicas' endpoints, in order (what the nodes get as DB_READ_HOSTS).
+    let mut replicas: Vec<(&str, &str)> = resources
+        .iter()
+        .filter(|r| r.kind == Kind::DbReplica)
+        .filter_map(|r| Some((r.address.as_str(), r.attrs.get("endpoint")?.as_str())))
+        .collect();
+    replicas.sort_by_key(|(address, _)| database::replica_number(address));
+    if !replicas.is_empty() {
+        out.push(("db_read_endpoints", replicas.iter().map(|(_, e)| *e).collect::<Vec<_>>().join(",")));
+    }
+    // A database with read replicas has no secret of RDS's: the kept password's secret is the one to read.
+    if let Some(kept) = resources.iter().find(|r| r.kind == Kind::DatabaseSecret) {
+        out.retain(|(key, _)| *key != "db_secret_arn");
+        out.push(("db_secret_arn", kept.id.clone()));
+    }
+    out
 }
 
 fn storage_outputs(resources: &[Actual]) -> Vec<(&'static str, String)> {

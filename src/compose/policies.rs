@@ -38,6 +38,15 @@ fn database_arn(topology: &Topology, facts: &Facts) -> String {
 /// set: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonRDSServiceRolePolicy.html),
 /// and the instance's ARN follows from its name: this statement admits that one secret only.
 fn read_database_secret(topology: &Topology, facts: &Facts) -> serde_json::Value {
+    if super::database::kept_password(topology, facts) {
+        // The kept password's secret (read replicas): named by clusterup, so its ARN is known but for the
+        // six characters Secrets Manager appends.
+        let name = names::database::password_secret_name(&topology.name);
+        return json!({
+            "Sid": "ReadDatabaseSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+            "Resource": facts.arn("secretsmanager", &topology.region, &format!("secret:{name}-??????"))
+        });
+    }
     json!({
         "Sid": "ReadDatabaseSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
         "Resource": facts.arn("secretsmanager", &topology.region, "secret:rds!db-*"),
@@ -150,10 +159,19 @@ pub fn app(topology: &Topology, facts: &Facts) -> Value {
     let mut statements = vec![managed_instance(), ship_logs(topology, facts)];
     statements.extend(keep_group_records(topology, facts));
     statements.extend(data_tier_statements(topology, facts, true));
-    if topology.database.is_some() {
+    if let Some(db) = &topology.database {
+        // The database, and its read replicas (DB_READ_HOSTS) by name: no other instance.
+        let mut found = vec![database_arn(topology, facts)];
+        found.extend((1..=db.read_replicas.len()).map(|n| {
+            facts.arn(
+                "rds",
+                &topology.region,
+                &format!("db:{}", names::database::replica_identifier(&topology.name, n)),
+            )
+        }));
+        let resource = if found.len() == 1 { json!(found[0]) } else { json!(found) };
         statements.push(json!({
-            "Sid": "FindDatabase", "Effect": "Allow", "Action": "rds:DescribeDBInstances",
-            "Resource": database_arn(topology, facts)
+            "Sid": "FindDatabase", "Effect": "Allow", "Action": "rds:DescribeDBInstances", "Resource": resource
         }));
     }
     if topology.spark.is_some() {

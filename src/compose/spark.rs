@@ -33,7 +33,7 @@ pub fn shared_metastore(topology: &Topology) -> bool {
 /// made on first start), sent by the attachment (`spark/metastore`) once the cluster and the database
 /// exist. The password is not here: the master reads it from the secret this names when the metastore
 /// (re)starts, and gives it to Hive through a Hadoop credential store (see templates/spark-bootstrap.sh).
-fn metastore_configurations() -> Value {
+fn metastore_configurations(secret_arn: Value) -> Value {
     const ENDPOINT: &str = "@@ENDPOINT@@";
     const PORT: &str = "@@PORT@@";
     const SECRET: &str = "@@SECRET@@";
@@ -55,7 +55,7 @@ fn metastore_configurations() -> Value {
         &[
             (ENDPOINT, Value::Attr(db.clone(), "endpoint".into())),
             (PORT, Value::Attr(db.clone(), "port".into())),
-            (SECRET, Value::Attr(db.clone(), "secret_arn".into())),
+            (SECRET, secret_arn),
             (DATABASE, Value::Ref(db)),
         ],
     )
@@ -264,7 +264,10 @@ pub fn desired(topology: &Topology, facts: &Facts) -> Result<Vec<Desired>, Templ
                 .prop(&metastore::CLUSTER, id_of(names::spark::CLUSTER))
                 .prop(&metastore::INSTANCE_GROUP, Value::Attr(cluster_address, cluster::MASTER_GROUP_ID.into()))
                 .prop(&metastore::DATABASE, id_of(names::database::INSTANCE))
-                .prop(&metastore::CONFIGURATIONS, metastore_configurations())
+                .prop(
+                    &metastore::CONFIGURATIONS,
+                    metastore_configurations(super::database::secret_arn(topology, facts)),
+                )
                 .prop(&metastore::STATE, Value::str(metastore::APPLIED)),
         );
     }
@@ -351,7 +354,8 @@ mod tests {
     fn hive_connects_with_tls_verifying_the_database_with_the_bundle_the_bootstrap_downloads() {
         let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten-spark.yaml");
         let topology = crate::topology::load(&example).expect("valid example").topology;
-        let Value::Template(parts) = metastore_configurations() else { panic!("expected references") };
+        let secret = Value::Attr(Address::new(names::database::INSTANCE), "secret_arn".into());
+        let Value::Template(parts) = metastore_configurations(secret) else { panic!("expected references") };
         let text: String = parts.iter().filter_map(Value::as_str).collect();
         let tls = "&useSSL=true&sslMode=verify-full&serverSslCert=/etc/clusterup/rds-ca-bundle.pem";
         assert!(text.contains(&format!("/hive?createDatabaseIfNotExist=true{tls}")), "{text}");

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{boot, rds_ca};
-use crate::model::{names, Address, Value};
+use crate::model::{names, Address, Facts, Value};
 use crate::topology::{NodeGroup, Topology};
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -19,7 +19,7 @@ pub struct TemplateError {
 /// The values a template can use, by name. Values of resources that do not exist yet (the database
 /// endpoint, the file system id) are references, filled in when the launch template is written. Sections
 /// the topology does not have give empty strings, so a script can test `[ -n "$X" ]`.
-pub fn user_data_variables(topology: &Topology, group: &NodeGroup) -> BTreeMap<&'static str, Value> {
+pub fn user_data_variables(topology: &Topology, facts: &Facts, group: &NodeGroup) -> BTreeMap<&'static str, Value> {
     let db = Address::new(names::database::INSTANCE);
     let fs = Address::new(names::storage::FILE_SYSTEM);
     let ap = Address::new(names::storage::ACCESS_POINT);
@@ -52,7 +52,28 @@ pub fn user_data_variables(topology: &Topology, group: &NodeGroup) -> BTreeMap<&
         ("db_identifier", when(has_db, Value::str(names::database::identifier(&topology.name)))),
         ("db_endpoint", when(has_db, Value::Attr(db.clone(), "endpoint".into()))),
         ("db_port", when(has_db, Value::Attr(db.clone(), "port".into()))),
-        ("db_secret_arn", when(has_db, Value::Attr(db, "secret_arn".into()))),
+        // RDS's secret is known once the database is; a kept password's secret before it.
+        ("db_secret_arn", when(has_db, super::database::secret_arn(topology, facts))),
+        // The read replicas' identifiers (space-separated), looked up at boot like the database's.
+        (
+            "db_replica_identifiers",
+            Value::str(
+                topology
+                    .database
+                    .iter()
+                    .flat_map(|db| {
+                        (1..=db.read_replicas.len()).map(|n| names::database::replica_identifier(&topology.name, n))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+        ),
+        // The kept password's secret (read replicas), known before the database: the default template
+        // writes it as DB_SECRET_ARN instead of the MasterUserSecret RDS reports for a managed password.
+        (
+            "db_kept_secret_arn",
+            when(super::database::kept_password(topology, facts), Value::Ref(Address::new(names::database::PASSWORD))),
+        ),
         ("efs_id", when(storage.is_some(), Value::Ref(fs))),
         ("efs_access_point_id", when(storage.is_some(), Value::Ref(ap))),
         // No shared file system: no mount path, and the template mounts nothing.
@@ -81,8 +102,8 @@ pub fn group_hosts(topology: &Topology) -> String {
 }
 
 /// Render a group's user-data template: a string, or a template still waiting for references.
-pub fn user_data(topology: &Topology, group: &NodeGroup) -> Result<Value, TemplateError> {
-    render(&group.nodes.user_data_template, &group.nodes.user_data_origin, &user_data_variables(topology, group))
+pub fn user_data(topology: &Topology, facts: &Facts, group: &NodeGroup) -> Result<Value, TemplateError> {
+    render(&group.nodes.user_data_template, &group.nodes.user_data_origin, &user_data_variables(topology, facts, group))
 }
 
 pub fn render(template: &str, origin: &str, vars: &BTreeMap<&'static str, Value>) -> Result<Value, TemplateError> {
@@ -182,7 +203,8 @@ mod default_template_tests {
     fn rendered_smarten() -> String {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/smarten.yaml");
         let topology = crate::topology::load(&path).expect("example loads").topology;
-        let value = user_data(&topology, &topology.groups[0]).expect("renders");
+        let value =
+            user_data(&topology, &crate::compose::offline_facts(&topology), &topology.groups[0]).expect("renders");
         let resolved = value.resolve(&|address, attr| match (address.as_str(), attr) {
             ("storage/file-system", None) => Value::str("fs-0123"),
             ("storage/access-point", None) => Value::str("fsap-0456"),
@@ -237,7 +259,7 @@ mod default_template_tests {
             )
         );
         let workers = topology.groups.iter().find(|g| g.name == "workers").expect("workers");
-        let value = user_data(&topology, workers).expect("renders");
+        let value = user_data(&topology, &crate::compose::offline_facts(&topology), workers).expect("renders");
         // The zone's id is known once the zone exists: the launch template waits for it.
         let mut refs = Vec::new();
         value.refs(&mut refs);
@@ -263,7 +285,7 @@ mod default_template_tests {
         // so adding or removing a group leaves every other group's user data, and its nodes, as they are.
         let mut fewer = topology.clone();
         fewer.groups.retain(|g| g.name != "api");
-        assert_eq!(user_data(&fewer, workers).expect("renders"), value);
+        assert_eq!(user_data(&fewer, &crate::compose::offline_facts(&fewer), workers).expect("renders"), value);
     }
 
     /// EC2 takes at most 16 KB of user data before base64
@@ -275,7 +297,8 @@ mod default_template_tests {
     fn the_rendered_default_template_fits_in_ec2_user_data() {
         let mut topology = crate::topology::load(&smarten()).expect("example loads").topology;
         topology.name = "a".repeat(21);
-        let value = user_data(&topology, &topology.groups[0]).expect("renders");
+        let value =
+            user_data(&topology, &crate::compose::offline_facts(&topology), &topology.groups[0]).expect("renders");
         let resolved = value.resolve(&|address, _| match address.as_str() {
             "storage/file-system" => Value::str("fs-0123456789abcdef0"),
             "storage/access-point" => Value::str("fsap-0123456789abcdef0"),
@@ -302,9 +325,13 @@ mod default_template_tests {
             value.refs(&mut refs);
             refs.iter().any(|r| r.as_str() == names::database::INSTANCE)
         };
-        assert!(!database(&user_data(&topology, &topology.groups[0]).expect("renders")));
+        assert!(!database(
+            &user_data(&topology, &crate::compose::offline_facts(&topology), &topology.groups[0]).expect("renders")
+        ));
         topology.groups[0].nodes.user_data_template = "#!/bin/bash\necho {{ db_endpoint }}\n".into();
-        assert!(database(&user_data(&topology, &topology.groups[0]).expect("renders")));
+        assert!(database(
+            &user_data(&topology, &crate::compose::offline_facts(&topology), &topology.groups[0]).expect("renders")
+        ));
     }
 
     #[test]

@@ -21,6 +21,10 @@ pub struct Facts {
     /// The DB snapshot a database that does not exist yet is made from (`database.restore_from`),
     /// found at plan time; `None` without `restore_from` or once the database exists.
     pub restore: Option<RestoreSource>,
+    /// Whether the deployment's kept database password (a Secrets Manager secret of clusterup's, see
+    /// `resources::secretsmanager::password`) exists: once made, the database keeps using it even
+    /// without read replicas. Offline: false.
+    pub kept_password: bool,
 }
 
 /// An AMI the nodes of a group boot.

@@ -98,6 +98,33 @@ pub mod iam {
 pub mod database {
     pub const INSTANCE: &str = "database/instance";
     pub const SUBNET_GROUP: &str = "database/subnet-group";
+    /// Where the read replicas live: `database/replicas/1` is the first.
+    pub const REPLICAS: &str = "database/replicas/";
+
+    /// The address of replica `n` (from 1).
+    pub fn replica(n: usize) -> String {
+        format!("{REPLICAS}{n}")
+    }
+
+    /// The number of the replica at `address`, if it is one.
+    pub fn replica_number(address: &str) -> Option<usize> {
+        address.strip_prefix(REPLICAS)?.parse().ok()
+    }
+
+    /// Replica `n`'s identifier: `<deployment>-db-replica-<n>`, at most 34 characters with the longest
+    /// deployment name, within RDS's 63.
+    pub fn replica_identifier(deployment: &str, n: usize) -> String {
+        format!("{}-replica-{n}", identifier(deployment))
+    }
+
+    /// The password clusterup keeps for a database with read replicas (Secrets Manager).
+    pub const PASSWORD: &str = "database/password";
+
+    /// The kept password's secret: `clusterup/<deployment>/database`, under the prefix the operator
+    /// policy allows (`secret:clusterup/<deployment>/*`).
+    pub fn password_secret_name(deployment: &str) -> String {
+        format!("clusterup/{deployment}/database")
+    }
     /// Where parameter groups live: one per engine family (`database/parameter-group/mysql8-4`), so a
     /// major version upgrade makes the new family's group before the instance moves to it, and deletes the
     /// old one after.

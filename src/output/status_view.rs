@@ -145,6 +145,14 @@ pub fn render_status(report: &Report, style: Style) -> String {
         detail(&mut out, "pending", &pending);
         let maintenance = if db.maintenance.is_empty() { "none".into() } else { db.maintenance.join("; ") };
         detail(&mut out, "maintenance", &maintenance);
+        for (i, r) in db.read_replicas.iter().enumerate() {
+            let lag = match (r.lag_seconds, &r.lag_note) {
+                (Some(seconds), _) => format!("{seconds:.0} s behind"),
+                (None, Some(note)) => format!("lag unknown: {note}"),
+                (None, None) => "lag unknown".into(),
+            };
+            detail(&mut out, if i == 0 { "replicas" } else { "" }, &format!("{} {}, {lag}", r.identifier, r.status));
+        }
     }
     if let Some(fs) = &tiers.storage {
         head(

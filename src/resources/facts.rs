@@ -103,7 +103,8 @@ pub async fn gather(aws: &Aws, topology: &Topology, existing: &[Actual]) -> Resu
         }
         _ => None,
     };
-    Ok(Facts { restore, zones, images, vpc_cidr, private_subnet_zones, account_id, partition })
+    let kept_password = existing.iter().any(|a| a.kind == Kind::DatabaseSecret);
+    Ok(Facts { restore, zones, images, vpc_cidr, private_subnet_zones, account_id, partition, kept_password })
 }
 
 /// The AMI `image` names (resolving an SSM parameter) and its root device.

@@ -2,7 +2,7 @@
 //! kind without an implementation does not compile, and a [`Spec`] has no optional fields, so a kind
 //! cannot be half described. The tests below check what the compiler cannot.
 
-use super::{autoscaling, cloudwatch, ec2, efs, elbv2, emr, iam, logs, rds, route53, s3, sns, AnyKind};
+use super::{autoscaling, cloudwatch, ec2, efs, elbv2, emr, iam, logs, rds, route53, s3, secretsmanager, sns, AnyKind};
 use crate::model::{Kind, Prop};
 
 /// What clusterup knows about, and does with, resources of `kind`.
@@ -24,7 +24,9 @@ pub fn of(kind: Kind) -> &'static dyn AnyKind {
         Kind::InstanceProfile => &iam::instance_profile::InstanceProfile,
         Kind::DbSubnetGroup => &rds::subnet_group::DbSubnetGroup,
         Kind::DbParameterGroup => &rds::parameter_group::DbParameterGroup,
+        Kind::DatabaseSecret => &secretsmanager::password::DatabasePassword,
         Kind::DbInstance => &rds::instance::DbInstance,
+        Kind::DbReplica => &rds::replica::DbReplica,
         Kind::FileSystem => &efs::file_system::FileSystem,
         Kind::MountTarget => &efs::mount_target::MountTarget,
         Kind::AccessPoint => &efs::access_point::AccessPoint,

@@ -90,6 +90,16 @@ pub(super) fn database(db: &mut Database) {
         }
         other => db.judged.flag(Health::Degraded, format!("{} is {other}", db.identifier)),
     }
+    // A replica that does not serve reads leaves the database serving: degraded, not down.
+    let flagged: Vec<String> = db
+        .read_replicas
+        .iter()
+        .filter(|r| !matches!(r.status.as_str(), "available" | "backing-up" | "storage-optimization"))
+        .map(|r| format!("read replica {} is {}", r.identifier, r.status))
+        .collect();
+    for reason in flagged {
+        db.judged.flag(Health::Degraded, reason);
+    }
     // Below a tenth of its storage the database is close to storage-full, which stops it.
     if let Some(free) = db.free_storage_gb {
         if db.allocated_gb > 0 && free < f64::from(db.allocated_gb) / 10.0 {
@@ -372,6 +382,7 @@ mod tests {
             free_storage_note: None,
             pending_modifications: vec![],
             maintenance: vec![],
+            read_replicas: vec![],
         };
         for (status, free, health) in [
             ("available", Some(40.0), Health::Healthy),

@@ -176,6 +176,21 @@ pub struct Database {
     pub pending_modifications: Vec<String>,
     /// Maintenance RDS has scheduled: `system-update (auto-applied after 2026-12-01T00:00:00Z)`.
     pub maintenance: Vec<String>,
+    /// The read replicas (`database.read_replicas`), in order.
+    pub read_replicas: Vec<ReadReplica>,
+}
+
+/// One read replica of the database, as `status` reads it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReadReplica {
+    pub identifier: String,
+    /// RDS's status, or `missing`.
+    pub status: String,
+    /// CloudWatch's newest ReplicaLag (seconds behind the database), if there is one.
+    pub lag_seconds: Option<f64>,
+    /// Why the lag is unknown: no datapoint, or the read failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lag_note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -88,6 +88,7 @@ fn full_report() -> Report {
             free_storage_note: None,
             pending_modifications: vec!["instance class -> db.t3.large".into()],
             maintenance: vec!["system-update (auto-applied after 2026-12-01T00:00:00Z): patch".into()],
+            read_replicas: vec![],
         }),
         storage: Some(Storage {
             judged: Judged::healthy(),

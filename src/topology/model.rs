@@ -276,6 +276,19 @@ pub struct Database {
     /// Where a new database's data comes from: a snapshot instead of an empty database. Read only when
     /// the database does not exist yet.
     pub restore_from: Option<RestoreFrom>,
+    /// The read replicas, in order (`database/replicas/1` is the first); at most five.
+    pub read_replicas: Vec<ReadReplica>,
+}
+
+/// Most read replicas one database may have: RDS for MySQL allows 15, five keeps the cost of a typo bounded
+/// and is more than a metadata database needs.
+pub const MAX_READ_REPLICAS: usize = 5;
+
+/// One read replica of the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadReplica {
+    /// e.g. `db.r6g.large`; the database's class unless written.
+    pub instance_class: String,
 }
 
 /// `database.restore_from`.

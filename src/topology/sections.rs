@@ -196,7 +196,7 @@ pub fn validate(
         ));
     }
 
-    let database = raw.database.map(|db| database(db, today, &mut warnings));
+    let database = raw.database.map(|db| database(db, today, &mut warnings)).transpose()?;
     let shared_storage = raw.shared_storage.map(shared_storage);
     let has_database = database.is_some();
     let spark = raw.spark.map(|s| spark(s, &region, has_database, today, &mut warnings)).transpose()?;

@@ -12,6 +12,9 @@ pub fn statements(scope: &Scope) -> Vec<Value> {
     let rds = |resource: String| scope.arn("rds", &resource);
     let resources = vec![
         rds(format!("db:{db}")),
+        // The read replicas, `<deployment>-db-replica-<n>`, n from 1 to 5: `?` is one character, which
+        // keeps deployment `a` off deployment `a-db-replica`'s database (`a-db-replica-db`).
+        rds(format!("db:{db}-replica-?")),
         rds(format!("subgrp:{db}")),
         // `<deployment>-db-mysql8-4`: `mysql` keeps deployment `a` off deployment `a-db`'s groups.
         rds(format!("pg:{db}-mysql*")),
@@ -21,6 +24,9 @@ pub fn statements(scope: &Scope) -> Vec<Value> {
     let snapshots = rds(format!("snapshot:{}-final-2*", scope.deployment()));
     let mut created = resources.clone();
     created.push(snapshots.clone());
+    // CreateDBInstanceReadReplica is authorised on the option group the replica takes, the engine's
+    // default (clusterup sets none).
+    created.push(rds("og:default:mysql*".to_owned()));
     // What `database.restore_from` and `clusterup snapshots` read: the database's snapshots by name,
     // the final ones and RDS's automated ones (`rds:<deployment>-db-<date>`; the `2` of the year keeps
     // deployment `a` off deployment `a-db`'s, `rds:a-db-db-...`).
@@ -32,12 +38,16 @@ pub fn statements(scope: &Scope) -> Vec<Value> {
     restored.extend([rds("pg:default.mysql*".to_owned()), rds("og:default:mysql*".to_owned())]);
     restored.extend(restorable.iter().cloned());
     let efs = |kind: &str| scope.arn("elasticfilesystem", &format!("{kind}/*"));
+    // Secrets under the deployment's own prefix (`clusterup/<deployment>/`), whatever suffix Secrets
+    // Manager appends, and before it exists (CreateSecret, DescribeSecret of a name).
+    let kept = scope.arn("secretsmanager", &format!("secret:clusterup/{}/*", scope.deployment()));
     vec![
         allow(
             "DatabaseCreateTagged",
             &[
                 "rds:AddTagsToResource",
                 "rds:CreateDBInstance",
+                "rds:CreateDBInstanceReadReplica",
                 "rds:CreateDBParameterGroup",
                 "rds:CreateDBSnapshot",
                 "rds:CreateDBSubnetGroup",
@@ -50,6 +60,7 @@ pub fn statements(scope: &Scope) -> Vec<Value> {
             &[
                 "rds:AddTagsToResource",
                 "rds:CreateDBInstance",
+                "rds:CreateDBInstanceReadReplica",
                 "rds:CreateDBSnapshot",
                 "rds:DeleteDBInstance",
                 "rds:DeleteDBParameterGroup",
@@ -87,6 +98,28 @@ pub fn statements(scope: &Scope) -> Vec<Value> {
             None,
         ),
         allow("DatabaseSecretKey", &["kms:DescribeKey"], vec![scope.arn("kms", "key/*")], None),
+        // The password clusterup keeps for a database with read replicas: `clusterup/<deployment>/database`;
+        // the `/` after the name keeps deployment `a` off `a-b`'s. Made
+        // with the deployment's tags (CreateSecret's tags need TagResource too), changed and read only
+        // while it carries them; DescribeSecret by name before it exists, where no tag can be checked.
+        allow(
+            "DatabaseKeptPasswordCreateTagged",
+            &["secretsmanager:CreateSecret", "secretsmanager:TagResource"],
+            vec![kept.clone()],
+            Some(scope.tagged_on_create()),
+        ),
+        allow(
+            "DatabaseKeptPasswordOwn",
+            &[
+                "secretsmanager:DeleteSecret",
+                "secretsmanager:GetSecretValue",
+                "secretsmanager:TagResource",
+                "secretsmanager:UntagResource",
+            ],
+            vec![kept.clone()],
+            Some(scope.owned()),
+        ),
+        allow("DatabaseKeptPasswordFind", &["secretsmanager:DescribeSecret"], vec![kept], None),
         // `clusterup snapshots`: the EFS automatic backups of the deployment, which AWS Backup tags as it
         // tagged the file system.
         allow(

@@ -4,6 +4,23 @@
 use super::instance_props::{INSTANCE_CLASS, MULTI_AZ, STORAGE_GB, STORAGE_TYPE};
 use crate::model::charge::{Charge, Item, PriceKey, Quantity};
 
+/// A read replica: a single-AZ instance of its class with the database's storage (RDS bills a replica
+/// as a DB instance: https://aws.amazon.com/rds/mysql/pricing/).
+pub(super) fn replica(item: &Item<'_>, _: &[Item<'_>]) -> Option<Charge> {
+    let class = item.text(&INSTANCE_CLASS).unwrap_or("unknown");
+    let storage = item.int(&STORAGE_GB).unwrap_or(0);
+    // Replicas take the database's storage type; clusterup's is always gp3.
+    let storage_type = "gp3";
+    Some(Charge {
+        what: format!("{class} read replica, {storage} GB {storage_type}"),
+        parts: vec![
+            (PriceKey::RdsMysqlInstance(class.to_owned()), Quantity::Hours(1.0)),
+            (PriceKey::RdsStorage(storage_type.to_owned()), Quantity::GbMonths(storage as f64)),
+        ],
+        note: None,
+    })
+}
+
 pub(super) fn database(item: &Item<'_>, _: &[Item<'_>]) -> Option<Charge> {
     // The composition sets all four; a resource missing one (read from AWS mid-change) is still priced,
     // naming what is unknown rather than dropping the line.

@@ -1,5 +1,7 @@
 //! The database instance: MySQL, encrypted, in the private subnets, deletion-protected while the
-//! deployment lives, with its password managed by RDS in Secrets Manager.
+//! deployment lives, with its password managed by RDS in Secrets Manager, or, for a database with read
+//! replicas (which RDS refuses for a managed password), the password of the deployment's kept secret
+//! (`resources::secretsmanager::password`), read back from it for the create call.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,6 +15,7 @@ use crate::aws::clock::utc_stamp;
 use crate::aws::{AwsError, ErrorClass, Outcome, PollPolicy, PollStatus, Required, ResultExt, Schedule, Service};
 use crate::model::names::database::{final_snapshot_prefix, identifier, INSTANCE};
 use crate::model::{tags, Actual, Address, Desired, Kind, Op, Prop, Props, Value, TAGS};
+use crate::resources::secretsmanager::password;
 use crate::resources::support::check_owner;
 use crate::resources::support::{batch_of, wait_batched};
 use crate::resources::{Batching, Ctx, Error, Latency, Progress, ResourceKind, Spec};
@@ -37,6 +40,7 @@ const SPEC: Spec = Spec::new(Kind::DbInstance, "database", Service::Rds, PollPol
         &SECURITY_GROUPS,
         &DELETION_PROTECTION,
         &MANAGED_PASSWORD,
+        &PASSWORD_SECRET,
         &MASTER_USERNAME,
         &APPLY_CHANGES,
         &RESTORE_FROM,
@@ -46,7 +50,8 @@ const SPEC: Spec = Spec::new(Kind::DbInstance, "database", Service::Rds, PollPol
     // metastore), which ends when its termination is accepted: the final snapshot need not wait the
     // minutes until the cluster's instances are gone (the metastore attachment, which names the
     // database, goes first too).
-    .deleted_after(&[Kind::AutoScalingGroup])
+    // Its read replicas name it as their source: they go first.
+    .deleted_after(&[Kind::AutoScalingGroup, Kind::DbReplica])
     .deleted_after_stop(&[Kind::EmrCluster])
     .notes(changes::effects)
     .charge(cost::database)
@@ -87,10 +92,27 @@ impl ResourceKind for DbInstance {
         let rds = &ctx.aws.rds;
         let resource = want.address.as_str();
         let id = want.text(&IDENTIFIER)?;
+        // Read again on every attempt, so a create retried after a crash sets the password the secret
+        // holds, never a second one.
+        let kept = match kept_secret(want)? {
+            Some(arn) => Some(password::read_password(ctx, arn, resource).await?),
+            None => None,
+        };
         if let Some((snapshot, engine_version)) = restore::source(want)? {
             restore::start(ctx, want, snapshot, engine_version).await?;
             let schedule = SPEC.schedule(Op::Create, Some(want));
             let restored = wait_available(ctx, schedule, (id, resource), &want.props, progress).await?;
+            // The restored database answers to the snapshot's password: the kept one replaces it (with a
+            // managed password, `update` below turns management on instead).
+            if let Some(kept) = &kept {
+                rds.modify_db_instance()
+                    .db_instance_identifier(id)
+                    .master_user_password(kept)
+                    .apply_immediately(true)
+                    .send()
+                    .await
+                    .call("ModifyDBInstance", resource)?;
+            }
             // What the restore call does not take (see `restore`), set right away.
             let mut now = Self::update(ctx, &restored, &restore::at_once(want), progress).await?;
             now.props = want.props.clone();
@@ -114,8 +136,10 @@ impl ResourceKind for DbInstance {
             .deletion_protection(want.bool(&DELETION_PROTECTION)?)
             .copy_tags_to_snapshot(true)
             .master_username(want.text(&MASTER_USERNAME)?)
-            // RDS makes the password and keeps it in Secrets Manager; clusterup never holds one.
-            .manage_master_user_password(true)
+            // RDS makes the password and keeps it in Secrets Manager, and clusterup never holds one;
+            // unless the database has read replicas, where the kept secret's password goes to RDS.
+            .set_manage_master_user_password(kept.is_none().then_some(true))
+            .set_master_user_password(kept)
             .set_tags(Some(rds_tags(want)))
             .send()
             .await
@@ -179,7 +203,9 @@ impl ResourceKind for DbInstance {
             modify = modify.deletion_protection(want.bool(&DELETION_PROTECTION)?);
             any = true;
         }
-        if changed(&MANAGED_PASSWORD) {
+        // Only ever turned on: a kept password (read replicas) never replaces RDS's on a running database
+        // (the plan refuses it, `refusals`), since that deletes the secret running apps read.
+        if changed(&MANAGED_PASSWORD) && want.bool(&MANAGED_PASSWORD)? {
             modify = modify.manage_master_user_password(true);
             any = true;
         }
@@ -305,6 +331,14 @@ fn from_aws(db: &Instance, tags: &BTreeMap<String, String>) -> Result<Actual, Aw
     Ok(actual.attr(changes::PENDING, words))
 }
 
+/// The ARN of the kept password's secret the instance is made with, if its password is clusterup's.
+fn kept_secret(want: &Desired) -> Result<Option<&str>, Error> {
+    if want.value(&PASSWORD_SECRET).is_none() {
+        return Ok(None);
+    }
+    Ok(Some(want.text(&PASSWORD_SECRET)?))
+}
+
 /// The instance as RDS describes it now, if it exists.
 pub(super) async fn describe(ctx: &Ctx, id: &str, resource: &str) -> Result<Option<Instance>, AwsError> {
     let rds = &ctx.aws.rds;
@@ -349,10 +383,10 @@ pub fn final_snapshot_name(deployment: &str) -> String {
 }
 
 /// The call the waits share: one DescribeDBInstances for every instance waited on at the time.
-const DESCRIBE: &str = "DescribeDBInstances";
+pub(super) const DESCRIBE: &str = "DescribeDBInstances";
 
 /// The waits' shared look (see `aws::batch`).
-fn batch(ctx: &Ctx, props: &Props) -> Arc<Batch<Instance>> {
+pub(super) fn batch(ctx: &Ctx, props: &Props) -> Arc<Batch<Instance>> {
     batch_of(ctx, &SPEC, props, DESCRIBE, || describe_many(ctx.aws.rds.clone()))
 }
 

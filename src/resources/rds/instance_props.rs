@@ -24,8 +24,12 @@ pub const PARAMETER_GROUP: Prop = Prop::new("parameter_group");
 pub const APPLY_CHANGES: Prop = Prop::new("apply_changes").compared(Compare::Setting);
 pub const SECURITY_GROUPS: Prop = Prop::new("security_groups");
 pub const DELETION_PROTECTION: Prop = Prop::new("deletion_protection");
-/// The master password is RDS's, kept in Secrets Manager (always true).
+/// The master password is RDS's, kept in Secrets Manager: true unless the database keeps a password of
+/// clusterup's (read replicas; see `resources::secretsmanager::password`).
 pub const MANAGED_PASSWORD: Prop = Prop::new("managed_password");
+/// Create-only: the ARN of the kept password's secret, whose password CreateDBInstance (or the
+/// ModifyDBInstance after a restore) sets; absent when RDS manages the password.
+pub const PASSWORD_SECRET: Prop = Prop::new("password_secret");
 /// Create-only: RDS does not let it change.
 pub const MASTER_USERNAME: Prop = Prop::new("master_username");
 /// Create-only: the DB snapshot the database is made from (`{snapshot, taken, engine_version}`), when

@@ -1,7 +1,11 @@
-//! RDS's kinds: the shared MySQL metadata database, its subnet group and its parameter group.
+//! RDS's kinds: the shared MySQL metadata database, its read replicas, its subnet group and its
+//! parameter group.
 //!
 //! clusterup never sees a password: RDS generates the master password and keeps it in Secrets Manager
-//! (`ManageMasterUserPassword`); app nodes read it by the secret's ARN with their instance role.
+//! (`ManageMasterUserPassword`); app nodes read it by the secret's ARN with their instance role. The
+//! exception is a database with read replicas, which RDS refuses for a managed password: its password
+//! is the deployment's kept secret (`secretsmanager::password`), which clusterup reads only to hand it
+//! to RDS.
 
 mod changes;
 mod cost;
@@ -10,6 +14,7 @@ pub mod instance;
 mod instance_props;
 pub mod parameter_group;
 mod refusals;
+pub mod replica;
 mod restore;
 #[cfg(test)]
 mod restore_tests;

@@ -3,12 +3,25 @@
 //! engine cannot be downgraded
 //! (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_UpgradeDBInstance.Upgrading.html).
 
-use super::instance_props::{ENGINE_VERSION, STORAGE_GB};
+use super::instance_props::{ENGINE_VERSION, MANAGED_PASSWORD, STORAGE_GB};
 use crate::model::{Actual, Desired, Value};
 use crate::resources::Refusal;
 
 pub(super) fn refusal(have: &Actual, want: &Desired) -> Option<Refusal> {
     let values = |prop: &str| Some((have.props.get(prop)?, want.props.get(prop)?));
+    // Read replicas need a password of clusterup's (RDS refuses replicas of a MySQL database whose
+    // password it manages), and turning RDS's management off deletes the secret running apps read.
+    if let Some((Value::Bool(true), Value::Bool(false))) = values(MANAGED_PASSWORD.name) {
+        return Some(Refusal {
+            prop: &MANAGED_PASSWORD,
+            message: "this database's password is managed by RDS, and RDS makes no read replicas of a MySQL \
+                      database whose password it manages; clusterup does not switch a running database to a \
+                      password of its own, since that deletes the secret the app reads. Remove read_replicas, \
+                      or move the data to a new database with them: destroy (a final snapshot is kept), then \
+                      apply with read_replicas and `restore_from: latest`"
+                .to_owned(),
+        });
+    }
     if let Some((Value::Int(now), Value::Int(wanted))) = values(STORAGE_GB.name) {
         if wanted < now {
             return Some(Refusal {
@@ -59,6 +72,20 @@ mod tests {
         Desired::new(names::database::INSTANCE, Kind::DbInstance)
             .prop(&STORAGE_GB, Value::Int(storage_gb))
             .prop(&ENGINE_VERSION, Value::str(version))
+    }
+
+    #[test]
+    fn a_managed_password_is_never_switched_to_a_kept_one() {
+        let have = running(50, "8.4.3").prop(&MANAGED_PASSWORD, Value::Bool(true));
+        let refused = refusal(&have, &wanted(50, "8.4").prop(&MANAGED_PASSWORD, Value::Bool(false)))
+            .expect("read replicas on a database whose password RDS manages are refused");
+        assert_eq!(refused.prop, &MANAGED_PASSWORD);
+        assert!(refused.message.contains("RDS makes no read replicas"), "{}", refused.message);
+        assert_eq!(refusal(&have, &wanted(50, "8.4").prop(&MANAGED_PASSWORD, Value::Bool(true))), None);
+        // A kept password that stays kept, or a restored database made to manage its password: fine.
+        let kept = running(50, "8.4.3").prop(&MANAGED_PASSWORD, Value::Bool(false));
+        assert_eq!(refusal(&kept, &wanted(50, "8.4").prop(&MANAGED_PASSWORD, Value::Bool(false))), None);
+        assert_eq!(refusal(&kept, &wanted(50, "8.4").prop(&MANAGED_PASSWORD, Value::Bool(true))), None);
     }
 
     #[test]

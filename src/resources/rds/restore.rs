@@ -14,7 +14,9 @@
 //!   an instance that does not manage its password starts to
 //!   (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html): RDS then
 //!   makes a new password and keeps it in Secrets Manager, so the snapshot's old password stops working
-//!   and clusterup still never holds one;
+//!   and clusterup still never holds one. A database with read replicas keeps clusterup's password
+//!   instead (`secretsmanager::password`): the create sets the kept secret's password with
+//!   ModifyDBInstance right after the restore, so the snapshot's old password stops working there too;
 //! - encryption: the restored database is encrypted as the snapshot is (plan refuses an unencrypted one,
 //!   `snapshots::resolve`).
 

@@ -119,3 +119,43 @@ async fn restore_sdk_mock_emulator_gap_turns_the_managed_password_on_right_after
     assert_eq!((restore.num_calls(), modify.num_calls()), (1, 1));
     assert!(made.attrs.contains_key("secret_arn"), "{made:?}");
 }
+
+/// The kept password (read replicas) after a restore: the restored database answers to the snapshot's
+/// password, so ModifyDBInstance sets the one the secret holds, read with GetSecretValue, and management
+/// stays off. The emulator copies the source's setting into the restored instance, so SDK mocks.
+#[tokio::test]
+async fn restore_sdk_mock_emulator_gap_sets_the_kept_password_right_after() {
+    use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueOutput;
+    const KEPT: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:clusterup/demo/database-AbCdEf";
+    let mut want = want();
+    want.props.insert(MANAGED_PASSWORD.name.to_owned(), Value::Bool(false));
+    want.create_only.insert(PASSWORD_SECRET.name.to_owned(), Value::str(KEPT));
+    let secret = mock!(aws_sdk_secretsmanager::Client::get_secret_value)
+        .match_requests(|req| req.secret_id() == Some(KEPT))
+        .then_output(|| {
+            GetSecretValueOutput::builder().secret_string(r#"{"username":"admin","password":"Kept0Password"}"#).build()
+        });
+    let restore = mock!(Client::restore_db_instance_from_db_snapshot)
+        .then_output(|| RestoreDbInstanceFromDbSnapshotOutput::builder().build());
+    let restored = mock!(Client::describe_db_instances)
+        .sequence()
+        .output(|| DescribeDbInstancesOutput::builder().db_instances(described(false)).build())
+        .repeatedly()
+        .build();
+    let kept = mock!(Client::modify_db_instance)
+        .match_requests(|req| {
+            req.master_user_password() == Some("Kept0Password")
+                && req.manage_master_user_password().is_none()
+                && req.apply_immediately() == Some(true)
+        })
+        .then_output(|| ModifyDbInstanceOutput::builder().build());
+    let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&restore, &kept, &restored]);
+    let secrets = mock_client!(aws_sdk_secretsmanager, [&secret]);
+    let ctx =
+        Ctx { aws: Aws { rds, secrets, ..Aws::offline() }, deployment: "demo".into(), data: DataPolicy::default() };
+
+    let made = DbInstance::create(&ctx, &want, &Quiet).await.expect("restored");
+    assert_eq!((secret.num_calls(), restore.num_calls(), kept.num_calls()), (1, 1, 1));
+    assert!(!made.attrs.contains_key("secret_arn"), "no secret of RDS's: {made:?}");
+    assert!(!format!("{made:?}").contains("Kept0Password"), "the password is in no resource");
+}

@@ -91,25 +91,56 @@ pub async fn maintenance(ctx: &Ctx, arn: &str, resource: &str) -> Result<Vec<Str
     Ok(scheduled)
 }
 
+/// The status of the instance `id` (a read replica) as RDS reports it now; `None` if it is gone.
+pub async fn status_of(ctx: &Ctx, id: &str, resource: &str) -> Result<Option<String>, AwsError> {
+    let found = describe(ctx, id, resource).await?;
+    found
+        .map(|db| {
+            db.db_instance_status().required("DescribeDBInstances", "DBInstanceStatus", resource).map(str::to_owned)
+        })
+        .transpose()
+}
+
+/// The newest ReplicaLag (seconds a read replica is behind its source) RDS reported to CloudWatch for
+/// the replica `id` in the last 15 minutes; `None` when there is no datapoint (a replica just made).
+pub async fn replica_lag(ctx: &Ctx, id: &str, resource: &str) -> Result<Option<f64>, AwsError> {
+    newest(ctx, "ReplicaLag", Statistic::Maximum, id, resource).await
+}
+
 /// The newest FreeStorageSpace (bytes) RDS reported to CloudWatch for the instance `id` in the last 15
 /// minutes; `None` when there is no datapoint (a database just made, or stopped).
 pub async fn free_storage(ctx: &Ctx, id: &str, resource: &str) -> Result<Option<f64>, AwsError> {
+    newest(ctx, "FreeStorageSpace", Statistic::Minimum, id, resource).await
+}
+
+/// The newest `statistic` of the instance `id`'s `metric` in AWS/RDS over the last 15 minutes, a
+/// minute apart.
+async fn newest(
+    ctx: &Ctx,
+    metric: &str,
+    statistic: Statistic,
+    id: &str,
+    resource: &str,
+) -> Result<Option<f64>, AwsError> {
     let now = SystemTime::now();
     let out = ctx
         .aws
         .cloudwatch
         .get_metric_statistics()
         .namespace("AWS/RDS")
-        .metric_name("FreeStorageSpace")
+        .metric_name(metric)
         .dimensions(Dimension::builder().name("DBInstanceIdentifier").value(id).build())
         .start_time(DateTime::from(now - Duration::from_secs(15 * 60)))
         .end_time(DateTime::from(now))
         .period(60)
-        .statistics(Statistic::Minimum)
+        .statistics(statistic.clone())
         .send()
         .await
         .call("GetMetricStatistics", resource)?;
-    let newest =
-        out.datapoints().iter().filter(|d| d.minimum().is_some()).max_by_key(|d| d.timestamp().map(|t| t.secs()));
-    Ok(newest.and_then(|d| d.minimum()))
+    let value = |d: &aws_sdk_cloudwatch::types::Datapoint| match statistic {
+        Statistic::Maximum => d.maximum(),
+        _ => d.minimum(),
+    };
+    let newest = out.datapoints().iter().filter(|d| value(d).is_some()).max_by_key(|d| d.timestamp().map(|t| t.secs()));
+    Ok(newest.and_then(value))
 }

@@ -58,7 +58,11 @@ pub async fn collect(ctx: &Ctx, expect: Expect) -> Result<(Report, Vec<Actual>),
         .collect();
     let load_balancer = load_balancer::tier(ctx, &resources, &in_service).await?;
     let database = match of(Kind::DbInstance).next() {
-        Some(db) => Some(database::tier(ctx, db).await?),
+        Some(db) => {
+            let mut replicas: Vec<&Actual> = of(Kind::DbReplica).collect();
+            replicas.sort_by_key(|r| crate::model::names::database::replica_number(r.address.as_str()));
+            Some(database::tier(ctx, db, &replicas).await?)
+        }
         None if expect.database => Some(database::missing(ctx)),
         None => None,
     };

@@ -2,8 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use schemars::JsonSchema;
-use serde::Deserialize;
+use std::borrow::Cow;
+use std::fmt;
+
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use serde::de::{self, value::MapAccessDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 
 use super::support_table_note;
 use crate::topology::error::Finding;
@@ -54,9 +58,99 @@ pub struct RawDatabase {
     /// destroy kept of this deployment) or a snapshot identifier. Read only while the database does
     /// not exist: it never replaces a running one.
     pub restore_from: Option<DbSnapshotRef>,
+    /// Read replicas of the database (CreateDBInstanceReadReplica), each in another zone where the
+    /// network has one: a count (0 to 5), or a list of `{ instance_class }` (each defaulting to the
+    /// database's class). Nodes get their endpoints as DB_READ_HOSTS. A database with replicas keeps a
+    /// password of clusterup's in Secrets Manager instead of RDS's (RDS refuses replicas of a MySQL
+    /// database whose password it manages).
+    #[schemars(extend("default" = 0))]
+    pub read_replicas: Option<RawReadReplicas>,
 }
 
-pub fn database(raw: RawDatabase, today: Date, warnings: &mut Vec<Finding>) -> Database {
+/// `read_replicas:` as written: a count, or one entry per replica.
+#[derive(Debug)]
+pub enum RawReadReplicas {
+    Count(usize),
+    List(Vec<RawReadReplica>),
+}
+
+/// One read replica.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, expecting = "a read replica, a mapping such as { instance_class: db.r6g.large }")]
+pub struct RawReadReplica {
+    /// RDS instance class of the replica; the database's by default.
+    pub instance_class: Option<DbInstanceClass>,
+}
+
+impl JsonSchema for RawReadReplicas {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "ReadReplicas".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let replica = generator.subschema_for::<RawReadReplica>();
+        json_schema!({
+            "description": "a number of read replicas (0 to 5) or a list of { instance_class }",
+            "oneOf": [
+                { "type": "integer", "minimum": 0, "maximum": MAX_READ_REPLICAS },
+                { "type": "array", "items": replica, "maxItems": MAX_READ_REPLICAS },
+            ],
+        })
+    }
+}
+
+fn too_many(n: u64) -> String {
+    format!(
+        "{n} read replicas is too many: clusterup makes at most {MAX_READ_REPLICAS} (RDS allows 15 for MySQL; \
+         more readers than that belong to a database of their own)"
+    )
+}
+
+impl<'de> Deserialize<'de> for RawReadReplicas {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawReadReplicas;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number of read replicas (0 to 5) or a list such as [{ instance_class: db.r6g.large }]")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawReadReplicas, E> {
+                match usize::try_from(v) {
+                    Ok(n) if n <= MAX_READ_REPLICAS => Ok(RawReadReplicas::Count(n)),
+                    _ => Err(E::custom(too_many(v))),
+                }
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawReadReplicas, E> {
+                match u64::try_from(v) {
+                    Ok(v) => self.visit_u64(v),
+                    Err(_) => Err(E::custom(format!("{v} is not a number of read replicas; expected 0 to 5"))),
+                }
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawReadReplicas, A::Error> {
+                let mut replicas = Vec::new();
+                while let Some(replica) = seq.next_element::<RawReadReplica>()? {
+                    replicas.push(replica);
+                }
+                if replicas.len() > MAX_READ_REPLICAS {
+                    return Err(de::Error::custom(too_many(replicas.len() as u64)));
+                }
+                Ok(RawReadReplicas::List(replicas))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawReadReplicas, A::Error> {
+                // One replica written as a mapping rather than a list of one: say how to write it.
+                let _ = RawReadReplica::deserialize(MapAccessDeserializer::new(map))?;
+                Err(de::Error::custom("write the replicas as a list: read_replicas: [{ instance_class: ... }]"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+pub fn database(raw: RawDatabase, today: Date, warnings: &mut Vec<Finding>) -> Result<Database, Finding> {
     let path = YamlPath::root().key("database");
     let engine_version = raw.engine_version.map_or_else(|| ENGINE_VERSION.to_owned(), |v| v.0);
     if let Some(past) = versions::mysql_past_support(&engine_version, today) {
@@ -82,7 +176,25 @@ pub fn database(raw: RawDatabase, today: Date, warnings: &mut Vec<Finding>) -> D
             "a single-AZ database is down while its zone is; use multi_az: true in production",
         ));
     }
+    let instance_class = raw.instance_class.map_or_else(|| INSTANCE_CLASS.to_owned(), |c| c.0);
+    let read_replicas: Vec<ReadReplica> = match raw.read_replicas {
+        None => Vec::new(),
+        Some(RawReadReplicas::Count(n)) => vec![ReadReplica { instance_class: instance_class.clone() }; n],
+        Some(RawReadReplicas::List(list)) => list
+            .into_iter()
+            .map(|r| ReadReplica { instance_class: r.instance_class.map_or_else(|| instance_class.clone(), |c| c.0) })
+            .collect(),
+    };
     let backup_retention_days = raw.backup_retention_days.map_or(RETENTION_DAYS, |d| d.0);
+    if backup_retention_days == 0 && !read_replicas.is_empty() {
+        // RDS makes a replica only of a source with automated backups (CreateDBInstanceReadReplica:
+        // "the source DB instance must have backup retention enabled").
+        return Err(Finding::new(
+            path.key("backup_retention_days"),
+            "0 turns off automated backups, and RDS makes read replicas only of a database that has them: \
+             keep backup_retention_days at 1 or more, or remove read_replicas",
+        ));
+    }
     if backup_retention_days == 0 {
         warnings.push(Finding::new(
             path.key("backup_retention_days"),
@@ -103,9 +215,9 @@ pub fn database(raw: RawDatabase, today: Date, warnings: &mut Vec<Finding>) -> D
             ));
         }
     }
-    Database {
+    Ok(Database {
         engine_version,
-        instance_class: raw.instance_class.map_or_else(|| INSTANCE_CLASS.to_owned(), |c| c.0),
+        instance_class,
         storage_gb: raw.storage_gb.map_or(STORAGE_GB, |s| s.0),
         multi_az,
         backup_retention_days,
@@ -117,5 +229,6 @@ pub fn database(raw: RawDatabase, today: Date, warnings: &mut Vec<Finding>) -> D
             // RDS stores snapshot identifiers in lowercase and matches them regardless of case.
             _ => RestoreFrom::Snapshot(r.0.to_ascii_lowercase()),
         }),
-    }
+        read_replicas,
+    })
 }

@@ -44,6 +44,60 @@ fn engine_version_lists_what_is_accepted() {
 }
 
 #[test]
+fn read_replicas_are_a_count_or_a_list_defaulting_to_the_database_class() {
+    let replicas = |body: &str| ok(&database(body)).topology.database.expect("database").read_replicas;
+    let classes = |body: &str| replicas(body).into_iter().map(|r| r.instance_class).collect::<Vec<_>>();
+    assert!(replicas("  instance_class: db.r6g.large\n").is_empty(), "none unless asked");
+    assert_eq!(classes("  instance_class: db.r6g.large\n  read_replicas: 2\n"), ["db.r6g.large", "db.r6g.large"]);
+    assert!(replicas("  read_replicas: 0\n").is_empty());
+    assert_eq!(
+        classes("  read_replicas: [{ instance_class: db.r6g.xlarge }, {}]\n"),
+        ["db.r6g.xlarge", crate::topology::sections::database::INSTANCE_CLASS]
+    );
+}
+
+#[test]
+fn read_replicas_errors_are_located() {
+    expect_err(&database("  read_replicas: 6\n"), 6, 18, "database.read_replicas", "6 read replicas is too many");
+    expect_err(
+        &database("  read_replicas: [{}, {}, {}, {}, {}, {}]\n"),
+        6,
+        18,
+        "database.read_replicas",
+        "6 read replicas is too many",
+    );
+    expect_err(&database("  read_replicas: -1\n"), 6, 18, "database.read_replicas", "expected 0 to 5");
+    expect_err(
+        &database("  read_replicas: [{ size: 2 }]\n"),
+        6,
+        21,
+        "database.read_replicas[0].size",
+        "unknown field `size`",
+    );
+    expect_err(
+        &database("  read_replicas: [{ instance_class: r6g }]\n"),
+        6,
+        37,
+        "database.read_replicas[0].instance_class",
+        "not an RDS instance class",
+    );
+    // RDS makes replicas only of a database with automated backups.
+    expect_err(
+        &database("  backup_retention_days: 0\n  read_replicas: 1\n"),
+        6,
+        26,
+        "database.backup_retention_days",
+        "RDS makes read replicas only of a database that has them",
+    );
+    // Zero replicas with backups off is only the usual warning.
+    assert!(replicas_ok("  backup_retention_days: 0\n  read_replicas: 0\n"));
+}
+
+fn replicas_ok(body: &str) -> bool {
+    ok(&database(body)).topology.database.is_some_and(|d| d.read_replicas.is_empty())
+}
+
+#[test]
 fn database_ranges_and_formats() {
     expect_err(
         &database("  storage_gb: 10\n"),
