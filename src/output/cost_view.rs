@@ -51,7 +51,7 @@ pub fn render_cost(estimate: &Estimate, plan: Option<&Plan>, style: Style) -> St
     }
     let _ = writeln!(
         out,
-        "  Not included: the usage-based charges noted above, data transfer, EBS volumes of the nodes, backups and snapshots beyond the free allowance, CloudWatch other than alarms, SNS notifications (email is free for the first 1,000 a month) and S3. A month is {} hours.",
+        "  Not included: the usage-based charges noted above, data transfer, EBS volumes of the nodes, backups and snapshots beyond the free allowance, CloudWatch other than alarms, SNS notifications (email is free for the first 1,000 a month), the database password's Secrets Manager secret (RDS's or clusterup's own: $0.40 a month) and S3. A month is {} hours.",
         estimate.hours_per_month
     );
     out
