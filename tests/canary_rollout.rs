@@ -729,6 +729,33 @@ fn a_canary_inside_a_shared_default_route_keeps_the_other_groups_share() {
     }
     assert!(!block_on(target_group_exists(&c, &canary)), "the canary target group is left");
     assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
+
+    // A rollout of web-small stopped after its new launch template version, before its canary: with
+    // two groups on the default route, `--rollback` alone finds the one template to put back.
+    block_on(async {
+        let made = c
+            .ec2
+            .create_launch_template_version()
+            .launch_template_name(&small)
+            .source_version("1")
+            .launch_template_data(aws_sdk_ec2::types::RequestLaunchTemplateData::builder().build())
+            .send()
+            .await
+            .expect("CreateLaunchTemplateVersion");
+        let version = made.launch_template_version().and_then(|v| v.version_number()).expect("version");
+        c.ec2
+            .modify_launch_template()
+            .launch_template_name(&small)
+            .default_version(version.to_string())
+            .send()
+            .await
+            .expect("ModifyLaunchTemplate");
+    });
+    let undone = clusterup(&["rollout", "--yes", "--rollback", &topology]);
+    assert_code(&undone, 0);
+    assert!(stderr(&undone).contains("default version back to v1"), "{}", stderr(&undone));
+    assert_eq!(block_on(template_default_version(&c, &small)), 1);
+    assert_code(&clusterup(&["plan", "--detailed-exitcode", &topology]), 0);
     destroyed(&c, &ws, &topology);
 }
 

@@ -64,7 +64,8 @@ pub async fn run(
             // rollout stopped before its canary): of the group asked for, or the one a rollout would pick.
             let group = match (args.rollback, args.group.as_deref()) {
                 (true, Some(asked)) => asked.to_owned(),
-                (true, None) => rolled_group(&topology, None).unwrap_or_else(|_| state.group.clone()),
+                (true, None) => rolled_group(&topology, None)
+                    .unwrap_or_else(|_| stray_template(&plan.actuals(), &topology).unwrap_or_else(|| state.group.clone())),
                 (false, asked) => rolled_group(&topology, asked)?,
             };
             if group == state.group {
@@ -187,6 +188,25 @@ enum Started {
 /// canary's weighted forward splits the group's share of that route) and not be a singleton (its canary
 /// would be a second node). Other groups' nodes move to a new version with `apply`, by a rolling
 /// instance refresh.
+/// The one group whose launch template's default version is not the version its nodes run (a rollout
+/// stopped after making the version, before its canary), when no single group is the one a rollout would
+/// pick (several share the default route); none when no group, or more than one, is so.
+fn stray_template(actuals: &[crate::model::Actual], topology: &Topology) -> Option<String> {
+    let stray: Vec<&str> = topology
+        .groups
+        .iter()
+        .map(|g| g.name.as_str())
+        .filter(|g| {
+            let state = State::read_group(actuals, g);
+            state.launch_template.is_some() && state.default_version() != state.app_version()
+        })
+        .collect();
+    match stray.as_slice() {
+        [one] => Some((*one).to_owned()),
+        _ => None,
+    }
+}
+
 fn rolled_group(topology: &Topology, asked: Option<&str>) -> Result<String> {
     const BY_APPLY: &str = "`clusterup apply` replaces its nodes instead, by a rolling instance refresh that keeps min_healthy_percent of them in service";
     let default_route: Vec<&str> = topology.default_route().iter().map(|(g, _)| g.name.as_str()).collect();
