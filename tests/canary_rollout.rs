@@ -128,6 +128,28 @@ async fn template_default_version(c: &Clients, template: &str) -> i64 {
     out.launch_templates()[0].default_version_number().unwrap_or(0)
 }
 
+/// What a rollout stopped after making its launch template version, before its canary, leaves: a new
+/// version of `template` (a copy of v1) as its default, which the group's nodes do not run.
+async fn stray_default_version(c: &Clients, template: &str) {
+    let made = c
+        .ec2
+        .create_launch_template_version()
+        .launch_template_name(template)
+        .source_version("1")
+        .launch_template_data(aws_sdk_ec2::types::RequestLaunchTemplateData::builder().build())
+        .send()
+        .await
+        .expect("CreateLaunchTemplateVersion");
+    let version = made.launch_template_version().and_then(|v| v.version_number()).expect("version");
+    c.ec2
+        .modify_launch_template()
+        .launch_template_name(template)
+        .default_version(version.to_string())
+        .send()
+        .await
+        .expect("ModifyLaunchTemplate");
+}
+
 fn destroyed(c: &Clients, ws: &Workspace, topology: &str) {
     assert_code(&clusterup(&["destroy", "--yes", "--delete-data", topology]), 0);
     assert_eq!(block_on(live_tagged(c, &ws.name)), Vec::<String>::new());
@@ -483,25 +505,7 @@ fn a_canary_rollout_of_a_group_other_than_app_moves_that_group_alone() {
     assert!(stderr(&undone).contains("No rollout in progress: nothing to undo."), "{}", stderr(&undone));
     // A rollout of web stopped after its new launch template version, before its canary: the undo finds
     // web's template (no --group) and puts its default version back.
-    block_on(async {
-        let made = c
-            .ec2
-            .create_launch_template_version()
-            .launch_template_name(&web)
-            .source_version("1")
-            .launch_template_data(aws_sdk_ec2::types::RequestLaunchTemplateData::builder().build())
-            .send()
-            .await
-            .expect("CreateLaunchTemplateVersion");
-        let version = made.launch_template_version().and_then(|v| v.version_number()).expect("version");
-        c.ec2
-            .modify_launch_template()
-            .launch_template_name(&web)
-            .default_version(version.to_string())
-            .send()
-            .await
-            .expect("ModifyLaunchTemplate");
-    });
+    block_on(stray_default_version(&c, &web));
     let undone = clusterup(&["rollout", "--yes", "--rollback", &topology]);
     assert_code(&undone, 0);
     assert!(stderr(&undone).contains("default version back to v1"), "{}", stderr(&undone));
@@ -732,25 +736,7 @@ fn a_canary_inside_a_shared_default_route_keeps_the_other_groups_share() {
 
     // A rollout of web-small stopped after its new launch template version, before its canary: with
     // two groups on the default route, `--rollback` alone finds the one template to put back.
-    block_on(async {
-        let made = c
-            .ec2
-            .create_launch_template_version()
-            .launch_template_name(&small)
-            .source_version("1")
-            .launch_template_data(aws_sdk_ec2::types::RequestLaunchTemplateData::builder().build())
-            .send()
-            .await
-            .expect("CreateLaunchTemplateVersion");
-        let version = made.launch_template_version().and_then(|v| v.version_number()).expect("version");
-        c.ec2
-            .modify_launch_template()
-            .launch_template_name(&small)
-            .default_version(version.to_string())
-            .send()
-            .await
-            .expect("ModifyLaunchTemplate");
-    });
+    block_on(stray_default_version(&c, &small));
     let undone = clusterup(&["rollout", "--yes", "--rollback", &topology]);
     assert_code(&undone, 0);
     assert!(stderr(&undone).contains("default version back to v1"), "{}", stderr(&undone));
